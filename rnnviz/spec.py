@@ -1,0 +1,100 @@
+"""Frozen configuration dataclasses: what the user chose, hashable so they double as cache keys."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Literal
+
+Cell = Literal["SimpleRNN", "LSTM", "GRU"]
+Topology = Literal["many_to_one", "many_to_many", "encoder_decoder"]
+MergeMode = Literal["concat", "sum", "mul", "ave"]
+Head = Literal["regression", "binary", "multiclass"]
+
+CELLS: tuple[Cell, ...] = ("SimpleRNN", "LSTM", "GRU")
+TOPOLOGIES: tuple[Topology, ...] = ("many_to_one", "many_to_many", "encoder_decoder")
+MERGE_MODES: tuple[MergeMode, ...] = ("concat", "sum", "mul", "ave")
+TOPOLOGY_LABELS: dict[str, str] = {
+    "many_to_one": "Many-to-one (next value)",
+    "many_to_many": "Many-to-many (a value per step)",
+    "encoder_decoder": "Encoder-decoder (multi-step horizon)",
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The recurrent network a user assembled on the Build page.
+
+    ``units`` holds one entry per stacked recurrent layer, so ``len(units)`` is the depth.
+    For text models ``vocab_size`` is set and the input is a padded sequence of token ids.
+    """
+
+    cell: Cell = "LSTM"
+    units: tuple[int, ...] = (32,)
+    bidirectional: bool = False
+    merge_mode: MergeMode = "concat"
+    stateful: bool = False
+    stateful_batch_size: int = 8
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    topology: Topology = "many_to_one"
+    horizon: int = 1  # output steps of an encoder-decoder
+    n_outputs: int = 1  # values predicted per output step (regression) or classes (multiclass)
+    head: Head = "regression"
+    vocab_size: int | None = None  # set for text input: Embedding(vocab_size, embedding_dim)
+    embedding_dim: int = 32
+    activation: str = "tanh"
+    recurrent_activation: str = "sigmoid"
+    use_bias: bool = True
+    reset_after: bool = True  # GRU only
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
+        if self.topology not in TOPOLOGIES:
+            raise ValueError(f"topology must be one of {TOPOLOGIES}, got {self.topology!r}")
+        if self.merge_mode not in MERGE_MODES:
+            raise ValueError(f"merge_mode must be one of {MERGE_MODES}")
+        if not 1 <= len(self.units) <= 4 or any(u < 1 for u in self.units):
+            raise ValueError("depth must be 1-4 layers, each with at least one unit")
+        if not (0.0 <= self.dropout < 1.0 and 0.0 <= self.recurrent_dropout < 1.0):
+            raise ValueError("dropout and recurrent dropout must be in [0, 1)")
+        if self.horizon < 1 or self.stateful_batch_size < 1:
+            raise ValueError("horizon and batch size must be positive")
+
+    @property
+    def depth(self) -> int:
+        return len(self.units)
+
+    @property
+    def is_text(self) -> bool:
+        return self.vocab_size is not None
+
+    def with_(self, **changes: object) -> ModelSpec:
+        """A copy with some fields changed (``units`` given as any sequence)."""
+        if "units" in changes:
+            changes["units"] = tuple(int(u) for u in changes["units"])  # type: ignore[union-attr]
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelSpec:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "units" in known:
+            known["units"] = tuple(known["units"])
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """How the Train page fits a model."""
+
+    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
+    learning_rate: float = 0.01
+    batch_size: int = 16
+    epochs: int = 100
+    seed: int = 7
+    early_stopping: bool = True
+    patience: int = 15
+    clipnorm: float | None = 1.0
