@@ -1,0 +1,62 @@
+"""Train: fit the built model in the background while the charts update live."""
+
+import streamlit as st
+
+from rnnviz.builder import metric_name
+from rnnviz.datasets import DataError
+from rnnviz.figures import history_figure
+from rnnviz.forecast import forecast_job
+from rnnviz.training import RunState
+from rnnviz.ui import state
+from rnnviz.ui.live import live_panel
+from rnnviz.ui.widgets import train_spec_ui
+
+st.title("Train")
+series, window_spec, spec = state.get("series"), state.get("window_spec"), state.get("model_spec")
+if series is None or spec is None:
+    st.info("Choose a series and build a model first.")
+    st.page_link("pages/build.py", label="Go to Build", icon="🧱")
+    st.stop()
+
+st.caption(f"{series.name}: {spec.cell}, units {list(spec.units)}, {spec.topology.replace('_', '-')}")
+train_spec = train_spec_ui()
+job = state.get("job")
+running = job is not None and not job.run.snapshot().done
+
+
+def start() -> None:
+    try:
+        new_job = forecast_job(series, window_spec, spec, train_spec)
+    except DataError as error:
+        state.put("train_error", str(error))
+        return
+    state.drop("train_error", "report")
+    state.put("job", new_job)
+    new_job.run.start()
+
+
+c1, c2, _ = st.columns([1, 1, 4])
+c1.button("Train", type="primary", on_click=start, disabled=running, key="train")
+c2.button("Stop", on_click=lambda: job.run.stop(), disabled=not running, key="stop")
+if state.get("train_error"):
+    st.error(state.get("train_error"))
+if job is None:
+    st.stop()
+
+
+def render(run_state: RunState) -> None:
+    if run_state.trimmed_rows:
+        st.caption(
+            f"Stateful run: {run_state.trimmed_rows} oldest training windows were dropped so every "
+            f"batch is whole; no shuffling; states reset every epoch and before validation."
+        )
+    st.plotly_chart(history_figure(run_state.history, metric_name(job.run.spec)), key="history")
+    if run_state.status in ("nan", "error"):
+        st.error(run_state.message)
+    elif run_state.done:
+        st.success(run_state.message)
+
+
+live_panel(job.run, render)
+if job.run.snapshot().done and job.run.snapshot().status != "error":
+    st.page_link("pages/inspect.py", label="Inspect the forecast", icon="🔍")

@@ -1,0 +1,27 @@
+"""Default recipes: the settings a series starts from (kept light: no TensorFlow import)."""
+
+from __future__ import annotations
+
+from rnnviz.datasets import Series
+from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.windows import WindowSpec
+
+DEFAULT_MODEL = ModelSpec(cell="LSTM", units=(32,), topology="many_to_one")
+DEFAULT_TRAIN = TrainSpec(optimizer="adam", learning_rate=0.005, batch_size=16, epochs=150, patience=25)
+
+
+def recommended_window_spec(series: Series) -> WindowSpec:
+    """A look-back of two seasons (or 12 rows), a horizon of one season and a test of two.
+
+    Positive trending series (airline passengers, CO2) are modelled as log differences so that
+    the network learns the seasonal pattern of the changes rather than an ever-rising level.
+    """
+    n = len(series.frame)
+    season = series.season or 0
+    window = min(max(2 * season, 12), max(2, n // 6))
+    horizon = max(1, min(season or 12, n // 12))
+    test = max(horizon, min(2 * (season or 12), n // 6))
+    val = max(horizon, min(season or 12, n // 8))
+    target = series.frame[series.target]
+    transform = "log_diff" if (target > 0).all() and target.iloc[-1] > 1.5 * target.iloc[0] else "none"
+    return WindowSpec(window=window, horizon=horizon, test_size=test, val_size=val, transform=transform)

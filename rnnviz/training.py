@@ -1,0 +1,320 @@
+"""Live training: a background run that records what the charts need, never touching streamlit.
+
+A :class:`TrainingRun` owns one model and one thread. The thread calls ``model.fit`` with a
+:class:`_Recorder` callback that, under a lock, appends per-batch losses and per-epoch logs to a
+:class:`RunState`, keeps the best weights, honours a stop request within one batch, ends the run on
+a NaN loss, and (optionally) traces the gates of a fixed probe sample from an epoch-end weight
+snapshot. The UI polls :meth:`TrainingRun.snapshot`, a consistent copy, to draw the charts.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import keras
+import numpy as np
+
+from rnnviz.builder import reset_states
+from rnnviz.spec import ModelSpec, TrainSpec
+
+Status = Literal["ready", "running", "finished", "early_stopped", "stopped", "nan", "error"]
+FINAL_STATUSES = ("finished", "early_stopped", "stopped", "nan", "error")
+
+
+@dataclass
+class FitData:
+    """Arrays shaped for the model: x (n, time, features) or (n, time) ids; y as the head outputs."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+
+
+@dataclass
+class RunState:
+    """Everything the live charts read. Copied whole under the run's lock."""
+
+    status: Status = "ready"
+    message: str = ""
+    epochs: int = 0
+    epoch: int = 0  # epochs completed
+    steps_per_epoch: int = 0
+    step: int = 0  # batches completed in the current epoch
+    started_at: float = 0.0
+    elapsed: float = 0.0
+    history: dict[str, list[float]] = field(default_factory=dict)  # per epoch: loss, val_loss, ...
+    batch_loss: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    best_val_loss: float = math.inf
+    trimmed_rows: int = 0  # rows dropped so a stateful run sees whole batches
+    gate_history: list[dict] = field(default_factory=list)  # per epoch: {(layer, dir, gate): (mean, sat)}
+    latest_traces: list | None = None  # probes.Trace list for the probe sample, latest epoch
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def fraction(self) -> float:
+        if not self.epochs:
+            return 0.0
+        within = self.step / self.steps_per_epoch if self.steps_per_epoch else 0.0
+        return min(1.0, (self.epoch + (0.0 if self.done else within)) / self.epochs)
+
+    @property
+    def seconds_left(self) -> float | None:
+        if self.done or self.fraction <= 0:
+            return None
+        return self.elapsed * (1 - self.fraction) / self.fraction
+
+
+_BUILD_LOCK = threading.Lock()  # seeding is global in Keras: build one seeded model at a time
+
+
+def new_model(spec: ModelSpec, train: TrainSpec, input_shape: tuple[int, ...]) -> keras.Model:
+    """A freshly initialised, compiled model, seeded by ``train.seed``."""
+    from rnnviz.builder import build_model, compile_model
+
+    with _BUILD_LOCK:
+        keras.utils.set_random_seed(train.seed)
+        return compile_model(build_model(spec, input_shape), spec, train)
+
+
+def trim_to_batches(x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the OLDEST rows so the count is a multiple of ``batch_size`` (stateful training)."""
+    usable = len(x) - len(x) % batch_size
+    return x[len(x) - usable :], y[len(y) - usable :]
+
+
+class TrainingRun:
+    """One model trained once, in a background thread (``start``) or in the caller (``run``)."""
+
+    def __init__(
+        self,
+        model: keras.Model,
+        spec: ModelSpec,
+        train: TrainSpec,
+        data: FitData,
+        probe_x: np.ndarray | None = None,
+    ) -> None:
+        self.model = model
+        self.spec = spec
+        self.train = train
+        self.data = data
+        self.probe_x = probe_x
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._state = RunState(epochs=train.epochs)
+        self._thread: threading.Thread | None = None
+        self.best_weights: list[np.ndarray] | None = None
+
+    # -- control -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Train in a daemon thread; returns at once."""
+        self._thread = threading.Thread(target=self.run, name="rnnviz-training", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the run to end after the current batch; the best weights so far are kept."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def snapshot(self) -> RunState:
+        """A consistent copy of the run's state for the UI."""
+        with self._lock:
+            state = copy.copy(self._state)
+            state.history = {k: list(v) for k, v in self._state.history.items()}
+            state.batch_loss = list(self._state.batch_loss)
+            state.epoch_seconds = list(self._state.epoch_seconds)
+            state.gate_history = list(self._state.gate_history)
+            if state.status == "running":
+                state.elapsed = time.perf_counter() - state.started_at
+        return state
+
+    def update(self, change: Callable[[RunState], None]) -> None:
+        with self._lock:
+            change(self._state)
+
+    # -- the run ---------------------------------------------------------------------------------
+    def run(self) -> RunState:
+        """Fit the model (blocking) and return the final state."""
+        x, y = self.data.x_train, self.data.y_train
+        stateful = self.spec.stateful
+        batch_size = self.spec.stateful_batch_size if stateful else self.train.batch_size
+        trimmed = 0
+        if stateful:
+            n_before = len(x)
+            x, y = trim_to_batches(x, y, batch_size)
+            trimmed = n_before - len(x)
+        steps = max(1, math.ceil(len(x) / batch_size))
+
+        def begin(s: RunState) -> None:
+            s.status, s.started_at, s.steps_per_epoch, s.trimmed_rows = (
+                "running",
+                time.perf_counter(),
+                steps,
+                trimmed,
+            )
+
+        self.update(begin)
+        recorder = _Recorder(self)
+        try:
+            if len(x) == 0:
+                raise ValueError(f"No training windows left after trimming to batches of {batch_size}.")
+            self.model.fit(
+                x,
+                y,
+                batch_size=batch_size,
+                epochs=self.train.epochs,
+                shuffle=not stateful,
+                # A stateful model is validated by the recorder, with states reset around it.
+                validation_data=None if stateful else (self.data.x_val, self.data.y_val),
+                callbacks=[recorder],
+                verbose=0,
+            )
+        except Exception as error:  # noqa: BLE001 - any failure becomes a message on the page
+            self.update(lambda s: _finish(s, "error", f"Training failed: {error}"))
+        self._restore_best()
+        self.update(recorder.conclude)
+        return self.snapshot()
+
+    def _restore_best(self) -> None:
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+        if self.spec.stateful:
+            reset_states(self.model)
+
+
+def _finish(state: RunState, status: Status, message: str) -> None:
+    if not state.done:
+        state.status, state.message = status, message
+    state.elapsed = time.perf_counter() - state.started_at
+
+
+class _Recorder(keras.callbacks.Callback):
+    """Records logs for the live charts, keeps the best weights, stops on request or NaN."""
+
+    def __init__(self, run: TrainingRun) -> None:
+        super().__init__()
+        self.run = run
+        self.patience = run.train.patience if run.train.early_stopping else None
+        self.epochs_without_gain = 0
+        self.nan_at: tuple[int, int] | None = None
+        self.early_stopped = False
+        self.best_val_loss = math.inf
+        self.epoch = 0
+        self.epoch_started = 0.0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.run.best_weights = self.model.get_weights()  # the last good weights until an epoch ends
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+        self.epoch_started = time.perf_counter()
+        if self.run.spec.stateful:
+            reset_states(self.model)  # each epoch reads the series from the start
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        loss = float(logs["loss"]) if logs and "loss" in logs else math.nan
+
+        def record(s: RunState) -> None:
+            s.step = batch + 1
+            s.batch_loss.append(loss)
+
+        self.run.update(record)
+        if not math.isfinite(loss):
+            self.nan_at = (self.epoch + 1, batch + 1)
+            self.model.stop_training = True
+        elif self.run.stop_requested:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.nan_at is not None:
+            return  # the weights of this epoch are not good: keep the last good ones
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        if self.run.spec.stateful:
+            logs.update(self._stateful_validation())
+        weights = self.model.get_weights()  # epoch-end snapshot: probes read this, not the model
+        val_loss = logs.get("val_loss", logs.get("loss", math.inf))
+        improved = math.isfinite(val_loss) and val_loss < self.best_val_loss
+        if improved:
+            self.best_val_loss = val_loss
+            self.run.best_weights = weights
+        gate_stats, traces = self._probe(weights)
+        seconds = time.perf_counter() - self.epoch_started
+
+        def record(s: RunState) -> None:
+            for key, value in logs.items():
+                s.history.setdefault(key, []).append(value)
+            s.epoch = epoch + 1
+            s.step = 0
+            s.epoch_seconds.append(seconds)
+            if improved:
+                s.best_epoch, s.best_val_loss = epoch + 1, val_loss
+            if gate_stats is not None:
+                s.gate_history.append(gate_stats)
+                s.latest_traces = traces
+
+        self.run.update(record)
+        self.epochs_without_gain = 0 if improved else self.epochs_without_gain + 1
+        if self.patience is not None and self.epochs_without_gain >= self.patience:
+            self.model.stop_training = True
+            self.early_stopped = True
+
+    def _stateful_validation(self) -> dict[str, float]:
+        """Validation loss of a stateful model: states reset before and after."""
+        data, batch = self.run.data, self.run.spec.stateful_batch_size
+        x_val, y_val = trim_to_batches(data.x_val, data.y_val, batch)
+        if len(x_val) == 0:
+            return {}
+        reset_states(self.model)
+        predicted = self.model.predict(x_val, batch_size=batch, verbose=0)
+        reset_states(self.model)
+        loss = self.model.loss
+        value = keras.losses.get(loss)(y_val, predicted) if isinstance(loss, str) else loss(y_val, predicted)
+        return {"val_loss": float(np.mean(keras.ops.convert_to_numpy(value)))}
+
+    def _probe(self, weights: list[np.ndarray]) -> tuple[dict | None, list | None]:
+        if self.run.probe_x is None:
+            return None, None
+        from rnnviz.probes import gate_summary, trace
+
+        traces = trace(self.model, self.run.probe_x, weights=weights)
+        return gate_summary(traces), traces
+
+    def conclude(self, state: RunState) -> None:
+        """Set the final status and message (called under the lock after fit returns)."""
+        best = f" Kept the best weights (epoch {state.best_epoch})." if state.best_epoch else ""
+        if self.nan_at is not None:
+            epoch, batch = self.nan_at
+            _finish(
+                state,
+                "nan",
+                f"The loss became NaN at epoch {epoch}, batch {batch}: training stopped.{best} "
+                "Try a lower learning rate or gradient clipping.",
+            )
+        elif self.run.stop_requested:
+            _finish(state, "stopped", f"Stopped after {state.epoch} epoch(s).{best}")
+        elif self.early_stopped:
+            _finish(
+                state,
+                "early_stopped",
+                f"Early stopping: no validation gain for {self.patience} epochs.{best}",
+            )
+        else:
+            _finish(state, "finished", f"Finished {state.epoch} epochs.{best}")

@@ -1,0 +1,47 @@
+"""Per-browser-session state: typed accessors over ``st.session_state``.
+
+Everything a user builds lives here, one copy per browser session (never in ``st.cache_resource``,
+which all users share). Widget keys start with ``w_``; :func:`keep_widget_values` stops Streamlit
+from dropping them when the user moves to a page that does not draw that widget.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+WIDGET_PREFIX = "w_"
+
+
+def keep_widget_values() -> None:
+    """Re-assign widget values each run so they survive page changes (Streamlit drops unseen ones)."""
+    for key in list(st.session_state.keys()):
+        if str(key).startswith(WIDGET_PREFIX):
+            st.session_state[key] = st.session_state[key]
+
+
+def get(name: str, default: Any = None) -> Any:
+    return st.session_state.get(name, default)
+
+
+def put(name: str, value: Any) -> None:
+    st.session_state[name] = value
+
+
+def drop(*names: str) -> None:
+    for name in names:
+        st.session_state.pop(name, None)
+
+
+def widget(name: str, default: Any) -> Any:
+    """The current value of widget ``w_<name>``, or ``default`` before it is first drawn."""
+    return st.session_state.get(WIDGET_PREFIX + name, default)
+
+
+def set_widget_defaults(values: dict[str, Any], overwrite: bool = False) -> None:
+    """Seed widget values (keys without the prefix) so widgets need no ``value=`` argument."""
+    for name, value in values.items():
+        key = WIDGET_PREFIX + name
+        if overwrite or key not in st.session_state:
+            st.session_state[key] = value

@@ -1,0 +1,116 @@
+"""TrainingRun: live records, stop within a batch, NaN handling, stateful runs, isolated sessions."""
+
+import time
+
+import numpy as np
+import pytest
+
+from rnnviz.builder import build_model
+from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.training import FitData, TrainingRun, new_model, trim_to_batches
+
+
+def sine_data(n: int = 64, window: int = 8, seed: int = 0) -> FitData:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n + window + 1) * 0.3
+    series = np.sin(t) + 0.05 * rng.normal(size=t.size)
+    x = np.stack([series[i : i + window] for i in range(n)])[..., None].astype("float32")  # (n, window, 1)
+    y = series[window : window + n, None].astype("float32")  # (n, 1)
+    return FitData(x[:48], y[:48], x[48:], y[48:])
+
+
+def make_run(spec=ModelSpec(cell="GRU", units=(4,)), train=TrainSpec(epochs=3, batch_size=8), data=None, **kw):
+    data = data or sine_data()
+    return TrainingRun(new_model(spec, train, data.x_train.shape[1:]), spec, train, data, **kw)
+
+
+def test_run_records_history_batches_and_keeps_best_weights():
+    run = make_run(train=TrainSpec(epochs=4, batch_size=8, learning_rate=0.02, early_stopping=False))
+    state = run.run()
+    assert state.status == "finished" and state.epoch == 4
+    assert set(state.history) >= {"loss", "val_loss", "mae", "val_mae"}
+    assert all(len(v) == 4 for v in state.history.values())
+    assert len(state.batch_loss) == 4 * 6  # 48 windows / batch 8
+    assert state.history["loss"][-1] < state.history["loss"][0]
+    # The model ends on the weights of the best validation epoch: its val loss reproduces it.
+    best = min(state.history["val_loss"])
+    assert state.best_val_loss == pytest.approx(best)
+    val = run.model.evaluate(run.data.x_val, run.data.y_val, verbose=0)[0]
+    assert val == pytest.approx(best, rel=1e-4)
+
+
+def test_background_run_stops_within_one_batch():
+    data = sine_data(n=600)
+    run = make_run(train=TrainSpec(epochs=50, batch_size=4, early_stopping=False), data=data)
+    run.start()
+    deadline = time.time() + 60
+    while len(run.snapshot().batch_loss) < 5 and time.time() < deadline:
+        time.sleep(0.01)
+    seen = len(run.snapshot().batch_loss)
+    run.stop()
+    run.join(30)
+    state = run.snapshot()
+    assert state.status == "stopped" and "Stopped" in state.message
+    assert len(state.batch_loss) <= seen + 2  # the batch in flight, and no more
+    assert state.epoch <= 1
+
+
+def test_nan_loss_ends_the_run_and_keeps_finite_weights():
+    data = sine_data()
+    huge = FitData(data.x_train * 1e4, data.y_train * 1e6, data.x_val, data.y_val)
+    run = make_run(
+        spec=ModelSpec(cell="SimpleRNN", units=(4,), activation="relu"),
+        train=TrainSpec(optimizer="sgd", learning_rate=10.0, clipnorm=None, epochs=20, batch_size=8),
+        data=huge,
+    )
+    state = run.run()
+    assert state.status == "nan" and "NaN" in state.message
+    assert all(np.isfinite(w).all() for w in run.model.get_weights())
+    assert not np.isfinite(state.batch_loss[-1])
+
+
+def test_early_stopping_ends_when_validation_stalls():
+    run = make_run(train=TrainSpec(epochs=200, batch_size=8, learning_rate=0.05, patience=2))
+    state = run.run()
+    assert state.status == "early_stopped"
+    assert state.epoch < 200 and state.epoch - state.best_epoch == 2
+
+
+def test_stateful_run_trims_to_whole_batches_and_resets_states():
+    spec = ModelSpec(cell="LSTM", units=(4,), stateful=True, stateful_batch_size=5)
+    data = sine_data()  # 48 training windows -> 45, 16 validation -> 15
+    run = make_run(spec=spec, train=TrainSpec(epochs=2, batch_size=999), data=data)
+    state = run.run()
+    assert state.status == "finished"
+    assert state.trimmed_rows == 3 and len(state.batch_loss) == 2 * 9
+    assert len(state.history["val_loss"]) == 2  # validated by hand, states reset around it
+    for layer in run.model.layers:
+        for s in getattr(layer, "states", None) or []:
+            assert not np.asarray(s).any()  # reset after the run
+
+
+def test_trim_keeps_the_most_recent_rows():
+    x, y = np.arange(10), np.arange(10) * 2
+    tx, ty = trim_to_batches(x, y, 4)
+    assert tx.tolist() == [2, 3, 4, 5, 6, 7, 8, 9] and ty.tolist() == [4, 6, 8, 10, 12, 14, 16, 18]
+
+
+def test_two_runs_at_once_do_not_share_state():
+    a = make_run(train=TrainSpec(epochs=3, batch_size=8, seed=1))
+    b = make_run(spec=ModelSpec(cell="LSTM", units=(6,)), train=TrainSpec(epochs=2, batch_size=16, seed=2))
+    a.start()
+    b.start()
+    a.join(60)
+    b.join(60)
+    sa, sb = a.snapshot(), b.snapshot()
+    assert (sa.epoch, sb.epoch) == (3, 2)
+    assert len(sa.batch_loss) == 18 and len(sb.batch_loss) == 6
+    assert a.model is not b.model and a.model.count_params() != b.model.count_params()
+
+
+def test_same_seed_same_initial_weights():
+    spec, train = ModelSpec(cell="LSTM", units=(4,)), TrainSpec(seed=3)
+    w1 = new_model(spec, train, (5, 1)).get_weights()
+    w2 = new_model(spec, train, (5, 1)).get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(w1, w2, strict=True))
+    assert build_model(spec, (5, 1)).count_params() == new_model(spec, train, (5, 1)).count_params()
