@@ -33,7 +33,9 @@ if blockers and spec.cell != "SimpleRNN":
 elif blockers:
     st.caption(blockers[0])
 if spec.stateful:
-    n_windows = len(series.frame) - window_spec.window - window_spec.test_size - window_spec.val_size
+    n_windows = (
+        len(series.frame) - window_spec.window - window_spec.test_size - window_spec.val_size
+    )
     batch = spec.stateful_batch_size
     st.warning(
         f"Stateful: the batch size is fixed at {batch}; the state of sample i in one batch carries to "
@@ -49,7 +51,11 @@ st.caption(
         if spec.topology == "encoder_decoder"
         else "Output: the next value"
         + (" after every step." if spec.topology == "many_to_many" else ".")
-        + (f" A {window_spec.horizon}-step forecast feeds predictions back in." if window_spec.horizon > 1 else "")
+        + (
+            f" A {window_spec.horizon}-step forecast feeds predictions back in."
+            if window_spec.horizon > 1
+            else ""
+        )
     )
 )
 st.page_link("pages/train.py", label="Train it", icon="🏋️")

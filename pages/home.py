@@ -23,7 +23,10 @@ st.page_link("pages/data.py", label="Start with the data", icon="📈")
 st.subheader("Built-in series (offline)")
 st.dataframe(
     pd.DataFrame(
-        [{"series": s.title, "description": s.description, "ships in": s.source} for s in BUILTIN_SERIES.values()]
+        [
+            {"series": s.title, "description": s.description, "ships in": s.source}
+            for s in BUILTIN_SERIES.values()
+        ]
     ),
     hide_index=True,
     width="stretch",

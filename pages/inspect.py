@@ -19,9 +19,18 @@ if report is None or state.get("report_for") is not job:
     state.put("report_for", job)
 
 target = job.data.columns[0]
-st.caption(f"{job.series_name}: {job.run.spec.cell} {job.topology.replace('_', '-')}, {job.run.snapshot().message}")
+st.caption(
+    f"{job.series_name}: {job.run.spec.cell} {job.topology.replace('_', '-')}, {job.run.snapshot().message}"
+)
 st.plotly_chart(forecast_figure(report.fitted, report.future, target), key="forecast")
-st.subheader("Test errors" + (f" (all {report.horizon} steps of each window)" if report.horizon > 1 else " (one step ahead)"))
+st.subheader(
+    "Test errors"
+    + (
+        f" (all {report.horizon} steps of each window)"
+        if report.horizon > 1
+        else " (one step ahead)"
+    )
+)
 st.dataframe(report.errors.style.format(precision=2), hide_index=True, width="stretch")
 best = report.errors.sort_values("RMSE").iloc[0]["model"]
 (st.success if best == "RNN" else st.warning)(f"Lowest test RMSE: {best}.")

@@ -18,25 +18,25 @@ if series is None or spec is None:
     st.page_link("pages/build.py", label="Go to Build", icon="🧱")
     st.stop()
 
-st.caption(f"{series.name}: {spec.cell}, units {list(spec.units)}, {spec.topology.replace('_', '-')}")
+st.caption(
+    f"{series.name}: {spec.cell}, units {list(spec.units)}, {spec.topology.replace('_', '-')}"
+)
 train_spec = train_spec_ui()
 job = state.get("job")
 running = job is not None and not job.run.snapshot().done
 
 
-def start() -> None:
+c1, c2, _ = st.columns([1, 1, 4])
+if c1.button("Train", type="primary", disabled=running, key="train"):
     try:
-        new_job = forecast_job(series, window_spec, spec, train_spec)
+        job = forecast_job(series, window_spec, spec, train_spec)
     except DataError as error:
         state.put("train_error", str(error))
-        return
-    state.drop("train_error", "report")
-    state.put("job", new_job)
-    new_job.run.start()
-
-
-c1, c2, _ = st.columns([1, 1, 4])
-c1.button("Train", type="primary", on_click=start, disabled=running, key="train")
+    else:
+        state.drop("train_error", "report")
+        state.put("job", job)
+        job.run.start()
+        st.rerun()  # redraw with Train disabled and the live panel running
 c2.button("Stop", on_click=lambda: job.run.stop(), disabled=not running, key="stop")
 if state.get("train_error"):
     st.error(state.get("train_error"))

@@ -46,7 +46,11 @@ def series_preview(
 
 def history_figure(history: dict[str, Sequence[float]], metric: str) -> go.Figure:
     """Loss and the task metric per epoch, train and validation side by side."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", metric.upper() if metric == "mae" else metric.title()))
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("Loss", metric.upper() if metric == "mae" else metric.title()),
+    )
     for col, key in ((1, "loss"), (2, metric)):
         for prefix, dash in (("", "solid"), ("val_", "dot")):
             values = history.get(prefix + key)
@@ -72,7 +76,12 @@ def history_figure(history: dict[str, Sequence[float]], metric: str) -> go.Figur
 def forecast_figure(fitted: pd.DataFrame, future: pd.DataFrame, target: str) -> go.Figure:
     """Actual values, one-step predictions per split and the forecast past the end."""
     fig = go.Figure(
-        go.Scatter(x=fitted["time"], y=fitted["actual"], name="actual", line=dict(color="#495057", width=1.5))
+        go.Scatter(
+            x=fitted["time"],
+            y=fitted["actual"],
+            name="actual",
+            line=dict(color="#495057", width=1.5),
+        )
     )
     for split, rows in fitted.groupby("split", sort=False):
         fig.add_trace(
@@ -140,16 +149,31 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
     blocks.append(("Dense head" + (" per step" if per_step else ""), head))
     fig = go.Figure()
     for i, (title, detail) in enumerate(blocks):
-        fig.add_shape(type="rect", x0=i, x1=i + 0.8, y0=0, y1=1, fillcolor="#EDF2FF", line_color="#4C6EF5")
-        fig.add_annotation(x=i + 0.4, y=0.62, text=f"<b>{title}</b>", showarrow=False, font=dict(size=11))
+        fig.add_shape(
+            type="rect", x0=i, x1=i + 0.8, y0=0, y1=1, fillcolor="#EDF2FF", line_color="#4C6EF5"
+        )
+        fig.add_annotation(
+            x=i + 0.4, y=0.62, text=f"<b>{title}</b>", showarrow=False, font=dict(size=11)
+        )
         fig.add_annotation(x=i + 0.4, y=0.32, text=detail, showarrow=False, font=dict(size=10))
         if i:
             fig.add_annotation(
-                x=i, y=0.5, ax=i - 0.2, ay=0.5, xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2
+                x=i,
+                y=0.5,
+                ax=i - 0.2,
+                ay=0.5,
+                xref="x",
+                yref="y",
+                axref="x",
+                ayref="y",
+                showarrow=True,
+                arrowhead=2,
             )
     if spec.stateful:
         fig.add_annotation(
-            x=len(blocks) / 2, y=1.2, text=f"stateful: state carried across batches of {spec.stateful_batch_size}",
+            x=len(blocks) / 2,
+            y=1.2,
+            text=f"stateful: state carried across batches of {spec.stateful_batch_size}",
             showarrow=False,
         )
     fig.update_xaxes(visible=False, range=[-0.1, len(blocks)])

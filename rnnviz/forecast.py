@@ -28,7 +28,9 @@ def windows_for(spec: WindowSpec, topology: Topology) -> WindowSpec:
     return spec if topology == "encoder_decoder" else replace(spec, horizon=1)
 
 
-def model_targets(data: WindowedData, split: str, topology: Topology) -> tuple[np.ndarray, np.ndarray]:
+def model_targets(
+    data: WindowedData, split: str, topology: Topology
+) -> tuple[np.ndarray, np.ndarray]:
     """Inputs and targets of one split, shaped as the topology's head outputs."""
     x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")  # (n, window, f), (n, h)
     if topology == "many_to_one":
@@ -67,8 +69,9 @@ def forecast_future(
         scaled = predict_steps(model, window, topology)[0, :steps]  # (h,)
         how = f"Direct multi-step forecast: the decoder emits {len(scaled)} steps at once."
     else:
-        scaled, how = _recursive(model, window, topology, steps), (
-            "Recursive forecast: each predicted value is fed back as the next input."
+        scaled, how = (
+            _recursive(model, window, topology, steps),
+            ("Recursive forecast: each predicted value is fed back as the next input."),
         )
         if window.shape[-1] > 1:
             how += " Extra input columns are held at their last observed values."
@@ -76,7 +79,9 @@ def forecast_future(
     return data.to_original(scaled[None, :], start)[0], how
 
 
-def _recursive(model: keras.Model, window: np.ndarray, topology: Topology, steps: int) -> np.ndarray:
+def _recursive(
+    model: keras.Model, window: np.ndarray, topology: Topology, steps: int
+) -> np.ndarray:
     window = window.copy()
     values = []
     for _ in range(steps):
@@ -94,7 +99,9 @@ def naive_forecast(data: WindowedData, start: np.ndarray, h: int) -> np.ndarray:
     return np.repeat(last, h, axis=1)
 
 
-def seasonal_naive_forecast(data: WindowedData, start: np.ndarray, h: int, season: int) -> np.ndarray:
+def seasonal_naive_forecast(
+    data: WindowedData, start: np.ndarray, h: int, season: int
+) -> np.ndarray:
     """The value one season before each target step, from observed rows only: (n, h)."""
     steps = np.arange(h)
     seasons_back = steps // season + 1  # (h,) whole seasons back to reach an observed row
@@ -122,7 +129,9 @@ def evaluate_forecast(
     frames = []
     for split in SPLITS:
         start = getattr(data, f"start_{split}")
-        predicted = data.to_original(predict_steps(model, getattr(data, f"x_{split}"), topology), start)
+        predicted = data.to_original(
+            predict_steps(model, getattr(data, f"x_{split}"), topology), start
+        )
         frames.append(
             pd.DataFrame(
                 {
@@ -151,9 +160,14 @@ def test_errors(
     scaled = predict_steps(model, data.x_test, topology)
     h = scaled.shape[1]
     actual = data.actual(start, h)
-    predictions = {"RNN": data.to_original(scaled, start), "Naive (last value)": naive_forecast(data, start, h)}
+    predictions = {
+        "RNN": data.to_original(scaled, start),
+        "Naive (last value)": naive_forecast(data, start, h),
+    }
     if season:
-        predictions[f"Seasonal naive (season {season})"] = seasonal_naive_forecast(data, start, h, season)
+        predictions[f"Seasonal naive (season {season})"] = seasonal_naive_forecast(
+            data, start, h, season
+        )
     return pd.DataFrame(error_table(actual, predictions))
 
 
@@ -195,7 +209,9 @@ class ForecastJob:
 PROBE_SAMPLES = 4
 
 
-def forecast_job(series: Series, window_spec: WindowSpec, spec: ModelSpec, train: TrainSpec) -> ForecastJob:
+def forecast_job(
+    series: Series, window_spec: WindowSpec, spec: ModelSpec, train: TrainSpec
+) -> ForecastJob:
     """Window the data for the topology, build and compile a seeded model, wrap it in a run."""
     data = make_windows(series, windows_for(window_spec, spec.topology))
     fit = fit_data(data, spec.topology)

@@ -7,7 +7,9 @@ from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.windows import WindowSpec
 
 DEFAULT_MODEL = ModelSpec(cell="LSTM", units=(32,), topology="many_to_one")
-DEFAULT_TRAIN = TrainSpec(optimizer="adam", learning_rate=0.005, batch_size=16, epochs=150, patience=25)
+DEFAULT_TRAIN = TrainSpec(
+    optimizer="adam", learning_rate=0.005, batch_size=16, epochs=150, patience=25
+)
 
 
 def recommended_window_spec(series: Series) -> WindowSpec:
@@ -23,5 +25,9 @@ def recommended_window_spec(series: Series) -> WindowSpec:
     test = max(horizon, min(2 * (season or 12), n // 6))
     val = max(horizon, min(season or 12, n // 8))
     target = series.frame[series.target]
-    transform = "log_diff" if (target > 0).all() and target.iloc[-1] > 1.5 * target.iloc[0] else "none"
-    return WindowSpec(window=window, horizon=horizon, test_size=test, val_size=val, transform=transform)
+    transform = (
+        "log_diff" if (target > 0).all() and target.iloc[-1] > 1.5 * target.iloc[0] else "none"
+    )
+    return WindowSpec(
+        window=window, horizon=horizon, test_size=test, val_size=val, transform=transform
+    )

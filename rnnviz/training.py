@@ -55,7 +55,9 @@ class RunState:
     best_epoch: int | None = None
     best_val_loss: float = math.inf
     trimmed_rows: int = 0  # rows dropped so a stateful run sees whole batches
-    gate_history: list[dict] = field(default_factory=list)  # per epoch: {(layer, dir, gate): (mean, sat)}
+    gate_history: list[dict] = field(
+        default_factory=list
+    )  # per epoch: {(layer, dir, gate): (mean, sat)}
     latest_traces: list | None = None  # probes.Trace list for the probe sample, latest epoch
 
     @property
@@ -175,7 +177,9 @@ class TrainingRun:
         recorder = _Recorder(self)
         try:
             if len(x) == 0:
-                raise ValueError(f"No training windows left after trimming to batches of {batch_size}.")
+                raise ValueError(
+                    f"No training windows left after trimming to batches of {batch_size}."
+                )
             self.model.fit(
                 x,
                 y,
@@ -187,7 +191,7 @@ class TrainingRun:
                 callbacks=[recorder],
                 verbose=0,
             )
-        except Exception as error:  # noqa: BLE001 - any failure becomes a message on the page
+        except Exception:  # noqa: BLE001 - any failure becomes a message on the page
             self.update(lambda s: _finish(s, "error", f"Training failed: {error}"))
         self._restore_best()
         self.update(recorder.conclude)
@@ -221,7 +225,9 @@ class _Recorder(keras.callbacks.Callback):
         self.epoch_started = 0.0
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.run.best_weights = self.model.get_weights()  # the last good weights until an epoch ends
+        self.run.best_weights = (
+            self.model.get_weights()
+        )  # the last good weights until an epoch ends
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
@@ -286,7 +292,11 @@ class _Recorder(keras.callbacks.Callback):
         predicted = self.model.predict(x_val, batch_size=batch, verbose=0)
         reset_states(self.model)
         loss = self.model.loss
-        value = keras.losses.get(loss)(y_val, predicted) if isinstance(loss, str) else loss(y_val, predicted)
+        value = (
+            keras.losses.get(loss)(y_val, predicted)
+            if isinstance(loss, str)
+            else loss(y_val, predicted)
+        )
         return {"val_loss": float(np.mean(keras.ops.convert_to_numpy(value)))}
 
     def _probe(self, weights: list[np.ndarray]) -> tuple[dict | None, list | None]:

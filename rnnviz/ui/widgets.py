@@ -7,14 +7,7 @@ import streamlit as st
 from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
 from rnnviz.spec import CELLS, MERGE_MODES, TOPOLOGIES, TOPOLOGY_LABELS, ModelSpec, TrainSpec
 from rnnviz.ui import state
-from rnnviz.windows import WindowSpec
-
-TRANSFORM_LABELS = {
-    "none": "none",
-    "log": "log",
-    "diff": "differences",
-    "log_diff": "log differences (trending, multiplicative seasons)",
-}
+from rnnviz.windows import TRANSFORM_LABELS, WindowSpec
 
 
 def window_spec_ui(n_rows: int) -> WindowSpec:
@@ -26,24 +19,44 @@ def window_spec_ui(n_rows: int) -> WindowSpec:
     test = c3.number_input("Test rows (at the end)", 1, top, key="w_test_size")
     val = c4.number_input("Validation rows (before test)", 1, top, key="w_val_size")
     transform = st.selectbox(
-        "Target transform", list(TRANSFORM_LABELS), format_func=TRANSFORM_LABELS.get, key="w_transform"
+        "Target transform",
+        list(TRANSFORM_LABELS),
+        format_func=TRANSFORM_LABELS.get,
+        key="w_transform",
     )
-    return WindowSpec(window=int(window), horizon=int(horizon), test_size=int(test), val_size=int(val), transform=transform)
+    return WindowSpec(
+        window=int(window),
+        horizon=int(horizon),
+        test_size=int(test),
+        val_size=int(val),
+        transform=transform,
+    )
 
 
 def model_spec_ui(horizon: int) -> ModelSpec:
     """Every Build page control; returns the spec they describe."""
     d = DEFAULT_MODEL
     state.set_widget_defaults(
-        dict(cell=d.cell, bidirectional=False, merge_mode="concat", depth=1, stateful=False,
-             stateful_batch_size=d.stateful_batch_size, dropout=0.0, recurrent_dropout=0.0,
-             topology=d.topology, **{f"units_{i}": d.units[0] for i in range(1, 5)})
+        dict(
+            cell=d.cell,
+            bidirectional=False,
+            merge_mode="concat",
+            depth=1,
+            stateful=False,
+            stateful_batch_size=d.stateful_batch_size,
+            dropout=0.0,
+            recurrent_dropout=0.0,
+            topology=d.topology,
+            **{f"units_{i}": d.units[0] for i in range(1, 5)},
+        )
     )
     c1, c2, c3 = st.columns(3)
     cell = c1.radio("Cell", CELLS, horizontal=True, key="w_cell")
     topology = c2.radio("Topology", TOPOLOGIES, format_func=TOPOLOGY_LABELS.get, key="w_topology")
     bidirectional = c3.toggle("Bidirectional", key="w_bidirectional")
-    merge_mode = c3.selectbox("Merge mode", MERGE_MODES, key="w_merge_mode", disabled=not bidirectional)
+    merge_mode = c3.selectbox(
+        "Merge mode", MERGE_MODES, key="w_merge_mode", disabled=not bidirectional
+    )
     depth = st.slider("Depth (stacked layers)", 1, 4, key="w_depth")
     unit_columns = st.columns(4)
     units = [
@@ -52,13 +65,24 @@ def model_spec_ui(horizon: int) -> ModelSpec:
     ]
     c1, c2, c3, c4 = st.columns(4)
     dropout = c1.slider("Dropout", 0.0, 0.8, step=0.05, key="w_dropout")
-    recurrent_dropout = c2.slider("Recurrent dropout", 0.0, 0.8, step=0.05, key="w_recurrent_dropout")
+    recurrent_dropout = c2.slider(
+        "Recurrent dropout", 0.0, 0.8, step=0.05, key="w_recurrent_dropout"
+    )
     stateful = c3.toggle("Stateful", key="w_stateful")
-    batch = c4.number_input("Stateful batch size", 1, 256, key="w_stateful_batch_size", disabled=not stateful)
+    batch = c4.number_input(
+        "Stateful batch size", 1, 256, key="w_stateful_batch_size", disabled=not stateful
+    )
     return ModelSpec(
-        cell=cell, units=tuple(int(u) for u in units), bidirectional=bidirectional, merge_mode=merge_mode,
-        stateful=stateful, stateful_batch_size=int(batch), dropout=float(dropout),
-        recurrent_dropout=float(recurrent_dropout), topology=topology, horizon=horizon,
+        cell=cell,
+        units=tuple(int(u) for u in units),
+        bidirectional=bidirectional,
+        merge_mode=merge_mode,
+        stateful=stateful,
+        stateful_batch_size=int(batch),
+        dropout=float(dropout),
+        recurrent_dropout=float(recurrent_dropout),
+        topology=topology,
+        horizon=horizon,
     )
 
 
@@ -66,8 +90,15 @@ def train_spec_ui() -> TrainSpec:
     """Optimizer, learning rate, batch size, epochs, seed and early stopping."""
     d = DEFAULT_TRAIN
     state.set_widget_defaults(
-        dict(optimizer=d.optimizer, learning_rate=d.learning_rate, batch_size=d.batch_size,
-             epochs=d.epochs, seed=d.seed, early_stopping=d.early_stopping, patience=d.patience)
+        dict(
+            optimizer=d.optimizer,
+            learning_rate=d.learning_rate,
+            batch_size=d.batch_size,
+            epochs=d.epochs,
+            seed=d.seed,
+            early_stopping=d.early_stopping,
+            patience=d.patience,
+        )
     )
     c1, c2, c3 = st.columns(3)
     optimizer = c1.selectbox("Optimizer", ["adam", "rmsprop", "sgd"], key="w_optimizer")
@@ -78,6 +109,11 @@ def train_spec_ui() -> TrainSpec:
     early = c3.toggle("Early stopping (on validation loss)", key="w_early_stopping")
     patience = c3.number_input("Patience (epochs)", 1, 500, key="w_patience", disabled=not early)
     return TrainSpec(
-        optimizer=optimizer, learning_rate=float(lr), batch_size=int(batch), epochs=int(epochs),
-        seed=int(seed), early_stopping=early, patience=int(patience),
+        optimizer=optimizer,
+        learning_rate=float(lr),
+        batch_size=int(batch),
+        epochs=int(epochs),
+        seed=int(seed),
+        early_stopping=early,
+        patience=int(patience),
     )

@@ -11,14 +11,18 @@ from rnnviz.spec import CELLS, TOPOLOGIES, ModelSpec
 COMBOS = list(itertools.product(CELLS, (False, True), TOPOLOGIES, (1, 2)))
 
 
-@pytest.mark.parametrize(
-    "cell,bidirectional,topology,depth", COMBOS, ids=lambda v: str(v)
-)
+@pytest.mark.parametrize("cell,bidirectional,topology,depth", COMBOS, ids=lambda v: str(v))
 def test_shapes_names_and_parameter_counts(cell, bidirectional, topology, depth):
-    spec = ModelSpec(cell=cell, units=(4, 5)[:depth], bidirectional=bidirectional, topology=topology, horizon=3)
+    spec = ModelSpec(
+        cell=cell, units=(4, 5)[:depth], bidirectional=bidirectional, topology=topology, horizon=3
+    )
     model = build_model(spec, (6, 2))
     out = model(np.zeros((2, 6, 2), np.float32))
-    expected_shape = {"many_to_one": (2, 1), "many_to_many": (2, 6, 1), "encoder_decoder": (2, 3, 1)}
+    expected_shape = {
+        "many_to_one": (2, 1),
+        "many_to_many": (2, 6, 1),
+        "encoder_decoder": (2, 3, 1),
+    }
     assert tuple(out.shape) == expected_shape[topology]
     # Parameters: Keras's count equals the textbook formula, and the table sums to it.
     assert model.count_params() == expected_params(spec, input_features=2)
@@ -26,7 +30,9 @@ def test_shapes_names_and_parameter_counts(cell, bidirectional, topology, depth)
     names = [layer.name for layer in model.layers]
     prefixes = ("encoder", "decoder") if topology == "encoder_decoder" else ("rnn",)
     for prefix in prefixes:
-        assert [n for n in names if n.startswith(prefix + "_")] == [f"{prefix}_{i}" for i in range(1, depth + 1)]
+        assert [n for n in names if n.startswith(prefix + "_")] == [
+            f"{prefix}_{i}" for i in range(1, depth + 1)
+        ]
     assert names[-1] == "head"
 
 
@@ -36,7 +42,9 @@ def test_lstm_parameter_count_by_hand():
 
 
 def test_text_model_masks_padding_and_uses_the_right_head():
-    spec = ModelSpec(cell="GRU", units=(4,), vocab_size=30, embedding_dim=5, head="multiclass", n_outputs=3)
+    spec = ModelSpec(
+        cell="GRU", units=(4,), vocab_size=30, embedding_dim=5, head="multiclass", n_outputs=3
+    )
     model = build_model(spec, (7,))
     probs = np.asarray(model(np.array([[3, 4, 5, 0, 0, 0, 0]])))
     assert probs.shape == (1, 3) and np.isclose(probs.sum(), 1.0, atol=1e-5)
@@ -54,17 +62,24 @@ def test_stateful_model_fixes_batch_and_twin_matches_from_zero_state():
     x = np.random.default_rng(0).normal(size=(2, 5, 1)).astype("float32")
     twin = stateless_twin(model, spec)
     assert twin.input_shape[0] is None
-    np.testing.assert_allclose(twin.predict(x, verbose=0), model.predict(x, batch_size=2, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        twin.predict(x, verbose=0), model.predict(x, batch_size=2, verbose=0), atol=1e-6
+    )
 
 
 def test_cudnn_blockers_name_each_choice():
     assert cudnn_blockers(ModelSpec(cell="LSTM")) == []
-    assert any("recurrent dropout" in b for b in cudnn_blockers(ModelSpec(cell="GRU", recurrent_dropout=0.2)))
+    assert any(
+        "recurrent dropout" in b
+        for b in cudnn_blockers(ModelSpec(cell="GRU", recurrent_dropout=0.2))
+    )
     assert any("reset_after" in b for b in cudnn_blockers(ModelSpec(cell="GRU", reset_after=False)))
     assert "no cuDNN" in cudnn_blockers(ModelSpec(cell="SimpleRNN"))[0]
 
 
-@pytest.mark.parametrize("bad", [dict(units=()), dict(units=(4,) * 5), dict(dropout=1.0), dict(cell="Transformer")])
+@pytest.mark.parametrize(
+    "bad", [dict(units=()), dict(units=(4,) * 5), dict(dropout=1.0), dict(cell="Transformer")]
+)
 def test_spec_rejects_impossible_choices(bad):
     with pytest.raises(ValueError):
         ModelSpec(**bad)

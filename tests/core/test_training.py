@@ -14,18 +14,24 @@ def sine_data(n: int = 64, window: int = 8, seed: int = 0) -> FitData:
     rng = np.random.default_rng(seed)
     t = np.arange(n + window + 1) * 0.3
     series = np.sin(t) + 0.05 * rng.normal(size=t.size)
-    x = np.stack([series[i : i + window] for i in range(n)])[..., None].astype("float32")  # (n, window, 1)
+    x = np.stack([series[i : i + window] for i in range(n)])[..., None].astype(
+        "float32"
+    )  # (n, window, 1)
     y = series[window : window + n, None].astype("float32")  # (n, 1)
     return FitData(x[:48], y[:48], x[48:], y[48:])
 
 
-def make_run(spec=ModelSpec(cell="GRU", units=(4,)), train=TrainSpec(epochs=3, batch_size=8), data=None, **kw):
+def make_run(
+    spec=ModelSpec(cell="GRU", units=(4,)), train=TrainSpec(epochs=3, batch_size=8), data=None, **kw
+):
     data = data or sine_data()
     return TrainingRun(new_model(spec, train, data.x_train.shape[1:]), spec, train, data, **kw)
 
 
 def test_run_records_history_batches_and_keeps_best_weights():
-    run = make_run(train=TrainSpec(epochs=4, batch_size=8, learning_rate=0.02, early_stopping=False))
+    run = make_run(
+        train=TrainSpec(epochs=4, batch_size=8, learning_rate=0.02, early_stopping=False)
+    )
     state = run.run()
     assert state.status == "finished" and state.epoch == 4
     assert set(state.history) >= {"loss", "val_loss", "mae", "val_mae"}
@@ -60,7 +66,9 @@ def test_nan_loss_ends_the_run_and_keeps_finite_weights():
     huge = FitData(data.x_train * 1e4, data.y_train * 1e6, data.x_val, data.y_val)
     run = make_run(
         spec=ModelSpec(cell="SimpleRNN", units=(4,), activation="relu"),
-        train=TrainSpec(optimizer="sgd", learning_rate=10.0, clipnorm=None, epochs=20, batch_size=8),
+        train=TrainSpec(
+            optimizer="sgd", learning_rate=10.0, clipnorm=None, epochs=20, batch_size=8
+        ),
         data=huge,
     )
     state = run.run()
@@ -97,7 +105,9 @@ def test_trim_keeps_the_most_recent_rows():
 
 def test_two_runs_at_once_do_not_share_state():
     a = make_run(train=TrainSpec(epochs=3, batch_size=8, seed=1))
-    b = make_run(spec=ModelSpec(cell="LSTM", units=(6,)), train=TrainSpec(epochs=2, batch_size=16, seed=2))
+    b = make_run(
+        spec=ModelSpec(cell="LSTM", units=(6,)), train=TrainSpec(epochs=2, batch_size=16, seed=2)
+    )
     a.start()
     b.start()
     a.join(60)

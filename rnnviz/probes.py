@@ -1,0 +1,350 @@
+"""Exact per-gate activations of a built model, recomputed in NumPy from its weights.
+
+:func:`trace` replays every recurrent layer of a :func:`rnnviz.builder.build_model` network
+step by step and records each gate, so the Inspect pages can show what Keras computes inside
+the cell (Keras itself only exposes the hidden output). The model is never called: only its
+layer configuration is read, and the weight values come either from the live model or from a
+snapshot (``model.get_weights()`` taken by the training thread), so a trace never races training.
+
+Conventions:
+
+* Every trace starts from a zero state, also for a stateful model (its carried state belongs to
+  the training stream, not to the probed batch).
+* ``gates[k][:, t]`` is aligned to *input* step ``t`` in both directions: the backward half of a
+  Bidirectional layer runs over the reversed sequence, and its gates are put back in input order.
+* Masking (text models, token 0 = padding): as Keras does, a masked step leaves the state
+  unchanged. ``"hidden"`` and ``"cell"`` therefore hold the carried state at a masked step (the
+  zero initial state before the first token), which equals the sequence output of a
+  unidirectional Keras layer; the gate activations of a masked step are NaN ("not read").
+  Note that Keras's Bidirectional layer zeroes (instead of carries) its masked sequence output.
+* Dropout and recurrent dropout are inactive at inference and are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+from keras import layers
+
+try:  # installed with scikit-learn
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover
+    threadpool_limits = None
+
+Array = np.ndarray
+Activation = Callable[[Array], Array]
+
+GATE_KEYS: dict[str, tuple[str, ...]] = {
+    "SimpleRNN": ("preactivation", "hidden"),
+    "LSTM": ("input", "forget", "candidate", "output", "cell", "hidden"),
+    "GRU": ("update", "reset", "candidate", "hidden"),
+}
+STATE_KEYS: dict[str, tuple[str, ...]] = {
+    "SimpleRNN": ("hidden",),
+    "LSTM": ("hidden", "cell"),
+    "GRU": ("hidden",),
+}
+GATE_LABELS: dict[str, dict[str, str]] = {
+    "SimpleRNN": {"preactivation": "Pre-activation a", "hidden": "Hidden state h"},
+    "LSTM": {
+        "input": "Input gate i",
+        "forget": "Forget gate f",
+        "candidate": "Cell candidate g",
+        "output": "Output gate o",
+        "cell": "Cell state c",
+        "hidden": "Hidden state h",
+    },
+    "GRU": {
+        "update": "Update gate z",
+        "reset": "Reset gate r",
+        "candidate": "Candidate h̃",
+        "hidden": "Hidden state h",
+    },
+}
+SIGMOID_GATES = frozenset({"input", "forget", "output", "update", "reset"})
+SATURATION = 0.9  # a sigmoid gate is saturated below 0.1 or above 0.9; a tanh value beyond ±0.9
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """Activations of one direction of one recurrent layer, each ``(batch, time, units)``."""
+
+    layer: str
+    direction: str  # "forward" or "backward"
+    cell: str  # "SimpleRNN" | "LSTM" | "GRU"
+    gates: dict[str, Array]
+
+
+# --- activations ------------------------------------------------------------------------------
+
+
+def _sigmoid(x: Array) -> Array:
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # overflow-free logistic
+
+
+def _hard_sigmoid(x: Array) -> Array:
+    return np.clip((x + 3.0) / 6.0, 0.0, 1.0)  # Keras 3: relu6(x + 3) / 6
+
+
+_NUMPY_ACTIVATIONS: dict[str, Activation] = {
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid,
+    "hard_sigmoid": _hard_sigmoid,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "linear": lambda x: x,
+    "softsign": lambda x: x / (1.0 + np.abs(x)),
+}
+
+
+def _numpy_activation(fn: Callable | None) -> Activation:
+    """A NumPy twin of a Keras activation (falls back to evaluating the Keras op)."""
+    if fn is None:
+        return _NUMPY_ACTIVATIONS["linear"]
+    known = _NUMPY_ACTIVATIONS.get(getattr(fn, "__name__", ""))
+    if known is not None:
+        return known
+    return lambda x: np.asarray(keras.ops.convert_to_numpy(fn(x)), dtype=x.dtype)
+
+
+# --- parameters of one cell -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CellParams:
+    cell: str
+    units: int
+    kernel: Array  # (input_dim, n_gates*units)
+    recurrent_kernel: Array  # (units, n_gates*units)
+    bias: Array | None  # (n_gates*units,) added to the input projection
+    recurrent_bias: Array | None  # (n_gates*units,) GRU reset_after only
+    activation: Activation
+    recurrent_activation: Activation
+    reset_after: bool
+
+
+WeightReader = Callable[[keras.Variable], Array]
+
+
+def _weight_reader(model: keras.Model, weights: list[Array] | None) -> WeightReader:
+    """Read a variable's value from the live model or from a ``get_weights()`` snapshot."""
+    if weights is None:
+        return lambda v: np.asarray(v.numpy(), dtype=np.float32)
+    variables = model.weights  # same order as get_weights()
+    if len(variables) != len(weights):
+        raise ValueError(f"snapshot has {len(weights)} arrays, the model {len(variables)} weights")
+    index = {id(v): i for i, v in enumerate(variables)}
+    return lambda v: np.asarray(weights[index[id(v)]], dtype=np.float32)
+
+
+def _cell_params(layer: layers.Layer, read: WeightReader) -> _CellParams:
+    cell = layer.cell
+    kind = type(layer).__name__
+    bias = read(cell.bias) if cell.use_bias else None
+    recurrent_bias = None
+    reset_after = bool(getattr(cell, "reset_after", False))
+    if bias is not None and bias.ndim == 2:  # GRU reset_after: [input bias; recurrent bias]
+        bias, recurrent_bias = bias[0], bias[1]
+    return _CellParams(
+        cell=kind,
+        units=int(cell.units),
+        kernel=read(cell.kernel),
+        recurrent_kernel=read(cell.recurrent_kernel),
+        bias=bias,
+        recurrent_bias=recurrent_bias,
+        activation=_numpy_activation(cell.activation),
+        recurrent_activation=_numpy_activation(getattr(cell, "recurrent_activation", None)),
+        reset_after=reset_after,
+    )
+
+
+# --- one time step per cell type --------------------------------------------------------------
+# ``xw`` is the precomputed input projection ``x_t @ kernel + bias`` (batch, n_gates*units);
+# ``prev`` maps the state keys to their values at t-1. Each returns every key of GATE_KEYS.
+
+Step = Callable[[Array, dict[str, Array], _CellParams], dict[str, Array]]
+
+
+def _simple_rnn_step(xw: Array, prev: dict[str, Array], p: _CellParams) -> dict[str, Array]:
+    a = xw + prev["hidden"] @ p.recurrent_kernel  # (batch, units)
+    return {"preactivation": a, "hidden": p.activation(a)}
+
+
+def _lstm_step(xw: Array, prev: dict[str, Array], p: _CellParams) -> dict[str, Array]:
+    z = xw + prev["hidden"] @ p.recurrent_kernel  # (batch, 4*units)
+    i, f, g, o = np.split(z, 4, axis=-1)
+    i, f, o = p.recurrent_activation(i), p.recurrent_activation(f), p.recurrent_activation(o)
+    g = p.activation(g)
+    c = f * prev["cell"] + i * g  # (batch, units)
+    h = o * p.activation(c)
+    return {"input": i, "forget": f, "candidate": g, "output": o, "cell": c, "hidden": h}
+
+
+def _gru_step(xw: Array, prev: dict[str, Array], p: _CellParams) -> dict[str, Array]:
+    h_prev = prev["hidden"]  # (batch, units)
+    u = p.units
+    x_z, x_r, x_h = np.split(xw, 3, axis=-1)
+    if p.reset_after:
+        rec = h_prev @ p.recurrent_kernel  # (batch, 3*units)
+        if p.recurrent_bias is not None:
+            rec = rec + p.recurrent_bias
+        rec_z, rec_r, rec_h = np.split(rec, 3, axis=-1)
+        z = p.recurrent_activation(x_z + rec_z)
+        r = p.recurrent_activation(x_r + rec_r)
+        candidate = p.activation(x_h + r * rec_h)
+    else:
+        rec = h_prev @ p.recurrent_kernel[:, : 2 * u]  # (batch, 2*units)
+        z = p.recurrent_activation(x_z + rec[:, :u])
+        r = p.recurrent_activation(x_r + rec[:, u:])
+        candidate = p.activation(x_h + (r * h_prev) @ p.recurrent_kernel[:, 2 * u :])
+    h = z * h_prev + (1.0 - z) * candidate
+    return {"update": z, "reset": r, "candidate": candidate, "hidden": h}
+
+
+_STEPS: dict[str, Step] = {"SimpleRNN": _simple_rnn_step, "LSTM": _lstm_step, "GRU": _gru_step}
+
+
+# --- shared driver: time loop, masking, direction ---------------------------------------------
+
+
+def _run_direction(
+    x: Array, mask: Array | None, p: _CellParams, backward: bool
+) -> dict[str, Array]:
+    """Run one cell over ``x`` (batch, time, features); results aligned to input time."""
+    batch, steps, _ = x.shape
+    xw = x @ p.kernel  # (batch, time, n_gates*units), all steps at once
+    if p.bias is not None:
+        xw += p.bias
+    step = _STEPS[p.cell]
+    keys, state_keys = GATE_KEYS[p.cell], STATE_KEYS[p.cell]
+    out = {k: np.empty((batch, steps, p.units), dtype=np.float32) for k in keys}
+    state = {k: np.zeros((batch, p.units), dtype=np.float32) for k in state_keys}
+    for t in reversed(range(steps)) if backward else range(steps):
+        new = step(xw[:, t], state, p)
+        if mask is not None:
+            keep = mask[:, t, None]  # (batch, 1)
+            new = {k: np.where(keep, v, state[k] if k in state else np.nan) for k, v in new.items()}
+        for k in keys:
+            out[k][:, t] = new[k]
+        state = {k: new[k] for k in state_keys}
+    return out
+
+
+def _merge(fwd: Array, bwd: Array, mode: str) -> Array:
+    if mode == "concat":
+        return np.concatenate([fwd, bwd], axis=-1)
+    if mode == "sum":
+        return fwd + bwd
+    if mode == "mul":
+        return fwd * bwd
+    if mode == "ave":
+        return (fwd + bwd) / 2
+    raise ValueError(f"unsupported merge_mode {mode!r}")
+
+
+def _layer_output(hidden: Array, backward: bool, sequences: bool) -> Array:
+    """The layer's output from its hidden states: the sequence, or the final state."""
+    if sequences:
+        return hidden  # (batch, time, units)
+    return hidden[:, 0] if backward else hidden[:, -1]  # (batch, units); carried past padding
+
+
+def _trace_recurrent(
+    layer: layers.Layer, x: Array, mask: Array | None, read: WeightReader
+) -> tuple[list[Trace], Array]:
+    """Trace a recurrent (or Bidirectional) layer; returns its traces and merged output."""
+    sequences = bool(layer.return_sequences)
+    if isinstance(layer, layers.Bidirectional):
+        halves = [(layer.forward_layer, "forward"), (layer.backward_layer, "backward")]
+    else:
+        halves = [(layer, "forward")]
+    traces, outputs = [], []
+    for sub, direction in halves:
+        params = _cell_params(sub, read)
+        backward = bool(sub.go_backwards)
+        gates = _run_direction(x, mask, params, backward)
+        traces.append(Trace(layer.name, direction, params.cell, gates))
+        # masked steps of a sequence output never reach the next layer's state: left as is
+        outputs.append(_layer_output(gates["hidden"], backward, sequences))
+    merged = outputs[0] if len(outputs) == 1 else _merge(*outputs, layer.merge_mode)
+    return traces, merged.astype(np.float32)
+
+
+def trace(
+    model: keras.Model, x: np.ndarray, weights: list[np.ndarray] | None = None
+) -> list[Trace]:
+    """Per-gate activations of every recurrent layer of ``model`` on the batch ``x``.
+
+    ``x`` is ``(batch, time, features)`` for a series or ``(batch, time)`` token ids. With
+    ``weights`` (a ``model.get_weights()`` snapshot) those arrays are used instead of the live
+    variables. The model is never called; the walk stops at the head (Dense/TimeDistributed).
+    """
+    with _single_threaded_blas():
+        return _trace_layers(model, np.asarray(x), _weight_reader(model, weights))
+
+
+def _single_threaded_blas() -> AbstractContextManager:
+    """One BLAS thread: the matrices are tiny, and a multi-threaded BLAS competing with the
+    training thread for the cores can run 10x slower."""
+    if threadpool_limits is None:  # pragma: no cover
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> list[Trace]:
+    """Walk the layer chain up to the head, replaying each recurrent layer."""
+    mask: Array | None = None
+    traces: list[Trace] = []
+    for layer in model.layers:
+        if isinstance(layer, layers.InputLayer):
+            continue
+        if isinstance(layer, layers.Embedding):
+            tokens = h.astype(np.int64)
+            h = read(layer.embeddings)[tokens]  # (batch, time, embedding_dim)
+            mask = tokens != 0 if layer.mask_zero else None
+        elif isinstance(layer, (layers.RNN, layers.Bidirectional)):
+            layer_traces, h = _trace_recurrent(layer, h.astype(np.float32), mask, read)
+            traces.extend(layer_traces)
+            mask = mask if layer.return_sequences else None
+        elif isinstance(layer, layers.RepeatVector):
+            h = np.repeat(h[:, None, :], layer.n, axis=1)  # (batch, n, features)
+        elif isinstance(layer, (layers.Dense, layers.TimeDistributed)):
+            break
+        else:
+            raise TypeError(f"trace cannot replay layer {layer.name!r} ({type(layer).__name__})")
+    return traces
+
+
+# --- summary for live charts ------------------------------------------------------------------
+
+
+def _summarised(cell: str, key: str) -> bool:
+    """Sigmoid gates, the tanh candidate, and a SimpleRNN's hidden state (its tanh output)."""
+    return key in SIGMOID_GATES or key == "candidate" or (cell == "SimpleRNN" and key == "hidden")
+
+
+def gate_summary(traces: list[Trace]) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """``(layer, direction, gate) -> (mean, saturated share)``, ignoring NaN (masked) steps.
+
+    Saturated: a sigmoid gate below 0.1 or above 0.9; a tanh value (LSTM/GRU candidate,
+    SimpleRNN hidden) with ``|v| > 0.9``. Thresholds assume the default activations.
+    Pre-activations and states are left out.
+    """
+    summary = {}
+    for tr in traces:
+        for key, values in tr.gates.items():
+            if not _summarised(tr.cell, key):
+                continue
+            v = values[~np.isnan(values)]
+            if v.size == 0:
+                summary[(tr.layer, tr.direction, key)] = (float("nan"), float("nan"))
+                continue
+            if key in SIGMOID_GATES:
+                saturated = (v < 1.0 - SATURATION) | (v > SATURATION)
+            else:
+                saturated = np.abs(v) > SATURATION
+            summary[(tr.layer, tr.direction, key)] = (float(v.mean()), float(saturated.mean()))
+    return summary
