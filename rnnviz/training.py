@@ -191,8 +191,9 @@ class TrainingRun:
                 callbacks=[recorder],
                 verbose=0,
             )
-        except Exception:  # noqa: BLE001 - any failure becomes a message on the page
-            self.update(lambda s: _finish(s, "error", f"Training failed: {error}"))
+        except Exception as error:  # noqa: BLE001 - any failure becomes a message on the page
+            message = f"Training failed: {error}"
+            self.update(lambda s: _finish(s, "error", message))
         self._restore_best()
         self.update(recorder.conclude)
         return self.snapshot()

@@ -21,9 +21,9 @@ def sine_data(n: int = 64, window: int = 8, seed: int = 0) -> FitData:
     return FitData(x[:48], y[:48], x[48:], y[48:])
 
 
-def make_run(
-    spec=ModelSpec(cell="GRU", units=(4,)), train=TrainSpec(epochs=3, batch_size=8), data=None, **kw
-):
+def make_run(spec=None, train=None, data=None, **kw):
+    spec = spec or ModelSpec(cell="GRU", units=(4,))
+    train = train or TrainSpec(epochs=3, batch_size=8)
     data = data or sine_data()
     return TrainingRun(new_model(spec, train, data.x_train.shape[1:]), spec, train, data, **kw)
 
