@@ -8,19 +8,17 @@ Run: .venv/bin/python bench/train_overhead.py [repeats] [epochs]
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-from rnnviz.datasets import load_builtin  # noqa: E402
-from rnnviz.forecast import fit_data, windows_for  # noqa: E402
-from rnnviz.recipes import recommended_window_spec  # noqa: E402
-from rnnviz.spec import ModelSpec, TrainSpec  # noqa: E402
-from rnnviz.training import TrainingRun, new_model  # noqa: E402
-from rnnviz.windows import make_windows  # noqa: E402
+import _bootstrap  # noqa: F401  (repository root on sys.path)
+from rnnviz.datasets import load_builtin
+from rnnviz.forecast import fit_data, windows_for
+from rnnviz.recipes import recommended_window_spec
+from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.training import TrainingRun, new_model
+from rnnviz.windows import make_windows
 
 
 def timed(fn) -> float:

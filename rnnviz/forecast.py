@@ -145,14 +145,14 @@ def evaluate_forecast(
     future, note = forecast_future(model, data, topology, future_steps)
     return ForecastReport(
         fitted=pd.concat(frames, ignore_index=True),
-        errors=test_errors(model, data, topology, season),
+        errors=forecast_errors(model, data, topology, season),
         future=pd.DataFrame({"time": future_index(data.index, len(future)), "forecast": future}),
         future_note=note,
         horizon=data.y_test.shape[1] if topology == "encoder_decoder" else 1,
     )
 
 
-def test_errors(
+def forecast_errors(
     model: keras.Model, data: WindowedData, topology: Topology, season: int | None
 ) -> pd.DataFrame:
     """RMSE, MAE and MAPE on every test target step, for the model and the baselines."""

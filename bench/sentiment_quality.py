@@ -1,0 +1,105 @@
+"""How good is the default text recipe? Train it on Rotten Tomatoes and compare with TF-IDF.
+
+GOAL: test accuracy >= 0.75 in < 300 s of training on 2 CPU cores.
+
+Run:  TF_CPP_MIN_LOG_LEVEL=3 python bench/sentiment_quality.py [--seed 7] [key=value ...]
+(e.g. ``units=64 bidirectional=False`` overrides entries of DEFAULT_TEXT_RECIPE).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keras  # noqa: E402
+
+from rnnviz.builder import build_model, compile_model  # noqa: E402
+from rnnviz.sentiment import evaluate_classifier, predict_proba, tfidf_baseline  # noqa: E402
+from rnnviz.text import DEFAULT_TEXT_RECIPE, load_rotten_tomatoes, prepare_text_data, recipe_specs  # noqa: E402
+
+GOAL_ACCURACY, GOAL_SECONDS = 0.75, 300.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--monitor",
+        default="val_accuracy",
+        choices=["val_accuracy", "val_loss"],
+        help="early-stopping metric (the app's training run keeps the best val_loss weights)",
+    )
+    parser.add_argument("overrides", nargs="*", help="recipe entries as key=value")
+    args = parser.parse_args()
+    recipe = dict(DEFAULT_TEXT_RECIPE)
+    for item in args.overrides:
+        key, value = item.split("=", 1)
+        if key not in recipe:
+            parser.error(f"unknown recipe key {key!r}; known: {sorted(recipe)}")
+        try:
+            recipe[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            recipe[key] = value
+
+    dataset = load_rotten_tomatoes()
+    data = prepare_text_data(
+        dataset, vocab_size=recipe["vocab_size"], max_len=recipe["max_len"], seed=args.seed
+    )
+    print(f"recipe: {recipe}, early stopping on {args.monitor}")
+    print(
+        f"data: {len(data.x_train)} train / {len(data.x_val)} val / {len(data.x_test)} test, "
+        f"vocab {len(data.vocab)}, max_len {data.max_len}, cores {os.cpu_count()}"
+    )
+
+    keras.utils.set_random_seed(args.seed)
+    model_spec, train_spec = recipe_specs(recipe, data, seed=args.seed)
+    model = compile_model(build_model(model_spec, (data.max_len,)), model_spec, train_spec)
+    stop = keras.callbacks.EarlyStopping(
+        monitor=args.monitor,
+        patience=train_spec.patience,
+        restore_best_weights=True,
+        mode="max" if args.monitor == "val_accuracy" else "min",
+    )
+    start = time.perf_counter()
+    history = model.fit(
+        data.x_train,
+        data.y_train,
+        validation_data=(data.x_val, data.y_val),
+        epochs=train_spec.epochs,
+        batch_size=train_spec.batch_size,
+        callbacks=[stop],
+        verbose=2,
+    )
+    seconds = time.perf_counter() - start
+    report = evaluate_classifier(data.y_test, predict_proba(model, data.x_test), data.class_names)
+    baseline = tfidf_baseline(
+        data.texts_train, data.y_train, data.texts_test, data.y_test, seed=args.seed
+    )
+
+    epochs_run = len(history.history["loss"])
+    best = max(history.history["val_accuracy"])
+    print(f"epochs run: {epochs_run} (best val accuracy {best:.4f})")
+    print(f"RNN test accuracy:    {report['accuracy']:.4f}  (AUC {report['auc']:.4f})")
+    print(f"TF-IDF test accuracy: {baseline['accuracy']:.4f}")
+    print(f"majority class:       {report['majority_accuracy']:.4f}")
+    print(f"training seconds:     {seconds:.1f}")
+    met = report["accuracy"] >= GOAL_ACCURACY and seconds < GOAL_SECONDS
+    print(
+        f"GOAL test accuracy >= {GOAL_ACCURACY} in < {GOAL_SECONDS:.0f} s on 2 cores: "
+        f"{'MET' if met else 'NOT MET'} ({report['accuracy']:.4f} in {seconds:.0f} s)"
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
