@@ -15,8 +15,9 @@ import time
 from dataclasses import replace
 
 import _bootstrap  # noqa: F401  (repository root on sys.path)
+
 from rnnviz.datasets import load_builtin
-from rnnviz.forecast import forecast_job, forecast_errors
+from rnnviz.forecast import forecast_errors, forecast_job
 from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, recommended_window_spec
 
 
@@ -34,14 +35,21 @@ def main(seeds: list[int]) -> None:
     series = load_builtin("airline")
     default = recommended_window_spec(series)
     tutorial = replace(default, test_size=48, horizon=1)
-    for name, spec in (("default recipe, test = last 24 months", default), ("tutorial split, test = last 48 months", tutorial)):
+    for name, spec in (
+        ("default recipe, test = last 24 months", default),
+        ("tutorial split, test = last 48 months", tutorial),
+    ):
         print(f"== {name}: {spec}")
         for seed in seeds:
             rmse, seconds, epochs = evaluate(spec, seed)
             line = "   ".join(f"{k}: {v:6.2f}" for k, v in rmse.items())
             seasonal = next(v for k, v in rmse.items() if k.startswith("Seasonal"))
-            verdict = "beats seasonal naive" if rmse["RNN"] < seasonal else "DOES NOT beat seasonal naive"
-            print(f"seed {seed}: test RMSE  {line}   ({epochs} epochs, {seconds:.1f} s) -> {verdict}")
+            verdict = (
+                "beats seasonal naive" if rmse["RNN"] < seasonal else "DOES NOT beat seasonal naive"
+            )
+            print(
+                f"seed {seed}: test RMSE  {line}   ({epochs} epochs, {seconds:.1f} s) -> {verdict}"
+            )
 
 
 if __name__ == "__main__":

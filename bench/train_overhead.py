@@ -13,6 +13,7 @@ import sys
 import time
 
 import _bootstrap  # noqa: F401  (repository root on sys.path)
+
 from rnnviz.datasets import load_builtin
 from rnnviz.forecast import fit_data, windows_for
 from rnnviz.recipes import recommended_window_spec

@@ -6,13 +6,13 @@ import pytest
 
 from rnnviz.datasets import Series, load_builtin
 from rnnviz.forecast import (
-    forecast_job,
+    forecast_errors,
     forecast_future,
+    forecast_job,
     future_index,
     model_targets,
     naive_forecast,
     seasonal_naive_forecast,
-    forecast_errors,
     windows_for,
 )
 from rnnviz.metrics import mae, mape, rmse
@@ -32,7 +32,9 @@ def test_metrics_against_hand_computation():
     assert rmse(a, p) == pytest.approx(np.sqrt((1 + 0 + 9) / 3))
     assert mae(a, p) == pytest.approx(4 / 3)
     assert mape(a, p) == pytest.approx(100 * (1 + 0 + 0.75) / 3)
-    assert mape(np.array([0.0, 2.0]), np.array([1.0, 1.0])) == pytest.approx(50.0)  # zero actual skipped
+    assert mape(np.array([0.0, 2.0]), np.array([1.0, 1.0])) == pytest.approx(
+        50.0
+    )  # zero actual skipped
     assert np.isnan(rmse(np.array([np.nan]), np.array([1.0])))
 
 
@@ -42,7 +44,9 @@ def test_targets_are_shaped_for_each_topology(topology):
     data = make_windows(ramp_series(), spec)
     x, y = model_targets(data, "train", topology)
     n = len(x)
-    expected = {"many_to_one": (n, 1), "many_to_many": (n, 6, 1), "encoder_decoder": (n, 3, 1)}[topology]
+    expected = {"many_to_one": (n, 1), "many_to_many": (n, 6, 1), "encoder_decoder": (n, 3, 1)}[
+        topology
+    ]
     assert y.shape == expected
     if topology == "many_to_many":
         # The target at step t is the input at step t + 1; the last is the window's next value.
@@ -91,5 +95,7 @@ def test_default_recipe_beats_seasonal_naive_on_airline():
     series = load_builtin("airline")
     job = forecast_job(series, recommended_window_spec(series), DEFAULT_MODEL, DEFAULT_TRAIN)
     job.run.run()
-    errors = forecast_errors(job.inference_model(), job.data, job.topology, series.season).set_index("model")
+    errors = forecast_errors(
+        job.inference_model(), job.data, job.topology, series.season
+    ).set_index("model")
     assert errors.loc["RNN", "RMSE"] < errors.loc["Seasonal naive (season 12)", "RMSE"]
