@@ -8,6 +8,7 @@ from rnnviz.figures import history_figure
 from rnnviz.forecast import forecast_job
 from rnnviz.training import RunState
 from rnnviz.ui import state
+from rnnviz.ui.gates import live_gates
 from rnnviz.ui.live import live_panel
 from rnnviz.ui.widgets import train_spec_ui
 
@@ -55,6 +56,8 @@ def render(run_state: RunState) -> None:
         st.error(run_state.message)
     elif run_state.done:
         st.success(run_state.message)
+    if job.run.probe_x is not None:
+        live_gates(run_state, len(job.run.probe_x))
 
 
 live_panel(job.run, render)

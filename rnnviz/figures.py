@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from rnnviz.gates import GATE_KEYS, GATE_LABELS, SIGMOID_GATES, Trace
 from rnnviz.spec import ModelSpec
 
 SPLIT_COLOURS = {"train": "#4C6EF5", "val": "#F59F00", "test": "#E03131"}
@@ -179,4 +180,157 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
     fig.update_xaxes(visible=False, range=[-0.1, len(blocks)])
     fig.update_yaxes(visible=False, range=[-0.2, 1.35])
     fig.update_layout(template="plotly_white", height=170, margin=dict(l=5, r=5, t=5, b=5))
+    return fig
+
+
+# -- gates -----------------------------------------------------------------------------------------
+GATE_COLOURS = ("#4C6EF5", "#E03131", "#2F9E44", "#F59F00", "#AE3EC9", "#1098AD")
+
+
+def _gate_range(gate: str) -> tuple[float | None, float | None]:
+    if gate in SIGMOID_GATES:
+        return 0.0, 1.0
+    if gate in ("candidate", "hidden"):
+        return -1.0, 1.0
+    return None, None
+
+
+def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = None) -> go.Figure:
+    """One time x units heatmap per gate of one trace (layer direction) for one sample."""
+    keys = GATE_KEYS[trace.cell]
+    names = GATE_LABELS[trace.cell]
+    fig = make_subplots(
+        rows=1, cols=len(keys), subplot_titles=[names[k] for k in keys], shared_yaxes=True
+    )
+    for col, key in enumerate(keys, start=1):
+        values = trace.gates[key][sample]  # (time, units)
+        lo, hi = _gate_range(key)
+        fig.add_trace(
+            go.Heatmap(
+                z=values.T,  # (units, time): time runs left to right
+                x=list(labels) if labels is not None else np.arange(values.shape[0]),
+                zmin=lo,
+                zmax=hi,
+                colorscale="Viridis" if lo == 0.0 else "RdBu",
+                showscale=col == 1,
+                hovertemplate="step %{x}<br>unit %{y}<br>value %{z:.3f}<extra>"
+                + names[key]
+                + "</extra>",
+            ),
+            row=1,
+            col=col,
+        )
+    fig.update_xaxes(title_text="time step")
+    fig.update_yaxes(title_text="unit", row=1, col=1)
+    fig.update_layout(
+        **{**LAYOUT, "height": 300}, title=f"{trace.layer} ({trace.direction}): sample {sample}"
+    )
+    return fig
+
+
+def gate_stats_figure(gate_history: Sequence[dict], layer: str, direction: str) -> go.Figure:
+    """Per gate, its mean and saturation share over the epochs of a run (one layer direction)."""
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("Mean activation", "Saturated share (<0.1 or >0.9)")
+    )
+    keys = sorted({k[2] for epoch in gate_history for k in epoch if k[:2] == (layer, direction)})
+    epochs = np.arange(1, len(gate_history) + 1)
+    for i, gate in enumerate(keys):
+        stats = np.array(
+            [epoch.get((layer, direction, gate), (np.nan, np.nan)) for epoch in gate_history]
+        )
+        colour = GATE_COLOURS[i % len(GATE_COLOURS)]
+        for col in (1, 2):
+            fig.add_trace(
+                go.Scatter(
+                    x=epochs,
+                    y=stats[:, col - 1],
+                    name=gate,
+                    legendgroup=gate,
+                    showlegend=col == 1,
+                    line=dict(color=colour),
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(range=[0, 1], row=1, col=2)
+    fig.update_layout(**{**LAYOUT, "height": 300})
+    return fig
+
+
+def gate_explorer_figure(
+    trace: Trace,
+    sample: int,
+    gate: str,
+    steps: Sequence,
+    input_values: np.ndarray | None = None,
+    input_name: str = "input",
+) -> go.Figure:
+    """The chosen gate as a heatmap (time x units), with the input drawn above on the same time axis."""
+    values = trace.gates[gate][sample]  # (time, units)
+    label = GATE_LABELS[trace.cell][gate]
+    rows = 2 if input_values is not None else 1
+    fig = make_subplots(
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.3, 0.7] if rows == 2 else [1.0],
+        vertical_spacing=0.04,
+    )
+    if input_values is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=list(steps),
+                y=input_values,
+                name=input_name,
+                mode="lines+markers",
+                line=dict(color="#495057"),
+            ),
+            row=1,
+            col=1,
+        )
+        fig.update_yaxes(title_text=input_name, row=1, col=1)
+    lo, hi = _gate_range(gate)
+    fig.add_trace(
+        go.Heatmap(
+            z=values.T,
+            x=list(steps),
+            zmin=lo,
+            zmax=hi,
+            colorscale="Viridis" if lo == 0.0 else "RdBu",
+            colorbar=dict(title=gate, len=0.7, y=0.35 if rows == 2 else 0.5),
+            hovertemplate="step %{x}<br>unit %{y}<br>value %{z:.3f}<extra></extra>",
+        ),
+        row=rows,
+        col=1,
+    )
+    fig.update_yaxes(title_text="unit", row=rows, col=1)
+    fig.update_xaxes(title_text="time step", row=rows, col=1)
+    fig.update_layout(
+        **{**LAYOUT, "height": 460},
+        title=f"{label}: {trace.layer} ({trace.direction})",
+        showlegend=False,
+    )
+    return fig
+
+
+def unit_lines_figure(trace: Trace, sample: int, gate: str, steps: Sequence) -> go.Figure:
+    """One line per unit of the chosen gate over time."""
+    values = trace.gates[gate][sample]  # (time, units)
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=list(steps),
+                y=values[:, unit],
+                name=f"unit {unit}",
+                mode="lines",
+                hovertemplate=f"step %{{x}}<br>unit {unit}<br>value %{{y:.3f}}<extra></extra>",
+            )
+            for unit in range(values.shape[1])
+        ]
+    )
+    fig.update_layout(
+        **LAYOUT, title=f"{GATE_LABELS[trace.cell][gate]} per unit", xaxis_title="time step"
+    )
     return fig

@@ -8,6 +8,7 @@ many-to-many's last step is its next-value prediction); an encoder-decoder predi
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import keras
 import numpy as np
@@ -197,12 +198,14 @@ class ForecastJob:
     def topology(self) -> Topology:
         return self.run.spec.topology
 
+    @cached_property
     def inference_model(self) -> keras.Model:
+        """The trained model without a fixed batch size (read once training has ended)."""
         return stateless_twin(self.run.model, self.run.spec)
 
     def report(self) -> ForecastReport:
         return evaluate_forecast(
-            self.inference_model(), self.data, self.topology, self.season, self.window_spec.horizon
+            self.inference_model, self.data, self.topology, self.season, self.window_spec.horizon
         )
 
 

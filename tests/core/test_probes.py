@@ -8,7 +8,8 @@ import pytest
 from keras import layers
 
 from rnnviz.builder import build_model
-from rnnviz.probes import GATE_KEYS, GATE_LABELS, SIGMOID_GATES, Trace, gate_summary, trace
+from rnnviz.gates import GATE_KEYS, GATE_LABELS, SIGMOID_GATES, Trace
+from rnnviz.probes import gate_summary, trace
 from rnnviz.spec import CELLS, MERGE_MODES, TOPOLOGIES, ModelSpec
 
 ATOL = 1e-5

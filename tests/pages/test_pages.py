@@ -132,10 +132,30 @@ def test_train_then_inspect_forecast(data_ready):
     at = train_tiny(at)
     assert not at.exception and not at.error
     assert any("Finished 2 epochs" in s.value for s in at.success)
-    assert len(plotly_charts(at)) >= 1
+    # Loss/MAE history, gate heatmaps of the probe sample, gate statistics per epoch.
+    assert len(plotly_charts(at)) == 3
+    assert any("Gates, live" in h.value for h in at.subheader)
+    gate_history = at.session_state["job"].run.snapshot().gate_history
+    assert len(gate_history) == 2 and ("rnn_1", "forward", "forget") in gate_history[0]
     at = open_page("pages/inspect.py", at)
     errors = at.dataframe[0].value
     assert list(errors["model"])[:2] == ["RNN", "Naive (last value)"]
     assert any(name.startswith("Seasonal naive") for name in errors["model"])
     assert (errors["RMSE"] > 0).all()
-    assert len(plotly_charts(at)) == 2  # forecast and residuals
+    # Forecast, residuals, gate explorer heatmap (with the input above) and per-unit lines.
+    assert len(plotly_charts(at)) == 4
+    at.selectbox(key="w_explore_gate_LSTM").set_value("forget").run()
+    at.radio(key="w_explore_split").set_value("train").run()
+    assert not at.exception
+
+
+def test_encoder_decoder_gate_explorer_shows_decoder_steps(data_ready):
+    at = open_page("pages/build.py", data_ready)
+    at.radio(key="w_topology").set_value("encoder_decoder")
+    at.radio(key="w_cell").set_value("GRU").run()
+    at = train_tiny(at, epochs=1)
+    at = open_page("pages/inspect.py", at)
+    labels = at.selectbox(key="w_explore_trace").options
+    assert labels == ["encoder_1 (forward, GRU)", "decoder_1 (forward, GRU)"]
+    at.selectbox(key="w_explore_trace").set_value("decoder_1 (forward, GRU)").run()
+    assert not at.exception and len(plotly_charts(at)) == 4

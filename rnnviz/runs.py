@@ -1,0 +1,601 @@
+"""Runs that last: trained models saved to disk with everything needed to compare them later.
+
+A run is a directory ``<root>/<run_id>/`` holding ``run.json`` (settings, history, metrics,
+library versions), ``model.keras`` and optionally ``predictions.csv``. The root is the
+``RNNVIZ_RUNS_DIR`` environment variable, else ``~/.rnnviz/runs``.
+
+Saving is atomic: everything is written into ``<root>/.tmp-<uuid>/``, which is then renamed to
+its final name, so a crash mid-save leaves only a hidden ``.tmp-*`` directory that listing ignores
+(and :meth:`RunStore.cleanup_partial` removes). A damaged run directory never breaks the list: it
+is skipped and reported by :meth:`RunStore.problems`.
+
+Everything here is free of streamlit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import io
+import json
+import math
+import os
+import platform
+import re
+import secrets
+import shutil
+import tempfile
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnnviz.spec import ModelSpec, TrainSpec
+
+RUN_FILE = "run.json"
+MODEL_FILE = "model.keras"
+PREDICTIONS_FILE = "predictions.csv"
+SCHEMA_VERSION = 1
+TMP_PREFIX = ".tmp-"
+TRASH_PREFIX = ".trash-"
+STALE_SECONDS = 3600.0
+TASKS = ("forecast", "sentiment")
+RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+VERSION_PACKAGES = ("keras", "tensorflow", "numpy", "pandas", "streamlit")
+TABLE_COLUMNS = (
+    "id",
+    "created",
+    "task",
+    "dataset",
+    "cell",
+    "direction",
+    "depth",
+    "units",
+    "topology",
+    "epochs run",
+    "best val loss",
+)
+# Metrics shown first in the table when a run has them; any other scalar metric follows.
+MAIN_METRICS = ("test RMSE", "test MAE", "test MAPE %", "test accuracy", "test AUC")
+
+
+class RunError(ValueError):
+    """A saved run that cannot be read (a damaged or hand-edited run directory)."""
+
+
+class ModelFileError(ValueError):
+    """An uploaded model file that rnnviz cannot use, with a message fit to show on the page."""
+
+
+def default_root() -> Path:
+    """``RNNVIZ_RUNS_DIR`` when set, else ``~/.rnnviz/runs``."""
+    configured = os.environ.get("RNNVIZ_RUNS_DIR")
+    return Path(configured).expanduser() if configured else Path.home() / ".rnnviz" / "runs"
+
+
+def library_versions() -> dict[str, str]:
+    """Python and the installed versions of the libraries a run depends on (none imported)."""
+    versions = {"python": platform.python_version()}
+    for package in VERSION_PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One saved run, as read from its ``run.json``."""
+
+    run_id: str
+    created: str  # ISO 8601 with the UTC offset
+    task: str
+    dataset: str
+    model_spec: ModelSpec
+    train_spec: TrainSpec
+    data_config: dict
+    history: dict
+    metrics: dict
+    status: str
+    message: str
+    versions: dict
+    path: Path
+
+    @property
+    def cell(self) -> str:
+        return self.model_spec.cell
+
+    @property
+    def label(self) -> str:
+        """A short human label, e.g. ``LSTM x2 bi, many-to-one``."""
+        spec = self.model_spec
+        extras = (" bi" if spec.bidirectional else "") + (" stateful" if spec.stateful else "")
+        return f"{spec.cell} x{spec.depth}{extras}, {spec.topology.replace('_', '-')}"
+
+    @property
+    def seed(self) -> int:
+        return self.train_spec.seed
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history.get("loss", []))
+
+    @property
+    def best_val_loss(self) -> float:
+        """The lowest finite validation loss (training loss when there was no validation)."""
+        values = self.history.get("val_loss") or self.history.get("loss") or []
+        finite = [float(v) for v in values if _is_finite_number(v)]
+        return min(finite) if finite else math.nan
+
+    @property
+    def model_path(self) -> Path:
+        return self.path / MODEL_FILE
+
+    @property
+    def predictions_path(self) -> Path | None:
+        path = self.path / PREDICTIONS_FILE
+        return path if path.exists() else None
+
+    def predictions(self) -> pd.DataFrame | None:
+        """The saved predictions table, if the run has one."""
+        path = self.predictions_path
+        return pd.read_csv(path) if path is not None else None
+
+    def to_json(self) -> dict:
+        """The ``run.json`` content."""
+        return {
+            "schema": SCHEMA_VERSION,
+            "id": self.run_id,
+            "created": self.created,
+            "task": self.task,
+            "dataset": self.dataset,
+            "model_spec": self.model_spec.to_dict(),
+            "train_spec": dataclasses.asdict(self.train_spec),
+            "data_config": self.data_config,
+            "history": self.history,
+            "metrics": self.metrics,
+            "status": self.status,
+            "message": self.message,
+            "seed": self.train_spec.seed,
+            "versions": self.versions,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict, path: Path) -> RunRecord:
+        """Parse a ``run.json``; raises :class:`RunError` on anything malformed."""
+        try:
+            record = cls(
+                run_id=str(data["id"]),
+                created=str(data["created"]),
+                task=str(data["task"]),
+                dataset=str(data["dataset"]),
+                model_spec=ModelSpec.from_dict(data["model_spec"]),
+                train_spec=_train_spec_from_dict(data["train_spec"]),
+                data_config=dict(data.get("data_config") or {}),
+                history={k: list(v) for k, v in (data.get("history") or {}).items()},
+                metrics=dict(data.get("metrics") or {}),
+                status=str(data.get("status", "")),
+                message=str(data.get("message", "")),
+                versions=dict(data.get("versions") or {}),
+                path=path,
+            )
+            datetime.fromisoformat(record.created)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise RunError(f"{path.name}/{RUN_FILE} is malformed: {error!r}") from error
+        return record
+
+
+def _train_spec_from_dict(data: dict) -> TrainSpec:
+    known = {k: v for k, v in data.items() if k in TrainSpec.__dataclass_fields__}
+    return TrainSpec(**known)
+
+
+def _is_finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _json_default(value: object) -> Any:
+    """Make numpy scalars/arrays, tuples inside them and paths JSON-serialisable."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    raise TypeError(f"cannot save a {type(value).__name__} in run.json")
+
+
+def _new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The store
+
+
+class RunStore:
+    """Saved runs under one root directory."""
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root).expanduser() if root is not None else default_root()
+        self._problems: list[tuple[Path, str]] = []
+
+    # -- writing ---------------------------------------------------------------------------------
+    def save(
+        self,
+        *,
+        task: str,
+        dataset: str,
+        model,
+        model_spec: ModelSpec,
+        train_spec: TrainSpec,
+        data_config: dict,
+        history: dict,
+        metrics: dict,
+        status: str,
+        message: str,
+        predictions: pd.DataFrame | None = None,
+    ) -> RunRecord:
+        """Save a trained model and its record atomically; returns the saved record.
+
+        On any failure nothing appears in :meth:`list` and the error propagates.
+        """
+        if task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+        self.root.mkdir(parents=True, exist_ok=True)
+        now = datetime.now().astimezone()
+        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        tmp.mkdir()
+        try:
+            record = RunRecord(
+                run_id=self._free_run_id(now),
+                created=now.isoformat(timespec="microseconds"),
+                task=task,
+                dataset=dataset,
+                model_spec=model_spec,
+                train_spec=train_spec,
+                data_config=dict(data_config),
+                history={k: [float(v) for v in values] for k, values in history.items()},
+                metrics=dict(metrics),
+                status=status,
+                message=message,
+                versions=library_versions(),
+                path=tmp,
+            )
+            model.save(tmp / MODEL_FILE)
+            if predictions is not None:
+                predictions.to_csv(tmp / PREDICTIONS_FILE, index=False)
+            text = json.dumps(record.to_json(), indent=2, default=_json_default)
+            (tmp / RUN_FILE).write_text(text, encoding="utf-8")
+            final = self.root / record.run_id
+            os.replace(tmp, final)  # the atomic step: the run appears whole or not at all
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return dataclasses.replace(record, path=final)
+
+    def _free_run_id(self, now: datetime) -> str:
+        for _ in range(100):
+            run_id = _new_run_id(now)
+            if not (self.root / run_id).exists():
+                return run_id
+        raise FileExistsError(f"could not find a free run id in {self.root}")
+
+    def delete(self, run_id: str) -> None:
+        """Remove a run: renamed out of sight first, so a crash never leaves half a run listed."""
+        path = self._run_dir(run_id)
+        trash = self.root / f"{TRASH_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
+        os.replace(path, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def cleanup_partial(self, max_age_seconds: float = STALE_SECONDS) -> list[Path]:
+        """Remove ``.tmp-*`` directories older than ``max_age_seconds`` and leftover ``.trash-*``
+        ones; returns what was removed."""
+        if not self.root.is_dir():
+            return []
+        removed = []
+        cutoff = time.time() - max_age_seconds
+        for path in self.root.iterdir():
+            stale_tmp = path.name.startswith(TMP_PREFIX) and _mtime(path) < cutoff
+            if path.is_dir() and (stale_tmp or path.name.startswith(TRASH_PREFIX)):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        return removed
+
+    # -- reading ---------------------------------------------------------------------------------
+    def list(self) -> list[RunRecord]:
+        """Every readable run, newest first. Damaged run directories are skipped (see
+        :meth:`problems`); hidden ones (``.tmp-*``, ``.trash-*``) are ignored."""
+        records, problems = [], []
+        if self.root.is_dir():
+            for path in self.root.iterdir():
+                if path.name.startswith(".") or not path.is_dir():
+                    continue
+                try:
+                    records.append(self._read(path))
+                except RunError as error:
+                    problems.append((path, str(error)))
+        self._problems = problems
+        return sorted(records, key=_sort_key, reverse=True)
+
+    def problems(self) -> list[tuple[Path, str]]:
+        """Run directories the latest :meth:`list` skipped, with the reason for each."""
+        return list(self._problems)
+
+    def get(self, run_id: str) -> RunRecord:
+        """One run; KeyError when there is none by that id, RunError when it is damaged."""
+        return self._read(self._run_dir(run_id))
+
+    def load_model(self, run_id: str, compile: bool = False):
+        """The run's saved Keras model (safe mode; uncompiled unless asked, as inspection and
+        prediction need no optimizer)."""
+        import keras
+
+        path = self._run_dir(run_id) / MODEL_FILE
+        if not path.exists():
+            raise RunError(f"Run '{run_id}' has no saved model ({MODEL_FILE} is missing).")
+        return keras.models.load_model(path, compile=compile, safe_mode=True)
+
+    def table(self) -> pd.DataFrame:
+        """One row per run (newest first): settings, epochs, best validation loss, test metrics
+        and status."""
+        records = self.list()
+        metric_names = _metric_columns(records)
+        rows = [_table_row(record, metric_names) for record in records]
+        columns = [*TABLE_COLUMNS, *metric_names, "status"]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["created"] = pd.to_datetime(frame["created"], utc=True)
+        return frame
+
+    def _run_dir(self, run_id: str) -> Path:
+        if not isinstance(run_id, str) or not RUN_ID_PATTERN.match(run_id):
+            raise KeyError(f"'{run_id}' is not a valid run id.")
+        path = self.root / run_id
+        if not (path / RUN_FILE).is_file():
+            raise KeyError(f"No saved run '{run_id}' in {self.root}.")
+        return path
+
+    @staticmethod
+    def _read(path: Path) -> RunRecord:
+        try:
+            data = json.loads((path / RUN_FILE).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise RunError(f"{path.name}/{RUN_FILE} cannot be read: {error}") from error
+        if not isinstance(data, dict):
+            raise RunError(f"{path.name}/{RUN_FILE} does not hold a run record.")
+        if not (path / MODEL_FILE).is_file():
+            raise RunError(f"{path.name} has no saved model ({MODEL_FILE} is missing).")
+        return RunRecord.from_json(data, path)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return math.inf
+
+
+def _sort_key(record: RunRecord) -> tuple[datetime, str]:
+    return datetime.fromisoformat(record.created), record.run_id
+
+
+def _metric_columns(records: list[RunRecord]) -> list[str]:
+    """Scalar metric names over all runs: the main ones first, then the rest as first met."""
+    seen: dict[str, None] = {}
+    for record in records:
+        for name, value in record.metrics.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                seen.setdefault(name, None)
+    main = [name for name in MAIN_METRICS if name in seen]
+    return main + [name for name in seen if name not in main]
+
+
+def _table_row(record: RunRecord, metric_names: list[str]) -> dict:
+    spec = record.model_spec
+    row = {
+        "id": record.run_id,
+        "created": record.created,
+        "task": record.task,
+        "dataset": record.dataset,
+        "cell": spec.cell,
+        "direction": "bidirectional" if spec.bidirectional else "forward",
+        "depth": spec.depth,
+        "units": "-".join(str(u) for u in spec.units),
+        "topology": spec.topology,
+        "epochs run": record.epochs_run,
+        "best val loss": record.best_val_loss,
+        "status": record.status,
+    }
+    for name in metric_names:
+        value = record.metrics.get(name)
+        row[name] = float(value) if isinstance(value, int | float) else math.nan
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing runs
+
+
+def _flat_settings(record: RunRecord) -> dict[str, object]:
+    settings: dict[str, object] = {"task": record.task, "dataset": record.dataset}
+    settings.update({f"model.{k}": v for k, v in record.model_spec.to_dict().items()})
+    settings.update({f"train.{k}": v for k, v in dataclasses.asdict(record.train_spec).items()})
+    settings.update({f"data.{k}": v for k, v in record.data_config.items()})
+    return settings
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(v) for v in value) or "(none)"
+    if value is None:
+        return "None"
+    return str(value)
+
+
+_MISSING = object()
+
+
+def config_diff(a: RunRecord, b: RunRecord) -> pd.DataFrame:
+    """The settings that differ between two runs: ``setting``, ``run a``, ``run b`` (as text;
+    ``(not set)`` where a run has no such setting)."""
+    left, right = _flat_settings(a), _flat_settings(b)
+    rows = []
+    for name in dict.fromkeys([*left, *right]):
+        value_a, value_b = left.get(name, _MISSING), right.get(name, _MISSING)
+        if _normalised(value_a) == _normalised(value_b):
+            continue
+        rows.append(
+            {
+                "setting": name,
+                "run a": "(not set)" if value_a is _MISSING else _shown(value_a),
+                "run b": "(not set)" if value_b is _MISSING else _shown(value_b),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["setting", "run a", "run b"])
+    frame.attrs.update(run_a=a.run_id, run_b=b.run_id)
+    return frame
+
+
+def _normalised(value: object) -> object:
+    """Tuples and lists compare equal (JSON turns one into the other)."""
+    if isinstance(value, list | tuple):
+        return tuple(_normalised(v) for v in value)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Uploaded model files
+
+
+def load_uploaded_model(raw: bytes):
+    """A user's ``.keras`` file as a Keras model (safe mode, uncompiled).
+
+    Raises :class:`ModelFileError` with a plain message for an empty or non-Keras file, a damaged
+    archive, unsafe or custom code (Lambda layers, custom objects), a model without a recurrent
+    layer, or any other failure to load.
+    """
+    _check_archive(raw)
+    import keras
+
+    with tempfile.TemporaryDirectory(prefix="rnnviz-upload-") as folder:
+        path = Path(folder, "uploaded.keras")
+        path.write_bytes(raw)
+        try:
+            model = keras.models.load_model(path, compile=False, safe_mode=True)
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message
+            raise ModelFileError(_load_failure_message(error)) from error
+    if not isinstance(model, keras.Model):
+        raise ModelFileError("The file holds a single layer, not a model.")
+    if not _has_recurrent_layer(model):
+        raise ModelFileError(
+            "The model has no recurrent layer (SimpleRNN, LSTM or GRU): it is not supported, as "
+            "rnnviz inspects recurrent networks."
+        )
+    return model
+
+
+def _check_archive(raw: bytes) -> None:
+    """Reject what is plainly not a ``.keras`` archive before Keras sees it."""
+    if not raw:
+        raise ModelFileError("The file is empty.")
+    if raw.startswith(b"\x89HDF"):
+        raise ModelFileError(
+            "This is an HDF5 (.h5) file from older Keras versions. Load it in Keras and save it "
+            "again with model.save('model.keras'), then upload that file."
+        )
+    if raw.startswith(b"PK\x03\x04") and not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise ModelFileError(
+            "The file starts like a .keras archive but is incomplete or damaged (was the upload "
+            "cut short?). Save the model again and upload the new file."
+        )
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise ModelFileError(
+            "This is not a Keras model file: a .keras file is a zip archive made by "
+            "model.save('model.keras')."
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            names = set(archive.namelist())
+            broken = archive.testzip()
+            config = archive.read("config.json") if "config.json" in names else None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError) as error:
+        raise ModelFileError(
+            f"The .keras archive is damaged and cannot be read ({error})."
+        ) from None
+    if broken is not None:
+        raise ModelFileError(f"The .keras archive is damaged: '{broken}' is corrupt.")
+    if config is None or not any(name.endswith(".weights.h5") for name in names):
+        raise ModelFileError(
+            "This zip archive is not a Keras model: it lacks config.json or the weights "
+            "(model.weights.h5). Save the model with model.save('model.keras')."
+        )
+    if _uses_lambda(config):
+        raise ModelFileError(
+            "The model contains a Lambda layer, which runs arbitrary Python code; rnnviz loads "
+            "models in safe mode and refuses it. Replace the Lambda layer with built-in layers."
+        )
+
+
+def _uses_lambda(config: bytes) -> bool:
+    """Whether a model's ``config.json`` contains a Lambda layer anywhere."""
+    try:
+        pending = [json.loads(config)]
+    except (ValueError, UnicodeDecodeError):
+        return False  # Keras will report the broken config
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            if item.get("class_name") == "Lambda":
+                return True
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def _load_failure_message(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    if "lambda" in text.lower() or "safe_mode" in text:
+        return (
+            "The model contains code that cannot be loaded safely (for example a Lambda layer); "
+            "rnnviz loads models in safe mode and refuses it."
+        )
+    unknown = re.search(r"Could not locate (?:class|function) '([^']+)'", text)
+    if unknown or "custom_objects" in text or "register_keras_serializable" in text:
+        name = f" ('{unknown.group(1)}')" if unknown else ""
+        return (
+            f"The model uses a custom layer or object{name} that rnnviz does not know; only "
+            "models made of built-in Keras layers can be loaded."
+        )
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return f"The model file could not be loaded: {text or type(error).__name__}"
+
+
+def _has_recurrent_layer(model) -> bool:
+    """Whether any layer (inside wrappers and nested models too) is recurrent."""
+    from keras import layers
+
+    pending = list(model.layers)
+    while pending:
+        layer = pending.pop()
+        if isinstance(layer, layers.RNN | layers.Bidirectional):
+            return True
+        inner = getattr(layer, "layer", None)  # TimeDistributed and other wrappers
+        if isinstance(inner, layers.Layer):
+            pending.append(inner)
+        pending.extend(getattr(layer, "layers", []) or [])  # nested models
+    return False

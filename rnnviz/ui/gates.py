@@ -1,0 +1,65 @@
+"""Gate views shared by the Train page (live) and the Inspect page (explorer)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import streamlit as st
+
+from rnnviz.figures import gate_explorer_figure, gate_heatmaps, gate_stats_figure, unit_lines_figure
+from rnnviz.gates import GATE_KEYS, GATE_LABELS, Trace
+from rnnviz.training import RunState
+
+
+def _trace_label(trace: Trace) -> str:
+    return f"{trace.layer} ({trace.direction}, {trace.cell})"
+
+
+def choose_trace(traces: list[Trace], key: str) -> Trace:
+    """A select box over the layer directions of a trace list."""
+    labels = [_trace_label(t) for t in traces]
+    chosen = st.selectbox("Layer and direction", labels, key=key)
+    return traces[labels.index(chosen)]
+
+
+def live_gates(state: RunState, probe_size: int) -> None:
+    """Heatmaps of the probe sample's gates at the latest epoch, and their statistics per epoch."""
+    if not state.latest_traces:
+        st.caption("Gate activations appear here after the first epoch.")
+        return
+    st.subheader("Gates, live")
+    c1, c2 = st.columns([3, 1])
+    with c1:
+        trace = choose_trace(state.latest_traces, key="w_live_trace")
+    sample = c2.number_input("Probe sample", 0, probe_size - 1, 0, key="w_live_sample")
+    st.caption(
+        f"Epoch {state.epoch}: activations recomputed from the epoch-end weights for "
+        f"{probe_size} fixed validation windows."
+    )
+    st.plotly_chart(gate_heatmaps(trace, int(sample)), key="live_heatmaps")
+    st.plotly_chart(
+        gate_stats_figure(state.gate_history, trace.layer, trace.direction), key="live_gate_stats"
+    )
+
+
+TimeAxis = Callable[[Trace], tuple[Sequence, "np.ndarray | None"]]
+
+
+def gate_explorer(traces: list[Trace], time_axis: TimeAxis, input_name: str = "input") -> None:
+    """Pick layer, direction and gate: a heatmap (input above, same time axis) and per-unit lines.
+
+    ``time_axis(trace)`` gives the step labels of a trace and the input drawn above it (or None).
+    Traces hold one sample (the one being explored).
+    """
+    c1, c2 = st.columns(2)
+    with c1:
+        trace = choose_trace(traces, key="w_explore_trace")
+    keys = GATE_KEYS[trace.cell]
+    gate = c2.selectbox(
+        "Gate", keys, format_func=GATE_LABELS[trace.cell].get, key=f"w_explore_gate_{trace.cell}"
+    )
+    steps, input_values = time_axis(trace)
+    figure = gate_explorer_figure(trace, 0, gate, steps, input_values, input_name)
+    st.plotly_chart(figure, key="explorer")
+    st.plotly_chart(unit_lines_figure(trace, 0, gate, steps), key="unit_lines")
