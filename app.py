@@ -2,16 +2,32 @@
 
 import streamlit as st
 
+from rnnviz.ui import state
 from rnnviz.ui.state import keep_widget_values
+from rnnviz.ui.widgets import apply_task_recipe
+
+TASKS = {"forecast": "Forecast a time series", "sentiment": "Classify text sentiment"}
 
 st.set_page_config(page_title="rnnviz", page_icon="🔁", layout="wide")
 keep_widget_values()
+# No widget key: the stored task seeds the radio, so the choice survives every page and rerun.
+task = st.sidebar.radio(
+    "Task",
+    list(TASKS),
+    index=list(TASKS).index(state.get("task", "forecast")),
+    format_func=TASKS.get,
+)
+state.put("task", task)  # pages read the task from here
+apply_task_recipe(task)
+text = task == "sentiment"
 st.navigation(
     [
         st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/data.py", title="Data", icon="📈"),
+        st.Page("pages/text_data.py" if text else "pages/data.py", title="Data", icon="📈"),
         st.Page("pages/build.py", title="Build", icon="🧱"),
         st.Page("pages/train.py", title="Train", icon="🏋️"),
-        st.Page("pages/inspect.py", title="Inspect", icon="🔍"),
+        st.Page(
+            "pages/inspect_text.py" if text else "pages/inspect.py", title="Inspect", icon="🔍"
+        ),
     ]
 ).run()

@@ -27,7 +27,7 @@ def evaluate(window_spec, seed: int) -> tuple[dict, float, int]:
     start = time.perf_counter()
     state = job.run.run()
     seconds = time.perf_counter() - start
-    table = forecast_errors(job.inference_model(), job.data, job.topology, series.season)
+    table = forecast_errors(job.inference_model, job.data, job.topology, series.season)
     return dict(zip(table["model"], table["RMSE"], strict=True)), seconds, state.epoch
 
 

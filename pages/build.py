@@ -10,14 +10,25 @@ from rnnviz.ui import state
 from rnnviz.ui.widgets import model_spec_ui
 
 st.title("Build")
-series, window_spec = state.get("series"), state.get("window_spec")
-if series is None:
-    st.info("Choose a series first.")
-    st.page_link("pages/data.py", label="Go to Data", icon="📈")
+text = state.get("task") == "sentiment"
+series, window_spec, text_data = (
+    state.get("series"),
+    state.get("window_spec"),
+    state.get("text_data"),
+)
+if (text_data if text else series) is None:
+    st.info("Choose the data first.")
+    st.page_link("pages/text_data.py" if text else "pages/data.py", label="Go to Data", icon="📈")
     st.stop()
 
-spec = model_spec_ui(horizon=window_spec.horizon)
-input_shape = (window_spec.window, len(series.columns))
+if text:
+    spec = model_spec_ui(text=True).with_(
+        vocab_size=len(text_data.vocab), head=text_data.head, n_outputs=text_data.n_classes
+    )
+    input_shape = (text_data.max_len,)
+else:
+    spec = model_spec_ui(horizon=window_spec.horizon)
+    input_shape = (window_spec.window, len(series.columns))
 model = build_model(spec, input_shape)
 state.put("model_spec", spec)
 
@@ -32,30 +43,30 @@ if blockers and spec.cell != "SimpleRNN":
     st.warning("On a GPU this choice stops the fast cuDNN kernel: " + "; ".join(blockers) + ".")
 elif blockers:
     st.caption(blockers[0])
-if spec.stateful:
-    n_windows = (
-        len(series.frame) - window_spec.window - window_spec.test_size - window_spec.val_size
+if text:
+    st.caption(
+        f"Input: {text_data.max_len} token ids per text (0 = padding, masked so the RNN skips it). "
+        f"Output: {'P(' + text_data.class_names[1] + ')' if spec.head == 'binary' else 'a probability per class'}."
     )
-    batch = spec.stateful_batch_size
-    st.warning(
-        f"Stateful: the batch size is fixed at {batch}; the state of sample i in one batch carries to "
-        f"sample i of the next; training runs without shuffling and the states reset every epoch and "
-        f"before evaluation. About {max(n_windows, 0)} training windows will be trimmed to a multiple "
-        f"of {batch} (the oldest ones are dropped)."
-    )
-trained_on = windows_for(window_spec, spec.topology)
-st.caption(
-    f"Input: windows of {window_spec.window} steps x {len(series.columns)} feature(s). "
-    + (
-        f"Output: {trained_on.horizon} future steps at once."
-        if spec.topology == "encoder_decoder"
-        else "Output: the next value"
-        + (" after every step." if spec.topology == "many_to_many" else ".")
-        + (
-            f" A {window_spec.horizon}-step forecast feeds predictions back in."
-            if window_spec.horizon > 1
-            else ""
+else:
+    if spec.stateful:
+        batch = spec.stateful_batch_size
+        st.warning(
+            f"Stateful: the batch size is fixed at {batch}; the state of sample i in one batch carries to "
+            f"sample i of the next; training runs without shuffling and the states reset every epoch and "
+            f"before evaluation. The training windows are trimmed to a multiple of {batch} (the oldest "
+            "ones are dropped)."
         )
+    trained_on = windows_for(window_spec, spec.topology)
+    if spec.topology == "encoder_decoder":
+        output = f"Output: {trained_on.horizon} future steps at once."
+    else:
+        output = "Output: the next value" + (
+            " after every step." if spec.topology == "many_to_many" else "."
+        )
+        if window_spec.horizon > 1:
+            output += f" A {window_spec.horizon}-step forecast feeds predictions back in."
+    st.caption(
+        f"Input: windows of {window_spec.window} steps x {len(series.columns)} feature(s). {output}"
     )
-)
 st.page_link("pages/train.py", label="Train it", icon="🏋️")

@@ -4,13 +4,18 @@ import numpy as np
 import streamlit as st
 
 from rnnviz.figures import forecast_figure, residuals_figure
+from rnnviz.forecast import ForecastJob
 from rnnviz.probes import trace
 from rnnviz.ui import state
 from rnnviz.ui.gates import gate_explorer
 
 st.title("Inspect")
 job = state.get("job")
-if job is None or not job.run.snapshot().done or job.run.snapshot().status == "error":
+if (
+    not isinstance(job, ForecastJob)
+    or not job.run.snapshot().done
+    or job.run.snapshot().status == "error"
+):
     st.info("Train a model first; its forecast shows here when training ends.")
     st.page_link("pages/train.py", label="Go to Train", icon="🏋️")
     st.stop()

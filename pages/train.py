@@ -6,6 +6,7 @@ from rnnviz.builder import metric_name
 from rnnviz.datasets import DataError
 from rnnviz.figures import history_figure
 from rnnviz.forecast import forecast_job
+from rnnviz.sentiment import sentiment_job
 from rnnviz.training import RunState
 from rnnviz.ui import state
 from rnnviz.ui.gates import live_gates
@@ -13,14 +14,16 @@ from rnnviz.ui.live import live_panel
 from rnnviz.ui.widgets import train_spec_ui
 
 st.title("Train")
-series, window_spec, spec = state.get("series"), state.get("window_spec"), state.get("model_spec")
-if series is None or spec is None:
-    st.info("Choose a series and build a model first.")
+text = state.get("task") == "sentiment"
+spec = state.get("model_spec")
+if spec is None or spec.is_text != text:
+    st.info("Choose the data and build a model first.")
     st.page_link("pages/build.py", label="Go to Build", icon="🧱")
     st.stop()
 
+dataset_name = state.get("text_dataset_name") if text else state.get("series").name
 st.caption(
-    f"{series.name}: {spec.cell}, units {list(spec.units)}, {spec.topology.replace('_', '-')}"
+    f"{dataset_name}: {spec.cell}, units {list(spec.units)}, {spec.topology.replace('_', '-')}"
 )
 train_spec = train_spec_ui()
 job = state.get("job")
@@ -30,7 +33,11 @@ running = job is not None and not job.run.snapshot().done
 c1, c2, _ = st.columns([1, 1, 4])
 if c1.button("Train", type="primary", disabled=running, key="train"):
     try:
-        job = forecast_job(series, window_spec, spec, train_spec)
+        job = (
+            sentiment_job(dataset_name, state.get("text_data"), spec, train_spec)
+            if text
+            else forecast_job(state.get("series"), state.get("window_spec"), spec, train_spec)
+        )
     except DataError as error:
         state.put("train_error", str(error))
     else:
@@ -62,4 +69,8 @@ def render(run_state: RunState) -> None:
 
 live_panel(job.run, render)
 if job.run.snapshot().done and job.run.snapshot().status != "error":
-    st.page_link("pages/inspect.py", label="Inspect the forecast", icon="🔍")
+    st.page_link(
+        "pages/inspect_text.py" if text else "pages/inspect.py",
+        label="Inspect the results",
+        icon="🔍",
+    )

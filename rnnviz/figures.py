@@ -334,3 +334,89 @@ def unit_lines_figure(trace: Trace, sample: int, gate: str, steps: Sequence) -> 
         **LAYOUT, title=f"{GATE_LABELS[trace.cell][gate]} per unit", xaxis_title="time step"
     )
     return fig
+
+
+# -- text ------------------------------------------------------------------------------------------
+def length_histogram(lengths: np.ndarray, max_len: int) -> go.Figure:
+    """Tokens per text, with the padded length marked."""
+    fig = go.Figure(go.Histogram(x=lengths, nbinsx=60, marker_color=SPLIT_COLOURS["train"]))
+    fig.add_vline(
+        x=max_len,
+        line_dash="dash",
+        line_color=SPLIT_COLOURS["test"],
+        annotation_text=f"padded length {max_len}",
+    )
+    fig.update_layout(
+        **LAYOUT, title="Text length (tokens)", xaxis_title="tokens", yaxis_title="texts"
+    )
+    return fig
+
+
+def class_balance(counts: dict[str, int]) -> go.Figure:
+    fig = go.Figure(
+        go.Bar(x=list(counts), y=list(counts.values()), marker_color=GATE_COLOURS[: len(counts)])
+    )
+    fig.update_layout(**LAYOUT, title="Class balance", yaxis_title="texts")
+    return fig
+
+
+def confusion_figure(matrix: np.ndarray, class_names: Sequence[str]) -> go.Figure:
+    """Rows: true class, columns: predicted class."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix,
+            x=[f"pred. {c}" for c in class_names],
+            y=[f"true {c}" for c in class_names],
+            colorscale="Blues",
+            text=matrix,
+            texttemplate="%{text}",
+            showscale=False,
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(**LAYOUT, title="Confusion matrix (test)")
+    return fig
+
+
+def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]]) -> go.Figure:
+    """ROC curves: name -> (false positive rate, true positive rate, AUC)."""
+    fig = go.Figure()
+    for i, (name, (fpr, tpr, auc)) in enumerate(curves.items()):
+        fig.add_trace(
+            go.Scatter(
+                x=fpr, y=tpr, name=f"{name} (AUC {auc:.3f})", line=dict(color=GATE_COLOURS[i])
+            )
+        )
+    fig.add_trace(
+        go.Scatter(x=[0, 1], y=[0, 1], name="chance", line=dict(dash="dot", color="#ADB5BD"))
+    )
+    fig.update_layout(
+        **LAYOUT,
+        title="ROC curve (test)",
+        xaxis_title="false positive rate",
+        yaxis_title="true positive rate",
+    )
+    return fig
+
+
+def reading_figure(frame: pd.DataFrame, class_names: Sequence[str]) -> go.Figure:
+    """The predicted probability of each class after each word."""
+    fig = go.Figure()
+    x = [f"{step}. {word}" for step, word in zip(frame["step"], frame["word"], strict=True)]
+    for i, name in enumerate(class_names):
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=frame[f"p_{name}"],
+                name=name,
+                mode="lines+markers",
+                line=dict(color=GATE_COLOURS[i]),
+            )
+        )
+    fig.add_hline(y=0.5, line_dash="dot", line_color="#ADB5BD")
+    fig.update_layout(
+        **LAYOUT,
+        title="Prediction as the network reads",
+        yaxis=dict(range=[0, 1], title="probability"),
+    )
+    return fig

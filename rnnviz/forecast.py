@@ -18,7 +18,7 @@ from rnnviz.builder import stateless_twin
 from rnnviz.datasets import Series
 from rnnviz.metrics import error_table
 from rnnviz.spec import ModelSpec, Topology, TrainSpec
-from rnnviz.training import FitData, TrainingRun, new_model
+from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
 from rnnviz.windows import WindowedData, WindowSpec, make_windows
 
 SPLITS = ("train", "val", "test")
@@ -207,9 +207,6 @@ class ForecastJob:
         return evaluate_forecast(
             self.inference_model, self.data, self.topology, self.season, self.window_spec.horizon
         )
-
-
-PROBE_SAMPLES = 4
 
 
 def forecast_job(

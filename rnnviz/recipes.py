@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rnnviz.datasets import Series
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.text import DEFAULT_TEXT_RECIPE
 from rnnviz.windows import WindowSpec
 
 DEFAULT_MODEL = ModelSpec(cell="LSTM", units=(32,), topology="many_to_one")
@@ -31,3 +32,29 @@ def recommended_window_spec(series: Series) -> WindowSpec:
     return WindowSpec(
         window=window, horizon=horizon, test_size=test, val_size=val, transform=transform
     )
+
+
+def text_recipe(recipe: dict = DEFAULT_TEXT_RECIPE, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
+    """The model and training a text recipe describes (vocabulary and head are set by the data)."""
+    units = recipe["units"]
+    model = ModelSpec(
+        cell=recipe["cell"],
+        units=tuple(units) if isinstance(units, list | tuple) else (int(units),),
+        bidirectional=bool(recipe["bidirectional"]),
+        dropout=float(recipe["dropout"]),
+        embedding_dim=int(recipe["embedding_dim"]),
+        head="binary",
+    )
+    train = TrainSpec(
+        optimizer="adam",
+        learning_rate=float(recipe["learning_rate"]),
+        batch_size=int(recipe["batch_size"]),
+        epochs=int(recipe["epochs"]),
+        seed=seed,
+        early_stopping=True,
+        patience=int(recipe["patience"]),
+    )
+    return model, train
+
+
+TEXT_MODEL, TEXT_TRAIN = text_recipe()

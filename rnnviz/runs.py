@@ -47,7 +47,14 @@ TRASH_PREFIX = ".trash-"
 STALE_SECONDS = 3600.0
 TASKS = ("forecast", "sentiment")
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-VERSION_PACKAGES = ("keras", "tensorflow", "numpy", "pandas", "streamlit")
+# Library -> the distributions that provide it (TensorFlow ships under several names).
+VERSION_PACKAGES = {
+    "keras": ("keras",),
+    "tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos"),
+    "numpy": ("numpy",),
+    "pandas": ("pandas",),
+    "streamlit": ("streamlit",),
+}
 TABLE_COLUMNS = (
     "id",
     "created",
@@ -82,11 +89,13 @@ def default_root() -> Path:
 def library_versions() -> dict[str, str]:
     """Python and the installed versions of the libraries a run depends on (none imported)."""
     versions = {"python": platform.python_version()}
-    for package in VERSION_PACKAGES:
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            continue
+    for library, distributions in VERSION_PACKAGES.items():
+        for distribution in distributions:
+            try:
+                versions[library] = importlib.metadata.version(distribution)
+                break
+            except importlib.metadata.PackageNotFoundError:
+                continue
     return versions
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 import pandas as pd
 
-from rnnviz.spec import ModelSpec
-from rnnviz.text import Vocabulary, tokenize
+from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.text import TextData, Vocabulary, encode, tokenize
+from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
 
 PREDICT_BATCH = 256
 OOV_ID = 1
@@ -280,3 +282,37 @@ def tfidf_baseline(
         "pred": pred,
         "n_features": len(vectorizer.vocabulary_),
     }
+
+
+@dataclass(eq=False)
+class SentimentJob:
+    """A text-classification run with the data it was trained on, for Inspect."""
+
+    dataset_name: str
+    data: TextData
+    run: TrainingRun
+
+    @property
+    def inference_model(self) -> keras.Model:
+        return self.run.model
+
+    def encode(self, text: str) -> np.ndarray:
+        """One text as the model reads it: (1, max_len) token ids, post-padded."""
+        return encode(self.data.vocab, [text], self.data.max_len)
+
+
+def sentiment_job(
+    dataset_name: str, data: TextData, spec: ModelSpec, train: TrainSpec
+) -> SentimentJob:
+    """Build and compile a seeded text model for ``data`` and wrap it in a training run."""
+    spec = spec.with_(
+        vocab_size=len(data.vocab),
+        head=data.head,
+        n_outputs=data.n_classes,
+        topology="many_to_one",
+        stateful=False,
+    )
+    model = new_model(spec, train, (data.max_len,))
+    fit = FitData(data.x_train, data.y_train, data.x_val, data.y_val)
+    run = TrainingRun(model, spec, train, fit, probe_x=data.x_val[:PROBE_SAMPLES])
+    return SentimentJob(dataset_name, data, run)

@@ -502,26 +502,9 @@ def prepare_text_data(
 
 def recipe_specs(recipe: dict, data: TextData, seed: int = 7):
     """The (ModelSpec, TrainSpec) a recipe such as :data:`DEFAULT_TEXT_RECIPE` describes for ``data``."""
-    from rnnviz.spec import ModelSpec, TrainSpec
+    from rnnviz.recipes import text_recipe
 
-    units = recipe["units"]
-    model_spec = ModelSpec(
-        cell=recipe["cell"],
-        units=tuple(units) if isinstance(units, (list, tuple)) else (int(units),),
-        bidirectional=bool(recipe["bidirectional"]),
-        dropout=float(recipe["dropout"]),
-        head=data.head,
-        n_outputs=data.n_classes,
-        vocab_size=len(data.vocab),
-        embedding_dim=int(recipe["embedding_dim"]),
-    )
-    train_spec = TrainSpec(
-        optimizer="adam",
-        learning_rate=float(recipe["learning_rate"]),
-        batch_size=int(recipe["batch_size"]),
-        epochs=int(recipe["epochs"]),
-        seed=seed,
-        early_stopping=True,
-        patience=int(recipe["patience"]),
-    )
-    return model_spec, train_spec
+    model_spec, train_spec = text_recipe(recipe, seed)
+    return model_spec.with_(
+        vocab_size=len(data.vocab), head=data.head, n_outputs=data.n_classes
+    ), train_spec

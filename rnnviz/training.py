@@ -25,6 +25,7 @@ from rnnviz.spec import ModelSpec, TrainSpec
 
 Status = Literal["ready", "running", "finished", "early_stopped", "stopped", "nan", "error"]
 FINAL_STATUSES = ("finished", "early_stopped", "stopped", "nan", "error")
+PROBE_SAMPLES = 4  # validation sequences whose gates are traced at every epoch end
 
 
 @dataclass

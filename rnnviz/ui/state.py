@@ -7,6 +7,7 @@ from dropping them when the user moves to a page that does not draw that widget.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -45,3 +46,12 @@ def set_widget_defaults(values: dict[str, Any], overwrite: bool = False) -> None
         key = WIDGET_PREFIX + name
         if overwrite or key not in st.session_state:
             st.session_state[key] = value
+
+
+def memo(name: str, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per ``key`` for this session; a new key replaces the old value."""
+    slot = st.session_state.get("_memo_" + name)
+    if slot is None or slot[0] != key:
+        slot = (key, compute())
+        st.session_state["_memo_" + name] = slot
+    return slot[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
+from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, TEXT_MODEL, TEXT_TRAIN
 from rnnviz.spec import CELLS, MERGE_MODES, TOPOLOGIES, TOPOLOGY_LABELS, ModelSpec, TrainSpec
 from rnnviz.ui import state
 from rnnviz.windows import TRANSFORM_LABELS, WindowSpec
@@ -33,26 +33,60 @@ def window_spec_ui(n_rows: int) -> WindowSpec:
     )
 
 
-def model_spec_ui(horizon: int) -> ModelSpec:
-    """Every Build page control; returns the spec they describe."""
-    d = DEFAULT_MODEL
-    state.set_widget_defaults(
-        dict(
-            cell=d.cell,
-            bidirectional=False,
-            merge_mode="concat",
-            depth=1,
-            stateful=False,
-            stateful_batch_size=d.stateful_batch_size,
-            dropout=0.0,
-            recurrent_dropout=0.0,
-            topology=d.topology,
-            **{f"units_{i}": d.units[0] for i in range(1, 5)},
-        )
+def recipe_widget_values(model: ModelSpec, train: TrainSpec) -> dict:
+    """Widget values (keys without the prefix) that describe a model and training recipe."""
+    return dict(
+        cell=model.cell,
+        bidirectional=model.bidirectional,
+        merge_mode=model.merge_mode,
+        depth=model.depth,
+        stateful=model.stateful,
+        stateful_batch_size=model.stateful_batch_size,
+        dropout=model.dropout,
+        recurrent_dropout=model.recurrent_dropout,
+        topology=model.topology,
+        embedding_dim=model.embedding_dim,
+        **{f"units_{i}": model.units[min(i, model.depth) - 1] for i in range(1, 5)},
+        optimizer=train.optimizer,
+        learning_rate=train.learning_rate,
+        batch_size=train.batch_size,
+        epochs=train.epochs,
+        seed=train.seed,
+        early_stopping=train.early_stopping,
+        patience=train.patience,
     )
+
+
+def apply_task_recipe(task: str) -> None:
+    """Reset the Build and Train controls to the default recipe of a task when the task changes."""
+    if state.get("recipe_task") == task:
+        return
+    model, train = (
+        (TEXT_MODEL, TEXT_TRAIN) if task == "sentiment" else (DEFAULT_MODEL, DEFAULT_TRAIN)
+    )
+    state.set_widget_defaults(
+        recipe_widget_values(model, train), overwrite=state.get("recipe_task") is not None
+    )
+    state.put("recipe_task", task)
+
+
+def model_spec_ui(horizon: int = 1, text: bool = False) -> ModelSpec:
+    """Every Build page control; returns the spec they describe.
+
+    For text, the topology is many-to-one (a label per text), the model is stateless and an
+    Embedding size is asked for instead.
+    """
     c1, c2, c3 = st.columns(3)
     cell = c1.radio("Cell", CELLS, horizontal=True, key="w_cell")
-    topology = c2.radio("Topology", TOPOLOGIES, format_func=TOPOLOGY_LABELS.get, key="w_topology")
+    if text:
+        topology = "many_to_one"
+        c2.markdown("**Topology**: many-to-one (one label per text)")
+        embedding_dim = c2.number_input("Embedding size", 2, 512, key="w_embedding_dim")
+    else:
+        topology = c2.radio(
+            "Topology", TOPOLOGIES, format_func=TOPOLOGY_LABELS.get, key="w_topology"
+        )
+        embedding_dim = ModelSpec.embedding_dim
     bidirectional = c3.toggle("Bidirectional", key="w_bidirectional")
     merge_mode = c3.selectbox(
         "Merge mode", MERGE_MODES, key="w_merge_mode", disabled=not bidirectional
@@ -68,7 +102,7 @@ def model_spec_ui(horizon: int) -> ModelSpec:
     recurrent_dropout = c2.slider(
         "Recurrent dropout", 0.0, 0.8, step=0.05, key="w_recurrent_dropout"
     )
-    stateful = c3.toggle("Stateful", key="w_stateful")
+    stateful = False if text else c3.toggle("Stateful", key="w_stateful")
     batch = c4.number_input(
         "Stateful batch size", 1, 256, key="w_stateful_batch_size", disabled=not stateful
     )
@@ -83,23 +117,12 @@ def model_spec_ui(horizon: int) -> ModelSpec:
         recurrent_dropout=float(recurrent_dropout),
         topology=topology,
         horizon=horizon,
+        embedding_dim=int(embedding_dim),
     )
 
 
 def train_spec_ui() -> TrainSpec:
     """Optimizer, learning rate, batch size, epochs, seed and early stopping."""
-    d = DEFAULT_TRAIN
-    state.set_widget_defaults(
-        dict(
-            optimizer=d.optimizer,
-            learning_rate=d.learning_rate,
-            batch_size=d.batch_size,
-            epochs=d.epochs,
-            seed=d.seed,
-            early_stopping=d.early_stopping,
-            patience=d.patience,
-        )
-    )
     c1, c2, c3 = st.columns(3)
     optimizer = c1.selectbox("Optimizer", ["adam", "rmsprop", "sgd"], key="w_optimizer")
     lr = c1.number_input("Learning rate", 1e-5, 1.0, format="%.4f", key="w_learning_rate")

@@ -86,7 +86,7 @@ def test_job_trains_and_forecasts_past_the_end(topology):
     assert np.isfinite(report.future["forecast"]).all()
     assert set(report.fitted["split"]) == {"train", "val", "test"}
     # Recursive and direct forecasts agree with the model's own first step from the last window.
-    future, _ = forecast_future(job.inference_model(), job.data, topology, 3)
+    future, _ = forecast_future(job.inference_model, job.data, topology, 3)
     np.testing.assert_allclose(future, report.future["forecast"], rtol=1e-5)
 
 
@@ -95,7 +95,7 @@ def test_default_recipe_beats_seasonal_naive_on_airline():
     series = load_builtin("airline")
     job = forecast_job(series, recommended_window_spec(series), DEFAULT_MODEL, DEFAULT_TRAIN)
     job.run.run()
-    errors = forecast_errors(
-        job.inference_model(), job.data, job.topology, series.season
-    ).set_index("model")
+    errors = forecast_errors(job.inference_model, job.data, job.topology, series.season).set_index(
+        "model"
+    )
     assert errors.loc["RNN", "RMSE"] < errors.loc["Seasonal naive (season 12)", "RMSE"]

@@ -1,0 +1,218 @@
+"""Exported scripts: valid, lint-clean code that rebuilds the same data and model, and trains."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnnviz.builder import build_model
+from rnnviz.codegen import forecast_script, script_filename
+from rnnviz.datasets import load_builtin
+from rnnviz.forecast import fit_data, windows_for
+from rnnviz.spec import CELLS, TOPOLOGIES, ModelSpec, TrainSpec
+from rnnviz.windows import WindowSpec, make_windows
+
+WINDOWS = WindowSpec(window=8, horizon=3, test_size=12, val_size=12)
+TRAIN = TrainSpec(epochs=2, batch_size=16, learning_rate=0.02)
+
+
+def spec_for(cell: str, topology: str, bidirectional: bool, **changes) -> ModelSpec:
+    options = dict(units=(6, 4), horizon=WINDOWS.horizon) | changes
+    return ModelSpec(cell=cell, topology=topology, bidirectional=bidirectional, **options)
+
+
+def load_script(source: str) -> dict:
+    """Run a generated script's definitions without its ``main()``."""
+    namespace = {"__name__": "generated_script"}
+    exec(compile(source, "generated_script.py", "exec"), namespace)
+    return namespace
+
+
+def strip_names(config: object) -> object:
+    """A layer config without the auto-numbered names Keras gives unnamed inner layers."""
+    if isinstance(config, dict):
+        return {k: strip_names(v) for k, v in config.items() if k != "name"}
+    if isinstance(config, list):
+        return [strip_names(v) for v in config]
+    return config
+
+
+COMBINATIONS = list(itertools.product(CELLS, TOPOLOGIES, (False, True)))
+
+
+@pytest.mark.parametrize(("cell", "topology", "bidirectional"), COMBINATIONS)
+def test_every_combination_compiles_and_rebuilds_the_same_model(cell, topology, bidirectional):
+    spec = spec_for(cell, topology, bidirectional, dropout=0.1 if bidirectional else 0.0)
+    source = forecast_script("airline", WINDOWS, spec, TRAIN)
+    compile(source, "x", "exec")
+    generated = load_script(source)["build_model"]()
+    reference = build_model(spec, (WINDOWS.window, 1))
+    assert generated.count_params() == reference.count_params()
+    assert generated.name == reference.name
+    assert [layer.name for layer in generated.layers] == [layer.name for layer in reference.layers]
+    for ours, theirs in zip(generated.layers, reference.layers, strict=True):
+        assert type(ours) is type(theirs)
+        assert strip_names(ours.get_config()) == strip_names(theirs.get_config()), ours.name
+
+
+def test_stateful_and_unusual_options_rebuild_the_same_model():
+    spec = spec_for(
+        "GRU",
+        "many_to_many",
+        True,
+        stateful=True,
+        stateful_batch_size=4,
+        merge_mode="sum",
+        activation="relu",
+        recurrent_activation="hard_sigmoid",
+        use_bias=False,
+        reset_after=False,
+        recurrent_dropout=0.1,
+    )
+    namespace = load_script(forecast_script("airline", WINDOWS, spec, TRAIN))
+    for stateful in (True, False):
+        generated = namespace["build_model"](stateful=stateful)
+        reference = build_model(spec.with_(stateful=stateful), (WINDOWS.window, 1))
+        assert generated.input_shape == reference.input_shape
+        for ours, theirs in zip(generated.layers, reference.layers, strict=True):
+            assert strip_names(ours.get_config()) == strip_names(theirs.get_config()), ours.name
+
+
+@pytest.mark.parametrize(
+    ("dataset", "inputs", "windows", "topology"),
+    [
+        ("airline", (), WindowSpec(transform="log_diff"), "many_to_many"),
+        (
+            "seattle_temp",
+            ("wind", "temp_min"),
+            WindowSpec(horizon=3, transform="diff"),
+            "encoder_decoder",
+        ),
+        ("co2", (), WindowSpec(window=20, transform="log"), "many_to_one"),
+    ],
+)
+def test_script_rebuilds_rnnviz_data_exactly(dataset, inputs, windows, topology):
+    spec = ModelSpec(topology=topology, units=(4,), horizon=windows.horizon)
+    namespace = load_script(forecast_script(dataset, windows, spec, TRAIN, inputs=inputs))
+    values = namespace["load_series"]()
+    splits, mean, std = namespace["make_windows"](values)
+
+    series = load_builtin(dataset).with_inputs(inputs)
+    data = make_windows(series, windows_for(windows, topology))
+    np.testing.assert_array_equal(values, series.values())  # the very same numbers
+    fit = fit_data(data, topology)
+    x_train, y_train = namespace["model_targets"](*splits["train"][:2])
+    x_val, y_val = namespace["model_targets"](*splits["val"][:2])
+    np.testing.assert_array_equal(x_train, fit.x_train)
+    np.testing.assert_array_equal(y_train, fit.y_train)
+    np.testing.assert_array_equal(x_val, fit.x_val)
+    np.testing.assert_array_equal(y_val, fit.y_val)
+    for name in ("train", "val", "test"):
+        x, y, start = splits[name]
+        np.testing.assert_array_equal(x, getattr(data, f"x_{name}"))
+        np.testing.assert_array_equal(start, getattr(data, f"start_{name}"))
+
+    _, _, start = splits["test"]
+    scaled = np.random.default_rng(0).normal(size=(len(start), data.y_test.shape[1]))
+    ours = namespace["to_original"](scaled, start, values[:, 0], mean, std)
+    np.testing.assert_allclose(ours, data.to_original(scaled, start), rtol=1e-12)
+
+
+def test_generated_code_is_lint_clean_and_formatted(tmp_path):
+    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+    if not Path(ruff).exists():
+        pytest.skip("ruff is not installed")
+    specs = [
+        spec_for("LSTM", "many_to_one", False),
+        spec_for("GRU", "encoder_decoder", True, dropout=0.25, reset_after=False),
+        spec_for("SimpleRNN", "many_to_many", True, stateful=True, activation="relu"),
+    ]
+    for i, spec in enumerate(specs):
+        train = TrainSpec(early_stopping=bool(i % 2), clipnorm=None if i else 1.0)
+        source = forecast_script("seattle_temp", WINDOWS, spec, train, inputs=("wind",) * i)
+        (tmp_path / f"script_{i}.py").write_text(source)
+    common = ["--isolated", "--no-cache", "--line-length", "100"]
+    lint = [ruff, "check", *common, "--select", "E,F,W,I,B,UP", str(tmp_path)]
+    result = subprocess.run(lint, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    fmt = [ruff, "format", *common, "--check", "--diff", str(tmp_path)]
+    result = subprocess.run(fmt, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_invalid_exports_are_refused():
+    with pytest.raises(ValueError, match="forecasting"):
+        forecast_script("airline", WINDOWS, ModelSpec(vocab_size=100, head="binary"), TRAIN)
+    with pytest.raises(ValueError, match="horizon"):
+        forecast_script(
+            "airline", WINDOWS, spec_for("LSTM", "encoder_decoder", False, horizon=2), TRAIN
+        )
+    assert script_filename("airline", ModelSpec()) == "rnnviz_airline_lstm_many_to_one.py"
+
+
+# ---------------------------------------------------------------------------------------------
+# Running exported scripts end to end (each pays a TensorFlow import, so they run side by side)
+
+RUN_TRAIN = TrainSpec(epochs=4, batch_size=16, learning_rate=0.02, patience=4)
+RUN_SPECS = {
+    "lstm-many-to-one": (ModelSpec(cell="LSTM", units=(8,)), WindowSpec()),
+    "bigru-encoder-decoder": (
+        ModelSpec(
+            cell="GRU", units=(8, 4), bidirectional=True, topology="encoder_decoder", horizon=3
+        ),
+        WindowSpec(horizon=3),
+    ),
+    "stateful-simplernn-many-to-many": (
+        ModelSpec(cell="SimpleRNN", units=(8,), topology="many_to_many", stateful=True),
+        WindowSpec(transform="log"),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def script_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+    folder = tmp_path_factory.mktemp("scripts")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ""}
+    processes = {}
+    for name, (spec, windows) in RUN_SPECS.items():
+        path = folder / f"{name}.py"
+        path.write_text(forecast_script("airline", windows, spec, RUN_TRAIN))
+        processes[name] = subprocess.Popen(
+            [sys.executable, str(path)],
+            cwd=folder,  # far from the repository: the script must not need rnnviz
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    results = {}
+    for name, process in processes.items():
+        try:
+            out, _ = process.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, _ = process.communicate()
+        results[name] = subprocess.CompletedProcess(process.args, process.returncode, out)
+    return results
+
+
+@pytest.mark.parametrize("name", list(RUN_SPECS))
+def test_exported_script_trains(script_runs, name):
+    result = script_runs[name]
+    assert result.returncode == 0, result.stdout[-3000:]
+    spec, windows = RUN_SPECS[name]
+    expected = build_model(spec, (windows.window, 1)).count_params()
+    assert int(re.search(r"^Parameters: (\d+)$", result.stdout, re.M).group(1)) == expected
+    loss = re.search(r"^LOSS first=(\S+) last=(\S+)$", result.stdout, re.M)
+    first, last = float(loss.group(1)), float(loss.group(2))
+    assert last < first, result.stdout[-3000:]
+    rmse = float(re.search(r"^Test RMSE \(original units\): (\S+)$", result.stdout, re.M).group(1))
+    assert np.isfinite(rmse) and rmse > 0

@@ -1,0 +1,99 @@
+"""Real-browser fixtures: the app started with the README's command and a headless Chromium.
+
+The server is started with ``make run PORT=...`` (what the README tells a person to type) in its
+own process group, and the whole group is killed at the end so no streamlit is left running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _serve import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health  # noqa: E402
+
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+VIEWPORT = {"width": 1400, "height": 1000}
+SERVER_START_TIMEOUT = 180  # `make run` may first (re)install the pinned requirements
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    reason = f"Chromium not found at {CHROMIUM}; install Debian's chromium to run the e2e tests"
+    if os.environ.get("CI"):
+        pytest.fail(reason + " (CI is set, so this is an error)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """``make run PORT=<free port>`` in a new session; yields the base URL; kills the group."""
+    _require_chromium()
+    port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen(
+        ["make", "run", f"PORT={port}"],
+        cwd=ROOT,
+        start_new_session=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        try:
+            wait_for_health(port, timeout=SERVER_START_TIMEOUT)
+        except TimeoutError:
+            log.seek(0)
+            pytest.fail(f"`make run PORT={port}` did not come up:\n{log.read()[-4000:]}")
+        yield f"http://localhost:{port}"
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(app_url: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url: str):
+    """A fresh browser context (hence a fresh Streamlit session) per test."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

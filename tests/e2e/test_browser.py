@@ -1,0 +1,141 @@
+"""The forecasting flow in a real browser: the app started with `make run`, driven by Chromium.
+
+Screenshots of every step land in artifacts/screenshots/ (full page) for a person to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+TRAIN_TIMEOUT = 120_000  # ms: two epochs take ~10 s, but the machine may be slow and busy
+PAGE_TIMEOUT = 60_000  # ms: the first page that imports TensorFlow takes a few seconds
+
+EXCEPTION = '[data-testid="stException"]'
+STATUS = '[data-testid="stStatusWidget"]'
+
+
+def settle(page: Page, timeout: float = PAGE_TIMEOUT) -> None:
+    """Wait until Streamlit has finished the current script run (the 'Running' widget is gone)."""
+    try:  # a rerun may take a moment to start after the action that caused it
+        page.locator(STATUS).wait_for(state="visible", timeout=500)
+    except PlaywrightTimeout:
+        pass
+    page.locator(STATUS).wait_for(state="hidden", timeout=timeout)
+
+
+def no_exception(page: Page, where: str) -> None:
+    count = page.locator(EXCEPTION).count()
+    assert count == 0, (
+        f"{where}: {count} exception box(es): {page.locator(EXCEPTION).all_inner_texts()}"
+    )
+
+
+def shoot(page: Page, folder: Path, name: str) -> None:
+    """Full-page screenshot. Streamlit scrolls inside its main section, not the document, so the
+    viewport is stretched to the content's height for the shot and then put back."""
+    viewport = page.viewport_size
+    height = page.evaluate(
+        """() => Math.max(document.documentElement.scrollHeight,
+            ...[...document.querySelectorAll('[data-testid="stMain"], section.main')]
+                .map(e => e.scrollHeight))"""
+    )
+    if viewport and height > viewport["height"]:
+        page.set_viewport_size({"width": viewport["width"], "height": height + 40})
+    try:
+        page.screenshot(path=str(folder / name), full_page=True)
+    finally:
+        if viewport:
+            page.set_viewport_size(viewport)
+
+
+def go_to(page: Page, name: str) -> None:
+    """Click a page in the sidebar navigation and wait for its title."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=name).click()
+    expect(page.locator("h1", has_text=name)).to_be_visible(timeout=PAGE_TIMEOUT)
+    settle(page)
+
+
+def set_number(page: Page, label: str, value: int) -> None:
+    """Type into a Streamlit number input (found by its aria-label) and commit with Enter."""
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    expect(box).to_have_value(str(value))
+    settle(page)
+
+
+def plotly_chart(page: Page, containing: str | None = None):
+    charts = page.locator(".js-plotly-plot")
+    if containing is not None:
+        charts = charts.filter(has_text=containing)
+    return charts.first
+
+
+def open_data_page(page: Page, app_url: str, screenshots: Path | None = None) -> None:
+    page.goto(app_url)
+    expect(page.get_by_text("rnnviz: see recurrent networks learn")).to_be_visible(
+        timeout=PAGE_TIMEOUT
+    )
+    settle(page)
+    no_exception(page, "home")
+    if screenshots is not None:
+        shoot(page, screenshots, "home.png")
+
+    go_to(page, "Data")
+
+
+def test_forecast_flow_data_build_train_inspect(page: Page, app_url: str, screenshots: Path):
+    open_data_page(page, app_url, screenshots)
+    expect(page.get_by_role("combobox", name="Series")).to_have_value("Airline passengers")
+    expect(plotly_chart(page).locator(".main-svg").first).to_be_visible(timeout=PAGE_TIMEOUT)
+    expect(page.get_by_text("Data ready. Next: build a model.")).to_be_visible()
+    no_exception(page, "data")
+    shoot(page, screenshots, "data.png")
+
+    go_to(page, "Build")
+    expect(plotly_chart(page)).to_be_visible(timeout=PAGE_TIMEOUT)  # the topology diagram
+    set_number(page, "Units, layer 1", 6)
+    expect(page.get_by_text("Trainable parameters")).to_be_visible()
+    no_exception(page, "build")
+    shoot(page, screenshots, "build.png")
+
+    go_to(page, "Train")
+    expect(page.get_by_text("units [6]")).to_be_visible()  # the built model reached Train
+    set_number(page, "Epochs", 2)
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text("Finished 2 epochs")).to_be_visible(timeout=TRAIN_TIMEOUT)
+    settle(page)
+    loss = plotly_chart(page, containing="Loss")
+    expect(loss).to_be_visible()
+    expect(loss.locator(".main-svg").first).to_be_visible()
+    no_exception(page, "train")
+    shoot(page, screenshots, "train.png")
+
+    go_to(page, "Inspect")
+    forecast = plotly_chart(page, containing="Actual vs predicted")
+    expect(forecast).to_be_visible(timeout=PAGE_TIMEOUT)
+    expect(page.get_by_text("Test errors")).to_be_visible()
+    table = page.locator('[data-testid="stDataFrame"]').first
+    expect(table).to_be_visible()
+    expect(table).to_contain_text("Seasonal naive")
+    no_exception(page, "inspect")
+    shoot(page, screenshots, "inspect.png")
+
+
+def test_bad_csv_upload_shows_a_message(page: Page, app_url: str, screenshots: Path, tmp_path):
+    bad = tmp_path / "colours.csv"
+    bad.write_text("name,colour\nann,red\nbob,blue\ncy,green\n")
+
+    open_data_page(page, app_url)
+    page.get_by_text("Upload a CSV", exact=True).click()
+    settle(page)
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
+    error = page.locator('[data-testid="stAlert"]').filter(has_text="numbers")
+    expect(error).to_be_visible(timeout=PAGE_TIMEOUT)
+    settle(page)
+    assert "colours.csv" in error.inner_text()
+    no_exception(page, "bad upload")
+    shoot(page, screenshots, "bad_upload.png")

@@ -1,0 +1,88 @@
+"""The sentiment task as a user meets it: text data, build, train, inspect (AppTest)."""
+
+from streamlit.testing.v1 import AppTest
+
+from tests.pages.helpers import APP, TIMEOUT, open_page, plotly_charts, wait_for_training
+
+
+def sentiment_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    # AppTest cannot drive a sidebar widget of an st.navigation entry script; the stored task seeds
+    # that radio (the browser test clicks it for real).
+    at.session_state["task"] = "sentiment"
+    at.run()
+    return open_page("pages/text_data.py", at)
+
+
+def test_text_data_page_explores_rotten_tomatoes():
+    at = sentiment_app()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Texts"] == "12,808"
+    assert len(plotly_charts(at)) == 2  # length histogram, class balance
+    data = at.session_state["text_data"]
+    assert len(data.x_train) + len(data.x_val) + len(data.x_test) == 12_808
+    assert data.x_train.shape[1] == at.number_input(key="w_max_len").value
+    at.number_input(key="w_vocab_size").set_value(500).run()
+    assert len(at.session_state["text_data"].vocab) == 500
+    assert "covers" in " ".join(c.value for c in at.caption)
+
+
+BAD_TEXT_CSVS = [
+    (
+        "one_class.csv",
+        b"text,label\n" + b"".join(f"review number {i} was fine,pos\n".encode() for i in range(30)),
+        "class",
+    ),
+    ("empty.csv", b"", "empty"),
+    ("binary.csv", bytes(range(256)) * 4, "text"),
+]
+
+
+def test_text_upload_good_and_bad():
+    at = sentiment_app()
+    at.radio(key="w_text_source").set_value("upload").run()
+    rows = b"".join(
+        f"{'great fun lovely' if i % 2 else 'dull boring awful'} film {i},{'pos' if i % 2 else 'neg'}\n".encode()
+        for i in range(40)
+    )
+    at.get("file_uploader")[0].set_value(
+        ("reviews.csv", b"review,sentiment\n" + rows + b",pos\n", "text/csv")
+    )
+    at.run()
+    assert not at.exception and not at.error
+    assert any("dropped" in i.value.lower() for i in at.info)
+    for name, content, word in BAD_TEXT_CSVS:
+        at.get("file_uploader")[0].set_value((name, content, "text/csv"))
+        at.run()
+        assert not at.exception
+        assert any(word in e.value.lower() for e in at.error), (name, [e.value for e in at.error])
+
+
+def test_sentiment_build_train_inspect():
+    at = sentiment_app()
+    at.number_input(key="w_vocab_size").set_value(300).run()
+    at = open_page("pages/build.py", at)
+    assert list(at.dataframe[0].value["layer"]) == ["input", "embedding", "rnn_1", "head"]
+    at.toggle(key="w_bidirectional").set_value(False)
+    at.number_input(key="w_units_1").set_value(4)
+    at.number_input(key="w_embedding_dim").set_value(8).run()
+    spec = at.session_state["model_spec"]
+    assert spec.vocab_size == 300 and spec.head == "binary" and spec.embedding_dim == 8
+    at = open_page("pages/train.py", at)
+    at.number_input(key="w_epochs").set_value(1)
+    at.button(key="train").click().run()
+    wait_for_training(at)
+    assert not at.exception and not at.error
+    history = at.session_state["job"].run.snapshot().history
+    assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    at = open_page("pages/inspect_text.py", at)
+    labels = [m.label for m in at.metric]
+    assert labels == ["RNN test accuracy", "TF-IDF + logistic regression", "Majority class"]
+    tfidf = float(at.metric[1].value)
+    assert 0.70 < tfidf < 0.85  # the baseline on the same split
+    assert any("Prediction:" in m.value for m in at.markdown)
+    # Reading trace, gate explorer (heatmap + unit lines), confusion matrix, ROC.
+    assert len(plotly_charts(at)) == 5
+    assert at.dataframe[0].value.columns.tolist() == ["text", "true", "predicted", "confidence"]
+    at.text_input(key="w_sentence").set_value("dull and boring").run()
+    assert not at.exception
