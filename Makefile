@@ -23,7 +23,7 @@ run: $(VENV)/.runtime  ## create the environment if needed and start the app
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: $(VENV)/.dev  ## create the environment if needed and run the whole test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -8,7 +8,7 @@ from rnnviz.ui.widgets import apply_task_recipe
 
 TASKS = {"forecast": "Forecast a time series", "sentiment": "Classify text sentiment"}
 
-st.set_page_config(page_title="rnnviz", page_icon="🔁", layout="wide")
+st.set_page_config(page_title="rnnviz", page_icon=":material/cycle:", layout="wide")
 keep_widget_values()
 # No widget key: the stored task seeds the radio, so the choice survives every page and rerun.
 task = st.sidebar.radio(
@@ -20,14 +20,27 @@ task = st.sidebar.radio(
 state.put("task", task)  # pages read the task from here
 apply_task_recipe(task)
 text = task == "sentiment"
-st.navigation(
+page = st.navigation(
     [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/text_data.py" if text else "pages/data.py", title="Data", icon="📈"),
-        st.Page("pages/build.py", title="Build", icon="🧱"),
-        st.Page("pages/train.py", title="Train", icon="🏋️"),
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page(
-            "pages/inspect_text.py" if text else "pages/inspect.py", title="Inspect", icon="🔍"
+            "pages/text_data.py" if text else "pages/data.py",
+            title="Data",
+            icon=":material/show_chart:",
         ),
+        st.Page("pages/build.py", title="Build", icon=":material/construction:"),
+        st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+        st.Page(
+            "pages/inspect_text.py" if text else "pages/inspect.py",
+            title="Inspect",
+            icon=":material/search:",
+        ),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
     ]
-).run()
+)
+if page.title != "Home":  # keep the first page light: it never imports TensorFlow
+    from rnnviz.ui.persist import autosave_finished_job
+
+    autosave_finished_job()
+page.run()

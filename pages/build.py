@@ -18,7 +18,11 @@ series, window_spec, text_data = (
 )
 if (text_data if text else series) is None:
     st.info("Choose the data first.")
-    st.page_link("pages/text_data.py" if text else "pages/data.py", label="Go to Data", icon="📈")
+    st.page_link(
+        "pages/text_data.py" if text else "pages/data.py",
+        label="Go to Data",
+        icon=":material/show_chart:",
+    )
     st.stop()
 
 if text:
@@ -69,4 +73,4 @@ else:
     st.caption(
         f"Input: windows of {window_spec.window} steps x {len(series.columns)} feature(s). {output}"
     )
-st.page_link("pages/train.py", label="Train it", icon="🏋️")
+st.page_link("pages/train.py", label="Train it", icon=":material/model_training:")

@@ -17,7 +17,7 @@ if (
     or job.run.snapshot().status == "error"
 ):
     st.info("Train a model first; its forecast shows here when training ends.")
-    st.page_link("pages/train.py", label="Go to Train", icon="🏋️")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     st.stop()
 
 report = state.get("report")

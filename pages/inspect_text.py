@@ -28,7 +28,7 @@ if (
     or job.run.snapshot().status == "error"
 ):
     st.info("Train a text model first; its results show here when training ends.")
-    st.page_link("pages/train.py", label="Go to Train", icon="🏋️")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     st.stop()
 
 data, model, names = job.data, job.inference_model, job.data.class_names

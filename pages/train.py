@@ -7,10 +7,9 @@ from rnnviz.datasets import DataError
 from rnnviz.figures import history_figure
 from rnnviz.forecast import forecast_job
 from rnnviz.sentiment import sentiment_job
-from rnnviz.training import RunState
 from rnnviz.ui import state
 from rnnviz.ui.gates import live_gates
-from rnnviz.ui.live import live_panel
+from rnnviz.ui.live import live_panel, progress_text
 from rnnviz.ui.widgets import train_spec_ui
 
 st.title("Train")
@@ -18,7 +17,7 @@ text = state.get("task") == "sentiment"
 spec = state.get("model_spec")
 if spec is None or spec.is_text != text:
     st.info("Choose the data and build a model first.")
-    st.page_link("pages/build.py", label="Go to Build", icon="🧱")
+    st.page_link("pages/build.py", label="Go to Build", icon=":material/construction:")
     st.stop()
 
 dataset_name = state.get("text_dataset_name") if text else state.get("series").name
@@ -52,7 +51,9 @@ if job is None:
     st.stop()
 
 
-def render(run_state: RunState) -> None:
+def render() -> None:
+    run_state = job.run.snapshot()
+    st.progress(run_state.fraction, text=progress_text(run_state))
     if run_state.trimmed_rows:
         st.caption(
             f"Stateful run: {run_state.trimmed_rows} oldest training windows were dropped so every "
@@ -67,10 +68,10 @@ def render(run_state: RunState) -> None:
         live_gates(run_state, len(job.run.probe_x))
 
 
-live_panel(job.run, render)
+live_panel(lambda: not job.run.snapshot().done, render)
 if job.run.snapshot().done and job.run.snapshot().status != "error":
     st.page_link(
         "pages/inspect_text.py" if text else "pages/inspect.py",
         label="Inspect the results",
-        icon="🔍",
+        icon=":material/search:",
     )

@@ -195,7 +195,7 @@ def _load_airline(info: BuiltinSeries) -> Series:
     raw = pd.read_csv(_package_file("sktime", "datasets", "data", "Airline", "Airline.csv"))
     index = pd.DatetimeIndex(pd.to_datetime(raw["Date"], format="%Y-%m"), name="date")
     frame = pd.DataFrame({"passengers": raw["Passengers"].to_numpy(float)}, index=index)
-    return Series(info.key, frame, "passengers", season=info.season)
+    return Series(info.title, frame, "passengers", season=info.season)
 
 
 def _load_lynx(info: BuiltinSeries) -> Series:
@@ -203,7 +203,7 @@ def _load_lynx(info: BuiltinSeries) -> Series:
     years = raw.iloc[:, 0].astype(int).astype(str)
     index = pd.DatetimeIndex(pd.to_datetime(years, format="%Y"), name="date")
     frame = pd.DataFrame({"trappings": raw.iloc[:, 1].to_numpy(float)}, index=index)
-    return Series(info.key, frame, "trappings", season=info.season)
+    return Series(info.title, frame, "trappings", season=info.season)
 
 
 def _load_sunspots(info: BuiltinSeries) -> Series:
@@ -211,7 +211,7 @@ def _load_sunspots(info: BuiltinSeries) -> Series:
     years = raw["YEAR"].astype(int).astype(str)
     index = pd.DatetimeIndex(pd.to_datetime(years, format="%Y"), name="date")
     frame = pd.DataFrame({"sunactivity": raw["SUNACTIVITY"].to_numpy(float)}, index=index)
-    return Series(info.key, frame, "sunactivity", season=info.season)
+    return Series(info.title, frame, "sunactivity", season=info.season)
 
 
 def _load_co2(info: BuiltinSeries) -> Series:
@@ -220,7 +220,7 @@ def _load_co2(info: BuiltinSeries) -> Series:
     index = pd.date_range(str(raw["date"].iloc[0]), periods=len(raw), freq="W-SAT", name="date")
     frame = pd.DataFrame({"co2": raw["co2"].to_numpy(float)}, index=index)
     frame, notes = fill_missing(frame)
-    return Series(info.key, frame, "co2", season=info.season, notes=notes)
+    return Series(info.title, frame, "co2", season=info.season, notes=notes)
 
 
 def _load_seattle(info: BuiltinSeries) -> Series:
@@ -228,7 +228,7 @@ def _load_seattle(info: BuiltinSeries) -> Series:
     raw = pd.read_csv(path, parse_dates=["date"]).set_index("date")
     columns = ["temp_max", "precipitation", "temp_min", "wind"]
     frame = raw[columns].astype(float)
-    return Series(info.key, frame, "temp_max", season=info.season)
+    return Series(info.title, frame, "temp_max", season=info.season)
 
 
 _BUILTIN_LOADERS = {

@@ -67,7 +67,7 @@ def history_figure(history: dict[str, Sequence[float]], metric: str) -> go.Figur
                     row=1,
                     col=col,
                 )
-    fig.update_xaxes(title_text="epoch")
+    fig.update_xaxes(title_text="epoch", tick0=1, dtick=max(1, len(history.get("loss", [])) // 10))
     if history.get("loss") and min(history["loss"]) > 0:
         fig.update_yaxes(type="log", row=1, col=1)
     fig.update_layout(**LAYOUT, legend=dict(orientation="h", y=-0.25))
@@ -129,8 +129,7 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
     blocks = [("Input", f"{input_shape}")]
     if spec.is_text:
         blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}, masks padding"))
-    arrows = "⇄ " if spec.bidirectional else "→ "
-    cell = f"{arrows}{spec.cell}"
+    cell = f"⇄ {spec.cell}" if spec.bidirectional else spec.cell
 
     def stack(prefix: str, last_sequences: bool) -> None:
         for i, units in enumerate(spec.units, start=1):
@@ -253,8 +252,8 @@ def gate_stats_figure(gate_history: Sequence[dict], layer: str, direction: str) 
                 row=1,
                 col=col,
             )
-    fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(range=[0, 1], row=1, col=2)
+    fig.update_xaxes(title_text="epoch", tick0=1, dtick=max(1, len(gate_history) // 10))
+    fig.update_yaxes(range=[-0.02, 1.02], row=1, col=2)
     fig.update_layout(**{**LAYOUT, "height": 300})
     return fig
 
@@ -419,4 +418,49 @@ def reading_figure(frame: pd.DataFrame, class_names: Sequence[str]) -> go.Figure
         title="Prediction as the network reads",
         yaxis=dict(range=[0, 1], title="probability"),
     )
+    return fig
+
+
+# -- comparison ------------------------------------------------------------------------------------
+def comparison_curves(histories: dict[str, dict[str, Sequence[float]]]) -> go.Figure:
+    """Training (solid) and validation (dotted) loss of every variant, overlaid."""
+    fig = go.Figure()
+    for i, (label, history) in enumerate(histories.items()):
+        colour = GATE_COLOURS[i % len(GATE_COLOURS)]
+        for key, dash in (("loss", "solid"), ("val_loss", "dot")):
+            values = history.get(key) or []
+            fig.add_trace(
+                go.Scatter(
+                    x=np.arange(1, len(values) + 1),
+                    y=values,
+                    name=f"{label} {'validation' if key == 'val_loss' else 'train'}",
+                    legendgroup=label,
+                    line=dict(color=colour, dash=dash),
+                )
+            )
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text="loss", type="log")
+    fig.update_layout(**LAYOUT, title="Loss per epoch (solid: train, dotted: validation)")
+    return fig
+
+
+def forecast_overlay(
+    actual: pd.DataFrame, predictions: dict[str, pd.DataFrame], target: str
+) -> go.Figure:
+    """Test-split actual values and each variant's predictions on the same axes."""
+    fig = go.Figure(
+        go.Scatter(
+            x=actual["time"], y=actual["actual"], name="actual", line=dict(color="#495057", width=2)
+        )
+    )
+    for i, (label, frame) in enumerate(predictions.items()):
+        fig.add_trace(
+            go.Scatter(
+                x=frame["time"],
+                y=frame["predicted"],
+                name=label,
+                line=dict(color=GATE_COLOURS[i % len(GATE_COLOURS)], dash="dot"),
+            )
+        )
+    fig.update_layout(**LAYOUT, title="Test forecasts side by side", yaxis_title=target)
     return fig

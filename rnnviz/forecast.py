@@ -7,7 +7,7 @@ many-to-many's last step is its next-value prediction); an encoder-decoder predi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 
 import keras
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.builder import stateless_twin
-from rnnviz.datasets import Series
+from rnnviz.datasets import BUILTIN_SERIES, Series
 from rnnviz.metrics import error_table
 from rnnviz.spec import ModelSpec, Topology, TrainSpec
 from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
@@ -193,10 +193,34 @@ class ForecastJob:
     window_spec: WindowSpec
     data: WindowedData
     run: TrainingRun
+    dataset_key: str | None = None  # the built-in series it came from (None: an upload)
+    inputs: tuple[str, ...] = ()
+    task = "forecast"
+
+    @property
+    def dataset_name(self) -> str:
+        return self.series_name
 
     @property
     def topology(self) -> Topology:
         return self.run.spec.topology
+
+    def summary(self) -> tuple[dict, dict, pd.DataFrame]:
+        """What a saved run keeps: data settings, test metrics and the predictions."""
+        report = self.report()
+        rnn = report.errors.set_index("model").loc["RNN"]
+        metrics = {f"test {k}": float(rnn[k]) for k in ("RMSE", "MAE", "MAPE %")}
+        for _, row in report.errors.iloc[1:].iterrows():
+            metrics[f"{row['model']} RMSE"] = float(row["RMSE"])
+        data_config = {
+            **asdict(self.window_spec),
+            "dataset_key": self.dataset_key,
+            "target": self.data.columns[0],
+            "inputs": list(self.inputs),
+            "season": self.season,
+        }
+        future = report.future.rename(columns={"forecast": "predicted"}).assign(split="future")
+        return data_config, metrics, pd.concat([report.fitted, future], ignore_index=True)
 
     @cached_property
     def inference_model(self) -> keras.Model:
@@ -218,4 +242,5 @@ def forecast_job(
     model = new_model(spec, train, fit.x_train.shape[1:])
     probe_x = (fit.x_val if len(fit.x_val) else fit.x_train)[:PROBE_SAMPLES]
     run = TrainingRun(model, spec, train, fit, probe_x=probe_x)
-    return ForecastJob(series.name, series.season, window_spec, data, run)
+    key = next((k for k, b in BUILTIN_SERIES.items() if b.title == series.name), None)
+    return ForecastJob(series.name, series.season, window_spec, data, run, key, series.inputs)

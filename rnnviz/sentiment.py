@@ -291,10 +291,40 @@ class SentimentJob:
     dataset_name: str
     data: TextData
     run: TrainingRun
+    task = "sentiment"
 
     @property
     def inference_model(self) -> keras.Model:
         return self.run.model
+
+    def test_proba(self) -> np.ndarray:
+        return predict_proba(self.inference_model, self.data.x_test)
+
+    def summary(self) -> tuple[dict, dict, pd.DataFrame]:
+        """What a saved run keeps: data settings, test metrics and the test predictions."""
+        proba = self.test_proba()
+        result = evaluate_classifier(self.data.y_test, proba, self.data.class_names)
+        metrics = {
+            "test accuracy": result["accuracy"],
+            "majority accuracy": result["majority_accuracy"],
+        }
+        if "auc" in result:
+            metrics["test AUC"] = result["auc"]
+        names = self.data.class_names
+        predictions = pd.DataFrame(
+            {
+                "text": self.data.texts_test,
+                "true": [names[i] for i in self.data.y_test],
+                "predicted": [names[i] for i in proba.argmax(axis=1)],
+                **{f"p_{name}": proba[:, i] for i, name in enumerate(names)},
+            }
+        )
+        data_config = {
+            "vocab_size": len(self.data.vocab),
+            "max_len": self.data.max_len,
+            "classes": list(names),
+        }
+        return data_config, metrics, predictions
 
     def encode(self, text: str) -> np.ndarray:
         """One text as the model reads it: (1, max_len) token ids, post-padded."""

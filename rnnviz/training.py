@@ -119,6 +119,29 @@ class TrainingRun:
         self._thread: threading.Thread | None = None
         self.best_weights: list[np.ndarray] | None = None
 
+    @classmethod
+    def restored(
+        cls,
+        model: keras.Model,
+        spec: ModelSpec,
+        train: TrainSpec,
+        data: FitData,
+        history: dict,
+        status: str,
+        message: str,
+    ) -> TrainingRun:
+        """A finished run rebuilt from a saved one (nothing to train)."""
+        run = cls(model, spec, train, data)
+        epochs = len(history.get("loss", []))
+        run._state = RunState(
+            status=status,
+            message=message,
+            epochs=epochs,
+            epoch=epochs,
+            history={k: list(v) for k, v in history.items()},
+        )
+        return run
+
     # -- control -------------------------------------------------------------------------------
     def start(self) -> None:
         """Train in a daemon thread; returns at once."""

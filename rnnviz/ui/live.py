@@ -1,4 +1,4 @@
-"""The live-training fragment: redraws only the charts while a background run is alive."""
+"""The live fragment: redraws only its part of the page while background work is alive."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from rnnviz.training import RunState, TrainingRun
+from rnnviz.training import RunState
 
 REFRESH_SECONDS = 1.0
 
@@ -18,20 +18,18 @@ def progress_text(state: RunState) -> str:
     return f"Epoch {state.epoch}/{state.epochs}{step} - {state.elapsed:.1f} s{eta}"
 
 
-def live_panel(run: TrainingRun, render: Callable[[RunState], None]) -> None:
-    """Draw ``render(snapshot)`` now and, while the run is alive, again every second.
+def live_panel(is_alive: Callable[[], bool], draw: Callable[[], None]) -> None:
+    """Call ``draw()`` now and, while ``is_alive()``, again every second.
 
-    When the run ends the fragment triggers one full rerun so the rest of the page (buttons,
-    Inspect links) sees the finished run.
+    When the work ends the fragment triggers one full rerun so the rest of the page (buttons,
+    links to Inspect) sees the finished state.
     """
-    alive = not run.snapshot().done
+    alive = is_alive()
 
     @st.fragment(run_every=REFRESH_SECONDS if alive else None)
     def panel() -> None:
-        state = run.snapshot()
-        st.progress(state.fraction, text=progress_text(state))
-        render(state)
-        if alive and state.done:
+        draw()
+        if alive and not is_alive():
             st.rerun(scope="app")
 
     panel()

@@ -1,0 +1,142 @@
+"""Compare: cell types, directions and depths side by side on the same data, split, seed and budget."""
+
+import pandas as pd
+import streamlit as st
+
+from rnnviz.compare import Comparison, save_job, variant_label, variant_specs
+from rnnviz.figures import comparison_curves, forecast_overlay, roc_figure
+from rnnviz.forecast import forecast_job
+from rnnviz.sentiment import evaluate_classifier, sentiment_job
+from rnnviz.spec import CELLS
+from rnnviz.ui import state
+from rnnviz.ui.live import live_panel
+from rnnviz.ui.persist import run_store
+from rnnviz.ui.widgets import train_spec_ui
+
+st.title("Compare")
+text = state.get("task") == "sentiment"
+base = state.get("model_spec")
+if base is None or base.is_text != text:
+    st.info("Choose the data and build a model first: its units, dropout and topology are shared.")
+    st.page_link("pages/build.py", label="Go to Build", icon=":material/construction:")
+    st.stop()
+
+c1, c2, c3 = st.columns(3)
+cells = c1.multiselect("Cell types", CELLS, default=list(CELLS), key="w_cmp_cells")
+directions = c2.multiselect(
+    "Directions",
+    [False, True],
+    default=[False],
+    format_func=lambda b: "bidirectional" if b else "unidirectional",
+    key="w_cmp_directions",
+)
+depths = c3.multiselect("Depths", [1, 2, 3, 4], default=[1], key="w_cmp_depths")
+with st.expander("Shared training settings (epoch budget, seed...)"):
+    train = train_spec_ui()
+try:
+    specs = variant_specs(base, cells, directions, depths)
+except ValueError as error:
+    st.error(str(error))
+    st.stop()
+st.caption(
+    f"{len(specs)} variants: "
+    + ", ".join(variant_label(s) for s in specs)
+    + f"; units {base.units[0]} per layer."
+)
+
+comparison = state.get("comparison")
+running = comparison is not None and not comparison.done
+
+
+def make_job(spec):
+    if text:
+        return sentiment_job(state.get("text_dataset_name"), state.get("text_data"), spec, train)
+    return forecast_job(state.get("series"), state.get("window_spec"), spec, train)
+
+
+def save(job) -> None:
+    job.record = save_job(run_store(), job)
+
+
+b1, b2, _ = st.columns([1, 1, 6])
+if b1.button("Compare", type="primary", disabled=running, key="compare"):
+    comparison = Comparison(specs, make_job, on_finished=save)
+    state.put("comparison", comparison)
+    comparison.start()
+    st.rerun()
+b2.button("Stop", disabled=not running, key="compare_stop", on_click=lambda: comparison.stop())
+if comparison is None:
+    st.stop()
+
+
+def results_table() -> pd.DataFrame:
+    rows = []
+    for job in comparison.jobs:
+        snap, record = job.run.snapshot(), getattr(job, "record", None)
+        row = {
+            "variant": variant_label(job.run.spec),
+            "parameters": job.run.model.count_params(),
+            "s / epoch": sum(snap.epoch_seconds) / max(1, len(snap.epoch_seconds)),
+            "epochs": snap.epoch,
+            "best val loss": snap.best_val_loss if snap.best_epoch else None,
+            "status": snap.status,
+        }
+        if record is not None:
+            row.update({k: v for k, v in record.metrics.items() if k.startswith("test")})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def saturation_table() -> pd.DataFrame:
+    """Mean saturated share of each gate of the first layer (forward) at the last epoch."""
+    rows = {}
+    for job in comparison.jobs:
+        history = job.run.snapshot().gate_history
+        if history:
+            first = min(key[0] for key in history[-1])
+            rows[variant_label(job.run.spec)] = {
+                gate: sat
+                for (layer, direction, gate), (_, sat) in history[-1].items()
+                if layer == first and direction == "forward"
+            }
+    return pd.DataFrame(rows).T
+
+
+def draw() -> None:
+    st.progress(
+        comparison.progress,
+        text=f"{sum(j.run.snapshot().done for j in comparison.jobs)} of {len(comparison.specs)} variants trained",
+    )
+    if comparison.error:
+        st.error(comparison.error)
+    histories = {variant_label(j.run.spec): j.run.snapshot().history for j in comparison.jobs}
+    st.plotly_chart(comparison_curves(histories), key="cmp_curves")
+    st.dataframe(results_table().style.format(precision=3), hide_index=True, width="stretch")
+    saturation = saturation_table()
+    if not saturation.empty:
+        st.markdown(
+            "**Gate saturation** (share of values below 0.1 or above 0.9, first layer, last epoch)"
+        )
+        st.dataframe(saturation.style.format("{:.2f}"), width="stretch")
+
+
+live_panel(lambda: not comparison.done, draw)
+saved = [job for job in comparison.jobs if getattr(job, "record", None) is not None]
+if comparison.done and saved:
+    labels = {variant_label(job.run.spec): job for job in saved}
+    if text:
+        curves = {}
+        for label, job in labels.items():
+            result = evaluate_classifier(job.data.y_test, job.test_proba(), job.data.class_names)
+            if "auc" in result:
+                curves[label] = (result["fpr"], result["tpr"], result["auc"])
+        if curves:
+            st.plotly_chart(roc_figure(curves), key="cmp_roc")
+    else:
+        frames = {label: job.record.predictions() for label, job in labels.items()}
+        tests = {label: f[f["split"] == "test"] for label, f in frames.items()}
+        first = next(iter(tests.values()))
+        st.plotly_chart(
+            forecast_overlay(first, tests, saved[0].data.columns[0]), key="cmp_forecasts"
+        )
+    st.caption("Every variant is saved in the run store: see the Runs page.")

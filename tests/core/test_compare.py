@@ -1,0 +1,104 @@
+"""Comparison runs, saving jobs, restoring them, and reproducible training on CPU."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnviz.compare import MAX_VARIANTS, Comparison, save_job, variant_label, variant_specs
+from rnnviz.datasets import load_builtin
+from rnnviz.forecast import forecast_job
+from rnnviz.restore import job_from_uploaded_model, restore_job, spec_of
+from rnnviz.runs import RunStore
+from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.windows import WindowSpec
+
+WINDOWS = WindowSpec(window=12, horizon=1, test_size=24, val_size=12, transform="log_diff")
+TINY = TrainSpec(epochs=2, batch_size=16, seed=3)
+
+
+def airline_job(spec=None, train=TINY):
+    return forecast_job(
+        load_builtin("airline"), WINDOWS, spec or ModelSpec(cell="GRU", units=(4,)), train
+    )
+
+
+def test_variants_cover_the_product_and_respect_the_limit():
+    base = ModelSpec(cell="LSTM", units=(5, 7), dropout=0.1)
+    specs = variant_specs(base, ["SimpleRNN", "GRU"], [False, True], [1])
+    assert [variant_label(s) for s in specs] == [
+        "SimpleRNN uni x1",
+        "SimpleRNN bi x1",
+        "GRU uni x1",
+        "GRU bi x1",
+    ]
+    assert all(s.units == (5,) and s.dropout == 0.1 for s in specs)
+    with pytest.raises(ValueError, match="at most"):
+        variant_specs(base, ["SimpleRNN", "LSTM", "GRU"], [False, True], [1, 2])
+    assert MAX_VARIANTS == 6
+
+
+def test_comparison_trains_variants_in_turn_and_saves_each(tmp_path):
+    store = RunStore(tmp_path)
+    specs = variant_specs(ModelSpec(units=(4,)), ["SimpleRNN", "LSTM"], [False], [1])
+    comparison = Comparison(specs, airline_job, on_finished=lambda job: save_job(store, job))
+    comparison.start()
+    comparison.join(120)
+    assert comparison.done and comparison.progress == 1.0
+    assert [job.run.spec.cell for job in comparison.jobs] == ["SimpleRNN", "LSTM"]
+    assert all(job.run.snapshot().epoch == 2 for job in comparison.jobs)
+    assert sorted(r.cell for r in store.list()) == ["LSTM", "SimpleRNN"]
+
+
+def test_stop_skips_the_remaining_variants():
+    specs = variant_specs(ModelSpec(units=(4,)), ["SimpleRNN", "LSTM", "GRU"], [False], [1])
+    comparison = Comparison(specs, lambda s: airline_job(s, TrainSpec(epochs=500, batch_size=4)))
+    comparison.start()
+    while not comparison.jobs or not comparison.jobs[0].run.snapshot().batch_loss:
+        pass
+    comparison.stop()
+    comparison.join(60)
+    assert len(comparison.jobs) == 1 and comparison.jobs[0].run.snapshot().status == "stopped"
+
+
+def test_saved_run_restores_to_the_same_forecast(tmp_path):
+    job = airline_job()
+    job.run.run()
+    record = save_job(RunStore(tmp_path), job)
+    assert record.metrics["test RMSE"] > 0 and "Seasonal naive (season 12) RMSE" in record.metrics
+    predictions = record.predictions()
+    assert set(predictions["split"]) == {"train", "val", "test", "future"}
+    restored = restore_job(record, RunStore(tmp_path).load_model(record.run_id))
+    original, again = job.report(), restored.report()
+    pd.testing.assert_frame_equal(original.errors, again.errors, rtol=1e-5)
+    assert restored.run.snapshot().status == job.run.snapshot().status
+
+
+def test_uploaded_model_is_described_and_checked_against_the_data():
+    job = airline_job(
+        ModelSpec(cell="LSTM", units=(4, 3), bidirectional=True, topology="many_to_many")
+    )
+    model = job.run.model
+    spec = spec_of(model)
+    assert (spec.cell, spec.units, spec.bidirectional, spec.topology) == (
+        "LSTM",
+        (4, 3),
+        True,
+        "many_to_many",
+    )
+    inspected = job_from_uploaded_model(model, load_builtin("airline"), WINDOWS)
+    assert len(inspected.report().fitted) > 0
+    with pytest.raises(ValueError, match="window x features"):
+        job_from_uploaded_model(model, load_builtin("airline"), WindowSpec(window=6, test_size=24))
+
+
+def test_same_spec_data_and_seed_give_the_same_history():
+    histories = []
+    for _ in range(2):
+        job = airline_job(
+            ModelSpec(cell="LSTM", units=(6,), dropout=0.1),
+            TrainSpec(epochs=3, batch_size=16, seed=11),
+        )
+        histories.append(job.run.run().history)
+    assert histories[0].keys() == histories[1].keys()
+    for key in histories[0]:
+        np.testing.assert_array_equal(histories[0][key], histories[1][key])
