@@ -48,14 +48,20 @@ comparison = state.get("comparison")
 running = comparison is not None and not comparison.done
 
 
+# The comparison thread cannot read session state: everything it needs is bound here.
+series, window_spec = state.get("series"), state.get("window_spec")
+text_name, text_data = state.get("text_dataset_name"), state.get("text_data")
+store = run_store()
+
+
 def make_job(spec):
     if text:
-        return sentiment_job(state.get("text_dataset_name"), state.get("text_data"), spec, train)
-    return forecast_job(state.get("series"), state.get("window_spec"), spec, train)
+        return sentiment_job(text_name, text_data, spec, train)
+    return forecast_job(series, window_spec, spec, train)
 
 
 def save(job) -> None:
-    job.record = save_job(run_store(), job)
+    job.record = save_job(store, job)
 
 
 b1, b2, _ = st.columns([1, 1, 6])

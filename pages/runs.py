@@ -22,10 +22,10 @@ if records:
     c1, c2 = st.columns(2)
     datasets = c1.multiselect("Dataset", sorted(table["dataset"].unique()), key="w_runs_datasets")
     cells = c2.multiselect("Cell", sorted(table["cell"].unique()), key="w_runs_cells")
-    shown = table[
-        (table["dataset"].isin(datasets) if datasets else True)
-        & (table["cell"].isin(cells) if cells else True)
-    ]
+    keep = table["dataset"].isin(datasets or table["dataset"]) & table["cell"].isin(
+        cells or table["cell"]
+    )
+    shown = table[keep]
     st.dataframe(shown, hide_index=True, width="stretch")  # click a column header to sort
 
     by_id = {r.run_id: r for r in records}
@@ -81,9 +81,10 @@ if records:
         a = c1.selectbox("Run A", list(by_id), format_func=label, key="w_diff_a")
         b = c2.selectbox("Run B", list(by_id), index=1, format_func=label, key="w_diff_b")
         diff = config_diff(by_id[a], by_id[b])
-        st.dataframe(diff, hide_index=True, width="stretch") if len(diff) else st.info(
-            "Same configuration."
-        )
+        if len(diff):
+            st.dataframe(diff, hide_index=True, width="stretch")
+        else:
+            st.info("Same configuration.")
 else:
     st.info("No saved runs yet: every run you train is saved here when it ends.")
 

@@ -81,13 +81,16 @@ class Comparison:
                 break
             try:
                 job = self.make_job(spec)
-            except ValueError as error:
-                self.error = f"{variant_label(spec)}: {error}"
+            except Exception as error:  # noqa: BLE001 - shown on the page, the other variants go on
+                self.error = f"{variant_label(spec)} could not be built: {error}"
                 continue
             self.jobs.append(job)
             job.run.run()
             if self.on_finished is not None and job.run.snapshot().status != "error":
-                self.on_finished(job)
+                try:
+                    self.on_finished(job)
+                except Exception as error:  # noqa: BLE001
+                    self.error = f"{variant_label(spec)} could not be saved: {error}"
 
     def stop(self) -> None:
         """End the variant in training within one batch and skip the rest."""

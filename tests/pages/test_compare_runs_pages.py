@@ -1,0 +1,94 @@
+"""Compare and Runs pages (AppTest): variants side by side, saved runs listed, diffed, reopened."""
+
+import io
+import zipfile
+
+import pytest
+
+from rnnviz.runs import RunStore
+from tests.pages.helpers import open_page, plotly_charts
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> RunStore:
+    monkeypatch.setenv("RNNVIZ_RUNS_DIR", str(tmp_path))
+    return RunStore(tmp_path)
+
+
+def built(units: int = 4):
+    at = open_page("pages/data.py")
+    at = open_page("pages/build.py", at)
+    at.number_input(key="w_units_1").set_value(units).run()
+    return at
+
+
+def compare(at, cells, epochs=2):
+    at = open_page("pages/compare.py", at)
+    at.multiselect(key="w_cmp_cells").set_value(cells)
+    at.number_input(key="w_epochs").set_value(epochs).run()
+    at.button(key="compare").click().run()
+    at.session_state["comparison"].join(180)
+    return at.run()
+
+
+def test_compare_two_cells_then_list_diff_and_reopen(store):
+    at = compare(built(), ["SimpleRNN", "GRU"])
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["variant"]) == ["SimpleRNN uni x1", "GRU uni x1"]
+    # Keras's own parameter counts: SimpleRNN 4*(1+4+1)+5, GRU 3*4*(1+4+2)+5.
+    assert list(table["parameters"]) == [29, 89]
+    assert (table["test RMSE"] > 0).all()
+    assert (
+        "forget" not in at.dataframe[1].value.columns and "update" in at.dataframe[1].value.columns
+    )
+    assert len(plotly_charts(at)) == 2  # overlaid curves and the test forecasts side by side
+
+    at = open_page("pages/runs.py", at)
+    listed = at.dataframe[0].value
+    assert sorted(listed["cell"]) == ["GRU", "SimpleRNN"] and len(store.list()) == 2
+    diff = at.dataframe[1].value
+    assert list(diff["setting"]) == ["model.cell"]
+    at.multiselect(key="w_runs_cells").set_value(["GRU"]).run()
+    assert list(at.dataframe[0].value["cell"]) == ["GRU"]
+    chosen = at.selectbox(key="w_run").value
+    at.button(key="run_open").click().run()
+    assert not at.exception
+    assert at.session_state["job"].record.run_id == chosen
+    assert at.title[0].value == "Inspect"  # the saved model, reopened on its data
+    assert len(plotly_charts(at)) == 4
+
+
+def test_runs_page_deletes_and_survives_a_damaged_run(store):
+    at = compare(built(), ["LSTM"], epochs=1)
+    (store.root / "20990101-000000-dead").mkdir()
+    (store.root / "20990101-000000-dead" / "run.json").write_text("{ half written")
+    at = open_page("pages/runs.py", at)
+    assert not at.exception
+    assert any("damaged" in w.value for w in at.warning)
+    run_id = at.selectbox(key="w_run").value
+    at.button(key="run_delete").click().run()
+    assert run_id not in [r.run_id for r in store.list()]
+    assert at.info and "No saved runs" in at.info[0].value
+
+
+def test_model_upload_good_and_corrupt(store, tmp_path):
+    at = compare(built(), ["GRU"], epochs=1)
+    job = at.session_state["comparison"].jobs[0]
+    path = tmp_path / "m.keras"
+    job.run.model.save(path)
+    at = open_page("pages/runs.py", at)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "not a model")
+    for name, content in [("bad.keras", b"garbage bytes"), ("zip.keras", buffer.getvalue())]:
+        at.get("file_uploader")[0].set_value((name, content, "application/octet-stream"))
+        at.run()
+        assert not at.exception and at.error, name
+    at.get("file_uploader")[0].set_value(
+        ("good.keras", path.read_bytes(), "application/octet-stream")
+    )
+    at.run()
+    assert not at.exception and any("parameters" in s.value for s in at.success)
+    at.button(key="upload_inspect").click().run()
+    assert not at.exception
