@@ -16,14 +16,13 @@ series, window_spec, text_data = (
     state.get("window_spec"),
     state.get("text_data"),
 )
-if (text_data if text else series) is None:
-    st.info("Choose the data first.")
-    st.page_link(
-        "pages/text_data.py" if text else "pages/data.py",
-        label="Go to Data",
-        icon=":material/show_chart:",
-    )
-    st.stop()
+state.require(
+    (text_data if text else series) is not None,
+    "Choose the data first.",
+    "pages/text_data.py" if text else "pages/data.py",
+    "Go to Data",
+    ":material/show_chart:",
+)
 
 if text:
     spec = model_spec_ui(text=True).with_(

@@ -16,10 +16,13 @@ from rnnviz.ui.widgets import train_spec_ui
 st.title("Compare")
 text = state.get("task") == "sentiment"
 base = state.get("model_spec")
-if base is None or base.is_text != text:
-    st.info("Choose the data and build a model first: its units, dropout and topology are shared.")
-    st.page_link("pages/build.py", label="Go to Build", icon=":material/construction:")
-    st.stop()
+state.require(
+    base is not None and base.is_text == text,
+    "Choose the data and build a model first: its units, dropout and topology are shared.",
+    "pages/build.py",
+    "Go to Build",
+    ":material/construction:",
+)
 
 c1, c2, c3 = st.columns(3)
 cells = c1.multiselect("Cell types", CELLS, default=list(CELLS), key="w_cmp_cells")

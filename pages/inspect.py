@@ -11,14 +11,18 @@ from rnnviz.ui.gates import gate_explorer
 
 st.title("Inspect")
 job = state.get("job")
-if (
-    not isinstance(job, ForecastJob)
-    or not job.run.snapshot().done
-    or job.run.snapshot().status == "error"
-):
-    st.info("Train a model first; its forecast shows here when training ends.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
+done = (
+    isinstance(job, ForecastJob)
+    and job.run.snapshot().done
+    and job.run.snapshot().status != "error"
+)
+state.require(
+    done,
+    "Train a model first; its forecast shows here when training ends.",
+    "pages/train.py",
+    "Go to Train",
+    ":material/model_training:",
+)
 
 report = state.get("report")
 if report is None or state.get("report_for") is not job:

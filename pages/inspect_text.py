@@ -22,14 +22,18 @@ from rnnviz.ui.gates import gate_explorer
 
 st.title("Inspect: sentiment")
 job = state.get("job")
-if (
-    not isinstance(job, SentimentJob)
-    or not job.run.snapshot().done
-    or job.run.snapshot().status == "error"
-):
-    st.info("Train a text model first; its results show here when training ends.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
+done = (
+    isinstance(job, SentimentJob)
+    and job.run.snapshot().done
+    and job.run.snapshot().status != "error"
+)
+state.require(
+    done,
+    "Train a text model first; its results show here when training ends.",
+    "pages/train.py",
+    "Go to Train",
+    ":material/model_training:",
+)
 
 data, model, names = job.data, job.inference_model, job.data.class_names
 proba = state.memo("test_proba", id(job), lambda: predict_proba(model, data.x_test))

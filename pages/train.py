@@ -15,10 +15,13 @@ from rnnviz.ui.widgets import train_spec_ui
 st.title("Train")
 text = state.get("task") == "sentiment"
 spec = state.get("model_spec")
-if spec is None or spec.is_text != text:
-    st.info("Choose the data and build a model first.")
-    st.page_link("pages/build.py", label="Go to Build", icon=":material/construction:")
-    st.stop()
+state.require(
+    spec is not None and spec.is_text == text,
+    "Choose the data and build a model first.",
+    "pages/build.py",
+    "Go to Build",
+    ":material/construction:",
+)
 
 dataset_name = state.get("text_dataset_name") if text else state.get("series").name
 st.caption(

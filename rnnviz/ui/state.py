@@ -55,3 +55,11 @@ def memo(name: str, key: Any, compute: Callable[[], Any]) -> Any:
         slot = (key, compute())
         st.session_state["_memo_" + name] = slot
     return slot[1]
+
+
+def require(ready: bool, message: str, page: str, label: str, icon: str) -> None:
+    """Stop the page with a pointer to where the missing step is done, unless ``ready``."""
+    if not ready:
+        st.info(message)
+        st.page_link(page, label=label, icon=icon)
+        st.stop()

@@ -18,27 +18,11 @@ from rnnviz.sentiment import (
     word_importance,
 )
 from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.text import TextDataset, encode, prepare_text_data, tokenize
+from rnnviz.text import encode, prepare_text_data, tokenize
+from tests.core.synthetic_text import synthetic
 
 MAX_LEN = 8
 SENTENCE = "the movie was good but the plot was awful"  # 9 tokens: longer than MAX_LEN
-
-
-def synthetic(n: int = 100, seed: int = 0) -> TextDataset:
-    rng = np.random.default_rng(seed)
-    pos, neg, filler = (
-        ["good", "great", "fine"],
-        ["bad", "awful", "poor"],
-        ["the", "movie", "was", "a", "plot"],
-    )
-    texts, labels = [], []
-    for i in range(n):
-        label = i % 2
-        words = list(rng.choice(filler, size=4)) + [rng.choice(pos if label else neg)]
-        rng.shuffle(words)
-        texts.append(" ".join(words))
-        labels.append(label)
-    return TextDataset("synthetic", tuple(texts), tuple(labels), ("neg", "pos"), ())
 
 
 @pytest.fixture(scope="module")
