@@ -48,7 +48,9 @@ elif blockers:
     st.caption(blockers[0])
 if text:
     st.caption(
-        f"Input: {text_data.max_len} token ids per text (0 = padding, masked so the RNN skips it). "
+        f"Input: {text_data.max_len} token ids per text (0 = padding, masked so the RNN skips it; "
+        "TensorFlow's cuDNN kernel takes such right-padded masks, Keras's torch backend falls back to "
+        "its step loop for masked input). "
         f"Output: {'P(' + text_data.class_names[1] + ')' if spec.head == 'binary' else 'a probability per class'}."
     )
 else:

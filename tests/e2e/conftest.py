@@ -1,12 +1,14 @@
 """Real-browser fixtures: the app started with the README's command and a headless Chromium.
 
 The server is started with ``make run PORT=...`` (what the README tells a person to type) in its
-own process group, and the whole group is killed at the end so no streamlit is left running.
+own process group, and the whole group is killed at the end so no streamlit is left running. It
+saves its runs to a temporary store (``RNNVIZ_RUNS_DIR``), never to the user's ~/.rnnviz/runs.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,7 +38,22 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
+def runs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run store of the app under test (the server reads it from ``RNNVIZ_RUNS_DIR``)."""
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture
+def empty_runs_dir(runs_dir: Path) -> Path:
+    """The app's run store emptied of what earlier tests saved (the store reads the disk anew on
+    every page run, so the app sees it empty at once)."""
+    for child in runs_dir.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+    return runs_dir
+
+
+@pytest.fixture(scope="session")
+def app_url(runs_dir: Path) -> Iterator[str]:
     """``make run PORT=<free port>`` in a new session; yields the base URL; kills the group."""
     _require_chromium()
     port = free_port()
@@ -45,7 +62,7 @@ def app_url() -> Iterator[str]:
         ["make", "run", f"PORT={port}"],
         cwd=ROOT,
         start_new_session=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RNNVIZ_RUNS_DIR": str(runs_dir)},
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -5,6 +5,7 @@ Screenshots of every step land in artifacts/screenshots/ (full page) for a perso
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -139,3 +140,119 @@ def test_bad_csv_upload_shows_a_message(page: Page, app_url: str, screenshots: P
     assert "colours.csv" in error.inner_text()
     no_exception(page, "bad upload")
     shoot(page, screenshots, "bad_upload.png")
+
+
+def metric_value(page: Page, label: str):
+    """The value of the st.metric whose label is exactly ``label``."""
+    metric = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]').get_by_text(label, exact=True)
+    )
+    return metric.locator('[data-testid="stMetricValue"]')
+
+
+def drawn(chart) -> None:
+    """A Plotly chart is on the page with its SVG drawn."""
+    expect(chart).to_be_visible(timeout=PAGE_TIMEOUT)
+    expect(chart.locator(".main-svg").first).to_be_visible()
+
+
+def test_sentiment_flow(page: Page, app_url: str, screenshots: Path):
+    page.goto(app_url)
+    expect(page.get_by_text("rnnviz: see recurrent networks learn")).to_be_visible(
+        timeout=PAGE_TIMEOUT
+    )
+    settle(page)
+    page.locator('[data-testid="stSidebar"]').get_by_text(
+        "Classify text sentiment", exact=True
+    ).click()
+    settle(page)
+
+    go_to(page, "Data")
+    expect(page.locator("h1", has_text="Data: text sentiment")).to_be_visible()
+    expect(metric_value(page, "Texts")).to_have_text("12,808", timeout=PAGE_TIMEOUT)
+    expect(page.locator(".js-plotly-plot")).to_have_count(2)  # lengths, class balance
+    set_number(page, "Vocabulary size (most frequent tokens)", 500)
+    expect(page.get_by_text("vocabulary of 500 ids")).to_be_visible(timeout=PAGE_TIMEOUT)
+    no_exception(page, "text data")
+    shoot(page, screenshots, "text_data.png")
+
+    go_to(page, "Build")
+    expect(plotly_chart(page)).to_be_visible(timeout=PAGE_TIMEOUT)
+    bidirectional = page.locator('[data-testid="stCheckbox"]').filter(has_text="Bidirectional")
+    if bidirectional.locator("input").is_checked():  # the text recipe starts bidirectional
+        bidirectional.locator("label").click()
+        settle(page)
+    expect(bidirectional.locator("input")).not_to_be_checked()
+    set_number(page, "Units, layer 1", 4)
+    set_number(page, "Embedding size", 8)
+    no_exception(page, "text build")
+
+    go_to(page, "Train")
+    expect(page.get_by_text("units [4], many-to-one")).to_be_visible()
+    set_number(page, "Epochs", 1)
+    page.get_by_role("button", name="Train", exact=True).click()
+    finished = page.locator('[data-testid="stAlert"]').filter(has_text="Finished")
+    expect(finished).to_be_visible(timeout=TRAIN_TIMEOUT)
+    expect(finished).to_contain_text("Finished 1 epochs")
+    settle(page)
+    drawn(plotly_chart(page, containing="Accuracy"))
+    no_exception(page, "text train")
+    shoot(page, screenshots, "text_train.png")
+
+    go_to(page, "Inspect")
+    expect(metric_value(page, "RNN test accuracy")).to_be_visible(timeout=PAGE_TIMEOUT)
+    expect(metric_value(page, "TF-IDF + logistic regression")).to_have_text(
+        re.compile(r"^0\.\d{3}$")
+    )
+    expect(page.get_by_text("Prediction:")).to_be_visible()
+    drawn(plotly_chart(page, containing="Prediction as the network reads"))
+    drawn(plotly_chart(page, containing="Confusion matrix"))
+    no_exception(page, "text inspect")
+    shoot(page, screenshots, "text_inspect.png")
+
+    sentence = page.get_by_label("Type a sentence", exact=True)
+    sentence.fill("dull , lifeless and far too long")
+    sentence.press("Enter")
+    settle(page)
+    reading = plotly_chart(page, containing="Prediction as the network reads")
+    expect(reading).to_contain_text("lifeless", timeout=PAGE_TIMEOUT)  # the new words on its axis
+    expect(page.get_by_text("Prediction:")).to_be_visible()
+    no_exception(page, "text inspect, new sentence")
+
+
+def test_compare_and_runs(page: Page, app_url: str, screenshots: Path, empty_runs_dir: Path):
+    open_data_page(page, app_url)
+    expect(page.get_by_text("Data ready. Next: build a model.")).to_be_visible(timeout=PAGE_TIMEOUT)
+    go_to(page, "Build")
+    set_number(page, "Units, layer 1", 4)
+    no_exception(page, "build")
+
+    go_to(page, "Compare")
+    cells = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Cell types")
+    cells.locator('[data-baseweb="tag"]').filter(has_text="LSTM").locator(
+        '[role="presentation"]'
+    ).click()
+    settle(page)
+    expect(cells.locator('[data-baseweb="tag"]')).to_have_text(["SimpleRNN", "GRU"])
+    page.get_by_text("Shared training settings", exact=False).click()
+    set_number(page, "Epochs", 1)
+    expect(page.get_by_text("2 variants: SimpleRNN uni x1, GRU uni x1")).to_be_visible()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    expect(page.get_by_text("2 of 2 variants trained")).to_be_visible(timeout=TRAIN_TIMEOUT)
+    settle(page)
+    drawn(plotly_chart(page, containing="Loss per epoch"))
+    results = page.locator('[data-testid="stDataFrame"]').first
+    expect(results).to_contain_text("SimpleRNN uni x1")
+    expect(results).to_contain_text("GRU uni x1")
+    drawn(plotly_chart(page, containing="Test forecasts side by side"))
+    no_exception(page, "compare")
+    shoot(page, screenshots, "compare.png")
+
+    go_to(page, "Runs")
+    runs = page.locator('[data-testid="stDataFrame"]').first
+    expect(runs).to_be_visible(timeout=PAGE_TIMEOUT)
+    expect(runs.locator('[role="grid"], table').first).to_have_attribute("aria-rowcount", "3")
+    expect(page.locator("h3", has_text="Configuration difference")).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]').nth(1)).to_contain_text("model.cell")
+    no_exception(page, "runs")
+    shoot(page, screenshots, "runs.png")
