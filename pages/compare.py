@@ -1,9 +1,15 @@
 """Compare: cell types, directions and depths side by side on the same data, split, seed and budget."""
 
-import pandas as pd
 import streamlit as st
 
-from rnnviz.compare import Comparison, save_job, variant_label, variant_specs
+from rnnviz.compare import (
+    Comparison,
+    results_table,
+    saturation_table,
+    save_job,
+    variant_label,
+    variant_specs,
+)
 from rnnviz.figures import comparison_curves, forecast_overlay, roc_figure
 from rnnviz.forecast import forecast_job
 from rnnviz.sentiment import evaluate_classifier, sentiment_job
@@ -78,39 +84,6 @@ if comparison is None:
     st.stop()
 
 
-def results_table() -> pd.DataFrame:
-    rows = []
-    for job in comparison.jobs:
-        snap, record = job.run.snapshot(), getattr(job, "record", None)
-        row = {
-            "variant": variant_label(job.run.spec),
-            "parameters": job.run.model.count_params(),
-            "s / epoch": sum(snap.epoch_seconds) / max(1, len(snap.epoch_seconds)),
-            "epochs": snap.epoch,
-            "best val loss": snap.best_val_loss if snap.best_epoch else None,
-            "status": snap.status,
-        }
-        if record is not None:
-            row.update({k: v for k, v in record.metrics.items() if k.startswith("test")})
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def saturation_table() -> pd.DataFrame:
-    """Mean saturated share of each gate of the first layer (forward) at the last epoch."""
-    rows = {}
-    for job in comparison.jobs:
-        history = job.run.snapshot().gate_history
-        if history:
-            first = min(key[0] for key in history[-1])
-            rows[variant_label(job.run.spec)] = {
-                gate: sat
-                for (layer, direction, gate), (_, sat) in history[-1].items()
-                if layer == first and direction == "forward"
-            }
-    return pd.DataFrame(rows).T
-
-
 def draw() -> None:
     st.progress(
         comparison.progress,
@@ -120,8 +93,10 @@ def draw() -> None:
         st.error(comparison.error)
     histories = {variant_label(j.run.spec): j.run.snapshot().history for j in comparison.jobs}
     st.plotly_chart(comparison_curves(histories), key="cmp_curves")
-    st.dataframe(results_table().style.format(precision=3), hide_index=True, width="stretch")
-    saturation = saturation_table()
+    st.dataframe(
+        results_table(comparison.jobs).style.format(precision=3), hide_index=True, width="stretch"
+    )
+    saturation = saturation_table(comparison.jobs)
     if not saturation.empty:
         st.markdown(
             "**Gate saturation** (share of values below 0.1 or above 0.9, first layer, last epoch)"

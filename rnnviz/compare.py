@@ -8,6 +8,8 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from rnnviz.runs import RunRecord, RunStore
 from rnnviz.spec import ModelSpec
 
@@ -53,6 +55,40 @@ def save_job(store: RunStore, job) -> RunRecord:
         message=state.message,
         predictions=predictions,
     )
+
+
+def results_table(jobs: Sequence) -> pd.DataFrame:
+    """Per variant: parameters, seconds per epoch, best validation loss and the saved test metrics."""
+    rows = []
+    for job in jobs:
+        snap, record = job.run.snapshot(), getattr(job, "record", None)
+        row = {
+            "variant": variant_label(job.run.spec),
+            "parameters": job.run.model.count_params(),
+            "s / epoch": sum(snap.epoch_seconds) / max(1, len(snap.epoch_seconds)),
+            "epochs": snap.epoch,
+            "best val loss": snap.best_val_loss if snap.best_epoch else None,
+            "status": snap.status,
+        }
+        if record is not None:
+            row.update({k: v for k, v in record.metrics.items() if k.startswith("test")})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def saturation_table(jobs: Sequence) -> pd.DataFrame:
+    """Mean saturated share of each gate of the first layer (forward) at the last epoch."""
+    rows = {}
+    for job in jobs:
+        history = job.run.snapshot().gate_history
+        if history:
+            first = min(key[0] for key in history[-1])
+            rows[variant_label(job.run.spec)] = {
+                gate: sat
+                for (layer, direction, gate), (_, sat) in history[-1].items()
+                if layer == first and direction == "forward"
+            }
+    return pd.DataFrame(rows).T
 
 
 @dataclass(eq=False)
