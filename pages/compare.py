@@ -101,7 +101,7 @@ def draw() -> None:
         st.markdown(
             "**Gate saturation** (share of values below 0.1 or above 0.9, first layer, last epoch)"
         )
-        st.dataframe(saturation.style.format("{:.2f}"), width="stretch")
+        st.dataframe(saturation.style.format("{:.2f}", na_rep="-"), width="stretch")
 
 
 live_panel(lambda: not comparison.done, draw)

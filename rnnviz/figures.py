@@ -220,7 +220,7 @@ def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = 
             col=col,
         )
     fig.update_xaxes(title_text="time step")
-    fig.update_yaxes(title_text="unit", row=1, col=1)
+    fig.update_yaxes(title_text="unit", row=1, col=1, dtick=max(1, trace.gates[keys[0]].shape[2] // 8))
     fig.update_layout(
         **{**LAYOUT, "height": 300}, title=f"{trace.layer} ({trace.direction}): sample {sample}"
     )
@@ -304,7 +304,7 @@ def gate_explorer_figure(
         row=rows,
         col=1,
     )
-    fig.update_yaxes(title_text="unit", row=rows, col=1)
+    fig.update_yaxes(title_text="unit", row=rows, col=1, dtick=max(1, values.shape[1] // 8))
     fig.update_xaxes(title_text="time step", row=rows, col=1)
     fig.update_layout(
         **{**LAYOUT, "height": 460},
@@ -435,6 +435,7 @@ def comparison_curves(histories: dict[str, dict[str, Sequence[float]]]) -> go.Fi
                     y=values,
                     name=f"{label} {'validation' if key == 'val_loss' else 'train'}",
                     legendgroup=label,
+                    mode="lines+markers" if len(values) < 30 else "lines",
                     line=dict(color=colour, dash=dash),
                 )
             )

@@ -1,0 +1,77 @@
+"""Figures draw the numbers they are given (no model needed)."""
+
+import numpy as np
+import pandas as pd
+
+from rnnviz.figures import (
+    comparison_curves,
+    confusion_figure,
+    gate_explorer_figure,
+    gate_heatmaps,
+    gate_stats_figure,
+    history_figure,
+    series_preview,
+    topology_diagram,
+)
+from rnnviz.gates import GATE_KEYS, Trace
+from rnnviz.spec import ModelSpec
+
+
+def lstm_trace(batch=2, time=5, units=3) -> Trace:
+    rng = np.random.default_rng(0)
+    gates = {k: rng.uniform(size=(batch, time, units)).astype("float32") for k in GATE_KEYS["LSTM"]}
+    return Trace("rnn_1", "forward", "LSTM", gates)
+
+
+def test_history_figure_plots_train_and_validation_per_epoch():
+    fig = history_figure({"loss": [3.0, 2.0], "val_loss": [4.0, 3.5], "mae": [1.0, 0.5]}, "mae")
+    names = [t.name for t in fig.data]
+    assert names == ["train loss", "validation loss", "train mae"]
+    assert list(fig.data[1].y) == [4.0, 3.5] and list(fig.data[0].x) == [1, 2]
+
+
+def test_gate_heatmaps_show_time_by_units_for_each_gate():
+    trace = lstm_trace()
+    fig = gate_heatmaps(trace, sample=1)
+    assert len(fig.data) == len(GATE_KEYS["LSTM"])
+    np.testing.assert_array_equal(
+        np.asarray(fig.data[1].z), trace.gates["forget"][1].T
+    )  # (units, time)
+    assert (
+        fig.data[0].zmin == 0.0 and fig.data[0].zmax == 1.0
+    )  # sigmoid gates on a fixed [0, 1] scale
+
+
+def test_gate_stats_follow_the_epochs():
+    history = [
+        {("rnn_1", "forward", "forget"): (0.5, 0.1)},
+        {("rnn_1", "forward", "forget"): (0.7, 0.4)},
+    ]
+    fig = gate_stats_figure(history, "rnn_1", "forward")
+    assert [list(t.y) for t in fig.data] == [[0.5, 0.7], [0.1, 0.4]]
+
+
+def test_explorer_draws_the_input_on_the_same_time_axis():
+    trace = lstm_trace(time=4)
+    steps = list(pd.date_range("2020-01-01", periods=4, freq="MS"))
+    fig = gate_explorer_figure(trace, 0, "output", steps, np.array([1.0, 2.0, 3.0, 4.0]), "y")
+    line, heat = fig.data
+    assert list(line.x) == list(heat.x) == steps and list(line.y) == [1, 2, 3, 4]
+    assert "unit %{y}" in heat.hovertemplate and "step %{x}" in heat.hovertemplate
+
+
+def test_preview_shades_validation_and_test_rows():
+    frame = pd.DataFrame({"y": np.arange(10.0)}, index=pd.RangeIndex(10))
+    fig = series_preview(frame, "y", train_end=6, val_end=8)
+    bands = [(s.x0, s.x1) for s in fig.layout.shapes]
+    assert bands == [(6, 7), (8, 9)]
+
+
+def test_small_figures():
+    assert np.asarray(confusion_figure(np.array([[3, 1], [0, 4]]), ["a", "b"]).data[0].z).sum() == 8
+    assert len(comparison_curves({"A": {"loss": [1, 0.5], "val_loss": [1.2, 0.9]}}).data) == 2
+    diagram = topology_diagram(
+        ModelSpec(units=(4, 4), topology="encoder_decoder", horizon=3), (12, 1)
+    )
+    texts = [a.text for a in diagram.layout.annotations if a.text]
+    assert any("RepeatVector" in t for t in texts) and sum("Decoder" in t for t in texts) == 2
