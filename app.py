@@ -10,13 +10,11 @@ TASKS = {"forecast": "Forecast a time series", "sentiment": "Classify text senti
 
 st.set_page_config(page_title="rnnviz", page_icon=":material/cycle:", layout="wide")
 keep_widget_values()
-# No widget key: the stored task seeds the radio, so the choice survives every page and rerun.
-task = st.sidebar.radio(
-    "Task",
-    list(TASKS),
-    index=list(TASKS).index(state.get("task", "forecast")),
-    format_func=TASKS.get,
-)
+if state.get("pending_task"):  # a page asked for the other task (e.g. reopening a saved run)
+    st.session_state["w_task"] = state.get("pending_task")
+    state.drop("pending_task")
+state.set_widget_defaults({"task": state.get("task", "forecast")})
+task = st.sidebar.radio("Task", list(TASKS), format_func=TASKS.get, key="w_task")
 state.put("task", task)  # pages read the task from here
 apply_task_recipe(task)
 text = task == "sentiment"

@@ -25,7 +25,7 @@ if records:
     keep = table["dataset"].isin(datasets or table["dataset"]) & table["cell"].isin(
         cells or table["cell"]
     )
-    shown = table[keep]
+    shown = table[keep].assign(topology=lambda t: t["topology"].str.replace("_", "-"))
     st.dataframe(shown, hide_index=True, width="stretch")  # click a column header to sort
 
     by_id = {r.run_id: r for r in records}
@@ -40,7 +40,7 @@ if records:
     if c1.button("Open in Inspect", key="run_open"):
         try:
             state.put("job", restore_job(record, store.load_model(run_id)))
-            state.put("task", record.task)
+            state.put("pending_task", record.task)
             st.switch_page(
                 "pages/inspect_text.py" if record.task == "sentiment" else "pages/inspect.py"
             )

@@ -220,7 +220,9 @@ def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = 
             col=col,
         )
     fig.update_xaxes(title_text="time step")
-    fig.update_yaxes(title_text="unit", row=1, col=1, dtick=max(1, trace.gates[keys[0]].shape[2] // 8))
+    fig.update_yaxes(
+        title_text="unit", row=1, col=1, dtick=max(1, trace.gates[keys[0]].shape[2] // 8)
+    )
     fig.update_layout(
         **{**LAYOUT, "height": 300}, title=f"{trace.layer} ({trace.direction}): sample {sample}"
     )

@@ -10,6 +10,7 @@ import streamlit as st
 from rnnviz.figures import gate_explorer_figure, gate_heatmaps, gate_stats_figure, unit_lines_figure
 from rnnviz.gates import GATE_KEYS, GATE_LABELS, Trace
 from rnnviz.training import RunState
+from rnnviz.ui import state
 
 
 def _trace_label(trace: Trace) -> str:
@@ -23,23 +24,25 @@ def choose_trace(traces: list[Trace], key: str) -> Trace:
     return traces[labels.index(chosen)]
 
 
-def live_gates(state: RunState, probe_size: int) -> None:
+def live_gates(run_state: RunState, probe_size: int) -> None:
     """Heatmaps of the probe sample's gates at the latest epoch, and their statistics per epoch."""
-    if not state.latest_traces:
+    if not run_state.latest_traces:
         st.caption("Gate activations appear here after the first epoch.")
         return
     st.subheader("Gates, live")
     c1, c2 = st.columns([3, 1])
     with c1:
-        trace = choose_trace(state.latest_traces, key="w_live_trace")
-    sample = c2.number_input("Probe sample", 0, probe_size - 1, 0, key="w_live_sample")
+        trace = choose_trace(run_state.latest_traces, key="w_live_trace")
+    state.set_widget_defaults({"live_sample": 0})
+    sample = c2.number_input("Probe sample", 0, probe_size - 1, key="w_live_sample")
     st.caption(
-        f"Epoch {state.epoch}: activations recomputed from the epoch-end weights for "
-        f"{probe_size} fixed validation windows."
+        f"Epoch {run_state.epoch}: activations recomputed from the epoch-end weights for "
+        f"{probe_size} fixed validation samples."
     )
     st.plotly_chart(gate_heatmaps(trace, int(sample)), key="live_heatmaps")
     st.plotly_chart(
-        gate_stats_figure(state.gate_history, trace.layer, trace.direction), key="live_gate_stats"
+        gate_stats_figure(run_state.gate_history, trace.layer, trace.direction),
+        key="live_gate_stats",
     )
 
 

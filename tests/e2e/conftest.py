@@ -62,7 +62,14 @@ def app_url(runs_dir: Path) -> Iterator[str]:
         ["make", "run", f"PORT={port}"],
         cwd=ROOT,
         start_new_session=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RNNVIZ_RUNS_DIR": str(runs_dir)},
+        env={
+            **os.environ,
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "RNNVIZ_RUNS_DIR": str(runs_dir),
+            # No source watcher: the repo holds .venv (50k files) and others edit files meanwhile;
+            # each inotify overflow re-walks the tree and starved training ~6x in this process.
+            "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+        },
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,

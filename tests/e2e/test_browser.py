@@ -142,6 +142,24 @@ def test_bad_csv_upload_shows_a_message(page: Page, app_url: str, screenshots: P
     shoot(page, screenshots, "bad_upload.png")
 
 
+def choose_radio(page: Page, option: str, where=None) -> None:
+    """Click a radio option and wait until it is checked.
+
+    One retry: in Streamlit 1.67 under headless Chromium the first click on a radio after the
+    page loads is dropped (the script reruns with the old value; a two-line app does the same).
+    The sidebar Task radio also drops the first click after every task change (its widget
+    identity follows the stored task); see the report. Two misses is a real failure.
+    """
+    scope = where if where is not None else page
+    radio = scope.get_by_role("radio", name=option, exact=True)
+    for _ in range(2):
+        scope.locator('[data-testid="stRadioOption"]').filter(has_text=option).click()
+        settle(page)
+        if radio.is_checked():
+            break
+    expect(radio).to_be_checked()
+
+
 def metric_value(page: Page, label: str):
     """The value of the st.metric whose label is exactly ``label``."""
     metric = page.locator('[data-testid="stMetric"]').filter(
@@ -162,10 +180,7 @@ def test_sentiment_flow(page: Page, app_url: str, screenshots: Path):
         timeout=PAGE_TIMEOUT
     )
     settle(page)
-    page.locator('[data-testid="stSidebar"]').get_by_text(
-        "Classify text sentiment", exact=True
-    ).click()
-    settle(page)
+    choose_radio(page, "Classify text sentiment", page.locator('[data-testid="stSidebar"]'))
 
     go_to(page, "Data")
     expect(page.locator("h1", has_text="Data: text sentiment")).to_be_visible()
@@ -185,10 +200,15 @@ def test_sentiment_flow(page: Page, app_url: str, screenshots: Path):
     expect(bidirectional.locator("input")).not_to_be_checked()
     set_number(page, "Units, layer 1", 4)
     set_number(page, "Embedding size", 8)
+    # The diagram is redrawn from the server's spec: the settings reached the script.
+    diagram = plotly_chart(page, containing="Embedding")
+    expect(diagram).to_contain_text("500 x 8", timeout=PAGE_TIMEOUT)
+    expect(diagram).to_contain_text("Layer 1: LSTM")  # no ⇄: unidirectional
+    expect(diagram).to_contain_text("4 units, last step")
     no_exception(page, "text build")
 
     go_to(page, "Train")
-    expect(page.get_by_text("units [4], many-to-one")).to_be_visible()
+    expect(page.get_by_text("LSTM, units [4], many-to-one")).to_be_visible(timeout=PAGE_TIMEOUT)
     set_number(page, "Epochs", 1)
     page.get_by_role("button", name="Train", exact=True).click()
     finished = page.locator('[data-testid="stAlert"]').filter(has_text="Finished")
@@ -229,11 +249,9 @@ def test_compare_and_runs(page: Page, app_url: str, screenshots: Path, empty_run
 
     go_to(page, "Compare")
     cells = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Cell types")
-    cells.locator('[data-baseweb="tag"]').filter(has_text="LSTM").locator(
-        '[role="presentation"]'
-    ).click()
+    cells.get_by_role("button", name="Remove LSTM", exact=True).click()
     settle(page)
-    expect(cells.locator('[data-baseweb="tag"]')).to_have_text(["SimpleRNN", "GRU"])
+    expect(cells.locator("[data-tag]")).to_have_text(["SimpleRNN", "GRU"])
     page.get_by_text("Shared training settings", exact=False).click()
     set_number(page, "Epochs", 1)
     expect(page.get_by_text("2 variants: SimpleRNN uni x1, GRU uni x1")).to_be_visible()
@@ -251,7 +269,11 @@ def test_compare_and_runs(page: Page, app_url: str, screenshots: Path, empty_run
     go_to(page, "Runs")
     runs = page.locator('[data-testid="stDataFrame"]').first
     expect(runs).to_be_visible(timeout=PAGE_TIMEOUT)
+    # The grid's aria-rowcount counts the header row: two runs, the two variants just trained.
     expect(runs.locator('[role="grid"], table').first).to_have_attribute("aria-rowcount", "3")
+    expect(runs).to_contain_text("SimpleRNN")
+    expect(runs).to_contain_text("GRU")
+    expect(page.get_by_text("Finished 1 epochs")).to_be_visible()  # the shared epoch budget held
     expect(page.locator("h3", has_text="Configuration difference")).to_be_visible()
     expect(page.locator('[data-testid="stDataFrame"]').nth(1)).to_contain_text("model.cell")
     no_exception(page, "runs")
