@@ -54,7 +54,11 @@ def main(repeats: int = 5, epochs: int = 20) -> None:
 
     bare()  # warm-up: graph tracing and first-call costs
     times = {"bare fit": [], "app run": [], "app run + gates": []}
-    runners = {"bare fit": bare, "app run": lambda: app(False), "app run + gates": lambda: app(True)}
+    runners = {
+        "bare fit": bare,
+        "app run": lambda: app(False),
+        "app run + gates": lambda: app(True),
+    }
     names = list(runners)
     for repeat in range(repeats):
         rotated = names[repeat % 3 :] + names[: repeat % 3]  # no variant always goes first

@@ -11,11 +11,7 @@ from rnnviz.ui.gates import gate_explorer
 
 st.title("Inspect")
 job = state.get("job")
-done = (
-    isinstance(job, ForecastJob)
-    and job.run.snapshot().done
-    and job.run.snapshot().status != "error"
-)
+done = isinstance(job, ForecastJob) and job.run.snapshot().has_result
 state.require(
     done,
     "Train a model first; its forecast shows here when training ends.",

@@ -22,11 +22,7 @@ from rnnviz.ui.gates import gate_explorer
 
 st.title("Inspect: sentiment")
 job = state.get("job")
-done = (
-    isinstance(job, SentimentJob)
-    and job.run.snapshot().done
-    and job.run.snapshot().status != "error"
-)
+done = isinstance(job, SentimentJob) and job.run.snapshot().has_result
 state.require(
     done,
     "Train a text model first; its results show here when training ends.",

@@ -72,7 +72,7 @@ def render() -> None:
 
 
 live_panel(lambda: not job.run.snapshot().done, render)
-if job.run.snapshot().done and job.run.snapshot().status != "error":
+if job.run.snapshot().has_result:
     st.page_link(
         "pages/inspect_text.py" if text else "pages/inspect.py",
         label="Inspect the results",

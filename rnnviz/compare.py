@@ -122,7 +122,7 @@ class Comparison:
                 continue
             self.jobs.append(job)
             job.run.run()
-            if self.on_finished is not None and job.run.snapshot().status != "error":
+            if self.on_finished is not None and job.run.snapshot().has_result:
                 try:
                     self.on_finished(job)
                 except Exception as error:  # noqa: BLE001

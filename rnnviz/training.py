@@ -66,6 +66,11 @@ class RunState:
         return self.status in FINAL_STATUSES
 
     @property
+    def has_result(self) -> bool:
+        """Ended with a trained model to inspect (finished, stopped, early-stopped or NaN-guarded)."""
+        return self.done and self.status != "error"
+
+    @property
     def fraction(self) -> float:
         if not self.epochs:
             return 0.0

@@ -20,7 +20,7 @@ def autosave_finished_job() -> None:
     if job is None or getattr(job, "record", None) is not None or getattr(job, "save_error", None):
         return
     snapshot = job.run.snapshot()
-    if not snapshot.done or snapshot.status == "error" or not snapshot.epoch:
+    if not snapshot.has_result or not snapshot.epoch:
         return
     try:
         job.record = save_job(run_store(), job)
