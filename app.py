@@ -38,7 +38,7 @@ page = st.navigation(
     ]
 )
 if page.title != "Home":  # keep the first page light: it never imports TensorFlow
-    from rnnviz.ui.persist import autosave_finished_job
+    from rnnviz.ui.runner import collect_finished_run
 
-    autosave_finished_job()
+    collect_finished_run()
 page.run()

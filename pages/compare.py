@@ -6,13 +6,13 @@ from rnnviz.compare import (
     Comparison,
     results_table,
     saturation_table,
-    save_job,
+    saved_record,
     variant_label,
     variant_specs,
 )
+from rnnviz.executor import TrainRequest, default_executor
 from rnnviz.figures import comparison_curves, forecast_overlay, roc_figure
-from rnnviz.forecast import forecast_job
-from rnnviz.sentiment import evaluate_classifier, sentiment_job
+from rnnviz.sentiment import evaluate_classifier
 from rnnviz.spec import CELLS
 from rnnviz.ui import state
 from rnnviz.ui.live import live_panel
@@ -20,7 +20,8 @@ from rnnviz.ui.persist import run_store
 from rnnviz.ui.widgets import train_spec_ui
 
 st.title("Compare")
-text = state.get("task") == "sentiment"
+task = state.get("task")
+text = task == "sentiment"
 base = state.get("model_spec")
 state.require(
     base is not None and base.is_text == text,
@@ -55,27 +56,24 @@ st.caption(
 
 comparison = state.get("comparison")
 running = comparison is not None and not comparison.done
-
-
-# The comparison thread cannot read session state: everything it needs is bound here.
-series, window_spec = state.get("series"), state.get("window_spec")
-text_name, text_data = state.get("text_dataset_name"), state.get("text_data")
 store = run_store()
 
 
-def make_job(spec):
+def make_request(spec):
+    """Every variant reads the same data, split, seed and budget."""
     if text:
-        return sentiment_job(text_name, text_data, spec, train)
-    return forecast_job(series, window_spec, spec, train)
-
-
-def save(job) -> None:
-    job.record = save_job(store, job)
+        name = state.get("text_dataset_name")
+        inputs = (name, state.get("text_data"))
+    else:
+        name = state.get("series").name
+        inputs = (state.get("series"), state.get("window_spec"))
+    return TrainRequest(task, name, inputs, spec, train, str(store.root))
 
 
 b1, b2, _ = st.columns([1, 1, 6])
 if b1.button("Compare", type="primary", disabled=running, key="compare"):
-    comparison = Comparison(specs, make_job, on_finished=save)
+    requests = {spec: make_request(spec) for spec in specs}  # read session state here, not later
+    comparison = Comparison(specs, requests.__getitem__, default_executor().submit)
     state.put("comparison", comparison)
     comparison.start()
     st.rerun()
@@ -85,18 +83,23 @@ if comparison is None:
 
 
 def draw() -> None:
+    verb = "stopped after" if comparison.stopped and comparison.done else "trained:"
     st.progress(
         comparison.progress,
-        text=f"{sum(j.run.snapshot().done for j in comparison.jobs)} of {len(comparison.specs)} variants trained",
+        text=f"{len(comparison.specs)} variants, {verb} {comparison.finished_count}",
     )
     if comparison.error:
         st.error(comparison.error)
-    histories = {variant_label(j.run.spec): j.run.snapshot().history for j in comparison.jobs}
+    histories = {
+        variant_label(h.request.model_spec): h.snapshot().history for h in comparison.handles
+    }
     st.plotly_chart(comparison_curves(histories), key="cmp_curves")
     st.dataframe(
-        results_table(comparison.jobs).style.format(precision=3), hide_index=True, width="stretch"
+        results_table(comparison.handles, store).style.format(precision=3),
+        hide_index=True,
+        width="stretch",
     )
-    saturation = saturation_table(comparison.jobs)
+    saturation = saturation_table(comparison.handles)
     if not saturation.empty:
         st.markdown(
             "**Gate saturation** (share of values below 0.1 or above 0.9, first layer, last epoch)"
@@ -105,22 +108,24 @@ def draw() -> None:
 
 
 live_panel(lambda: not comparison.done, draw)
-saved = [job for job in comparison.jobs if getattr(job, "record", None) is not None]
-if comparison.done and saved:
-    labels = {variant_label(job.run.spec): job for job in saved}
+records = {variant_label(h.request.model_spec): saved_record(h, store) for h in comparison.handles}
+records = {label: record for label, record in records.items() if record is not None}
+if comparison.done and records:
+    frames = {label: record.predictions() for label, record in records.items()}
     if text:
         curves = {}
-        for label, job in labels.items():
-            result = evaluate_classifier(job.data.y_test, job.test_proba(), job.data.class_names)
+        for label, frame in frames.items():
+            names = list(next(iter(records.values())).data_config["classes"])
+            y_true = frame["true"].astype(str).map({n: i for i, n in enumerate(names)})
+            proba = frame[[f"p_{n}" for n in names]].to_numpy()
+            result = evaluate_classifier(y_true.to_numpy(), proba, names)
             if "auc" in result:
                 curves[label] = (result["fpr"], result["tpr"], result["auc"])
         if curves:
             st.plotly_chart(roc_figure(curves), key="cmp_roc")
     else:
-        frames = {label: job.record.predictions() for label, job in labels.items()}
         tests = {label: f[f["split"] == "test"] for label, f in frames.items()}
         first = next(iter(tests.values()))
-        st.plotly_chart(
-            forecast_overlay(first, tests, saved[0].data.columns[0]), key="cmp_forecasts"
-        )
+        target = state.get("series").target
+        st.plotly_chart(forecast_overlay(first, tests, target), key="cmp_forecasts")
     st.caption("Every variant is saved in the run store: see the Runs page.")

@@ -1,5 +1,5 @@
-"""Side-by-side comparison: variants of one spec trained one after another on the same data,
-and saving any finished job to the run store."""
+"""Side-by-side comparison: variants of one spec trained one after another on the same data
+(each in a worker, through the executor), and saving a finished job to the run store."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from rnnviz.executor import RunHandle, TrainRequest
 from rnnviz.runs import RunRecord, RunStore
 from rnnviz.spec import ModelSpec
 
@@ -57,33 +58,45 @@ def save_job(store: RunStore, job) -> RunRecord:
     )
 
 
-def results_table(jobs: Sequence) -> pd.DataFrame:
+def results_table(handles: Sequence[RunHandle], store: RunStore) -> pd.DataFrame:
     """Per variant: parameters, seconds per epoch, best validation loss and the saved test metrics."""
     rows = []
-    for job in jobs:
-        snap, record = job.run.snapshot(), getattr(job, "record", None)
+    for handle in handles:
+        snap, result = handle.snapshot(), handle.result(0)
         row = {
-            "variant": variant_label(job.run.spec),
-            "parameters": job.run.model.count_params(),
+            "variant": variant_label(handle.request.model_spec),
+            "parameters": result.parameters if result is not None else None,
             "s / epoch": sum(snap.epoch_seconds) / max(1, len(snap.epoch_seconds)),
             "epochs": snap.epoch,
             "best val loss": snap.best_val_loss if snap.best_epoch else None,
             "status": snap.status,
         }
+        record = saved_record(handle, store)
         if record is not None:
             row.update({k: v for k, v in record.metrics.items() if k.startswith("test")})
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def saturation_table(jobs: Sequence) -> pd.DataFrame:
+def saved_record(handle: RunHandle, store: RunStore) -> RunRecord | None:
+    """The run a finished variant saved, if any."""
+    result = handle.result(0)
+    if result is None or result.run_id is None:
+        return None
+    try:
+        return store.get(result.run_id)
+    except (KeyError, ValueError):
+        return None
+
+
+def saturation_table(handles: Sequence[RunHandle]) -> pd.DataFrame:
     """Mean saturated share of each gate of the first layer (forward) at the last epoch."""
     rows = {}
-    for job in jobs:
-        history = job.run.snapshot().gate_history
+    for handle in handles:
+        history = handle.snapshot().gate_history
         if history:
             first = min(key[0] for key in history[-1])
-            rows[variant_label(job.run.spec)] = {
+            rows[variant_label(handle.request.model_spec)] = {
                 gate: sat
                 for (layer, direction, gate), (_, sat) in history[-1].items()
                 if layer == first and direction == "forward"
@@ -93,16 +106,17 @@ def saturation_table(jobs: Sequence) -> pd.DataFrame:
 
 @dataclass(eq=False)
 class Comparison:
-    """Train ``specs`` one after another in a background thread, with one Stop for all.
+    """Train ``specs`` one after another through an executor, with one Stop for all.
 
-    ``make_job(spec)`` builds a job (a seeded model on the shared data); ``on_finished(job)`` runs
-    after each variant, e.g. to save it.
+    ``make_request(spec)`` gives the variant's :class:`TrainRequest` (the shared data, split,
+    seed and budget); ``submit`` queues it (``executor.submit``). Variants run one at a time so
+    their seconds per epoch compare fairly.
     """
 
     specs: list[ModelSpec]
-    make_job: Callable[[ModelSpec], object]
-    on_finished: Callable[[object], None] | None = None
-    jobs: list = field(default_factory=list)
+    make_request: Callable[[ModelSpec], TrainRequest]
+    submit: Callable[[TrainRequest], RunHandle]
+    handles: list[RunHandle] = field(default_factory=list)
     error: str = ""
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -115,40 +129,40 @@ class Comparison:
         for spec in self.specs:
             if self._stop.is_set():
                 break
-            try:
-                job = self.make_job(spec)
-            except Exception as error:  # noqa: BLE001 - shown on the page, the other variants go on
-                self.error = f"{variant_label(spec)} could not be built: {error}"
-                continue
-            self.jobs.append(job)
-            job.run.run()
-            if self.on_finished is not None and job.run.snapshot().has_result:
-                try:
-                    self.on_finished(job)
-                except Exception as error:  # noqa: BLE001
-                    self.error = f"{variant_label(spec)} could not be saved: {error}"
+            handle = self.submit(self.make_request(spec))
+            self.handles.append(handle)
+            if self._stop.is_set():
+                handle.stop()
+            result = handle.result()
+            if result is not None and result.error:
+                self.error = f"{variant_label(spec)}: {result.error}"
 
     def stop(self) -> None:
         """End the variant in training within one batch and skip the rest."""
         self._stop.set()
-        for job in list(self.jobs):
-            job.run.stop()
+        for handle in list(self.handles):
+            handle.stop()
 
     def join(self, timeout: float | None = None) -> None:
         if self._thread is not None:
             self._thread.join(timeout)
 
     @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    @property
     def done(self) -> bool:
         return self._thread is not None and not self._thread.is_alive()
 
     @property
+    def finished_count(self) -> int:
+        return sum(handle.done for handle in self.handles)
+
+    @property
     def progress(self) -> float:
-        """Share of the whole comparison done (finished variants plus the current one's share)."""
+        """Share of the variants trained (the current one counted by its own progress)."""
         if not self.specs:
             return 1.0
-        finished = sum(job.run.snapshot().done for job in self.jobs)
-        current = next(
-            (job.run.snapshot().fraction for job in self.jobs if not job.run.snapshot().done), 0.0
-        )
-        return 1.0 if self.done else min(1.0, (finished + current) / len(self.specs))
+        current = next((h.snapshot().fraction for h in self.handles if not h.done), 0.0)
+        return min(1.0, (self.finished_count + current) / len(self.specs))

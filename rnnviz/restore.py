@@ -17,12 +17,17 @@ from rnnviz.training import FitData, TrainingRun
 from rnnviz.windows import WindowSpec, make_windows
 
 
-def restore_job(record: RunRecord, model: keras.Model) -> ForecastJob | SentimentJob:
-    """The job a saved run came from; ValueError when its data cannot be loaded again (uploads)."""
-    job = (
-        _forecast_job(record, model) if record.task == "forecast" else _sentiment_job(record, model)
-    )
-    job.record = record  # already saved: the autosave leaves it alone
+def restore_job(
+    record: RunRecord, model: keras.Model, inputs: tuple | None = None
+) -> ForecastJob | SentimentJob:
+    """The job a saved run came from, on ``inputs`` (the data arguments it was trained with)
+    or, without them, on its built-in data loaded again; ValueError when that cannot be done
+    (an upload that is not stored)."""
+    if record.task == "forecast":
+        job = _forecast_job(record, model, inputs)
+    else:
+        job = _sentiment_job(record, model, inputs)
+    job.record = record  # already saved: nothing more to save
     return job
 
 
@@ -38,33 +43,44 @@ def _finished_run(record: RunRecord, model: keras.Model, data: FitData) -> Train
     )
 
 
-def _forecast_job(record: RunRecord, model: keras.Model) -> ForecastJob:
+def _forecast_job(record: RunRecord, model: keras.Model, inputs: tuple | None) -> ForecastJob:
     config = record.data_config
-    key = config.get("dataset_key")
-    if key not in BUILTIN_SERIES:
-        raise ValueError(
-            "This run was trained on an uploaded file, which is not stored: upload it again to retrain."
-        )
-    series = load_builtin(key).with_inputs(config.get("inputs", []))
-    window_spec = WindowSpec(**{f.name: config[f.name] for f in fields(WindowSpec)})
+    if inputs is not None:
+        series, window_spec = inputs
+    else:
+        series = _builtin_series(config.get("dataset_key"), config.get("inputs", []))
+        window_spec = WindowSpec(**{f.name: config[f.name] for f in fields(WindowSpec)})
     topology = record.model_spec.topology
     data = make_windows(series, windows_for(window_spec, topology))
     stateless = replace(
         record, model_spec=record.model_spec.with_(stateful=False)
     )  # saved: the twin
     run = _finished_run(stateless, model, fit_data(data, topology))
+    key = config.get("dataset_key")
     return ForecastJob(series.name, series.season, window_spec, data, run, key, series.inputs)
 
 
-def _sentiment_job(record: RunRecord, model: keras.Model) -> SentimentJob:
+def _builtin_series(key: str | None, inputs: list[str]) -> Series:
+    if key not in BUILTIN_SERIES:
+        raise ValueError(
+            "This run was trained on an uploaded file, which is not stored: upload it again to retrain."
+        )
+    return load_builtin(key).with_inputs(inputs)
+
+
+def _sentiment_job(record: RunRecord, model: keras.Model, inputs: tuple | None) -> SentimentJob:
     config = record.data_config
-    if record.dataset != "Rotten Tomatoes":
+    if inputs is not None:
+        dataset_name, data = inputs
+    elif record.dataset == "Rotten Tomatoes":
+        dataset_name = record.dataset
+        data = prepare_text_data(load_rotten_tomatoes(), config["vocab_size"], config["max_len"])
+    else:
         raise ValueError(
             f"The data of this run ({record.dataset}) is not stored: load it again to retrain."
         )
-    data = prepare_text_data(load_rotten_tomatoes(), config["vocab_size"], config["max_len"])
     run = _finished_run(record, model, FitData(data.x_train, data.y_train, data.x_val, data.y_val))
-    return SentimentJob(record.dataset, data, run)
+    return SentimentJob(dataset_name, data, run)
 
 
 def spec_of(model: keras.Model) -> ModelSpec:

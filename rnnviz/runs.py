@@ -296,6 +296,29 @@ class RunStore:
             raise
         return dataclasses.replace(record, path=final)
 
+    def adopt(self, files: dict[str, bytes]) -> RunRecord:
+        """Store a run saved elsewhere (by a worker on another machine) under a fresh id,
+        atomically; only the store's own file names are accepted."""
+        unknown = set(files) - {RUN_FILE, MODEL_FILE, PREDICTIONS_FILE}
+        if unknown or RUN_FILE not in files or MODEL_FILE not in files:
+            raise RunError(f"not a saved run: files {sorted(files)}")
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        tmp.mkdir()
+        try:
+            for name, content in files.items():
+                (tmp / name).write_bytes(content)
+            record = self._read(tmp)
+            record = dataclasses.replace(record, run_id=self._free_run_id(datetime.now()))
+            text = json.dumps(record.to_json(), indent=2, default=_json_default)
+            (tmp / RUN_FILE).write_text(text, encoding="utf-8")
+            final = self.root / record.run_id
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return dataclasses.replace(record, path=final)
+
     def _free_run_id(self, now: datetime) -> str:
         for _ in range(100):
             run_id = _new_run_id(now)

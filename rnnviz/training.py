@@ -14,17 +14,15 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 
 from rnnviz.builder import reset_states
+from rnnviz.runstate import FINAL_STATUSES, RunState, Status  # noqa: F401 - re-exported
 from rnnviz.spec import ModelSpec, TrainSpec
 
-Status = Literal["ready", "running", "finished", "early_stopped", "stopped", "nan", "error"]
-FINAL_STATUSES = ("finished", "early_stopped", "stopped", "nan", "error")
 PROBE_SAMPLES = 4  # validation sequences whose gates are traced at every epoch end
 
 
@@ -36,52 +34,6 @@ class FitData:
     y_train: np.ndarray
     x_val: np.ndarray
     y_val: np.ndarray
-
-
-@dataclass
-class RunState:
-    """Everything the live charts read. Copied whole under the run's lock."""
-
-    status: Status = "ready"
-    message: str = ""
-    epochs: int = 0
-    epoch: int = 0  # epochs completed
-    steps_per_epoch: int = 0
-    step: int = 0  # batches completed in the current epoch
-    started_at: float = 0.0
-    elapsed: float = 0.0
-    history: dict[str, list[float]] = field(default_factory=dict)  # per epoch: loss, val_loss, ...
-    batch_loss: list[float] = field(default_factory=list)
-    epoch_seconds: list[float] = field(default_factory=list)
-    best_epoch: int | None = None
-    best_val_loss: float = math.inf
-    trimmed_rows: int = 0  # rows dropped so a stateful run sees whole batches
-    gate_history: list[dict] = field(
-        default_factory=list
-    )  # per epoch: {(layer, dir, gate): (mean, sat)}
-    latest_traces: list | None = None  # probes.Trace list for the probe sample, latest epoch
-
-    @property
-    def done(self) -> bool:
-        return self.status in FINAL_STATUSES
-
-    @property
-    def has_result(self) -> bool:
-        """Ended with a trained model to inspect (finished, stopped, early-stopped or NaN-guarded)."""
-        return self.done and self.status != "error"
-
-    @property
-    def fraction(self) -> float:
-        if not self.epochs:
-            return 0.0
-        within = self.step / self.steps_per_epoch if self.steps_per_epoch else 0.0
-        return min(1.0, (self.epoch + (0.0 if self.done else within)) / self.epochs)
-
-    @property
-    def seconds_left(self) -> float | None:
-        if self.done or self.fraction <= 0:
-            return None
-        return self.elapsed * (1 - self.fraction) / self.fraction
 
 
 _BUILD_LOCK = threading.Lock()  # seeding is global in Keras: build one seeded model at a time
@@ -176,6 +128,16 @@ class TrainingRun:
             if state.status == "running":
                 state.elapsed = time.perf_counter() - state.started_at
         return state
+
+    def set_state(self, state: RunState) -> None:
+        """Take over the state of a run that trained elsewhere (a worker process)."""
+        with self._lock:
+            self._state = copy.copy(state)
+
+    def batch_progress(self) -> tuple[int, int]:
+        """(batches done in the current epoch, batches per epoch), without copying the state."""
+        with self._lock:
+            return self._state.step, self._state.steps_per_epoch
 
     def update(self, change: Callable[[RunState], None]) -> None:
         with self._lock:
@@ -279,9 +241,17 @@ class _Recorder(keras.callbacks.Callback):
         elif self.run.stop_requested:
             self.model.stop_training = True
 
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.run.stop_requested:
+            self.model.stop_evaluating = True  # a long validation pass also ends within a batch
+
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.nan_at is not None:
             return  # the weights of this epoch are not good: keep the last good ones
+        steps_done, steps = self.run.batch_progress()
+        if self.run.stop_requested and steps_done < steps:
+            self.run.update(lambda s: setattr(s, "partial_steps", steps_done))
+            return  # cut short by Stop: its loss covers part of the data, so it is not recorded
         logs = {k: float(v) for k, v in (logs or {}).items()}
         if self.run.spec.stateful:
             logs.update(self._stateful_validation())
@@ -349,7 +319,13 @@ class _Recorder(keras.callbacks.Callback):
                 "Try a lower learning rate or gradient clipping.",
             )
         elif self.run.stop_requested:
-            _finish(state, "stopped", f"Stopped after {state.epoch} epoch(s).{best}")
+            partial = (
+                f" Epoch {state.epoch + 1} was cut short after {state.partial_steps} of "
+                f"{state.steps_per_epoch} batches and is not in the history."
+                if state.partial_steps
+                else ""
+            )
+            _finish(state, "stopped", f"Stopped after {state.epoch} epoch(s).{partial}{best}")
         elif self.early_stopped:
             _finish(
                 state,

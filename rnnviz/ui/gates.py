@@ -9,7 +9,7 @@ import streamlit as st
 
 from rnnviz.figures import gate_explorer_figure, gate_heatmaps, gate_stats_figure, unit_lines_figure
 from rnnviz.gates import GATE_KEYS, GATE_LABELS, Trace
-from rnnviz.training import RunState
+from rnnviz.runstate import RunState
 from rnnviz.ui import state
 
 

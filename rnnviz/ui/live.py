@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from rnnviz.training import RunState
+from rnnviz.runstate import RunState
 
 REFRESH_SECONDS = 1.0
 

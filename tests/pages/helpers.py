@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -21,12 +20,10 @@ def open_page(page: str, at: AppTest | None = None) -> AppTest:
     return at
 
 
-def wait_for_training(at: AppTest, timeout: float = 120) -> None:
-    """Let the background run finish, then rerun so the page shows the final state."""
-    job = at.session_state["job"]
-    job.run.join(timeout)
-    assert job.run.snapshot().done
-    time.sleep(0.05)
+def wait_for_training(at: AppTest, timeout: float = 180) -> None:
+    """Let the run finish in its worker, then rerun so the page shows the final state."""
+    handle = at.session_state["run_handle"]
+    assert handle.result(timeout) is not None, "the run did not end in time"
     at.run()
 
 

@@ -27,7 +27,7 @@ def compare(at, cells, epochs=2):
     at.multiselect(key="w_cmp_cells").set_value(cells)
     at.number_input(key="w_epochs").set_value(epochs).run()
     at.button(key="compare").click().run()
-    at.session_state["comparison"].join(180)
+    at.session_state["comparison"].join(300)
     return at.run()
 
 

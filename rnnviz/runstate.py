@@ -1,0 +1,60 @@
+"""The live state of a training run: what the charts read (light: no TensorFlow import)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["ready", "running", "finished", "early_stopped", "stopped", "nan", "error"]
+FINAL_STATUSES = ("finished", "early_stopped", "stopped", "nan", "error")
+
+
+@dataclass
+class RunState:
+    """Everything the live charts read. Copied whole under the run's lock."""
+
+    status: Status = "ready"
+    message: str = ""
+    epochs: int = 0
+    epoch: int = 0  # epochs completed
+    steps_per_epoch: int = 0
+    step: int = 0  # batches completed in the current epoch
+    started_at: float = 0.0
+    elapsed: float = 0.0
+    history: dict[str, list[float]] = field(default_factory=dict)  # per epoch: loss, val_loss, ...
+    batch_loss: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    best_val_loss: float = math.inf
+    trimmed_rows: int = 0  # rows dropped so a stateful run sees whole batches
+    partial_steps: int = 0  # batches of an epoch cut short by Stop (that epoch is not in history)
+    gate_history: list[dict] = field(
+        default_factory=list
+    )  # per epoch: {(layer, dir, gate): (mean, sat)}
+    latest_traces: list | None = None  # probes.Trace list for the probe sample, latest epoch
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def has_result(self) -> bool:
+        """Ended with a trained model to inspect (finished, stopped, early-stopped or NaN-guarded)."""
+        return self.done and self.status != "error"
+
+    @property
+    def fraction(self) -> float:
+        if not self.epochs:
+            return 0.0
+        within = self.step / self.steps_per_epoch if self.steps_per_epoch else 0.0
+        return min(1.0, (self.epoch + (0.0 if self.done else within)) / self.epochs)
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Epochs still to run times the latest epoch's duration (the first epoch also paid for
+        building and tracing the model, so it is used only until a second one ends)."""
+        if self.done or not self.epoch_seconds:
+            return None
+        per_epoch = self.epoch_seconds[-1] if len(self.epoch_seconds) > 1 else self.epoch_seconds[0]
+        return max(0.0, self.epochs * (1.0 - self.fraction)) * per_epoch

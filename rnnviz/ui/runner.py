@@ -1,0 +1,73 @@
+"""The session's side of training: submit to the executor, reattach after a reload, collect.
+
+A session keeps only a handle on its run (and the run's id in the URL, ``?run=<id>``), so a
+reload or a second tab finds the run again. When the run ends, the worker has saved it in the
+run store; :func:`collect_finished_run` loads it once as the session's job for Inspect.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz.executor import RunHandle, TrainRequest, default_executor
+from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.ui import state
+from rnnviz.ui.persist import run_store
+
+URL_KEY = "run"
+
+
+def submit_run(
+    task: str, dataset_name: str, inputs: tuple, spec: ModelSpec, train: TrainSpec
+) -> RunHandle:
+    """Queue a run for this session; it trains in a worker, never in the server."""
+    request = TrainRequest(task, dataset_name, inputs, spec, train, str(run_store().root))
+    handle = default_executor().submit(request)
+    state.put("run_handle", handle)
+    state.drop("collected", "collect_error")
+    st.query_params[URL_KEY] = handle.id
+    return handle
+
+
+def current_handle() -> RunHandle | None:
+    """This session's run, or the run named in the URL (after a reload, or in a second tab)."""
+    handle = state.get("run_handle")
+    run_id = st.query_params.get(URL_KEY)
+    if handle is None and run_id:
+        handle = default_executor().get(run_id)
+        if handle is not None:
+            state.put("run_handle", handle)
+            if state.get("task") != handle.request.task:
+                state.put("pending_task", handle.request.task)
+    if handle is not None and run_id != handle.id:
+        st.query_params[URL_KEY] = handle.id  # kept in the URL on every page, for a reload
+    return handle
+
+
+def collect_finished_run() -> None:
+    """Once this session's run has ended, load its saved model as the job Inspect reads."""
+    handle = current_handle()
+    if handle is None or not handle.done or state.get("collected") is handle:
+        return
+    state.put("collected", handle)
+    result = handle.result(0)
+    if result is None or result.run_id is None:
+        return
+    store = run_store()
+    try:
+        record = store.get(result.run_id)
+        job = _restore(record, store.load_model(result.run_id), handle.request.inputs)
+    except (OSError, ValueError, KeyError) as error:
+        state.put("collect_error", f"The trained model could not be loaded: {error}")
+        return
+    job.run.set_state(handle.snapshot())
+    state.put("job", job)
+    state.put("job_from", handle)
+    state.drop("report", "report_for")
+    st.toast(f"Run saved: {record.run_id}")
+
+
+def _restore(record, model, inputs):
+    from rnnviz.restore import restore_job
+
+    return restore_job(record, model, inputs)

@@ -1,0 +1,170 @@
+"""What a worker does with one :class:`~rnnviz.executor.TrainRequest` (no streamlit).
+
+:func:`execute` is the whole life of a run on the worker's side, the same for a local worker
+process and a Ray actor: build the job (seeded model, windowed or encoded data), train it in a
+thread while the calling thread streams progress deltas, honours Stop and keeps a checkpoint of
+the best weights on disk, then save the run to the store atomically and report a
+:class:`~rnnviz.executor.RunResult`. Messages are ``("progress", delta)`` and
+``("done", RunResult)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from rnnviz.executor import JOB_FACTORIES, RunResult, TrainRequest
+from rnnviz.progress import DeltaCursor
+
+PUMP_SECONDS = 0.25  # how often progress is sent
+CHECKPOINT_EVERY = 2.0  # at most one best-weights checkpoint per this many seconds
+
+Emit = Callable[[tuple], None]
+
+
+def main(address: str) -> None:
+    """A worker process: connect back to the server, import TensorFlow (the worker now waits
+    warm), run the one request it is sent and exit, so every run starts from a clean Keras state."""
+    from multiprocessing.connection import Client
+
+    conn = Client(address, family="AF_UNIX", authkey=bytes.fromhex(os.environ["RNNVIZ_WORKER_KEY"]))
+    import keras  # noqa: F401 - the warm-up: paid before the user clicks Train
+
+    for factory in JOB_FACTORIES.values():
+        importlib.import_module(factory.partition(":")[0])
+    try:
+        request = conn.recv()
+        execute(request, conn.send, _stop_listener(conn))
+    except (EOFError, OSError):
+        pass  # the server went away: nothing left to tell
+    finally:
+        conn.close()
+
+
+def _stop_listener(conn) -> Callable[[], bool]:
+    """``should_stop()`` for a worker process: true once the server has sent ``("stop",)``."""
+    stopped = False
+
+    def should_stop() -> bool:
+        nonlocal stopped
+        while not stopped and conn.poll(0):
+            stopped = conn.recv() == ("stop",)
+        return stopped
+
+    return should_stop
+
+
+def build_job(request: TrainRequest):
+    """The task's job (a compiled, seeded model wrapped in a TrainingRun) for ``request``."""
+    module, _, name = JOB_FACTORIES[request.task].partition(":")
+    factory = getattr(importlib.import_module(module), name)
+    return factory(*request.inputs, request.model_spec, request.train_spec)
+
+
+def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> RunResult:
+    """Train ``request`` to its end, streaming progress through ``emit``; returns (and emits)
+    the result. Never raises for a failure of the run itself: that becomes the result's error."""
+    if request.finalize_from:
+        result = _finalize(request)
+        emit(("done", result))
+        return result
+    try:
+        job = build_job(request)
+    except Exception as error:  # noqa: BLE001 - any failure is a message on the page
+        result = RunResult(error=str(error) or type(error).__name__)
+        emit(("done", result))
+        return result
+    run = job.run
+    thread = threading.Thread(target=run.run, name="rnnviz-fit", daemon=True)
+    thread.start()
+    cursor, checkpoint = DeltaCursor(), _Checkpoint(request.checkpoint_path)
+    while thread.is_alive():
+        thread.join(PUMP_SECONDS)
+        if should_stop() and not run.stop_requested:
+            run.stop()
+        emit(("progress", cursor.delta(run.snapshot())))
+        checkpoint.maybe_write(run.best_weights, force=run.stop_requested)
+    state = run.snapshot()
+    emit(("progress", cursor.delta(state)))
+    result = _save(job, request, state)
+    checkpoint.remove()
+    emit(("done", result))
+    return result
+
+
+def _save(job, request: TrainRequest, state) -> RunResult:
+    """Save a run that has a model to inspect; the parameter count in any case."""
+    parameters = int(job.run.model.count_params())
+    if not state.has_result or not state.epoch:
+        return RunResult(parameters=parameters)
+    from rnnviz.compare import save_job
+
+    try:
+        if request.return_files:
+            return RunResult(parameters=parameters, files=_saved_files(job))
+        from rnnviz.runs import RunStore
+
+        record = save_job(RunStore(request.runs_root), job)
+    except Exception as error:  # noqa: BLE001 - e.g. a full disk: the page says so
+        return RunResult(parameters=parameters, save_error=str(error))
+    return RunResult(run_id=record.run_id, parameters=parameters)
+
+
+def _saved_files(job) -> dict[str, bytes]:
+    """The run saved into a private temporary store, as {file name: bytes} (for a worker on
+    another machine, whose disk the server cannot read)."""
+    from rnnviz.compare import save_job
+    from rnnviz.runs import RunStore
+
+    with tempfile.TemporaryDirectory(prefix="rnnviz-run-") as root:
+        record = save_job(RunStore(root), job)
+        return {path.name: path.read_bytes() for path in Path(record.path).iterdir()}
+
+
+def _finalize(request: TrainRequest) -> RunResult:
+    """Save a run whose worker died or hung, from its best-weights checkpoint."""
+    job = build_job(request)
+    with np.load(request.finalize_from) as archive:
+        weights = [archive[f"w{i}"] for i in range(len(archive.files))]
+    job.run.model.set_weights(weights)
+    job.run.set_state(request.final_state)
+    result = _save(job, request, job.run.snapshot())
+    os.remove(request.finalize_from)
+    return result
+
+
+class _Checkpoint:
+    """The best weights so far, written atomically to ``path`` when they change."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.written: list | None = None
+        self.at = 0.0
+
+    def maybe_write(self, weights: list[np.ndarray] | None, force: bool = False) -> None:
+        if self.path is None or weights is None or weights is self.written:
+            return
+        if not force and time.monotonic() - self.at < CHECKPOINT_EVERY:
+            return
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        tmp = f"{self.path}.part.npz"
+        np.savez(tmp, **{f"w{i}": w for i, w in enumerate(weights)})
+        os.replace(tmp, self.path)
+        self.written, self.at = weights, time.monotonic()
+
+    def remove(self) -> None:
+        if self.path is not None and os.path.exists(self.path):
+            os.remove(self.path)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1])
