@@ -83,10 +83,10 @@ if comparison is None:
 
 
 def draw() -> None:
-    verb = "stopped after" if comparison.stopped and comparison.done else "trained:"
+    stopped = " (stopped)" if comparison.stopped and comparison.done else ""
     st.progress(
         comparison.progress,
-        text=f"{len(comparison.specs)} variants, {verb} {comparison.finished_count}",
+        text=f"{comparison.finished_count} of {len(comparison.specs)} variants trained{stopped}",
     )
     if comparison.error:
         st.error(comparison.error)

@@ -442,6 +442,11 @@ class _RayChannel:
         ray = self.ray
         try:
             out = ray.get(self.actor.drain.remote(), timeout=max(timeout, 5.0))
+        except ray.exceptions.GetTimeoutError:
+            return []  # the actor is still starting (a new worker imports TensorFlow)
+        except ray.exceptions.RayError as error:
+            raise WorkerLost(f"the Ray worker failed: {type(error).__name__}") from error
+        try:
             if not out:
                 ready, _ = ray.wait([self.finished], timeout=timeout)
                 if ready:
@@ -488,7 +493,9 @@ def _ray_trainer_class(ray: Any) -> Any:
 
 
 class RayExecutor(QueuedExecutor):
-    """Each run as a Ray actor on an existing cluster (``address``: ``auto``, ``ray://host:port``).
+    """Each run as a Ray actor on a cluster: ``address`` is ``auto`` (the cluster this machine
+    belongs to), ``ray://host:port`` (a remote one) or ``local`` (start one here). The nodes need
+    the packages of requirements.txt; this package's code is shipped with the job.
 
     The worker may run on another machine, so the saved run travels back as bytes and is written
     into this server's store; the queue and cap work as for local runs.
@@ -500,7 +507,12 @@ class RayExecutor(QueuedExecutor):
         import ray
 
         if not ray.is_initialized():
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+            ray.init(
+                address=None if address == "local" else address,
+                include_dashboard=False,
+                log_to_driver=False,
+                runtime_env={"py_modules": [str(PROJECT_ROOT / "rnnviz")]},  # this code, shipped
+            )
         self.ray = ray
         self._actor_class = _ray_trainer_class(ray)
         cluster_cpus = int(ray.cluster_resources().get("CPU", 1))

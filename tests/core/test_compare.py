@@ -1,11 +1,21 @@
 """Comparison runs, saving jobs, restoring them, and reproducible training on CPU."""
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.compare import MAX_VARIANTS, Comparison, save_job, variant_label, variant_specs
+from rnnviz.compare import (
+    MAX_VARIANTS,
+    Comparison,
+    results_table,
+    save_job,
+    variant_label,
+    variant_specs,
+)
 from rnnviz.datasets import load_builtin
+from rnnviz.executor import TrainRequest, default_executor
 from rnnviz.forecast import forecast_job
 from rnnviz.restore import job_from_uploaded_model, restore_job, spec_of
 from rnnviz.runs import RunStore
@@ -37,27 +47,43 @@ def test_variants_cover_the_product_and_respect_the_limit():
     assert MAX_VARIANTS == 6
 
 
+def forecast_request(spec, root, train=TINY) -> TrainRequest:
+    inputs = (load_builtin("airline"), WINDOWS)
+    return TrainRequest("forecast", "airline", inputs, spec, train, str(root))
+
+
 def test_comparison_trains_variants_in_turn_and_saves_each(tmp_path):
     store = RunStore(tmp_path)
     specs = variant_specs(ModelSpec(units=(4,)), ["SimpleRNN", "LSTM"], [False], [1])
-    comparison = Comparison(specs, airline_job, on_finished=lambda job: save_job(store, job))
+    submit = default_executor().submit
+    comparison = Comparison(specs, lambda spec: forecast_request(spec, tmp_path), submit)
     comparison.start()
-    comparison.join(120)
+    comparison.join(300)
     assert comparison.done and comparison.progress == 1.0
-    assert [job.run.spec.cell for job in comparison.jobs] == ["SimpleRNN", "LSTM"]
-    assert all(job.run.snapshot().epoch == 2 for job in comparison.jobs)
+    assert [h.request.model_spec.cell for h in comparison.handles] == ["SimpleRNN", "LSTM"]
+    assert all(h.snapshot().epoch == 2 for h in comparison.handles)
     assert sorted(r.cell for r in store.list()) == ["LSTM", "SimpleRNN"]
+    table = results_table(comparison.handles, store)
+    # Keras's own counts: SimpleRNN 4 * (1 + 4 + 1) + 5, LSTM 4 * 4 * (1 + 4 + 1) + 5.
+    assert list(table["parameters"]) == [29, 101]
+    assert (table["test RMSE"] > 0).all() and list(table["epochs"]) == [2, 2]
 
 
-def test_stop_skips_the_remaining_variants():
+def test_stop_skips_the_remaining_variants(tmp_path):
     specs = variant_specs(ModelSpec(units=(4,)), ["SimpleRNN", "LSTM", "GRU"], [False], [1])
-    comparison = Comparison(specs, lambda s: airline_job(s, TrainSpec(epochs=500, batch_size=4)))
+    slow = TrainSpec(epochs=500, batch_size=4)
+    submit = default_executor().submit
+    comparison = Comparison(specs, lambda spec: forecast_request(spec, tmp_path, slow), submit)
     comparison.start()
-    while not comparison.jobs or not comparison.jobs[0].run.snapshot().batch_loss:
-        pass
+    deadline = time.monotonic() + 120
+    while not (comparison.handles and comparison.handles[0].snapshot().batch_loss):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
     comparison.stop()
-    comparison.join(60)
-    assert len(comparison.jobs) == 1 and comparison.jobs[0].run.snapshot().status == "stopped"
+    comparison.join(30)
+    assert comparison.done and len(comparison.handles) == 1
+    assert comparison.handles[0].snapshot().status == "stopped"
+    assert comparison.progress < 1.0  # 0 of 3 variants trained: the bar is not full
 
 
 def test_saved_run_restores_to_the_same_forecast(tmp_path):

@@ -74,9 +74,8 @@ def test_runs_page_deletes_and_survives_a_damaged_run(store):
 
 def test_model_upload_good_and_corrupt(store, tmp_path):
     at = compare(built(), ["GRU"], epochs=1)
-    job = at.session_state["comparison"].jobs[0]
-    path = tmp_path / "m.keras"
-    job.run.model.save(path)
+    handle = at.session_state["comparison"].handles[0]
+    path = store.get(handle.result().run_id).model_path  # the model the worker saved
     at = open_page("pages/runs.py", at)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
