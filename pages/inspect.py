@@ -8,8 +8,10 @@ from rnnviz.forecast import ForecastJob
 from rnnviz.probes import trace
 from rnnviz.ui import state
 from rnnviz.ui.gates import gate_explorer
+from rnnviz.ui.runner import collect_finished_run
 
 st.title("Inspect")
+collect_finished_run()  # a run that ended while this session was elsewhere
 job = state.get("job")
 done = isinstance(job, ForecastJob) and job.run.snapshot().has_result
 state.require(

@@ -19,8 +19,10 @@ from rnnviz.sentiment import (
 from rnnviz.text import tokenize
 from rnnviz.ui import state
 from rnnviz.ui.gates import gate_explorer
+from rnnviz.ui.runner import collect_finished_run
 
 st.title("Inspect: sentiment")
+collect_finished_run()  # a run that ended while this session was elsewhere
 job = state.get("job")
 done = isinstance(job, SentimentJob) and job.run.snapshot().has_result
 state.require(

@@ -7,7 +7,7 @@ from rnnviz.figures import history_figure
 from rnnviz.ui import state
 from rnnviz.ui.gates import live_gates
 from rnnviz.ui.live import live_panel, progress_text
-from rnnviz.ui.runner import current_handle, submit_run
+from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run
 from rnnviz.ui.widgets import train_spec_ui
 
 st.title("Train")
@@ -75,6 +75,7 @@ def render() -> None:
 
 
 live_panel(lambda: not handle.done, render)
+collect_finished_run()
 if state.get("collect_error"):
     st.error(state.get("collect_error"))
 if state.get("job_from") is handle:

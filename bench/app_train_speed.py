@@ -1,0 +1,375 @@
+"""Clicking Train in the real app against a bare Keras ``model.fit`` of the same model and data.
+
+The app is started as the README says (``make run PORT=...``, with a temporary run store) and
+driven in headless Chromium. Timed from the Train click until the page shows the run's end
+("Finished N epochs" / "Early stopping"), for
+
+* airline: the default forecasting recipe (built-in airline, default Data and Build settings),
+  early stopping off, a fixed number of epochs;
+* sentiment: the default text recipe on Rotten Tomatoes with 128 units, one epoch.
+
+The same models go through a bare ``model.fit`` in a plain separate Python process: the data
+and the compiled, seeded model come from the core (``forecast_job`` / ``sentiment_job``, what
+the worker builds); build + fit are timed, not the imports or the data loading (the app loads
+the data on its Data page, before Train is clicked). Also printed: websocket bytes per second
+the browser received while each run trained, and two browser sessions training the airline run
+at once, each against the run alone.
+
+Goals: app / bare <= 1.15; websocket < 50 kB/s; two at once about 2x alone on 2 cores.
+
+Run: .venv/bin/python bench/app_train_speed.py [--epochs 40] [--units 128] [--repeats 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+
+import _bootstrap  # noqa: F401  (repository root on sys.path)
+from _serve import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, wait_for_health
+
+GOAL_RATIO, GOAL_WS_KBPS = 1.15, 50.0
+TRAIN_TIMEOUT = 900.0  # s: a loaded 2-core machine can be very slow
+PROGRESS = re.compile(r"Epoch \d+/\d+")
+VIEWPORT = {"width": 1400, "height": 1000}
+ENDED_PATTERN = re.compile("Finished|Early stopping|Stopped|ended unexpectedly|Training failed")
+
+
+# -- the server --------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def make_run(runs_dir: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``make run PORT=<free port>`` in its own process group; yields (process, base URL)."""
+    port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen(
+        ["make", "run", f"PORT={port}"],
+        cwd=ROOT,
+        start_new_session=True,
+        env={
+            **os.environ,
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "RNNVIZ_RUNS_DIR": runs_dir,
+            "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",  # as the e2e tests: no source watcher
+            "STREAMLIT_SERVER_HEADLESS": "true",
+        },
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        try:
+            wait_for_health(port, timeout=180)
+        except TimeoutError:
+            log.seek(0)
+            raise SystemExit(
+                f"`make run PORT={port}` did not come up:\n{log.read()[-3000:]}"
+            ) from None
+        yield process, f"http://localhost:{port}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+        log.close()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser):
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    page.set_default_timeout(120_000)
+    return page
+
+
+# -- websocket bytes ---------------------------------------------------------------------------
+
+
+class WebsocketMeter:
+    """Every websocket frame the page receives, as (monotonic time, payload bytes)."""
+
+    def __init__(self, page) -> None:
+        self.frames: list[tuple[float, int]] = []
+        page.on("websocket", self._attach)
+
+    def _attach(self, ws) -> None:
+        ws.on("framereceived", self._received)
+
+    def _received(self, payload: str | bytes) -> None:
+        size = len(payload.encode()) if isinstance(payload, str) else len(payload)
+        self.frames.append((time.monotonic(), size))
+
+    def bytes_between(self, start: float, end: float) -> int:
+        return sum(size for at, size in self.frames if start <= at <= end)
+
+
+# -- driving the app ---------------------------------------------------------------------------
+
+
+def _helpers():
+    """The e2e tests' Playwright helpers (settle, go_to, set_number, ...)."""
+    from tests.e2e import test_browser
+
+    return test_browser
+
+
+def early_stopping_off(page) -> None:
+    h = _helpers()
+    toggle = page.locator('[data-testid="stCheckbox"]').filter(has_text="Early stopping")
+    if toggle.locator("input").is_checked():
+        toggle.locator("label").click()
+        h.settle(page)
+    h.expect(toggle.locator("input")).not_to_be_checked()
+
+
+def go_to_retrying(page, name: str) -> None:
+    """``go_to`` with a second click: right after a task change Streamlit may drop the first
+    navigation click (as it drops the first click on a radio; see tests/e2e/test_browser.py)."""
+    h = _helpers()
+    try:
+        h.go_to(page, name)
+    except AssertionError:
+        h.go_to(page, name)
+
+
+def prepare_airline(page, url: str, epochs: int) -> dict:
+    """Data (default airline) -> Build (defaults) -> Train with ``epochs``, no early stopping.
+    Returns the Data page's window settings, for the bare fit."""
+    h = _helpers()
+    h.open_data_page(page, url)
+    h.expect(page.get_by_text("Data ready. Next: build a model.")).to_be_visible(timeout=120_000)
+    window = {
+        key: int(page.get_by_label(label, exact=True).input_value())
+        for key, label in (
+            ("window", "Look-back window (steps)"),
+            ("horizon", "Forecast horizon (steps)"),
+            ("test_size", "Test rows (at the end)"),
+            ("val_size", "Validation rows (before test)"),
+        )
+    }
+    h.go_to(page, "Build")
+    h.expect(page.get_by_text("Trainable parameters")).to_be_visible(timeout=120_000)
+    h.go_to(page, "Train")
+    h.set_number(page, "Epochs", epochs)
+    early_stopping_off(page)
+    return {"task": "airline", "window": window, "epochs": epochs}
+
+
+def prepare_sentiment(page, url: str, units: int) -> dict:
+    """Sidebar task -> Data (Rotten Tomatoes defaults) -> Build with ``units`` -> Train, 1 epoch."""
+    h = _helpers()
+    page.goto(url)
+    h.expect(page.get_by_text("rnnviz: see recurrent networks learn")).to_be_visible(
+        timeout=120_000
+    )
+    h.settle(page)
+    h.choose_radio(page, "Classify text sentiment", page.locator('[data-testid="stSidebar"]'))
+    go_to_retrying(page, "Data")
+    h.expect(h.metric_value(page, "Texts")).to_have_text("12,808", timeout=120_000)
+    h.expect(page.get_by_text("vocabulary of")).to_be_visible(timeout=120_000)
+    vocab = int(page.get_by_label("Vocabulary size (most frequent tokens)").input_value())
+    max_len = int(page.get_by_label("Padded length (tokens)").input_value())
+    h.go_to(page, "Build")
+    h.set_number(page, "Units, layer 1", units)
+    diagram = h.plotly_chart(page, containing="Embedding")
+    h.expect(diagram).to_contain_text(f"{units} units", timeout=120_000)  # reached the script
+    h.go_to(page, "Train")
+    h.expect(page.get_by_text(f"units [{units}]")).to_be_visible(timeout=120_000)
+    h.set_number(page, "Epochs", 1)
+    return {"task": "sentiment", "vocab_size": vocab, "max_len": max_len, "units": units}
+
+
+def end_message(page):
+    return page.locator('[data-testid="stAlert"]').filter(has_text=ENDED_PATTERN)
+
+
+def click_train(page) -> float:
+    page.get_by_role("button", name="Train", exact=True).click()
+    return time.monotonic()
+
+
+def wait_all_ended(pages: list, started: list[float]) -> list[float]:
+    """Seconds from each page's Train click until its end message shows (polled together, so
+    runs of several sessions are timed concurrently)."""
+    seconds: list[float | None] = [None] * len(pages)
+    deadline = time.monotonic() + TRAIN_TIMEOUT
+    while any(s is None for s in seconds):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"runs did not end within {TRAIN_TIMEOUT:.0f} s: {seconds}")
+        for i, page in enumerate(pages):
+            if seconds[i] is None and end_message(page).count():
+                seconds[i] = time.monotonic() - started[i]
+        pages[0].wait_for_timeout(100)  # lets Playwright deliver events meanwhile
+    return seconds  # type: ignore[return-value]
+
+
+def timed_app_run(page, meter: WebsocketMeter) -> tuple[float, float, str]:
+    """(seconds, websocket kB/s while training, the end message) for one run on ``page``."""
+    start = click_train(page)
+    (seconds,) = wait_all_ended([page], [start])
+    message = end_message(page).first.inner_text()
+    progress = page.get_by_text(PROGRESS).first.inner_text()
+    message += f" [progress line: {progress}]"
+    kbps = meter.bytes_between(start, start + seconds) / seconds / 1000
+    _helpers().settle(page)
+    return seconds, kbps, message
+
+
+# -- the bare fit, in a plain separate process ------------------------------------------------
+
+
+def bare_seconds(params: dict) -> float:
+    """Build + fit of the same model and data in a fresh Python process (imports not timed)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--bare", json.dumps(params)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def run_bare(params: dict) -> float:
+    """The bare side: data loaded first, then the job built (seeded, compiled model) and fit."""
+    import keras  # noqa: F401 - imported before timing, as the warm worker has it
+
+    from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, TEXT_MODEL, TEXT_TRAIN
+
+    if params["task"] == "airline":
+        from rnnviz.datasets import load_builtin
+        from rnnviz.forecast import forecast_job
+        from rnnviz.recipes import recommended_window_spec
+        from rnnviz.windows import WindowSpec
+
+        series = load_builtin("airline")
+        window = WindowSpec(**{**recommended_window_spec(series).__dict__, **params["window"]})
+        spec = DEFAULT_MODEL.with_(horizon=window.horizon)
+        train = replace(DEFAULT_TRAIN, epochs=params["epochs"], early_stopping=False)
+        build = lambda: forecast_job(series, window, spec, train)  # noqa: E731
+    else:
+        from rnnviz.sentiment import sentiment_job
+        from rnnviz.text import load_rotten_tomatoes, prepare_text_data
+
+        data = prepare_text_data(load_rotten_tomatoes(), params["vocab_size"], params["max_len"])
+        spec = TEXT_MODEL.with_(units=(params["units"],))
+        train = replace(TEXT_TRAIN, epochs=1)
+        build = lambda: sentiment_job("Rotten Tomatoes", data, spec, train)  # noqa: E731
+    start = time.perf_counter()
+    run = build().run
+    run.model.fit(
+        run.data.x_train,
+        run.data.y_train,
+        batch_size=train.batch_size,
+        epochs=train.epochs,
+        validation_data=(run.data.x_val, run.data.y_val),
+        verbose=0,
+    )
+    return time.perf_counter() - start
+
+
+# -- the bench ---------------------------------------------------------------------------------
+
+
+def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=40, help="airline epochs")
+    parser.add_argument("--units", type=int, default=128, help="sentiment units")
+    parser.add_argument("--repeats", type=int, default=1, help="app and bare runs of each")
+    parser.add_argument("--bare", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.bare:
+        print(run_bare(json.loads(args.bare)))
+        return
+
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    with (
+        tempfile.TemporaryDirectory(prefix="rnnviz-bench-runs-") as runs,
+        make_run(runs) as (
+            _,
+            url,
+        ),
+        chromium() as browser,
+    ):
+        pages = {"airline": new_page(browser), "sentiment": new_page(browser)}
+        meters = {task: WebsocketMeter(page) for task, page in pages.items()}
+        prepare = {
+            "airline": lambda: prepare_airline(pages["airline"], url, args.epochs),
+            "sentiment": lambda: prepare_sentiment(pages["sentiment"], url, args.units),
+        }
+        labels = {
+            "airline": f"airline default LSTM(32), {args.epochs} epochs, no early stopping",
+            "sentiment": f"sentiment default, {args.units} units, 1 epoch",
+        }
+        alone: dict[str, list[float]] = {}
+        for task in ("airline", "sentiment"):
+            setup = prepare[task]()
+            app, bare, rates = [], [], []
+            for _ in range(args.repeats):
+                seconds, kbps, message = timed_app_run(pages[task], meters[task])
+                app.append(seconds)
+                rates.append(kbps)
+                bare.append(bare_seconds(setup))
+            alone[task] = app
+            ratio = statistics.median(app) / statistics.median(bare)
+            print(f"[{task}] {labels[task]}")
+            print(f"[{task}] app end message: {' '.join(message.split())}")
+            print(f"[{task}] app Train click -> run ended: {_fmt(app)} s")
+            print(f"[{task}] bare build+fit (separate process): {_fmt(bare)} s")
+            print(
+                f"[{task}] RATIO app/bare {ratio:.2f} (goal <= {GOAL_RATIO}) -> "
+                f"{'PASS' if ratio <= GOAL_RATIO else 'FAIL'}"
+            )
+            print(
+                f"[{task}] WEBSOCKET received while training {max(rates):.1f} kB/s (max of "
+                f"{len(rates)}; goal < {GOAL_WS_KBPS}) -> "
+                f"{'PASS' if max(rates) < GOAL_WS_KBPS else 'FAIL'}"
+            )
+
+        second = new_page(browser)
+        prepare_airline(second, url, args.epochs)
+        both = [pages["airline"], second]
+        starts = [click_train(page) for page in both]
+        together = wait_all_ended(both, starts)
+        base = statistics.median(alone["airline"])
+        print(f"[two sessions] airline alone {base:.1f} s")
+        for i, seconds in enumerate(together, 1):
+            print(
+                f"[two sessions] session {i}: {seconds:.1f} s at once = {seconds / base:.2f}x alone "
+                f"(expect about 2x on 2 cores)"
+            )
+
+
+def _fmt(values: list[float]) -> str:
+    return ", ".join(f"{v:.1f}" for v in values)
+
+
+if __name__ == "__main__":
+    main()
