@@ -124,11 +124,10 @@ class CharNgram:
         return np.where(total > 0, mixed, lower)
 
     def distribution(self, context: Sequence[int], order: int) -> np.ndarray:
-        """``P(. | context)`` over the vocabulary (vocab,), from the last ``order - 1`` ids."""
+        """``P(. | context)`` over the vocabulary (vocab,), from the last ``order - 1`` ids
+        (fewer, at a lower order, when the context is shorter)."""
         order = self._check_order(order)
-        history = np.asarray(context, dtype=np.int64)[len(context) - (order - 1) :]
-        if order == 1:
-            history = history[:0]
+        history = np.asarray(context, dtype=np.int64)[max(0, len(context) - (order - 1)) :]
         chars = np.arange(self.vocab_size)
         return self.prob(np.tile(history, (self.vocab_size, 1)), chars)
 
