@@ -131,7 +131,7 @@ class StatefulValidation(keras.callbacks.Callback):
         self.spec, self.x_val, self.y_val, self.batch_size = spec, x_val, y_val, batch_size
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        twin = inference_twin(self.model, self.spec)
+        twin = inference_twin(self.model, self.spec, self.x_val.shape[1])
         result = twin.evaluate(
             self.x_val, self.y_val, batch_size=self.batch_size, verbose=0, return_dict=True
         )
@@ -166,13 +166,14 @@ def fit_char_model(
 # ----------------------------------------------------------------------------- bits per character
 
 
-def inference_twin(model: keras.Model, spec: ModelSpec) -> keras.Model:
-    """A compiled, stateless copy of ``model`` for inputs of any length, same weights.
+def inference_twin(model: keras.Model, spec: ModelSpec, seq_len: int) -> keras.Model:
+    """A compiled, stateless copy of ``model`` for windows of ``seq_len``, same weights.
 
     Evaluating the copy leaves the training model (its compiled optimizer, its carried state)
-    untouched.
+    untouched. The length is fixed on purpose: Keras's ``TimeDistributed`` head, traced once
+    for a variable length, returns wrong shapes when called again with another length.
     """
-    twin = build_model(spec.with_(stateful=False), (None,))
+    twin = build_model(spec.with_(stateful=False), (seq_len,))
     twin.set_weights(model.get_weights())
     return compile_model(twin, spec, TrainSpec())
 
@@ -195,7 +196,7 @@ def evaluate_bpc(
     model: keras.Model, spec: ModelSpec, x: np.ndarray, y: np.ndarray, batch_size: int = 64
 ) -> float:
     """Bits per character of ``y`` given ``x`` (windows), from Keras's own cross-entropy."""
-    twin = inference_twin(model, spec)
+    twin = inference_twin(model, spec, x.shape[1])
     result = twin.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
     return bits_per_char(result["loss"])
 
@@ -289,7 +290,7 @@ class NextChars:
 
 def next_char_probs(model: keras.Model, spec: ModelSpec, ids: np.ndarray) -> np.ndarray:
     """Softmax over the next character after every prefix of ``ids``: (len(ids), vocab)."""
-    twin = inference_twin(model, spec)
+    twin = inference_twin(model, spec, len(ids))
     return np.asarray(twin.predict_on_batch(np.asarray(ids, dtype=np.int32)[None]))[0]
 
 
