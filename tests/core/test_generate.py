@@ -12,6 +12,7 @@ from rnnviz.datasets import DataError
 from rnnviz.generate import (
     BIDIRECTIONAL_REASON,
     DEFAULT_CHAR_RECIPE,
+    ResetStatesEachEpoch,
     SampleEachEpoch,
     bpc_history,
     build_char_model,
@@ -146,3 +147,17 @@ def test_stateful_training_resets_states_and_samples_each_epoch():
     assert bpc_history(history.history)["val_bpc"][-1] == pytest.approx(
         evaluate_bpc(model, spec, data.x_val, data.y_val), rel=1e-4
     )
+
+
+def test_states_reset_at_each_epoch_start():
+    spec = char_model_spec(10, ModelSpec(units=(4,)), embedding_dim=3)
+    spec = spec.with_(stateful=True, stateful_batch_size=2)
+    keras.utils.set_random_seed(0)
+    model = build_model(spec, (5,))
+    layer = model.get_layer("rnn_1")
+    model.predict_on_batch(np.arange(10, dtype="int32").reshape(2, 5))
+    assert all(np.abs(np.asarray(s)).max() > 0 for s in layer.states)  # state carried
+    callback = ResetStatesEachEpoch()
+    callback.set_model(model)
+    callback.on_epoch_begin(1)
+    assert all(np.abs(np.asarray(s)).max() == 0 for s in layer.states)
