@@ -123,6 +123,8 @@ def main() -> int:
 
     passage = data.val_text[:PASSAGE_CHARS]
     found = find_units(model, data.vocab, passage, top=3)
+    untrained = build_char_model(model_spec, train_spec, data.seq_len)  # control: random weights
+    control = find_units(untrained, data.vocab, passage, top=1)
     found_cells = find_units(model, data.vocab, passage, top=1, keys=("cell", "hidden"))
 
     print(f"\nsamples (seed {args.seed}, prompt {PROMPT!r}):")
@@ -145,6 +147,9 @@ def main() -> int:
         f"r={position.r:+.3f}; best state (cell/hidden): {position_state.layer}/"
         f"{position_state.key}[{position_state.unit}] r={position_state.r:+.3f}"
     )
+    for name, scores in control.items():
+        best_control = scores[0]
+        print(f"  untrained control, {name}: best |r| {abs(best_control.r):.3f}")
     print(
         f"epochs {epochs}, time per epoch {per_epoch:.1f} s (first epoch "
         f"{budget.epoch_times[0]:.1f} s), n-gram fit and scoring {ngram_seconds:.1f} s"
