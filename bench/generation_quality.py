@@ -42,7 +42,7 @@ PROMPT = "MACBETH:\n"
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Times each epoch; stops when the next epoch would end past ``seconds``."""
+    """Times each epoch; stops when the next epoch might end past ``seconds``."""
 
     def __init__(self, seconds: float):
         super().__init__()
@@ -62,7 +62,8 @@ class TimeBudget(keras.callbacks.Callback):
             f"val bpc {logs['val_loss'] / 0.6931:.3f}",
             flush=True,
         )
-        if now - self.start + self.epoch_times[-1] > self.seconds:
+        typical = max(self.epoch_times[-1], sum(self.epoch_times) / len(self.epoch_times))
+        if now - self.start + 1.5 * typical > self.seconds:
             self.model.stop_training = True
 
 
@@ -158,7 +159,7 @@ def main() -> int:
         f"rnn bpc {rnn_bpc:.3f} ngram3 bpc {baseline.bpc_by_order[3]:.3f} "
         f"best_ngram bpc {baseline.best_bpc:.3f} seconds {seconds:.1f}"
     )
-    met = rnn_bpc < baseline.bpc_by_order[3] and seconds <= args.budget + 5
+    met = rnn_bpc < baseline.bpc_by_order[3] and seconds <= args.budget
     print(
         f"GOAL rnn bpc < 3-gram bpc within {args.budget:.0f} s: {'MET' if met else 'NOT MET'}; "
         f"|r| >= 0.5 for position in line: {'MET' if abs(position.r) >= 0.5 else 'NOT MET'} "
