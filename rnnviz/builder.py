@@ -29,9 +29,9 @@ def build_model(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
     inputs = keras.Input(shape=input_shape, batch_size=batch_size, dtype=dtype, name="input")
     x = inputs
     if spec.is_text:
-        x = layers.Embedding(spec.vocab_size, spec.embedding_dim, mask_zero=True, name="embedding")(
-            x
-        )
+        x = layers.Embedding(
+            spec.vocab_size, spec.embedding_dim, mask_zero=spec.mask_zero, name="embedding"
+        )(x)
     if spec.topology == "encoder_decoder":
         x = _recurrent_stack(spec, x, "encoder", sequences_out=False)  # (batch, units)
         x = layers.RepeatVector(spec.horizon, name="repeat")(x)  # (batch, horizon, units)

