@@ -87,6 +87,8 @@ def airline_train_page(page: Page, app_url: str, epochs: int) -> None:
     expect(page.get_by_text("Data ready. Next: build a model.")).to_be_visible(timeout=PAGE_TIMEOUT)
     go_to(page, "Build")
     set_number(page, "Units, layer 1", 8)
+    # Train uses the spec of Build's last complete run: wait for it (the diagram is redrawn).
+    expect(plotly_chart(page)).to_contain_text("8 units", timeout=PAGE_TIMEOUT)
     go_to(page, "Train")
     expect(page.get_by_text("units [8]")).to_be_visible()
     set_number(page, "Epochs", epochs)
