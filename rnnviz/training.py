@@ -196,6 +196,18 @@ class TrainingRun:
             reset_states(self.model)
 
 
+def _partial_epoch_note(state: RunState) -> str:
+    """How Stop cut the last epoch short, if it did."""
+    if not state.partial_steps:
+        return ""
+    where = (
+        "during its validation pass"
+        if state.partial_steps >= state.steps_per_epoch
+        else f"after {state.partial_steps} of {state.steps_per_epoch} batches"
+    )
+    return f" Epoch {state.epoch + 1} was cut short {where} and is not in the history."
+
+
 def _finish(state: RunState, status: Status, message: str) -> None:
     if not state.done:
         state.status, state.message = status, message
@@ -212,6 +224,7 @@ class _Recorder(keras.callbacks.Callback):
         self.epochs_without_gain = 0
         self.nan_at: tuple[int, int] | None = None
         self.early_stopped = False
+        self.validation_cut = False
         self.best_val_loss = math.inf
         self.epoch = 0
         self.epoch_started = 0.0
@@ -244,14 +257,17 @@ class _Recorder(keras.callbacks.Callback):
     def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.run.stop_requested:
             self.model.stop_evaluating = True  # a long validation pass also ends within a batch
+            self.validation_cut = True
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.nan_at is not None:
             return  # the weights of this epoch are not good: keep the last good ones
         steps_done, steps = self.run.batch_progress()
-        if self.run.stop_requested and steps_done < steps:
-            self.run.update(lambda s: setattr(s, "partial_steps", steps_done))
-            return  # cut short by Stop: its loss covers part of the data, so it is not recorded
+        if self.run.stop_requested:
+            self.model.stop_training = True
+            if steps_done < steps or self.validation_cut:
+                self.run.update(lambda s: setattr(s, "partial_steps", steps_done))
+                return  # cut short by Stop: its losses cover part of the data, not recorded
         logs = {k: float(v) for k, v in (logs or {}).items()}
         if self.run.spec.stateful:
             logs.update(self._stateful_validation())
@@ -319,12 +335,7 @@ class _Recorder(keras.callbacks.Callback):
                 "Try a lower learning rate or gradient clipping.",
             )
         elif self.run.stop_requested:
-            partial = (
-                f" Epoch {state.epoch + 1} was cut short after {state.partial_steps} of "
-                f"{state.steps_per_epoch} batches and is not in the history."
-                if state.partial_steps
-                else ""
-            )
+            partial = _partial_epoch_note(state)
             _finish(state, "stopped", f"Stopped after {state.epoch} epoch(s).{partial}{best}")
         elif self.early_stopped:
             _finish(

@@ -61,6 +61,36 @@ def test_background_run_stops_within_one_batch():
     assert state.epoch <= 1
 
 
+def test_stop_during_a_long_validation_pass_ends_it_within_a_batch(monkeypatch):
+    from rnnviz import training
+
+    small = sine_data()  # 16 validation windows
+    x_val = np.repeat(small.x_val, 2000, axis=0)  # 32,000 validation windows: 4,000 batches of 8
+    data = FitData(small.x_train[:8], small.y_train[:8], x_val, np.repeat(small.y_val, 2000, 0))
+    validated_after_stop = []
+    original = training._Recorder.on_test_batch_end
+
+    def counting(self, batch, logs=None):
+        if self.run.stop_requested:
+            validated_after_stop.append(batch)
+        original(self, batch, logs)
+
+    monkeypatch.setattr(training._Recorder, "on_test_batch_end", counting)
+    run = make_run(train=TrainSpec(epochs=3, batch_size=8, early_stopping=False), data=data)
+    original_batch_end = training._Recorder.on_train_batch_end
+
+    def stop_after_training_part(self, batch, logs=None):
+        original_batch_end(self, batch, logs)
+        self.run.stop()  # the epoch's only batch is done: Stop arrives during validation
+
+    monkeypatch.setattr(training._Recorder, "on_train_batch_end", stop_after_training_part)
+    state = run.run()
+    assert state.status == "stopped"
+    assert len(validated_after_stop) <= 1  # of 4,000 validation batches
+    assert state.epoch == 0 and not state.history  # the cut-short validation is not recorded
+    assert "cut short during its validation pass" in state.message
+
+
 def test_nan_loss_ends_the_run_and_keeps_finite_weights():
     data = sine_data()
     huge = FitData(data.x_train * 1e4, data.y_train * 1e6, data.x_val, data.y_val)
