@@ -12,7 +12,7 @@ Conventions:
   the training stream, not to the probed batch).
 * ``gates[k][:, t]`` is aligned to *input* step ``t`` in both directions: the backward half of a
   Bidirectional layer runs over the reversed sequence, and its gates are put back in input order.
-* Masking (text models, token 0 = padding): as Keras does, a masked step leaves the state
+* Masking (text models, token 0 = padding; padded series, a Masking layer): as Keras does, a masked step leaves the state
   unchanged. ``"hidden"`` and ``"cell"`` therefore hold the carried state at a masked step (the
   zero initial state before the first token), which equals the sequence output of a
   unidirectional Keras layer; the gate activations of a masked step are NaN ("not read").
@@ -266,6 +266,8 @@ def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> list[Trac
             tokens = h.astype(np.int64)
             h = read(layer.embeddings)[tokens]  # (batch, time, embedding_dim)
             mask = tokens != 0 if layer.mask_zero else None
+        elif isinstance(layer, layers.Masking):
+            mask = np.any(h != layer.mask_value, axis=-1)  # (batch, time): read unless all padding
         elif isinstance(layer, (layers.RNN, layers.Bidirectional)):
             layer_traces, h = _trace_recurrent(layer, h.astype(np.float32), mask, read)
             traces.extend(layer_traces)
