@@ -10,11 +10,13 @@ flattened sequence and the epochs run. Training is a plain ``model.fit`` of the 
 with early stopping on the validation loss, best weights kept (as the app's training run does).
 
 Run:  python bench/sequence_quality.py [--seed 7] [--only mnist_rows ItalyPowerDemand ...]
+      [--recipe default|LSTM(30)] [key=value ...]   (overrides recipe entries, e.g. units=32)
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import time
 
 import _bootstrap  # noqa: F401  (repository root on sys.path, quiet TF logs)
@@ -80,12 +82,24 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", nargs="*", help="data set keys (default: all)")
     parser.add_argument("--recipe", choices=["default", "LSTM(30)"], help="only this recipe")
+    parser.add_argument("overrides", nargs="*", help="recipe entries as key=value")
     args = parser.parse_args()
+    overrides = {}
+    for item in args.overrides:
+        key, value = item.split("=", 1)
+        if key not in DEFAULT_SEQUENCE_RECIPE:
+            parser.error(f"unknown recipe key {key!r}; known: {sorted(DEFAULT_SEQUENCE_RECIPE)}")
+        try:
+            overrides[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            overrides[key] = value
+    if overrides:
+        print(f"overrides: {overrides}")
     ok = True
     for key, label, recipe in RUNS:
         if (args.only and key not in args.only) or (args.recipe and label != args.recipe):
             continue
-        ok &= run_one(key, label, recipe, args.seed)
+        ok &= run_one(key, label, {**recipe, **overrides}, args.seed)
     return 0 if ok else 1
 
 

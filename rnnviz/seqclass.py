@@ -32,7 +32,8 @@ DEFAULT_SEQUENCE_RECIPE: dict = {
     "batch_size": 32,
     "epochs": 40,
     "min_updates": 2000,  # small sets get more epochs: at least this many batches in all
-    "patience": 8,
+    "patience": 8,  # epochs, scaled with the epochs added for small sets, up to max_patience
+    "max_patience": 50,
 }
 
 # The classic demonstration: an LSTM(30) reading MNIST row by row, RMSprop, batches of 128.
@@ -47,6 +48,7 @@ LSTM30_RECIPE: dict = {
     "epochs": 60,
     "min_updates": 0,
     "patience": 8,
+    "max_patience": 50,
 }
 
 
@@ -71,6 +73,7 @@ def sequence_specs(recipe: dict, data: SequenceData, seed: int = 7) -> tuple[Mod
     )
     epochs = recipe_epochs(recipe, len(data.x_train))
     patience = int(recipe["patience"]) * max(1, epochs // max(1, int(recipe["epochs"])))
+    patience = min(patience, int(recipe.get("max_patience", patience)))
     train = TrainSpec(
         optimizer=recipe["optimizer"],
         learning_rate=float(recipe["learning_rate"]),
