@@ -27,10 +27,13 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.datasets import DataError
-from rnnviz.text import _split_index  # the stratified (fallback: shuffled) split of text data
+from rnnviz.text import (
+    MAX_CLASSES,  # one limit for every classifier's labels
+    _class_name,  # 1.0 -> "1"
+    _split_index,  # the stratified (fallback: shuffled) split of text data
+)
 from rnnviz.windows import Scaler
 
-MAX_CLASSES = 50
 MIN_PER_CLASS = 5  # a stratified train / validation / test split needs a few of each class
 MIN_MASK_VALUE = -1000.0  # padding value: this, or lower when real values reach it
 Scaling = Literal["feature", "global", "none"]
@@ -413,6 +416,9 @@ def _numbers(frame: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarr
                 f"(data row {row + 1}). {what} must be numbers."
             )
         out[:, k] = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isinf(out[:, k]).any():
+            row = int(np.flatnonzero(np.isinf(out[:, k]))[0])
+            raise DataError(f"Column {col!r} holds an infinite value (data row {row + 1}).")
     return out
 
 
@@ -421,12 +427,6 @@ def _label_keys(labels: pd.Series) -> pd.Series:
     text = labels.astype(str).str.strip()
     numeric = pd.to_numeric(text, errors="coerce")
     return numeric if numeric.notna().all() else text
-
-
-def _class_name(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _missing(values: pd.Series) -> pd.Series:
@@ -531,10 +531,10 @@ def _long_sequences(
         if group["order"].duplicated().any():
             raise DataError(f"Sequence {seq_id!r} has two rows for the same step.")
         seq_labels = frame[columns.label_column].iloc[group["row"]]
-        distinct = _label_keys(seq_labels[~_missing(seq_labels)]).unique()
+        distinct = seq_labels[~_missing(seq_labels)].astype(str).str.strip().unique()
         if len(distinct) > 1:
             raise DataError(
-                f"Sequence {seq_id!r} has more than one label ({', '.join(map(_class_name, distinct[:3]))}); "
+                f"Sequence {seq_id!r} has more than one label ({', '.join(distinct[:3])}); "
                 "every row of a sequence needs the same label."
             )
         sequences.append(values[group["row"].to_numpy()])  # (steps, features)

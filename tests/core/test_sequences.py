@@ -255,6 +255,8 @@ def test_single_class_message():
 
 def test_too_many_classes_message():
     frame = _wide_frame(n_per_class=30)
+    frame["class"] = np.arange(len(frame)) // 5  # 12 classes of 5 sequences each
+    assert sequences_from_frame(frame, WIDE).n_classes == 12
     frame["class"] = np.arange(len(frame))
     message = _error(frame, WIDE)
     assert f"{len(frame)} different values" in message and f"at most {MAX_CLASSES}" in message
@@ -293,6 +295,9 @@ def test_other_bad_input_messages():
     assert "cannot also be a value column" in _error(
         frame, SequenceColumns("long", ("x", "label"), "label", "id")
     )
+    infinite = frame.astype({"x": float})
+    infinite.loc[1, "x"] = np.inf
+    assert "Column 'x' holds an infinite value (data row 2)" in _error(infinite, LONG)
     hole = frame.copy()
     hole.loc[2, "z"] = np.nan
     assert "A value is missing in data row 3" in _error(hole, LONG)
