@@ -230,10 +230,14 @@ def load_builtin_sequences(key: str) -> SequenceDataset:
         raise DataError(f"There is no built-in sequence data set called '{key}'.")
     info = BUILTIN_SEQUENCES[key]
     if key == "mnist_rows":
-        return _load_mnist_rows(info)
-    if key == "digits_rows":
-        return _load_digits_rows(info)
-    return _load_ucr(info)
+        dataset = _load_mnist_rows(info)
+    elif key == "digits_rows":
+        dataset = _load_digits_rows(info)
+    else:
+        dataset = _load_ucr(info)
+    for array in (dataset.x, dataset.lengths, dataset.y):
+        array.flags.writeable = False  # cached and shared: nobody may change it in place
+    return dataset
 
 
 def mnist_path() -> Path:

@@ -47,6 +47,8 @@ def test_builtin_shapes_and_catalogue(key):
     assert data.n_official_train == official
     assert builtin_catalog().loc[key, "sequences"] == n
     assert np.isfinite(data.x).all()
+    with pytest.raises(ValueError):  # the cached copy is read-only
+        data.x[0, 0, 0] = 1.0
 
 
 def test_mnist_rows_are_the_image_rows():
