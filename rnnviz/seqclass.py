@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from rnnviz.metrics import evaluate_classifier
 from rnnviz.sentiment import is_bidirectional, most_confident_errors, stepwise_twin
@@ -20,6 +21,8 @@ from rnnviz.sequences import SequenceData, flat_features
 from rnnviz.spec import ModelSpec, TrainSpec
 
 PREDICT_BATCH = 256
+# The baselines run with one BLAS thread: on a busy machine (or beside a training run) a
+# multi-threaded BLAS fighting for the cores made logistic regression on digits 40x slower.
 
 # The app's default. Measured by bench/sequence_quality.py (2 shared CPU cores): see README.
 DEFAULT_SEQUENCE_RECIPE: dict = {
@@ -195,8 +198,9 @@ def nearest_neighbour_baseline(data: SequenceData) -> dict:
     from sklearn.neighbors import KNeighborsClassifier
 
     x_fit, y_fit, x_test = _baseline_split(data)
-    classifier = KNeighborsClassifier(n_neighbors=1, metric="euclidean").fit(x_fit, y_fit)
-    return _baseline_result(classifier, x_test, data.y_test, data.n_classes)
+    with threadpool_limits(limits=1, user_api="blas"):  # one BLAS thread: see the note at the top
+        classifier = KNeighborsClassifier(n_neighbors=1, metric="euclidean").fit(x_fit, y_fit)
+        return _baseline_result(classifier, x_test, data.y_test, data.n_classes)
 
 
 def logistic_baseline(data: SequenceData, seed: int = 7) -> dict:
@@ -204,8 +208,9 @@ def logistic_baseline(data: SequenceData, seed: int = 7) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     x_fit, y_fit, x_test = _baseline_split(data)
-    classifier = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(x_fit, y_fit)
-    return _baseline_result(classifier, x_test, data.y_test, data.n_classes)
+    with threadpool_limits(limits=1, user_api="blas"):  # one BLAS thread: see the note at the top
+        classifier = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(x_fit, y_fit)
+        return _baseline_result(classifier, x_test, data.y_test, data.n_classes)
 
 
 def baselines(data: SequenceData, seed: int = 7) -> dict[str, dict]:

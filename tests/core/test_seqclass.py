@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from keras import layers
+from threadpoolctl import threadpool_limits
 
 from rnnviz.builder import build_model, expected_params
 from rnnviz.metrics import evaluate_classifier
@@ -172,7 +173,8 @@ def test_baselines_against_sklearn_directly():
     ours = nearest_neighbour_baseline(data)
     np.testing.assert_array_equal(ours["pred"], knn.predict(x_test))
     assert ours["accuracy"] > 0.95  # 1-NN on digits is a strong baseline
-    logistic = LogisticRegression(C=1.0, max_iter=2000, random_state=7).fit(x_fit, y_fit)
+    with threadpool_limits(limits=1, user_api="blas"):  # the same arithmetic as ours
+        logistic = LogisticRegression(C=1.0, max_iter=2000, random_state=7).fit(x_fit, y_fit)
     ours = logistic_baseline(data, seed=7)
     np.testing.assert_array_equal(ours["pred"], logistic.predict(x_test))
     np.testing.assert_allclose(ours["proba"], logistic.predict_proba(x_test), atol=1e-9)
