@@ -212,6 +212,7 @@ def test_sequence_specs_follow_the_data():
     spec, train = sequence_specs(DEFAULT_SEQUENCE_RECIPE, ragged, seed=3)
     assert spec.head == "multiclass" and spec.n_outputs == 9
     assert spec.mask_value == ragged.mask_value and spec.topology == "many_to_one"
+    assert ModelSpec.from_dict(spec.to_dict()) == spec  # a saved run keeps its masking
     assert train.seed == 3 and train.epochs == recipe_epochs(DEFAULT_SEQUENCE_RECIPE, 216)
     images = prepare_sequences(load_builtin_sequences("digits_rows"), seed=7)
     spec, train = sequence_specs(LSTM30_RECIPE, images)
