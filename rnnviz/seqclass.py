@@ -36,7 +36,7 @@ DEFAULT_SEQUENCE_RECIPE: dict = {
     "epochs": 40,
     "min_updates": 2000,  # small sets get more epochs: at least this many batches in all
     "patience": 8,  # epochs, scaled with the epochs added for small sets, up to max_patience
-    "max_patience": 50,
+    "max_patience": 200,  # GunPoint can plateau for 100+ epochs before it learns
 }
 
 # The classic demonstration: an LSTM(30) reading MNIST row by row, RMSprop, batches of 128.
