@@ -213,7 +213,10 @@ def test_sequence_specs_follow_the_data():
     assert spec.head == "multiclass" and spec.n_outputs == 9
     assert spec.mask_value == ragged.mask_value and spec.topology == "many_to_one"
     assert ModelSpec.from_dict(spec.to_dict()) == spec  # a saved run keeps its masking
-    assert train.seed == 3 and train.epochs == recipe_epochs(DEFAULT_SEQUENCE_RECIPE, 216)
+    assert train.seed == 3 and train.epochs == recipe_epochs(DEFAULT_SEQUENCE_RECIPE, 216) == 286
+    assert train.patience == 8 * (286 // 40)  # 7 batches an epoch: 7x the epochs, 7x the patience
+    tiny = prepare_sequences(load_builtin_sequences("GunPoint"))  # 40 training sequences
+    assert sequence_specs(DEFAULT_SEQUENCE_RECIPE, tiny)[1].patience == 200  # capped
     images = prepare_sequences(load_builtin_sequences("digits_rows"), seed=7)
     spec, train = sequence_specs(LSTM30_RECIPE, images)
     assert spec.mask_value is None and spec.units == (30,) and spec.n_outputs == 10
