@@ -24,7 +24,10 @@ PREDICT_BATCH = 256
 # The baselines run with one BLAS thread: on a busy machine (or beside a training run) a
 # multi-threaded BLAS fighting for the cores made logistic regression on digits 40x slower.
 
-# The app's default. Measured by bench/sequence_quality.py (2 shared CPU cores): see README.
+# The app's default. Measured by bench/sequence_quality.py (seed 7, 2 busy shared CPU cores):
+# test accuracy MNIST rows 0.951 after 54 s of training (seed 1: 0.946; 1-NN 0.921), digits rows
+# 0.981, GunPoint 0.960 (seeds 1 / 2: 0.953 / 0.920; 1-NN 0.913), ItalyPowerDemand 0.959 (1-NN
+# 0.955), BasicMotions 0.950, JapaneseVowels 0.962.
 DEFAULT_SEQUENCE_RECIPE: dict = {
     "cell": "LSTM",
     "units": 64,
@@ -39,7 +42,8 @@ DEFAULT_SEQUENCE_RECIPE: dict = {
     "max_patience": 200,  # GunPoint can plateau for 100+ epochs before it learns
 }
 
-# The classic demonstration: an LSTM(30) reading MNIST row by row, RMSprop, batches of 128.
+# The classic demonstration: an LSTM(30) reading MNIST row by row, RMSprop, batches of 128
+# (on the 5k subset: 0.917 after 23 s, 47 epochs, seed 7).
 LSTM30_RECIPE: dict = {
     "cell": "LSTM",
     "units": 30,
