@@ -1,8 +1,9 @@
 """Turn a :class:`ModelSpec` into a Keras model with stable, readable layer names.
 
-Layer names: ``embedding`` (text input), ``masking`` (padded series), ``rnn_1..rnn_k`` (many-to-one / many-to-many) or
+Layer names: ``embedding`` (text input), ``rnn_1..rnn_k`` (many-to-one / many-to-many) or
 ``encoder_1..`` / ``repeat`` / ``decoder_1..`` (encoder-decoder), and ``head``. A bidirectional
 layer keeps the name; Keras names its directions ``forward_<name>`` and ``backward_<name>``.
+A padded series input (``spec.mask_value`` set) starts with a ``masking`` layer.
 """
 
 from __future__ import annotations

@@ -12,11 +12,12 @@ Conventions:
   the training stream, not to the probed batch).
 * ``gates[k][:, t]`` is aligned to *input* step ``t`` in both directions: the backward half of a
   Bidirectional layer runs over the reversed sequence, and its gates are put back in input order.
-* Masking (text models, token 0 = padding; padded series, a Masking layer): as Keras does, a masked step leaves the state
+* Masking (text models, token 0 = padding): as Keras does, a masked step leaves the state
   unchanged. ``"hidden"`` and ``"cell"`` therefore hold the carried state at a masked step (the
   zero initial state before the first token), which equals the sequence output of a
   unidirectional Keras layer; the gate activations of a masked step are NaN ("not read").
   Note that Keras's Bidirectional layer zeroes (instead of carries) its masked sequence output.
+  A padded series is masked by a ``Masking`` layer: a step whose features all equal its value.
 * Dropout and recurrent dropout are inactive at inference and are ignored.
 """
 

@@ -66,7 +66,8 @@ def recipe_epochs(recipe: dict, n_train: int) -> int:
 
 
 def sequence_specs(recipe: dict, data: SequenceData, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
-    """The (ModelSpec, TrainSpec) a recipe describes for ``data``: softmax head, masking if ragged."""
+    """The (ModelSpec, TrainSpec) a recipe describes for ``data``: softmax head, masking if
+    ragged, epochs and patience raised for small training sets."""
     units = recipe["units"]
     model = ModelSpec(
         cell=recipe["cell"],

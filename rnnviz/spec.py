@@ -41,9 +41,7 @@ class ModelSpec:
     n_outputs: int = 1  # values predicted per output step (regression) or classes (multiclass)
     head: Head = "regression"
     vocab_size: int | None = None  # set for text input: Embedding(vocab_size, embedding_dim)
-    mask_value: float | None = (
-        None  # set for padded series input: Masking(mask_value) skips padding
-    )
+    mask_value: float | None = None  # padded series input: Masking(mask_value) skips padding
     embedding_dim: int = 32
     activation: str = "tanh"
     recurrent_activation: str = "sigmoid"
