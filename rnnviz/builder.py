@@ -3,6 +3,7 @@
 Layer names: ``embedding`` (text input), ``rnn_1..rnn_k`` (many-to-one / many-to-many) or
 ``encoder_1..`` / ``repeat`` / ``decoder_1..`` (encoder-decoder), and ``head``. A bidirectional
 layer keeps the name; Keras names its directions ``forward_<name>`` and ``backward_<name>``.
+A padded series input (``spec.mask_value`` set) starts with a ``masking`` layer.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def build_model(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
         x = layers.Embedding(
             spec.vocab_size, spec.embedding_dim, mask_zero=spec.mask_zero, name="embedding"
         )(x)
+    elif spec.mask_value is not None:  # a step whose features all equal mask_value is padding
+        x = layers.Masking(mask_value=spec.mask_value, name="masking")(x)
     if spec.topology == "encoder_decoder":
         x = _recurrent_stack(spec, x, "encoder", sequences_out=False)  # (batch, units)
         x = layers.RepeatVector(spec.horizon, name="repeat")(x)  # (batch, horizon, units)

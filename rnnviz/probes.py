@@ -17,6 +17,7 @@ Conventions:
   zero initial state before the first token), which equals the sequence output of a
   unidirectional Keras layer; the gate activations of a masked step are NaN ("not read").
   Note that Keras's Bidirectional layer zeroes (instead of carries) its masked sequence output.
+  A padded series is masked by a ``Masking`` layer: a step whose features all equal its value.
 * Dropout and recurrent dropout are inactive at inference and are ignored.
 """
 
@@ -266,6 +267,8 @@ def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> list[Trac
             tokens = h.astype(np.int64)
             h = read(layer.embeddings)[tokens]  # (batch, time, embedding_dim)
             mask = tokens != 0 if layer.mask_zero else None
+        elif isinstance(layer, layers.Masking):
+            mask = np.any(h != layer.mask_value, axis=-1)  # (batch, time): read unless all padding
         elif isinstance(layer, (layers.RNN, layers.Bidirectional)):
             layer_traces, h = _trace_recurrent(layer, h.astype(np.float32), mask, read)
             traces.extend(layer_traces)

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from rnnviz.metrics import evaluate_classifier  # moved there; importable from here as before
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.text import TextData, Vocabulary, encode, tokenize
 from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
@@ -72,12 +73,16 @@ def is_bidirectional(model: keras.Model) -> bool:
     return any(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers)
 
 
-def stepwise_twin(model: keras.Model, spec: ModelSpec, max_len: int) -> keras.Model:
-    """The same network and weights with the head applied at every step (many-to-many)."""
+def stepwise_twin(model: keras.Model, spec: ModelSpec, max_len: int | None = None) -> keras.Model:
+    """The same network and weights with the head applied at every step (many-to-many).
+
+    The twin reads ``max_len`` token ids, or without it the model's own input shape (any input).
+    """
     twin_spec = spec.with_(topology="many_to_many", stateful=False)
     from rnnviz.builder import build_model
 
-    twin = build_model(twin_spec, (max_len,))
+    input_shape = (max_len,) if max_len is not None else tuple(model.input_shape[1:])
+    twin = build_model(twin_spec, input_shape)
     twin.set_weights(model.get_weights())  # TimeDistributed(Dense) holds the same two arrays
     return twin
 
@@ -183,50 +188,6 @@ def importance_html(frame: pd.DataFrame, scale: float | None = None) -> str:
             f'padding: 1px 3px; border-radius: 3px; margin: 1px;">{html.escape(str(word))}</span>'
         )
     return " ".join(spans)
-
-
-def evaluate_classifier(
-    y_true: Sequence[int], proba: np.ndarray, class_names: Sequence[str]
-) -> dict:
-    """Accuracy, confusion matrix (rows: true class) and per-class metrics; ROC/AUC when binary."""
-    from sklearn.metrics import (
-        accuracy_score,
-        confusion_matrix,
-        precision_recall_fscore_support,
-        roc_auc_score,
-        roc_curve,
-    )
-
-    y_true = np.asarray(y_true, dtype=np.int64)
-    proba = np.asarray(proba, dtype=np.float64)
-    labels = list(range(len(class_names)))
-    y_pred = proba.argmax(axis=1)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0
-    )
-    result = {
-        "accuracy": float(accuracy_score(y_true, y_pred)),
-        "confusion": confusion_matrix(y_true, y_pred, labels=labels),
-        "class_names": tuple(class_names),
-        "per_class": pd.DataFrame(
-            {
-                "class": list(class_names),
-                "precision": precision,
-                "recall": recall,
-                "f1": f1,
-                "support": support,
-            }
-        ),
-        "majority_accuracy": float(
-            np.bincount(y_true, minlength=len(labels)).max() / max(1, len(y_true))
-        ),
-    }
-    if len(class_names) == 2 and len(np.unique(y_true)) == 2:
-        fpr, tpr, thresholds = roc_curve(y_true, proba[:, 1])
-        result.update(
-            fpr=fpr, tpr=tpr, thresholds=thresholds, auc=float(roc_auc_score(y_true, proba[:, 1]))
-        )
-    return result
 
 
 def most_confident_errors(

@@ -41,6 +41,7 @@ class ModelSpec:
     n_outputs: int = 1  # values predicted per output step (regression) or classes (multiclass)
     head: Head = "regression"
     vocab_size: int | None = None  # set for text input: Embedding(vocab_size, embedding_dim)
+    mask_value: float | None = None  # padded series input: Masking(mask_value) skips padding
     embedding_dim: int = 32
     mask_zero: bool = True  # text input: id 0 is padding (False for characters: id 0 is a char)
     activation: str = "tanh"

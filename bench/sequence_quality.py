@@ -1,0 +1,107 @@
+"""How good are the sequence-classification recipes? Train each built-in set, compare with 1-NN.
+
+GOALS (2 CPU cores): MNIST rows, default recipe: test accuracy >= 0.93 in < 180 s of training;
+ItalyPowerDemand (archive split), default recipe: >= 0.95 (1-NN Euclidean: 0.955 in the UCR
+archive); GunPoint reported against 1-NN Euclidean (0.913).
+
+Prints one line per run: ``<name> test accuracy <x> baseline <y> seconds <t>``, where baseline is
+1-nearest-neighbour (Euclidean) on the same split, then (after ``#``) logistic regression on the
+flattened sequence and the epochs run. Training is a plain ``model.fit`` of the builder's model
+with early stopping on the validation loss, best weights kept (as the app's training run does).
+
+Run:  python bench/sequence_quality.py [--seed 7] [--only mnist_rows ItalyPowerDemand ...]
+      [--recipe default|LSTM(30)] [key=value ...]   (overrides recipe entries, e.g. units=32)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import time
+
+import _bootstrap  # noqa: F401  (repository root on sys.path, quiet TF logs)
+import keras
+
+from rnnviz.seqclass import (
+    DEFAULT_SEQUENCE_RECIPE,
+    LSTM30_RECIPE,
+    evaluate_sequences,
+    logistic_baseline,
+    nearest_neighbour_baseline,
+    sequence_specs,
+)
+from rnnviz.sequences import BUILTIN_SEQUENCES, load_builtin_sequences, prepare_sequences
+from rnnviz.training import new_model
+
+RUNS = [(key, "default", DEFAULT_SEQUENCE_RECIPE) for key in BUILTIN_SEQUENCES]
+RUNS.insert(1, ("mnist_rows", "LSTM(30)", LSTM30_RECIPE))
+GOALS = {("mnist_rows", "default"): (0.93, 180.0), ("ItalyPowerDemand", "default"): (0.95, None)}
+
+
+def run_one(key: str, label: str, recipe: dict, seed: int) -> bool:
+    data = prepare_sequences(load_builtin_sequences(key), seed=seed)
+    model_spec, train_spec = sequence_specs(recipe, data, seed=seed)
+    model = new_model(model_spec, train_spec, data.input_shape)
+    stop = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=train_spec.patience, restore_best_weights=True
+    )
+    start = time.perf_counter()
+    history = model.fit(
+        data.x_train,
+        data.y_train,
+        validation_data=(data.x_val, data.y_val),
+        epochs=train_spec.epochs,
+        batch_size=train_spec.batch_size,
+        callbacks=[stop],
+        verbose=0,
+    )
+    seconds = time.perf_counter() - start
+    accuracy = evaluate_sequences(model, data)["accuracy"]
+    nn = nearest_neighbour_baseline(data)["accuracy"]
+    logistic = logistic_baseline(data, seed)["accuracy"]
+    epochs = len(history.history["loss"])
+    print(
+        f"{key}[{label}] test accuracy {accuracy:.4f} baseline {nn:.4f} seconds {seconds:.1f}"
+        f"  # 1-NN Euclidean; logistic {logistic:.4f}; {epochs}/{train_spec.epochs} epochs; "
+        f"{len(data.x_train)}/{len(data.x_val)}/{len(data.x_test)} train/val/test",
+        flush=True,
+    )
+    goal_accuracy, goal_seconds = GOALS.get((key, label), (None, None))
+    met = (goal_accuracy is None or accuracy >= goal_accuracy) and (
+        goal_seconds is None or seconds < goal_seconds
+    )
+    if goal_accuracy is not None:
+        print(f"  GOAL accuracy >= {goal_accuracy}: {'MET' if met else 'NOT MET'}", flush=True)
+    return met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", nargs="*", help="data set keys (default: all)")
+    parser.add_argument("--recipe", choices=["default", "LSTM(30)"], help="only this recipe")
+    parser.add_argument("overrides", nargs="*", help="recipe entries as key=value")
+    args = parser.parse_args()
+    overrides = {}
+    for item in args.overrides:
+        key, value = item.split("=", 1)
+        if key not in DEFAULT_SEQUENCE_RECIPE:
+            parser.error(f"unknown recipe key {key!r}; known: {sorted(DEFAULT_SEQUENCE_RECIPE)}")
+        try:
+            overrides[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            overrides[key] = value
+    if overrides:
+        print(f"overrides: {overrides}")
+    ok = True
+    for key, label, recipe in RUNS:
+        if (args.only and key not in args.only) or (args.recipe and label != args.recipe):
+            continue
+        ok &= run_one(key, label, {**recipe, **overrides}, args.seed)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

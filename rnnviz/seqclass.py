@@ -1,0 +1,226 @@
+"""Sequence classification: recipes, inference, evaluation and classical baselines (no streamlit).
+
+The model reads prepared sequences (:class:`rnnviz.sequences.SequenceData`, ``(n, time,
+features)``, padding masked by a ``Masking`` layer when lengths differ) and ends in a softmax
+``head`` over the classes (``spec.head == "multiclass"``, two units also for two classes).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+from rnnviz.metrics import evaluate_classifier
+from rnnviz.sentiment import is_bidirectional, most_confident_errors, stepwise_twin
+from rnnviz.sequences import SequenceData, flat_features
+from rnnviz.spec import ModelSpec, TrainSpec
+
+PREDICT_BATCH = 256
+# The baselines run with one BLAS thread: on a busy machine (or beside a training run) a
+# multi-threaded BLAS fighting for the cores made logistic regression on digits 40x slower.
+
+# The app's default. Measured by bench/sequence_quality.py (seed 7, 2 busy shared CPU cores):
+# test accuracy MNIST rows 0.951 after 54 s of training (seed 1: 0.946; 1-NN 0.921), digits rows
+# 0.981, GunPoint 0.960 (seeds 1 / 2: 0.953 / 0.920; 1-NN 0.913), ItalyPowerDemand 0.959 (1-NN
+# 0.955), BasicMotions 0.950, JapaneseVowels 0.962.
+DEFAULT_SEQUENCE_RECIPE: dict = {
+    "cell": "LSTM",
+    "units": 64,
+    "bidirectional": False,
+    "dropout": 0.0,
+    "optimizer": "adam",
+    "learning_rate": 3e-3,
+    "batch_size": 32,
+    "epochs": 40,
+    "min_updates": 2000,  # small sets get more epochs: at least this many batches in all
+    "patience": 8,  # epochs, scaled with the epochs added for small sets, up to max_patience
+    "max_patience": 200,  # GunPoint can plateau for 100+ epochs before it learns
+}
+
+# The classic demonstration: an LSTM(30) reading MNIST row by row, RMSprop, batches of 128
+# (on the 5k subset: 0.917 after 23 s, 47 epochs, seed 7).
+LSTM30_RECIPE: dict = {
+    "cell": "LSTM",
+    "units": 30,
+    "bidirectional": False,
+    "dropout": 0.0,
+    "optimizer": "rmsprop",
+    "learning_rate": 1e-3,
+    "batch_size": 128,
+    "epochs": 60,
+    "min_updates": 0,
+    "patience": 8,
+    "max_patience": 50,
+}
+
+
+def recipe_epochs(recipe: dict, n_train: int) -> int:
+    """The recipe's epochs, raised for small training sets to reach ``min_updates`` batches."""
+    batches = max(1, math.ceil(n_train / int(recipe["batch_size"])))
+    return max(int(recipe["epochs"]), math.ceil(int(recipe.get("min_updates", 0)) / batches))
+
+
+def sequence_specs(recipe: dict, data: SequenceData, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
+    """The (ModelSpec, TrainSpec) a recipe describes for ``data``: softmax head, masking if
+    ragged, epochs and patience raised for small training sets."""
+    units = recipe["units"]
+    model = ModelSpec(
+        cell=recipe["cell"],
+        units=tuple(units) if isinstance(units, list | tuple) else (int(units),),
+        bidirectional=bool(recipe["bidirectional"]),
+        dropout=float(recipe["dropout"]),
+        topology="many_to_one",
+        head="multiclass",
+        n_outputs=data.n_classes,
+        mask_value=data.mask_value,
+    )
+    epochs = recipe_epochs(recipe, len(data.x_train))
+    patience = int(recipe["patience"]) * max(1, epochs // max(1, int(recipe["epochs"])))
+    patience = min(patience, int(recipe.get("max_patience", patience)))
+    train = TrainSpec(
+        optimizer=recipe["optimizer"],
+        learning_rate=float(recipe["learning_rate"]),
+        batch_size=int(recipe["batch_size"]),
+        epochs=epochs,
+        seed=seed,
+        early_stopping=True,
+        patience=patience,
+    )
+    return model, train
+
+
+# ----------------------------------------------------------------------------- inference
+
+
+def predict_proba(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """Class probabilities ``(n, n_classes)`` of prepared sequences ``(n, time, features)``."""
+    x = np.asarray(x, dtype=np.float32)
+    if len(x) == 0:
+        return np.zeros((0, int(model.output_shape[-1])))
+    return np.asarray(model.predict(x, batch_size=PREDICT_BATCH, verbose=0), dtype=np.float64)
+
+
+def probabilities_by_step(model: keras.Model, spec: ModelSpec, x: np.ndarray) -> np.ndarray:
+    """Class probabilities after each step, ``(n, time, n_classes)``, unidirectional models only.
+
+    One pass of a many-to-many twin (same weights): the head read off the hidden state after
+    each step (for an image, after each row). Past a sequence's end (masked padding) the state is
+    carried, so those steps repeat the probabilities after its last real step.
+    """
+    if spec.bidirectional or is_bidirectional(model):
+        raise ValueError(
+            "A bidirectional model has read the whole sequence at every step: it has no "
+            "prediction after each step."
+        )
+    twin = stepwise_twin(model, spec)
+    x = np.asarray(x, dtype=np.float32)
+    return np.asarray(twin.predict(x, batch_size=PREDICT_BATCH, verbose=0), dtype=np.float64)
+
+
+def step_probability_frame(
+    proba_steps: np.ndarray, length: int, class_names: Sequence[str]
+) -> pd.DataFrame:
+    """One sequence's ``(time, n_classes)`` probabilities as a frame: step, p_<class>..."""
+    frame = pd.DataFrame({"step": np.arange(1, length + 1)})
+    for k, name in enumerate(class_names):
+        frame[f"p_{name}"] = proba_steps[:length, k]
+    return frame
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+
+def evaluate_sequences(model: keras.Model, data: SequenceData) -> dict:
+    """The classifier report on the test set (:func:`evaluate_classifier`) plus its ``proba``."""
+    proba = predict_proba(model, data.x_test)
+    return {**evaluate_classifier(data.y_test, proba, data.class_names), "proba": proba}
+
+
+def most_confused(
+    rows: Sequence[int],
+    y_true: Sequence[int],
+    proba: np.ndarray,
+    class_names: Sequence[str],
+    k: int = 10,
+) -> pd.DataFrame:
+    """The ``k`` wrong predictions the model was surest of: data set row, true, predicted,
+    confidence (the probability of the wrong class it chose)."""
+    frame = most_confident_errors(list(rows), y_true, proba, class_names, k)
+    return frame.rename(columns={"text": "row"})
+
+
+def confused_pairs(confusion: np.ndarray, class_names: Sequence[str], k: int = 5) -> pd.DataFrame:
+    """The ``k`` most frequent mistakes (true class, predicted class, count), largest first."""
+    confusion = np.asarray(confusion)
+    off = confusion.copy()
+    np.fill_diagonal(off, 0)
+    flat = np.argsort(-off, axis=None, kind="stable")[:k]
+    true, pred = np.unravel_index(flat, off.shape)
+    keep = off[true, pred] > 0
+    return pd.DataFrame(
+        {
+            "true": [class_names[i] for i in true[keep]],
+            "predicted": [class_names[j] for j in pred[keep]],
+            "count": off[true, pred][keep].astype(int),
+        }
+    )
+
+
+# ----------------------------------------------------------------------------- baselines
+
+
+def _baseline_split(data: SequenceData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flattened (training + validation) features and labels, and the flattened test set: the
+    baselines may use every sequence the network trained or stopped on."""
+    x_fit = np.concatenate(
+        [
+            flat_features(data.x_train, data.lengths_train),
+            flat_features(data.x_val, data.lengths_val),
+        ]
+    )
+    y_fit = np.concatenate([data.y_train, data.y_val])
+    return x_fit, y_fit, flat_features(data.x_test, data.lengths_test)
+
+
+def _baseline_result(classifier, x_test: np.ndarray, y_test: np.ndarray, n_classes: int) -> dict:
+    proba = np.zeros((len(x_test), n_classes))
+    proba[:, classifier.classes_] = classifier.predict_proba(x_test)
+    pred = proba.argmax(axis=1)
+    return {"accuracy": float(np.mean(pred == y_test)), "proba": proba, "pred": pred}
+
+
+def nearest_neighbour_baseline(data: SequenceData) -> dict:
+    """1-nearest neighbour, Euclidean distance between whole (scaled, flattened) sequences.
+
+    For one-channel series the scaling is one affine map, so the neighbours are those of the raw
+    series (the UCR archive's "1-NN Euclidean" reference).
+    """
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x_fit, y_fit, x_test = _baseline_split(data)
+    with threadpool_limits(limits=1, user_api="blas"):  # one BLAS thread: see the note at the top
+        classifier = KNeighborsClassifier(n_neighbors=1, metric="euclidean").fit(x_fit, y_fit)
+        return _baseline_result(classifier, x_test, data.y_test, data.n_classes)
+
+
+def logistic_baseline(data: SequenceData, seed: int = 7) -> dict:
+    """Logistic regression on the flattened (scaled) sequence, L2-regularised."""
+    from sklearn.linear_model import LogisticRegression
+
+    x_fit, y_fit, x_test = _baseline_split(data)
+    with threadpool_limits(limits=1, user_api="blas"):  # one BLAS thread: see the note at the top
+        classifier = LogisticRegression(C=1.0, max_iter=2000, random_state=seed).fit(x_fit, y_fit)
+        return _baseline_result(classifier, x_test, data.y_test, data.n_classes)
+
+
+def baselines(data: SequenceData, seed: int = 7) -> dict[str, dict]:
+    """Every classical baseline on the same split, by display name."""
+    return {
+        "1-nearest neighbour (Euclidean)": nearest_neighbour_baseline(data),
+        "logistic regression (flattened)": logistic_baseline(data, seed),
+    }
