@@ -4,8 +4,9 @@ import streamlit as st
 
 from rnnviz.builder import layer_table
 from rnnviz.codegen import forecast_script, script_filename
+from rnnviz.model_upload import ModelFileError, load_uploaded_model
 from rnnviz.restore import job_from_uploaded_model, restore_job
-from rnnviz.runs import ModelFileError, config_diff, load_uploaded_model
+from rnnviz.runs import config_diff
 from rnnviz.ui import state
 from rnnviz.ui.persist import run_store
 from rnnviz.windows import WindowSpec

@@ -6,9 +6,9 @@ from dataclasses import fields, replace
 
 import keras
 
-from rnnviz.builder import RECURRENT_TYPES
 from rnnviz.datasets import BUILTIN_SERIES, Series, load_builtin
 from rnnviz.forecast import ForecastJob, fit_data, windows_for
+from rnnviz.model_upload import recurrent_layers
 from rnnviz.runs import RunRecord
 from rnnviz.sentiment import SentimentJob
 from rnnviz.spec import ModelSpec, TrainSpec
@@ -69,11 +69,7 @@ def _sentiment_job(record: RunRecord, model: keras.Model) -> SentimentJob:
 
 def spec_of(model: keras.Model) -> ModelSpec:
     """A best-effort ModelSpec describing a loaded model (cell, units, direction, topology)."""
-    recurrent = [
-        layer
-        for layer in model.layers
-        if isinstance(layer, (*RECURRENT_TYPES, keras.layers.Bidirectional))
-    ]
+    recurrent = recurrent_layers(model)
     if not recurrent:
         raise ValueError("The model has no recurrent layer.")
     inner = [getattr(layer, "forward_layer", layer) for layer in recurrent]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.metadata
-import io
 import json
 import math
 import os
@@ -24,10 +23,8 @@ import platform
 import re
 import secrets
 import shutil
-import tempfile
 import time
 import uuid
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -74,10 +71,6 @@ MAIN_METRICS = ("test RMSE", "test MAE", "test MAPE %", "test accuracy", "test A
 
 class RunError(ValueError):
     """A saved run that cannot be read (a damaged or hand-edited run directory)."""
-
-
-class ModelFileError(ValueError):
-    """An uploaded model file that rnnviz cannot use, with a message fit to show on the page."""
 
 
 def default_root() -> Path:
@@ -483,128 +476,3 @@ def _normalised(value: object) -> object:
     if isinstance(value, list | tuple):
         return tuple(_normalised(v) for v in value)
     return value
-
-
-# ---------------------------------------------------------------------------------------------
-# Uploaded model files
-
-
-def load_uploaded_model(raw: bytes):
-    """A user's ``.keras`` file as a Keras model (safe mode, uncompiled).
-
-    Raises :class:`ModelFileError` with a plain message for an empty or non-Keras file, a damaged
-    archive, unsafe or custom code (Lambda layers, custom objects), a model without a recurrent
-    layer, or any other failure to load.
-    """
-    _check_archive(raw)
-    import keras
-
-    with tempfile.TemporaryDirectory(prefix="rnnviz-upload-") as folder:
-        path = Path(folder, "uploaded.keras")
-        path.write_bytes(raw)
-        try:
-            model = keras.models.load_model(path, compile=False, safe_mode=True)
-        except Exception as error:  # noqa: BLE001 - every failure becomes a message
-            raise ModelFileError(_load_failure_message(error)) from error
-    if not isinstance(model, keras.Model):
-        raise ModelFileError("The file holds a single layer, not a model.")
-    if not _has_recurrent_layer(model):
-        raise ModelFileError(
-            "The model has no recurrent layer (SimpleRNN, LSTM or GRU): it is not supported, as "
-            "rnnviz inspects recurrent networks."
-        )
-    return model
-
-
-def _check_archive(raw: bytes) -> None:
-    """Reject what is plainly not a ``.keras`` archive before Keras sees it."""
-    if not raw:
-        raise ModelFileError("The file is empty.")
-    if raw.startswith(b"\x89HDF"):
-        raise ModelFileError(
-            "This is an HDF5 (.h5) file from older Keras versions. Load it in Keras and save it "
-            "again with model.save('model.keras'), then upload that file."
-        )
-    if raw.startswith(b"PK\x03\x04") and not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise ModelFileError(
-            "The file starts like a .keras archive but is incomplete or damaged (was the upload "
-            "cut short?). Save the model again and upload the new file."
-        )
-    if not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise ModelFileError(
-            "This is not a Keras model file: a .keras file is a zip archive made by "
-            "model.save('model.keras')."
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            names = set(archive.namelist())
-            broken = archive.testzip()
-            config = archive.read("config.json") if "config.json" in names else None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError) as error:
-        raise ModelFileError(
-            f"The .keras archive is damaged and cannot be read ({error})."
-        ) from None
-    if broken is not None:
-        raise ModelFileError(f"The .keras archive is damaged: '{broken}' is corrupt.")
-    if config is None or not any(name.endswith(".weights.h5") for name in names):
-        raise ModelFileError(
-            "This zip archive is not a Keras model: it lacks config.json or the weights "
-            "(model.weights.h5). Save the model with model.save('model.keras')."
-        )
-    if _uses_lambda(config):
-        raise ModelFileError(
-            "The model contains a Lambda layer, which runs arbitrary Python code; rnnviz loads "
-            "models in safe mode and refuses it. Replace the Lambda layer with built-in layers."
-        )
-
-
-def _uses_lambda(config: bytes) -> bool:
-    """Whether a model's ``config.json`` contains a Lambda layer anywhere."""
-    try:
-        pending = [json.loads(config)]
-    except (ValueError, UnicodeDecodeError):
-        return False  # Keras will report the broken config
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            if item.get("class_name") == "Lambda":
-                return True
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
-
-
-def _load_failure_message(error: Exception) -> str:
-    text = " ".join(str(error).split())
-    if "lambda" in text.lower() or "safe_mode" in text:
-        return (
-            "The model contains code that cannot be loaded safely (for example a Lambda layer); "
-            "rnnviz loads models in safe mode and refuses it."
-        )
-    unknown = re.search(r"Could not locate (?:class|function) '([^']+)'", text)
-    if unknown or "custom_objects" in text or "register_keras_serializable" in text:
-        name = f" ('{unknown.group(1)}')" if unknown else ""
-        return (
-            f"The model uses a custom layer or object{name} that rnnviz does not know; only "
-            "models made of built-in Keras layers can be loaded."
-        )
-    if len(text) > 300:
-        text = text[:297] + "..."
-    return f"The model file could not be loaded: {text or type(error).__name__}"
-
-
-def _has_recurrent_layer(model) -> bool:
-    """Whether any layer (inside wrappers and nested models too) is recurrent."""
-    from keras import layers
-
-    pending = list(model.layers)
-    while pending:
-        layer = pending.pop()
-        if isinstance(layer, layers.RNN | layers.Bidirectional):
-            return True
-        inner = getattr(layer, "layer", None)  # TimeDistributed and other wrappers
-        if isinstance(inner, layers.Layer):
-            pending.append(inner)
-        pending.extend(getattr(layer, "layers", []) or [])  # nested models
-    return False

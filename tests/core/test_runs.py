@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import os
 import re
 import shutil
-import zipfile
 from pathlib import Path
 
 import keras
@@ -20,11 +18,9 @@ from rnnviz import runs
 from rnnviz.builder import build_model, compile_model
 from rnnviz.runs import (
     TABLE_COLUMNS,
-    ModelFileError,
     RunRecord,
     RunStore,
     config_diff,
-    load_uploaded_model,
 )
 from rnnviz.spec import ModelSpec, TrainSpec
 
@@ -262,89 +258,3 @@ def test_config_diff_lists_exactly_the_changed_settings():
     assert config_diff(a, record(run_id="c")).empty
     # A spec read back from JSON (lists for tuples) is no different from the original.
     assert config_diff(a, record(data_config={**DATA_CONFIG, "window": 6})).empty
-
-
-# ---------------------------------------------------------------------------------------------
-# Uploaded model files
-
-
-def keras_bytes(model: keras.Model, tmp_path: Path, name: str = "m.keras") -> bytes:
-    path = tmp_path / name
-    model.save(path)
-    return path.read_bytes()
-
-
-def test_uploaded_recurrent_model_loads(tmp_path, model):
-    loaded = load_uploaded_model(keras_bytes(model, tmp_path))
-    x = np.zeros((2, 6, 1), "float32")
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
-    sequential = keras.Sequential(
-        [keras.Input((5, 2)), keras.layers.LSTM(3), keras.layers.Dense(1)]
-    )
-    assert isinstance(
-        load_uploaded_model(keras_bytes(sequential, tmp_path, "s.keras")), keras.Model
-    )
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
-
-
-@pytest.mark.parametrize(
-    ("raw", "message"),
-    [
-        (b"", "empty"),
-        (bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8)), "not a Keras"),
-        (b"\x89HDF\r\n\x1a\n" + b"\x00" * 100, "HDF5"),
-        (_zip({"notes.txt": b"hello"}), "not a Keras model"),
-        (_zip({"config.json": b"{}", "model.weights.h5": b"nonsense"}), "could not be loaded"),
-    ],
-    ids=["empty", "random-bytes", "h5", "zip-without-model", "zip-with-junk"],
-)
-def test_unusable_uploads_raise_a_plain_message(raw, message):
-    with pytest.raises(ModelFileError, match=message):
-        load_uploaded_model(raw)
-
-
-def test_damaged_archive_is_reported(tmp_path, model):
-    good = keras_bytes(model, tmp_path)
-    with pytest.raises(ModelFileError, match="incomplete or damaged"):
-        load_uploaded_model(good[: len(good) // 2])
-    corrupt = bytearray(good)
-    corrupt[100:160] = b"x" * 60  # inside the first member's data: its checksum fails
-    with pytest.raises(ModelFileError, match="damaged"):
-        load_uploaded_model(bytes(corrupt))
-
-
-def test_lambda_layer_is_refused(tmp_path):
-    inputs = keras.Input((5, 2))
-    x = keras.layers.LSTM(3)(inputs)
-    x = keras.layers.Lambda(lambda t: t * 2)(x)
-    raw = keras_bytes(keras.Model(inputs, keras.layers.Dense(1)(x)), tmp_path)
-    with pytest.raises(ModelFileError, match="Lambda"):
-        load_uploaded_model(raw)
-
-
-def test_custom_layer_is_refused(tmp_path):
-    @keras.saving.register_keras_serializable(package="rnnviz_test_only")
-    class Twice(keras.layers.Layer):
-        def call(self, x):
-            return x * 2
-
-    inputs = keras.Input((5, 2))
-    outputs = keras.layers.Dense(1)(Twice()(keras.layers.GRU(3)(inputs)))
-    raw = keras_bytes(keras.Model(inputs, outputs), tmp_path)
-    keras.saving.get_custom_objects().pop("rnnviz_test_only>Twice")
-    with pytest.raises(ModelFileError, match="custom layer or object"):
-        load_uploaded_model(raw)
-
-
-def test_model_without_recurrent_layer_is_refused(tmp_path):
-    inputs = keras.Input((4,))
-    raw = keras_bytes(keras.Model(inputs, keras.layers.Dense(1)(inputs)), tmp_path)
-    with pytest.raises(ModelFileError, match="no recurrent layer"):
-        load_uploaded_model(raw)
