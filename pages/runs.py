@@ -6,7 +6,8 @@ from rnnviz.builder import layer_table
 from rnnviz.codegen import forecast_script, script_filename
 from rnnviz.model_upload import ModelFileError, load_uploaded_model
 from rnnviz.restore import job_from_uploaded_model, restore_job
-from rnnviz.runs import config_diff
+from rnnviz.runs import RunError, config_diff
+from rnnviz.safe import plain, safe_csv
 from rnnviz.ui import state
 from rnnviz.ui.persist import run_store
 from rnnviz.windows import WindowSpec
@@ -15,7 +16,7 @@ st.title("Runs")
 store = run_store()
 records = store.list()
 for path, reason in store.problems():
-    st.warning(f"Skipped a damaged run in {path.name}: {reason}")
+    st.warning(plain(f"Damaged run in {path.name}, not listed: {reason}"))
 st.caption(f"Saved in {store.root} (set RNNVIZ_RUNS_DIR to change).")
 
 if records:
@@ -34,8 +35,10 @@ if records:
     run_id = st.selectbox("Run", list(by_id), format_func=label, key="w_run")
     record = by_id[run_id]
     st.caption(
-        f"Seed {record.seed}; {record.status}: {record.message} Versions: "
-        + ", ".join(f"{k} {v}" for k, v in record.versions.items())
+        plain(
+            f"Seed {record.seed}; {record.status}: {record.message} Versions: "
+            + ", ".join(f"{k} {v}" for k, v in record.versions.items())
+        )
     )
     c1, c2, c3, c4 = st.columns(4)
     if c1.button("Open in Inspect", key="run_open"):
@@ -45,36 +48,50 @@ if records:
             st.switch_page(
                 "pages/inspect_text.py" if record.task == "sentiment" else "pages/inspect.py"
             )
-        except (ValueError, OSError) as error:
-            st.error(str(error))
-    c2.download_button(
-        "Model (.keras)", record.model_path.read_bytes(), f"{run_id}.keras", key="run_model"
-    )
-    predictions = record.predictions()
+        except (KeyError, ValueError, TypeError, OSError) as error:
+            st.error(plain(error.args[0] if isinstance(error, KeyError) else error))
+    try:
+        c2.download_button(
+            "Model (.keras)", record.model_path.read_bytes(), f"{run_id}.keras", key="run_model"
+        )
+    except OSError as error:
+        st.warning(plain(f"The model file cannot be read: {error}"))
+    try:
+        predictions = record.predictions()
+    except RunError as error:
+        st.warning(plain(error))
+        predictions = None
     if predictions is not None:
         c3.download_button(
-            "Predictions (CSV)", predictions.to_csv(index=False), f"{run_id}.csv", key="run_csv"
+            "Predictions (CSV)", safe_csv(predictions), f"{run_id}.csv", key="run_csv"
         )
-    key = record.data_config.get("dataset_key")
-    if record.task == "forecast" and key:
-        window = {
-            k: record.data_config[k]
-            for k in ("window", "horizon", "test_size", "val_size", "transform")
-        }
-        script = forecast_script(
-            key,
-            WindowSpec(**window),
-            record.model_spec,
-            record.train_spec,
-            record.data_config.get("inputs", ()),
-        )
-        c4.download_button(
-            "Keras script (.py)", script, script_filename(key, record.model_spec), key="run_script"
-        )
+    key, window = record.data_config.get("dataset_key"), record.window_config
+    if record.task == "forecast" and key and window is not None:
+        try:
+            script = forecast_script(
+                key,
+                WindowSpec(**window),
+                record.model_spec,
+                record.train_spec,
+                record.data_config.get("inputs", ()),
+            )
+        except (KeyError, ValueError, TypeError) as error:
+            st.caption(plain(f"No Keras script for this run: {error}"))
+        else:
+            c4.download_button(
+                "Keras script (.py)",
+                script,
+                script_filename(key, record.model_spec),
+                key="run_script",
+            )
     with st.expander("Delete this run"):
         if st.button(f"Delete {run_id}", key="run_delete"):
-            store.delete(run_id)
-            st.rerun()
+            try:
+                store.delete(run_id)
+            except (KeyError, OSError) as error:
+                st.error(plain(error.args[0] if isinstance(error, KeyError) else error))
+            else:
+                st.rerun()
 
     if len(records) > 1:
         st.subheader("Configuration difference")
@@ -97,20 +114,23 @@ if upload is not None:
     try:
         model = load_uploaded_model(upload.getvalue())
     except ModelFileError as error:
-        st.error(str(error))
+        st.error(plain(error))
     else:
         rows = [row.__dict__ for row in layer_table(model)]
         st.success(
-            f"Loaded '{model.name}': {model.count_params():,} parameters, input shape {model.input_shape}."
+            plain(
+                f"Loaded '{model.name}': {model.count_params():,} parameters, input shape "
+                f"{model.input_shape}."
+            )
         )
         st.dataframe(rows, hide_index=True, width="stretch")
         series, window_spec = state.get("series"), state.get("window_spec")
         if state.get("task") == "forecast" and series is not None:
-            if st.button(f"Inspect it on {series.name}", key="upload_inspect"):
+            if st.button(f"Inspect it on {plain(series.name)}", key="upload_inspect"):
                 try:
                     state.put("job", job_from_uploaded_model(model, series, window_spec))
                     st.switch_page("pages/inspect.py")
                 except ValueError as error:
-                    st.error(str(error))
+                    st.error(plain(error))
         else:
             st.caption("Choose a series on the Data page to inspect a forecasting model on it.")

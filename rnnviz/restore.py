@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 
 import keras
 
@@ -45,8 +45,14 @@ def _forecast_job(record: RunRecord, model: keras.Model) -> ForecastJob:
         raise ValueError(
             "This run was trained on an uploaded file, which is not stored: upload it again to retrain."
         )
+    window = record.window_config
+    if window is None:
+        raise ValueError(
+            "This run's data settings are incomplete (no look-back window saved): it cannot be "
+            "reopened."
+        )
     series = load_builtin(key).with_inputs(config.get("inputs", []))
-    window_spec = WindowSpec(**{f.name: config[f.name] for f in fields(WindowSpec)})
+    window_spec = WindowSpec(**window)
     topology = record.model_spec.topology
     data = make_windows(series, windows_for(window_spec, topology))
     stateless = replace(
@@ -61,6 +67,11 @@ def _sentiment_job(record: RunRecord, model: keras.Model) -> SentimentJob:
     if record.dataset != "Rotten Tomatoes":
         raise ValueError(
             f"The data of this run ({record.dataset}) is not stored: load it again to retrain."
+        )
+    if not {"vocab_size", "max_len"} <= set(config):
+        raise ValueError(
+            "This run's data settings are incomplete (no vocabulary size or padded length "
+            "saved): it cannot be reopened."
         )
     data = prepare_text_data(load_rotten_tomatoes(), config["vocab_size"], config["max_len"])
     run = _finished_run(record, model, FitData(data.x_train, data.y_train, data.x_val, data.y_val))

@@ -6,8 +6,9 @@ library versions), ``model.keras`` and optionally ``predictions.csv``. The root 
 
 Saving is atomic: everything is written into ``<root>/.tmp-<uuid>/``, which is then renamed to
 its final name, so a crash mid-save leaves only a hidden ``.tmp-*`` directory that listing ignores
-(and :meth:`RunStore.cleanup_partial` removes). A damaged run directory never breaks the list: it
-is skipped and reported by :meth:`RunStore.problems`.
+(and opening the store removes once it is an hour old: :meth:`RunStore.cleanup_partial`). A damaged
+or foreign run directory never breaks the list: it is skipped and reported, with the reason, by
+:meth:`RunStore.problems`. A run's id is its folder name, so a renamed folder still opens.
 
 Everything here is free of streamlit.
 """
@@ -25,8 +26,9 @@ import secrets
 import shutil
 import time
 import uuid
+import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ TMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
 STALE_SECONDS = 3600.0
 TASKS = ("forecast", "sentiment")
+WINDOW_KEYS = ("window", "horizon", "test_size", "val_size", "transform")
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # Library -> the distributions that provide it (TensorFlow ships under several names).
 VERSION_PACKAGES = {
@@ -150,9 +153,30 @@ class RunRecord:
         return path if path.exists() else None
 
     def predictions(self) -> pd.DataFrame | None:
-        """The saved predictions table, if the run has one."""
+        """The saved predictions table, if the run has one; RunError when it is damaged."""
         path = self.predictions_path
-        return pd.read_csv(path) if path is not None else None
+        if path is None:
+            return None
+        try:
+            return pd.read_csv(path, encoding="utf-8")
+        except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as error:
+            raise RunError(
+                f"{self.path.name}/{PREDICTIONS_FILE} is damaged and cannot be read "
+                f"({type(error).__name__})."
+            ) from None
+
+    @property
+    def window_config(self) -> dict | None:
+        """The look-back window settings of a forecast run (``WindowSpec`` fields), or None when
+        its ``data_config`` lacks any of them (a run saved by another tool or hand-edited)."""
+        if not all(key in self.data_config for key in WINDOW_KEYS):
+            return None
+        return {key: self.data_config[key] for key in WINDOW_KEYS}
+
+    @property
+    def created_at(self) -> datetime:
+        """``created`` as an aware datetime (a time without an offset is read as UTC)."""
+        return _aware(datetime.fromisoformat(self.created))
 
     def to_json(self) -> dict:
         """The ``run.json`` content."""
@@ -178,8 +202,8 @@ class RunRecord:
         """Parse a ``run.json``; raises :class:`RunError` on anything malformed."""
         try:
             record = cls(
-                run_id=str(data["id"]),
-                created=str(data["created"]),
+                run_id=path.name,  # the folder is the truth: a renamed folder still opens
+                created=_aware(datetime.fromisoformat(str(data["created"]))).isoformat(),
                 task=str(data["task"]),
                 dataset=str(data["dataset"]),
                 model_spec=ModelSpec.from_dict(data["model_spec"]),
@@ -192,10 +216,14 @@ class RunRecord:
                 versions=dict(data.get("versions") or {}),
                 path=path,
             )
-            datetime.fromisoformat(record.created)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise RunError(f"{path.name}/{RUN_FILE} is malformed: {error!r}") from error
         return record
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time with an offset; one without (saved by another tool) is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _train_spec_from_dict(data: dict) -> TrainSpec:
@@ -231,9 +259,14 @@ def _new_run_id(now: datetime) -> str:
 class RunStore:
     """Saved runs under one root directory."""
 
-    def __init__(self, root: Path | str | None = None) -> None:
+    def __init__(self, root: Path | str | None = None, cleanup: bool = True) -> None:
+        """Open the store at ``root`` (default: :func:`default_root`); unless ``cleanup`` is
+        False, leftovers of crashed saves and deletes are removed now (see
+        :meth:`cleanup_partial`)."""
         self.root = Path(root).expanduser() if root is not None else default_root()
         self._problems: list[tuple[Path, str]] = []
+        if cleanup:
+            self.cleanup_partial()
 
     # -- writing ---------------------------------------------------------------------------------
     def save(
@@ -326,6 +359,9 @@ class RunStore:
             for path in self.root.iterdir():
                 if path.name.startswith(".") or not path.is_dir():
                     continue
+                if not RUN_ID_PATTERN.match(path.name):
+                    problems.append((path, _bad_folder_name(path.name)))
+                    continue
                 try:
                     records.append(self._read(path))
                 except RunError as error:
@@ -347,9 +383,18 @@ class RunStore:
         import keras
 
         path = self._run_dir(run_id) / MODEL_FILE
-        if not path.exists():
+        if not path.is_file():
             raise RunError(f"Run '{run_id}' has no saved model ({MODEL_FILE} is missing).")
-        return keras.models.load_model(path, compile=compile, safe_mode=True)
+        if not zipfile.is_zipfile(path):
+            raise RunError(
+                f"Run '{run_id}': {MODEL_FILE} is damaged or incomplete (not a whole .keras "
+                "archive; was the save interrupted?). The run cannot be opened."
+            )
+        try:
+            return keras.models.load_model(path, compile=compile, safe_mode=True)
+        except Exception as error:  # noqa: BLE001 - a damaged file becomes a message
+            text = " ".join(str(error).split())[:200]
+            raise RunError(f"Run '{run_id}': {MODEL_FILE} cannot be loaded ({text}).") from None
 
     def table(self) -> pd.DataFrame:
         """One row per run (newest first): settings, epochs, best validation loss, test metrics
@@ -359,7 +404,7 @@ class RunStore:
         rows = [_table_row(record, metric_names) for record in records]
         columns = [*TABLE_COLUMNS, *metric_names, "status"]
         frame = pd.DataFrame(rows, columns=columns)
-        frame["created"] = pd.to_datetime(frame["created"], utc=True)
+        frame["created"] = pd.to_datetime(frame["created"], utc=True, format="ISO8601")
         return frame
 
     def _run_dir(self, run_id: str) -> Path:
@@ -383,6 +428,13 @@ class RunStore:
         return RunRecord.from_json(data, path)
 
 
+def _bad_folder_name(name: str) -> str:
+    return (
+        f"the folder name '{name}' is not a run id (letters, digits, '-' and '_' only, starting "
+        "with a letter or digit): rename the folder to open or delete the run."
+    )
+
+
 def _mtime(path: Path) -> float:
     try:
         return path.stat().st_mtime
@@ -391,7 +443,7 @@ def _mtime(path: Path) -> float:
 
 
 def _sort_key(record: RunRecord) -> tuple[datetime, str]:
-    return datetime.fromisoformat(record.created), record.run_id
+    return record.created_at, record.run_id
 
 
 def _metric_columns(records: list[RunRecord]) -> list[str]:

@@ -258,3 +258,80 @@ def test_config_diff_lists_exactly_the_changed_settings():
     assert config_diff(a, record(run_id="c")).empty
     # A spec read back from JSON (lists for tuples) is no different from the original.
     assert config_diff(a, record(data_config={**DATA_CONFIG, "window": 6})).empty
+
+
+# ---------------------------------------------------------------------------------------------
+# Damaged and foreign runs
+
+
+def edit_json(run_dir: Path, **changes) -> None:
+    data = json.loads((run_dir / "run.json").read_text())
+    data.update(changes)
+    (run_dir / "run.json").write_text(json.dumps(data))
+
+
+def test_a_time_zone_naive_created_is_read_as_utc_and_sorts(tmp_path, model):
+    store = RunStore(tmp_path)
+    aware = save(store, model)
+    naive = shutil.copytree(aware.path, tmp_path / "20990101-000000-aaaa")
+    edit_json(naive, created="2099-01-01T00:00:00")
+    listed = store.list()
+    assert [r.run_id for r in listed] == [naive.name, aware.run_id]  # newest first
+    assert listed[0].created_at.utcoffset().total_seconds() == 0
+    assert store.table()["created"].dt.year.tolist() == [2099, aware.created_at.year]
+
+
+def test_a_corrupt_predictions_file_raises_run_error(tmp_path, model):
+    store = RunStore(tmp_path)
+    record = save(store, model, predictions=pd.DataFrame({"actual": [1.0], "predicted": [2.0]}))
+    (record.path / "predictions.csv").write_bytes(b"actual,predicted\n\xff\xfe\x00\x81,2\n")
+    with pytest.raises(runs.RunError, match="predictions.csv is damaged"):
+        store.get(record.run_id).predictions()
+
+
+def test_missing_window_keys_give_no_window_and_restore_says_so(tmp_path, model):
+    from rnnviz.restore import restore_job
+
+    store = RunStore(tmp_path)
+    record = save(store, model, data_config={"dataset_key": "airline"})
+    assert record.window_config is None
+    assert save(store, model).window_config == DATA_CONFIG
+    with pytest.raises(ValueError, match="incomplete"):
+        restore_job(store.get(record.run_id), model)
+
+
+def test_a_renamed_run_folder_opens_and_deletes_by_its_folder_name(tmp_path, model):
+    store = RunStore(tmp_path)
+    record = save(store, model)
+    renamed = record.path.rename(tmp_path / "my-best-run")
+    assert [r.run_id for r in store.list()] == ["my-best-run"]
+    assert isinstance(store.load_model("my-best-run"), keras.Model)
+    store.delete("my-best-run")
+    assert not renamed.exists() and store.list() == []
+
+
+def test_a_folder_name_that_is_not_a_run_id_is_reported(tmp_path, model):
+    store = RunStore(tmp_path)
+    record = save(store, model)
+    record.path.rename(tmp_path / "copy of run")
+    assert store.list() == []
+    [(path, reason)] = store.problems()
+    assert path.name == "copy of run" and "not a run id" in reason
+
+
+def test_opening_the_store_removes_stale_temporaries(tmp_path):
+    stale = tmp_path / ".tmp-crashed"
+    stale.mkdir()
+    os.utime(stale, (0, 0))
+    RunStore(tmp_path)
+    assert not stale.exists()
+
+
+def test_a_truncated_model_file_is_reported_as_damaged_not_missing(tmp_path, model):
+    store = RunStore(tmp_path)
+    record = save(store, model)
+    data = record.model_path.read_bytes()
+    record.model_path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(runs.RunError, match="damaged or incomplete") as error:
+        store.load_model(record.run_id)
+    assert "missing" not in str(error.value) and "not found" not in str(error.value).lower()
