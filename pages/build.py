@@ -6,6 +6,7 @@ import streamlit as st
 from rnnviz.builder import build_model, cudnn_blockers, layer_table
 from rnnviz.figures import topology_diagram
 from rnnviz.forecast import windows_for
+from rnnviz.safe import plain
 from rnnviz.ui import state
 from rnnviz.ui.widgets import model_spec_ui
 
@@ -51,7 +52,7 @@ if text:
         f"Input: {text_data.max_len} token ids per text (0 = padding, masked so the RNN skips it; "
         "TensorFlow's cuDNN kernel takes such right-padded masks, Keras's torch backend falls back to "
         "its step loop for masked input). "
-        f"Output: {'P(' + text_data.class_names[1] + ')' if spec.head == 'binary' else 'a probability per class'}."
+        f"Output: {'P(' + plain(text_data.class_names[1]) + ')' if spec.head == 'binary' else 'a probability per class'}."
     )
 else:
     if spec.stateful:

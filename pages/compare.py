@@ -12,6 +12,7 @@ from rnnviz.compare import (
 )
 from rnnviz.figures import comparison_curves, forecast_overlay, roc_figure
 from rnnviz.forecast import forecast_job
+from rnnviz.safe import plain
 from rnnviz.sentiment import evaluate_classifier, sentiment_job
 from rnnviz.spec import CELLS
 from rnnviz.ui import state
@@ -45,7 +46,7 @@ with st.expander("Shared training settings (epoch budget, seed...)"):
 try:
     specs = variant_specs(base, cells, directions, depths)
 except ValueError as error:
-    st.error(str(error))
+    st.error(plain(error))
     st.stop()
 st.caption(
     f"{len(specs)} variants: "
@@ -90,7 +91,7 @@ def draw() -> None:
         text=f"{sum(j.run.snapshot().done for j in comparison.jobs)} of {len(comparison.specs)} variants trained",
     )
     if comparison.error:
-        st.error(comparison.error)
+        st.error(plain(comparison.error))
     histories = {variant_label(j.run.spec): j.run.snapshot().history for j in comparison.jobs}
     st.plotly_chart(comparison_curves(histories), key="cmp_curves")
     st.dataframe(

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from rnnviz.csvread import content_key
 from rnnviz.datasets import (
     BUILTIN_SERIES,
     DataError,
@@ -11,6 +12,7 @@ from rnnviz.datasets import (
 )
 from rnnviz.figures import series_preview
 from rnnviz.recipes import recommended_window_spec
+from rnnviz.safe import plain
 from rnnviz.ui import state
 from rnnviz.ui.widgets import window_spec_ui
 from rnnviz.windows import make_windows
@@ -29,14 +31,16 @@ if source == "Built-in series":
         key="w_builtin",
     )
     st.caption(BUILTIN_SERIES[key].description)
-    series = load_builtin(key)
+    series, series_key = load_builtin(key), ("builtin", key)
 else:
     upload = st.file_uploader(
         "CSV with a date/time column and numeric columns", type=["csv", "txt"]
     )
     if upload is not None:
+        raw = upload.getvalue()
+        file_key = (upload.name, content_key(raw))  # a new file, or new bytes under the same name
         try:
-            parsed = parse_series_csv(upload.getvalue(), upload.name)
+            parsed = state.memo("series_csv", file_key, lambda: parse_series_csv(raw, upload.name))
             columns = list(parsed.numeric_columns)
             target = st.selectbox("Target column (what to forecast)", columns, key="w_csv_target")
             inputs = st.multiselect(
@@ -47,22 +51,27 @@ else:
             season = st.number_input(
                 "Seasonal period in rows (0: none)", 0, 1000, 0, key="w_csv_season"
             )
-            series = series_from_csv(parsed, target, inputs, season or None, name=upload.name)
+            series_key = (*file_key, target, tuple(inputs), int(season))
+            series = state.memo(
+                "series",
+                series_key,
+                lambda: series_from_csv(parsed, target, inputs, season or None, name=upload.name),
+            )
         except DataError as error:
-            st.error(str(error))
+            st.error(plain(error))
 
 if series is not None:
     for note in series.notes:
-        st.info(note)
-    if state.get("series_name") != series.name:  # a new series: start from its recommended settings
+        st.info(plain(note))
+    if state.get("series_source") != series_key[:2]:  # a new series: its recommended settings
         state.set_widget_defaults(recommended_window_spec(series).__dict__, overwrite=True)
-        state.put("series_name", series.name)
+        state.put("series_source", series_key[:2])
     spec = window_spec_ui(len(series.frame))
-    try:
-        windows = make_windows(series, spec)  # validates length, transform and split sizes
+    try:  # make_windows validates length, transform and split sizes
+        windows = state.memo("windows", (series_key, spec), lambda: make_windows(series, spec))
         train_end, val_end = windows.train_end, windows.val_end
     except DataError as error:
-        st.error(str(error))
+        st.error(plain(error))
     else:
         st.plotly_chart(
             series_preview(series.frame, series.target, train_end, val_end, series.name)

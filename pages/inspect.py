@@ -6,6 +6,7 @@ import streamlit as st
 from rnnviz.figures import forecast_figure, residuals_figure
 from rnnviz.forecast import ForecastJob
 from rnnviz.probes import trace
+from rnnviz.safe import plain
 from rnnviz.ui import state
 from rnnviz.ui.gates import gate_explorer
 
@@ -28,7 +29,10 @@ if report is None or state.get("report_for") is not job:
 
 target = job.data.columns[0]
 st.caption(
-    f"{job.series_name}: {job.run.spec.cell} {job.topology.replace('_', '-')}, {job.run.snapshot().message}"
+    plain(
+        f"{job.series_name}: {job.run.spec.cell} {job.topology.replace('_', '-')}, "
+        f"{job.run.snapshot().message}"
+    )
 )
 st.plotly_chart(forecast_figure(report.fitted, report.future, target), key="forecast")
 st.subheader(
@@ -42,7 +46,7 @@ st.subheader(
 st.dataframe(report.errors.style.format(precision=2), hide_index=True, width="stretch")
 best = report.errors.sort_values("RMSE").iloc[0]["model"]
 (st.success if best == "RNN" else st.warning)(f"Lowest test RMSE: {best}.")
-st.caption(report.future_note)
+st.caption(plain(report.future_note))
 st.plotly_chart(residuals_figure(report.fitted), key="residuals")
 
 st.subheader("Gate explorer")

@@ -5,6 +5,7 @@ import streamlit as st
 from rnnviz.figures import confusion_figure, reading_figure, roc_figure
 from rnnviz.gates import Trace
 from rnnviz.probes import trace
+from rnnviz.safe import plain
 from rnnviz.sentiment import (
     SentimentJob,
     classify,
@@ -32,16 +33,16 @@ state.require(
 )
 
 data, model, names = job.data, job.inference_model, job.data.class_names
-proba = state.memo("test_proba", id(job), lambda: predict_proba(model, data.x_test))
+proba = state.memo("test_proba", job, lambda: predict_proba(model, data.x_test))
 rnn = evaluate_classifier(data.y_test, proba, names)
 tfidf = state.memo(
     "tfidf",
-    id(data),
+    data,
     lambda: tfidf_baseline(data.texts_train, data.y_train, data.texts_test, data.y_test),
 )
 baseline = evaluate_classifier(data.y_test, tfidf["proba"], names)
 
-st.caption(f"{job.dataset_name}: {job.run.spec.cell}, {job.run.snapshot().message}")
+st.caption(plain(f"{job.dataset_name}: {job.run.spec.cell}, {job.run.snapshot().message}"))
 c1, c2, c3 = st.columns(3)
 c1.metric("RNN test accuracy", f"{rnn['accuracy']:.3f}")
 c2.metric("TF-IDF + logistic regression", f"{baseline['accuracy']:.3f}")
@@ -55,12 +56,12 @@ if not tokenize(text):
     st.warning("Type a few words to classify.")
 else:
     label, probabilities = classify(model, data.vocab, text, data.max_len)
-    st.markdown(f"**Prediction: {names[label]}** (probability {probabilities[label]:.2f})")
+    st.markdown(f"**Prediction: {plain(names[label])}** (probability {probabilities[label]:.2f})")
     frame, note = reading_trace(
         model, data.vocab, text, data.max_len, spec=job.run.spec, class_names=names
     )
     st.plotly_chart(reading_figure(frame, names), key="reading")
-    st.caption(note)
+    st.caption(plain(note))
     importance = word_importance(model, data.vocab, text, data.max_len)
     st.markdown(
         "Word importance (leaving each word out; green supported the prediction, red opposed it):"

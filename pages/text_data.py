@@ -2,12 +2,16 @@
 
 import streamlit as st
 
+from rnnviz.csvread import content_key
 from rnnviz.datasets import DataError
 from rnnviz.figures import class_balance, length_histogram
+from rnnviz.safe import plain
 from rnnviz.text import (
     DEFAULT_TEXT_RECIPE,
+    MAX_PADDED_LEN,
     load_imdb,
     load_rotten_tomatoes,
+    padded_length_choice,
     parse_text_csv,
     prepare_text_data,
     suggest_columns,
@@ -24,7 +28,7 @@ SOURCES = {
 
 st.title("Data: text sentiment")
 source = st.radio("Source", list(SOURCES), format_func=SOURCES.get, key="w_text_source")
-dataset = None
+dataset, dataset_key = None, (source,)  # caches below key on the data's content
 try:
     if source == "rotten":
         dataset = load_rotten_tomatoes()
@@ -40,8 +44,12 @@ try:
             "CSV with a text column and a label column", type=["csv", "tsv", "txt"]
         )
         if upload is not None:
-            frame = parse_text_csv(upload.getvalue(), upload.name)
-            text_guess, label_guess = suggest_columns(frame)
+            raw = upload.getvalue()
+            file_key = (upload.name, content_key(raw))  # never the name or row count alone
+            frame = state.memo("text_csv", file_key, lambda: parse_text_csv(raw, upload.name))
+            text_guess, label_guess = state.memo(
+                "text_columns", file_key, lambda: suggest_columns(frame)
+            )
             columns = list(frame.columns)
             c1, c2 = st.columns(2)
             text_col = c1.selectbox(
@@ -52,15 +60,19 @@ try:
                 columns,
                 index=columns.index(label_guess) if label_guess else min(1, len(columns) - 1),
             )
-            dataset = text_dataset_from_frame(frame, text_col, label_col, name=upload.name)
+            dataset_key = (source, *file_key, text_col, label_col)
+            dataset = state.memo(
+                "text_dataset",
+                dataset_key,
+                lambda: text_dataset_from_frame(frame, text_col, label_col, name=upload.name),
+            )
 except DataError as error:
-    st.error(str(error))
+    st.error(plain(error))
 if dataset is None:
     st.stop()
 
 for note in dataset.notes:
-    st.info(note)
-dataset_key = (dataset.name, len(dataset))
+    st.info(plain(note))
 stats = state.memo("text_stats", dataset_key, lambda: text_stats(dataset))
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Texts", f"{stats['n_texts']:,}")
@@ -71,14 +83,17 @@ c4.metric("Majority class", f"{stats['majority_share']:.1%}")
 state.set_widget_defaults(
     {"vocab_size": min(DEFAULT_TEXT_RECIPE["vocab_size"], stats["vocabulary_size"] + 2)}
 )
-if state.get("text_source_seen") != dataset.name:
-    state.set_widget_defaults({"max_len": stats["suggested_max_len"]}, overwrite=True)
-    state.put("text_source_seen", dataset.name)
+padded, padded_note = padded_length_choice(stats["suggested_max_len"])
+if state.get("text_source_seen") != dataset_key:
+    state.set_widget_defaults({"max_len": padded}, overwrite=True)
+    state.put("text_source_seen", dataset_key)
 c1, c2 = st.columns(2)
 vocab_size = c1.number_input(
     "Vocabulary size (most frequent tokens)", 10, 100_000, key="w_vocab_size"
 )
-max_len = c2.number_input("Padded length (tokens)", 2, 2_000, key="w_max_len")
+max_len = c2.number_input("Padded length (tokens)", 2, MAX_PADDED_LEN, key="w_max_len")
+if padded_note:
+    st.caption(padded_note)
 coverage = state.memo(
     "coverage",
     (dataset_key, int(vocab_size)),

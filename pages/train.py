@@ -6,6 +6,7 @@ from rnnviz.builder import metric_name
 from rnnviz.datasets import DataError
 from rnnviz.figures import history_figure
 from rnnviz.forecast import forecast_job
+from rnnviz.safe import plain
 from rnnviz.sentiment import sentiment_job
 from rnnviz.ui import state
 from rnnviz.ui.gates import live_gates
@@ -25,7 +26,9 @@ state.require(
 
 dataset_name = state.get("text_dataset_name") if text else state.get("series").name
 st.caption(
-    f"{dataset_name}: {spec.cell}, units {list(spec.units)}, {spec.topology.replace('_', '-')}"
+    plain(
+        f"{dataset_name}: {spec.cell}, units {list(spec.units)}, {spec.topology.replace('_', '-')}"
+    )
 )
 train_spec = train_spec_ui()
 job = state.get("job")
@@ -49,7 +52,7 @@ if c1.button("Train", type="primary", disabled=running, key="train"):
         st.rerun()  # redraw with Train disabled and the live panel running
 c2.button("Stop", on_click=lambda: job.run.stop(), disabled=not running, key="stop")
 if state.get("train_error"):
-    st.error(state.get("train_error"))
+    st.error(plain(state.get("train_error")))
 if job is None:
     st.stop()
 
@@ -64,9 +67,9 @@ def render() -> None:
         )
     st.plotly_chart(history_figure(run_state.history, metric_name(job.run.spec)), key="history")
     if run_state.status in ("nan", "error"):
-        st.error(run_state.message)
+        st.error(plain(run_state.message))
     elif run_state.done:
-        st.success(run_state.message)
+        st.success(plain(run_state.message))
     if job.run.probe_x is not None:
         live_gates(run_state, len(job.run.probe_x))
 

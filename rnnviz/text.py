@@ -267,7 +267,8 @@ def text_dataset_from_frame(
         )
     index = {c: i for i, c in enumerate(classes)}
     notes = [
-        f"{len(texts):,} rows, {len(classes)} classes from columns {text_column!r} / {label_column!r}."
+        *frame.attrs.get("notes", ()),  # how the file was read (encoding, separator, names)
+        f"{len(texts):,} rows, {len(classes)} classes from columns {text_column!r} / {label_column!r}.",
     ]
     if n_dropped_text:
         notes.append(f"{n_dropped_text:,} rows with empty text dropped.")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from rnnviz.compare import save_job
 from rnnviz.runs import RunStore
+from rnnviz.safe import plain
 from rnnviz.ui import state
 
 
@@ -27,4 +28,4 @@ def autosave_finished_job() -> None:
         st.toast(f"Run saved: {job.record.run_id}")
     except (OSError, ValueError) as error:
         job.save_error = str(error)
-        st.warning(f"The run could not be saved: {error}")
+        st.warning(plain(f"The run could not be saved: {error}"))

@@ -256,6 +256,7 @@ def test_latin1_and_semicolon_text_csvs_are_read_like_series_csvs():
     assert "Latin-1" in notes and "semicolons" in notes
     ds = text_dataset_from_frame(frame, "avis", "étiquette")
     assert ds.class_names == ("non", "oui") and len(ds) == 30
+    assert "Latin-1" in ds.notes[0]  # the page shows how the file was read
 
 
 def test_utf16_text_csv_from_excel_is_read():
