@@ -27,7 +27,7 @@ done = isinstance(job, SentimentJob) and job.run.snapshot().has_result
 state.require(
     done,
     "Train a text model first; its results show here when training ends.",
-    "pages/train.py",
+    "views/train.py",
     "Go to Train",
     ":material/model_training:",
 )

@@ -20,7 +20,7 @@ series, window_spec, text_data = (
 state.require(
     (text_data if text else series) is not None,
     "Choose the data first.",
-    "pages/text_data.py" if text else "pages/data.py",
+    "views/text_data.py" if text else "views/data.py",
     "Go to Data",
     ":material/show_chart:",
 )
@@ -75,4 +75,4 @@ else:
     st.caption(
         f"Input: windows of {window_spec.window} steps x {len(series.columns)} feature(s). {output}"
     )
-st.page_link("pages/train.py", label="Train it", icon=":material/model_training:")
+st.page_link("views/train.py", label="Train it", icon=":material/model_training:")

@@ -118,4 +118,4 @@ st.success(
     f"Split (stratified): {len(data.x_train):,} train, {len(data.x_val):,} validation, {len(data.x_test):,} test; "
     f"vocabulary of {len(data.vocab):,} ids fitted on the training texts only."
 )
-st.page_link("pages/build.py", label="Build a model", icon=":material/construction:")
+st.page_link("views/build.py", label="Build a model", icon=":material/construction:")

@@ -26,7 +26,7 @@ base = state.get("model_spec")
 state.require(
     base is not None and base.is_text == text,
     "Choose the data and build a model first: its units, dropout and topology are shared.",
-    "pages/build.py",
+    "views/build.py",
     "Go to Build",
     ":material/construction:",
 )

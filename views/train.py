@@ -19,7 +19,7 @@ spec = state.get("model_spec")
 state.require(
     spec is not None and spec.is_text == text,
     "Choose the data and build a model first.",
-    "pages/build.py",
+    "views/build.py",
     "Go to Build",
     ":material/construction:",
 )
@@ -77,7 +77,7 @@ def render() -> None:
 live_panel(lambda: not job.run.snapshot().done, render)
 if job.run.snapshot().has_result:
     st.page_link(
-        "pages/inspect_text.py" if text else "pages/inspect.py",
+        "views/inspect_text.py" if text else "views/inspect.py",
         label="Inspect the results",
         icon=":material/search:",
     )

@@ -22,7 +22,7 @@ Build a recurrent neural network from controls, train it live and look inside it
 Choose the task in the sidebar: forecast a time series, or classify the sentiment of texts.
 """
 )
-data_page = "pages/text_data.py" if state.get("task") == "sentiment" else "pages/data.py"
+data_page = "views/text_data.py" if state.get("task") == "sentiment" else "views/data.py"
 st.page_link(data_page, label="Start with the data", icon=":material/show_chart:")
 
 st.subheader("Built-in data (offline)")

@@ -16,7 +16,7 @@ done = isinstance(job, ForecastJob) and job.run.snapshot().has_result
 state.require(
     done,
     "Train a model first; its forecast shows here when training ends.",
-    "pages/train.py",
+    "views/train.py",
     "Go to Train",
     ":material/model_training:",
 )

@@ -83,4 +83,4 @@ if series is not None:
         state.put("series", series)
         state.put("window_spec", spec)
         st.success("Data ready. Next: build a model.")
-        st.page_link("pages/build.py", label="Build a model", icon=":material/construction:")
+        st.page_link("views/build.py", label="Build a model", icon=":material/construction:")

@@ -46,7 +46,7 @@ if records:
             state.put("job", restore_job(record, store.load_model(run_id)))
             state.put("pending_task", record.task)
             st.switch_page(
-                "pages/inspect_text.py" if record.task == "sentiment" else "pages/inspect.py"
+                "views/inspect_text.py" if record.task == "sentiment" else "views/inspect.py"
             )
         except (KeyError, ValueError, TypeError, OSError) as error:
             st.error(plain(error.args[0] if isinstance(error, KeyError) else error))
@@ -129,7 +129,7 @@ if upload is not None:
             if st.button(f"Inspect it on {plain(series.name)}", key="upload_inspect"):
                 try:
                     state.put("job", job_from_uploaded_model(model, series, window_spec))
-                    st.switch_page("pages/inspect.py")
+                    st.switch_page("views/inspect.py")
                 except ValueError as error:
                     st.error(plain(error))
         else:
