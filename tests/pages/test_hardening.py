@@ -271,9 +271,6 @@ def test_a_suggested_padded_length_over_the_limit_is_capped_not_reset():
 
 def test_texts_that_are_all_empty_are_named_as_such():
     at = sentiment_upload_page()
-    at = upload(
-        at, "empty_texts.csv", text_rows(30, ["pos", "neg"], words="").replace(b" number ", b"")
-    )
     content = b"review,label\n" + b"".join(
         f",{'pos' if i % 2 else 'neg'}\n".encode() for i in range(30)
     )
