@@ -177,9 +177,9 @@ def suggest_columns(frame: pd.DataFrame) -> tuple[str | None, str | None]:
     for col in frame.columns:
         if col == text_col:
             continue
-        n_unique = frame[col].dropna().nunique()
-        if not 2 <= n_unique <= min(MAX_CLASSES, max(2, len(frame) // 2)):
+        if not _few_values(frame[col], len(frame)):
             continue
+        n_unique = frame[col].dropna().nunique()
         named = str(col).strip().lower() in {
             "label",
             "labels",
@@ -192,11 +192,17 @@ def suggest_columns(frame: pd.DataFrame) -> tuple[str | None, str | None]:
         key = (not named, n_unique)
         if best_key is None or key < best_key:
             label_col, best_key = col, key
-    empty = [c for c in frame.columns if not _has_text(frame[c])]
-    if label_col is None and text_col is not None and empty:
-        # The wordiest column was the labels because the texts are all empty: say so instead.
-        return empty[0], text_col
+    if label_col is None and text_col is not None and _few_values(frame[text_col], len(frame)):
+        # The only few-valued column was taken for the text because the real texts are empty or
+        # numbers: it is the label, and checking the other column will say what is wrong with it.
+        others = [c for c in frame.columns if c != text_col]
+        return others[0], text_col
     return text_col, label_col
+
+
+def _few_values(values: pd.Series, n_rows: int) -> bool:
+    """Whether a column has a few distinct values, each used often: a label column."""
+    return 2 <= values.dropna().nunique() <= min(MAX_CLASSES, max(2, n_rows // 2))
 
 
 def _has_text(values: pd.Series) -> bool:

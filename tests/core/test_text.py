@@ -281,3 +281,11 @@ def test_padded_length_over_the_cap_is_capped_with_a_note():
     assert padded_length_choice(1) == (2, None)
     value, note = padded_length_choice(2_400)
     assert value == MAX_PADDED_LEN == 2_000 and "2,400" in note
+
+
+def test_numbers_in_the_only_other_column_are_named_not_a_column_clash():
+    raw = "score,label\n" + "".join(f"{i * 1.5},{'pos' if i % 2 else 'neg'}\n" for i in range(30))
+    frame = parse_text_csv(raw.encode())
+    assert suggest_columns(frame) == ("score", "label")
+    with pytest.raises(DataError, match="numbers, not text"):
+        text_dataset_from_frame(frame, "score", "label")
