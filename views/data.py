@@ -15,7 +15,7 @@ from rnnviz.recipes import recommended_window_spec
 from rnnviz.safe import plain
 from rnnviz.ui import state
 from rnnviz.ui.widgets import window_spec_ui
-from rnnviz.windows import make_windows
+from rnnviz.windows import split_bounds
 
 st.title("Data")
 source = st.radio(
@@ -49,7 +49,7 @@ else:
                 key="w_csv_inputs",
             )
             season = st.number_input(
-                "Seasonal period in rows (0: none)", 0, 1000, 0, key="w_csv_season"
+                "Seasonal period in rows (0: none)", 0, 1000, key="w_csv_season"
             )
             series_key = (*file_key, target, tuple(inputs), int(season))
             series = state.memo(
@@ -67,9 +67,8 @@ if series is not None:
         state.set_widget_defaults(recommended_window_spec(series).__dict__, overwrite=True)
         state.put("series_source", series_key[:2])
     spec = window_spec_ui(len(series.frame))
-    try:  # make_windows validates length, transform and split sizes
-        windows = state.memo("windows", (series_key, spec), lambda: make_windows(series, spec))
-        train_end, val_end = windows.train_end, windows.val_end
+    try:  # the checks of make_windows (length, transform, split sizes), no windows built yet
+        train_end, val_end = split_bounds(series, spec)
     except DataError as error:
         st.error(plain(error))
     else:
