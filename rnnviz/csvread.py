@@ -164,12 +164,10 @@ def sniff_delimiter(text: str) -> str:
 
 
 def unique_column_names(names: list[object]) -> tuple[list[str], list[str]]:
-    """Column names trimmed of spaces; blank ones named ``column_<n>`` and repeated ones given a
-    suffix (``value``, ``value.1``), with a note for each kind of change."""
-    trimmed = [str(name).strip() for name in names]
-    blank = [i for i, name in enumerate(trimmed) if not name or name.startswith("Unnamed: ")]
-    for i in blank:
-        trimmed[i] = f"column_{i + 1}"
+    """Column names trimmed of spaces, repeated ones given a suffix (``value``, ``value.1``), with
+    a note when any was renamed. (pandas already names blank headers ``Unnamed: <n>``, which the
+    series reader uses to spot a saved row index.)"""
+    trimmed = [str(name).strip() or f"Unnamed: {i}" for i, name in enumerate(names)]
     seen: dict[str, int] = {}
     renamed = []
     result = []

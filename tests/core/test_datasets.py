@@ -331,3 +331,10 @@ def test_semicolon_decimal_comma_latin1_series() -> None:
 def test_other_formats_are_named(raw: bytes, words: str) -> None:
     with pytest.raises(DataError, match=words):
         parse_series_csv(raw, filename="data.csv")
+
+
+def test_a_saved_row_index_is_still_recognised_by_the_shared_reader() -> None:
+    frame = pd.DataFrame({"date": pd.date_range("2021-01-01", periods=20), "v": range(20)})
+    parsed = parse_series_csv(frame.to_csv().encode())  # pandas writes the index unnamed
+    assert parsed.numeric_columns == ("v",)
+    assert any("row-number" in note for note in parsed.notes)
