@@ -139,6 +139,8 @@ def _refuse_other_formats(text: str, filename: str) -> None:
             json.loads(stripped)
         except ValueError:
             return
+        except RecursionError:  # "[[[[..." nested deeper than Python parses: JSON-like anyway
+            pass
         raise DataError(
             f"'{filename}' holds JSON, not CSV. Save your data as CSV (one row per line, values "
             "separated by commas) and upload that."

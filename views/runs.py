@@ -16,7 +16,7 @@ st.title("Runs")
 store = run_store()
 records = store.list()
 for path, reason in store.problems():
-    st.warning(plain(f"Damaged run in {path.name}, not listed: {reason}"))
+    st.warning(plain(f"Skipped a damaged run in {path.name}: {reason}"))
 st.caption(f"Saved in {store.root} (set RNNVIZ_RUNS_DIR to change).")
 
 if records:
