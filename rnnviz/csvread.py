@@ -44,6 +44,7 @@ BINARY_SIGNATURES = {
 }
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 WEB_PAGE = re.compile(r"^\s*<(!doctype|html|\?xml|svg)", re.IGNORECASE)
+EXCEL_SEPARATOR = re.compile(r'^"?sep=([,;\t|])"?[ \t]*\r?\n')
 # pandas' own "Expected 3 fields in line 7, saw 4"
 RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
@@ -196,7 +197,10 @@ def read_csv_table(raw: bytes, filename: str, *, dtype: type | None = None) -> C
     Raises :class:`DataError` with a message that names the file.
     """
     text, notes = decode_csv_bytes(raw, filename)
-    delimiter = sniff_delimiter(text)
+    declared = EXCEL_SEPARATOR.match(text)  # Excel's optional first line "sep=;"
+    if declared:
+        text = text[declared.end() :]
+    delimiter = declared[1] if declared else sniff_delimiter(text)
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=delimiter, dtype=dtype, skipinitialspace=True, header=0

@@ -338,3 +338,9 @@ def test_a_saved_row_index_is_still_recognised_by_the_shared_reader() -> None:
     parsed = parse_series_csv(frame.to_csv().encode())  # pandas writes the index unnamed
     assert parsed.numeric_columns == ("v",)
     assert any("row-number" in note for note in parsed.notes)
+
+
+def test_excel_separator_line_is_honoured() -> None:
+    lines = ["sep=;", "date;value", *[f"2021-03-{d:02d};{d}" for d in range(1, 21)]]
+    parsed = parse_series_csv(csv_bytes(*lines))
+    assert parsed.numeric_columns == ("value",) and parsed.time_column == "date"
