@@ -331,8 +331,18 @@ class RunStore:
 
     def delete(self, run_id: str) -> None:
         """Remove a run: renamed out of sight first, so a crash never leaves half a run listed."""
-        path = self._run_dir(run_id)
-        trash = self.root / f"{TRASH_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
+        self._discard(self._run_dir(run_id))
+
+    def delete_damaged(self, folder: str) -> None:
+        """Remove a damaged run folder that the latest :meth:`list` reported (by its folder
+        name); KeyError for any other name, so nothing outside the reported folders is touched."""
+        reported = {path.name: path for path, _ in self._problems}
+        if folder not in reported:
+            raise KeyError(f"'{folder}' is not a damaged run folder of {self.root}.")
+        self._discard(reported[folder])
+
+    def _discard(self, path: Path) -> None:
+        trash = self.root / f"{TRASH_PREFIX}{uuid.uuid4().hex}"
         os.replace(path, trash)
         shutil.rmtree(trash, ignore_errors=True)
 

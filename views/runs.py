@@ -15,8 +15,15 @@ from rnnviz.windows import WindowSpec
 st.title("Runs")
 store = run_store()
 records = store.list()
-for path, reason in store.problems():
+for number, (path, reason) in enumerate(store.problems()):
     st.warning(plain(f"Skipped a damaged run in {path.name}: {reason}"))
+    if st.button("Delete this folder", key=f"damaged_delete_{number}"):
+        try:
+            store.delete_damaged(path.name)
+        except (KeyError, OSError) as error:
+            st.error(plain(error.args[0] if isinstance(error, KeyError) else error))
+        else:
+            st.rerun()
 st.caption(f"Saved in {store.root} (set RNNVIZ_RUNS_DIR to change).")
 
 if records:

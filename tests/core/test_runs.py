@@ -335,3 +335,20 @@ def test_a_truncated_model_file_is_reported_as_damaged_not_missing(tmp_path, mod
     with pytest.raises(runs.RunError, match="damaged or incomplete") as error:
         store.load_model(record.run_id)
     assert "missing" not in str(error.value) and "not found" not in str(error.value).lower()
+
+
+def test_only_reported_damaged_folders_can_be_deleted(tmp_path, model):
+    store = RunStore(tmp_path)
+    good = save(store, model)
+    broken = tmp_path / "20200101-000000-bad"
+    broken.mkdir()
+    (broken / "run.json").write_text("{")
+    with pytest.raises(KeyError):  # not reported yet: list() has not run
+        store.delete_damaged(broken.name)
+    store.list()
+    with pytest.raises(KeyError):
+        store.delete_damaged(good.run_id)  # a sound run
+    with pytest.raises(KeyError):
+        store.delete_damaged("..")
+    store.delete_damaged(broken.name)
+    assert visible_entries(tmp_path) == [good.run_id]
