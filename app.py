@@ -1,4 +1,5 @@
-"""rnnviz: the router. Pages live in pages/; the core in rnnviz/."""
+"""rnnviz: the router. Pages live in views/ (never `pages/`, which Streamlit would serve directly,
+bypassing this router); the core in rnnviz/."""
 
 import streamlit as st
 
@@ -20,21 +21,21 @@ apply_task_recipe(task)
 text = task == "sentiment"
 page = st.navigation(
     [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
         st.Page(
-            "pages/text_data.py" if text else "pages/data.py",
+            "views/text_data.py" if text else "views/data.py",
             title="Data",
             icon=":material/show_chart:",
         ),
-        st.Page("pages/build.py", title="Build", icon=":material/construction:"),
-        st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+        st.Page("views/build.py", title="Build", icon=":material/construction:"),
+        st.Page("views/train.py", title="Train", icon=":material/model_training:"),
         st.Page(
-            "pages/inspect_text.py" if text else "pages/inspect.py",
+            "views/inspect_text.py" if text else "views/inspect.py",
             title="Inspect",
             icon=":material/search:",
         ),
-        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-        st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
+        st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("views/runs.py", title="Runs", icon=":material/history:"),
     ]
 )
 if page.title != "Home":  # keep the first page light: it never imports TensorFlow

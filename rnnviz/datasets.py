@@ -11,7 +11,6 @@ package's own loader.
 
 from __future__ import annotations
 
-import csv
 import functools
 import importlib.util
 import io
@@ -24,25 +23,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # matches .streamlit/config.toml maxUploadSize = 20 (MB)
+# One error type and one size limit for every upload, defined beside the one CSV reader.
+from rnnviz.csvread import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES
+from rnnviz.csvread import DataError as DataError
+from rnnviz.csvread import read_csv_table
+
 MIN_SERIES_ROWS = 10  # fewer rows cannot be split into training, validation and test windows
 DATE_NAME_HINTS = ("date", "time", "timestamp", "datetime", "month", "year", "period", "day", "ds")
 PARSED_SHARE = (
     0.9  # share of non-empty values that must parse for a column to count as dates/numbers
 )
-BINARY_SIGNATURES = {
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"%PDF": "a PDF document",
-    b"PK\x03\x04": "a zip archive or an Excel workbook",
-    b"\xd0\xcf\x11\xe0": "an old Excel or Office file",
-    b"\x1f\x8b": "a gzip archive",
-}
-
-
-class DataError(ValueError):
-    """A problem with the user's data, with a message fit to show on the page."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -332,9 +322,9 @@ class ParsedCsv:
 
 def parse_series_csv(raw: bytes, filename: str = "upload.csv") -> ParsedCsv:
     """Read an uploaded CSV: find its time column and numeric columns, sort and merge rows."""
-    text, notes = _decode_csv_bytes(raw, filename)
-    table = _read_table(text, filename)
-    table, header_notes = _fix_missing_header(table, text)
+    read = read_csv_table(raw, filename)
+    notes = list(read.notes)
+    table, header_notes = _fix_missing_header(read.frame, read.text)
     notes += header_notes
     table, time_column, time_notes = _extract_time_column(table)
     notes += time_notes
@@ -395,74 +385,6 @@ def series_from_csv(
                 f"Seasonal period set to {season} rows ({frequency_label(frame.index)} data).",
             )
     return Series(name, frame, target, inputs, season, notes)
-
-
-def _decode_csv_bytes(raw: bytes, filename: str) -> tuple[str, list[str]]:
-    if len(raw) > MAX_UPLOAD_BYTES:
-        size_mb = len(raw) / (1024 * 1024)
-        limit_mb = MAX_UPLOAD_BYTES // (1024 * 1024)
-        raise DataError(f"'{filename}' is {size_mb:.1f} MB; the limit is {limit_mb} MB.")
-    if not raw.strip():
-        raise DataError(f"'{filename}' is empty.")
-    head = raw[:4096]
-    for signature, kind in BINARY_SIGNATURES.items():
-        if head.startswith(signature):
-            raise DataError(
-                f"'{filename}' is not a CSV file: it looks like {kind}. Save your data as CSV "
-                "(comma-separated values) and upload that."
-            )
-    if b"\x00" in head:
-        raise DataError(
-            f"'{filename}' is not a CSV file: it holds binary data. Save your data as CSV "
-            "(comma-separated values, UTF-8) and upload that."
-        )
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("cp1252")
-    except UnicodeDecodeError:
-        raise DataError(
-            f"'{filename}' is not UTF-8 text. Save it as CSV with UTF-8 encoding and upload it "
-            "again."
-        ) from None
-    return text, ["The file is not UTF-8; it was read as Windows/Latin-1 text."]
-
-
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first lines into the same number (>1) of fields."""
-    lines = [line for line in text.splitlines()[:20] if line.strip()]
-    for delimiter in (",", ";", "\t", "|"):
-        counts = {len(row) for row in csv.reader(lines, delimiter=delimiter)}
-        if len(counts) == 1 and counts.pop() > 1:
-            return delimiter
-    return ","
-
-
-def _read_table(text: str, filename: str) -> pd.DataFrame:
-    delimiter = _sniff_delimiter(text)
-    try:
-        table = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"'{filename}' is empty.") from None
-    except pd.errors.ParserError as error:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
-        detail = (
-            f" Line {found[2]} has {found[3]} values but the header has {found[1]}."
-            if found
-            else ""
-        )
-        raise DataError(
-            f"'{filename}' could not be read as CSV.{detail} Every row needs the same number "
-            "of comma-separated values."
-        ) from None
-    table.columns = [str(c).strip() for c in table.columns]
-    table = table.dropna(how="all")  # blank lines and rows of empty fields
-    if table.empty:
-        raise DataError(f"'{filename}' has a header but no rows of data.")
-    table.attrs["delimiter"] = delimiter
-    return table.reset_index(drop=True)
 
 
 def _looks_like_value(name: str) -> bool:

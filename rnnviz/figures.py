@@ -9,7 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from rnnviz.decimate import decimate_frame
 from rnnviz.gates import GATE_KEYS, GATE_LABELS, SIGMOID_GATES, Trace
+from rnnviz.safe import plotly_text
 from rnnviz.spec import ModelSpec
 
 SPLIT_COLOURS = {"train": "#4C6EF5", "val": "#F59F00", "test": "#E03131"}
@@ -39,9 +41,13 @@ def series_preview(
     frame: pd.DataFrame, target: str, train_end: int, val_end: int, title: str = ""
 ) -> go.Figure:
     """The target series with the validation and test rows shaded."""
-    fig = go.Figure(go.Scatter(x=frame.index, y=frame[target], name=target, line=dict(width=1.5)))
+    name = plotly_text(target)
+    drawn = decimate_frame(frame, target)  # a long series: min-max per bucket, same picture
+    fig = go.Figure(go.Scatter(x=drawn.index, y=drawn[target], name=name, line=dict(width=1.5)))
     _split_bands(fig, frame.index, train_end, val_end)
-    fig.update_layout(title=title or target, yaxis_title=target, showlegend=False, **LAYOUT)
+    fig.update_layout(
+        title=plotly_text(title) or name, yaxis_title=name, showlegend=False, **LAYOUT
+    )
     return fig
 
 
@@ -76,15 +82,17 @@ def history_figure(history: dict[str, Sequence[float]], metric: str) -> go.Figur
 
 def forecast_figure(fitted: pd.DataFrame, future: pd.DataFrame, target: str) -> go.Figure:
     """Actual values, one-step predictions per split and the forecast past the end."""
+    actual = decimate_frame(fitted, "actual")
     fig = go.Figure(
         go.Scatter(
-            x=fitted["time"],
-            y=fitted["actual"],
+            x=actual["time"],
+            y=actual["actual"],
             name="actual",
             line=dict(color="#495057", width=1.5),
         )
     )
     for split, rows in fitted.groupby("split", sort=False):
+        rows = decimate_frame(rows, "predicted")
         fig.add_trace(
             go.Scatter(
                 x=rows["time"],
@@ -102,18 +110,20 @@ def forecast_figure(fitted: pd.DataFrame, future: pd.DataFrame, target: str) -> 
             line=dict(color=FUTURE_COLOUR, width=2),
         )
     )
-    fig.update_layout(title="Actual vs predicted", yaxis_title=target, **LAYOUT)
+    fig.update_layout(title="Actual vs predicted", yaxis_title=plotly_text(target), **LAYOUT)
     return fig
 
 
 def residuals_figure(fitted: pd.DataFrame) -> go.Figure:
     """Actual minus predicted over time, coloured by split."""
     fig = go.Figure()
-    for split, rows in fitted.groupby("split", sort=False):
+    residuals = fitted.assign(residual=fitted["actual"] - fitted["predicted"])
+    for split, rows in residuals.groupby("split", sort=False):
+        rows = decimate_frame(rows, "residual")
         fig.add_trace(
             go.Scatter(
                 x=rows["time"],
-                y=rows["actual"] - rows["predicted"],
+                y=rows["residual"],
                 name=split,
                 mode="markers",
                 marker=dict(color=SPLIT_COLOURS[split], size=5),
@@ -284,14 +294,14 @@ def gate_explorer_figure(
             go.Scatter(
                 x=list(steps),
                 y=input_values,
-                name=input_name,
+                name=plotly_text(input_name),
                 mode="lines+markers",
                 line=dict(color="#495057"),
             ),
             row=1,
             col=1,
         )
-        fig.update_yaxes(title_text=input_name, row=1, col=1)
+        fig.update_yaxes(title_text=plotly_text(input_name), row=1, col=1)
     lo, hi = _gate_range(gate)
     fig.add_trace(
         go.Heatmap(
@@ -355,7 +365,11 @@ def length_histogram(lengths: np.ndarray, max_len: int) -> go.Figure:
 
 def class_balance(counts: dict[str, int]) -> go.Figure:
     fig = go.Figure(
-        go.Bar(x=list(counts), y=list(counts.values()), marker_color=GATE_COLOURS[: len(counts)])
+        go.Bar(
+            x=[plotly_text(name) for name in counts],
+            y=list(counts.values()),
+            marker_color=GATE_COLOURS[: len(counts)],
+        )
     )
     fig.update_layout(**LAYOUT, title="Class balance", yaxis_title="texts")
     return fig
@@ -366,8 +380,8 @@ def confusion_figure(matrix: np.ndarray, class_names: Sequence[str]) -> go.Figur
     fig = go.Figure(
         go.Heatmap(
             z=matrix,
-            x=[f"pred. {c}" for c in class_names],
-            y=[f"true {c}" for c in class_names],
+            x=[f"pred. {plotly_text(c)}" for c in class_names],
+            y=[f"true {plotly_text(c)}" for c in class_names],
             colorscale="Blues",
             text=matrix,
             texttemplate="%{text}",
@@ -385,7 +399,10 @@ def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]]) -> go.Fi
     for i, (name, (fpr, tpr, auc)) in enumerate(curves.items()):
         fig.add_trace(
             go.Scatter(
-                x=fpr, y=tpr, name=f"{name} (AUC {auc:.3f})", line=dict(color=GATE_COLOURS[i])
+                x=fpr,
+                y=tpr,
+                name=f"{plotly_text(name)} (AUC {auc:.3f})",
+                line=dict(color=GATE_COLOURS[i % len(GATE_COLOURS)]),
             )
         )
     fig.add_trace(
@@ -403,15 +420,16 @@ def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]]) -> go.Fi
 def reading_figure(frame: pd.DataFrame, class_names: Sequence[str]) -> go.Figure:
     """The predicted probability of each class after each word."""
     fig = go.Figure()
-    x = [f"{step}. {word}" for step, word in zip(frame["step"], frame["word"], strict=True)]
+    words = zip(frame["step"], frame["word"], strict=True)
+    x = [f"{step}. {plotly_text(word)}" for step, word in words]
     for i, name in enumerate(class_names):
         fig.add_trace(
             go.Scatter(
                 x=x,
                 y=frame[f"p_{name}"],
-                name=name,
+                name=plotly_text(name),
                 mode="lines+markers",
-                line=dict(color=GATE_COLOURS[i]),
+                line=dict(color=GATE_COLOURS[i % len(GATE_COLOURS)]),
             )
         )
     fig.add_hline(y=0.5, line_dash="dot", line_color="#ADB5BD")
@@ -435,7 +453,7 @@ def comparison_curves(histories: dict[str, dict[str, Sequence[float]]]) -> go.Fi
                 go.Scatter(
                     x=np.arange(1, len(values) + 1),
                     y=values,
-                    name=f"{label} {'validation' if key == 'val_loss' else 'train'}",
+                    name=f"{plotly_text(label)} {'validation' if key == 'val_loss' else 'train'}",
                     legendgroup=label,
                     mode="lines+markers" if len(values) < 30 else "lines",
                     line=dict(color=colour, dash=dash),
@@ -461,9 +479,11 @@ def forecast_overlay(
             go.Scatter(
                 x=frame["time"],
                 y=frame["predicted"],
-                name=label,
+                name=plotly_text(label),
                 line=dict(color=GATE_COLOURS[i % len(GATE_COLOURS)], dash="dot"),
             )
         )
-    fig.update_layout(**LAYOUT, title="Test forecasts side by side", yaxis_title=target)
+    fig.update_layout(
+        **LAYOUT, title="Test forecasts side by side", yaxis_title=plotly_text(target)
+    )
     return fig

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 
 import keras
 
-from rnnviz.builder import RECURRENT_TYPES
 from rnnviz.datasets import BUILTIN_SERIES, Series, load_builtin
 from rnnviz.forecast import ForecastJob, fit_data, windows_for
+from rnnviz.model_upload import recurrent_layers
 from rnnviz.runs import RunRecord
 from rnnviz.sentiment import SentimentJob
 from rnnviz.spec import ModelSpec, TrainSpec
@@ -49,7 +49,13 @@ def _forecast_job(record: RunRecord, model: keras.Model, inputs: tuple | None) -
         series, window_spec = inputs
     else:
         series = _builtin_series(config.get("dataset_key"), config.get("inputs", []))
-        window_spec = WindowSpec(**{f.name: config[f.name] for f in fields(WindowSpec)})
+        window = record.window_config
+        if window is None:
+            raise ValueError(
+                "This run's data settings are incomplete (no look-back window saved): it cannot be "
+                "reopened."
+            )
+        window_spec = WindowSpec(**window)
     topology = record.model_spec.topology
     data = make_windows(series, windows_for(window_spec, topology))
     stateless = replace(
@@ -72,24 +78,25 @@ def _sentiment_job(record: RunRecord, model: keras.Model, inputs: tuple | None) 
     config = record.data_config
     if inputs is not None:
         dataset_name, data = inputs
-    elif record.dataset == "Rotten Tomatoes":
-        dataset_name = record.dataset
-        data = prepare_text_data(load_rotten_tomatoes(), config["vocab_size"], config["max_len"])
-    else:
+    elif record.dataset != "Rotten Tomatoes":
         raise ValueError(
             f"The data of this run ({record.dataset}) is not stored: load it again to retrain."
         )
+    elif not {"vocab_size", "max_len"} <= set(config):
+        raise ValueError(
+            "This run's data settings are incomplete (no vocabulary size or padded length "
+            "saved): it cannot be reopened."
+        )
+    else:
+        dataset_name = record.dataset
+        data = prepare_text_data(load_rotten_tomatoes(), config["vocab_size"], config["max_len"])
     run = _finished_run(record, model, FitData(data.x_train, data.y_train, data.x_val, data.y_val))
     return SentimentJob(dataset_name, data, run)
 
 
 def spec_of(model: keras.Model) -> ModelSpec:
     """A best-effort ModelSpec describing a loaded model (cell, units, direction, topology)."""
-    recurrent = [
-        layer
-        for layer in model.layers
-        if isinstance(layer, (*RECURRENT_TYPES, keras.layers.Bidirectional))
-    ]
+    recurrent = recurrent_layers(model)
     if not recurrent:
         raise ValueError("The model has no recurrent layer.")
     inner = [getattr(layer, "forward_layer", layer) for layer in recurrent]

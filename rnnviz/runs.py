@@ -6,8 +6,9 @@ library versions), ``model.keras`` and optionally ``predictions.csv``. The root 
 
 Saving is atomic: everything is written into ``<root>/.tmp-<uuid>/``, which is then renamed to
 its final name, so a crash mid-save leaves only a hidden ``.tmp-*`` directory that listing ignores
-(and :meth:`RunStore.cleanup_partial` removes). A damaged run directory never breaks the list: it
-is skipped and reported by :meth:`RunStore.problems`.
+(and opening the store removes once it is an hour old: :meth:`RunStore.cleanup_partial`). A damaged
+or foreign run directory never breaks the list: it is skipped and reported, with the reason, by
+:meth:`RunStore.problems`. A run's id is its folder name, so a renamed folder still opens.
 
 Everything here is free of streamlit.
 """
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.metadata
-import io
 import json
 import math
 import os
@@ -24,12 +24,11 @@ import platform
 import re
 import secrets
 import shutil
-import tempfile
 import time
 import uuid
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,7 @@ TMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
 STALE_SECONDS = 3600.0
 TASKS = ("forecast", "sentiment")
+WINDOW_KEYS = ("window", "horizon", "test_size", "val_size", "transform")
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # Library -> the distributions that provide it (TensorFlow ships under several names).
 VERSION_PACKAGES = {
@@ -74,10 +74,6 @@ MAIN_METRICS = ("test RMSE", "test MAE", "test MAPE %", "test accuracy", "test A
 
 class RunError(ValueError):
     """A saved run that cannot be read (a damaged or hand-edited run directory)."""
-
-
-class ModelFileError(ValueError):
-    """An uploaded model file that rnnviz cannot use, with a message fit to show on the page."""
 
 
 def default_root() -> Path:
@@ -157,9 +153,30 @@ class RunRecord:
         return path if path.exists() else None
 
     def predictions(self) -> pd.DataFrame | None:
-        """The saved predictions table, if the run has one."""
+        """The saved predictions table, if the run has one; RunError when it is damaged."""
         path = self.predictions_path
-        return pd.read_csv(path) if path is not None else None
+        if path is None:
+            return None
+        try:
+            return pd.read_csv(path, encoding="utf-8")
+        except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as error:
+            raise RunError(
+                f"{self.path.name}/{PREDICTIONS_FILE} is damaged and cannot be read "
+                f"({type(error).__name__})."
+            ) from None
+
+    @property
+    def window_config(self) -> dict | None:
+        """The look-back window settings of a forecast run (``WindowSpec`` fields), or None when
+        its ``data_config`` lacks any of them (a run saved by another tool or hand-edited)."""
+        if not all(key in self.data_config for key in WINDOW_KEYS):
+            return None
+        return {key: self.data_config[key] for key in WINDOW_KEYS}
+
+    @property
+    def created_at(self) -> datetime:
+        """``created`` as an aware datetime (a time without an offset is read as UTC)."""
+        return _aware(datetime.fromisoformat(self.created))
 
     def to_json(self) -> dict:
         """The ``run.json`` content."""
@@ -185,8 +202,8 @@ class RunRecord:
         """Parse a ``run.json``; raises :class:`RunError` on anything malformed."""
         try:
             record = cls(
-                run_id=str(data["id"]),
-                created=str(data["created"]),
+                run_id=path.name,  # the folder is the truth: a renamed folder still opens
+                created=_aware(datetime.fromisoformat(str(data["created"]))).isoformat(),
                 task=str(data["task"]),
                 dataset=str(data["dataset"]),
                 model_spec=ModelSpec.from_dict(data["model_spec"]),
@@ -199,10 +216,14 @@ class RunRecord:
                 versions=dict(data.get("versions") or {}),
                 path=path,
             )
-            datetime.fromisoformat(record.created)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise RunError(f"{path.name}/{RUN_FILE} is malformed: {error!r}") from error
         return record
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time with an offset; one without (saved by another tool) is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _train_spec_from_dict(data: dict) -> TrainSpec:
@@ -238,9 +259,14 @@ def _new_run_id(now: datetime) -> str:
 class RunStore:
     """Saved runs under one root directory."""
 
-    def __init__(self, root: Path | str | None = None) -> None:
+    def __init__(self, root: Path | str | None = None, cleanup: bool = True) -> None:
+        """Open the store at ``root`` (default: :func:`default_root`); unless ``cleanup`` is
+        False, leftovers of crashed saves and deletes are removed now (see
+        :meth:`cleanup_partial`)."""
         self.root = Path(root).expanduser() if root is not None else default_root()
         self._problems: list[tuple[Path, str]] = []
+        if cleanup:
+            self.cleanup_partial()
 
     # -- writing ---------------------------------------------------------------------------------
     def save(
@@ -328,8 +354,18 @@ class RunStore:
 
     def delete(self, run_id: str) -> None:
         """Remove a run: renamed out of sight first, so a crash never leaves half a run listed."""
-        path = self._run_dir(run_id)
-        trash = self.root / f"{TRASH_PREFIX}{run_id}-{uuid.uuid4().hex[:8]}"
+        self._discard(self._run_dir(run_id))
+
+    def delete_damaged(self, folder: str) -> None:
+        """Remove a damaged run folder that the latest :meth:`list` reported (by its folder
+        name); KeyError for any other name, so nothing outside the reported folders is touched."""
+        reported = {path.name: path for path, _ in self._problems}
+        if folder not in reported:
+            raise KeyError(f"'{folder}' is not a damaged run folder of {self.root}.")
+        self._discard(reported[folder])
+
+    def _discard(self, path: Path) -> None:
+        trash = self.root / f"{TRASH_PREFIX}{uuid.uuid4().hex}"
         os.replace(path, trash)
         shutil.rmtree(trash, ignore_errors=True)
 
@@ -356,6 +392,9 @@ class RunStore:
             for path in self.root.iterdir():
                 if path.name.startswith(".") or not path.is_dir():
                     continue
+                if not RUN_ID_PATTERN.match(path.name):
+                    problems.append((path, _bad_folder_name(path.name)))
+                    continue
                 try:
                     records.append(self._read(path))
                 except RunError as error:
@@ -377,9 +416,18 @@ class RunStore:
         import keras
 
         path = self._run_dir(run_id) / MODEL_FILE
-        if not path.exists():
+        if not path.is_file():
             raise RunError(f"Run '{run_id}' has no saved model ({MODEL_FILE} is missing).")
-        return keras.models.load_model(path, compile=compile, safe_mode=True)
+        if not zipfile.is_zipfile(path):
+            raise RunError(
+                f"Run '{run_id}': {MODEL_FILE} is damaged or incomplete (not a whole .keras "
+                "archive; was the save interrupted?). The run cannot be opened."
+            )
+        try:
+            return keras.models.load_model(path, compile=compile, safe_mode=True)
+        except Exception as error:  # noqa: BLE001 - a damaged file becomes a message
+            text = " ".join(str(error).split())[:200]
+            raise RunError(f"Run '{run_id}': {MODEL_FILE} cannot be loaded ({text}).") from None
 
     def table(self) -> pd.DataFrame:
         """One row per run (newest first): settings, epochs, best validation loss, test metrics
@@ -389,7 +437,7 @@ class RunStore:
         rows = [_table_row(record, metric_names) for record in records]
         columns = [*TABLE_COLUMNS, *metric_names, "status"]
         frame = pd.DataFrame(rows, columns=columns)
-        frame["created"] = pd.to_datetime(frame["created"], utc=True)
+        frame["created"] = pd.to_datetime(frame["created"], utc=True, format="ISO8601")
         return frame
 
     def _run_dir(self, run_id: str) -> Path:
@@ -413,6 +461,13 @@ class RunStore:
         return RunRecord.from_json(data, path)
 
 
+def _bad_folder_name(name: str) -> str:
+    return (
+        f"the folder name '{name}' is not a run id (letters, digits, '-' and '_' only, starting "
+        "with a letter or digit): rename the folder to open or delete the run."
+    )
+
+
 def _mtime(path: Path) -> float:
     try:
         return path.stat().st_mtime
@@ -421,7 +476,7 @@ def _mtime(path: Path) -> float:
 
 
 def _sort_key(record: RunRecord) -> tuple[datetime, str]:
-    return datetime.fromisoformat(record.created), record.run_id
+    return record.created_at, record.run_id
 
 
 def _metric_columns(records: list[RunRecord]) -> list[str]:
@@ -506,128 +561,3 @@ def _normalised(value: object) -> object:
     if isinstance(value, list | tuple):
         return tuple(_normalised(v) for v in value)
     return value
-
-
-# ---------------------------------------------------------------------------------------------
-# Uploaded model files
-
-
-def load_uploaded_model(raw: bytes):
-    """A user's ``.keras`` file as a Keras model (safe mode, uncompiled).
-
-    Raises :class:`ModelFileError` with a plain message for an empty or non-Keras file, a damaged
-    archive, unsafe or custom code (Lambda layers, custom objects), a model without a recurrent
-    layer, or any other failure to load.
-    """
-    _check_archive(raw)
-    import keras
-
-    with tempfile.TemporaryDirectory(prefix="rnnviz-upload-") as folder:
-        path = Path(folder, "uploaded.keras")
-        path.write_bytes(raw)
-        try:
-            model = keras.models.load_model(path, compile=False, safe_mode=True)
-        except Exception as error:  # noqa: BLE001 - every failure becomes a message
-            raise ModelFileError(_load_failure_message(error)) from error
-    if not isinstance(model, keras.Model):
-        raise ModelFileError("The file holds a single layer, not a model.")
-    if not _has_recurrent_layer(model):
-        raise ModelFileError(
-            "The model has no recurrent layer (SimpleRNN, LSTM or GRU): it is not supported, as "
-            "rnnviz inspects recurrent networks."
-        )
-    return model
-
-
-def _check_archive(raw: bytes) -> None:
-    """Reject what is plainly not a ``.keras`` archive before Keras sees it."""
-    if not raw:
-        raise ModelFileError("The file is empty.")
-    if raw.startswith(b"\x89HDF"):
-        raise ModelFileError(
-            "This is an HDF5 (.h5) file from older Keras versions. Load it in Keras and save it "
-            "again with model.save('model.keras'), then upload that file."
-        )
-    if raw.startswith(b"PK\x03\x04") and not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise ModelFileError(
-            "The file starts like a .keras archive but is incomplete or damaged (was the upload "
-            "cut short?). Save the model again and upload the new file."
-        )
-    if not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise ModelFileError(
-            "This is not a Keras model file: a .keras file is a zip archive made by "
-            "model.save('model.keras')."
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            names = set(archive.namelist())
-            broken = archive.testzip()
-            config = archive.read("config.json") if "config.json" in names else None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError) as error:
-        raise ModelFileError(
-            f"The .keras archive is damaged and cannot be read ({error})."
-        ) from None
-    if broken is not None:
-        raise ModelFileError(f"The .keras archive is damaged: '{broken}' is corrupt.")
-    if config is None or not any(name.endswith(".weights.h5") for name in names):
-        raise ModelFileError(
-            "This zip archive is not a Keras model: it lacks config.json or the weights "
-            "(model.weights.h5). Save the model with model.save('model.keras')."
-        )
-    if _uses_lambda(config):
-        raise ModelFileError(
-            "The model contains a Lambda layer, which runs arbitrary Python code; rnnviz loads "
-            "models in safe mode and refuses it. Replace the Lambda layer with built-in layers."
-        )
-
-
-def _uses_lambda(config: bytes) -> bool:
-    """Whether a model's ``config.json`` contains a Lambda layer anywhere."""
-    try:
-        pending = [json.loads(config)]
-    except (ValueError, UnicodeDecodeError):
-        return False  # Keras will report the broken config
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            if item.get("class_name") == "Lambda":
-                return True
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
-
-
-def _load_failure_message(error: Exception) -> str:
-    text = " ".join(str(error).split())
-    if "lambda" in text.lower() or "safe_mode" in text:
-        return (
-            "The model contains code that cannot be loaded safely (for example a Lambda layer); "
-            "rnnviz loads models in safe mode and refuses it."
-        )
-    unknown = re.search(r"Could not locate (?:class|function) '([^']+)'", text)
-    if unknown or "custom_objects" in text or "register_keras_serializable" in text:
-        name = f" ('{unknown.group(1)}')" if unknown else ""
-        return (
-            f"The model uses a custom layer or object{name} that rnnviz does not know; only "
-            "models made of built-in Keras layers can be loaded."
-        )
-    if len(text) > 300:
-        text = text[:297] + "..."
-    return f"The model file could not be loaded: {text or type(error).__name__}"
-
-
-def _has_recurrent_layer(model) -> bool:
-    """Whether any layer (inside wrappers and nested models too) is recurrent."""
-    from keras import layers
-
-    pending = list(model.layers)
-    while pending:
-        layer = pending.pop()
-        if isinstance(layer, layers.RNN | layers.Bidirectional):
-            return True
-        inner = getattr(layer, "layer", None)  # TimeDistributed and other wrappers
-        if isinstance(inner, layers.Layer):
-            pending.append(inner)
-        pending.extend(getattr(layer, "layers", []) or [])  # nested models
-    return False

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bz2
 import importlib.util
-import io
 import math
 import re
 from collections import Counter
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rnnviz.csvread import read_csv_table
 from rnnviz.datasets import DataError  # one error type for every data problem
 
 # Measured by bench/sentiment_quality.py on Rotten Tomatoes, 2 CPU cores, early stopping on
@@ -144,35 +144,17 @@ def load_imdb(num_words: int = 10_000) -> TextDataset:
 
 
 def parse_text_csv(raw: bytes, filename: str = "upload.csv") -> pd.DataFrame:
-    """Read an uploaded CSV (UTF-8, comma or tab separated) into a frame of strings."""
-    if not raw or not raw.strip():
-        raise DataError(f"{filename} is empty.")
-    if b"\x00" in raw[:4096]:
-        raise DataError(f"{filename} looks like a binary file, not a UTF-8 CSV text file.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(
-            f"{filename} is not UTF-8 text: save it as a UTF-8 CSV and upload it again."
-        ) from None
-    first_line = text.lstrip().splitlines()[0]
-    sep = "\t" if "\t" in first_line and "," not in first_line else ","
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=True, skipinitialspace=True
-        )
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{filename} holds no rows.") from None
-    except (pd.errors.ParserError, ValueError) as error:
-        raise DataError(f"{filename} could not be read as CSV: {str(error).strip()}") from None
+    """Read an uploaded CSV into a frame of strings (the same reader as series uploads: UTF-8,
+    UTF-16 or Latin-1; comma, semicolon, tab or pipe separated). Reading notes are in
+    ``frame.attrs["notes"]``."""
+    read = read_csv_table(raw, filename, dtype=str)
+    frame = read.frame
     if frame.shape[1] < 2:
         raise DataError(
-            f"{filename} is not a CSV with at least two columns (a text column and a label "
+            f"'{filename}' is not a CSV with at least two columns (a text column and a label "
             f"column); found {frame.shape[1]} column."
         )
-    if frame.empty:
-        raise DataError(f"{filename} has a header but no rows.")
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs["notes"] = read.notes
     return frame
 
 
@@ -195,9 +177,9 @@ def suggest_columns(frame: pd.DataFrame) -> tuple[str | None, str | None]:
     for col in frame.columns:
         if col == text_col:
             continue
-        n_unique = frame[col].dropna().nunique()
-        if not 2 <= n_unique <= min(MAX_CLASSES, max(2, len(frame) // 2)):
+        if not _few_values(frame[col], len(frame)):
             continue
+        n_unique = frame[col].dropna().nunique()
         named = str(col).strip().lower() in {
             "label",
             "labels",
@@ -210,7 +192,21 @@ def suggest_columns(frame: pd.DataFrame) -> tuple[str | None, str | None]:
         key = (not named, n_unique)
         if best_key is None or key < best_key:
             label_col, best_key = col, key
+    if label_col is None and text_col is not None and _few_values(frame[text_col], len(frame)):
+        # The only few-valued column was taken for the text because the real texts are empty or
+        # numbers: it is the label, and checking the other column will say what is wrong with it.
+        others = [c for c in frame.columns if c != text_col]
+        return others[0], text_col
     return text_col, label_col
+
+
+def _few_values(values: pd.Series, n_rows: int) -> bool:
+    """Whether a column has a few distinct values, each used often: a label column."""
+    return 2 <= values.dropna().nunique() <= min(MAX_CLASSES, max(2, n_rows // 2))
+
+
+def _has_text(values: pd.Series) -> bool:
+    return bool(values.dropna().astype(str).str.strip().ne("").any())
 
 
 def _class_name(value: object) -> str:
@@ -229,6 +225,11 @@ def text_dataset_from_frame(
     if text_column == label_column:
         raise DataError("Choose different columns for the text and the label.")
     texts_raw, labels_raw = frame[text_column], frame[label_column]
+    if not _has_text(texts_raw):
+        raise DataError(
+            f"Column {text_column!r} has no text: every row is empty. Choose the column with the "
+            "sentences, or check the file."
+        )
     if pd.api.types.is_numeric_dtype(texts_raw) or pd.api.types.is_bool_dtype(texts_raw):
         raise DataError(
             f"Column {text_column!r} holds numbers, not text: choose the column with the sentences."
@@ -272,7 +273,8 @@ def text_dataset_from_frame(
         )
     index = {c: i for i, c in enumerate(classes)}
     notes = [
-        f"{len(texts):,} rows, {len(classes)} classes from columns {text_column!r} / {label_column!r}."
+        *frame.attrs.get("notes", ()),  # how the file was read (encoding, separator, names)
+        f"{len(texts):,} rows, {len(classes)} classes from columns {text_column!r} / {label_column!r}.",
     ]
     if n_dropped_text:
         notes.append(f"{n_dropped_text:,} rows with empty text dropped.")
@@ -353,6 +355,20 @@ def decode(vocab: Vocabulary, ids: Iterable[int]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- exploration
+
+
+MAX_PADDED_LEN = 2_000  # the Data page's upper bound for the padded length
+
+
+def padded_length_choice(suggested: int) -> tuple[int, str | None]:
+    """The padded length to offer (within 2..:data:`MAX_PADDED_LEN`) and, when the suggestion had
+    to be capped, a note saying so."""
+    if suggested <= MAX_PADDED_LEN:
+        return max(2, suggested), None
+    return MAX_PADDED_LEN, (
+        f"95% of the texts fit in {suggested:,} tokens, more than the {MAX_PADDED_LEN:,} allowed: "
+        f"the padded length is set to {MAX_PADDED_LEN:,} and longer texts keep their start."
+    )
 
 
 def suggest_max_len(lengths: Sequence[int] | np.ndarray, quantile: float = 0.95) -> int:

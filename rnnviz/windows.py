@@ -213,8 +213,17 @@ class WindowedData:
         return last[None].astype(np.float32)
 
 
-def make_windows(series: Series, spec: WindowSpec) -> WindowedData:
-    """Transform, scale (fit on training rows) and window ``series`` as ``spec`` asks."""
+def split_bounds(series: Series, spec: WindowSpec) -> tuple[int, int]:
+    """``(train_end, val_end)`` of the chronological split, after every check
+    :func:`make_windows` makes (length, missing values, transform), without building windows:
+    cheap enough to run on each redraw of a long series."""
+    _, _, train_end, val_end = _checked_features(series, spec)
+    return train_end, val_end
+
+
+def _checked_features(series: Series, spec: WindowSpec) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The series' values (rows, features), the same with the target transformed, and the split
+    bounds; DataError when ``spec`` cannot be applied to ``series``."""
     values = series.values()  # (rows, features)
     n_rows = len(values)
     lost = 1 if spec.is_diff else 0
@@ -224,7 +233,14 @@ def make_windows(series: Series, spec: WindowSpec) -> WindowedData:
     features = values.copy()
     features[:, 0] = transform_target(values[:, 0], spec.transform, series.target)
     val_end = n_rows - spec.test_size
-    train_end = val_end - spec.val_size
+    return values, features, val_end - spec.val_size, val_end
+
+
+def make_windows(series: Series, spec: WindowSpec) -> WindowedData:
+    """Transform, scale (fit on training rows) and window ``series`` as ``spec`` asks."""
+    values, features, train_end, val_end = _checked_features(series, spec)
+    n_rows = len(values)
+    lost = 1 if spec.is_diff else 0
     scaler = Scaler.fit(features[lost:train_end])
     scaled = scaler.transform(features)  # (rows, features)
 

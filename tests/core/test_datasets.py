@@ -252,7 +252,7 @@ def test_series_from_csv_keeps_chosen_columns_and_guesses_the_season() -> None:
         (b"date,value\n2020-01-01,1\x81\n", "not UTF-8"),
         (b"a,b\n1,2\n3,4,5,6\n", "could not be read as CSV.*Line 3 has 4 values"),
         (csv_bytes("date,city", "2020-01-01,Paris", "2020-01-02,Rome"), "no column of numbers"),
-        (b"x" * (MAX_UPLOAD_BYTES + 1024 * 1024), "21.0 MB; the limit is 20 MB"),
+        (b"x" * (MAX_UPLOAD_BYTES + 1024 * 1024), "21.0 MB, over the 20 MB upload limit"),
     ],
     ids=[
         "empty",
@@ -298,3 +298,49 @@ def test_unusable_target_raises_data_error(lines: list[str], target: str, words:
     parsed = parse_series_csv(csv_bytes(*lines))
     with pytest.raises(DataError, match=words):
         series_from_csv(parsed, target)
+
+
+# ---------------------------------------------------------------------------------------------
+# The shared reader: names, encodings, delimiters
+
+
+def test_duplicate_column_names_after_trimming_are_made_unique() -> None:
+    parsed = parse_series_csv(csv_bytes("date,value ,value", *daily_csv(12)))
+    assert parsed.numeric_columns == ("value", "value.1")
+    assert parsed.frame["value.1"].iloc[:3].tolist() == [0.0, 1.0, 2.0]
+    assert any("value -> value.1" in note for note in parsed.notes)
+
+
+def test_semicolon_decimal_comma_latin1_series() -> None:
+    lines = ["Datum;Température", *[f"2021-03-{d:02d};{d},5" for d in range(1, 21)]]
+    parsed = parse_series_csv("\n".join(lines).encode("latin-1"))
+    assert parsed.numeric_columns == ("Température",)
+    assert parsed.frame["Température"].iloc[0] == 1.5
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b'[{"date": "2020-01-01", "v": 1}]', "JSON"),
+        (b"<!DOCTYPE html><html><body>hi</body></html>", "web page"),
+        (b"\xff\xfe" + "date,v\n".encode("utf-16-le"), "no rows"),
+        (b"BZh91AY&SY" + bytes(40), "bzip2"),
+    ],
+    ids=["json", "html", "utf16-header-only", "bzip2"],
+)
+def test_other_formats_are_named(raw: bytes, words: str) -> None:
+    with pytest.raises(DataError, match=words):
+        parse_series_csv(raw, filename="data.csv")
+
+
+def test_a_saved_row_index_is_still_recognised_by_the_shared_reader() -> None:
+    frame = pd.DataFrame({"date": pd.date_range("2021-01-01", periods=20), "v": range(20)})
+    parsed = parse_series_csv(frame.to_csv().encode())  # pandas writes the index unnamed
+    assert parsed.numeric_columns == ("v",)
+    assert any("row-number" in note for note in parsed.notes)
+
+
+def test_excel_separator_line_is_honoured() -> None:
+    lines = ["sep=;", "date;value", *[f"2021-03-{d:02d};{d}" for d in range(1, 21)]]
+    parsed = parse_series_csv(csv_bytes(*lines))
+    assert parsed.numeric_columns == ("value",) and parsed.time_column == "date"

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import os
 import re
 import shutil
-import zipfile
 from pathlib import Path
 
 import keras
@@ -20,11 +18,9 @@ from rnnviz import runs
 from rnnviz.builder import build_model, compile_model
 from rnnviz.runs import (
     TABLE_COLUMNS,
-    ModelFileError,
     RunRecord,
     RunStore,
     config_diff,
-    load_uploaded_model,
 )
 from rnnviz.spec import ModelSpec, TrainSpec
 
@@ -265,86 +261,94 @@ def test_config_diff_lists_exactly_the_changed_settings():
 
 
 # ---------------------------------------------------------------------------------------------
-# Uploaded model files
+# Damaged and foreign runs
 
 
-def keras_bytes(model: keras.Model, tmp_path: Path, name: str = "m.keras") -> bytes:
-    path = tmp_path / name
-    model.save(path)
-    return path.read_bytes()
+def edit_json(run_dir: Path, **changes) -> None:
+    data = json.loads((run_dir / "run.json").read_text())
+    data.update(changes)
+    (run_dir / "run.json").write_text(json.dumps(data))
 
 
-def test_uploaded_recurrent_model_loads(tmp_path, model):
-    loaded = load_uploaded_model(keras_bytes(model, tmp_path))
-    x = np.zeros((2, 6, 1), "float32")
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
-    sequential = keras.Sequential(
-        [keras.Input((5, 2)), keras.layers.LSTM(3), keras.layers.Dense(1)]
-    )
-    assert isinstance(
-        load_uploaded_model(keras_bytes(sequential, tmp_path, "s.keras")), keras.Model
-    )
+def test_a_time_zone_naive_created_is_read_as_utc_and_sorts(tmp_path, model):
+    store = RunStore(tmp_path)
+    aware = save(store, model)
+    naive = shutil.copytree(aware.path, tmp_path / "20990101-000000-aaaa")
+    edit_json(naive, created="2099-01-01T00:00:00")
+    listed = store.list()
+    assert [r.run_id for r in listed] == [naive.name, aware.run_id]  # newest first
+    assert listed[0].created_at.utcoffset().total_seconds() == 0
+    assert store.table()["created"].dt.year.tolist() == [2099, aware.created_at.year]
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
+def test_a_corrupt_predictions_file_raises_run_error(tmp_path, model):
+    store = RunStore(tmp_path)
+    record = save(store, model, predictions=pd.DataFrame({"actual": [1.0], "predicted": [2.0]}))
+    (record.path / "predictions.csv").write_bytes(b"actual,predicted\n\xff\xfe\x00\x81,2\n")
+    with pytest.raises(runs.RunError, match="predictions.csv is damaged"):
+        store.get(record.run_id).predictions()
 
 
-@pytest.mark.parametrize(
-    ("raw", "message"),
-    [
-        (b"", "empty"),
-        (bytes(np.random.default_rng(0).integers(0, 256, 4000, dtype=np.uint8)), "not a Keras"),
-        (b"\x89HDF\r\n\x1a\n" + b"\x00" * 100, "HDF5"),
-        (_zip({"notes.txt": b"hello"}), "not a Keras model"),
-        (_zip({"config.json": b"{}", "model.weights.h5": b"nonsense"}), "could not be loaded"),
-    ],
-    ids=["empty", "random-bytes", "h5", "zip-without-model", "zip-with-junk"],
-)
-def test_unusable_uploads_raise_a_plain_message(raw, message):
-    with pytest.raises(ModelFileError, match=message):
-        load_uploaded_model(raw)
+def test_missing_window_keys_give_no_window_and_restore_says_so(tmp_path, model):
+    from rnnviz.restore import restore_job
+
+    store = RunStore(tmp_path)
+    record = save(store, model, data_config={"dataset_key": "airline"})
+    assert record.window_config is None
+    assert save(store, model).window_config == DATA_CONFIG
+    with pytest.raises(ValueError, match="incomplete"):
+        restore_job(store.get(record.run_id), model)
 
 
-def test_damaged_archive_is_reported(tmp_path, model):
-    good = keras_bytes(model, tmp_path)
-    with pytest.raises(ModelFileError, match="incomplete or damaged"):
-        load_uploaded_model(good[: len(good) // 2])
-    corrupt = bytearray(good)
-    corrupt[100:160] = b"x" * 60  # inside the first member's data: its checksum fails
-    with pytest.raises(ModelFileError, match="damaged"):
-        load_uploaded_model(bytes(corrupt))
+def test_a_renamed_run_folder_opens_and_deletes_by_its_folder_name(tmp_path, model):
+    store = RunStore(tmp_path)
+    record = save(store, model)
+    renamed = record.path.rename(tmp_path / "my-best-run")
+    assert [r.run_id for r in store.list()] == ["my-best-run"]
+    assert isinstance(store.load_model("my-best-run"), keras.Model)
+    store.delete("my-best-run")
+    assert not renamed.exists() and store.list() == []
 
 
-def test_lambda_layer_is_refused(tmp_path):
-    inputs = keras.Input((5, 2))
-    x = keras.layers.LSTM(3)(inputs)
-    x = keras.layers.Lambda(lambda t: t * 2)(x)
-    raw = keras_bytes(keras.Model(inputs, keras.layers.Dense(1)(x)), tmp_path)
-    with pytest.raises(ModelFileError, match="Lambda"):
-        load_uploaded_model(raw)
+def test_a_folder_name_that_is_not_a_run_id_is_reported(tmp_path, model):
+    store = RunStore(tmp_path)
+    record = save(store, model)
+    record.path.rename(tmp_path / "copy of run")
+    assert store.list() == []
+    [(path, reason)] = store.problems()
+    assert path.name == "copy of run" and "not a run id" in reason
 
 
-def test_custom_layer_is_refused(tmp_path):
-    @keras.saving.register_keras_serializable(package="rnnviz_test_only")
-    class Twice(keras.layers.Layer):
-        def call(self, x):
-            return x * 2
-
-    inputs = keras.Input((5, 2))
-    outputs = keras.layers.Dense(1)(Twice()(keras.layers.GRU(3)(inputs)))
-    raw = keras_bytes(keras.Model(inputs, outputs), tmp_path)
-    keras.saving.get_custom_objects().pop("rnnviz_test_only>Twice")
-    with pytest.raises(ModelFileError, match="custom layer or object"):
-        load_uploaded_model(raw)
+def test_opening_the_store_removes_stale_temporaries(tmp_path):
+    stale = tmp_path / ".tmp-crashed"
+    stale.mkdir()
+    os.utime(stale, (0, 0))
+    RunStore(tmp_path)
+    assert not stale.exists()
 
 
-def test_model_without_recurrent_layer_is_refused(tmp_path):
-    inputs = keras.Input((4,))
-    raw = keras_bytes(keras.Model(inputs, keras.layers.Dense(1)(inputs)), tmp_path)
-    with pytest.raises(ModelFileError, match="no recurrent layer"):
-        load_uploaded_model(raw)
+def test_a_truncated_model_file_is_reported_as_damaged_not_missing(tmp_path, model):
+    store = RunStore(tmp_path)
+    record = save(store, model)
+    data = record.model_path.read_bytes()
+    record.model_path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(runs.RunError, match="damaged or incomplete") as error:
+        store.load_model(record.run_id)
+    assert "missing" not in str(error.value) and "not found" not in str(error.value).lower()
+
+
+def test_only_reported_damaged_folders_can_be_deleted(tmp_path, model):
+    store = RunStore(tmp_path)
+    good = save(store, model)
+    broken = tmp_path / "20200101-000000-bad"
+    broken.mkdir()
+    (broken / "run.json").write_text("{")
+    with pytest.raises(KeyError):  # not reported yet: list() has not run
+        store.delete_damaged(broken.name)
+    store.list()
+    with pytest.raises(KeyError):
+        store.delete_damaged(good.run_id)  # a sound run
+    with pytest.raises(KeyError):
+        store.delete_damaged("..")
+    store.delete_damaged(broken.name)
+    assert visible_entries(tmp_path) == [good.run_id]

@@ -10,12 +10,14 @@ import pytest
 
 from rnnviz import text as T
 from rnnviz.text import (
+    MAX_PADDED_LEN,
     DataError,
     TextDataset,
     Vocabulary,
     build_vocabulary,
     decode,
     encode,
+    padded_length_choice,
     parse_text_csv,
     prepare_text_data,
     split_texts,
@@ -144,8 +146,10 @@ def test_csv_numeric_labels_sorted_numerically():
     [
         (b"", "empty"),
         (b"   \n  ", "empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
-        ("review,label\ncaf\xe9,1\n".encode("latin-1"), "not UTF-8"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV text file.*PNG"),
+        (b"review,label\n\x00\x01\x02,3\n", "binary data"),
+        (b'{"review": "good", "label": 1}', "JSON"),
+        (b"review,label\n\x81,1\n", "not UTF-8"),
         (b"just one line of prose without any commas\nand another\n", "two columns"),
         (b"review,label\n", "no rows"),
     ],
@@ -226,3 +230,62 @@ def test_imdb_decodes_ids_to_words(monkeypatch):
 def test_vocabulary_is_plain_dataclass():
     v = Vocabulary(("<pad>", "<oov>", "x"))
     assert len(v) == 3 and v.index == {"<pad>": 0, "<oov>": 1, "x": 2}
+
+
+# ----------------------------------------------------------------------------- one reader for both
+
+
+def test_duplicate_column_names_after_trimming_are_made_unique():
+    raw = b"review ,review,label\n" + b"".join(
+        f"text {i},other {i},{'pos' if i % 2 else 'neg'}\n".encode() for i in range(30)
+    )
+    frame = parse_text_csv(raw)
+    assert list(frame.columns) == ["review", "review.1", "label"]
+    assert "Renamed repeated column names: review -> review.1" in " ".join(frame.attrs["notes"])
+    ds = text_dataset_from_frame(frame, "review.1", "label")
+    assert ds.texts[0] == "other 0" and len(ds) == 30
+
+
+def test_latin1_and_semicolon_text_csvs_are_read_like_series_csvs():
+    rows = "".join(f"très bien, vraiment {i};{'oui' if i % 2 else 'non'}\n" for i in range(30))
+    raw = ("avis;étiquette\n" + rows).encode("latin-1")
+    frame = parse_text_csv(raw, "avis.csv")
+    assert list(frame.columns) == ["avis", "étiquette"]
+    assert frame["avis"].iloc[3] == "très bien, vraiment 3"
+    notes = " ".join(frame.attrs["notes"])
+    assert "Latin-1" in notes and "semicolons" in notes
+    ds = text_dataset_from_frame(frame, "avis", "étiquette")
+    assert ds.class_names == ("non", "oui") and len(ds) == 30
+    assert "Latin-1" in ds.notes[0]  # the page shows how the file was read
+
+
+def test_utf16_text_csv_from_excel_is_read():
+    rows = "".join(f"great film {i}\t{i % 2}\r\n" for i in range(25))
+    frame = parse_text_csv(("review\tlabel\r\n" + rows).encode("utf-16"), "excel.txt")
+    assert frame.shape == (25, 2) and frame["review"].iloc[0] == "great film 0"
+
+
+def test_all_empty_texts_are_reported_as_empty_not_as_a_column_clash():
+    raw = b"review,label\n" + b"".join(
+        f",{'pos' if i % 2 else 'neg'}\n".encode() for i in range(30)
+    )
+    frame = parse_text_csv(raw)
+    text_col, label_col = suggest_columns(frame)
+    assert (text_col, label_col) == ("review", "label")
+    with pytest.raises(DataError, match="'review' has no text: every row is empty"):
+        text_dataset_from_frame(frame, text_col, label_col)
+
+
+def test_padded_length_over_the_cap_is_capped_with_a_note():
+    assert padded_length_choice(120) == (120, None)
+    assert padded_length_choice(1) == (2, None)
+    value, note = padded_length_choice(2_400)
+    assert value == MAX_PADDED_LEN == 2_000 and "2,400" in note
+
+
+def test_numbers_in_the_only_other_column_are_named_not_a_column_clash():
+    raw = "score,label\n" + "".join(f"{i * 1.5},{'pos' if i % 2 else 'neg'}\n" for i in range(30))
+    frame = parse_text_csv(raw.encode())
+    assert suggest_columns(frame) == ("score", "label")
+    with pytest.raises(DataError, match="numbers, not text"):
+        text_dataset_from_frame(frame, "score", "label")

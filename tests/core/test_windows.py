@@ -14,6 +14,7 @@ from rnnviz.windows import (
     WindowSpec,
     check_series_length,
     make_windows,
+    split_bounds,
 )
 
 N_ROWS = 90
@@ -244,3 +245,21 @@ def test_no_validation_rows_gives_empty_validation_arrays() -> None:
     data = make_windows(make_series(), WindowSpec(window=4, horizon=2, val_size=0))
     assert data.x_val.shape == (0, 4, 3) and data.y_val.shape == (0, 2)
     assert data.train_end == data.val_end == N_ROWS - 24
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [WindowSpec(window=6, test_size=12, val_size=6), WindowSpec(window=3, transform="log_diff")],
+)
+def test_split_bounds_are_those_of_make_windows_without_the_windows(spec):
+    series = make_series()
+    windows = make_windows(series, spec)
+    assert split_bounds(series, spec) == (windows.train_end, windows.val_end)
+
+
+def test_split_bounds_refuse_what_make_windows_refuses():
+    series = make_series()
+    too_long = WindowSpec(window=80)
+    for check in (make_windows, split_bounds):
+        with pytest.raises(DataError, match="needs at least"):
+            check(series, too_long)

@@ -95,7 +95,7 @@ def test_bad_uploads_get_a_message_not_a_traceback(data_ready, name, content, wo
 
 
 def test_build_page_counts_parameters_and_warns(data_ready):
-    at = open_page("pages/build.py", data_ready)
+    at = open_page("views/build.py", data_ready)
     table = at.dataframe[0].value
     assert list(table["layer"]) == ["input", "rnn_1", "head"]
     assert table["parameters"].sum() == 4 * 32 * (1 + 32 + 1) + 33  # LSTM(32) on 1 feature + Dense
@@ -113,14 +113,14 @@ def test_build_page_counts_parameters_and_warns(data_ready):
 
 
 def test_pages_ask_for_what_is_missing():
-    for page in ("pages/build.py", "pages/train.py", "pages/inspect.py"):
+    for page in ("views/build.py", "views/train.py", "views/inspect.py"):
         at = open_page(page)
         assert at.info and at.get("page_link"), page
 
 
 def train_tiny(at, epochs: int = 2):
     at.number_input(key="w_units_1").set_value(6).run()
-    at = open_page("pages/train.py", at)
+    at = open_page("views/train.py", at)
     at.number_input(key="w_epochs").set_value(epochs)
     at.button(key="train").click().run()
     wait_for_training(at)
@@ -128,7 +128,7 @@ def train_tiny(at, epochs: int = 2):
 
 
 def test_train_then_inspect_forecast(data_ready):
-    at = open_page("pages/build.py", data_ready)
+    at = open_page("views/build.py", data_ready)
     at = train_tiny(at)
     assert not at.exception and not at.error
     assert any("Finished 2 epochs" in s.value for s in at.success)
@@ -137,7 +137,7 @@ def test_train_then_inspect_forecast(data_ready):
     assert any("Gates, live" in h.value for h in at.subheader)
     gate_history = at.session_state["job"].run.snapshot().gate_history
     assert len(gate_history) == 2 and ("rnn_1", "forward", "forget") in gate_history[0]
-    at = open_page("pages/inspect.py", at)
+    at = open_page("views/inspect.py", at)
     errors = at.dataframe[0].value
     assert list(errors["model"])[:2] == ["RNN", "Naive (last value)"]
     assert any(name.startswith("Seasonal naive") for name in errors["model"])
@@ -150,11 +150,11 @@ def test_train_then_inspect_forecast(data_ready):
 
 
 def test_encoder_decoder_gate_explorer_shows_decoder_steps(data_ready):
-    at = open_page("pages/build.py", data_ready)
+    at = open_page("views/build.py", data_ready)
     at.radio(key="w_topology").set_value("encoder_decoder")
     at.radio(key="w_cell").set_value("GRU").run()
     at = train_tiny(at, epochs=1)
-    at = open_page("pages/inspect.py", at)
+    at = open_page("views/inspect.py", at)
     labels = at.selectbox(key="w_explore_trace").options
     assert labels == ["encoder_1 (forward, GRU)", "decoder_1 (forward, GRU)"]
     at.selectbox(key="w_explore_trace").set_value("decoder_1 (forward, GRU)").run()

@@ -11,7 +11,7 @@ def sentiment_app() -> AppTest:
     # that radio (the browser test clicks it for real).
     at.session_state["task"] = "sentiment"
     at.run()
-    return open_page("pages/text_data.py", at)
+    return open_page("views/text_data.py", at)
 
 
 def test_text_data_page_explores_rotten_tomatoes():
@@ -61,21 +61,21 @@ def test_text_upload_good_and_bad():
 def test_sentiment_build_train_inspect():
     at = sentiment_app()
     at.number_input(key="w_vocab_size").set_value(300).run()
-    at = open_page("pages/build.py", at)
+    at = open_page("views/build.py", at)
     assert list(at.dataframe[0].value["layer"]) == ["input", "embedding", "rnn_1", "head"]
     at.toggle(key="w_bidirectional").set_value(False)
     at.number_input(key="w_units_1").set_value(4)
     at.number_input(key="w_embedding_dim").set_value(8).run()
     spec = at.session_state["model_spec"]
     assert spec.vocab_size == 300 and spec.head == "binary" and spec.embedding_dim == 8
-    at = open_page("pages/train.py", at)
+    at = open_page("views/train.py", at)
     at.number_input(key="w_epochs").set_value(1)
     at.button(key="train").click().run()
     wait_for_training(at)
     assert not at.exception and not at.error
     history = at.session_state["job"].run.snapshot().history
     assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    at = open_page("pages/inspect_text.py", at)
+    at = open_page("views/inspect_text.py", at)
     labels = [m.label for m in at.metric]
     assert labels == ["RNN test accuracy", "TF-IDF + logistic regression", "Majority class"]
     tfidf = float(at.metric[1].value)

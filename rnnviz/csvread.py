@@ -1,0 +1,233 @@
+"""Uploaded bytes -> a table: the one CSV reader behind both the series and the text uploads.
+
+It turns whatever a user uploads into a :class:`pandas.DataFrame` or a :class:`DataError` whose
+message can be shown as it is: too large, empty, binary (images, archives, Office files), JSON
+or a web page instead of CSV; UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode
+text") or Windows/Latin-1 text; comma, semicolon, tab or pipe separated; column names trimmed
+of spaces, with blank and duplicate names made unique. No streamlit here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # matches .streamlit/config.toml maxUploadSize = 20 (MB)
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_ROWS = 20
+BINARY_SIGNATURES = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a zip archive or an Excel workbook",
+    b"\xd0\xcf\x11\xe0": "an old Excel or Office file",
+    b"\x1f\x8b": "a gzip archive",
+    b"BZh": "a bzip2 archive",
+    b"\xfd7zXZ": "an xz archive",
+    b"7z\xbc\xaf": "a 7-Zip archive",
+    b"\x89HDF": "an HDF5 file (a saved model?)",
+    b"\x93NUMPY": "a NumPy array file",
+    b"PAR1": "a Parquet file",
+    b"SQLite format 3": "an SQLite database",
+    b"\x7fELF": "a program",
+    b"MZ": "a Windows program",
+}
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+WEB_PAGE = re.compile(r"^\s*<(!doctype|html|\?xml|svg)", re.IGNORECASE)
+EXCEL_SEPARATOR = re.compile(r'^"?sep=([,;\t|])"?[ \t]*\r?\n')
+# pandas' own "Expected 3 fields in line 7, saw 4"
+RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+class DataError(ValueError):
+    """A problem with the user's data, with a message fit to show on the page."""
+
+
+@dataclass(frozen=True, eq=False)
+class CsvTable:
+    """A CSV upload as read: the table, the decoded text, its delimiter and what reading did."""
+
+    frame: pd.DataFrame
+    text: str
+    delimiter: str
+    notes: tuple[str, ...]
+
+
+def content_key(raw: bytes) -> str:
+    """A short fingerprint of an upload's bytes: caches key on it, never on a file's name."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def size_over_limit(n_bytes: int, limit: int = MAX_UPLOAD_BYTES) -> str:
+    """'20.1 MB, over the 20 MB upload limit': the size rounded *up* to 0.1 MB, so a file just
+    over the limit never reads as the limit itself."""
+    mib = 1024 * 1024
+    size = math.ceil(n_bytes * 10 / mib) / 10
+    return f"{size:.1f} MB, over the {limit / mib:g} MB upload limit"
+
+
+def check_upload_size(raw: bytes, filename: str) -> None:
+    """Refuse an upload over :data:`MAX_UPLOAD_BYTES`."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise DataError(f"'{filename}' is {size_over_limit(len(raw))}.")
+
+
+def decode_csv_bytes(raw: bytes, filename: str) -> tuple[str, list[str]]:
+    """The text of a CSV upload and notes on its encoding; DataError for anything not text."""
+    check_upload_size(raw, filename)
+    if raw.startswith(UTF16_BOMS):
+        try:
+            return _not_blank(raw.decode("utf-16"), filename), ["The file is UTF-16 text."]
+        except UnicodeDecodeError:
+            raise _not_text(filename) from None
+    if not raw.strip():
+        raise DataError(f"'{filename}' is empty.")
+    head = raw[:4096]
+    for signature, kind in BINARY_SIGNATURES.items():
+        if head.startswith(signature):
+            raise DataError(
+                f"'{filename}' is not a CSV text file: it looks like {kind}. Save your data as "
+                "CSV (comma-separated values) and upload that."
+            )
+    if b"\x00" in head:
+        raise DataError(
+            f"'{filename}' is not a CSV text file: it holds binary data. Save your data as CSV "
+            "(comma-separated values, UTF-8) and upload that."
+        )
+    try:
+        text, notes = raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        try:  # cp1252 reads every Latin-1 letter the same way, plus curly quotes and the euro
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise _not_text(filename) from None
+        notes = ["The file is not UTF-8; it was read as Windows/Latin-1 text."]
+    _refuse_other_formats(text, filename)
+    return _not_blank(text, filename), notes
+
+
+def _not_text(filename: str) -> DataError:
+    return DataError(
+        f"'{filename}' is not UTF-8 text. Save it as CSV with UTF-8 encoding and upload it again."
+    )
+
+
+def _not_blank(text: str, filename: str) -> str:
+    if not text.strip():
+        raise DataError(f"'{filename}' is empty.")
+    return text
+
+
+def _refuse_other_formats(text: str, filename: str) -> None:
+    """JSON and web pages are text too, but not CSV: say what they are."""
+    if WEB_PAGE.match(text[:200]):
+        raise DataError(
+            f"'{filename}' is a web page or XML file, not CSV. Save your data as CSV and upload that."
+        )
+    stripped = text.lstrip()
+    if stripped[:1] in "{[":
+        try:
+            json.loads(stripped)
+        except ValueError:
+            return
+        except RecursionError:  # "[[[[..." nested deeper than Python parses: JSON-like anyway
+            pass
+        raise DataError(
+            f"'{filename}' holds JSON, not CSV. Save your data as CSV (one row per line, values "
+            "separated by commas) and upload that."
+        )
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first rows into the same number (>1) of fields; else the
+    candidate seen most often in the first line (comma when none is)."""
+    for delimiter in DELIMITERS:
+        try:
+            rows = itertools.islice(
+                csv.reader(io.StringIO(text), delimiter=delimiter), 4 * SNIFF_ROWS
+            )
+            filled = [row for row in rows if any(field.strip() for field in row)][:SNIFF_ROWS]
+        except csv.Error:
+            continue
+        counts = {len(row) for row in filled}
+        if len(counts) == 1 and counts.pop() > 1:
+            return delimiter
+    first_line = text.lstrip().split("\n", 1)[0]
+    return max(DELIMITERS, key=lambda d: (first_line.count(d), d == ","))
+
+
+def unique_column_names(names: list[object]) -> tuple[list[str], list[str]]:
+    """Column names trimmed of spaces, repeated ones given a suffix (``value``, ``value.1``), with
+    a note when any was renamed. (pandas already names blank headers ``Unnamed: <n>``, which the
+    series reader uses to spot a saved row index.)"""
+    trimmed = [str(name).strip() or f"Unnamed: {i}" for i, name in enumerate(names)]
+    seen: dict[str, int] = {}
+    renamed = []
+    result = []
+    for name in trimmed:
+        candidate, count = name, seen.get(name, 0)
+        while candidate in seen:
+            count += 1
+            candidate = f"{name}.{count}"
+        seen[name] = count
+        seen[candidate] = 0
+        if candidate != name:
+            renamed.append(f"{name} -> {candidate}")
+        result.append(candidate)
+    notes = []
+    if renamed:
+        notes.append(f"Renamed repeated column names: {', '.join(renamed)}.")
+    return result, notes
+
+
+def read_csv_table(raw: bytes, filename: str, *, dtype: type | None = None) -> CsvTable:
+    """Decode, sniff and read an uploaded CSV; rows that are entirely empty are dropped.
+
+    ``dtype=str`` keeps every value as text (the text task); None lets pandas infer numbers.
+    Raises :class:`DataError` with a message that names the file.
+    """
+    text, notes = decode_csv_bytes(raw, filename)
+    declared = EXCEL_SEPARATOR.match(text)  # Excel's optional first line "sep=;"
+    if declared:
+        text = text[declared.end() :]
+    delimiter = declared[1] if declared else sniff_delimiter(text)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, dtype=dtype, skipinitialspace=True, header=0
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"'{filename}' is empty.") from None
+    except (pd.errors.ParserError, ValueError, csv.Error) as error:
+        raise DataError(_unreadable_message(filename, str(error), delimiter)) from None
+    if delimiter == ";":
+        notes.append("The values are separated by semicolons.")
+    elif delimiter == "\t":
+        notes.append("The values are separated by tabs.")
+    frame.columns, name_notes = unique_column_names(list(frame.columns))
+    frame = frame.dropna(how="all").reset_index(drop=True)  # blank lines, rows of empty fields
+    if frame.empty:
+        raise DataError(f"'{filename}' has a header but no rows of data.")
+    frame.attrs["delimiter"] = delimiter
+    return CsvTable(frame, text, delimiter, tuple(notes + name_notes))
+
+
+def _unreadable_message(filename: str, error: str, delimiter: str) -> str:
+    found = RAGGED.search(error)
+    detail = (
+        f" Line {found[2]} has {found[3]} values but the header has {found[1]}." if found else ""
+    )
+    name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[delimiter]
+    return (
+        f"'{filename}' could not be read as CSV.{detail} Every row needs the same number of "
+        f"{name}-separated values (put values that contain a {name} in double quotes)."
+    )

@@ -1,0 +1,85 @@
+"""Data: pick a series, choose window, horizon and a chronological split, preview it."""
+
+import streamlit as st
+
+from rnnviz.csvread import content_key
+from rnnviz.datasets import (
+    BUILTIN_SERIES,
+    DataError,
+    load_builtin,
+    parse_series_csv,
+    series_from_csv,
+)
+from rnnviz.figures import series_preview
+from rnnviz.recipes import recommended_window_spec
+from rnnviz.safe import plain
+from rnnviz.ui import state
+from rnnviz.ui.widgets import window_spec_ui
+from rnnviz.windows import split_bounds
+
+st.title("Data")
+source = st.radio(
+    "Source", ["Built-in series", "Upload a CSV"], horizontal=True, key="w_data_source"
+)
+
+series = None
+if source == "Built-in series":
+    key = st.selectbox(
+        "Series",
+        list(BUILTIN_SERIES),
+        format_func=lambda k: BUILTIN_SERIES[k].title,
+        key="w_builtin",
+    )
+    st.caption(BUILTIN_SERIES[key].description)
+    series, series_key = load_builtin(key), ("builtin", key)
+else:
+    upload = st.file_uploader(
+        "CSV with a date/time column and numeric columns", type=["csv", "txt"]
+    )
+    if upload is not None:
+        raw = upload.getvalue()
+        file_key = (upload.name, content_key(raw))  # a new file, or new bytes under the same name
+        try:
+            parsed = state.memo("series_csv", file_key, lambda: parse_series_csv(raw, upload.name))
+            columns = list(parsed.numeric_columns)
+            target = st.selectbox("Target column (what to forecast)", columns, key="w_csv_target")
+            inputs = st.multiselect(
+                "Extra input columns (optional)",
+                [c for c in columns if c != target],
+                key="w_csv_inputs",
+            )
+            season = st.number_input(
+                "Seasonal period in rows (0: none)", 0, 1000, key="w_csv_season"
+            )
+            series_key = (*file_key, target, tuple(inputs), int(season))
+            series = state.memo(
+                "series",
+                series_key,
+                lambda: series_from_csv(parsed, target, inputs, season or None, name=upload.name),
+            )
+        except DataError as error:
+            st.error(plain(error))
+
+if series is not None:
+    for note in series.notes:
+        st.info(plain(note))
+    if state.get("series_source") != series_key[:2]:  # a new series: its recommended settings
+        state.set_widget_defaults(recommended_window_spec(series).__dict__, overwrite=True)
+        state.put("series_source", series_key[:2])
+    spec = window_spec_ui(len(series.frame))
+    try:  # the checks of make_windows (length, transform, split sizes), no windows built yet
+        train_end, val_end = split_bounds(series, spec)
+    except DataError as error:
+        st.error(plain(error))
+    else:
+        st.plotly_chart(
+            series_preview(series.frame, series.target, train_end, val_end, series.name)
+        )
+        st.caption(
+            f"{len(series.frame)} rows: train {train_end}, validation {val_end - train_end}, "
+            f"test {len(series.frame) - val_end}. Scaling is fitted on the {train_end} training rows only."
+        )
+        state.put("series", series)
+        state.put("window_spec", spec)
+        st.success("Data ready. Next: build a model.")
+        st.page_link("views/build.py", label="Build a model", icon=":material/construction:")
