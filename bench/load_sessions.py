@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -24,6 +25,8 @@ import _bootstrap  # noqa: F401  (repository root on sys.path)
 from app_train_speed import (
     chromium,
     click_train,
+    cmdline,
+    descendants,
     end_message,
     make_run,
     new_page,
@@ -32,28 +35,6 @@ from app_train_speed import (
 )
 
 RUN_IN_URL = re.compile(r"[?&]run=([\w-]+)")
-
-
-def _children() -> dict[int, list[int]]:
-    """Parent pid -> child pids, for every process now running."""
-    tree: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int(Path(entry, "stat").read_text().rpartition(")")[2].split()[1])
-            except (OSError, IndexError):
-                continue
-            tree.setdefault(parent, []).append(int(entry.name))
-    return tree
-
-
-def descendants(pid: int) -> list[int]:
-    tree, out, todo = _children(), [], [pid]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
 
 
 def rss_mb(pid: int) -> float:
@@ -65,13 +46,6 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 class MemorySampler(threading.Thread):
@@ -100,6 +74,7 @@ class MemorySampler(threading.Thread):
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--first-epochs", type=int, default=3, help="session i trains this + i")
