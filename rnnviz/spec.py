@@ -98,3 +98,14 @@ class TrainSpec:
     early_stopping: bool = True
     patience: int = 15
     clipnorm: float | None = 1.0
+    keep_weights: Literal["best", "last"] = "best"  # best validation epoch, or the last epoch
+
+    def __post_init__(self) -> None:
+        if self.keep_weights not in KEEP_WEIGHTS:
+            raise ValueError(f"keep_weights must be one of {tuple(KEEP_WEIGHTS)}")
+
+
+KEEP_WEIGHTS: dict[str, str] = {
+    "best": "Best validation epoch",
+    "last": "Last epoch",
+}
