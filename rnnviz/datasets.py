@@ -380,7 +380,8 @@ def series_from_csv(
 ) -> Series:
     """The series to forecast from a parsed CSV: check the chosen columns and fill their gaps.
 
-    When ``season`` is None it is guessed from a regular time index (see :func:`guess_season`).
+    When ``season`` is None it is guessed from a regular time index (see :func:`guess_season`);
+    0 means no season.
     """
     inputs = tuple(dict.fromkeys(c for c in inputs if c != target))
     for column in (target, *inputs):
@@ -420,7 +421,7 @@ def series_from_csv(
             notes += (
                 f"Seasonal period set to {season} rows ({frequency_label(frame.index)} data).",
             )
-    return Series(name, frame, target, inputs, season, notes)
+    return Series(name, frame, target, inputs, season or None, notes)
 
 
 def _decode_csv_bytes(raw: bytes, filename: str) -> tuple[str, list[str]]:
@@ -598,9 +599,15 @@ def _day_month_dates(text: pd.Series, date_order: DateOrder | None) -> pd.Series
     if evidence is None:
         return None
     order = date_order or infer_date_order(evidence)
+    contradicting = evidence.month_first if order == "day_first" else evidence.day_first
+    if date_order is not None and contradicting > evidence.rows / 2:
+        raise DataError(
+            f"Read {DATE_ORDER_LABELS[order].split(' (')[0].lower()}, {contradicting} of the "
+            f"{evidence.rows} dates are impossible (a month above 12): these dates are written "
+            "the other way round. Choose the other date order."
+        )
     parsed = _to_datetime(text, {"dayfirst": order == "day_first", "format": "mixed"})
     # format="mixed" falls back per value; a value only valid in the other order must not pass.
-    contradicting = evidence.month_first if order == "day_first" else evidence.day_first
     if contradicting:
         parts = text.str.extract(DAY_MONTH.pattern)
         other = (parts[2] if order == "day_first" else parts[0]).astype(float) > 12
@@ -637,6 +644,8 @@ def date_order_note(column: str, attrs: dict) -> str:
             "the file mixes orders, and those rows were dropped."
         )
     return note
+
+
 DATE_OPTIONS: tuple[dict, ...] = ({}, {"dayfirst": True}, {"format": "mixed"})
 
 

@@ -277,17 +277,13 @@ def calibrate_intervals(
     return ConformalIntervals(scale, quantiles, log, int(np.isfinite(scores).sum()))
 
 
-def interval_coverage(
-    intervals: ConformalIntervals, forecasts: HorizonForecasts
-) -> pd.DataFrame:
+def interval_coverage(intervals: ConformalIntervals, forecasts: HorizonForecasts) -> pd.DataFrame:
     """Share of the split's actual values inside the interval, per horizon and overall."""
     rows = []
     for level in intervals.quantiles:
         low, high = intervals.bounds(forecasts.predictions[RNN], level)  # (n, H)
         inside = (forecasts.actual >= low) & (forecasts.actual <= high)
-        per_h = [
-            float(inside[forecasts.mask[:, h]].mean()) for h in range(forecasts.steps)
-        ]
+        per_h = [float(inside[forecasts.mask[:, h]].mean()) for h in range(forecasts.steps)]
         rows.append(
             {
                 "level": level,

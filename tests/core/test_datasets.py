@@ -364,10 +364,9 @@ def test_day_first_dates_are_inferred_from_the_values() -> None:
     assert frequency_label(parsed.frame.index) == "monthly"
     note = next(n for n in parsed.notes if "day first" in n)
     assert "60 rows of 60 have a first number above 12" in note
-    # The user can switch it: month first makes those dates unreadable (dropped and said so).
-    switched = parse_series_csv(csv_bytes("date,value", *rows), date_order="month_first")
-    assert switched.date_order == "month_first"
-    assert any("as you chose" in n for n in switched.notes)
+    # Switched to month first, those dates are impossible: a clear refusal, not a silent misread.
+    with pytest.raises(DataError, match="60 of the 60 dates are impossible"):
+        parse_series_csv(csv_bytes("date,value", *rows), date_order="month_first")
 
 
 def test_ambiguous_dates_are_counted_and_can_be_switched() -> None:

@@ -258,7 +258,9 @@ def test_min_max_scaler_maps_training_rows_onto_0_to_1() -> None:
     assert data.scaled[: data.train_end].min() == 0.0 and data.scaled[: data.train_end].max() == 1.0
     # Back to original units: predictions equal to the scaled targets give the actual values.
     y, start = data.y_test, data.start_test
-    np.testing.assert_allclose(data.to_original(y, start), data.actual(start, y.shape[1]), rtol=1e-5)
+    np.testing.assert_allclose(
+        data.to_original(y, start), data.actual(start, y.shape[1]), rtol=1e-5
+    )
 
 
 def test_no_scaler_keeps_raw_values() -> None:
