@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
-from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.spec import ModelSpec, TrainSpec, lookahead_reason
 
 CELL_CLASSES = {"SimpleRNN": layers.SimpleRNN, "LSTM": layers.LSTM, "GRU": layers.GRU}
 RECURRENT_TYPES = (layers.SimpleRNN, layers.LSTM, layers.GRU)
@@ -20,25 +20,6 @@ RECURRENT_TYPES = (layers.SimpleRNN, layers.LSTM, layers.GRU)
 
 class LookAheadError(ValueError):
     """A model that would read the values it is asked to predict; the message says why."""
-
-
-def lookahead_reason(spec: ModelSpec) -> str | None:
-    """Why ``spec`` would see the future it predicts, or None when every output is causal.
-
-    A many-to-many forecaster predicts, at each step, the value of the next step, which is also
-    the next step's input. A backward direction reads the window from its end, so its output at
-    step t has already seen the inputs after t: the very values it must predict. Many-to-one and
-    encoder-decoder models predict only rows after the whole window, so both directions are safe.
-    """
-    if spec.bidirectional and spec.topology == "many_to_many" and not spec.is_text:
-        return (
-            "A bidirectional many-to-many forecaster would cheat: its backward direction reads "
-            "the steps after t, which are the values it must predict at t. Its training and "
-            "validation losses would look excellent while real forecasts are worse. Choose a "
-            "unidirectional layer, or the many-to-one or encoder-decoder topology (those may be "
-            "bidirectional: they predict only steps after the whole window)."
-        )
-    return None
 
 
 def build_model(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:

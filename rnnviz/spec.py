@@ -86,6 +86,25 @@ class ModelSpec:
         return cls(**known)
 
 
+def lookahead_reason(spec: ModelSpec) -> str | None:
+    """Why ``spec`` would see the future it predicts, or None when every output is causal.
+
+    A many-to-many forecaster predicts, at each step, the value of the next step, which is also
+    the next step's input. A backward direction reads the window from its end, so its output at
+    step t has already seen the inputs after t: the very values it must predict. Many-to-one and
+    encoder-decoder models predict only rows after the whole window, so both directions are safe.
+    """
+    if spec.bidirectional and spec.topology == "many_to_many" and not spec.is_text:
+        return (
+            "A bidirectional many-to-many forecaster would cheat: its backward direction reads "
+            "the steps after t, which are the values it must predict at t. Its training and "
+            "validation losses would look excellent while real forecasts are worse. Choose a "
+            "unidirectional layer, or the many-to-one or encoder-decoder topology (those may be "
+            "bidirectional: they predict only steps after the whole window)."
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class TrainSpec:
     """How the Train page fits a model."""
