@@ -102,3 +102,19 @@ def test_same_spec_data_and_seed_give_the_same_history():
     assert histories[0].keys() == histories[1].keys()
     for key in histories[0]:
         np.testing.assert_array_equal(histories[0][key], histories[1][key])
+
+
+def test_forecast_variants_are_ranked_on_the_mean_error_over_horizons():
+    from rnnviz.compare import rank_by_horizon_rmse
+
+    table = pd.DataFrame(
+        {
+            "variant": ["a", "b", "c"],
+            "best val loss": [0.01, 0.2, 0.1],  # "a" would win on validation loss (a leak, say)
+            "test RMSE 1-12 steps": [30.0, 18.0, np.nan],
+        }
+    )
+    ranked = rank_by_horizon_rmse(table)
+    assert ranked["variant"].tolist() == ["b", "a", "c"] and ranked["rank"].tolist() == [1, 2, 3]
+    text = pd.DataFrame({"variant": ["x"], "test accuracy": [0.8]})
+    assert rank_by_horizon_rmse(text).equals(text)
