@@ -58,18 +58,26 @@ if records:
     if record.task == "forecast" and key:
         window = {
             k: record.data_config[k]
-            for k in ("window", "horizon", "test_size", "val_size", "transform")
+            for k in ("window", "horizon", "test_size", "val_size", "transform", "scaler")
+            if k in record.data_config
         }
-        script = forecast_script(
-            key,
-            WindowSpec(**window),
-            record.model_spec,
-            record.train_spec,
-            record.data_config.get("inputs", ()),
-        )
-        c4.download_button(
-            "Keras script (.py)", script, script_filename(key, record.model_spec), key="run_script"
-        )
+        try:
+            script = forecast_script(
+                key,
+                WindowSpec(**window),
+                record.model_spec,
+                record.train_spec,
+                record.data_config.get("inputs", ()),
+            )
+        except ValueError as error:  # e.g. an old run whose model read the future
+            c4.caption(f"No script: {error}")
+        else:
+            c4.download_button(
+                "Keras script (.py)",
+                script,
+                script_filename(key, record.model_spec),
+                key="run_script",
+            )
     with st.expander("Delete this run"):
         if st.button(f"Delete {run_id}", key="run_delete"):
             store.delete(run_id)

@@ -46,7 +46,9 @@ def _forecast_job(record: RunRecord, model: keras.Model) -> ForecastJob:
             "This run was trained on an uploaded file, which is not stored: upload it again to retrain."
         )
     series = load_builtin(key).with_inputs(config.get("inputs", []))
-    window_spec = WindowSpec(**{f.name: config[f.name] for f in fields(WindowSpec)})
+    window_spec = WindowSpec(
+        **{f.name: config[f.name] for f in fields(WindowSpec) if f.name in config}
+    )
     topology = record.model_spec.topology
     data = make_windows(series, windows_for(window_spec, topology))
     stateless = replace(
