@@ -64,7 +64,7 @@ if not report.coverage.empty:
         )
 
 steps = len(report.by_horizon)
-st.subheader(f"Test errors at every horizon, 1 to {steps} steps ahead")
+st.subheader(f"Error at every horizon, 1 to {steps} steps ahead (test rows)")
 st.caption(
     "Rolling origin: every test row is forecast from each of the origins 1 to "
     f"{steps} steps before it, "

@@ -141,6 +141,8 @@ def multi_step(
     An encoder-decoder emits its horizon at once (direct); the other topologies feed each
     one-step prediction back as the next input (recursive), extra inputs held at their last value.
     """
+    if len(starts) == 0:
+        return np.zeros((0, steps))
     x = inputs_at(data, starts)  # (n, window, features)
     if topology == "encoder_decoder":
         scaled = predict_steps(model, x, topology)[:, :steps]  # (n, steps)

@@ -12,6 +12,7 @@ from rnnviz.forecast import (
     backtest,
     calibrate_intervals,
     conformal_quantile,
+    evaluate_forecast,
     forecast_errors,
     forecast_future,
     forecast_job,
@@ -230,3 +231,14 @@ def test_the_weights_kept_are_those_asked_for(keep):
     expected = min(history) if keep == "best" else history[-1]
     assert loss == pytest.approx(expected, rel=1e-4)
     assert ("last epoch (6)" in state.message) == (keep == "last")
+
+
+def test_no_validation_rows_means_no_intervals_but_a_report():
+    spec = WindowSpec(window=6, horizon=3, test_size=6, val_size=0)
+    data = make_windows(ramp_series(), windows_for(spec, "many_to_one"))
+    model = untrained("many_to_one", data)
+    assert not horizon_forecasts(model, data, "many_to_one", 12, "val", 3).mask.any()
+    report = evaluate_forecast(model, data, "many_to_one", 12, 3)
+    assert report.coverage.empty and "No validation rows" in report.interval_note
+    assert not any(c.startswith("low") for c in report.future.columns)
+    assert report.by_horizon["rows"].tolist() == [6, 6, 6]

@@ -219,6 +219,14 @@ def test_tutorial_recipe_sets_every_page(data_ready):
     assert at.number_input(key="w_epochs").value == 100
     assert at.radio(key="w_keep_weights").value == "last"
     assert not at.toggle(key="w_early_stopping").value
+    at.number_input(key="w_epochs").set_value(1)
+    at.button(key="train").click().run()
+    wait_for_training(at)
+    assert any("last epoch (1)" in s.value for s in at.success)
+    at = open_page("pages/inspect.py", at)
+    assert not at.exception
+    assert any("47.5" in i.value for i in at.info)  # the app's figure beside the tutorial's
+    assert any("No validation rows" in c.value for c in at.caption) and not at.metric
 
 
 def test_day_first_upload_says_which_order_and_can_switch(data_ready):
