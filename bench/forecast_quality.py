@@ -37,16 +37,20 @@ def trained(key: str, window_spec, model, train):
     return job
 
 
-def coverage_line(name: str, report) -> str:
-    parts = [f"{row['level']:.0%}: {row['coverage']:.1%}" for _, row in report.coverage.iterrows()]
+def coverage_line(name: str, coverage: pd.Series) -> str:
+    parts = [f"{level:.0%}: {share:.1%}" for level, share in coverage.items()]
     return f"{name} interval coverage on test  " + "   ".join(parts)
+
+
+def coverage_of(report) -> pd.Series:
+    return report.coverage.set_index("level")["coverage"]
 
 
 def airline_default(seeds: list[int]) -> list[str]:
     series = load_builtin("airline")
     spec = recommended_window_spec(series)
     print(f"== airline, default recipe: {spec}")
-    table, coverage = None, []
+    table, coverage = None, []  # coverage: per seed, share inside by level
     for seed in seeds:
         job = trained("airline", spec, DEFAULT_MODEL, replace(DEFAULT_TRAIN, seed=seed))
         report = job.report()
@@ -55,18 +59,21 @@ def airline_default(seeds: list[int]) -> list[str]:
             table = by_h[[c for c in by_h.columns if c.endswith("RMSE") and c != f"{RNN} RMSE"]]
             table = table.rename(columns=lambda c: c.removesuffix(" RMSE"))
         table.insert(len(coverage), f"RNN seed {seed}", by_h[f"{RNN} RMSE"])
-        coverage.append(coverage_line(f"airline seed {seed}", report))
+        coverage.append(coverage_of(report))
     seasonal = next(c for c in table.columns if c.startswith("Seasonal"))
     rnn_columns = [c for c in table.columns if c.startswith("RNN")]
     table["beats seasonal"] = (table[rnn_columns].max(axis=1) < table[seasonal]).map(
         {True: "yes", False: "NO"}
     )
     print("test RMSE per horizon (rolling origin over the last 24 months):")
-    with pd.option_context("display.width", 160, "display.float_format", "{:.1f}".format):
+    options = ("display.width", 200, "display.max_columns", 20, "display.float_format")
+    with pd.option_context(*options, "{:.1f}".format):
         print(table)
     everywhere = (table["beats seasonal"] == "yes").all()
     print(f"default recipe beats seasonal naive at every horizon 1..12: {everywhere}")
-    return coverage
+    lines = [coverage_line(f"airline seed {s}", c) for s, c in zip(seeds, coverage, strict=True)]
+    lines.append(coverage_line("airline mean over seeds", pd.concat(coverage, axis=1).mean(axis=1)))
+    return lines
 
 
 def tutorial() -> None:
@@ -92,7 +99,7 @@ def co2_coverage(epochs: int) -> str:
             if c.endswith("RMSE") and c != f"{RNN} RMSE"
         )
     )
-    return coverage_line("co2", report)
+    return coverage_line("co2", coverage_of(report))
 
 
 def main() -> None:

@@ -222,10 +222,11 @@ class WindowedData:
         return np.exp(z) if self.spec.is_log else z
 
     def actual(self, start: np.ndarray, h: int) -> np.ndarray:
-        """(n, h) true values at rows ``start .. start + h - 1``, NaN past the end."""
+        """(n, h) true values at rows ``start .. start + h - 1``, NaN before row 0 or past the end."""
         rows = np.asarray(start, dtype=np.int64).reshape(-1, 1) + np.arange(h)  # (n, h)
         padded = np.append(self.target, np.nan)  # row n_rows reads NaN
-        return padded[np.minimum(rows, self.n_rows)]
+        outside = (rows < 0) | (rows >= self.n_rows)
+        return padded[np.where(outside, self.n_rows, rows)]
 
     def last_window(self) -> np.ndarray:
         """(1, window, features) scaled inputs ending at the last row: a forecast's input."""

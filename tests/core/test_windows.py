@@ -282,3 +282,11 @@ def test_infinite_values_are_refused_with_where_they_are() -> None:
     bad = Series("bad", frame, "sales", inputs=("price",))
     with pytest.raises(DataError, match=r"infinite values.*2 values in 'price' \(first at 2000-06"):
         make_windows(bad, WindowSpec())
+
+
+def test_actual_is_missing_outside_the_series() -> None:
+    data = make_windows(make_series(), WindowSpec())
+    values = data.actual(np.array([-2, 0, N_ROWS - 1]), 2)
+    assert np.isnan(values[0]).all()  # before row 0: never wrapped round to the end
+    np.testing.assert_allclose(values[1], data.target[:2])
+    assert values[2, 0] == data.target[-1] and np.isnan(values[2, 1])
