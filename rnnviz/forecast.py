@@ -387,6 +387,12 @@ def evaluate_forecast(
             f"({'relative, in log units' if intervals.log else 'in the series units'}), "
             "scaled per horizon."
         )
+        unbounded = [f"{level:.0%}" for level, q in intervals.quantiles.items() if math.isinf(q)]
+        if unbounded:
+            interval_note += (
+                f" Too few residuals for a {' or '.join(unbounded)} interval: it is unbounded "
+                "(not drawn); lengthen the validation part."
+            )
     else:
         interval_note = "No validation rows: no prediction intervals (they are calibrated there)."
     return ForecastReport(

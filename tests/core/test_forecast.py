@@ -97,6 +97,10 @@ def test_job_trains_and_forecasts_past_the_end(topology):
     assert len(report.future) == 3 and report.future["time"].iloc[0] == pd.Timestamp("2006-09-01")
     assert np.isfinite(report.future["forecast"]).all()
     assert set(report.fitted["split"]) == {"train", "val", "test"}
+    # 6 validation rows x 3 horizons = 18 residuals: enough for 80%, not for 95% (needs 19).
+    assert np.isfinite(report.future[["low 80%", "high 80%"]]).all().all()
+    assert np.isinf(report.future["high 95%"]).all()
+    assert "Too few residuals for a 95% interval" in report.interval_note
     # Recursive and direct forecasts agree with the model's own first step from the last window.
     future, _ = forecast_future(job.inference_model, job.data, topology, 3)
     np.testing.assert_allclose(future, report.future["forecast"], rtol=1e-5)
