@@ -8,6 +8,7 @@ many-to-many's last step is its next-value prediction); an encoder-decoder predi
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
@@ -17,11 +18,17 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.builder import stateless_twin
-from rnnviz.datasets import BUILTIN_SERIES, Series
+from rnnviz.datasets import BUILTIN_SERIES, DataError, Series
 from rnnviz.metrics import error_table, mae, rmse
 from rnnviz.spec import ModelSpec, Topology, TrainSpec
 from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
-from rnnviz.windows import WindowedData, WindowSpec, make_windows, sliding_windows
+from rnnviz.windows import (
+    WindowedData,
+    WindowSpec,
+    check_series_length,
+    make_windows,
+    sliding_windows,
+)
 
 SPLITS = ("train", "val", "test")
 
@@ -540,10 +547,24 @@ def backtest(
     last fold is the usual split and the folds' test parts tile the end of the series without
     overlap. ``fit(series, window_spec)`` builds and trains a job (the caller decides how, and may
     honour Stop inside a fold); ``on_progress(done, folds)`` is called after each fold, and
-    ``should_stop()`` is checked before each one.
+    ``should_stop()`` is checked before each fold and after it (a fold stopped while training
+    is not scored).
     """
     if folds < 1:
         raise ValueError("A backtest needs at least one fold.")
+    first_end = series.n_rows - (folds - 1) * window_spec.test_size
+    try:  # the first (shortest) fold must still split: say so before any training
+        check_series_length(
+            first_end,
+            window_spec.window,
+            window_spec.horizon,
+            window_spec.test_size,
+            window_spec.val_size,
+            1 if window_spec.is_diff else 0,
+        )
+    except DataError as error:
+        message = f"With {folds} folds the first one keeps {max(first_end, 0)} rows. {error}"
+        raise DataError(message) from None
     rows = []
     for i in range(folds):
         if should_stop is not None and should_stop():
@@ -551,6 +572,8 @@ def backtest(
         end = series.n_rows - (folds - 1 - i) * window_spec.test_size
         fold_series = replace(series, frame=series.frame.iloc[:end])
         job = fit(fold_series, window_spec)
+        if should_stop is not None and should_stop():  # stopped inside the fold: not scored
+            return Backtest(pd.DataFrame(rows), stopped=True)
         test_from = end - window_spec.test_size
         rows.append(
             {
@@ -564,3 +587,69 @@ def backtest(
         if on_progress is not None:
             on_progress(i + 1, folds)
     return Backtest(pd.DataFrame(rows))
+
+
+@dataclass(eq=False)
+class BacktestRun:
+    """:func:`backtest` of one model and training recipe in a background thread, with Stop.
+
+    Stop ends the fold in training within one batch (that fold is not scored) and skips the rest.
+    """
+
+    series: Series
+    window_spec: WindowSpec
+    folds: int
+    spec: ModelSpec
+    train: TrainSpec
+    done_folds: int = 0
+    result: Backtest | None = None
+    error: str = ""
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _current: ForecastJob | None = None
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="rnnviz-backtest", daemon=True)
+        self._thread.start()
+
+    def run(self) -> None:
+        try:
+            self.result = backtest(
+                self.series,
+                self.window_spec,
+                self.folds,
+                self._fit,
+                on_progress=lambda done, _: setattr(self, "done_folds", done),
+                should_stop=self._stop.is_set,
+            )
+        except ValueError as error:  # DataError included: a fold too short to split, say
+            self.error = f"The backtest could not run: {error}"
+
+    def _fit(self, series: Series, window_spec: WindowSpec) -> ForecastJob:
+        self._current = forecast_job(series, window_spec, self.spec, self.train)
+        if self._stop.is_set():
+            self._current.run.stop()
+        self._current.run.run()
+        return self._current
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._current is not None:
+            self._current.run.stop()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self._thread is not None and not self._thread.is_alive()
+
+    @property
+    def progress(self) -> float:
+        """Share done: finished folds plus the share of the fold in training."""
+        if self.done:
+            return 1.0
+        current = self._current.run.snapshot() if self._current is not None else None
+        within = current.fraction if current is not None and not current.done else 0.0
+        return min(1.0, (self.done_folds + within) / self.folds)

@@ -1,5 +1,7 @@
 """Forecast targets, baselines, metrics and the airline quality anchor."""
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,6 +10,7 @@ from rnnviz.datasets import Series, load_builtin
 from rnnviz.forecast import (
     NAIVE,
     RNN,
+    BacktestRun,
     HorizonForecasts,
     backtest,
     calibrate_intervals,
@@ -218,8 +221,30 @@ def test_backtest_folds_tile_the_end_and_honour_stop():
     assert list(result.folds["test from"]) == list(series.frame.index[[78, 84, 90]])
     mean, spread = result.spread()
     assert mean == pytest.approx(result.folds[RNN].mean()) and spread > 0
-    stopped = backtest(series, WINDOWS3, 3, fit, should_stop=lambda: len(trained_rows) >= 4)
-    assert stopped.stopped and len(stopped.folds) == 1
+    # Stop asked during the second fold: the first is kept, the stopped one is not scored.
+    stopped = backtest(series, WINDOWS3, 3, fit, should_stop=lambda: len(trained_rows) >= 5)
+    assert stopped.stopped and len(stopped.folds) == 1 and len(trained_rows) == 5
+
+
+def test_backtest_run_trains_in_the_background_and_stops():
+    series = ramp_series(96)
+    spec, train = ModelSpec(cell="GRU", units=(4,)), TrainSpec(epochs=1)
+    run = BacktestRun(series, WINDOWS3, 2, spec, train)
+    run.start()
+    run.join(120)
+    assert run.done and run.progress == 1.0 and not run.error
+    assert len(run.result.folds) == 2 and not run.result.stopped
+    slow = BacktestRun(series, WINDOWS3, 3, spec, TrainSpec(epochs=500, batch_size=2))
+    slow.start()
+    while slow._current is None or not slow._current.run.snapshot().batch_loss:
+        time.sleep(0.01)
+    slow.stop()
+    slow.join(60)
+    assert slow.done and slow.result.stopped and len(slow.result.folds) == 0
+    too_many = BacktestRun(series, WINDOWS3, 13, spec, train)  # the first fold is too short
+    too_many.run()  # refused before any training
+    assert "could not run: With 13 folds the first one keeps 24 rows" in too_many.error
+    assert too_many._current is None
 
 
 @pytest.mark.parametrize("keep", ["best", "last"])
