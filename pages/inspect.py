@@ -4,11 +4,12 @@ import numpy as np
 import streamlit as st
 
 from rnnviz.figures import forecast_figure, horizon_figure, residuals_figure
-from rnnviz.forecast import ForecastJob
+from rnnviz.forecast import BacktestRun, ForecastJob
 from rnnviz.probes import trace
 from rnnviz.recipes import TUTORIAL
 from rnnviz.ui import state
 from rnnviz.ui.gates import gate_explorer
+from rnnviz.ui.live import live_panel
 
 st.title("Inspect")
 job = state.get("job")
@@ -102,6 +103,54 @@ st.subheader(
 )
 st.dataframe(report.errors.style.format(precision=2), hide_index=True, width="stretch")
 st.plotly_chart(residuals_figure(report.fitted), key="residuals")
+
+st.subheader("Backtest: refit on expanding windows")
+series = state.get("series")
+if series is None or series.name != job.series_name:
+    st.info("The backtest refits on this run's series: choose it on the Data page first.")
+else:
+    st.caption(
+        f"Each fold ends {job.window_spec.test_size} rows earlier than the next, is trained "
+        "afresh with this run's settings and scored on its own test rows (mean RMSE over "
+        "horizons 1..H); the last fold is this run's split."
+    )
+    backtest_run = state.get("backtest_run") if state.get("backtest_for") is job else None
+    running = backtest_run is not None and not backtest_run.done
+    c1, c2, c3, _ = st.columns([1, 1, 1, 3])
+    folds = c1.number_input("Folds (refits)", 2, 10, 3, key="w_backtest_folds")
+    if c2.button("Run backtest", disabled=running, key="backtest"):
+        backtest_run = BacktestRun(series, job.window_spec, int(folds), job.run.spec, job.run.train)
+        state.put("backtest_run", backtest_run)
+        state.put("backtest_for", job)
+        backtest_run.start()
+        st.rerun()
+    c3.button(
+        "Stop", disabled=not running, key="backtest_stop", on_click=lambda: backtest_run.stop()
+    )
+
+    def draw_backtest() -> None:
+        st.progress(
+            backtest_run.progress,
+            text=f"{backtest_run.done_folds} of {backtest_run.folds} folds trained",
+        )
+        if backtest_run.error:
+            st.error(backtest_run.error)
+        result = backtest_run.result
+        if result is None or result.folds.empty:
+            return
+        st.dataframe(result.folds.style.format(precision=2), hide_index=True, key="bt_folds")
+        models = [c for c in result.folds.columns if c == "RNN" or "naive" in c.lower()]
+        st.caption(
+            "Mean RMSE over folds (standard deviation): "
+            + "; ".join(
+                f"{m} {result.spread(m)[0]:.2f} ({result.spread(m)[1]:.2f})" for m in models
+            )
+        )
+        if result.stopped:
+            st.warning("Stopped: the fold in training was not scored; later folds were skipped.")
+
+    if backtest_run is not None:
+        live_panel(lambda: not backtest_run.done, draw_backtest)
 
 st.subheader("Gate explorer")
 split = st.radio("Windows from", ["test", "val", "train"], horizontal=True, key="w_explore_split")

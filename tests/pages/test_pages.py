@@ -160,6 +160,15 @@ def test_train_then_inspect_forecast(data_ready):
     at.toggle(key="w_show_baselines").set_value(True).run()
     names = [t.get("name") for t in json.loads(plotly_charts(at)[0].proto.spec)["data"]]
     assert "Naive (last value)" in names and "Seasonal naive (season 12)" in names
+    # Backtest: 2 refits with the run's settings, RMSE per fold, mean and spread.
+    at.number_input(key="w_backtest_folds").set_value(2)
+    at.button(key="backtest").click().run()
+    at.session_state["backtest_run"].join(120)
+    at.run()
+    tables = [d.value for d in at.dataframe if "fold" in d.value.columns]
+    assert len(tables) == 1 and tables[0]["fold"].tolist() == [1, 2]
+    assert (tables[0]["RNN"] > 0).all()
+    assert any("Mean RMSE over folds" in c.value for c in at.caption)
     at.selectbox(key="w_explore_gate_LSTM").set_value("forget").run()
     at.radio(key="w_explore_split").set_value("train").run()
     assert not at.exception
