@@ -110,7 +110,12 @@ if series is not None:
         )
         st.caption(
             f"{len(series.frame)} rows: train {train_end}, validation {val_end - train_end}, "
-            f"test {len(series.frame) - val_end}. Scaling is fitted on the {train_end} training rows only."
+            f"test {len(series.frame) - val_end}. "
+            + (
+                "No scaling: the network sees the raw values."
+                if spec.scaler == "none"
+                else f"Scaling is fitted on the {train_end} training rows only."
+            )
         )
         state.put("series", series)
         state.put("window_spec", spec)
