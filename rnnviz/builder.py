@@ -13,18 +13,31 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
-from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.spec import ModelSpec, TrainSpec, lookahead_reason
 
 CELL_CLASSES = {"SimpleRNN": layers.SimpleRNN, "LSTM": layers.LSTM, "GRU": layers.GRU}
 RECURRENT_TYPES = (layers.SimpleRNN, layers.LSTM, layers.GRU)
 
 
+class LookAheadError(ValueError):
+    """A model that would read the values it is asked to predict; the message says why."""
+
+
 def build_model(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
-    """Build the (uncompiled) model.
+    """Build the (uncompiled) model; a topology that reads the future raises LookAheadError.
 
     ``input_shape`` excludes the batch axis: ``(time, features)`` for a series, ``(time,)`` for
     token ids. A stateful model gets the fixed batch size ``spec.stateful_batch_size``.
     """
+    reason = lookahead_reason(spec)
+    if reason is not None:
+        raise LookAheadError(reason)
+    return _assemble(spec, input_shape)
+
+
+def _assemble(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
+    """The layers the spec asks for, without the look-ahead check (tests use it to prove the
+    check is needed)."""
     batch_size = spec.stateful_batch_size if spec.stateful else None
     dtype = "int32" if spec.is_text else "float32"
     inputs = keras.Input(shape=input_shape, batch_size=batch_size, dtype=dtype, name="input")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.datasets import BUILTIN_SERIES, load_builtin
-from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.spec import ModelSpec, TrainSpec, lookahead_reason
 from rnnviz.windows import WindowSpec
 
 LINE_LENGTH = 100
@@ -72,6 +72,9 @@ def script_filename(dataset_key: str, model_spec: ModelSpec) -> str:
 def _check(window_spec: WindowSpec, model_spec: ModelSpec) -> None:
     if model_spec.is_text or model_spec.head != "regression":
         raise ValueError("forecast_script exports forecasting models (a regression head).")
+    reason = lookahead_reason(model_spec)
+    if reason is not None:
+        raise ValueError(reason)
     if model_spec.topology == "encoder_decoder" and model_spec.horizon != window_spec.horizon:
         raise ValueError(
             f"The model's horizon ({model_spec.horizon}) differs from the windows' "
@@ -131,6 +134,7 @@ def _settings(
         f"TEST_SIZE = {window_spec.test_size}  # rows at the end held out for the test",
         f"VAL_SIZE = {window_spec.val_size}  # rows before those, for validation (0: none)",
         f'TRANSFORM = "{window_spec.transform}"  # on the target: "none", "log", "diff", "log_diff"',
+        f'SCALER = "{window_spec.scaler}"  # "standard", "minmax" or "none"; fit on training rows',
         "",
         f"SEED = {train.seed}  # fixes the initial weights and the shuffling",
         f"EPOCHS = {train.epochs}",
@@ -170,12 +174,13 @@ def make_windows(values: np.ndarray) -> tuple[dict, float, float]:
     """Transform, scale and cut the series into windows, split by time.
 
     Rows are split in time order: train, then VAL_SIZE validation rows, then TEST_SIZE test rows.
-    Every column is standardised with a mean and standard deviation from the training rows only,
-    so nothing about the validation or test rows leaks into training.
+    Every column is scaled as SCALER says (standardised, min-max or not at all) with statistics
+    from the training rows only, so nothing about the validation or test rows leaks into training.
 
     A window whose first target row is ``s`` reads rows ``s - WINDOW .. s - 1`` and predicts rows
     ``s .. s + HORIZON - 1``; it belongs to the split holding all its target rows.
-    Returns ``{split: (x, y, start)}`` and the target's mean and standard deviation.
+    Returns ``{split: (x, y, start)}`` and the target's centre and spread (scaled = (value -
+    centre) / spread).
     """
     n_rows = len(values)
     lost = 1 if TRANSFORM in ("diff", "log_diff") else 0  # a difference has no value at row 0
@@ -183,10 +188,15 @@ def make_windows(values: np.ndarray) -> tuple[dict, float, float]:
     features[:, 0] = transform_target(values[:, 0])
     val_end = n_rows - TEST_SIZE
     train_end = val_end - VAL_SIZE
-    mean = features[lost:train_end].mean(axis=0)
-    std = features[lost:train_end].std(axis=0)
-    std = np.where(std > 0, std, 1.0)  # a constant column keeps its (zero) centred values
-    scaled = (features - mean) / std  # (rows, features)
+    train_rows = features[lost:train_end]
+    if SCALER == "minmax":  # the training rows span 0 to 1
+        centre, spread = train_rows.min(axis=0), np.ptp(train_rows, axis=0)
+    elif SCALER == "none":
+        centre, spread = np.zeros(values.shape[1]), np.ones(values.shape[1])
+    else:  # standardise: mean 0, standard deviation 1 on the training rows
+        centre, spread = train_rows.mean(axis=0), train_rows.std(axis=0)
+    spread = np.where(spread > 0, spread, 1.0)  # a constant column keeps its centred values
+    scaled = (features - centre) / spread  # (rows, features)
 
     starts = np.arange(lost + WINDOW, n_rows - HORIZON + 1)  # first target row of each window
     x = np.stack([scaled[s - WINDOW : s] for s in starts])  # (windows, WINDOW, features)
@@ -196,7 +206,7 @@ def make_windows(values: np.ndarray) -> tuple[dict, float, float]:
     for name, (low, high) in bounds.items():
         keep = (starts >= low) & (starts + HORIZON <= high)
         splits[name] = (x[keep].astype(np.float32), y[keep].astype(np.float32), starts[keep])
-    return splits, mean[0], std[0]
+    return splits, centre[0], spread[0]
 '''
 
 
@@ -396,7 +406,16 @@ def trim_to_batches(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _train_code(spec: ModelSpec, train: TrainSpec) -> str:
-    if train.early_stopping:
+    if train.keep_weights == "last":
+        stopping = (
+            [
+                "        # Stop after PATIENCE epochs without improvement; keep the last weights.",
+                "        keras.callbacks.EarlyStopping(monitor, patience=PATIENCE),",
+            ]
+            if train.early_stopping
+            else ["        # No early stopping: the weights of the last epoch are kept."]
+        )
+    elif train.early_stopping:
         stopping = [
             "        # Stop after PATIENCE epochs without improvement and keep the best weights.",
             "        keras.callbacks.EarlyStopping(monitor, patience=PATIENCE, restore_best_weights=True),",
@@ -422,7 +441,11 @@ def _train_code(spec: ModelSpec, train: TrainSpec) -> str:
         ]
     lines += [
         "    validation = (x_val, y_val) if len(x_val) else None",
-        '    monitor = "val_loss" if validation else "loss"',
+        *(
+            ['    monitor = "val_loss" if validation else "loss"']
+            if any("monitor" in line for line in stopping)
+            else []
+        ),
         "    callbacks = [",
         *stopping,
         "        keras.callbacks.TerminateOnNaN(),",

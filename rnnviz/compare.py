@@ -59,7 +59,11 @@ def save_job(store: RunStore, job) -> RunRecord:
 
 
 def results_table(handles: Sequence[RunHandle], store: RunStore) -> pd.DataFrame:
-    """Per variant: parameters, seconds per epoch, best validation loss and the saved test metrics."""
+    """Per variant: parameters, seconds per epoch, best validation loss and the saved test metrics.
+
+    Forecasts are ranked on their mean test RMSE over horizons 1..H (the figure Inspect shows),
+    never on the validation loss.
+    """
     rows = []
     for handle in handles:
         snap, result = handle.snapshot(), handle.result(0)
@@ -75,7 +79,18 @@ def results_table(handles: Sequence[RunHandle], store: RunStore) -> pd.DataFrame
         if record is not None:
             row.update({k: v for k, v in record.metrics.items() if k.startswith("test")})
         rows.append(row)
-    return pd.DataFrame(rows)
+    return rank_by_horizon_rmse(pd.DataFrame(rows))
+
+
+def rank_by_horizon_rmse(table: pd.DataFrame) -> pd.DataFrame:
+    """Sort by the mean test RMSE over horizons 1..H (column ``test RMSE 1-H steps``) and number
+    the variants; a table without that column (text, or nothing saved yet) is left as it is."""
+    key = next((c for c in table.columns if str(c).startswith("test RMSE 1-")), None)
+    if key is None:
+        return table
+    ranked = table.sort_values(key, na_position="last", kind="stable").reset_index(drop=True)
+    ranked.insert(0, "rank", range(1, len(ranked) + 1))
+    return ranked
 
 
 def saved_record(handle: RunHandle, store: RunStore) -> RunRecord | None:

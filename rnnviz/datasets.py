@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -318,16 +319,26 @@ class ParsedCsv:
     time_column: str | None
     numeric_columns: tuple[str, ...]
     notes: tuple[str, ...]
+    date_order: DateOrder | None = None  # for dates like 03/04/2020: the order that was used
+    ambiguous_dates: int = 0  # rows whose date reads as a valid date in either order
 
 
-def parse_series_csv(raw: bytes, filename: str = "upload.csv") -> ParsedCsv:
-    """Read an uploaded CSV: find its time column and numeric columns, sort and merge rows."""
+def parse_series_csv(
+    raw: bytes, filename: str = "upload.csv", date_order: DateOrder | None = None
+) -> ParsedCsv:
+    """Read an uploaded CSV: find its time column and numeric columns, sort and merge rows.
+
+    Dates written with numbers only (``03/04/2020``) are read in ``date_order`` when given, else
+    in the order their values show (any first number above 12 means day first); see
+    :func:`infer_date_order`.
+    """
     read = read_csv_table(raw, filename)
     notes = list(read.notes)
     table, header_notes = _fix_missing_header(read.frame, read.text)
     notes += header_notes
-    table, time_column, time_notes = _extract_time_column(table)
+    table, time_column, time_notes = _extract_time_column(table, date_order)
     notes += time_notes
+    order = table.attrs.get("date_order")
     numbers, number_notes = _numeric_columns(table)
     notes += number_notes
     if numbers.shape[1] == 0:
@@ -340,7 +351,14 @@ def parse_series_csv(raw: bytes, filename: str = "upload.csv") -> ParsedCsv:
     else:
         numbers, order_notes = _sort_and_merge_times(numbers)
         notes += order_notes
-    return ParsedCsv(numbers, time_column, tuple(numbers.columns), tuple(notes))
+    return ParsedCsv(
+        numbers,
+        time_column,
+        tuple(numbers.columns),
+        tuple(notes),
+        order,
+        table.attrs.get("ambiguous_dates", 0) if order else 0,
+    )
 
 
 def series_from_csv(
@@ -352,7 +370,8 @@ def series_from_csv(
 ) -> Series:
     """The series to forecast from a parsed CSV: check the chosen columns and fill their gaps.
 
-    When ``season`` is None it is guessed from a regular time index (see :func:`guess_season`).
+    When ``season`` is None it is guessed from a regular time index (see :func:`guess_season`);
+    0 means no season.
     """
     inputs = tuple(dict.fromkeys(c for c in inputs if c != target))
     for column in (target, *inputs):
@@ -363,6 +382,14 @@ def series_from_csv(
             )
     frame = parsed.frame[[target, *inputs]]
     for column in frame.columns:
+        infinite = np.isinf(frame[column].to_numpy())
+        if infinite.any():
+            first = frame.index[int(np.argmax(infinite))]
+            raise DataError(
+                f"The column '{column}' holds {plural(int(infinite.sum()), 'infinite value')} "
+                f"(inf), the first at {first}. A network cannot learn from them: replace them "
+                "with numbers, or empty the cells to have them interpolated."
+            )
         if frame[column].isna().all():
             raise DataError(f"The column '{column}' has no values: every row is empty.")
     if len(frame) < MIN_SERIES_ROWS:
@@ -384,7 +411,7 @@ def series_from_csv(
             notes += (
                 f"Seasonal period set to {season} rows ({frequency_label(frame.index)} data).",
             )
-    return Series(name, frame, target, inputs, season, notes)
+    return Series(name, frame, target, inputs, season or None, notes)
 
 
 def _looks_like_value(name: str) -> bool:
@@ -410,11 +437,15 @@ def _has_date_hint(name: str) -> bool:
     return any(word in DATE_NAME_HINTS for word in words) or name.lower() in DATE_NAME_HINTS
 
 
-def _parse_dates(values: pd.Series, name: str) -> pd.Series | None:
+def _parse_dates(
+    values: pd.Series, name: str, date_order: DateOrder | None = None
+) -> pd.Series | None:
     """``values`` as timestamps when most of them read as dates, else None.
 
-    Text that reads as numbers is never a date here; formats are tried on a sample first (month
-    first, day first, then anything dateutil reads) so a large text column is rejected quickly.
+    Text that reads as numbers is never a date here. Numeric day/month dates are read in the
+    order :func:`infer_date_order` settles (or ``date_order``); other formats are tried on a
+    sample first (month first, day first, then anything dateutil reads) so a large text column
+    is rejected quickly. The result's ``attrs`` say which day/month order was used.
     """
     present = values.dropna()
     if present.empty or pd.api.types.is_bool_dtype(values):
@@ -428,6 +459,9 @@ def _parse_dates(values: pd.Series, name: str) -> pd.Series | None:
     ]
     if sample.str.contains(r"\d").mean() < PARSED_SHARE or _as_numbers(sample, ",") is not None:
         return None
+    numeric = _day_month_dates(text, date_order)
+    if numeric is not None:
+        return numeric
     shares = [_to_datetime(sample, options).notna().mean() for options in DATE_OPTIONS]
     ranked = sorted(zip(shares, DATE_OPTIONS, strict=True), key=lambda pair: -pair[0])
     for share, options in ranked:
@@ -442,6 +476,98 @@ def _parse_dates(values: pd.Series, name: str) -> pd.Series | None:
 
 
 DATE_SAMPLE_ROWS = 200
+DateOrder = Literal["day_first", "month_first"]
+DATE_ORDER_LABELS: dict[str, str] = {
+    "day_first": "Day first (31/01/2020)",
+    "month_first": "Month first (01/31/2020)",
+}
+DAY_MONTH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?=$|[ T])")
+
+
+@dataclass(frozen=True)
+class DateOrderEvidence:
+    """What the values of a numeric day/month date column say about their order."""
+
+    rows: int  # rows written as dd/dd/yyyy (or with '.' or '-')
+    day_first: int  # rows whose first number is above 12: only a day can be
+    month_first: int  # rows whose second number is above 12
+    ambiguous: int  # rows with both numbers 1..12: a valid date either way
+
+
+def date_order_evidence(text: pd.Series) -> DateOrderEvidence | None:
+    """Count the rows that settle the day/month order; None unless most rows are numeric d/m/y."""
+    parts = text.dropna().str.extract(DAY_MONTH.pattern)
+    matched = parts[0].notna()
+    if matched.sum() < PARSED_SHARE * max(1, len(parts)):
+        return None
+    first, second = parts.loc[matched, 0].astype(int), parts.loc[matched, 2].astype(int)
+    return DateOrderEvidence(
+        int(matched.sum()),
+        int((first > 12).sum()),
+        int((second > 12).sum()),
+        int(((first <= 12) & (second <= 12)).sum()),
+    )
+
+
+def infer_date_order(evidence: DateOrderEvidence) -> DateOrder:
+    """Day first when more rows can only be day first than month first; month first otherwise
+    (also when every row reads either way)."""
+    return "day_first" if evidence.day_first > evidence.month_first else "month_first"
+
+
+def _day_month_dates(text: pd.Series, date_order: DateOrder | None) -> pd.Series | None:
+    """Numeric day/month dates read in one order for every row, with the evidence in attrs."""
+    evidence = date_order_evidence(text)
+    if evidence is None:
+        return None
+    order = date_order or infer_date_order(evidence)
+    contradicting = evidence.month_first if order == "day_first" else evidence.day_first
+    if date_order is not None and contradicting > evidence.rows / 2:
+        raise DataError(
+            f"Read {DATE_ORDER_LABELS[order].split(' (')[0].lower()}, {contradicting} of the "
+            f"{evidence.rows} dates are impossible (a month above 12): these dates are written "
+            "the other way round. Choose the other date order."
+        )
+    parsed = _to_datetime(text, {"dayfirst": order == "day_first", "format": "mixed"})
+    # format="mixed" falls back per value; a value only valid in the other order must not pass.
+    if contradicting:
+        parts = text.str.extract(DAY_MONTH.pattern)
+        other = (parts[2] if order == "day_first" else parts[0]).astype(float) > 12
+        parsed = parsed.where(~other.fillna(False))
+    parsed.attrs.update(
+        date_order=order,
+        evidence=evidence,
+        chosen=date_order is not None,
+        contradicting=contradicting,
+    )
+    return parsed
+
+
+def date_order_note(column: str, attrs: dict) -> str:
+    """Which day/month order was used for ``column`` and why, in words."""
+    evidence: DateOrderEvidence = attrs["evidence"]
+    order = attrs["date_order"]
+    how = "day first (day/month/year)" if order == "day_first" else "month first (month/day/year)"
+    if attrs["chosen"]:
+        why = "as you chose"
+    elif evidence.day_first or evidence.month_first:
+        count = evidence.day_first if order == "day_first" else evidence.month_first
+        place = "first" if order == "day_first" else "second"
+        why = f"{plural(count, 'row')} of {evidence.rows} have a {place} number above 12"
+    else:
+        why = "no value settles it, so the month-first default was used"
+    note = (
+        f"Read '{column}' {how}: {why}. {plural(evidence.ambiguous, 'date')} would read "
+        "differently in the other order; switch the date order if this is wrong."
+    )
+    if attrs["contradicting"]:
+        note += (
+            f" {plural(attrs['contradicting'], 'row')} can only be read in the other order: "
+            "the file mixes orders, and those rows were dropped."
+        )
+    return note
+
+
 DATE_OPTIONS: tuple[dict, ...] = ({}, {"dayfirst": True}, {"format": "mixed"})
 
 
@@ -455,37 +581,94 @@ def _to_datetime(text: pd.Series, options: dict) -> pd.Series:
             return pd.to_datetime(text, errors="coerce", utc=True, **options)
 
 
-def _parse_numeric_dates(values: pd.Series, name: str) -> pd.Series | None:
-    """Whole numbers under a date-like name: years (1700, in a column named like 'year') or
-    compact dates (19580329). A 'day' or 'month' column of small numbers stays a number."""
-    if not _has_date_hint(name):
-        return None
-    present = values.dropna()
-    if not np.all(np.mod(present, 1) == 0):
-        return None
-    whole = values.astype("Int64").astype(str)
-    if "year" in name.lower() and present.between(1000, 2999).all():
-        return pd.to_datetime(whole, format="%Y", errors="coerce")
-    if present.between(10000101, 99991231).all():
-        return pd.to_datetime(whole, format="%Y%m%d", errors="coerce")
+EXCEL_ORIGIN = pd.Timestamp("1899-12-30")  # Excel's day 0 (its 1900 leap-year bug included)
+SERIAL_TIMES = {  # kind: (smallest, largest value, pandas unit, words for the note)
+    "excel": (20_000, 80_000, "D", "Excel date serial numbers (days since 1899-12-30)"),
+    "epoch_s": (1e8, 5e9, "s", "Unix time in seconds (since 1970-01-01 UTC)"),
+    "epoch_ms": (1e11, 5e12, "ms", "Unix time in milliseconds (since 1970-01-01 UTC)"),
+}
+
+
+def _monotonic(values: np.ndarray) -> bool:
+    steps = np.diff(values)
+    return len(steps) > 1 and (bool(np.all(steps >= 0)) or bool(np.all(steps <= 0))) and steps.any()
+
+
+def _regular(values: np.ndarray) -> bool:
+    """Strictly monotonic with steps of nearly one size (days, weeks or 28-31-day months)."""
+    steps = np.abs(np.diff(values))
+    return _monotonic(values) and steps.min() > 0 and steps.max() <= 1.11 * steps.min()
+
+
+def _serial_time_kind(present: pd.Series, name: str) -> str | None:
+    """'excel', 'epoch_s' or 'epoch_ms' when a numeric column holds serial times.
+
+    Every value must lie in the kind's range. Epoch times must also be in order; Excel serials
+    (plain day counts) need a date-like column name or evenly spaced values, so that an ordinary
+    column of numbers in the tens of thousands is not taken for dates.
+    """
+    values = present.to_numpy(float)
+    for kind, (low, high, _, _) in SERIAL_TIMES.items():
+        if not ((values >= low) & (values <= high)).all():
+            continue
+        if kind == "excel" and (_has_date_hint(name) or _regular(values)):
+            return kind
+        if kind != "excel" and _monotonic(values):
+            return kind
     return None
 
 
-def _extract_time_column(table: pd.DataFrame) -> tuple[pd.DataFrame, str | None, list[str]]:
-    """Move the date/time column (name hints first) into the index."""
+def _parse_numeric_dates(values: pd.Series, name: str) -> pd.Series | None:
+    """Numbers that are times: years (1700, in a column named like 'year') or compact dates
+    (19580329) under a date-like name, Excel date serials, or Unix epoch seconds or
+    milliseconds. A 'day' or 'month' column of small numbers stays a number. A serial read
+    as time carries a note in its ``attrs``."""
+    present = values.dropna()
+    if np.isinf(present).any():
+        return None
+    whole_numbers = bool(np.all(np.mod(present, 1) == 0))
+    if _has_date_hint(name) and whole_numbers:
+        whole = values.astype("Int64").astype(str)
+        if "year" in name.lower() and present.between(1000, 2999).all():
+            return pd.to_datetime(whole, format="%Y", errors="coerce")
+        if present.between(10000101, 99991231).all():
+            return pd.to_datetime(whole, format="%Y%m%d", errors="coerce")
+    kind = _serial_time_kind(present, name)
+    if kind is None:
+        return None
+    _, _, unit, words = SERIAL_TIMES[kind]
+    origin = EXCEL_ORIGIN if kind == "excel" else "unix"
+    times = pd.to_datetime(values, unit=unit, origin=origin, errors="coerce")
+    times.attrs["note"] = f"Read '{name}' as time: {words}."
+    return times
+
+
+def _extract_time_column(
+    table: pd.DataFrame, date_order: DateOrder | None = None
+) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """Move the date/time column (name hints first) into the index.
+
+    The returned table's ``attrs`` hold ``date_order`` and ``ambiguous_dates`` when the column
+    holds numeric day/month dates.
+    """
     candidates = sorted(table.columns, key=lambda c: not _has_date_hint(c))
     for column in candidates:
-        times = _parse_dates(table[column], column)
+        times = _parse_dates(table[column], column, date_order)
         if times is None:
             continue
         unreadable = int((times.isna() & table[column].notna()).sum() + table[column].isna().sum())
-        notes = []
+        notes = [times.attrs["note"]] if "note" in times.attrs else []
+        if "date_order" in times.attrs:
+            notes.append(date_order_note(column, times.attrs))
         if unreadable:
             notes.append(
                 f"Dropped {plural(unreadable, 'row')} whose {column} could not be read as a date."
             )
         rest = table.drop(columns=column)[times.notna()]
         rest.index = pd.DatetimeIndex(times[times.notna()], name=column)
+        if "date_order" in times.attrs:
+            rest.attrs["date_order"] = times.attrs["date_order"]
+            rest.attrs["ambiguous_dates"] = times.attrs["evidence"].ambiguous
         return rest, column, notes
     return table, None, []
 

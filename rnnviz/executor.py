@@ -60,6 +60,7 @@ class TrainRequest:
     return_files: bool = False  # send the saved run back as bytes (worker on another machine)
     finalize_from: str | None = None  # save a run from this checkpoint instead of training
     final_state: RunState | None = None  # the run's state when finalizing
+    backtest_folds: int = 0  # > 0: refit this many folds on expanding data instead (forecasts)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class RunResult:
     error: str = ""  # the job could not be built or run
     save_error: str = ""  # trained, but the run could not be saved
     files: dict[str, bytes] | None = field(default=None, repr=False)
+    backtest: Any = None  # a forecast.Backtest (per-fold scores) for a backtest request
 
 
 class WorkerLost(RuntimeError):

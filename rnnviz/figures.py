@@ -80,9 +80,22 @@ def history_figure(history: dict[str, Sequence[float]], metric: str) -> go.Figur
     return fig
 
 
-def forecast_figure(fitted: pd.DataFrame, future: pd.DataFrame, target: str) -> go.Figure:
-    """Actual values, one-step predictions per split and the forecast past the end."""
-    actual = decimate_frame(fitted, "actual")
+BASELINE_COLOURS = ("#868E96", "#AE3EC9")
+BAND_COLOUR = "47, 158, 68"  # FUTURE_COLOUR as rgb, for translucent bands
+
+
+def forecast_figure(
+    fitted: pd.DataFrame,
+    future: pd.DataFrame,
+    target: str,
+    actual: pd.DataFrame | None = None,
+    baselines: Sequence[str] = (),
+) -> go.Figure:
+    """The whole actual series, one-step predictions per split, and the forecast past the end
+    with its interval bands (columns ``low 95%``/``high 95%``... of ``future``) and, optionally,
+    the baseline columns named in ``baselines`` drawn over the same future steps."""
+    actual = fitted[["time", "actual"]] if actual is None or actual.empty else actual
+    actual = decimate_frame(actual, "actual")  # a long series: min-max per bucket
     fig = go.Figure(
         go.Scatter(
             x=actual["time"],
@@ -101,6 +114,36 @@ def forecast_figure(fitted: pd.DataFrame, future: pd.DataFrame, target: str) -> 
                 line=dict(color=SPLIT_COLOURS[split], width=1.5, dash="dot"),
             )
         )
+    levels = sorted(
+        (c.removeprefix("low ") for c in future.columns if c.startswith("low ")),
+        key=lambda level: -float(level.rstrip("%")),
+    )
+    for level in levels:  # the widest band first, so the narrower one is drawn on top
+        low, high = future[f"low {level}"], future[f"high {level}"]
+        if not (np.isfinite(low).all() and np.isfinite(high).all()):
+            continue  # too few validation residuals for this level
+        opacity = 0.12 if level == levels[0] else 0.25
+        fig.add_trace(
+            go.Scatter(
+                x=[*future["time"], *future["time"][::-1]],
+                y=[*high, *low[::-1]],
+                fill="toself",
+                fillcolor=f"rgba({BAND_COLOUR}, {opacity})",
+                line=dict(width=0),
+                name=f"{level} interval",
+                hoverinfo="skip",
+            )
+        )
+    for name, colour in zip(baselines, BASELINE_COLOURS, strict=False):
+        fig.add_trace(
+            go.Scatter(
+                x=future["time"],
+                y=future[name],
+                name=name,
+                mode="lines",
+                line=dict(color=colour, width=1.5, dash="dash"),
+            )
+        )
     fig.add_trace(
         go.Scatter(
             x=future["time"],
@@ -111,6 +154,31 @@ def forecast_figure(fitted: pd.DataFrame, future: pd.DataFrame, target: str) -> 
         )
     )
     fig.update_layout(title="Actual vs predicted", yaxis_title=plotly_text(target), **LAYOUT)
+    return fig
+
+
+def horizon_figure(by_horizon: pd.DataFrame, unit: str = "RMSE") -> go.Figure:
+    """Test error against forecast horizon: the model beside each baseline."""
+    fig = go.Figure()
+    columns = [c for c in by_horizon.columns if c.endswith(f" {unit}")]
+    for i, column in enumerate(columns):
+        is_model = i == 0
+        fig.add_trace(
+            go.Scatter(
+                x=by_horizon["horizon"],
+                y=by_horizon[column],
+                name=column.removesuffix(f" {unit}"),
+                mode="lines+markers",
+                line=dict(
+                    color=FUTURE_COLOUR if is_model else BASELINE_COLOURS[(i - 1) % 2],
+                    width=2.5 if is_model else 1.5,
+                    dash="solid" if is_model else "dash",
+                ),
+            )
+        )
+    fig.update_xaxes(title_text="steps ahead", tick0=1, dtick=max(1, len(by_horizon) // 12))
+    fig.update_yaxes(title_text=f"test {unit}", rangemode="tozero")
+    fig.update_layout(title=f"Test {unit} by horizon (rolling origin)", **LAYOUT)
     return fig
 
 

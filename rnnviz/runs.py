@@ -46,6 +46,7 @@ TRASH_PREFIX = ".trash-"
 STALE_SECONDS = 3600.0
 TASKS = ("forecast", "sentiment")
 WINDOW_KEYS = ("window", "horizon", "test_size", "val_size", "transform")
+OPTIONAL_WINDOW_KEYS = ("scaler",)  # absent from runs saved before the scaler choice
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # Library -> the distributions that provide it (TensorFlow ships under several names).
 VERSION_PACKAGES = {
@@ -171,7 +172,8 @@ class RunRecord:
         its ``data_config`` lacks any of them (a run saved by another tool or hand-edited)."""
         if not all(key in self.data_config for key in WINDOW_KEYS):
             return None
-        return {key: self.data_config[key] for key in WINDOW_KEYS}
+        optional = {k: self.data_config[k] for k in OPTIONAL_WINDOW_KEYS if k in self.data_config}
+        return {**{key: self.data_config[key] for key in WINDOW_KEYS}, **optional}
 
     @property
     def created_at(self) -> datetime:

@@ -88,6 +88,25 @@ class ModelSpec:
         return cls(**known)
 
 
+def lookahead_reason(spec: ModelSpec) -> str | None:
+    """Why ``spec`` would see the future it predicts, or None when every output is causal.
+
+    A many-to-many forecaster predicts, at each step, the value of the next step, which is also
+    the next step's input. A backward direction reads the window from its end, so its output at
+    step t has already seen the inputs after t: the very values it must predict. Many-to-one and
+    encoder-decoder models predict only rows after the whole window, so both directions are safe.
+    """
+    if spec.bidirectional and spec.topology == "many_to_many" and not spec.is_text:
+        return (
+            "A bidirectional many-to-many forecaster would cheat: its backward direction reads "
+            "the steps after t, which are the values it must predict at t. Its training and "
+            "validation losses would look excellent while real forecasts are worse. Choose a "
+            "unidirectional layer, or the many-to-one or encoder-decoder topology (those may be "
+            "bidirectional: they predict only steps after the whole window)."
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class TrainSpec:
     """How the Train page fits a model."""
@@ -100,3 +119,14 @@ class TrainSpec:
     early_stopping: bool = True
     patience: int = 15
     clipnorm: float | None = 1.0
+    keep_weights: Literal["best", "last"] = "best"  # best validation epoch, or the last epoch
+
+    def __post_init__(self) -> None:
+        if self.keep_weights not in KEEP_WEIGHTS:
+            raise ValueError(f"keep_weights must be one of {tuple(KEEP_WEIGHTS)}")
+
+
+KEEP_WEIGHTS: dict[str, str] = {
+    "best": "Best validation epoch",
+    "last": "Last epoch",
+}

@@ -276,7 +276,8 @@ class _Recorder(keras.callbacks.Callback):
         improved = math.isfinite(val_loss) and val_loss < self.best_val_loss
         if improved:
             self.best_val_loss = val_loss
-            self.run.best_weights = weights
+        if improved or self.run.train.keep_weights == "last":
+            self.run.best_weights = weights  # the weights restored when the run ends
         gate_stats, traces = self._probe(weights)
         seconds = time.perf_counter() - self.epoch_started
 
@@ -326,6 +327,8 @@ class _Recorder(keras.callbacks.Callback):
     def conclude(self, state: RunState) -> None:
         """Set the final status and message (called under the lock after fit returns)."""
         best = f" Kept the best weights (epoch {state.best_epoch})." if state.best_epoch else ""
+        if self.run.train.keep_weights == "last" and state.epoch:
+            best = f" Kept the weights of the last epoch ({state.epoch})."
         if self.nan_at is not None:
             epoch, batch = self.nan_at
             _finish(

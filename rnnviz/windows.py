@@ -7,7 +7,8 @@ split holding all its target rows (its inputs may come from earlier splits). Eve
 is used (stride 1).
 
 The target (feature 0) is transformed first (``log``, ``diff`` or ``log_diff``); then every
-feature is standardised with a mean and standard deviation fit on training rows only. A
+feature is scaled as ``WindowSpec.scaler`` asks (standardised, min-max to [0, 1], or left as it
+is), with statistics fit on training rows only. A
 difference has no value at row 0, so with a diff transform row 0 is dropped from the features and
 windows simply start one row later. To guarantee something to learn from, the training split
 must hold at least ``MIN_TRAIN_WINDOWS`` windows.
@@ -21,7 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from rnnviz.datasets import DataError, Series
+from rnnviz.datasets import DataError, Series, plural
 
 Transform = Literal["none", "log", "diff", "log_diff"]
 TRANSFORMS: tuple[Transform, ...] = ("none", "log", "diff", "log_diff")
@@ -32,6 +33,13 @@ TRANSFORM_LABELS: dict[str, str] = {
     "log_diff": "Log difference (relative change)",
 }
 MIN_TRAIN_WINDOWS = 10
+ScalerKind = Literal["standard", "minmax", "none"]
+SCALERS: tuple[ScalerKind, ...] = ("standard", "minmax", "none")
+SCALER_LABELS: dict[str, str] = {
+    "standard": "Standardise (mean 0, standard deviation 1)",
+    "minmax": "Min-max (training rows span 0 to 1)",
+    "none": "None (raw values)",
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class WindowSpec:
     test_size: int = 24  # rows at the end held out for test
     val_size: int = 12  # rows before the test rows, for validation (0: no validation)
     transform: Transform = "none"  # applied to the target before scaling
+    scaler: ScalerKind = "standard"  # how every feature is scaled (fit on training rows)
 
     def __post_init__(self) -> None:
         if self.window < 1:
@@ -61,6 +70,8 @@ class WindowSpec:
             )
         if self.transform not in TRANSFORMS:
             raise DataError(f"Unknown transform '{self.transform}'; choose one of {TRANSFORMS}.")
+        if self.scaler not in SCALERS:
+            raise DataError(f"Unknown scaler '{self.scaler}'; choose one of {SCALERS}.")
 
     @property
     def is_diff(self) -> bool:
@@ -73,17 +84,26 @@ class WindowSpec:
 
 @dataclass(frozen=True)
 class Scaler:
-    """Per-column standardisation; a column with no spread gets a standard deviation of 1."""
+    """Per-column ``(value - mean) / std``; a column with no spread gets a ``std`` of 1.
+
+    ``mean`` and ``std`` are the centre and spread the scaling uses: the mean and standard
+    deviation (standardise), the minimum and the range (min-max), or 0 and 1 (none).
+    """
 
     mean: np.ndarray  # (features,)
     std: np.ndarray  # (features,)
+    kind: ScalerKind = "standard"
 
     @classmethod
-    def fit(cls, values: np.ndarray) -> Scaler:
+    def fit(cls, values: np.ndarray, kind: ScalerKind = "standard") -> Scaler:
         """Fit on ``values`` (rows, features), which must be the training rows only."""
-        mean = values.mean(axis=0)
-        std = values.std(axis=0)
-        return cls(mean, np.where(std > 0, std, 1.0))
+        if kind == "minmax":
+            centre, spread = values.min(axis=0), values.max(axis=0) - values.min(axis=0)
+        elif kind == "none":
+            centre, spread = np.zeros(values.shape[1]), np.ones(values.shape[1])
+        else:
+            centre, spread = values.mean(axis=0), values.std(axis=0)
+        return cls(centre, np.where(spread > 0, spread, 1.0), kind)
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         return (values - self.mean) / self.std  # (rows, features)
@@ -202,10 +222,11 @@ class WindowedData:
         return np.exp(z) if self.spec.is_log else z
 
     def actual(self, start: np.ndarray, h: int) -> np.ndarray:
-        """(n, h) true values at rows ``start .. start + h - 1``, NaN past the end."""
+        """(n, h) true values at rows ``start .. start + h - 1``, NaN before row 0 or past the end."""
         rows = np.asarray(start, dtype=np.int64).reshape(-1, 1) + np.arange(h)  # (n, h)
         padded = np.append(self.target, np.nan)  # row n_rows reads NaN
-        return padded[np.minimum(rows, self.n_rows)]
+        outside = (rows < 0) | (rows >= self.n_rows)
+        return padded[np.where(outside, self.n_rows, rows)]
 
     def last_window(self) -> np.ndarray:
         """(1, window, features) scaled inputs ending at the last row: a forecast's input."""
@@ -215,15 +236,35 @@ class WindowedData:
 
 def split_bounds(series: Series, spec: WindowSpec) -> tuple[int, int]:
     """``(train_end, val_end)`` of the chronological split, after every check
-    :func:`make_windows` makes (length, missing values, transform), without building windows:
-    cheap enough to run on each redraw of a long series."""
+    :func:`make_windows` makes (length, missing and infinite values, transform), without
+    building windows: cheap enough to run on each redraw of a long series."""
     _, _, train_end, val_end = _checked_features(series, spec)
     return train_end, val_end
+
+
+def check_finite(series: Series) -> None:
+    """Raise DataError naming the columns that hold infinite values (every window would be NaN)."""
+    values = series.values()  # (rows, features)
+    infinite = np.isinf(values)
+    if not infinite.any():
+        return
+    where = [
+        f"{plural(int(infinite[:, i].sum()), 'value')} in '{column}' (first at "
+        f"{series.frame.index[int(np.argmax(infinite[:, i]))]})"
+        for i, column in enumerate(series.columns)
+        if infinite[:, i].any()
+    ]
+    raise DataError(
+        "The series holds infinite values (inf): "
+        + "; ".join(where)
+        + ". Replace them with real numbers or leave those cells empty to interpolate them."
+    )
 
 
 def _checked_features(series: Series, spec: WindowSpec) -> tuple[np.ndarray, np.ndarray, int, int]:
     """The series' values (rows, features), the same with the target transformed, and the split
     bounds; DataError when ``spec`` cannot be applied to ``series``."""
+    check_finite(series)
     values = series.values()  # (rows, features)
     n_rows = len(values)
     lost = 1 if spec.is_diff else 0
@@ -241,7 +282,7 @@ def make_windows(series: Series, spec: WindowSpec) -> WindowedData:
     values, features, train_end, val_end = _checked_features(series, spec)
     n_rows = len(values)
     lost = 1 if spec.is_diff else 0
-    scaler = Scaler.fit(features[lost:train_end])
+    scaler = Scaler.fit(features[lost:train_end], spec.scaler)
     scaled = scaler.transform(features)  # (rows, features)
 
     first_start = lost + spec.window

@@ -71,8 +71,10 @@ def build_job(request: TrainRequest):
 def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> RunResult:
     """Train ``request`` to its end, streaming progress through ``emit``; returns (and emits)
     the result. Never raises for a failure of the run itself: that becomes the result's error."""
-    if request.finalize_from:
-        result = _finalize(request)
+    if request.finalize_from or request.backtest_folds:
+        result = (
+            _finalize(request) if request.finalize_from else _backtest(request, emit, should_stop)
+        )
         emit(("done", result))
         return result
     try:
@@ -81,22 +83,62 @@ def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) 
         result = RunResult(error=str(error) or type(error).__name__)
         emit(("done", result))
         return result
-    run = job.run
-    thread = threading.Thread(target=run.run, name="rnnviz-fit", daemon=True)
-    thread.start()
-    cursor, checkpoint = DeltaCursor(), _Checkpoint(request.checkpoint_path)
-    while thread.is_alive():
-        thread.join(PUMP_SECONDS)
-        if should_stop() and not run.stop_requested:
-            run.stop()
-        emit(("progress", cursor.delta(run.snapshot())))
+    run, cursor = job.run, DeltaCursor()
+    checkpoint = _Checkpoint(request.checkpoint_path)
+
+    def emit_and_checkpoint(message: tuple) -> None:
+        emit(message)
         checkpoint.maybe_write(run.best_weights, force=run.stop_requested)
+
+    _train_streaming(job, emit_and_checkpoint, should_stop, cursor)
     state = run.snapshot()
     emit(("progress", cursor.delta(state)))
     result = _save(job, request, state)
     checkpoint.remove()
     emit(("done", result))
     return result
+
+
+def _train_streaming(job, emit: Emit, should_stop: Callable[[], bool], cursor=None) -> None:
+    """Fit ``job`` in a thread while this one honours Stop (and streams progress when given a
+    cursor); returns when the fit has ended."""
+    run = job.run
+    thread = threading.Thread(target=run.run, name="rnnviz-fit", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(PUMP_SECONDS)
+        if should_stop() and not run.stop_requested:
+            run.stop()
+        if cursor is not None:
+            emit(("progress", cursor.delta(run.snapshot())))
+
+
+def _backtest(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> RunResult:
+    """Refit ``request.backtest_folds`` folds on expanding data; progress counts folds."""
+    from rnnviz.forecast import backtest, forecast_job
+    from rnnviz.runstate import RunState
+
+    series, window_spec = request.inputs
+    state, cursor = RunState(status="running", epochs=request.backtest_folds), DeltaCursor()
+    emit(("progress", cursor.delta(state)))
+
+    def fit(fold_series, fold_window):
+        job = forecast_job(fold_series, fold_window, request.model_spec, request.train_spec)
+        _train_streaming(job, emit, should_stop)
+        return job
+
+    def progress(done: int, total: int) -> None:
+        state.epoch = done
+        emit(("progress", cursor.delta(state)))
+
+    try:
+        result = backtest(series, window_spec, request.backtest_folds, fit, progress, should_stop)
+    except ValueError as error:  # DataError included: a fold too short to split, say
+        return RunResult(error=f"The backtest could not run: {error}")
+    state.status = "stopped" if result.stopped else "finished"
+    state.message = f"{len(result.folds)} of {request.backtest_folds} folds scored."
+    emit(("progress", cursor.delta(state)))
+    return RunResult(backtest=result)
 
 
 def _save(job, request: TrainRequest, state) -> RunResult:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz.builder import build_model, cudnn_blockers, layer_table
+from rnnviz.builder import LookAheadError, build_model, cudnn_blockers, layer_table
 from rnnviz.figures import topology_diagram
 from rnnviz.forecast import windows_for
 from rnnviz.safe import plain
@@ -33,7 +33,12 @@ if text:
 else:
     spec = model_spec_ui(horizon=window_spec.horizon)
     input_shape = (window_spec.window, len(series.columns))
-model = build_model(spec, input_shape)
+try:
+    model = build_model(spec, input_shape)
+except LookAheadError as error:
+    state.drop("model_spec")
+    st.error(str(error))
+    st.stop()
 state.put("model_spec", spec)
 
 st.plotly_chart(topology_diagram(spec, input_shape))

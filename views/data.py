@@ -5,22 +5,46 @@ import streamlit as st
 from rnnviz.csvread import content_key
 from rnnviz.datasets import (
     BUILTIN_SERIES,
+    DATE_ORDER_LABELS,
     DataError,
+    frequency_label,
+    guess_season,
     load_builtin,
     parse_series_csv,
     series_from_csv,
 )
 from rnnviz.figures import series_preview
-from rnnviz.recipes import recommended_window_spec
+from rnnviz.forecast import COVARIATE_NOTE
+from rnnviz.recipes import TUTORIAL, recommended_window_spec
 from rnnviz.safe import plain
 from rnnviz.ui import state
-from rnnviz.ui.widgets import window_spec_ui
+from rnnviz.ui.widgets import apply_forecast_recipe, window_spec_ui
 from rnnviz.windows import split_bounds
 
 st.title("Data")
+with st.expander("One click: reproduce the classic airline LSTM tutorial"):
+    st.write(TUTORIAL.explanation)
+    st.button(
+        "Use the tutorial recipe",
+        on_click=apply_forecast_recipe,
+        args=(TUTORIAL,),
+        key="recipe_tutorial",
+        help="Sets Data, Build and Train; then build and train as usual.",
+    )
 source = st.radio(
     "Source", ["Built-in series", "Upload a CSV"], horizontal=True, key="w_data_source"
 )
+
+
+def covariates_ui(columns: list[str], target: str, key: str) -> list[str]:
+    """The extra input columns, with how their future values are obtained."""
+    inputs = st.multiselect(
+        "Extra input columns (optional)", [c for c in columns if c != target], key=key
+    )
+    if inputs:
+        st.caption(COVARIATE_NOTE)
+    return inputs
+
 
 series = None
 if source == "Built-in series":
@@ -32,6 +56,9 @@ if source == "Built-in series":
     )
     st.caption(BUILTIN_SERIES[key].description)
     series, series_key = load_builtin(key), ("builtin", key)
+    if len(series.frame.columns) > 1:
+        inputs = covariates_ui(list(series.frame.columns), series.target, f"w_builtin_inputs_{key}")
+        series = series.with_inputs(inputs)
 else:
     upload = st.file_uploader(
         "CSV with a date/time column and numeric columns", type=["csv", "txt"]
@@ -40,22 +67,39 @@ else:
         raw = upload.getvalue()
         file_key = (upload.name, content_key(raw))  # a new file, or new bytes under the same name
         try:
-            parsed = state.memo("series_csv", file_key, lambda: parse_series_csv(raw, upload.name))
+            chosen_order = state.widget("csv_date_order", "auto")
+            order = None if chosen_order == "auto" else chosen_order
+            parsed = state.memo(
+                "series_csv",
+                (*file_key, order),
+                lambda: parse_series_csv(raw, upload.name, order),
+            )
+            if parsed.date_order is not None:
+                st.radio(
+                    f"Date order ({parsed.ambiguous_dates} dates read either way)",
+                    ["auto", *DATE_ORDER_LABELS],
+                    format_func=lambda o: DATE_ORDER_LABELS.get(o, "Infer from the values"),
+                    horizontal=True,
+                    key="w_csv_date_order",
+                )
             columns = list(parsed.numeric_columns)
             target = st.selectbox("Target column (what to forecast)", columns, key="w_csv_target")
-            inputs = st.multiselect(
-                "Extra input columns (optional)",
-                [c for c in columns if c != target],
-                key="w_csv_inputs",
-            )
+            inputs = covariates_ui(columns, target, "w_csv_inputs")
+            guess = guess_season(parsed.frame.index) or 0
+            label = frequency_label(parsed.frame.index)
             season = st.number_input(
-                "Seasonal period in rows (0: none)", 0, 1000, key="w_csv_season"
+                "Seasonal period in rows (0: none)"
+                + (f"; {guess} suits {label} data" if guess else ""),
+                0,
+                1000,
+                guess,
+                key=f"w_csv_season_{upload.name}",
             )
-            series_key = (*file_key, target, tuple(inputs), int(season))
+            series_key = (*file_key, order, target, tuple(inputs), int(season))
             series = state.memo(
                 "series",
                 series_key,
-                lambda: series_from_csv(parsed, target, inputs, season or None, name=upload.name),
+                lambda: series_from_csv(parsed, target, inputs, int(season), name=upload.name),
             )
         except DataError as error:
             st.error(plain(error))
@@ -77,7 +121,12 @@ if series is not None:
         )
         st.caption(
             f"{len(series.frame)} rows: train {train_end}, validation {val_end - train_end}, "
-            f"test {len(series.frame) - val_end}. Scaling is fitted on the {train_end} training rows only."
+            f"test {len(series.frame) - val_end}. "
+            + (
+                "No scaling: the network sees the raw values."
+                if spec.scaler == "none"
+                else f"Scaling is fitted on the {train_end} training rows only."
+            )
         )
         state.put("series", series)
         state.put("window_spec", spec)

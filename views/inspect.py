@@ -3,13 +3,15 @@
 import numpy as np
 import streamlit as st
 
-from rnnviz.figures import forecast_figure, residuals_figure
+from rnnviz.figures import forecast_figure, horizon_figure, residuals_figure
 from rnnviz.forecast import ForecastJob
 from rnnviz.probes import trace
+from rnnviz.recipes import TUTORIAL
 from rnnviz.safe import plain
 from rnnviz.ui import state
 from rnnviz.ui.gates import gate_explorer
-from rnnviz.ui.runner import collect_finished_run
+from rnnviz.ui.live import live_panel
+from rnnviz.ui.runner import collect_finished_run, submit_backtest
 
 st.title("Inspect")
 collect_finished_run()  # a run that ended while this session was elsewhere
@@ -22,6 +24,15 @@ state.require(
     "Go to Train",
     ":material/model_training:",
 )
+
+
+def is_tutorial(job: ForecastJob) -> bool:
+    return (
+        job.dataset_key == TUTORIAL.dataset
+        and job.window_spec == TUTORIAL.window_spec
+        and job.run.spec == TUTORIAL.model
+    )
+
 
 report = state.get("report")
 if report is None or state.get("report_for") is not job:
@@ -36,7 +47,58 @@ st.caption(
         f"{job.run.snapshot().message}"
     )
 )
-st.plotly_chart(forecast_figure(report.fitted, report.future, target), key="forecast")
+baseline_names = [c for c in report.future.columns if c.startswith(("Naive", "Seasonal"))]
+show_baselines = st.toggle("Draw the baselines on the forecast", key="w_show_baselines")
+st.plotly_chart(
+    forecast_figure(
+        report.fitted,
+        report.future,
+        target,
+        actual=report.actual,
+        baselines=baseline_names if show_baselines else (),
+    ),
+    key="forecast",
+)
+st.caption(report.future_note + " " + report.interval_note)
+if not report.coverage.empty:
+    columns = st.columns(len(report.coverage))
+    for column, (_, row) in zip(columns, report.coverage.iterrows(), strict=True):
+        column.metric(
+            f"{row['level']:.0%} interval: share of test values inside",
+            f"{row['coverage']:.0%}",
+            f"{(row['coverage'] - row['level']) * 100:+.0f} points vs nominal",
+            delta_color="off",
+        )
+
+steps = len(report.by_horizon)
+st.subheader(f"Error at every horizon, 1 to {steps} steps ahead (test rows)")
+st.caption(
+    "Rolling origin: every test row is forecast from each of the origins 1 to "
+    f"{steps} steps before it, "
+    + (
+        "the decoder emitting all steps at once (direct)."
+        if job.topology == "encoder_decoder"
+        else "each prediction fed back as the next input (recursive)."
+    )
+)
+st.plotly_chart(horizon_figure(report.by_horizon), key="by_horizon")
+st.dataframe(
+    report.by_horizon.style.format(precision=2), hide_index=True, width="stretch", key="by_h"
+)
+rmse_columns = [c for c in report.by_horizon.columns if c.endswith("RMSE")]
+beaten = (
+    report.by_horizon[rmse_columns[0]] < report.by_horizon[rmse_columns[1:]].min(axis=1)
+).sum()
+(st.success if beaten == steps else st.warning)(
+    f"The RNN beats every baseline at {beaten} of {steps} horizons."
+)
+if is_tutorial(job):
+    rnn_rmse = report.errors.set_index("model").loc["RNN", "RMSE"]
+    st.info(
+        f"Tutorial recipe: test RMSE {rnn_rmse:.1f} here, against {TUTORIAL.reported_rmse} "
+        f"reported by the tutorial (51.9 in a plain-Keras rerun). {TUTORIAL.explanation}"
+    )
+
 st.subheader(
     "Test errors"
     + (
@@ -46,10 +108,56 @@ st.subheader(
     )
 )
 st.dataframe(report.errors.style.format(precision=2), hide_index=True, width="stretch")
-best = report.errors.sort_values("RMSE").iloc[0]["model"]
-(st.success if best == "RNN" else st.warning)(f"Lowest test RMSE: {best}.")
-st.caption(plain(report.future_note))
 st.plotly_chart(residuals_figure(report.fitted), key="residuals")
+
+st.subheader("Backtest: refit on expanding windows")
+series = state.get("series")
+if series is None or series.name != job.series_name:
+    st.info("The backtest refits on this run's series: choose it on the Data page first.")
+else:
+    st.caption(
+        f"Each fold ends {job.window_spec.test_size} rows earlier than the next, is trained "
+        "afresh with this run's settings and scored on its own test rows (mean RMSE over "
+        "horizons 1..H); the last fold is this run's split."
+    )
+    backtest = state.get("backtest") if state.get("backtest_for") is job else None
+    running = backtest is not None and not backtest.done
+    c1, c2, c3, _ = st.columns([1, 1, 1, 3])
+    folds = c1.number_input("Folds (refits)", 2, 10, 3, key="w_backtest_folds")
+    if c2.button("Run backtest", disabled=running, key="backtest"):
+        backtest = submit_backtest(series, job.window_spec, job.run.spec, job.run.train, folds)
+        state.put("backtest", backtest)
+        state.put("backtest_for", job)
+        st.rerun()
+    c3.button("Stop", disabled=not running, key="backtest_stop", on_click=lambda: backtest.stop())
+
+    def draw_backtest() -> None:
+        progress = backtest.snapshot()
+        st.progress(
+            progress.epoch / max(1, progress.epochs),
+            text=f"{progress.epoch} of {progress.epochs} folds trained",
+        )
+        outcome = backtest.result(0)
+        if outcome is None:
+            return
+        if outcome.error:
+            st.error(plain(outcome.error))
+        result = outcome.backtest
+        if result is None or result.folds.empty:
+            return
+        st.dataframe(result.folds.style.format(precision=2), hide_index=True, key="bt_folds")
+        models = [c for c in result.folds.columns if c == "RNN" or "naive" in c.lower()]
+        st.caption(
+            "Mean RMSE over folds (standard deviation): "
+            + "; ".join(
+                f"{m} {result.spread(m)[0]:.2f} ({result.spread(m)[1]:.2f})" for m in models
+            )
+        )
+        if result.stopped:
+            st.warning("Stopped: the fold in training was not scored; later folds were skipped.")
+
+    if backtest is not None:
+        live_panel(lambda: not backtest.done, draw_backtest)
 
 st.subheader("Gate explorer")
 split = st.radio("Windows from", ["test", "val", "train"], horizontal=True, key="w_explore_split")

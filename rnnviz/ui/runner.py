@@ -29,6 +29,22 @@ def submit_run(
     return handle
 
 
+def submit_backtest(
+    series, window_spec, spec: ModelSpec, train: TrainSpec, folds: int
+) -> RunHandle:
+    """Queue a rolling-origin backtest (``folds`` refits) of a forecast recipe, in a worker."""
+    request = TrainRequest(
+        "forecast",
+        series.name,
+        (series, window_spec),
+        spec,
+        train,
+        str(run_store().root),
+        backtest_folds=int(folds),
+    )
+    return default_executor().submit(request)
+
+
 def current_handle() -> RunHandle | None:
     """This session's run, or the run named in the URL (after a reload, or in a second tab)."""
     handle = state.get("run_handle")

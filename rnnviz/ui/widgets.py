@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import streamlit as st
 
-from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, TEXT_MODEL, TEXT_TRAIN
-from rnnviz.spec import CELLS, MERGE_MODES, TOPOLOGIES, TOPOLOGY_LABELS, ModelSpec, TrainSpec
+from rnnviz.datasets import BUILTIN_SERIES
+from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, TEXT_MODEL, TEXT_TRAIN, ForecastRecipe
+from rnnviz.spec import (
+    CELLS,
+    KEEP_WEIGHTS,
+    MERGE_MODES,
+    TOPOLOGIES,
+    TOPOLOGY_LABELS,
+    ModelSpec,
+    TrainSpec,
+)
 from rnnviz.ui import state
-from rnnviz.windows import TRANSFORM_LABELS, WindowSpec
+from rnnviz.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
 
 
 def window_spec_ui(n_rows: int) -> WindowSpec:
@@ -17,12 +28,19 @@ def window_spec_ui(n_rows: int) -> WindowSpec:
     window = c1.number_input("Look-back window (steps)", 1, top, key="w_window")
     horizon = c2.number_input("Forecast horizon (steps)", 1, max(1, n_rows // 4), key="w_horizon")
     test = c3.number_input("Test rows (at the end)", 1, top, key="w_test_size")
-    val = c4.number_input("Validation rows (before test)", 1, top, key="w_val_size")
-    transform = st.selectbox(
+    val = c4.number_input("Validation rows (before test; 0: none)", 0, top, key="w_val_size")
+    c1, c2 = st.columns(2)
+    transform = c1.selectbox(
         "Target transform",
         list(TRANSFORM_LABELS),
         format_func=TRANSFORM_LABELS.get,
         key="w_transform",
+    )
+    scaler = c2.selectbox(
+        "Scaling (fitted on the training rows)",
+        list(SCALER_LABELS),
+        format_func=SCALER_LABELS.get,
+        key="w_scaler",
     )
     return WindowSpec(
         window=int(window),
@@ -30,6 +48,7 @@ def window_spec_ui(n_rows: int) -> WindowSpec:
         test_size=int(test),
         val_size=int(val),
         transform=transform,
+        scaler=scaler,
     )
 
 
@@ -54,6 +73,7 @@ def recipe_widget_values(model: ModelSpec, train: TrainSpec) -> dict:
         seed=train.seed,
         early_stopping=train.early_stopping,
         patience=train.patience,
+        keep_weights=train.keep_weights,
     )
 
 
@@ -131,6 +151,13 @@ def train_spec_ui() -> TrainSpec:
     seed = c3.number_input("Seed", 0, 2**31 - 1, key="w_seed")
     early = c3.toggle("Early stopping (on validation loss)", key="w_early_stopping")
     patience = c3.number_input("Patience (epochs)", 1, 500, key="w_patience", disabled=not early)
+    keep = st.radio(
+        "Weights to keep when training ends",
+        list(KEEP_WEIGHTS),
+        format_func=KEEP_WEIGHTS.get,
+        horizontal=True,
+        key="w_keep_weights",
+    )
     return TrainSpec(
         optimizer=optimizer,
         learning_rate=float(lr),
@@ -139,4 +166,21 @@ def train_spec_ui() -> TrainSpec:
         seed=int(seed),
         early_stopping=early,
         patience=int(patience),
+        keep_weights=keep,
     )
+
+
+def apply_forecast_recipe(recipe: ForecastRecipe) -> None:
+    """Set the Data, Build and Train controls to a recipe (an ``on_click`` callback)."""
+    state.set_widget_defaults(
+        {
+            "data_source": "Built-in series",
+            "builtin": recipe.dataset,
+            f"builtin_inputs_{recipe.dataset}": [],
+            **asdict(recipe.window_spec),
+            **recipe_widget_values(recipe.model, recipe.train),
+        },
+        overwrite=True,
+    )
+    state.put("series_name", BUILTIN_SERIES[recipe.dataset].title)  # keep the recipe's windows
+    state.put("recipe_task", "forecast")

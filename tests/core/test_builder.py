@@ -5,10 +5,28 @@ import itertools
 import numpy as np
 import pytest
 
-from rnnviz.builder import build_model, cudnn_blockers, expected_params, layer_table, stateless_twin
+from rnnviz.builder import (
+    LookAheadError,
+    _assemble,
+    build_model,
+    cudnn_blockers,
+    expected_params,
+    layer_table,
+    lookahead_reason,
+    stateless_twin,
+)
 from rnnviz.spec import CELLS, TOPOLOGIES, ModelSpec
 
-COMBOS = list(itertools.product(CELLS, (False, True), TOPOLOGIES, (1, 2)))
+
+def leaks(bidirectional: bool, topology: str) -> bool:
+    return bidirectional and topology == "many_to_many"
+
+
+COMBOS = [
+    combo
+    for combo in itertools.product(CELLS, (False, True), TOPOLOGIES, (1, 2))
+    if not leaks(combo[1], combo[2])
+]
 
 
 @pytest.mark.parametrize("cell,bidirectional,topology,depth", COMBOS, ids=lambda v: str(v))
@@ -83,3 +101,62 @@ def test_cudnn_blockers_name_each_choice():
 def test_spec_rejects_impossible_choices(bad):
     with pytest.raises(ValueError):
         ModelSpec(**bad)
+
+
+# -- no look-ahead --------------------------------------------------------------------------------
+STEPS = 6
+
+
+def output_steps(topology: str, n_outputs: int) -> np.ndarray:
+    """The input step each output stands at: many-to-many output j after step j; many-to-one after
+    the last step; encoder-decoder output k at step STEPS + k (past the window)."""
+    if topology == "many_to_many":
+        return np.arange(STEPS)
+    if topology == "many_to_one":
+        return np.array([STEPS - 1])
+    return STEPS + np.arange(n_outputs)
+
+
+def future_changes(model, topology: str) -> list[int]:
+    """Steps t at which perturbing the inputs after t changed an output at or before t."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, STEPS, 2)).astype("float32")  # (batch, time, features)
+    base = np.asarray(model(x)).reshape(3, -1)  # (batch, outputs)
+    steps = output_steps(topology, base.shape[1])
+    leaked = []
+    for t in range(STEPS - 1):
+        perturbed = x.copy()
+        perturbed[:, t + 1 :, :] += rng.normal(scale=3.0, size=(3, STEPS - t - 1, 2))
+        out = np.asarray(model(perturbed)).reshape(3, -1)
+        past = steps <= t
+        if not np.allclose(out[:, past], base[:, past], atol=1e-6):
+            leaked.append(t)
+        # The perturbation is felt by the outputs after t (the check is not vacuous).
+        if topology == "many_to_many":
+            assert not np.allclose(out[:, ~past], base[:, ~past], atol=1e-6)
+    return leaked
+
+
+@pytest.mark.parametrize(
+    "cell,bidirectional,topology",
+    list(itertools.product(CELLS, (False, True), TOPOLOGIES)),
+    ids=lambda v: str(v),
+)
+def test_no_output_reads_inputs_after_its_step(cell, bidirectional, topology):
+    spec = ModelSpec(
+        cell=cell, units=(4, 4), bidirectional=bidirectional, topology=topology, horizon=3
+    )
+    if leaks(bidirectional, topology):
+        with pytest.raises(LookAheadError, match="backward direction"):
+            build_model(spec, (STEPS, 2))
+        # Built anyway, the check below catches the leak at every step: the refusal is needed.
+        assert future_changes(_assemble(spec, (STEPS, 2)), topology) == list(range(STEPS - 1))
+        return
+    assert lookahead_reason(spec) is None
+    assert future_changes(build_model(spec, (STEPS, 2)), topology) == []
+
+
+def test_text_models_may_read_both_ways():
+    spec = ModelSpec(cell="GRU", units=(4,), bidirectional=True, vocab_size=20, head="binary")
+    assert lookahead_reason(spec) is None
+    assert build_model(spec, (5,)).count_params() > 0

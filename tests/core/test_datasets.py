@@ -344,3 +344,93 @@ def test_excel_separator_line_is_honoured() -> None:
     lines = ["sep=;", "date;value", *[f"2021-03-{d:02d};{d}" for d in range(1, 21)]]
     parsed = parse_series_csv(csv_bytes(*lines))
     assert parsed.numeric_columns == ("value",) and parsed.time_column == "date"
+
+
+# Silent wrong reads: inf, serial times, day/month order
+
+
+def test_infinite_values_are_refused_with_a_clear_message() -> None:
+    lines = [
+        "date,a,b",
+        *[f"2020-01-{d:02d},{d},{'inf' if d in (4, 9) else d}" for d in range(1, 21)],
+    ]
+    parsed = parse_series_csv(csv_bytes(*lines))
+    series_from_csv(parsed, "a")  # the inf column is not used: fine
+    with pytest.raises(
+        DataError, match=r"'b' holds 2 infinite values \(inf\), the first at 2020-01-04"
+    ):
+        series_from_csv(parsed, "a", inputs=["b"])
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "expected"),
+    [
+        # Excel serials: 43831 is 2020-01-01 (Excel's own DATE(2020,1,1)).
+        ("Date", [43831 + 7 * i for i in range(12)], "2020-01-01"),
+        # No date-like name: month starts (31, 29, 31... days apart) are evenly enough spaced.
+        (
+            "serial",
+            [
+                43831 + (d - pd.Timestamp("2020-01-01")).days
+                for d in pd.date_range("2020-01-01", periods=12, freq="MS")
+            ],
+            "2020-01-01",
+        ),
+        ("ts", [1577836800 + 3600 * i for i in range(12)], "2020-01-01 00:00"),  # epoch seconds
+        ("t", [1577836800000 + 86400000 * i for i in range(12)], "2020-01-01"),  # milliseconds
+    ],
+)
+def test_serial_times_are_read_as_time_not_as_the_target(header, values, expected) -> None:
+    rows = [f"{v},{i * 1.5 + 3}" for i, v in enumerate(values)]
+    parsed = parse_series_csv(csv_bytes(f"{header},value", *rows))
+    assert parsed.time_column == header
+    assert parsed.numeric_columns == ("value",)  # never offered as the default target
+    assert parsed.frame.index[0] == pd.Timestamp(expected)
+    assert parsed.frame.index[1] > parsed.frame.index[0]
+    assert any("as time" in note for note in parsed.notes)
+
+
+def test_ordinary_large_numbers_stay_numbers() -> None:
+    values = [21000, 35000, 28000, 41000, 30000, 25000]
+    parsed = parse_series_csv(csv_bytes("sales,cost", *[f"{v},{i}" for i, v in enumerate(values)]))
+    assert parsed.time_column is None and parsed.numeric_columns == ("sales", "cost")
+
+
+def month_ends(n: int = 60, start: str = "1920-01-31") -> pd.DatetimeIndex:
+    return pd.date_range(start, periods=n, freq="ME")
+
+
+def test_day_first_dates_are_inferred_from_the_values() -> None:
+    days = month_ends()
+    rows = [f"{d:%d/%m/%Y},{i}" for i, d in enumerate(days)]
+    parsed = parse_series_csv(csv_bytes("date,value", *rows))
+    assert parsed.date_order == "day_first"
+    assert list(parsed.frame.index) == list(days)  # nothing piled up on 1-12 January
+    assert frequency_label(parsed.frame.index) == "monthly"
+    note = next(n for n in parsed.notes if "day first" in n)
+    assert "60 rows of 60 have a first number above 12" in note
+    # Switched to month first, those dates are impossible: a clear refusal, not a silent misread.
+    with pytest.raises(DataError, match="60 of the 60 dates are impossible"):
+        parse_series_csv(csv_bytes("date,value", *rows), date_order="month_first")
+
+
+def test_ambiguous_dates_are_counted_and_can_be_switched() -> None:
+    days = pd.date_range("2020-01-01", periods=12, freq="MS")  # 01/01 .. 01/12: either order
+    rows = [f"{d:%d/%m/%Y},{i}" for i, d in enumerate(days)] + ["13/12/2020,12"]
+    parsed = parse_series_csv(csv_bytes("date,value", *rows))
+    assert parsed.date_order == "day_first" and parsed.ambiguous_dates == 12
+    assert parsed.frame.index[1] == pd.Timestamp("2020-02-01")
+    month_first = parse_series_csv(csv_bytes("date,value", *rows), date_order="month_first")
+    assert month_first.frame.index[1] == pd.Timestamp("2020-01-02")
+    assert len(month_first.frame) == 12  # 13/12/2020 cannot be month first: dropped
+    assert any("1 row can only be read in the other order" in n for n in month_first.notes)
+    assert any("as you chose" in n for n in month_first.notes)
+
+
+def test_mixed_orders_are_not_resolved_silently() -> None:
+    days = month_ends(60)
+    rows = [f"{d:%d/%m/%Y},{i}" for i, d in enumerate(days)]
+    rows[10:14] = [f"{d:%m/%d/%Y},{10 + i}" for i, d in enumerate(days[10:14])]  # 4 month first
+    parsed = parse_series_csv(csv_bytes("date,value", *rows))
+    assert parsed.date_order == "day_first" and len(parsed.frame) == 56
+    assert any("4 rows can only be read in the other order" in n for n in parsed.notes)

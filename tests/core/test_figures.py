@@ -6,10 +6,12 @@ import pandas as pd
 from rnnviz.figures import (
     comparison_curves,
     confusion_figure,
+    forecast_figure,
     gate_explorer_figure,
     gate_heatmaps,
     gate_stats_figure,
     history_figure,
+    horizon_figure,
     series_preview,
     topology_diagram,
 )
@@ -75,3 +77,46 @@ def test_small_figures():
     )
     texts = [a.text for a in diagram.layout.annotations if a.text]
     assert any("RepeatVector" in t for t in texts) and sum("Decoder" in t for t in texts) == 2
+
+
+def test_horizon_figure_draws_the_model_beside_each_baseline():
+    table = pd.DataFrame(
+        {
+            "horizon": [1, 2, 3],
+            "rows": [5, 5, 5],
+            "RNN RMSE": [1.0, 2.0, 3.0],
+            "RNN MAE": [0.5, 1.0, 1.5],
+            "Naive (last value) RMSE": [2.0, 3.0, 4.0],
+            "Naive (last value) MAE": [1.0, 2.0, 3.0],
+        }
+    )
+    fig = horizon_figure(table)
+    assert [t.name for t in fig.data] == ["RNN", "Naive (last value)"]
+    assert list(fig.data[0].y) == [1.0, 2.0, 3.0] and list(fig.data[1].x) == [1, 2, 3]
+
+
+def test_forecast_figure_draws_bands_and_optional_baselines():
+    times = pd.date_range("2000-01-01", periods=6, freq="MS")
+    fitted = pd.DataFrame(
+        {"time": times[2:4], "split": "test", "actual": [3.0, 4.0], "predicted": [3.1, 3.9]}
+    )
+    actual = pd.DataFrame({"time": times[:4], "actual": [1.0, 2.0, 3.0, 4.0]})
+    future = pd.DataFrame(
+        {
+            "time": times[4:],
+            "forecast": [5.0, 6.0],
+            "Naive (last value)": [4.0, 4.0],
+            "low 80%": [4.5, 5.0],
+            "high 80%": [5.5, 7.0],
+            "low 95%": [-np.inf, -np.inf],  # too few residuals: not drawn
+            "high 95%": [np.inf, np.inf],
+        }
+    )
+    fig = forecast_figure(fitted, future, "y", actual=actual)
+    names = [t.name for t in fig.data]
+    assert names == ["actual", "predicted (test)", "80% interval", "forecast"]
+    assert len(fig.data[0].x) == 4  # the whole series, not only where predictions exist
+    band = fig.data[2]
+    assert list(band.y) == [5.5, 7.0, 5.0, 4.5]  # upper edge out, lower edge back
+    with_baseline = forecast_figure(fitted, future, "y", actual, baselines=["Naive (last value)"])
+    assert "Naive (last value)" in [t.name for t in with_baseline.data]

@@ -1,16 +1,30 @@
 """Forecast targets, baselines, metrics and the airline quality anchor."""
 
+import time
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from rnnviz.datasets import Series, load_builtin
 from rnnviz.forecast import (
+    NAIVE,
+    RNN,
+    HorizonForecasts,
+    backtest,
+    calibrate_intervals,
+    conformal_quantile,
+    evaluate_forecast,
     forecast_errors,
     forecast_future,
     forecast_job,
     future_index,
+    horizon_errors,
+    horizon_forecasts,
+    interval_coverage,
     model_targets,
+    multi_step,
     naive_forecast,
     seasonal_naive_forecast,
     windows_for,
@@ -18,6 +32,7 @@ from rnnviz.forecast import (
 from rnnviz.metrics import mae, mape, rmse
 from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, recommended_window_spec
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.training import new_model
 from rnnviz.windows import WindowSpec, make_windows
 
 
@@ -85,6 +100,10 @@ def test_job_trains_and_forecasts_past_the_end(topology):
     assert len(report.future) == 3 and report.future["time"].iloc[0] == pd.Timestamp("2006-09-01")
     assert np.isfinite(report.future["forecast"]).all()
     assert set(report.fitted["split"]) == {"train", "val", "test"}
+    # 6 validation rows x 3 horizons = 18 residuals: enough for 80%, not for 95% (needs 19).
+    assert np.isfinite(report.future[["low 80%", "high 80%"]]).all().all()
+    assert np.isinf(report.future["high 95%"]).all()
+    assert "Too few residuals for a 95% interval" in report.interval_note
     # Recursive and direct forecasts agree with the model's own first step from the last window.
     future, _ = forecast_future(job.inference_model, job.data, topology, 3)
     np.testing.assert_allclose(future, report.future["forecast"], rtol=1e-5)
@@ -99,3 +118,163 @@ def test_default_recipe_beats_seasonal_naive_on_airline():
         "model"
     )
     assert errors.loc["RNN", "RMSE"] < errors.loc["Seasonal naive (season 12)", "RMSE"]
+
+
+# -- every horizon ---------------------------------------------------------------------------------
+WINDOWS3 = WindowSpec(window=6, horizon=3, test_size=6, val_size=6)
+
+
+def untrained(topology: str, data) -> object:
+    spec = ModelSpec(cell="GRU", units=(4,), topology=topology, horizon=data.spec.horizon)
+    return new_model(spec, TrainSpec(seed=3), (data.spec.window, data.n_features))
+
+
+@pytest.mark.parametrize("topology", ["many_to_one", "many_to_many"])
+def test_recursive_forecasts_match_a_hand_loop(topology):
+    data = make_windows(ramp_series(), windows_for(WINDOWS3, topology))
+    model = untrained(topology, data)
+    origin = data.val_end + 2
+    window = data.scaled[origin - 6 : origin].copy()  # (6, 1)
+    expected = []
+    for _ in range(4):
+        out = np.asarray(model.predict(window[None].astype("float32"), verbose=0))
+        step = out[0, 0] if topology == "many_to_one" else out[0, -1, 0]
+        expected.append(step)
+        window = np.vstack([window[1:], [[step]]])
+    expected = data.to_original(np.array([expected]), np.array([origin]))
+    got = multi_step(model, data, topology, np.array([origin]), 4)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_direct_forecasts_are_the_decoder_outputs():
+    data = make_windows(ramp_series(), WINDOWS3)
+    model = untrained("encoder_decoder", data)
+    got = multi_step(model, data, "encoder_decoder", data.start_test, 3)
+    expected = data.to_original(model.predict(data.x_test, verbose=0)[..., 0], data.start_test)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+
+
+def test_every_test_row_is_scored_at_every_horizon():
+    series = ramp_series()
+    data = make_windows(series, windows_for(WINDOWS3, "many_to_one"))
+    model = untrained("many_to_one", data)
+    forecasts = horizon_forecasts(model, data, "many_to_one", 12, "test", 3)
+    values = series.frame["y"].to_numpy()
+    for h in (1, 2, 3):
+        rows = forecasts.start[forecasts.mask[:, h - 1]] + h - 1
+        assert rows.tolist() == list(range(data.val_end, data.n_rows))  # each test row once
+        actual, naive = forecasts.at(NAIVE, h)
+        np.testing.assert_allclose(actual, values[rows])
+        np.testing.assert_allclose(naive, values[rows - h])  # the last value before the origin
+    table = horizon_errors(forecasts)
+    assert table["horizon"].tolist() == [1, 2, 3] and table["rows"].tolist() == [6, 6, 6]
+    rows = np.arange(data.val_end, data.n_rows)
+    expected = np.sqrt(np.mean((values[rows] - values[rows - 12]) ** 2))
+    assert table["Seasonal naive (season 12) RMSE"].iloc[1] == pytest.approx(expected)
+    assert table[f"{NAIVE} RMSE"].iloc[2] == pytest.approx(
+        np.sqrt(np.mean((values[rows] - values[rows - 3]) ** 2))
+    )
+
+
+def test_conformal_quantile_by_hand():
+    scores = np.arange(1.0, 10.0)  # 9 scores
+    assert conformal_quantile(scores, 0.8) == 8.0  # ceil(10 * 0.8) = 8th smallest
+    assert conformal_quantile(scores, 0.95) == np.inf  # ceil(9.5) = 10 > 9: too few scores
+
+
+def synthetic_forecasts(rng, n: int, scale: np.ndarray) -> HorizonForecasts:
+    predicted = np.full((n, len(scale)), 100.0)
+    actual = predicted + rng.normal(size=(n, len(scale))) * scale
+    return HorizonForecasts(
+        np.arange(n), actual, {RNN: predicted}, np.ones_like(actual, dtype=bool)
+    )
+
+
+def test_conformal_intervals_cover_as_promised_on_exchangeable_errors():
+    rng = np.random.default_rng(0)
+    scale = np.array([1.0, 2.0, 4.0])  # errors grow with the horizon
+    intervals = calibrate_intervals(synthetic_forecasts(rng, 400, scale), log=False)
+    np.testing.assert_allclose(intervals.scale, scale, rtol=0.1)
+    coverage = interval_coverage(intervals, synthetic_forecasts(rng, 4000, scale))
+    for _, row in coverage.iterrows():
+        assert row["coverage"] == pytest.approx(row["level"], abs=0.02)
+        assert np.allclose(row["per_horizon"], row["level"], atol=0.03)
+    low, high = intervals.bounds(np.array([10.0, 10.0, 10.0]), 0.95)
+    assert np.all(np.diff(high - low) > 0)  # wider further ahead
+    assert (high - low)[0] / 2 == pytest.approx(1.96, rel=0.1)  # a normal's 95% half-width
+
+
+def test_backtest_folds_tile_the_end_and_honour_stop():
+    series = ramp_series(96)
+    spec = ModelSpec(cell="GRU", units=(4,))
+    progress, trained_rows = [], []
+
+    def fit(fold_series, window_spec):
+        trained_rows.append(fold_series.n_rows)
+        job = forecast_job(fold_series, window_spec, spec, TrainSpec(epochs=1))
+        job.run.run()
+        return job
+
+    result = backtest(series, WINDOWS3, 3, fit, on_progress=lambda d, k: progress.append((d, k)))
+    assert trained_rows == [84, 90, 96] and progress == [(1, 3), (2, 3), (3, 3)]
+    assert list(result.folds["test to"]) == list(series.frame.index[[83, 89, 95]])
+    assert list(result.folds["test from"]) == list(series.frame.index[[78, 84, 90]])
+    mean, spread = result.spread()
+    assert mean == pytest.approx(result.folds[RNN].mean()) and spread > 0
+    # Stop asked during the second fold: the first is kept, the stopped one is not scored.
+    stopped = backtest(series, WINDOWS3, 3, fit, should_stop=lambda: len(trained_rows) >= 5)
+    assert stopped.stopped and len(stopped.folds) == 1 and len(trained_rows) == 5
+
+
+def test_backtest_runs_in_a_worker_and_stops(tmp_path):
+    from rnnviz.executor import TrainRequest, default_executor
+
+    series = ramp_series(96)
+    spec, train = ModelSpec(cell="GRU", units=(4,)), TrainSpec(epochs=1)
+
+    def submit(folds, train=train):
+        inputs = (series, WINDOWS3)
+        request = TrainRequest("forecast", "ramp", inputs, spec, train, str(tmp_path))
+        return default_executor().submit(replace(request, backtest_folds=folds))
+
+    done = submit(2)
+    result = done.result(180)
+    assert result is not None and not result.error and done.snapshot().epoch == 2
+    assert len(result.backtest.folds) == 2 and not result.backtest.stopped
+    slow = submit(3, TrainSpec(epochs=500, batch_size=2))
+    deadline = time.monotonic() + 120
+    while slow.snapshot().status != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.0)
+    slow.stop()
+    stopped = slow.result(60)
+    assert stopped is not None and stopped.backtest.stopped and len(stopped.backtest.folds) == 0
+    too_many = submit(13).result(120)  # the first fold is too short: refused before training
+    assert "could not run: With 13 folds the first one keeps 24 rows" in too_many.error
+
+
+@pytest.mark.parametrize("keep", ["best", "last"])
+def test_the_weights_kept_are_those_asked_for(keep):
+    series = ramp_series()
+    train = TrainSpec(epochs=6, learning_rate=0.05, early_stopping=False, keep_weights=keep)
+    job = forecast_job(series, WINDOWS3, ModelSpec(cell="GRU", units=(4,)), train)
+    state = job.run.run()
+    fit = job.run.data
+    loss = job.run.model.evaluate(fit.x_val, fit.y_val, verbose=0)[0]
+    history = state.history["val_loss"]
+    assert history[-1] != min(history)  # the two choices differ on this run
+    expected = min(history) if keep == "best" else history[-1]
+    assert loss == pytest.approx(expected, rel=1e-4)
+    assert ("last epoch (6)" in state.message) == (keep == "last")
+
+
+def test_no_validation_rows_means_no_intervals_but_a_report():
+    spec = WindowSpec(window=6, horizon=3, test_size=6, val_size=0)
+    data = make_windows(ramp_series(), windows_for(spec, "many_to_one"))
+    model = untrained("many_to_one", data)
+    assert not horizon_forecasts(model, data, "many_to_one", 12, "val", 3).mask.any()
+    report = evaluate_forecast(model, data, "many_to_one", 12, 3)
+    assert report.coverage.empty and "No validation rows" in report.interval_note
+    assert not any(c.startswith("low") for c in report.future.columns)
+    assert report.by_horizon["rows"].tolist() == [6, 6, 6]

@@ -263,3 +263,49 @@ def test_split_bounds_refuse_what_make_windows_refuses():
     for check in (make_windows, split_bounds):
         with pytest.raises(DataError, match="needs at least"):
             check(series, too_long)
+
+
+def test_min_max_scaler_maps_training_rows_onto_0_to_1() -> None:
+    series = make_series()
+    data = make_windows(series, WindowSpec(window=6, test_size=20, val_size=10, scaler="minmax"))
+    train = series.values()[: data.train_end]
+    # sklearn's MinMaxScaler fit on the training rows is the reference.
+    from sklearn.preprocessing import MinMaxScaler
+
+    reference = MinMaxScaler().fit(train)
+    np.testing.assert_allclose(data.scaled, reference.transform(series.values()), atol=1e-12)
+    assert data.scaled[: data.train_end].min() == 0.0 and data.scaled[: data.train_end].max() == 1.0
+    # Back to original units: predictions equal to the scaled targets give the actual values.
+    y, start = data.y_test, data.start_test
+    np.testing.assert_allclose(
+        data.to_original(y, start), data.actual(start, y.shape[1]), rtol=1e-5
+    )
+
+
+def test_no_scaler_keeps_raw_values() -> None:
+    series = make_series()
+    data = make_windows(series, WindowSpec(window=6, scaler="none"))
+    np.testing.assert_allclose(data.scaled, series.values())
+    np.testing.assert_allclose(data.x_train[0], series.values()[:6].astype(np.float32))
+
+
+def test_unknown_scaler_is_refused() -> None:
+    with pytest.raises(DataError, match="Unknown scaler"):
+        WindowSpec(scaler="robust")
+
+
+def test_infinite_values_are_refused_with_where_they_are() -> None:
+    series = make_series()
+    frame = series.frame.copy()
+    frame.iloc[[5, 40], 1] = np.inf
+    bad = Series("bad", frame, "sales", inputs=("price",))
+    with pytest.raises(DataError, match=r"infinite values.*2 values in 'price' \(first at 2000-06"):
+        make_windows(bad, WindowSpec())
+
+
+def test_actual_is_missing_outside_the_series() -> None:
+    data = make_windows(make_series(), WindowSpec())
+    values = data.actual(np.array([-2, 0, N_ROWS - 1]), 2)
+    assert np.isnan(values[0]).all()  # before row 0: never wrapped round to the end
+    np.testing.assert_allclose(values[1], data.target[:2])
+    assert values[2, 0] == data.target[-1] and np.isnan(values[2, 1])

@@ -35,9 +35,13 @@ def test_compare_two_cells_then_list_diff_and_reopen(store):
     at = compare(built(), ["SimpleRNN", "GRU"])
     assert not at.exception and not at.error
     table = at.dataframe[0].value
-    assert list(table["variant"]) == ["SimpleRNN uni x1", "GRU uni x1"]
+    # Ranked on the mean test RMSE over horizons 1..12, as Inspect reports it.
+    assert (
+        table["rank"].tolist() == [1, 2] and table["test RMSE 1-12 steps"].is_monotonic_increasing
+    )
+    parameters = dict(zip(table["variant"], table["parameters"], strict=True))
     # Keras's own parameter counts: SimpleRNN 4*(1+4+1)+5, GRU 3*4*(1+4+2)+5.
-    assert list(table["parameters"]) == [29, 89]
+    assert parameters == {"SimpleRNN uni x1": 29, "GRU uni x1": 89}
     assert (table["test RMSE"] > 0).all()
     assert (
         "forget" not in at.dataframe[1].value.columns and "update" in at.dataframe[1].value.columns
@@ -56,7 +60,7 @@ def test_compare_two_cells_then_list_diff_and_reopen(store):
     assert not at.exception
     assert at.session_state["job"].record.run_id == chosen
     assert at.title[0].value == "Inspect"  # the saved model, reopened on its data
-    assert len(plotly_charts(at)) == 4
+    assert len(plotly_charts(at)) == 5  # forecast, error by horizon, residuals, gates x2
 
 
 def test_runs_page_deletes_and_survives_a_damaged_run(store):

@@ -138,12 +138,37 @@ def test_train_then_inspect_forecast(data_ready):
     gate_history = at.session_state["job"].run.snapshot().gate_history
     assert len(gate_history) == 2 and ("rnn_1", "forward", "forget") in gate_history[0]
     at = open_page("views/inspect.py", at)
-    errors = at.dataframe[0].value
+    by_horizon, errors = at.dataframe[0].value, at.dataframe[1].value
+    assert by_horizon["horizon"].tolist() == list(range(1, 13))
+    assert (by_horizon["rows"] == 24).all()  # every test row at every horizon
+    assert {"RNN RMSE", "Naive (last value) RMSE", "Seasonal naive (season 12) RMSE"} <= set(
+        by_horizon.columns
+    )
     assert list(errors["model"])[:2] == ["RNN", "Naive (last value)"]
     assert any(name.startswith("Seasonal naive") for name in errors["model"])
     assert (errors["RMSE"] > 0).all()
-    # Forecast, residuals, gate explorer heatmap (with the input above) and per-unit lines.
-    assert len(plotly_charts(at)) == 4
+    # Coverage of the 80% and 95% intervals on test, beside the nominal level.
+    labels = [m.label for m in at.metric]
+    assert any(label.startswith("80% interval") for label in labels)
+    assert any(label.startswith("95% interval") for label in labels)
+    # Forecast, error by horizon, residuals, gate explorer heatmap and per-unit lines.
+    assert len(plotly_charts(at)) == 5
+    forecast = json.loads(plotly_charts(at)[0].proto.spec)
+    names = [trace.get("name") for trace in forecast["data"]]
+    assert "80% interval" in names and "95% interval" in names
+    assert not any(str(n).startswith("Seasonal") for n in names)
+    at.toggle(key="w_show_baselines").set_value(True).run()
+    names = [t.get("name") for t in json.loads(plotly_charts(at)[0].proto.spec)["data"]]
+    assert "Naive (last value)" in names and "Seasonal naive (season 12)" in names
+    # Backtest: 2 refits with the run's settings, RMSE per fold, mean and spread.
+    at.number_input(key="w_backtest_folds").set_value(2)
+    at.button(key="backtest").click().run()
+    at.session_state["backtest_run"].join(120)
+    at.run()
+    tables = [d.value for d in at.dataframe if "fold" in d.value.columns]
+    assert len(tables) == 1 and tables[0]["fold"].tolist() == [1, 2]
+    assert (tables[0]["RNN"] > 0).all()
+    assert any("Mean RMSE over folds" in c.value for c in at.caption)
     at.selectbox(key="w_explore_gate_LSTM").set_value("forget").run()
     at.radio(key="w_explore_split").set_value("train").run()
     assert not at.exception
@@ -158,4 +183,73 @@ def test_encoder_decoder_gate_explorer_shows_decoder_steps(data_ready):
     labels = at.selectbox(key="w_explore_trace").options
     assert labels == ["encoder_1 (forward, GRU)", "decoder_1 (forward, GRU)"]
     at.selectbox(key="w_explore_trace").set_value("decoder_1 (forward, GRU)").run()
-    assert not at.exception and len(plotly_charts(at)) == 4
+    assert not at.exception and len(plotly_charts(at)) == 5
+    # The actual series is drawn whole, and the predictions cover both test years.
+    traces = {t["name"]: t for t in json.loads(plotly_charts(at)[0].proto.spec)["data"]}
+    assert len(traces["actual"]["x"]) == 144
+    assert len(traces["predicted (test)"]["x"]) == 24
+    assert traces["predicted (test)"]["x"][-1].startswith("1960-12")
+
+
+def test_build_refuses_a_model_that_reads_the_future(data_ready):
+    at = open_page("views/build.py", data_ready)
+    at.radio(key="w_topology").set_value("many_to_many")
+    at.toggle(key="w_bidirectional").set_value(True).run()
+    assert not at.exception
+    assert any("backward direction" in e.value for e in at.error)
+    assert "model_spec" not in at.session_state
+    at.toggle(key="w_bidirectional").set_value(False).run()
+    assert not at.error and at.session_state["model_spec"].topology == "many_to_many"
+
+
+def test_seattle_weather_offers_covariates(data_ready):
+    at = data_ready
+    at.selectbox(key="w_builtin").set_value("seattle_temp").run()
+    picker = at.multiselect(key="w_builtin_inputs_seattle_temp")
+    assert set(picker.options) == {"precipitation", "temp_min", "wind"}
+    picker.set_value(["precipitation", "wind"]).run()
+    assert not at.exception
+    assert at.session_state["series"].columns == ("temp_max", "precipitation", "wind")
+    assert any("held at their last observed value" in c.value for c in at.caption)
+
+
+def test_tutorial_recipe_sets_every_page(data_ready):
+    at = data_ready
+    at.selectbox(key="w_builtin").set_value("lynx").run()
+    at.button(key="recipe_tutorial").click().run()
+    assert not at.exception
+    spec = at.session_state["window_spec"]
+    assert (spec.window, spec.test_size, spec.val_size, spec.scaler) == (1, 48, 0, "minmax")
+    assert at.session_state["series"].name == "Airline passengers"
+    at = open_page("views/build.py", at)
+    assert at.session_state["model_spec"].units == (4,)
+    at = open_page("views/train.py", at)
+    assert at.number_input(key="w_batch_size").value == 1
+    assert at.number_input(key="w_epochs").value == 100
+    assert at.radio(key="w_keep_weights").value == "last"
+    assert not at.toggle(key="w_early_stopping").value
+    at.number_input(key="w_epochs").set_value(1)
+    at.button(key="train").click().run()
+    wait_for_training(at)
+    assert any("last epoch (1)" in s.value for s in at.success)
+    at = open_page("views/inspect.py", at)
+    assert not at.exception
+    assert any("47.5" in i.value for i in at.info)  # the app's figure beside the tutorial's
+    assert any("No validation rows" in c.value for c in at.caption) and not at.metric
+
+
+def test_day_first_upload_says_which_order_and_can_switch(data_ready):
+    days = [
+        f"{d:%d/%m/%Y},{i % 12 + i / 10}\n"
+        for i, d in enumerate(__import__("pandas").date_range("1920-01-31", periods=60, freq="ME"))
+    ]
+    at = upload(data_ready, "monthly.csv", ("date,value\n" + "".join(days)).encode())
+    assert not at.exception and not at.error
+    assert any("day first" in i.value for i in at.info)
+    assert at.radio(key="w_csv_date_order").value == "auto"
+    # The season field shows the period the note promises (monthly data: 12), not 0.
+    assert at.number_input(key="w_csv_season_monthly.csv").value == 12
+    assert at.session_state["series"].season == 12
+    at.radio(key="w_csv_date_order").set_value("month_first").run()
+    assert not at.exception
+    assert any("impossible" in e.value and "other date order" in e.value for e in at.error)
