@@ -171,13 +171,13 @@ def prepare_airline(page, url: str, epochs: int) -> dict:
     h = _helpers()
     h.open_data_page(page, url)
     h.expect(page.get_by_text("Data ready. Next: build a model.")).to_be_visible(timeout=120_000)
-    window = {
-        key: int(page.get_by_label(label, exact=True).input_value())
+    window = {  # labels found by their start: their explanations in brackets may change
+        key: int(page.get_by_label(re.compile(f"^{label}")).first.input_value())
         for key, label in (
-            ("window", "Look-back window (steps)"),
-            ("horizon", "Forecast horizon (steps)"),
-            ("test_size", "Test rows (at the end)"),
-            ("val_size", "Validation rows (before test)"),
+            ("window", "Look-back window"),
+            ("horizon", "Forecast horizon"),
+            ("test_size", "Test rows"),
+            ("val_size", "Validation rows"),
         )
     }
     h.go_to(page, "Build")
@@ -320,13 +320,14 @@ def streamlit_pid(make_pid: int) -> int:
     return next(p for p in descendants(make_pid) if "streamlit" in cmdline(p))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process (its reaped children included)."""
+def cpu_seconds(pid: int, reaped_children: bool = False) -> float:
+    """User + system CPU seconds of one process, or of its exited (reaped) children."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     except OSError:
         return 0.0
-    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    own = slice(13, 15) if reaped_children else slice(11, 13)  # cutime,cstime / utime,stime
+    return sum(int(v) for v in fields[own]) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_warm_worker(server_pid: int, timeout: float = 180.0) -> float:
@@ -348,14 +349,14 @@ def wait_for_warm_worker(server_pid: int, timeout: float = 180.0) -> float:
 
 
 def cpu_by_group(server_pid: int) -> dict[str, float]:
-    """CPU seconds so far of the server, its workers (the finished ones are counted in the
-    server's reaped-children time, so server and workers are summed as 'server+workers') and
-    the headless browser this bench drives."""
+    """CPU seconds so far of the streamlit server itself, of its worker processes (live ones
+    plus the exited ones the server has reaped) and of the headless browser this bench drives."""
     workers = [p for p in descendants(server_pid) if "rnnviz.worker" in cmdline(p)]
     browser = [p for p in descendants(os.getpid()) if "chrom" in cmdline(p)]
-    server = cpu_seconds(server_pid)
     return {
-        "server+workers": server + sum(cpu_seconds(p) for p in workers),
+        "server": cpu_seconds(server_pid),
+        "workers": cpu_seconds(server_pid, reaped_children=True)
+        + sum(cpu_seconds(p) + cpu_seconds(p, reaped_children=True) for p in workers),
         "browser": sum(cpu_seconds(p) for p in browser),
     }
 
