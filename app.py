@@ -39,7 +39,8 @@ page = st.navigation(
     ]
 )
 if page.title != "Home":  # keep the first page light: it never imports TensorFlow
-    from rnnviz.ui.runner import collect_finished_run
+    from rnnviz.ui.runner import collect_finished_run, warm_up_executor
 
+    warm_up_executor()
     collect_finished_run()
 page.run()

@@ -41,7 +41,8 @@ JOB_FACTORIES = {
 }
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CONNECT_SECONDS = 60.0  # a new worker process must connect back within this time
-STOP_GRACE = 5.0  # seconds a worker has to end after Stop before it is terminated
+STOP_GRACE = 5.0  # seconds a worker may stay silent after Stop before it is terminated
+STOP_LIMIT = 120.0  # seconds a worker may keep running (building, saving) after Stop
 POLL_SECONDS = 0.2
 KEEP_FINISHED = 3600.0  # finished handles stay findable (reload, second tab) this long
 
@@ -246,22 +247,23 @@ class QueuedExecutor:
     def _pump(self, handle: RunHandle) -> None:
         request = self.prepare(handle.request, handle.id)
         channel = self.open_channel(request, handle.id)
-        stop_sent = False
+        stop_sent, heard = False, time.monotonic()
         while True:
             if handle.stop_requested and not stop_sent:
                 channel.request_stop()
                 stop_sent = True
             try:
-                for kind, payload in channel.messages(POLL_SECONDS):
+                for kind, *payload in channel.messages(POLL_SECONDS):
+                    heard = time.monotonic()  # any message, ("alive",) included, is an answer
                     if kind == "progress":
-                        handle._apply(payload)
+                        handle._apply(*payload)
                     elif kind == "done":
-                        handle._end(payload)
+                        handle._end(*payload)
                         return
             except WorkerLost as lost:
                 self._recover(handle, request, f"The training process ended unexpectedly ({lost}).")
                 return
-            if stop_sent and time.monotonic() - handle.stop_requested_at > self.stop_grace:
+            if stop_sent and self._unresponsive(handle, heard):
                 channel.kill()
                 self._recover(
                     handle,
@@ -269,6 +271,13 @@ class QueuedExecutor:
                     f"The worker did not answer Stop within {self.stop_grace:.0f} s and was ended.",
                 )
                 return
+
+    def _unresponsive(self, handle: RunHandle, heard: float) -> bool:
+        """After Stop: silent for ``stop_grace`` seconds, or still busy after ``STOP_LIMIT``."""
+        now = time.monotonic()
+        return now - max(heard, handle.stop_requested_at) > self.stop_grace or (
+            now - handle.stop_requested_at > STOP_LIMIT
+        )
 
     def _recover(self, handle: RunHandle, request: TrainRequest, why: str) -> None:
         """End a run whose worker is gone: save its best checkpoint through a fresh worker."""
@@ -291,9 +300,9 @@ class QueuedExecutor:
     def _finish_in_new_worker(self, request: TrainRequest, handle_id: str) -> RunResult:
         channel = self.open_channel(request, handle_id)
         while True:
-            for kind, payload in channel.messages(POLL_SECONDS):
+            for kind, *payload in channel.messages(POLL_SECONDS):
                 if kind == "done":
-                    return payload
+                    return payload[0]
 
     def _forget_old(self) -> None:
         now = time.monotonic()
@@ -456,9 +465,9 @@ class _RayChannel:
                     out = ray.get(self.actor.drain.remote())
         except ray.exceptions.RayError as error:
             raise WorkerLost(f"the Ray worker failed: {type(error).__name__}") from error
-        if any(kind == "done" for kind, _ in out):
+        if any(message[0] == "done" for message in out):
             ray.kill(self.actor)
-        return out
+        return out or [("alive",)]  # the actor answered: it is busy, not lost
 
     def request_stop(self) -> None:
         self.actor.stop.remote()
@@ -537,9 +546,9 @@ class _StoreOnArrival:
         return [self._store(message) for message in self.inner.messages(timeout)]
 
     def _store(self, message: tuple) -> tuple:
-        kind, payload = message
-        if kind != "done" or not payload.files:
+        if message[0] != "done" or not message[1].files:
             return message
+        kind, payload = message
         from rnnviz.runs import RunStore
 
         try:

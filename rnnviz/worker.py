@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import queue
 import tempfile
 import threading
 import time
@@ -25,13 +26,19 @@ from rnnviz.progress import DeltaCursor
 
 PUMP_SECONDS = 0.25  # how often progress is sent
 CHECKPOINT_EVERY = 2.0  # at most one best-weights checkpoint per this many seconds
+HEARTBEAT_SECONDS = 1.0  # a worker with nothing to report says it is alive this often
 
 Emit = Callable[[tuple], None]
 
 
 def main(address: str) -> None:
     """A worker process: connect back to the server, import TensorFlow (the worker now waits
-    warm), run the one request it is sent and exit, so every run starts from a clean Keras state."""
+    warm), run the one request it is sent and exit, so every run starts from a clean Keras state.
+
+    The run executes in a thread; this thread only talks to the server: it forwards the run's
+    messages, reads Stop, and says ``("alive",)`` every second, so the server can tell a busy
+    worker (building a model, saving a run) from one that no longer answers.
+    """
     from multiprocessing.connection import Client
 
     conn = Client(address, family="AF_UNIX", authkey=bytes.fromhex(os.environ["RNNVIZ_WORKER_KEY"]))
@@ -41,24 +48,30 @@ def main(address: str) -> None:
         importlib.import_module(factory.partition(":")[0])
     try:
         request = conn.recv()
-        execute(request, conn.send, _stop_listener(conn))
+        _serve(conn, request)
     except (EOFError, OSError):
         pass  # the server went away: nothing left to tell
     finally:
         conn.close()
 
 
-def _stop_listener(conn) -> Callable[[], bool]:
-    """``should_stop()`` for a worker process: true once the server has sent ``("stop",)``."""
-    stopped = False
-
-    def should_stop() -> bool:
-        nonlocal stopped
-        while not stopped and conn.poll(0):
-            stopped = conn.recv() == ("stop",)
-        return stopped
-
-    return should_stop
+def _serve(conn, request: TrainRequest) -> None:
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=execute, args=(request, outbox.put, stop.is_set), name="rnnviz-run", daemon=True
+    )
+    runner.start()
+    said = time.monotonic()
+    while runner.is_alive() or not outbox.empty():
+        if conn.poll(PUMP_SECONDS) and conn.recv() == ("stop",):
+            stop.set()
+        while not outbox.empty():
+            conn.send(outbox.get())
+            said = time.monotonic()
+        if time.monotonic() - said >= HEARTBEAT_SECONDS:
+            conn.send(("alive",))
+            said = time.monotonic()
 
 
 def build_job(request: TrainRequest):

@@ -120,13 +120,13 @@ else:
         "afresh with this run's settings and scored on its own test rows (mean RMSE over "
         "horizons 1..H); the last fold is this run's split."
     )
-    backtest = state.get("backtest") if state.get("backtest_for") is job else None
+    backtest = state.get("backtest_handle") if state.get("backtest_for") is job else None
     running = backtest is not None and not backtest.done
     c1, c2, c3, _ = st.columns([1, 1, 1, 3])
     folds = c1.number_input("Folds (refits)", 2, 10, 3, key="w_backtest_folds")
     if c2.button("Run backtest", disabled=running, key="backtest"):
         backtest = submit_backtest(series, job.window_spec, job.run.spec, job.run.train, folds)
-        state.put("backtest", backtest)
+        state.put("backtest_handle", backtest)
         state.put("backtest_for", job)
         st.rerun()
     c3.button("Stop", disabled=not running, key="backtest_stop", on_click=lambda: backtest.stop())

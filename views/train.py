@@ -70,7 +70,8 @@ def render() -> None:
     if run_state.status in ("nan", "error"):
         st.error(plain(run_state.message))
     elif run_state.done:
-        st.success(plain(run_state.message))
+        ended_early = run_state.status == "stopped" and not handle.stop_requested  # worker lost
+        (st.warning if ended_early else st.success)(plain(run_state.message))
     if run_state.latest_traces:
         live_gates(run_state, len(run_state.latest_traces[0].gates["hidden"]))
 

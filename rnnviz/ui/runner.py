@@ -7,6 +7,8 @@ run store; :func:`collect_finished_run` loads it once as the session's job for I
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from rnnviz.executor import RunHandle, TrainRequest, default_executor
@@ -15,6 +17,16 @@ from rnnviz.ui import state
 from rnnviz.ui.persist import run_store
 
 URL_KEY = "run"
+_WARMING = False  # the server process has started creating its executor
+
+
+def warm_up_executor() -> None:
+    """Create the executor (and so its warm spare worker) in the background, before the first
+    Train click, so the first run does not wait for TensorFlow to import."""
+    global _WARMING
+    if not _WARMING:
+        _WARMING = True
+        threading.Thread(target=default_executor, name="rnnviz-warm-up", daemon=True).start()
 
 
 def submit_run(

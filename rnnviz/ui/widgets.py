@@ -6,7 +6,6 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from rnnviz.datasets import BUILTIN_SERIES
 from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, TEXT_MODEL, TEXT_TRAIN, ForecastRecipe
 from rnnviz.spec import (
     CELLS,
@@ -182,5 +181,5 @@ def apply_forecast_recipe(recipe: ForecastRecipe) -> None:
         },
         overwrite=True,
     )
-    state.put("series_name", BUILTIN_SERIES[recipe.dataset].title)  # keep the recipe's windows
+    state.put("series_source", ("builtin", recipe.dataset))  # keep the recipe's windows
     state.put("recipe_task", "forecast")

@@ -157,7 +157,9 @@ def test_trace_matches_keras(cell, bidirectional, merge, depth, topology):
         topology=topology,
         horizon=3,
     )
-    model = _randomise(build_model(spec, (TIME, FEATURES)))
+    # _assemble: the probes must stay exact for every layout Keras can load, including the
+    # bidirectional many-to-many forecaster that build_model refuses (an uploaded model may be one).
+    model = _randomise(_assemble(spec, (TIME, FEATURES)))
     traces = assert_matches_keras(model, _series())
     stacks = 2 if topology == "encoder_decoder" else 1
     assert len(traces) == depth * stacks * (2 if bidirectional else 1)
