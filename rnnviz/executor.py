@@ -117,6 +117,8 @@ class RunHandle:
             state.gate_history = list(self._state.gate_history)
             if state.status == "running":
                 state.elapsed += time.monotonic() - self._state_at
+            if state.done and not self._done.is_set():  # trained; the worker is saving the run
+                state.status, state.message = "saving", "Training ended; saving the run..."
         return state
 
     @property

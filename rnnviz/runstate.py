@@ -6,7 +6,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-Status = Literal["ready", "running", "finished", "early_stopped", "stopped", "nan", "error"]
+Status = Literal[
+    "ready", "running", "saving", "finished", "early_stopped", "stopped", "nan", "error"
+]
 FINAL_STATUSES = ("finished", "early_stopped", "stopped", "nan", "error")
 
 

@@ -67,7 +67,9 @@ def render() -> None:
     st.plotly_chart(
         history_figure(run_state.history, metric_name(handle.request.model_spec)), key="history"
     )
-    if run_state.status in ("nan", "error"):
+    if run_state.status == "saving":
+        st.info(run_state.message)
+    elif run_state.status in ("nan", "error"):
         st.error(plain(run_state.message))
     elif run_state.done:
         ended_early = run_state.status == "stopped" and not handle.stop_requested  # worker lost
