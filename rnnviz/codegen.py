@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.cells import export_options
 from rnnviz.datasets import BUILTIN_SERIES, load_builtin
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.windows import WindowSpec
@@ -82,6 +83,11 @@ def _check(window_spec: WindowSpec, model_spec: ModelSpec) -> None:
 def _quoted(text: str) -> str:
     """A string literal in double quotes, as ruff format writes it."""
     return json.dumps(text)
+
+
+def _literal(value: object) -> str:
+    """A Python literal as ruff format writes it (strings in double quotes)."""
+    return _quoted(value) if isinstance(value, str) else repr(value)
 
 
 def _comment_rule(title: str) -> str:
@@ -323,18 +329,7 @@ def _flat(arg: str | _Call) -> str:
 def _layer_call(spec: ModelSpec, units: int, return_sequences: bool, name: str) -> _Call:
     """One recurrent layer as rnnviz.builder makes it (wrapped in Bidirectional when chosen)."""
     args = [str(units), f"return_sequences={return_sequences}"]
-    if spec.activation != "tanh":
-        args.append(f"activation={_quoted(spec.activation)}")
-    if spec.cell != "SimpleRNN" and spec.recurrent_activation != "sigmoid":
-        args.append(f"recurrent_activation={_quoted(spec.recurrent_activation)}")
-    if not spec.use_bias:
-        args.append("use_bias=False")
-    if spec.dropout:
-        args.append(f"dropout={spec.dropout!r}")
-    if spec.recurrent_dropout:
-        args.append(f"recurrent_dropout={spec.recurrent_dropout!r}")
-    if spec.cell == "GRU" and not spec.reset_after:
-        args.append("reset_after=False")
+    args += [f"{name}={_literal(value)}" for name, value in export_options(spec).items()]
     if spec.stateful:
         args.append("stateful=stateful")
     cell = f"keras.layers.{spec.cell}"
