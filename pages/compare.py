@@ -10,22 +10,22 @@ from rnnviz.compare import (
     variant_label,
     variant_specs,
 )
-from rnnviz.figures import comparison_curves, forecast_overlay, roc_figure
-from rnnviz.forecast import forecast_job
-from rnnviz.sentiment import evaluate_classifier, sentiment_job
+from rnnviz.figures import comparison_curves
 from rnnviz.spec import CELLS
-from rnnviz.ui import state
+from rnnviz.tasks import get_task
+from rnnviz.ui import nav
 from rnnviz.ui.live import live_panel
 from rnnviz.ui.persist import run_store
+from rnnviz.ui.state import require, session
 from rnnviz.ui.widgets import train_spec_ui
 
 st.title("Compare")
-text = state.get("task") == "sentiment"
-base = state.get("model_spec")
-state.require(
-    base is not None and base.is_text == text,
+current = session()
+task, data, base = get_task(current.task), current.task_data(), current.built_spec()
+require(
+    base is not None and data is not None,
     "Choose the data and build a model first: its units, dropout and topology are shared.",
-    "pages/build.py",
+    nav.pages().build,
     "Go to Build",
     ":material/construction:",
 )
@@ -53,20 +53,16 @@ st.caption(
     + f"; units {base.units[0]} per layer."
 )
 
-comparison = state.get("comparison")
+comparison = current.comparison
 running = comparison is not None and not comparison.done
 
 
 # The comparison thread cannot read session state: everything it needs is bound here.
-series, window_spec = state.get("series"), state.get("window_spec")
-text_name, text_data = state.get("text_dataset_name"), state.get("text_data")
 store = run_store()
 
 
 def make_job(spec):
-    if text:
-        return sentiment_job(text_name, text_data, spec, train)
-    return forecast_job(series, window_spec, spec, train)
+    return task.make_job(data, spec, train)
 
 
 def save(job) -> None:
@@ -76,7 +72,7 @@ def save(job) -> None:
 b1, b2, _ = st.columns([1, 1, 6])
 if b1.button("Compare", type="primary", disabled=running, key="compare"):
     comparison = Comparison(specs, make_job, on_finished=save)
-    state.put("comparison", comparison)
+    current.comparison = comparison
     comparison.start()
     st.rerun()
 b2.button("Stop", disabled=not running, key="compare_stop", on_click=lambda: comparison.stop())
@@ -105,22 +101,8 @@ def draw() -> None:
 
 
 live_panel(lambda: not comparison.done, draw)
-saved = [job for job in comparison.jobs if getattr(job, "record", None) is not None]
+saved = [job for job in comparison.jobs if job.record is not None]
 if comparison.done and saved:
-    labels = {variant_label(job.run.spec): job for job in saved}
-    if text:
-        curves = {}
-        for label, job in labels.items():
-            result = evaluate_classifier(job.data.y_test, job.test_proba(), job.data.class_names)
-            if "auc" in result:
-                curves[label] = (result["fpr"], result["tpr"], result["auc"])
-        if curves:
-            st.plotly_chart(roc_figure(curves), key="cmp_roc")
-    else:
-        frames = {label: job.record.predictions() for label, job in labels.items()}
-        tests = {label: f[f["split"] == "test"] for label, f in frames.items()}
-        first = next(iter(tests.values()))
-        st.plotly_chart(
-            forecast_overlay(first, tests, saved[0].data.columns[0]), key="cmp_forecasts"
-        )
+    for key, figure in get_task(saved[0].task).comparison_figures(saved).items():
+        st.plotly_chart(figure, key=key)
     st.caption("Every variant is saved in the run store: see the Runs page.")

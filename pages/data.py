@@ -11,7 +11,9 @@ from rnnviz.datasets import (
 )
 from rnnviz.figures import series_preview
 from rnnviz.recipes import recommended_window_spec
-from rnnviz.ui import state
+from rnnviz.tasks import FORECAST, ForecastData
+from rnnviz.ui import nav
+from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.ui.widgets import window_spec_ui
 from rnnviz.windows import make_windows
 
@@ -54,9 +56,12 @@ else:
 if series is not None:
     for note in series.notes:
         st.info(note)
-    if state.get("series_name") != series.name:  # a new series: start from its recommended settings
-        state.set_widget_defaults(recommended_window_spec(series).__dict__, overwrite=True)
-        state.put("series_name", series.name)
+    current = session()
+    if (
+        current.defaults_for.get(FORECAST.name) != series.name
+    ):  # a new series: its recommended settings
+        set_widget_defaults(recommended_window_spec(series).__dict__, overwrite=True)
+        current.defaults_for[FORECAST.name] = series.name
     spec = window_spec_ui(len(series.frame))
     try:
         windows = make_windows(series, spec)  # validates length, transform and split sizes
@@ -71,7 +76,6 @@ if series is not None:
             f"{len(series.frame)} rows: train {train_end}, validation {val_end - train_end}, "
             f"test {len(series.frame) - val_end}. Scaling is fitted on the {train_end} training rows only."
         )
-        state.put("series", series)
-        state.put("window_spec", spec)
+        current.data[FORECAST.name] = ForecastData(series, spec)
         st.success("Data ready. Next: build a model.")
-        st.page_link("pages/build.py", label="Build a model", icon=":material/construction:")
+        st.page_link(nav.pages().build, label="Build a model", icon=":material/construction:")

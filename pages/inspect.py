@@ -6,25 +6,23 @@ import streamlit as st
 from rnnviz.figures import forecast_figure, residuals_figure
 from rnnviz.forecast import ForecastJob
 from rnnviz.probes import trace
-from rnnviz.ui import state
+from rnnviz.ui import nav
 from rnnviz.ui.gates import gate_explorer
+from rnnviz.ui.state import require, session
 
 st.title("Inspect")
-job = state.get("job")
+current = session()
+job = current.job
 done = isinstance(job, ForecastJob) and job.run.snapshot().has_result
-state.require(
+require(
     done,
     "Train a model first; its forecast shows here when training ends.",
-    "pages/train.py",
+    nav.pages().train,
     "Go to Train",
     ":material/model_training:",
 )
 
-report = state.get("report")
-if report is None or state.get("report_for") is not job:
-    report = job.report()
-    state.put("report", report)
-    state.put("report_for", job)
+report = current.memo("report", job.content_key(), job.report)
 
 target = job.data.columns[0]
 st.caption(

@@ -3,14 +3,14 @@
 import streamlit as st
 
 from rnnviz.builder import layer_table
-from rnnviz.codegen import forecast_script, script_filename
-from rnnviz.restore import job_from_uploaded_model, restore_job
 from rnnviz.runs import ModelFileError, config_diff, load_uploaded_model
-from rnnviz.ui import state
+from rnnviz.tasks import get_task
+from rnnviz.ui import nav
 from rnnviz.ui.persist import run_store
-from rnnviz.windows import WindowSpec
+from rnnviz.ui.state import session
 
 st.title("Runs")
+current = session()
 store = run_store()
 records = store.list()
 for path, reason in store.problems():
@@ -39,11 +39,9 @@ if records:
     c1, c2, c3, c4 = st.columns(4)
     if c1.button("Open in Inspect", key="run_open"):
         try:
-            state.put("job", restore_job(record, store.load_model(run_id)))
-            state.put("pending_task", record.task)
-            st.switch_page(
-                "pages/inspect_text.py" if record.task == "sentiment" else "pages/inspect.py"
-            )
+            current.job = get_task(record.task).restore(record, store.load_model(run_id))
+            current.pending_task = record.task
+            st.switch_page(nav.inspect_page(record.task))
         except (ValueError, OSError) as error:
             st.error(str(error))
     c2.download_button(
@@ -54,22 +52,9 @@ if records:
         c3.download_button(
             "Predictions (CSV)", predictions.to_csv(index=False), f"{run_id}.csv", key="run_csv"
         )
-    key = record.data_config.get("dataset_key")
-    if record.task == "forecast" and key:
-        window = {
-            k: record.data_config[k]
-            for k in ("window", "horizon", "test_size", "val_size", "transform")
-        }
-        script = forecast_script(
-            key,
-            WindowSpec(**window),
-            record.model_spec,
-            record.train_spec,
-            record.data_config.get("inputs", ()),
-        )
-        c4.download_button(
-            "Keras script (.py)", script, script_filename(key, record.model_spec), key="run_script"
-        )
+    export = get_task(record.task).export(record)
+    if export is not None:
+        c4.download_button("Keras script (.py)", export.script, export.filename, key="run_script")
     with st.expander("Delete this run"):
         if st.button(f"Delete {run_id}", key="run_delete"):
             store.delete(run_id)
@@ -103,12 +88,12 @@ if upload is not None:
             f"Loaded '{model.name}': {model.count_params():,} parameters, input shape {model.input_shape}."
         )
         st.dataframe(rows, hide_index=True, width="stretch")
-        series, window_spec = state.get("series"), state.get("window_spec")
-        if state.get("task") == "forecast" and series is not None:
-            if st.button(f"Inspect it on {series.name}", key="upload_inspect"):
+        task, data = get_task(current.task), current.task_data()
+        if task.inspects_uploads and data is not None:
+            if st.button(f"Inspect it on {task.dataset_name(data)}", key="upload_inspect"):
                 try:
-                    state.put("job", job_from_uploaded_model(model, series, window_spec))
-                    st.switch_page("pages/inspect.py")
+                    current.job = task.job_from_model(model, data)
+                    st.switch_page(nav.inspect_page(task.name))
                 except ValueError as error:
                     st.error(str(error))
         else:

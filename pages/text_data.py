@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz.datasets import DataError
 from rnnviz.figures import class_balance, length_histogram
+from rnnviz.tasks import SENTIMENT, SentimentData
 from rnnviz.text import (
     DEFAULT_TEXT_RECIPE,
     load_imdb,
@@ -14,7 +15,8 @@ from rnnviz.text import (
     text_dataset_from_frame,
     text_stats,
 )
-from rnnviz.ui import state
+from rnnviz.ui import nav
+from rnnviz.ui.state import session, set_widget_defaults
 
 SOURCES = {
     "rotten": "Rotten Tomatoes snippets (built in, 12,808 sentences)",
@@ -23,6 +25,7 @@ SOURCES = {
 }
 
 st.title("Data: text sentiment")
+current = session()
 source = st.radio("Source", list(SOURCES), format_func=SOURCES.get, key="w_text_source")
 dataset = None
 try:
@@ -32,9 +35,9 @@ try:
         st.caption(
             "Keras downloads 50,000 reviews (80 MB) the first time; this needs an internet connection."
         )
-        if st.button("Load IMDB", key="load_imdb") or state.get("imdb_loaded"):
+        if st.button("Load IMDB", key="load_imdb") or current.imdb_loaded:
             dataset = load_imdb()
-            state.put("imdb_loaded", True)
+            current.imdb_loaded = True
     else:
         upload = st.file_uploader(
             "CSV with a text column and a label column", type=["csv", "tsv", "txt"]
@@ -60,26 +63,26 @@ if dataset is None:
 
 for note in dataset.notes:
     st.info(note)
-dataset_key = (dataset.name, len(dataset))
-stats = state.memo("text_stats", dataset_key, lambda: text_stats(dataset))
+dataset_key = dataset.fingerprint
+stats = current.memo("text_stats", dataset_key, lambda: text_stats(dataset))
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Texts", f"{stats['n_texts']:,}")
 c2.metric("Distinct tokens", f"{stats['vocabulary_size']:,}")
 c3.metric("Mean length", f"{stats['mean_length']:.1f} tokens")
 c4.metric("Majority class", f"{stats['majority_share']:.1%}")
 
-state.set_widget_defaults(
+set_widget_defaults(
     {"vocab_size": min(DEFAULT_TEXT_RECIPE["vocab_size"], stats["vocabulary_size"] + 2)}
 )
-if state.get("text_source_seen") != dataset.name:
-    state.set_widget_defaults({"max_len": stats["suggested_max_len"]}, overwrite=True)
-    state.put("text_source_seen", dataset.name)
+if current.defaults_for.get(SENTIMENT.name) != dataset.name:
+    set_widget_defaults({"max_len": stats["suggested_max_len"]}, overwrite=True)
+    current.defaults_for[SENTIMENT.name] = dataset.name
 c1, c2 = st.columns(2)
 vocab_size = c1.number_input(
     "Vocabulary size (most frequent tokens)", 10, 100_000, key="w_vocab_size"
 )
 max_len = c2.number_input("Padded length (tokens)", 2, 2_000, key="w_max_len")
-coverage = state.memo(
+coverage = current.memo(
     "coverage",
     (dataset_key, int(vocab_size)),
     lambda: text_stats(dataset, int(vocab_size))["coverage"],
@@ -92,15 +95,14 @@ c1, c2 = st.columns(2)
 c1.plotly_chart(length_histogram(stats["lengths"], int(max_len)), key="lengths")
 c2.plotly_chart(class_balance(stats["class_counts"]), key="balance")
 
-data = state.memo(
+data = current.memo(
     "text_data",
     (dataset_key, int(vocab_size), int(max_len)),
     lambda: prepare_text_data(dataset, int(vocab_size), int(max_len)),
 )
-state.put("text_data", data)
-state.put("text_dataset_name", dataset.name)
+current.data[SENTIMENT.name] = SentimentData(dataset.name, data)
 st.success(
     f"Split (stratified): {len(data.x_train):,} train, {len(data.x_val):,} validation, {len(data.x_test):,} test; "
     f"vocabulary of {len(data.vocab):,} ids fitted on the training texts only."
 )
-st.page_link("pages/build.py", label="Build a model", icon=":material/construction:")
+st.page_link(nav.pages().build, label="Build a model", icon=":material/construction:")

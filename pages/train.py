@@ -5,51 +5,47 @@ import streamlit as st
 from rnnviz.builder import metric_name
 from rnnviz.datasets import DataError
 from rnnviz.figures import history_figure
-from rnnviz.forecast import forecast_job
-from rnnviz.sentiment import sentiment_job
-from rnnviz.ui import state
+from rnnviz.tasks import get_task
+from rnnviz.ui import nav
 from rnnviz.ui.gates import live_gates
 from rnnviz.ui.live import live_panel, progress_text
+from rnnviz.ui.state import require, session
 from rnnviz.ui.widgets import train_spec_ui
 
 st.title("Train")
-text = state.get("task") == "sentiment"
-spec = state.get("model_spec")
-state.require(
-    spec is not None and spec.is_text == text,
+current = session()
+task, data, spec = get_task(current.task), current.task_data(), current.built_spec()
+require(
+    spec is not None and data is not None,
     "Choose the data and build a model first.",
-    "pages/build.py",
+    nav.pages().build,
     "Go to Build",
     ":material/construction:",
 )
 
-dataset_name = state.get("text_dataset_name") if text else state.get("series").name
+dataset_name = task.dataset_name(data)
 st.caption(
     f"{dataset_name}: {spec.cell}, units {list(spec.units)}, {spec.topology.replace('_', '-')}"
 )
 train_spec = train_spec_ui()
-job = state.get("job")
+job = current.job
 running = job is not None and not job.run.snapshot().done
 
 
 c1, c2, _ = st.columns([1, 1, 4])
 if c1.button("Train", type="primary", disabled=running, key="train"):
     try:
-        job = (
-            sentiment_job(dataset_name, state.get("text_data"), spec, train_spec)
-            if text
-            else forecast_job(state.get("series"), state.get("window_spec"), spec, train_spec)
-        )
+        job = task.make_job(data, spec, train_spec)
     except DataError as error:
-        state.put("train_error", str(error))
+        current.train_error = str(error)
     else:
-        state.drop("train_error", "report")
-        state.put("job", job)
+        current.train_error = ""
+        current.job = job
         job.run.start()
         st.rerun()  # redraw with Train disabled and the live panel running
 c2.button("Stop", on_click=lambda: job.run.stop(), disabled=not running, key="stop")
-if state.get("train_error"):
-    st.error(state.get("train_error"))
+if current.train_error:
+    st.error(current.train_error)
 if job is None:
     st.stop()
 
@@ -74,7 +70,7 @@ def render() -> None:
 live_panel(lambda: not job.run.snapshot().done, render)
 if job.run.snapshot().has_result:
     st.page_link(
-        "pages/inspect_text.py" if text else "pages/inspect.py",
+        nav.inspect_page(job.task),
         label="Inspect the results",
         icon=":material/search:",
     )

@@ -61,7 +61,7 @@ def results_table(jobs: Sequence) -> pd.DataFrame:
     """Per variant: parameters, seconds per epoch, best validation loss and the saved test metrics."""
     rows = []
     for job in jobs:
-        snap, record = job.run.snapshot(), getattr(job, "record", None)
+        snap, record = job.run.snapshot(), job.record
         row = {
             "variant": variant_label(job.run.spec),
             "parameters": job.run.model.count_params(),

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks import TASK_NAMES
 
 RUN_FILE = "run.json"
 MODEL_FILE = "model.keras"
@@ -45,7 +46,7 @@ SCHEMA_VERSION = 1
 TMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
 STALE_SECONDS = 3600.0
-TASKS = ("forecast", "sentiment")
+TASKS = TASK_NAMES  # the registered tasks (rnnviz.tasks)
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # Library -> the distributions that provide it (TensorFlow ships under several names).
 VERSION_PACKAGES = {

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.base import Job
 from rnnviz.text import TextData, Vocabulary, encode, tokenize
 from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
 
@@ -285,7 +286,7 @@ def tfidf_baseline(
 
 
 @dataclass(eq=False)
-class SentimentJob:
+class SentimentJob(Job):
     """A text-classification run with the data it was trained on, for Inspect."""
 
     dataset_name: str

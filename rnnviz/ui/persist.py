@@ -6,7 +6,7 @@ import streamlit as st
 
 from rnnviz.compare import save_job
 from rnnviz.runs import RunStore
-from rnnviz.ui import state
+from rnnviz.ui.state import session
 
 
 def run_store() -> RunStore:
@@ -16,8 +16,8 @@ def run_store() -> RunStore:
 
 def autosave_finished_job() -> None:
     """Save the session's training job once it has finished (on whichever page the user is)."""
-    job = state.get("job")
-    if job is None or getattr(job, "record", None) is not None or getattr(job, "save_error", None):
+    job = session().job
+    if job is None or job.saved:
         return
     snapshot = job.run.snapshot()
     if not snapshot.has_result or not snapshot.epoch:

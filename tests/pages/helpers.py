@@ -7,6 +7,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.ui.state import SESSION_KEY, Session
+
 TIMEOUT = 120
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -21,9 +23,21 @@ def open_page(page: str, at: AppTest | None = None) -> AppTest:
     return at
 
 
+def session(at: AppTest) -> Session:
+    """The app's typed session object (what the pages keep between runs)."""
+    return at.session_state[SESSION_KEY]
+
+
+def new_app(**state) -> AppTest:
+    """An app whose session starts with ``state`` (fields of :class:`Session`)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[SESSION_KEY] = Session(**state)
+    return at
+
+
 def wait_for_training(at: AppTest, timeout: float = 120) -> None:
     """Let the background run finish, then rerun so the page shows the final state."""
-    job = at.session_state["job"]
+    job = session(at).job
     job.run.join(timeout)
     assert job.run.snapshot().done
     time.sleep(0.05)

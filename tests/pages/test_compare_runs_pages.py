@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from rnnviz.runs import RunStore
-from tests.pages.helpers import open_page, plotly_charts
+from tests.pages.helpers import open_page, plotly_charts, session
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def compare(at, cells, epochs=2):
     at.multiselect(key="w_cmp_cells").set_value(cells)
     at.number_input(key="w_epochs").set_value(epochs).run()
     at.button(key="compare").click().run()
-    at.session_state["comparison"].join(180)
+    session(at).comparison.join(180)
     return at.run()
 
 
@@ -54,7 +54,7 @@ def test_compare_two_cells_then_list_diff_and_reopen(store):
     chosen = at.selectbox(key="w_run").value
     at.button(key="run_open").click().run()
     assert not at.exception
-    assert at.session_state["job"].record.run_id == chosen
+    assert session(at).job.record.run_id == chosen
     assert at.title[0].value == "Inspect"  # the saved model, reopened on its data
     assert len(plotly_charts(at)) == 4
 
@@ -74,7 +74,7 @@ def test_runs_page_deletes_and_survives_a_damaged_run(store):
 
 def test_model_upload_good_and_corrupt(store, tmp_path):
     at = compare(built(), ["GRU"], epochs=1)
-    job = at.session_state["comparison"].jobs[0]
+    job = session(at).comparison.jobs[0]
     path = tmp_path / "m.keras"
     job.run.model.save(path)
     at = open_page("pages/runs.py", at)

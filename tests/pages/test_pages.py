@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from rnnviz.spec import ModelSpec
-from tests.pages.helpers import open_page, plotly_charts, wait_for_training
+from tests.pages.helpers import open_page, plotly_charts, session, wait_for_training
 
 
 def test_home_shows_datasets_and_hardware_without_tensorflow():
@@ -33,8 +33,9 @@ def test_data_page_previews_airline_with_split(data_ready):
     assert len(plotly_charts(at)) == 1
     caption = " ".join(c.value for c in at.caption)
     assert "144 rows" in caption and "test 24" in caption
-    assert at.session_state["series"].name
-    assert at.session_state["window_spec"].test_size == 24
+    data = session(at).data["forecast"]
+    assert data.series.name == "Airline passengers"
+    assert data.window_spec.test_size == 24
 
 
 def test_data_page_reports_a_too_short_split(data_ready):
@@ -107,7 +108,7 @@ def test_build_page_counts_parameters_and_warns(data_ready):
     assert any("batch size is fixed" in w.value for w in at.warning)
     at.radio(key="w_topology").set_value("encoder_decoder")
     at.toggle(key="w_bidirectional").set_value(True).run()
-    spec: ModelSpec = at.session_state["model_spec"]
+    spec: ModelSpec = session(at).model_spec
     assert spec.topology == "encoder_decoder" and spec.bidirectional and spec.horizon == 12
     assert not at.exception
 
@@ -135,7 +136,7 @@ def test_train_then_inspect_forecast(data_ready):
     # Loss/MAE history, gate heatmaps of the probe sample, gate statistics per epoch.
     assert len(plotly_charts(at)) == 3
     assert any("Gates, live" in h.value for h in at.subheader)
-    gate_history = at.session_state["job"].run.snapshot().gate_history
+    gate_history = session(at).job.run.snapshot().gate_history
     assert len(gate_history) == 2 and ("rnn_1", "forward", "forget") in gate_history[0]
     at = open_page("pages/inspect.py", at)
     errors = at.dataframe[0].value

