@@ -58,7 +58,13 @@ def render() -> None:
             f"Stateful run: {run_state.trimmed_rows} oldest training windows were dropped so every "
             f"batch is whole; no shuffling; states reset every epoch and before validation."
         )
-    st.plotly_chart(history_figure(run_state.history, metric_name(job.run.spec)), key="history")
+    figure = history_figure(
+        run_state.history,
+        metric_name(job.run.spec),
+        run_state.batch_loss,
+        run_state.steps_per_epoch,
+    )
+    st.plotly_chart(figure, key="history")
     if run_state.status in ("nan", "error"):
         st.error(run_state.message)
     elif run_state.done:

@@ -14,7 +14,9 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def open_page(page: str, at: AppTest | None = None) -> AppTest:
-    at = at or AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = (
+        AppTest.from_file(APP, default_timeout=TIMEOUT) if at is None else at
+    )  # an unrun app is falsy
     if at.session_state is None or not at._tree:  # first run draws the home page
         at.run()
     at.switch_page(page)
