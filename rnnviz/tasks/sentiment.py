@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from rnnviz.recipes import TEXT_MODEL, TEXT_TRAIN
 from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.base import Note, Task, finished_run
+from rnnviz.tasks.base import Export, Note, Task, finished_run
 
 if TYPE_CHECKING:
     import keras
@@ -94,17 +94,33 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
 
     def restore(self, record: RunRecord, model: keras.Model) -> SentimentJob:
         from rnnviz.sentiment import SentimentJob
-        from rnnviz.text import load_rotten_tomatoes, prepare_text_data
 
         if record.dataset not in STORED_DATASETS:
             raise ValueError(
                 f"The data of this run ({record.dataset}) is not stored: load it again to retrain."
             )
+        data = self._stored_data(record)
+        run = finished_run(record, model, self.fit_data(data, record.model_spec))
+        return SentimentJob(record.dataset, data.text_data, run, record=record)
+
+    def export(self, record: RunRecord) -> Export | None:
+        """The Keras script of a run on built-in texts (other data is not stored: None)."""
+        from rnnviz.codegen import script_filename, sentiment_script
+
+        if record.dataset not in STORED_DATASETS:
+            return None
+        data = self._stored_data(record)
+        script = sentiment_script(data.name, data.text_data, record.model_spec, record.train_spec)
+        return Export(script_filename(data.name, record.model_spec), script)
+
+    @staticmethod
+    def _stored_data(record: RunRecord) -> SentimentData:
+        """The encoded splits a run on built-in texts was trained on, prepared again."""
+        from rnnviz.text import load_rotten_tomatoes, prepare_text_data
+
         config = record.data_config
         text = prepare_text_data(load_rotten_tomatoes(), config["vocab_size"], config["max_len"])
-        data = SentimentData(record.dataset, text)
-        run = finished_run(record, model, self.fit_data(data, record.model_spec))
-        return SentimentJob(record.dataset, text, run, record=record)
+        return SentimentData(record.dataset, text)
 
     def comparison_figures(self, jobs: Sequence[SentimentJob]) -> dict[str, go.Figure]:
         """ROC curves of every saved binary variant on the test split."""
