@@ -52,7 +52,8 @@ if records:
         c3.download_button(
             "Predictions (CSV)", predictions.to_csv(index=False), f"{run_id}.csv", key="run_csv"
         )
-    export = get_task(record.task).export(record)
+    # A saved run never changes: its id keys the script (a text export re-encodes the data).
+    export = current.memo("export", run_id, lambda: get_task(record.task).export(record))
     if export is not None:
         c4.download_button("Keras script (.py)", export.script, export.filename, key="run_script")
     with st.expander("Delete this run"):

@@ -35,8 +35,6 @@ PAD, OOV = "<pad>", "<oov>"
 MIN_ROWS = 20
 MAX_CLASSES = 50
 
-TextDataError = DataError  # alias kept for readers who look for a text-specific name
-
 
 @dataclass(frozen=True)
 class TextDataset:
