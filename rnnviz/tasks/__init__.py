@@ -6,6 +6,10 @@ Inspect page scripts, and its entry in :data:`TASKS`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Export, Job, Note, Task
 from rnnviz.tasks.forecast import FORECAST, ForecastData
 from rnnviz.tasks.sentiment import SENTIMENT, SentimentData
@@ -26,6 +30,20 @@ def task_of(job: Job) -> Task:
     return get_task(job.task)
 
 
+@dataclass(frozen=True, eq=False)
+class JobRequest:
+    """Everything a job is built from, as picklable values: a worker process can rebuild it."""
+
+    task: str
+    data: Any  # the task's data object (ForecastData, SentimentData, ...)
+    model_spec: ModelSpec
+    train_spec: TrainSpec
+
+    def build(self) -> Job:
+        """A fresh, seeded job (the same initial weights wherever it is built)."""
+        return get_task(self.task).make_job(self.data, self.model_spec, self.train_spec)
+
+
 __all__ = [
     "FORECAST",
     "SENTIMENT",
@@ -34,6 +52,7 @@ __all__ = [
     "Export",
     "ForecastData",
     "Job",
+    "JobRequest",
     "Note",
     "SentimentData",
     "Task",

@@ -1,5 +1,6 @@
 """The task registry and the Job contract: every task answers the same questions the same way."""
 
+import pickle
 from dataclasses import fields
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from rnnviz.tasks import (
     TASKS,
     ForecastData,
     Job,
+    JobRequest,
     SentimentData,
     get_task,
     task_of,
@@ -81,6 +83,20 @@ def test_factory_job_matches_the_declared_shapes(name, forecast_data, sentiment_
     # Declared fields, nothing added at run time: a new job is neither saved nor failed.
     assert {"record", "save_error"} <= {f.name for f in fields(job)}
     assert job.record is None and job.save_error == "" and not job.saved
+
+
+@pytest.mark.parametrize("name", TASK_NAMES)
+def test_a_pickled_request_rebuilds_the_same_job(name, forecast_data, sentiment_data):
+    task = get_task(name)
+    data = data_for(name, forecast_data, sentiment_data)
+    spec = task.model_spec(task.default_recipe()[0].with_(units=(3,), embedding_dim=4), data)
+    request = JobRequest(name, data, spec, TINY)
+    here, there = request.build(), pickle.loads(pickle.dumps(request)).build()
+    assert type(here) is type(there) and here.dataset_name == there.dataset_name
+    for ours, theirs in zip(
+        here.run.model.get_weights(), there.run.model.get_weights(), strict=True
+    ):
+        np.testing.assert_array_equal(ours, theirs)  # seeded: the same initial weights
 
 
 def test_model_spec_completes_the_build_spec_for_the_data(forecast_data, sentiment_data):
