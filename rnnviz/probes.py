@@ -90,9 +90,10 @@ def _weight_reader(model: keras.Model, weights: list[Array] | None) -> WeightRea
 def _cell_params(layer: layers.Layer, read: WeightReader) -> CellParams:
     cell = layer.cell
     kind = type(layer).__name__
+    options = cell_type(kind).extra_options  # what this cell type has beyond SimpleRNN's
     bias = read(cell.bias) if cell.use_bias else None
     recurrent_bias = None
-    reset_after = bool(getattr(cell, "reset_after", False))
+    reset_after = "reset_after" in options and bool(cell.reset_after)
     if bias is not None and bias.ndim == 2:  # GRU reset_after: [input bias; recurrent bias]
         bias, recurrent_bias = bias[0], bias[1]
     return CellParams(
@@ -103,7 +104,9 @@ def _cell_params(layer: layers.Layer, read: WeightReader) -> CellParams:
         bias=bias,
         recurrent_bias=recurrent_bias,
         activation=_numpy_activation(cell.activation),
-        recurrent_activation=_numpy_activation(getattr(cell, "recurrent_activation", None)),
+        recurrent_activation=_numpy_activation(
+            cell.recurrent_activation if "recurrent_activation" in options else None
+        ),
         reset_after=reset_after,
     )
 
