@@ -68,7 +68,8 @@ def forecast_script(
         **_train_settings(model_spec, train_spec),
     }
     data = _series_literal(dataset_key, series.frame, series.columns, filled=bool(series.notes))
-    return render(_forecast_docstring(dataset_key, model_spec, series.n_rows), settings, data)
+    docstring = _forecast_docstring(dataset_key, model_spec, series.n_rows)
+    return render("forecast", docstring, settings, data)
 
 
 def sentiment_script(
@@ -81,11 +82,14 @@ def sentiment_script(
         "TASK": "sentiment",
         "DATASET": dataset_name,
         "MAX_LEN": data.max_len,
+        "VOCAB_SIZE": model_spec.vocab_size,
+        "EMBEDDING_DIM": model_spec.embedding_dim,
         **_model_settings(model_spec),
         **_train_settings(model_spec, train_spec),
     }
     literal = _text_literal(dataset_name, data)
-    return render(_sentiment_docstring(dataset_name, model_spec, data), settings, literal)
+    docstring = _sentiment_docstring(dataset_name, model_spec, data)
+    return render("sentiment", docstring, settings, literal)
 
 
 def script_filename(dataset_key: str, model_spec: ModelSpec) -> str:
@@ -94,9 +98,9 @@ def script_filename(dataset_key: str, model_spec: ModelSpec) -> str:
     return f"rnnviz_{slug}_{model_spec.cell.lower()}_{model_spec.topology}.py"
 
 
-def render(docstring: str, settings: dict[str, object], data: str) -> str:
-    """The template with its docstring, the given settings and the data block replaced."""
-    source = TEMPLATE.read_text(encoding="utf-8")
+def render(task: str, docstring: str, settings: dict[str, object], data: str) -> str:
+    """The template's code for ``task``, with the docstring, settings and data replaced."""
+    source = _task_code(TEMPLATE.read_text(encoding="utf-8"), task)
     body = source[source.index('"""', 3) + 3 :]  # after the template's own docstring
     head, rest = body.split("# <settings>\n", 1)
     block, tail = rest.split("# </settings>\n", 1)
@@ -107,6 +111,24 @@ def render(docstring: str, settings: dict[str, object], data: str) -> str:
         raise ValueError(f"the template has no setting {sorted(unknown)}")
     lines = [_setting_line(line, settings) for line in block.splitlines()]
     return docstring + head + "\n".join(lines) + "\n" + before_data + data + "\n" + after_data
+
+
+# A task's block (the settings and data markers are not task blocks: replaced as a whole later).
+_TASK_BLOCK = re.compile(
+    r"^# <(?P<task>(?!settings>|data>)[a-z_]+)>\n.*?^# </(?P=task)>\n", re.M | re.S
+)
+
+
+def _task_code(source: str, task: str) -> str:
+    """The template without the blocks of other tasks and without the markers of ``task``."""
+
+    def keep(block: re.Match) -> str:
+        if block["task"] != task:
+            return ""
+        return block[0].split("\n", 1)[1].rsplit(f"# </{task}>\n", 1)[0]
+
+    code = _TASK_BLOCK.sub(keep, source)
+    return re.sub(r"\n{4,}", "\n\n\n", code)  # at most two blank lines where a block was
 
 
 def _check(window_spec: WindowSpec, model_spec: ModelSpec) -> None:
@@ -134,8 +156,6 @@ def _model_settings(spec: ModelSpec) -> dict[str, object]:
         "LAYER_OPTIONS": export_options(spec),
         "HEAD": spec.head,
         "N_OUTPUTS": spec.n_outputs,
-        "VOCAB_SIZE": spec.vocab_size or 0,
-        "EMBEDDING_DIM": spec.embedding_dim if spec.is_text else 0,
     }
 
 
@@ -281,7 +301,7 @@ def _series_literal(dataset_key: str, frame, columns: Sequence[str], filled: boo
         lines.append(f"    {json.dumps(column)}: [")
         lines += _wrapped(values, INDENT * 2)
         lines.append("    ],")
-    lines += ["}", "VOCABULARY = []", "TEXTS = {}", "LABELS = {}", "# fmt: on"]
+    lines += ["}", "# fmt: on"]
     return "\n".join(lines)
 
 
@@ -310,7 +330,6 @@ def _text_literal(dataset_name: str, data: TextData) -> str:
         f"{', '.join(data.class_names)}),",
         "# and the vocabulary rnnviz fitted on the training texts (its position is the id).",
         "# fmt: off",
-        "DATA = {}",
         "VOCABULARY = [",
         *_wrapped([json.dumps(t) for t in data.vocab.tokens], INDENT),
         "]",

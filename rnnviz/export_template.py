@@ -1,16 +1,19 @@
 """The template of every script rnnviz exports (run as it is, it trains a tiny forecast).
 
-rnnviz.codegen writes an export by replacing three parts of this file: this docstring, the
-settings between the ``<settings>`` markers and the data between the ``<data>`` markers. The
-rest is copied as it is, so what the tests lint and run here is what every export runs. It needs
-only Keras 3 (with a backend) and NumPy, never rnnviz.
+rnnviz.codegen writes an export from this file: it keeps the code between ``<task>`` markers of
+the exported task only (here every task's code stays, each registering its input layer and its
+data preparation), and replaces this docstring, the settings between the ``<settings>`` markers
+and the data between the ``<data>`` markers. The rest is copied as it is, so what the tests lint
+and run here is what every export runs. It needs only Keras 3 (with a backend) and NumPy.
 
 It prints three parseable lines: ``Parameters: N``, ``LOSS first=... last=...`` and a test
 score (``Test RMSE (original units): X`` for a forecast, ``Test accuracy: X`` for texts).
 """
 
+# <sentiment>
 import re
 
+# </sentiment>
 import keras
 import numpy as np
 
@@ -18,13 +21,21 @@ import numpy as np
 # <settings>
 TASK = "forecast"  # "forecast": predict a series; "sentiment": classify texts
 DATASET = "template"
+# <forecast>
 COLUMNS = ["value"]  # the target first, then any extra inputs
 WINDOW = 6  # look-back: past steps each prediction reads
-HORIZON = 1  # future steps predicted per window
+# </forecast>
+HORIZON = 1  # future steps predicted per window (an encoder-decoder's output steps)
+# <forecast>
 TEST_SIZE = 8  # rows at the end held out for the test
 VAL_SIZE = 6  # rows before those, for validation (0: none)
 TRANSFORM = "none"  # on the target: "none", "log", "diff", "log_diff"
-MAX_LEN = 0  # texts: token ids read per text (padded or cut)
+# </forecast>
+# <sentiment>
+MAX_LEN = 0  # token ids read per text (padded or cut)
+VOCAB_SIZE = 0  # ids of the embedding (0 = padding, 1 = unknown word)
+EMBEDDING_DIM = 0  # size of each word vector
+# </sentiment>
 
 CELL = "LSTM"  # keras.layers.<CELL>
 UNITS = [4]  # one entry per stacked recurrent layer
@@ -35,8 +46,6 @@ STATEFUL = False  # carry the state from one batch to the next (fixed batch size
 LAYER_OPTIONS = {}  # options of each recurrent layer that differ from Keras's defaults
 HEAD = "regression"  # "regression", "binary" (sigmoid) or "multiclass" (softmax)
 N_OUTPUTS = 1  # values per output step (regression) or classes (multiclass)
-VOCAB_SIZE = 0  # texts: ids of the embedding (0 = padding, 1 = unknown word)
-EMBEDDING_DIM = 0  # texts: size of each word vector
 
 SEED = 7  # fixes the initial weights and the shuffling
 EPOCHS = 3
@@ -48,7 +57,12 @@ PATIENCE = 3  # epochs without improvement before stopping (EPOCHS: never stops 
 # </settings>
 
 
-# --- 2. Data -------------------------------------------------------------------------------------
+# --- 2. The task: its data in, its test score out ------------------------------------------------
+MODEL_INPUT = {}  # per task: a function giving the model's input layers
+PREPARE = {}  # per task: a function giving the fit arrays and the test report
+
+
+# <forecast>
 def load_series() -> np.ndarray:
     """The series as a (rows, features) array: the target first, then the extra inputs."""
     return np.column_stack([np.asarray(DATA[name], dtype=np.float64) for name in COLUMNS])
@@ -108,6 +122,64 @@ def model_targets(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return x, y[..., None]  # (windows, HORIZON, 1): one value per decoder step
 
 
+def predict_steps(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """Scaled predictions of the consecutive target steps of each window."""
+    out = model.predict(x, batch_size=256, verbose=0)
+    if TOPOLOGY == "many_to_one":
+        return out[:, :1]  # (windows, 1)
+    if TOPOLOGY == "many_to_many":
+        return out[:, -1, :1]  # (windows, 1): the step after the last input
+    return out[..., 0]  # (windows, HORIZON)
+
+
+def to_original(
+    scaled: np.ndarray, start: np.ndarray, target: np.ndarray, mean: float, std: float
+) -> np.ndarray:
+    """Scaled, transformed predictions for rows ``start ..`` back in the series' units."""
+    z = scaled * std + mean  # undo the scaling
+    if TRANSFORM in ("diff", "log_diff"):
+        # Add the predicted changes up, starting from the last value seen before the targets.
+        base = target[start - 1][:, None]
+        z = np.cumsum(z, axis=1)
+        return base * np.exp(z) if TRANSFORM == "log_diff" else base + z
+    return np.exp(z) if TRANSFORM == "log" else z
+
+
+def rmse(actual: np.ndarray, predicted: np.ndarray) -> float:
+    """Root mean squared error, in the units of the data."""
+    return float(np.sqrt(np.mean((actual - predicted) ** 2)))
+
+
+def report_forecast(predictor: keras.Model, splits: dict, values: np.ndarray, scale) -> None:
+    """Test predictions back in the series' units, against the actual values."""
+    x_test, _, start = splits["test"]
+    target = values[:, 0]
+    predicted = to_original(predict_steps(predictor, x_test), start, target, *scale)
+    actual = target[start[:, None] + np.arange(predicted.shape[1])]
+    naive = np.repeat(target[start - 1][:, None], predicted.shape[1], axis=1)
+    print(f"Test RMSE (original units): {rmse(actual, predicted):.4f}")
+    print(f"Naive last-value RMSE: {rmse(actual, naive):.4f}")
+
+
+def forecast_input(batch_size: int | None) -> tuple:
+    """The input layer: windows of WINDOW steps of every column."""
+    inputs = keras.Input(shape=(WINDOW, len(COLUMNS)), batch_size=batch_size, name="input")
+    return inputs, inputs
+
+
+def prepare_forecast() -> tuple:
+    """The training and validation windows, and what reports the test score."""
+    values = load_series()
+    splits, *scale = make_windows(values)
+    fit = {name: model_targets(*splits[name][:2]) for name in ("train", "val")}
+    return fit, lambda predictor: report_forecast(predictor, splits, values, scale)
+
+
+MODEL_INPUT["forecast"], PREPARE["forecast"] = forecast_input, prepare_forecast
+# </forecast>
+
+
+# <sentiment>
 TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]")
 
 
@@ -133,6 +205,33 @@ def text_splits() -> dict:
         name: (encode(TEXTS[name]), np.asarray(LABELS[name], dtype=np.int64))
         for name in ("train", "val", "test")
     }
+
+
+def report_classifier(predictor: keras.Model, fit: dict) -> None:
+    """Test accuracy, against always answering the most frequent class."""
+    x_test, y_test = fit["test"]
+    out = predictor.predict(x_test, batch_size=256, verbose=0)
+    predicted = (out[:, 0] > 0.5).astype(int) if HEAD == "binary" else out.argmax(axis=1)
+    majority = np.bincount(y_test).max() / len(y_test)
+    print(f"Test accuracy: {np.mean(predicted == y_test):.4f}")
+    print(f"Majority-class accuracy: {majority:.4f}")
+
+
+def sentiment_input(batch_size: int | None) -> tuple:
+    """The input layer (token ids) and the word vectors; token 0 is padding, masked out."""
+    inputs = keras.Input(shape=(MAX_LEN,), batch_size=batch_size, dtype="int32", name="input")
+    x = keras.layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM, mask_zero=True, name="embedding")
+    return inputs, x(inputs)
+
+
+def prepare_sentiment() -> tuple:
+    """The encoded splits, and what reports the test score."""
+    fit = text_splits()
+    return fit, lambda predictor: report_classifier(predictor, fit)
+
+
+MODEL_INPUT["sentiment"], PREPARE["sentiment"] = sentiment_input, prepare_sentiment
+# </sentiment>
 
 
 # --- 3. Model ------------------------------------------------------------------------------------
@@ -169,16 +268,7 @@ def build_model(stateful: bool = STATEFUL) -> keras.Model:
     A stateful model has a fixed batch size; the same network without carried state (stateful
     False) makes the predictions with the same weights.
     """
-    batch_size = BATCH_SIZE if stateful else None
-    if TASK == "sentiment":
-        inputs = keras.Input(shape=(MAX_LEN,), batch_size=batch_size, dtype="int32", name="input")
-        # Token 0 is padding: the mask makes the recurrent layers skip it.
-        x = keras.layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM, mask_zero=True, name="embedding")(
-            inputs
-        )
-    else:
-        inputs = keras.Input(shape=(WINDOW, len(COLUMNS)), batch_size=batch_size, name="input")
-        x = inputs
+    inputs, x = MODEL_INPUT[TASK](BATCH_SIZE if stateful else None)
     if TOPOLOGY == "encoder_decoder":
         x = recurrent_stack(x, "encoder", False, stateful)  # (batch, units): the summary
         x = keras.layers.RepeatVector(HORIZON, name="repeat")(x)  # once per output step
@@ -262,64 +352,9 @@ def train(model: keras.Model, fit: dict) -> list[float]:
     return history.history["loss"]
 
 
-# --- 5. Evaluation -------------------------------------------------------------------------------
-def predict_steps(model: keras.Model, x: np.ndarray) -> np.ndarray:
-    """Scaled predictions of the consecutive target steps of each window."""
-    out = model.predict(x, batch_size=256, verbose=0)
-    if TOPOLOGY == "many_to_one":
-        return out[:, :1]  # (windows, 1)
-    if TOPOLOGY == "many_to_many":
-        return out[:, -1, :1]  # (windows, 1): the step after the last input
-    return out[..., 0]  # (windows, HORIZON)
-
-
-def to_original(
-    scaled: np.ndarray, start: np.ndarray, target: np.ndarray, mean: float, std: float
-) -> np.ndarray:
-    """Scaled, transformed predictions for rows ``start ..`` back in the series' units."""
-    z = scaled * std + mean  # undo the scaling
-    if TRANSFORM in ("diff", "log_diff"):
-        # Add the predicted changes up, starting from the last value seen before the targets.
-        base = target[start - 1][:, None]
-        z = np.cumsum(z, axis=1)
-        return base * np.exp(z) if TRANSFORM == "log_diff" else base + z
-    return np.exp(z) if TRANSFORM == "log" else z
-
-
-def rmse(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Root mean squared error, in the units of the data."""
-    return float(np.sqrt(np.mean((actual - predicted) ** 2)))
-
-
-def report_forecast(predictor: keras.Model, splits: dict, values: np.ndarray, scale) -> None:
-    """Test predictions back in the series' units, against the actual values."""
-    x_test, _, start = splits["test"]
-    target = values[:, 0]
-    predicted = to_original(predict_steps(predictor, x_test), start, target, *scale)
-    actual = target[start[:, None] + np.arange(predicted.shape[1])]
-    naive = np.repeat(target[start - 1][:, None], predicted.shape[1], axis=1)
-    print(f"Test RMSE (original units): {rmse(actual, predicted):.4f}")
-    print(f"Naive last-value RMSE: {rmse(actual, naive):.4f}")
-
-
-def report_classifier(predictor: keras.Model, fit: dict) -> None:
-    """Test accuracy, against always answering the most frequent class."""
-    x_test, y_test = fit["test"]
-    out = predictor.predict(x_test, batch_size=256, verbose=0)
-    predicted = (out[:, 0] > 0.5).astype(int) if HEAD == "binary" else out.argmax(axis=1)
-    majority = np.bincount(y_test).max() / len(y_test)
-    print(f"Test accuracy: {np.mean(predicted == y_test):.4f}")
-    print(f"Majority-class accuracy: {majority:.4f}")
-
-
-# --- 6. Run it all -------------------------------------------------------------------------------
+# --- 5. Run it all ------------------------------------------------------------------------------
 def main() -> None:
-    if TASK == "sentiment":
-        fit = text_splits()
-    else:
-        values = load_series()
-        splits, *scale = make_windows(values)
-        fit = {name: model_targets(*splits[name][:2]) for name in ("train", "val")}
+    fit, report = PREPARE[TASK]()
     keras.utils.set_random_seed(SEED)
     model = build_model()
     compile_model(model)
@@ -332,10 +367,7 @@ def main() -> None:
     # Predict with the same weights in a twin without carried state or fixed batch size.
     predictor = build_model(stateful=False) if STATEFUL else model
     predictor.set_weights(model.get_weights())
-    if TASK == "sentiment":
-        report_classifier(predictor, fit)
-    else:
-        report_forecast(predictor, splits, values, scale)
+    report(predictor)
 
 
 # --- The data ------------------------------------------------------------------------------------

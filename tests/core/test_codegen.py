@@ -294,3 +294,14 @@ def test_template_and_text_export_train(script_runs, name):
         assert accuracy > 0.8  # one sentiment word per text decides the label: learnable
     else:
         assert re.search(r"^Test RMSE \(original units\): \d", result.stdout, re.M)
+
+
+def test_an_export_keeps_only_its_own_task_code():
+    forecast = forecast_script("airline", WINDOWS, spec_for("LSTM", "many_to_one", False), TRAIN)
+    text = sentiment_script("synthetic", TEXT_DATA, TEXT_SPEC, TRAIN)
+    template = TEMPLATE.read_text()
+    for marker in ("# <forecast>", "# <sentiment>", "# <settings>", "# <data>"):
+        assert marker in template and marker not in forecast and marker not in text
+    assert "def make_windows" in forecast and "def tokenize" not in forecast
+    assert "def tokenize" in text and "def make_windows" not in text and "WINDOW =" not in text
+    assert "\n\n\n\n" not in forecast and "\n\n\n\n" not in text  # no gap where a block was
