@@ -53,7 +53,11 @@ if records:
             "Predictions (CSV)", predictions.to_csv(index=False), f"{run_id}.csv", key="run_csv"
         )
     # A saved run never changes: its id keys the script (a text export re-encodes the data).
-    export = current.memo("export", run_id, lambda: get_task(record.task).export(record))
+    try:
+        export = current.memo("export", run_id, lambda: get_task(record.task).export(record))
+    except (ValueError, OSError) as error:  # its data can no longer be loaded
+        export = None
+        c4.caption(f"No script: {error}")
     if export is not None:
         c4.download_button("Keras script (.py)", export.script, export.filename, key="run_script")
     with st.expander("Delete this run"):

@@ -284,9 +284,12 @@ def build_model(stateful: bool = STATEFUL) -> keras.Model:
 
 def compile_model(model: keras.Model) -> None:
     """The loss and metric of the head, and the optimizer chosen."""
-    optimizer = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}.get(
-        OPTIMIZER, keras.optimizers.SGD
-    )(learning_rate=LEARNING_RATE, clipnorm=CLIPNORM)
+    optimizers = {
+        "adam": keras.optimizers.Adam,
+        "rmsprop": keras.optimizers.RMSprop,
+        "sgd": keras.optimizers.SGD,
+    }
+    optimizer = optimizers[OPTIMIZER](learning_rate=LEARNING_RATE, clipnorm=CLIPNORM)
     loss = {
         "regression": "mse",
         "binary": "binary_crossentropy",
