@@ -1,7 +1,7 @@
 """The task registry and the Job contract: every task answers the same questions the same way."""
 
 import pickle
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -183,3 +183,26 @@ def test_export_options_name_what_differs_from_keras():
     spec = ModelSpec(cell="GRU", activation="relu", reset_after=False, dropout=0.2)
     assert export_options(spec) == {"activation": "relu", "dropout": 0.2, "reset_after": False}
     assert "reset_after" not in layer_options(spec.with_(cell="LSTM"))
+
+
+def test_a_saved_rotten_tomatoes_run_exports_its_exact_data(tmp_path):
+    from rnnviz.text import load_rotten_tomatoes
+
+    data = SentimentData("Rotten Tomatoes", prepare_text_data(load_rotten_tomatoes(), 200, 12))
+    spec = SENTIMENT.model_spec(ModelSpec(units=(2,), embedding_dim=2), data)
+    job = SENTIMENT.make_job(data, spec, TrainSpec(epochs=1, batch_size=512))
+    job.run.run()
+    record = save_job(RunStore(tmp_path), job)
+    export = SENTIMENT.export(record)
+    assert export.filename == "rnnviz_rotten_tomatoes_lstm_many_to_one.py"
+    assert max(len(line) for line in export.script.splitlines()) <= 100
+    namespace = {"__name__": "exported"}
+    exec(compile(export.script, export.filename, "exec"), namespace)  # definitions only
+    splits = namespace["text_splits"]()  # every real snippet quoted and re-encoded exactly
+    text = data.text_data
+    for name in ("train", "val", "test"):
+        np.testing.assert_array_equal(splits[name][0], getattr(text, f"x_{name}"))
+        np.testing.assert_array_equal(splits[name][1], getattr(text, f"y_{name}"))
+    assert namespace["build_model"]().count_params() == job.run.model.count_params()
+    # Data that is not stored cannot be exported again.
+    assert SENTIMENT.export(replace(record, dataset="my.csv")) is None
