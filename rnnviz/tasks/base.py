@@ -51,7 +51,7 @@ class Job(ABC):
 
     Every job has ``run`` (the :class:`rnnviz.training.TrainingRun`) and ``dataset_name``, declared
     by each subclass. ``record`` is set once the run is in the store; ``save_error`` when saving
-    failed (the autosave then leaves it alone).
+    failed (a run the worker saved is restored with ``record`` set).
     """
 
     record: RunRecord | None = field(default=None, kw_only=True)
