@@ -21,6 +21,7 @@ import pandas as pd
 from rnnviz.datasets import Series
 from rnnviz.executor import LocalExecutor, TrainRequest
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks import ForecastData
 from rnnviz.windows import WindowSpec
 
 
@@ -60,13 +61,13 @@ def main(epochs: int = 3, units: int = 128) -> None:
     tiny = ModelSpec(cell="LSTM", units=(4,))
     small = Series("warm", data.frame.iloc[:2000], "y")
     warm_window = WindowSpec(window=48, horizon=1, test_size=200, val_size=200)
-    warm_up = TrainRequest("forecast", "warm", (small, warm_window), tiny, warm, root)
+    warm_up = TrainRequest("forecast", ForecastData(small, warm_window), tiny, warm, root)
     executor.submit(warm_up).result(600)
 
     bare = bare_fit_seconds(data, window, spec, train)
     start = time.perf_counter()
     handle = executor.submit(
-        TrainRequest("forecast", "synthetic", (data, window), spec, train, root)
+        TrainRequest("forecast", ForecastData(data, window), spec, train, root)
     )
     result = handle.result(600)
     app = time.perf_counter() - start

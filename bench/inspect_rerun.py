@@ -25,12 +25,18 @@ os.environ.setdefault("RNNVIZ_RUNS_DIR", tempfile.mkdtemp(prefix="rnnviz-bench-r
 from tests.pages.helpers import open_page  # noqa: E402
 
 
+def _session_value(at, name: str):
+    """A field of the typed session (or, on older commits, a plain session_state key)."""
+    if "rnnviz" in at.session_state:
+        return getattr(at.session_state["rnnviz"], name, None)
+    return at.session_state[name] if name in at.session_state else None
+
+
 def wait_until_trained(at, timeout: float = 600) -> None:
     """The run has ended (a worker's run handle, or the older in-process job)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        handle = at.session_state["run_handle"] if "run_handle" in at.session_state else None
-        job = at.session_state["job"] if "job" in at.session_state else None
+        handle, job = _session_value(at, "run_handle"), _session_value(at, "job")
         if handle is not None and handle.done:
             return
         if handle is None and job is not None and job.run.snapshot().done:

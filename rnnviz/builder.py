@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
+from rnnviz.cells import CELL_TYPES, cell_type, cudnn_blockers, layer_options
 from rnnviz.spec import ModelSpec, TrainSpec, lookahead_reason
 
-CELL_CLASSES = {"SimpleRNN": layers.SimpleRNN, "LSTM": layers.LSTM, "GRU": layers.GRU}
-RECURRENT_TYPES = (layers.SimpleRNN, layers.LSTM, layers.GRU)
+CELL_CLASSES = {name: cell.keras_class for name, cell in CELL_TYPES.items()}
+RECURRENT_TYPES = tuple(CELL_CLASSES.values())
+__all__ = ["cudnn_blockers"]  # re-exported: the rule lives with the cells
 
 
 class LookAheadError(ValueError):
@@ -63,17 +65,10 @@ def recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, name: s
     """One recurrent layer as the spec asks, wrapped in Bidirectional when chosen."""
     options: dict = dict(
         units=units,
-        activation=spec.activation,
-        use_bias=spec.use_bias,
-        dropout=spec.dropout,
-        recurrent_dropout=spec.recurrent_dropout,
         return_sequences=return_sequences,
         stateful=spec.stateful,
+        **layer_options(spec),
     )
-    if spec.cell != "SimpleRNN":
-        options["recurrent_activation"] = spec.recurrent_activation
-    if spec.cell == "GRU":
-        options["reset_after"] = spec.reset_after
     cell_class = CELL_CLASSES[spec.cell]
     if not spec.bidirectional:
         return cell_class(name=name, **options)
@@ -167,9 +162,9 @@ def expected_params(spec: ModelSpec, input_features: int) -> int:
     SimpleRNN: u(d + u + 1); LSTM: 4u(d + u + 1); GRU: 3u(d + u + 1), plus 3u more biases
     with ``reset_after`` (a separate recurrent bias).
     """
-    gates = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[spec.cell]
+    cell = cell_type(spec.cell)
+    gates, bias_sets = cell.n_gates, cell.bias_sets(spec)
     directions = 2 if spec.bidirectional else 1
-    bias_sets = 2 if spec.cell == "GRU" and spec.reset_after else 1
     total = 0
     d = input_features
     if spec.is_text:
@@ -183,21 +178,3 @@ def expected_params(spec: ModelSpec, input_features: int) -> int:
             d = u * (2 if spec.bidirectional and spec.merge_mode == "concat" else 1)
     head_units = 1 if spec.head == "binary" else spec.n_outputs
     return total + head_units * (d + 1)
-
-
-def cudnn_blockers(spec: ModelSpec) -> list[str]:
-    """Choices that stop LSTM/GRU from using the fast cuDNN kernel on a GPU (empty: fast path)."""
-    if spec.cell == "SimpleRNN":
-        return ["SimpleRNN has no cuDNN kernel: it runs step by step on a GPU too."]
-    blockers = []
-    if spec.recurrent_dropout > 0:
-        blockers.append("recurrent dropout > 0")
-    if spec.activation != "tanh":
-        blockers.append(f"activation '{spec.activation}' (cuDNN needs tanh)")
-    if spec.recurrent_activation != "sigmoid":
-        blockers.append(f"recurrent activation '{spec.recurrent_activation}' (cuDNN needs sigmoid)")
-    if not spec.use_bias:
-        blockers.append("use_bias=False")
-    if spec.cell == "GRU" and not spec.reset_after:
-        blockers.append("GRU reset_after=False")
-    return blockers

@@ -1,36 +1,44 @@
-"""Export: turn the settings of a forecast into a standalone, readable Keras script.
+"""Export: the settings of a run as a standalone, readable Keras script, for every task.
 
-The script needs only Keras 3 (with a backend) and NumPy, never rnnviz. It embeds the built-in
-series' values exactly as :func:`rnnviz.datasets.load_builtin` returns them, then repeats
-rnnviz's pipeline step by step: target transform, chronological split, scaling fit on the
-training rows only, windows, the same model (same layer names and options), the same optimizer,
-seed, batch size, epochs and early stopping, and finally the test RMSE in original units.
-
-The generated code is laid out the way ``ruff format`` would lay it out, and its output has three
-parseable lines: ``Parameters: N``, ``LOSS first=... last=...`` and ``Test RMSE ...: X``.
+Every script is rnnviz/export_template.py with three parts replaced: the docstring, the settings
+(each value written where the template has its own, the template's comment kept) and the data
+(a built-in series' values exactly as :func:`rnnviz.datasets.load_builtin` returns them, or the
+encoded texts' splits and vocabulary). The template itself is linted and run by the tests, and
+the parts written here are laid out the way ``ruff format`` would lay them out.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rnnviz.cells import export_options
 from rnnviz.datasets import BUILTIN_SERIES, load_builtin
 from rnnviz.spec import ModelSpec, TrainSpec, lookahead_reason
 from rnnviz.windows import WindowSpec
 
+if TYPE_CHECKING:
+    from rnnviz.text import TextData
+
 LINE_LENGTH = 100
 INDENT = "    "
+TEMPLATE = Path(__file__).with_name("export_template.py")
 TOPOLOGY_NOTES = {
     "many_to_one": "many-to-one: the last step's output predicts the next value",
     "many_to_many": "many-to-many: every step predicts the value that follows it",
     "encoder_decoder": "encoder-decoder: the decoder emits HORIZON future steps at once",
 }
-OPTIMIZER_CLASSES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD"}
+_SETTING = re.compile(r"^(?P<name>[A-Z_]+) = (?P<value>.*?)(?P<comment>  # .*)?$")
+
+
+# ---------------------------------------------------------------------------------------------
+# The scripts
 
 
 def forecast_script(
@@ -46,27 +54,82 @@ def forecast_script(
     """
     _check(window_spec, model_spec)
     series = load_builtin(dataset_key).with_inputs(inputs)
-    header = _docstring(dataset_key, model_spec, series.n_rows).strip("\n")
-    header += "\n\nimport keras\nimport numpy as np\n\n"
-    header += _settings(dataset_key, series.columns, window_spec, model_spec, train_spec)
-    sections = [
-        header,
-        _comment_rule("2. Data") + "\n" + _DATA_CODE.strip("\n"),
-        _targets_code(model_spec),
-        _model_code(model_spec),
-        _compile_code(train_spec),
-        _train_code(model_spec, train_spec),
-        _evaluate_code(model_spec),
-        _main_code(model_spec),
-        _data_literal(dataset_key, series.frame, series.columns, filled=bool(series.notes)),
-        'if __name__ == "__main__":\n    main()\n',
-    ]
-    return "\n\n".join(section.strip("\n") + "\n" for section in sections)  # 2 blank lines
+    settings = {
+        "TASK": "forecast",
+        "DATASET": dataset_key,
+        "COLUMNS": list(series.columns),
+        "WINDOW": window_spec.window,
+        # Only an encoder-decoder trains on the full horizon; the others learn the next value.
+        "HORIZON": window_spec.horizon if model_spec.topology == "encoder_decoder" else 1,
+        "TEST_SIZE": window_spec.test_size,
+        "VAL_SIZE": window_spec.val_size,
+        "TRANSFORM": window_spec.transform,
+        "SCALER": window_spec.scaler,
+        **_model_settings(model_spec),
+        **_train_settings(model_spec, train_spec),
+    }
+    data = _series_literal(dataset_key, series.frame, series.columns, filled=bool(series.notes))
+    docstring = _forecast_docstring(dataset_key, model_spec, series.n_rows)
+    return render("forecast", docstring, settings, data)
+
+
+def sentiment_script(
+    dataset_name: str, data: TextData, model_spec: ModelSpec, train_spec: TrainSpec
+) -> str:
+    """A standalone script that trains ``model_spec`` on the same encoded text splits."""
+    if not model_spec.is_text:
+        raise ValueError("sentiment_script exports text classifiers (token ids in).")
+    settings = {
+        "TASK": "sentiment",
+        "DATASET": dataset_name,
+        "MAX_LEN": data.max_len,
+        "VOCAB_SIZE": model_spec.vocab_size,
+        "EMBEDDING_DIM": model_spec.embedding_dim,
+        **_model_settings(model_spec),
+        **_train_settings(model_spec, train_spec),
+    }
+    literal = _text_literal(dataset_name, data)
+    docstring = _sentiment_docstring(dataset_name, model_spec, data)
+    return render("sentiment", docstring, settings, literal)
 
 
 def script_filename(dataset_key: str, model_spec: ModelSpec) -> str:
     """A file name for the download, e.g. ``rnnviz_airline_lstm_many_to_one.py``."""
-    return f"rnnviz_{dataset_key}_{model_spec.cell.lower()}_{model_spec.topology}.py"
+    slug = re.sub(r"[^a-z0-9]+", "_", dataset_key.lower()).strip("_")
+    return f"rnnviz_{slug}_{model_spec.cell.lower()}_{model_spec.topology}.py"
+
+
+def render(task: str, docstring: str, settings: dict[str, object], data: str) -> str:
+    """The template's code for ``task``, with the docstring, settings and data replaced."""
+    source = _task_code(TEMPLATE.read_text(encoding="utf-8"), task)
+    body = source[source.index('"""', 3) + 3 :]  # after the template's own docstring
+    head, rest = body.split("# <settings>\n", 1)
+    block, tail = rest.split("# </settings>\n", 1)
+    before_data, rest = tail.split("# <data>\n", 1)
+    _, after_data = rest.split("# </data>\n", 1)
+    unknown = set(settings) - {m["name"] for m in map(_SETTING.match, block.splitlines()) if m}
+    if unknown:
+        raise ValueError(f"the template has no setting {sorted(unknown)}")
+    lines = [_setting_line(line, settings) for line in block.splitlines()]
+    return docstring + head + "\n".join(lines) + "\n" + before_data + data + "\n" + after_data
+
+
+# A task's block (the settings and data markers are not task blocks: replaced as a whole later).
+_TASK_BLOCK = re.compile(
+    r"^# <(?P<task>(?!settings>|data>)[a-z_]+)>\n.*?^# </(?P=task)>\n", re.M | re.S
+)
+
+
+def _task_code(source: str, task: str) -> str:
+    """The template without the blocks of other tasks and without the markers of ``task``."""
+
+    def keep(block: re.Match) -> str:
+        if block["task"] != task:
+            return ""
+        return block[0].split("\n", 1)[1].rsplit(f"# </{task}>\n", 1)[0]
+
+    code = _TASK_BLOCK.sub(keep, source)
+    return re.sub(r"\n{4,}", "\n\n\n", code)  # at most two blank lines where a block was
 
 
 def _check(window_spec: WindowSpec, model_spec: ModelSpec) -> None:
@@ -82,468 +145,137 @@ def _check(window_spec: WindowSpec, model_spec: ModelSpec) -> None:
         )
 
 
-def _quoted(text: str) -> str:
-    """A string literal in double quotes, as ruff format writes it."""
-    return json.dumps(text)
-
-
-def _comment_rule(title: str) -> str:
-    return f"# --- {title} ".ljust(LINE_LENGTH - 1, "-")
-
-
 # ---------------------------------------------------------------------------------------------
-# Header and settings
+# Settings
 
 
-def _docstring(dataset_key: str, spec: ModelSpec, n_rows: int) -> str:
-    info = BUILTIN_SERIES[dataset_key]
-    kind = ("stateful " if spec.stateful else "") + ("bidirectional " if spec.bidirectional else "")
-    units = ", ".join(str(u) for u in spec.units)
-    paragraphs = [
-        "Generated by rnnviz: the same data, windows, model and training settings you chose in "
-        "the app, as plain Keras 3 and NumPy. Run it with ``python <this file>``; it needs keras "
-        "(with a backend such as tensorflow) and numpy, nothing else.",
-        f"Data: {info.title}, {n_rows} {info.frequency} values, embedded at the end of this file. "
-        f"Model: {spec.depth} recurrent layer(s) of {units} units; "
-        f"{TOPOLOGY_NOTES[spec.topology]}.",
-        "It prints the parameter count, the training loss of the first and last epoch, and the "
-        "test RMSE in the series' original units (next to a naive last-value forecast for "
-        "comparison).",
-    ]
-    body = "\n\n".join(textwrap.fill(p, LINE_LENGTH) for p in paragraphs)
-    return (
-        f'"""Forecast the "{dataset_key}" series with a {kind}{spec.cell} network.\n\n{body}\n"""'
-    )
-
-
-def _settings(
-    dataset_key: str,
-    columns: Sequence[str],
-    window_spec: WindowSpec,
-    spec: ModelSpec,
-    train: TrainSpec,
-) -> str:
-    # Only an encoder-decoder trains on the full horizon; the others learn the next value.
-    horizon = window_spec.horizon if spec.topology == "encoder_decoder" else 1
-    lines = [
-        _comment_rule("1. Settings (as chosen in rnnviz)"),
-        f"DATASET = {_quoted(dataset_key)}",
-        f"COLUMNS = [{', '.join(map(_quoted, columns))}]  # the target first, then any extra inputs",
-        f"WINDOW = {window_spec.window}  # look-back: past steps each prediction reads",
-        f"HORIZON = {horizon}  # future steps predicted per window",
-        f"TEST_SIZE = {window_spec.test_size}  # rows at the end held out for the test",
-        f"VAL_SIZE = {window_spec.val_size}  # rows before those, for validation (0: none)",
-        f'TRANSFORM = "{window_spec.transform}"  # on the target: "none", "log", "diff", "log_diff"',
-        f'SCALER = "{window_spec.scaler}"  # "standard", "minmax" or "none"; fit on training rows',
-        "",
-        f"SEED = {train.seed}  # fixes the initial weights and the shuffling",
-        f"EPOCHS = {train.epochs}",
-    ]
-    if spec.stateful:
-        lines.append(
-            f"BATCH_SIZE = {spec.stateful_batch_size}  # a stateful model has a fixed batch size"
-        )
-    else:
-        lines.append(f"BATCH_SIZE = {train.batch_size}")
-    lines.append(f"LEARNING_RATE = {train.learning_rate!r}")
-    if train.early_stopping:
-        lines.append(f"PATIENCE = {train.patience}  # epochs without improvement before stopping")
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------
-# Data: the same steps as rnnviz.windows.make_windows
-
-_DATA_CODE = '''
-def load_series() -> np.ndarray:
-    """The series as a (rows, features) array: the target first, then the extra inputs."""
-    return np.column_stack([np.asarray(DATA[name], dtype=np.float64) for name in COLUMNS])
-
-
-def transform_target(target: np.ndarray) -> np.ndarray:
-    """The target in transformed units; a difference leaves NaN in row 0 (nothing before it)."""
-    values = target.copy()
-    if TRANSFORM in ("log", "log_diff"):
-        values = np.log(values)
-    if TRANSFORM in ("diff", "log_diff"):
-        values = np.concatenate([[np.nan], np.diff(values)])
-    return values
-
-
-def make_windows(values: np.ndarray) -> tuple[dict, float, float]:
-    """Transform, scale and cut the series into windows, split by time.
-
-    Rows are split in time order: train, then VAL_SIZE validation rows, then TEST_SIZE test rows.
-    Every column is scaled as SCALER says (standardised, min-max or not at all) with statistics
-    from the training rows only, so nothing about the validation or test rows leaks into training.
-
-    A window whose first target row is ``s`` reads rows ``s - WINDOW .. s - 1`` and predicts rows
-    ``s .. s + HORIZON - 1``; it belongs to the split holding all its target rows.
-    Returns ``{split: (x, y, start)}`` and the target's centre and spread (scaled = (value -
-    centre) / spread).
-    """
-    n_rows = len(values)
-    lost = 1 if TRANSFORM in ("diff", "log_diff") else 0  # a difference has no value at row 0
-    features = values.copy()
-    features[:, 0] = transform_target(values[:, 0])
-    val_end = n_rows - TEST_SIZE
-    train_end = val_end - VAL_SIZE
-    train_rows = features[lost:train_end]
-    if SCALER == "minmax":  # the training rows span 0 to 1
-        centre, spread = train_rows.min(axis=0), np.ptp(train_rows, axis=0)
-    elif SCALER == "none":
-        centre, spread = np.zeros(values.shape[1]), np.ones(values.shape[1])
-    else:  # standardise: mean 0, standard deviation 1 on the training rows
-        centre, spread = train_rows.mean(axis=0), train_rows.std(axis=0)
-    spread = np.where(spread > 0, spread, 1.0)  # a constant column keeps its centred values
-    scaled = (features - centre) / spread  # (rows, features)
-
-    starts = np.arange(lost + WINDOW, n_rows - HORIZON + 1)  # first target row of each window
-    x = np.stack([scaled[s - WINDOW : s] for s in starts])  # (windows, WINDOW, features)
-    y = np.stack([scaled[s : s + HORIZON, 0] for s in starts])  # (windows, HORIZON)
-    bounds = {"train": (0, train_end), "val": (train_end, val_end), "test": (val_end, n_rows)}
-    splits = {}
-    for name, (low, high) in bounds.items():
-        keep = (starts >= low) & (starts + HORIZON <= high)
-        splits[name] = (x[keep].astype(np.float32), y[keep].astype(np.float32), starts[keep])
-    return splits, centre[0], spread[0]
-'''
-
-
-def _targets_code(spec: ModelSpec) -> str:
-    body = {
-        "many_to_one": """
-    return x, y[:, :1]  # (windows, 1): the next value
-""",
-        "many_to_many": """
-    # The target is feature 0, so the value after every input step is the input shifted by one.
-    per_step = np.concatenate([x[:, 1:, 0], y[:, :1]], axis=1)  # (windows, WINDOW)
-    return x, per_step[..., None]  # (windows, WINDOW, 1)
-""",
-        "encoder_decoder": """
-    return x, y[..., None]  # (windows, HORIZON, 1): one value per decoder step
-""",
-    }[spec.topology]
-    head = '''
-def model_targets(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs and targets shaped like the model's output."""
-'''
-    return head.strip("\n") + "\n" + body.strip("\n")
-
-
-# ---------------------------------------------------------------------------------------------
-# The model: the same layers as rnnviz.builder.build_model
-
-
-def _model_code(spec: ModelSpec) -> str:
-    stateful_arg = "stateful: bool = True" if spec.stateful else ""
-    lines = [
-        _comment_rule("3. Model"),
-        f"def build_model({stateful_arg}) -> keras.Model:",
-        f'    """{_model_doc(spec)}"""',
-    ]
-    if spec.stateful:
-        lines += [
-            "    # A stateful layer carries its state from one batch to the next, so the batch",
-            "    # size is fixed. The same network without carried state makes the predictions.",
-            "    batch_size = BATCH_SIZE if stateful else None",
-            '    inputs = keras.Input(shape=(WINDOW, len(COLUMNS)), batch_size=batch_size, name="input")',
-        ]
-    else:
-        lines.append('    inputs = keras.Input(shape=(WINDOW, len(COLUMNS)), name="input")')
-    lines.append("    x = inputs")
-    if spec.topology == "encoder_decoder":
-        lines.append("    # Encoder: reads the window and sums it up in its final output.")
-        lines += _stack_code(spec, "encoder", sequences_out=False)
-        lines.append("    # The summary is handed to the decoder once per output step.")
-        lines.append('    x = keras.layers.RepeatVector(HORIZON, name="repeat")(x)')
-        lines.append("    # Decoder: unrolls the summary into HORIZON steps.")
-        lines += _stack_code(spec, "decoder", sequences_out=True)
-    else:
-        lines += _stack_code(spec, "rnn", sequences_out=spec.topology == "many_to_many")
-    dense = f'keras.layers.Dense({spec.n_outputs}, name="head")'
-    if spec.topology == "many_to_one":
-        lines.append("    # Head: one value from the last recurrent output.")
-        lines.append(f"    outputs = {dense}(x)")
-    else:
-        lines.append("    # Head: the same Dense layer applied at every step.")
-        lines.append(f'    outputs = keras.layers.TimeDistributed({dense}, name="head")(x)')
-    lines.append(
-        f'    return keras.Model(inputs, outputs, name="{spec.cell.lower()}_{spec.topology}")'
-    )
-    return "\n".join(lines)
-
-
-def _model_doc(spec: ModelSpec) -> str:
-    layers = "layer" if spec.depth == 1 else "layers"
-    direction = ", bidirectional" if spec.bidirectional else ""
-    return f"{spec.depth} {spec.cell} {layers}{direction}, {spec.topology.replace('_', '-')}."
-
-
-def _stack_code(spec: ModelSpec, prefix: str, sequences_out: bool) -> list[str]:
-    lines = []
-    for depth, units in enumerate(spec.units, start=1):
-        is_last = depth == spec.depth
-        return_sequences = sequences_out or not is_last
-        if spec.depth > 1:
-            passes = "every step" if return_sequences else "its last output"
-            lines.append(f"    # Layer {depth} of {spec.depth}: {units} units, passes on {passes}.")
-        call = _layer_call(spec, units, return_sequences, f"{prefix}_{depth}")
-        lines += call.lines(INDENT, prefix="x = ", suffix="(x)")
-    return lines
-
-
-@dataclass(frozen=True)
-class _Call:
-    """A call expression to lay out: ``func(args)``; an argument may itself be a call."""
-
-    func: str
-    args: tuple[str | _Call, ...]
-
-    def flat(self) -> str:
-        return f"{self.func}({', '.join(_flat(a) for a in self.args)})"
-
-    def lines(self, indent: str, prefix: str = "", suffix: str = "") -> list[str]:
-        """Laid out as ruff format would: on one line, else the arguments on an indented line
-        of their own, else one argument per line (nested calls split the same way)."""
-        one_line = f"{indent}{prefix}{self.flat()}{suffix}"
-        if len(one_line) <= LINE_LENGTH:
-            return [one_line]
-        opening, closing, inner = (
-            f"{indent}{prefix}{self.func}(",
-            f"{indent}){suffix}",
-            indent + INDENT,
-        )
-        joined = f"{inner}{', '.join(_flat(a) for a in self.args)}"
-        if len(joined) <= LINE_LENGTH:
-            return [opening, joined, closing]
-        lines = [opening]
-        for arg in self.args:
-            if isinstance(arg, _Call):
-                lines += arg.lines(inner, suffix=",")
-            else:
-                lines.append(f"{inner}{arg},")
-        return [*lines, closing]
-
-
-def _flat(arg: str | _Call) -> str:
-    return arg.flat() if isinstance(arg, _Call) else arg
-
-
-def _layer_call(spec: ModelSpec, units: int, return_sequences: bool, name: str) -> _Call:
-    """One recurrent layer as rnnviz.builder makes it (wrapped in Bidirectional when chosen)."""
-    args = [str(units), f"return_sequences={return_sequences}"]
-    if spec.activation != "tanh":
-        args.append(f"activation={_quoted(spec.activation)}")
-    if spec.cell != "SimpleRNN" and spec.recurrent_activation != "sigmoid":
-        args.append(f"recurrent_activation={_quoted(spec.recurrent_activation)}")
-    if not spec.use_bias:
-        args.append("use_bias=False")
-    if spec.dropout:
-        args.append(f"dropout={spec.dropout!r}")
-    if spec.recurrent_dropout:
-        args.append(f"recurrent_dropout={spec.recurrent_dropout!r}")
-    if spec.cell == "GRU" and not spec.reset_after:
-        args.append("reset_after=False")
-    if spec.stateful:
-        args.append("stateful=stateful")
-    cell = f"keras.layers.{spec.cell}"
-    if not spec.bidirectional:
-        return _Call(cell, (*args, f'name="{name}"'))
-    merge = f"merge_mode={_quoted(spec.merge_mode)}"
-    return _Call("keras.layers.Bidirectional", (_Call(cell, tuple(args)), merge, f'name="{name}"'))
-
-
-def _compile_code(train: TrainSpec) -> str:
-    options = ["learning_rate=LEARNING_RATE"]
-    if train.clipnorm is not None:
-        options.append(f"clipnorm={train.clipnorm!r}")
-    optimizer = f"keras.optimizers.{OPTIMIZER_CLASSES[train.optimizer]}({', '.join(options)})"
-    clip_note = (
-        f"    # Gradients are clipped to a norm of {train.clipnorm!r}, which tames exploding "
-        "gradients.\n"
-        if train.clipnorm is not None
-        else ""
-    )
-    return (
-        "def compile_model(model: keras.Model) -> None:\n"
-        '    """Mean squared error on the scaled target; mean absolute error is reported too."""\n'
-        f"{clip_note}"
-        f"    optimizer = {optimizer}\n"
-        '    model.compile(optimizer=optimizer, loss="mse", metrics=["mae"])'
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Training and evaluation
-
-
-_RESET_CALLBACK = '''
-class ResetStates(keras.callbacks.Callback):
-    """Zero the carried state before every epoch (each epoch reads the series from the start)
-    and around validation."""
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._reset()
-
-    def on_test_begin(self, logs=None):
-        self._reset()
-
-    def on_test_end(self, logs=None):
-        self._reset()
-
-    def _reset(self):
-        for layer in self.model.layers:
-            if getattr(layer, "stateful", False):
-                layer.reset_states()
-
-
-def trim_to_batches(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Drop the oldest windows so the count is a whole number of batches."""
-    usable = len(x) - len(x) % BATCH_SIZE
-    return x[len(x) - usable :], y[len(y) - usable :]
-'''
-
-
-def _train_code(spec: ModelSpec, train: TrainSpec) -> str:
-    if train.keep_weights == "last":
-        stopping = (
-            [
-                "        # Stop after PATIENCE epochs without improvement; keep the last weights.",
-                "        keras.callbacks.EarlyStopping(monitor, patience=PATIENCE),",
-            ]
-            if train.early_stopping
-            else ["        # No early stopping: the weights of the last epoch are kept."]
-        )
-    elif train.early_stopping:
-        stopping = [
-            "        # Stop after PATIENCE epochs without improvement and keep the best weights.",
-            "        keras.callbacks.EarlyStopping(monitor, patience=PATIENCE, restore_best_weights=True),",
-        ]
-    else:
-        stopping = [
-            "        # Early stopping is off: a patience of EPOCHS never stops the run, it only",
-            "        # restores the weights of the best epoch at the end (as rnnviz does).",
-            "        keras.callbacks.EarlyStopping(monitor, patience=EPOCHS, restore_best_weights=True),",
-        ]
-    lines = [
-        _comment_rule("4. Training"),
-        *([_RESET_CALLBACK.strip("\n"), "", ""] if spec.stateful else []),
-        "def train(model: keras.Model, splits: dict) -> list[float]:",
-        '    """Fit on the training windows; returns the training loss of every epoch."""',
-        '    x_train, y_train = model_targets(*splits["train"][:2])',
-        '    x_val, y_val = model_targets(*splits["val"][:2])',
-    ]
-    if spec.stateful:
-        lines += [
-            "    x_train, y_train = trim_to_batches(x_train, y_train)",
-            "    x_val, y_val = trim_to_batches(x_val, y_val)",
-        ]
-    lines += [
-        "    validation = (x_val, y_val) if len(x_val) else None",
-        *(
-            ['    monitor = "val_loss" if validation else "loss"']
-            if any("monitor" in line for line in stopping)
-            else []
-        ),
-        "    callbacks = [",
-        *stopping,
-        "        keras.callbacks.TerminateOnNaN(),",
-    ]
-    if spec.stateful:
-        lines.append("        ResetStates(),")
-    lines += [
-        "    ]",
-        "    history = model.fit(",
-        "        x_train,",
-        "        y_train,",
-        "        batch_size=BATCH_SIZE,",
-        "        epochs=EPOCHS,",
-    ]
-    if spec.stateful:
-        lines.append("        shuffle=False,  # the batches must stay in time order")
-    lines += [
-        "        validation_data=validation,",
-        "        callbacks=callbacks,",
-        "        verbose=2,",
-        "    )",
-        '    return history.history["loss"]',
-    ]
-    return "\n".join(lines)
-
-
-def _evaluate_code(spec: ModelSpec) -> str:
-    picks = {
-        "many_to_one": "    return out[:, :1]  # (windows, 1)",
-        "many_to_many": "    return out[:, -1, :1]  # (windows, 1): the step after the last input",
-        "encoder_decoder": "    return out[..., 0]  # (windows, HORIZON)",
+def _model_settings(spec: ModelSpec) -> dict[str, object]:
+    return {
+        "CELL": spec.cell,
+        "UNITS": list(spec.units),
+        "BIDIRECTIONAL": spec.bidirectional,
+        "MERGE_MODE": spec.merge_mode,
+        "TOPOLOGY": spec.topology,
+        "STATEFUL": spec.stateful,
+        "LAYER_OPTIONS": export_options(spec),
+        "HEAD": spec.head,
+        "N_OUTPUTS": spec.n_outputs,
     }
-    predict = (
-        "def predict_steps(model: keras.Model, x: np.ndarray) -> np.ndarray:\n"
-        '    """Scaled predictions of the consecutive target steps of each window."""\n'
-        "    out = model.predict(x, batch_size=256, verbose=0)\n" + picks[spec.topology]
-    )
-    return _comment_rule("5. Evaluation") + "\n" + predict + "\n\n\n" + _TO_ORIGINAL.strip("\n")
 
 
-_TO_ORIGINAL = '''
-def to_original(
-    scaled: np.ndarray, start: np.ndarray, target: np.ndarray, mean: float, std: float
-) -> np.ndarray:
-    """Scaled, transformed predictions for rows ``start ..`` back in the series' units."""
-    z = scaled * std + mean  # undo the scaling
-    if TRANSFORM in ("diff", "log_diff"):
-        # Add the predicted changes up, starting from the last value seen before the targets.
-        base = target[start - 1][:, None]
-        z = np.cumsum(z, axis=1)
-        return base * np.exp(z) if TRANSFORM == "log_diff" else base + z
-    return np.exp(z) if TRANSFORM == "log" else z
+def _train_settings(spec: ModelSpec, train: TrainSpec) -> dict[str, object]:
+    return {
+        "SEED": train.seed,
+        "EPOCHS": train.epochs,
+        # A stateful model has a fixed batch size.
+        "BATCH_SIZE": spec.stateful_batch_size if spec.stateful else train.batch_size,
+        "OPTIMIZER": train.optimizer,
+        "LEARNING_RATE": train.learning_rate,
+        "CLIPNORM": train.clipnorm,
+        # Early stopping off: a patience of EPOCHS never stops the run, it only restores the
+        # weights of the best epoch at the end (as rnnviz does).
+        "PATIENCE": train.patience if train.early_stopping else train.epochs,
+        "KEEP_WEIGHTS": train.keep_weights,
+    }
 
 
-def rmse(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Root mean squared error, in the units of the data."""
-    return float(np.sqrt(np.mean((actual - predicted) ** 2)))
-'''
+def _literal(value: object) -> str:
+    """A Python literal as ruff format writes it (strings in double quotes)."""
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    return repr(value)
 
 
-def _main_code(spec: ModelSpec) -> str:
-    if spec.stateful:
-        predictor = [
-            "    # Predict with the same weights in a twin without carried state or fixed batch.",
-            "    predictor = build_model(stateful=False)",
-            "    predictor.set_weights(model.get_weights())",
-        ]
-    else:
-        predictor = ["    predictor = model"]
-    lines = [
-        _comment_rule("6. Run it all"),
-        "def main() -> None:",
-        "    values = load_series()",
-        "    splits, mean, std = make_windows(values)",
-        "    keras.utils.set_random_seed(SEED)",
-        "    model = build_model()",
-        "    compile_model(model)",
-        "    model.summary()",
-        '    print(f"Parameters: {model.count_params()}")',
-        "",
-        "    losses = train(model, splits)",
-        '    print(f"LOSS first={losses[0]:.6f} last={losses[-1]:.6f}")',
-        "",
-        *predictor,
-        "    # Test: predictions back in the series' units, against the actual values.",
-        '    x_test, _, start = splits["test"]',
-        "    target = values[:, 0]",
-        "    predicted = to_original(predict_steps(predictor, x_test), start, target, mean, std)",
-        "    actual = target[start[:, None] + np.arange(predicted.shape[1])]",
-        "    naive = np.repeat(target[start - 1][:, None], predicted.shape[1], axis=1)",
-        '    print(f"Test RMSE (original units): {rmse(actual, predicted):.4f}")',
-        '    print(f"Naive last-value RMSE: {rmse(actual, naive):.4f}")',
+def _setting_line(line: str, settings: dict[str, object]) -> str:
+    """A template settings line with its value replaced (its comment kept)."""
+    match = _SETTING.match(line)
+    if match is None or match["name"] not in settings:
+        return line
+    value = settings[match["name"]]
+    comment = match["comment"] or ""
+    one_line = f"{match['name']} = {_literal(value)}{comment}"
+    if len(one_line) <= LINE_LENGTH or not isinstance(value, dict | list):
+        return one_line
+    # Too long: one item per line, as ruff format splits it (the comment goes above).
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    inner = [
+        f"{INDENT}{_literal(k)}: {_literal(v)},"
+        if isinstance(value, dict)
+        else f"{INDENT}{_literal(v)},"
+        for k, v in items
     ]
-    return "\n".join(lines)
+    brackets = "{}" if isinstance(value, dict) else "[]"
+    above = [f"#{comment[3:]}"] if comment else []
+    return "\n".join([*above, f"{match['name']} = {brackets[0]}", *inner, brackets[1]])
 
 
 # ---------------------------------------------------------------------------------------------
-# The data literal
+# Docstrings
+
+
+def _docstring(title: str, paragraphs: Sequence[str]) -> str:
+    body = "\n\n".join(textwrap.fill(p, LINE_LENGTH) for p in paragraphs)
+    return f'"""{title}\n\n{body}\n"""'
+
+
+_GENERATED = (
+    "Generated by rnnviz: the same data, {what}, model and training settings you chose in the "
+    "app, as plain Keras 3 and NumPy. Run it with ``python <this file>``; it needs keras (with a "
+    "backend such as tensorflow) and numpy, nothing else."
+)
+
+
+def _kind(spec: ModelSpec) -> str:
+    return ("stateful " if spec.stateful else "") + ("bidirectional " if spec.bidirectional else "")
+
+
+def _forecast_docstring(dataset_key: str, spec: ModelSpec, n_rows: int) -> str:
+    info = BUILTIN_SERIES[dataset_key]
+    units = ", ".join(str(u) for u in spec.units)
+    return _docstring(
+        f'Forecast the "{dataset_key}" series with a {_kind(spec)}{spec.cell} network.',
+        [
+            _GENERATED.format(what="windows"),
+            f"Data: {info.title}, {n_rows} {info.frequency} values, embedded at the end of this "
+            f"file. Model: {spec.depth} recurrent layer(s) of {units} units; "
+            f"{TOPOLOGY_NOTES[spec.topology]}.",
+            "It prints the parameter count, the training loss of the first and last epoch, and "
+            "the test RMSE in the series' original units (next to a naive last-value forecast "
+            "for comparison).",
+        ],
+    )
+
+
+def _sentiment_docstring(dataset_name: str, spec: ModelSpec, data: TextData) -> str:
+    units = ", ".join(str(u) for u in spec.units)
+    sizes = ", ".join(
+        f"{len(texts):,} {name}"
+        for name, texts in (
+            ("train", data.texts_train),
+            ("validation", data.texts_val),
+            ("test", data.texts_test),
+        )
+    )
+    return _docstring(
+        f"Classify the texts of {dataset_name} with a {_kind(spec)}{spec.cell} network.",
+        [
+            _GENERATED.format(what="vocabulary"),
+            f"Data: {sizes} texts and the vocabulary of {len(data.vocab):,} ids rnnviz fitted on "
+            f"the training texts, embedded at the end of this file; each text is read as "
+            f"{data.max_len} token ids. Model: an embedding, {spec.depth} recurrent layer(s) of "
+            f"{units} units and a {spec.head} head over {', '.join(data.class_names)}.",
+            "It prints the parameter count, the training loss of the first and last epoch, and "
+            "the test accuracy (next to always answering the most frequent class).",
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The data literals
 
 
 def _number(value: float) -> str:
@@ -551,12 +283,18 @@ def _number(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _data_literal(dataset_key: str, frame, columns: Sequence[str], filled: bool) -> str:
+def _wrapped(items: Sequence[str], indent: str) -> list[str]:
+    """Comma-terminated items filled into lines of at most LINE_LENGTH characters."""
+    width = LINE_LENGTH - len(indent)
+    lines = textwrap.wrap(" ".join(f"{i}," for i in items), width=width, break_on_hyphens=False)
+    return [indent + line for line in lines]
+
+
+def _series_literal(dataset_key: str, frame, columns: Sequence[str], filled: bool) -> str:
     info = BUILTIN_SERIES[dataset_key]
     index = frame.index
     span = f", {index[0]:%Y-%m-%d} to {index[-1]:%Y-%m-%d}" if hasattr(index[0], "year") else ""
     lines = [
-        _comment_rule("The data"),
         f"# {info.title}: {len(frame)} {info.frequency} values{span},",
         f"# as rnnviz loads them from the data files of {info.source}"
         + (" (gaps already filled)." if filled else "."),
@@ -564,10 +302,55 @@ def _data_literal(dataset_key: str, frame, columns: Sequence[str], filled: bool)
         "DATA = {",
     ]
     for column in columns:
-        values = " ".join(_number(v) + "," for v in np.asarray(frame[column], dtype=np.float64))
-        wrapped = textwrap.wrap(values, width=LINE_LENGTH - 8, break_on_hyphens=False)
-        lines.append(f"    {_quoted(column)}: [")
-        lines += [f"        {line}" for line in wrapped]
+        values = [_number(v) for v in np.asarray(frame[column], dtype=np.float64)]
+        lines.append(f"    {json.dumps(column)}: [")
+        lines += _wrapped(values, INDENT * 2)
+        lines.append("    ],")
+    lines += ["}", "# fmt: on"]
+    return "\n".join(lines)
+
+
+def _string_pieces(text: str, width: int) -> list[str]:
+    """A text as string literals of at most ``width`` characters (adjacent literals join)."""
+    pieces, current = [], ""
+    for word in re.findall(r"\S+\s*|\s+", text):
+        if current and len(json.dumps(current + word)) > width:
+            pieces.append(current)
+            current = ""
+        while len(json.dumps(word)) > width:  # one very long word: cut it
+            cut = width // 2
+            pieces.append(word[:cut])
+            word = word[cut:]
+        current += word
+    return [json.dumps(p) for p in [*pieces, current]]
+
+
+def _text_literal(dataset_name: str, data: TextData) -> str:
+    indent = INDENT * 2
+    width = LINE_LENGTH - len(indent) - 1  # room for the comma
+    splits = {"train": data.texts_train, "val": data.texts_val, "test": data.texts_test}
+    labels = {"train": data.y_train, "val": data.y_val, "test": data.y_test}
+    lines = [
+        f"# {dataset_name}: the texts of each split, their labels (indices into "
+        f"{', '.join(data.class_names)}),",
+        "# and the vocabulary rnnviz fitted on the training texts (its position is the id).",
+        "# fmt: off",
+        "VOCABULARY = [",
+        *_wrapped([json.dumps(t) for t in data.vocab.tokens], INDENT),
+        "]",
+        "TEXTS = {",
+    ]
+    for name, texts in splits.items():
+        lines.append(f"    {json.dumps(name)}: [")
+        for text in texts:
+            pieces = _string_pieces(text, width)
+            lines += [indent + p for p in pieces[:-1]]
+            lines.append(f"{indent}{pieces[-1]},")
+        lines.append("    ],")
+    lines += ["}", "LABELS = {"]
+    for name, values in labels.items():
+        lines.append(f"    {json.dumps(name)}: [")
+        lines += _wrapped([str(int(v)) for v in values], indent)
         lines.append("    ],")
     lines += ["}", "# fmt: on"]
     return "\n".join(lines)

@@ -33,12 +33,8 @@ from typing import Any, Protocol
 from rnnviz.progress import apply_delta
 from rnnviz.runstate import RunState
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks import Job, get_task
 
-# task -> "module:function" building its job from (*inputs, model_spec, train_spec)
-JOB_FACTORIES = {
-    "forecast": "rnnviz.forecast:forecast_job",
-    "sentiment": "rnnviz.sentiment:sentiment_job",
-}
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CONNECT_SECONDS = 60.0  # a new worker process must connect back within this time
 STOP_GRACE = 5.0  # seconds a worker may stay silent after Stop before it is terminated
@@ -51,9 +47,8 @@ KEEP_FINISHED = 3600.0  # finished handles stay findable (reload, second tab) th
 class TrainRequest:
     """Everything a worker needs to train one run; picklable (specs, data, paths)."""
 
-    task: str
-    dataset_name: str
-    inputs: tuple  # the task's data arguments: (series, window_spec) or (dataset_name, text_data)
+    task: str  # a registered task (rnnviz.tasks)
+    data: Any  # the task's data object: ForecastData, SentimentData, ...
     model_spec: ModelSpec
     train_spec: TrainSpec
     runs_root: str
@@ -62,6 +57,14 @@ class TrainRequest:
     finalize_from: str | None = None  # save a run from this checkpoint instead of training
     final_state: RunState | None = None  # the run's state when finalizing
     backtest_folds: int = 0  # > 0: refit this many folds on expanding data instead (forecasts)
+
+    @property
+    def dataset_name(self) -> str:
+        return get_task(self.task).dataset_name(self.data)
+
+    def build_job(self) -> Job:
+        """A fresh, seeded job (the same initial weights wherever it is built)."""
+        return get_task(self.task).make_job(self.data, self.model_spec, self.train_spec)
 
 
 @dataclass(frozen=True)

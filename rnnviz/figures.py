@@ -51,13 +51,36 @@ def series_preview(
     return fig
 
 
-def history_figure(history: dict[str, Sequence[float]], metric: str) -> go.Figure:
-    """Loss and the task metric per epoch, train and validation side by side."""
+def history_figure(
+    history: dict[str, Sequence[float]],
+    metric: str,
+    batch_loss: Sequence[float] = (),
+    steps_per_epoch: int = 0,
+) -> go.Figure:
+    """Loss and the task metric per epoch, train and validation side by side.
+
+    With ``batch_loss`` (Keras's running training loss after every batch) and ``steps_per_epoch``
+    a faint line under the loss shows it batch by batch: batch ``k`` of epoch ``e`` sits at
+    ``e - 1 + k / steps_per_epoch``, so the last batch of an epoch meets that epoch's point.
+    """
     fig = make_subplots(
         rows=1,
         cols=2,
         subplot_titles=("Loss", metric.upper() if metric == "mae" else metric.title()),
     )
+    if len(batch_loss) and steps_per_epoch:
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(1, len(batch_loss) + 1) / steps_per_epoch,
+                y=list(batch_loss),
+                name="train loss per batch",
+                mode="lines",
+                opacity=0.35,
+                line=dict(width=1, color=SPLIT_COLOURS["train"]),
+            ),
+            row=1,
+            col=1,
+        )
     for col, key in ((1, "loss"), (2, metric)):
         for prefix, dash in (("", "solid"), ("val_", "dot")):
             values = history.get(prefix + key)

@@ -20,6 +20,7 @@ from rnnviz.builder import stateless_twin
 from rnnviz.datasets import BUILTIN_SERIES, DataError, Series
 from rnnviz.metrics import error_table, mae, rmse
 from rnnviz.spec import ModelSpec, Topology, TrainSpec
+from rnnviz.tasks.base import Job
 from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
 from rnnviz.windows import (
     WindowedData,
@@ -446,7 +447,7 @@ def future_index(index: pd.Index, steps: int) -> pd.Index:
 
 
 @dataclass(eq=False)
-class ForecastJob:
+class ForecastJob(Job):
     """A forecasting run with what it was trained on, so Inspect can evaluate it later."""
 
     series_name: str
@@ -504,8 +505,14 @@ def forecast_job(
     model = new_model(spec, train, fit.x_train.shape[1:])
     probe_x = (fit.x_val if len(fit.x_val) else fit.x_train)[:PROBE_SAMPLES]
     run = TrainingRun(model, spec, train, fit, probe_x=probe_x)
-    key = next((k for k, b in BUILTIN_SERIES.items() if b.title == series.name), None)
-    return ForecastJob(series.name, series.season, window_spec, data, run, key, series.inputs)
+    return ForecastJob(
+        series.name, series.season, window_spec, data, run, builtin_key(series), series.inputs
+    )
+
+
+def builtin_key(series: Series) -> str | None:
+    """The key of the built-in series ``series`` was loaded from (None: an upload)."""
+    return next((k for k, b in BUILTIN_SERIES.items() if b.title == series.name), None)
 
 
 # -- rolling-origin backtest -----------------------------------------------------------------------

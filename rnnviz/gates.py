@@ -6,36 +6,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.cells import CELL_TYPES
+
 Array = np.ndarray
 
-GATE_KEYS: dict[str, tuple[str, ...]] = {
-    "SimpleRNN": ("preactivation", "hidden"),
-    "LSTM": ("input", "forget", "candidate", "output", "cell", "hidden"),
-    "GRU": ("update", "reset", "candidate", "hidden"),
-}
-STATE_KEYS: dict[str, tuple[str, ...]] = {
-    "SimpleRNN": ("hidden",),
-    "LSTM": ("hidden", "cell"),
-    "GRU": ("hidden",),
-}
-GATE_LABELS: dict[str, dict[str, str]] = {
-    "SimpleRNN": {"preactivation": "Pre-activation a", "hidden": "Hidden state h"},
-    "LSTM": {
-        "input": "Input gate i",
-        "forget": "Forget gate f",
-        "candidate": "Cell candidate g",
-        "output": "Output gate o",
-        "cell": "Cell state c",
-        "hidden": "Hidden state h",
-    },
-    "GRU": {
-        "update": "Update gate z",
-        "reset": "Reset gate r",
-        "candidate": "Candidate h̃",
-        "hidden": "Hidden state h",
-    },
-}
-SIGMOID_GATES = frozenset({"input", "forget", "output", "update", "reset"})
+# Derived from the one table of cell types (rnnviz.cells), kept under these names for readers.
+GATE_KEYS: dict[str, tuple[str, ...]] = {name: c.gates for name, c in CELL_TYPES.items()}
+STATE_KEYS: dict[str, tuple[str, ...]] = {name: c.states for name, c in CELL_TYPES.items()}
+GATE_LABELS: dict[str, dict[str, str]] = {name: c.labels for name, c in CELL_TYPES.items()}
+SIGMOID_GATES = frozenset().union(*(c.sigmoid_gates for c in CELL_TYPES.values()))
 SATURATION = 0.9  # a sigmoid gate is saturated below 0.1 or above 0.9; a tanh value beyond ±0.9
 
 

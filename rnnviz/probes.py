@@ -25,13 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 
 import keras
 import numpy as np
 from keras import layers
 
-from rnnviz.gates import GATE_KEYS, SATURATION, SIGMOID_GATES, STATE_KEYS, Trace
+from rnnviz.cells import CellParams, cell_type
+from rnnviz.gates import SATURATION, SIGMOID_GATES, Trace
 
 try:  # installed with scikit-learn
     from threadpoolctl import threadpool_limits
@@ -74,20 +74,6 @@ def _numpy_activation(fn: Callable | None) -> Activation:
 
 # --- parameters of one cell -------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class _CellParams:
-    cell: str
-    units: int
-    kernel: Array  # (input_dim, n_gates*units)
-    recurrent_kernel: Array  # (units, n_gates*units)
-    bias: Array | None  # (n_gates*units,) added to the input projection
-    recurrent_bias: Array | None  # (n_gates*units,) GRU reset_after only
-    activation: Activation
-    recurrent_activation: Activation
-    reset_after: bool
-
-
 WeightReader = Callable[[keras.Variable], Array]
 
 
@@ -102,15 +88,16 @@ def _weight_reader(model: keras.Model, weights: list[Array] | None) -> WeightRea
     return lambda v: np.asarray(weights[index[id(v)]], dtype=np.float32)
 
 
-def _cell_params(layer: layers.Layer, read: WeightReader) -> _CellParams:
+def _cell_params(layer: layers.Layer, read: WeightReader) -> CellParams:
     cell = layer.cell
     kind = type(layer).__name__
+    options = cell_type(kind).extra_options  # what this cell type has beyond SimpleRNN's
     bias = read(cell.bias) if cell.use_bias else None
     recurrent_bias = None
-    reset_after = bool(getattr(cell, "reset_after", False))
+    reset_after = "reset_after" in options and bool(cell.reset_after)
     if bias is not None and bias.ndim == 2:  # GRU reset_after: [input bias; recurrent bias]
         bias, recurrent_bias = bias[0], bias[1]
-    return _CellParams(
+    return CellParams(
         cell=kind,
         units=int(cell.units),
         kernel=read(cell.kernel),
@@ -118,70 +105,24 @@ def _cell_params(layer: layers.Layer, read: WeightReader) -> _CellParams:
         bias=bias,
         recurrent_bias=recurrent_bias,
         activation=_numpy_activation(cell.activation),
-        recurrent_activation=_numpy_activation(getattr(cell, "recurrent_activation", None)),
+        recurrent_activation=_numpy_activation(
+            cell.recurrent_activation if "recurrent_activation" in options else None
+        ),
         reset_after=reset_after,
     )
-
-
-# --- one time step per cell type --------------------------------------------------------------
-# ``xw`` is the precomputed input projection ``x_t @ kernel + bias`` (batch, n_gates*units);
-# ``prev`` maps the state keys to their values at t-1. Each returns every key of GATE_KEYS.
-
-Step = Callable[[Array, dict[str, Array], _CellParams], dict[str, Array]]
-
-
-def _simple_rnn_step(xw: Array, prev: dict[str, Array], p: _CellParams) -> dict[str, Array]:
-    a = xw + prev["hidden"] @ p.recurrent_kernel  # (batch, units)
-    return {"preactivation": a, "hidden": p.activation(a)}
-
-
-def _lstm_step(xw: Array, prev: dict[str, Array], p: _CellParams) -> dict[str, Array]:
-    z = xw + prev["hidden"] @ p.recurrent_kernel  # (batch, 4*units)
-    i, f, g, o = np.split(z, 4, axis=-1)
-    i, f, o = p.recurrent_activation(i), p.recurrent_activation(f), p.recurrent_activation(o)
-    g = p.activation(g)
-    c = f * prev["cell"] + i * g  # (batch, units)
-    h = o * p.activation(c)
-    return {"input": i, "forget": f, "candidate": g, "output": o, "cell": c, "hidden": h}
-
-
-def _gru_step(xw: Array, prev: dict[str, Array], p: _CellParams) -> dict[str, Array]:
-    h_prev = prev["hidden"]  # (batch, units)
-    u = p.units
-    x_z, x_r, x_h = np.split(xw, 3, axis=-1)
-    if p.reset_after:
-        rec = h_prev @ p.recurrent_kernel  # (batch, 3*units)
-        if p.recurrent_bias is not None:
-            rec = rec + p.recurrent_bias
-        rec_z, rec_r, rec_h = np.split(rec, 3, axis=-1)
-        z = p.recurrent_activation(x_z + rec_z)
-        r = p.recurrent_activation(x_r + rec_r)
-        candidate = p.activation(x_h + r * rec_h)
-    else:
-        rec = h_prev @ p.recurrent_kernel[:, : 2 * u]  # (batch, 2*units)
-        z = p.recurrent_activation(x_z + rec[:, :u])
-        r = p.recurrent_activation(x_r + rec[:, u:])
-        candidate = p.activation(x_h + (r * h_prev) @ p.recurrent_kernel[:, 2 * u :])
-    h = z * h_prev + (1.0 - z) * candidate
-    return {"update": z, "reset": r, "candidate": candidate, "hidden": h}
-
-
-_STEPS: dict[str, Step] = {"SimpleRNN": _simple_rnn_step, "LSTM": _lstm_step, "GRU": _gru_step}
 
 
 # --- shared driver: time loop, masking, direction ---------------------------------------------
 
 
-def _run_direction(
-    x: Array, mask: Array | None, p: _CellParams, backward: bool
-) -> dict[str, Array]:
+def _run_direction(x: Array, mask: Array | None, p: CellParams, backward: bool) -> dict[str, Array]:
     """Run one cell over ``x`` (batch, time, features); results aligned to input time."""
     batch, steps, _ = x.shape
     xw = x @ p.kernel  # (batch, time, n_gates*units), all steps at once
     if p.bias is not None:
         xw += p.bias
-    step = _STEPS[p.cell]
-    keys, state_keys = GATE_KEYS[p.cell], STATE_KEYS[p.cell]
+    cell = cell_type(p.cell)
+    step, keys, state_keys = cell.step, cell.gates, cell.states
     out = {k: np.empty((batch, steps, p.units), dtype=np.float32) for k in keys}
     state = {k: np.zeros((batch, p.units), dtype=np.float32) for k in state_keys}
     for t in reversed(range(steps)) if backward else range(steps):

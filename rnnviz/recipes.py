@@ -6,8 +6,24 @@ from dataclasses import dataclass
 
 from rnnviz.datasets import Series
 from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.text import DEFAULT_TEXT_RECIPE
 from rnnviz.windows import WindowSpec
+
+# Measured by bench/sentiment_quality.py on Rotten Tomatoes, 2 CPU cores, early stopping on
+# validation accuracy: test accuracy 0.770 / 0.762 / 0.766 (seeds 7 / 1 / 2) in 35-90 s of
+# training (TF-IDF + logistic regression on the same split: 0.770).
+DEFAULT_TEXT_RECIPE: dict = {
+    "vocab_size": 10_000,
+    "max_len": None,  # None: the 95% quantile of training-text lengths (tokens)
+    "embedding_dim": 64,
+    "cell": "LSTM",
+    "units": 32,
+    "bidirectional": True,
+    "dropout": 0.3,
+    "learning_rate": 2e-3,
+    "batch_size": 64,
+    "epochs": 8,
+    "patience": 2,
+}
 
 DEFAULT_MODEL = ModelSpec(cell="LSTM", units=(32,), topology="many_to_one")
 DEFAULT_TRAIN = TrainSpec(

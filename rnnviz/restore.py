@@ -1,97 +1,25 @@
-"""Rebuild an Inspect-ready job from a saved run (its model, spec and the same data)."""
+"""Reopen saved runs and uploaded models: each task rebuilds its own jobs (rnnviz.tasks)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
 import keras
 
-from rnnviz.datasets import BUILTIN_SERIES, Series, load_builtin
-from rnnviz.forecast import ForecastJob, fit_data, windows_for
+from rnnviz.datasets import Series
+from rnnviz.forecast import ForecastJob
 from rnnviz.model_upload import recurrent_layers
 from rnnviz.runs import RunRecord
-from rnnviz.sentiment import SentimentJob
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.text import load_rotten_tomatoes, prepare_text_data
-from rnnviz.training import FitData, TrainingRun
-from rnnviz.windows import WindowSpec, make_windows
+from rnnviz.spec import ModelSpec
+from rnnviz.tasks import FORECAST, ForecastData, Job, get_task
+from rnnviz.windows import WindowSpec
 
 
-def restore_job(
-    record: RunRecord, model: keras.Model, inputs: tuple | None = None
-) -> ForecastJob | SentimentJob:
-    """The job a saved run came from, on ``inputs`` (the data arguments it was trained with)
-    or, without them, on its built-in data loaded again; ValueError when that cannot be done
-    (an upload that is not stored)."""
-    if record.task == "forecast":
-        job = _forecast_job(record, model, inputs)
-    else:
-        job = _sentiment_job(record, model, inputs)
-    job.record = record  # already saved: nothing more to save
-    return job
-
-
-def _finished_run(record: RunRecord, model: keras.Model, data: FitData) -> TrainingRun:
-    return TrainingRun.restored(
-        model,
-        record.model_spec,
-        record.train_spec,
-        data,
-        record.history,
-        record.status,
-        record.message,
-    )
-
-
-def _forecast_job(record: RunRecord, model: keras.Model, inputs: tuple | None) -> ForecastJob:
-    config = record.data_config
-    if inputs is not None:
-        series, window_spec = inputs
-    else:
-        series = _builtin_series(config.get("dataset_key"), config.get("inputs", []))
-        window = record.window_config
-        if window is None:
-            raise ValueError(
-                "This run's data settings are incomplete (no look-back window saved): it cannot be "
-                "reopened."
-            )
-        window_spec = WindowSpec(**window)
-    topology = record.model_spec.topology
-    data = make_windows(series, windows_for(window_spec, topology))
-    stateless = replace(
-        record, model_spec=record.model_spec.with_(stateful=False)
-    )  # saved: the twin
-    run = _finished_run(stateless, model, fit_data(data, topology))
-    key = config.get("dataset_key")
-    return ForecastJob(series.name, series.season, window_spec, data, run, key, series.inputs)
-
-
-def _builtin_series(key: str | None, inputs: list[str]) -> Series:
-    if key not in BUILTIN_SERIES:
-        raise ValueError(
-            "This run was trained on an uploaded file, which is not stored: upload it again to retrain."
-        )
-    return load_builtin(key).with_inputs(inputs)
-
-
-def _sentiment_job(record: RunRecord, model: keras.Model, inputs: tuple | None) -> SentimentJob:
-    config = record.data_config
-    if inputs is not None:
-        dataset_name, data = inputs
-    elif record.dataset != "Rotten Tomatoes":
-        raise ValueError(
-            f"The data of this run ({record.dataset}) is not stored: load it again to retrain."
-        )
-    elif not {"vocab_size", "max_len"} <= set(config):
-        raise ValueError(
-            "This run's data settings are incomplete (no vocabulary size or padded length "
-            "saved): it cannot be reopened."
-        )
-    else:
-        dataset_name = record.dataset
-        data = prepare_text_data(load_rotten_tomatoes(), config["vocab_size"], config["max_len"])
-    run = _finished_run(record, model, FitData(data.x_train, data.y_train, data.x_val, data.y_val))
-    return SentimentJob(dataset_name, data, run)
+def restore_job(record: RunRecord, model: keras.Model, data: Any = None) -> Job:
+    """The job a saved run came from, on ``data`` (the task's data object it was trained on) or,
+    without it, on its built-in data loaded again; ValueError when that cannot be done (an upload
+    that is not stored)."""
+    return get_task(record.task).restore(record, model, data)
 
 
 def spec_of(model: keras.Model) -> ModelSpec:
@@ -121,16 +49,4 @@ def job_from_uploaded_model(
     model: keras.Model, series: Series, window_spec: WindowSpec
 ) -> ForecastJob:
     """Inspect an uploaded forecasting model on the current series; ValueError if shapes differ."""
-    spec = spec_of(model)
-    data = make_windows(series, windows_for(window_spec, spec.topology))
-    expected = (window_spec.window, len(series.columns))
-    if tuple(model.input_shape[1:]) != expected:
-        raise ValueError(
-            f"The model reads windows shaped {tuple(model.input_shape[1:])}, but the current data gives "
-            f"{expected} (window x features): choose matching data settings."
-        )
-    run = TrainingRun.restored(
-        model, spec, TrainSpec(), fit_data(data, spec.topology), {}, "finished", "Uploaded model."
-    )
-    key = next((k for k, b in BUILTIN_SERIES.items() if b.title == series.name), None)
-    return ForecastJob(series.name, series.season, window_spec, data, run, key, series.inputs)
+    return FORECAST.job_from_model(model, ForecastData(series, window_spec))

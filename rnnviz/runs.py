@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks import TASK_NAMES
 
 RUN_FILE = "run.json"
 MODEL_FILE = "model.keras"
@@ -44,7 +45,7 @@ SCHEMA_VERSION = 1
 TMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
 STALE_SECONDS = 3600.0
-TASKS = ("forecast", "sentiment")
+TASKS = TASK_NAMES  # the registered tasks (rnnviz.tasks)
 WINDOW_KEYS = ("window", "horizon", "test_size", "val_size", "transform")
 OPTIONAL_WINDOW_KEYS = ("scaler",)  # absent from runs saved before the scaler choice
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from rnnviz.metrics import evaluate_classifier  # moved there; importable from here as before
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.base import Job
 from rnnviz.text import TextData, Vocabulary, encode, tokenize
 from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
 
@@ -246,7 +247,7 @@ def tfidf_baseline(
 
 
 @dataclass(eq=False)
-class SentimentJob:
+class SentimentJob(Job):
     """A text-classification run with the data it was trained on, for Inspect."""
 
     dataset_name: str

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
+from rnnviz.cells import CELL_NAMES
+
 Cell = Literal["SimpleRNN", "LSTM", "GRU"]
 Topology = Literal["many_to_one", "many_to_many", "encoder_decoder"]
 MergeMode = Literal["concat", "sum", "mul", "ave"]
 Head = Literal["regression", "binary", "multiclass"]
 
-CELLS: tuple[Cell, ...] = ("SimpleRNN", "LSTM", "GRU")
+CELLS: tuple[Cell, ...] = CELL_NAMES  # type: ignore[assignment]
 TOPOLOGIES: tuple[Topology, ...] = ("many_to_one", "many_to_many", "encoder_decoder")
 MERGE_MODES: tuple[MergeMode, ...] = ("concat", "sum", "mul", "ave")
 TOPOLOGY_LABELS: dict[str, str] = {

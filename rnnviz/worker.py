@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnviz.executor import JOB_FACTORIES, RunResult, TrainRequest
+from rnnviz.executor import RunResult, TrainRequest
 from rnnviz.progress import DeltaCursor
+from rnnviz.tasks import TASKS
 
 PUMP_SECONDS = 0.25  # how often progress is sent
 CHECKPOINT_EVERY = 2.0  # at most one best-weights checkpoint per this many seconds
@@ -44,8 +45,8 @@ def main(address: str) -> None:
     conn = Client(address, family="AF_UNIX", authkey=bytes.fromhex(os.environ["RNNVIZ_WORKER_KEY"]))
     import keras  # noqa: F401 - the warm-up: paid before the user clicks Train
 
-    for factory in JOB_FACTORIES.values():
-        importlib.import_module(factory.partition(":")[0])
+    for task in TASKS.values():
+        importlib.import_module(task.job_module)
     try:
         request = conn.recv()
         _serve(conn, request)
@@ -76,9 +77,7 @@ def _serve(conn, request: TrainRequest) -> None:
 
 def build_job(request: TrainRequest):
     """The task's job (a compiled, seeded model wrapped in a TrainingRun) for ``request``."""
-    module, _, name = JOB_FACTORIES[request.task].partition(":")
-    factory = getattr(importlib.import_module(module), name)
-    return factory(*request.inputs, request.model_spec, request.train_spec)
+    return request.build_job()
 
 
 def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> RunResult:
@@ -131,7 +130,7 @@ def _backtest(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]
     from rnnviz.forecast import backtest, forecast_job
     from rnnviz.runstate import RunState
 
-    series, window_spec = request.inputs
+    series, window_spec = request.data.series, request.data.window_spec
     state, cursor = RunState(status="running", epochs=request.backtest_folds), DeltaCursor()
     emit(("progress", cursor.delta(state)))
 

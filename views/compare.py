@@ -11,23 +11,23 @@ from rnnviz.compare import (
     variant_specs,
 )
 from rnnviz.executor import TrainRequest, default_executor
-from rnnviz.figures import comparison_curves, forecast_overlay, roc_figure
+from rnnviz.figures import comparison_curves
 from rnnviz.safe import plain
-from rnnviz.sentiment import evaluate_classifier
 from rnnviz.spec import CELLS
-from rnnviz.ui import state
+from rnnviz.tasks import get_task
+from rnnviz.ui import nav
 from rnnviz.ui.live import live_panel
 from rnnviz.ui.persist import run_store
+from rnnviz.ui.state import require, session
 from rnnviz.ui.widgets import train_spec_ui
 
 st.title("Compare")
-task = state.get("task")
-text = task == "sentiment"
-base = state.get("model_spec")
-state.require(
-    base is not None and base.is_text == text,
+current = session()
+task, data, base = get_task(current.task), current.task_data(), current.built_spec()
+require(
+    base is not None and data is not None,
     "Choose the data and build a model first: its units, dropout and topology are shared.",
-    "views/build.py",
+    nav.pages().build,
     "Go to Build",
     ":material/construction:",
 )
@@ -55,27 +55,18 @@ st.caption(
     + f"; units {base.units[0]} per layer."
 )
 
-comparison = state.get("comparison")
+comparison = current.comparison
 running = comparison is not None and not comparison.done
 store = run_store()
-
-
-def make_request(spec):
-    """Every variant reads the same data, split, seed and budget."""
-    if text:
-        name = state.get("text_dataset_name")
-        inputs = (name, state.get("text_data"))
-    else:
-        name = state.get("series").name
-        inputs = (state.get("series"), state.get("window_spec"))
-    return TrainRequest(task, name, inputs, spec, train, str(store.root))
+requests = {  # read the session here: the comparison submits them later, from its thread
+    spec: TrainRequest(task.name, data, spec, train, str(store.root)) for spec in specs
+}
 
 
 b1, b2, _ = st.columns([1, 1, 6])
 if b1.button("Compare", type="primary", disabled=running, key="compare"):
-    requests = {spec: make_request(spec) for spec in specs}  # read session state here, not later
     comparison = Comparison(specs, requests.__getitem__, default_executor().submit)
-    state.put("comparison", comparison)
+    current.comparison = comparison
     comparison.start()
     st.rerun()
 b2.button("Stop", disabled=not running, key="compare_stop", on_click=lambda: comparison.stop())
@@ -109,24 +100,9 @@ def draw() -> None:
 
 
 live_panel(lambda: not comparison.done, draw)
-records = {variant_label(h.request.model_spec): saved_record(h, store) for h in comparison.handles}
-records = {label: record for label, record in records.items() if record is not None}
+records = [saved_record(h, store) for h in comparison.handles]
+records = [record for record in records if record is not None]
 if comparison.done and records:
-    frames = {label: record.predictions() for label, record in records.items()}
-    if text:
-        curves = {}
-        for label, frame in frames.items():
-            names = list(next(iter(records.values())).data_config["classes"])
-            y_true = frame["true"].astype(str).map({n: i for i, n in enumerate(names)})
-            proba = frame[[f"p_{n}" for n in names]].to_numpy()
-            result = evaluate_classifier(y_true.to_numpy(), proba, names)
-            if "auc" in result:
-                curves[label] = (result["fpr"], result["tpr"], result["auc"])
-        if curves:
-            st.plotly_chart(roc_figure(curves), key="cmp_roc")
-    else:
-        tests = {label: f[f["split"] == "test"] for label, f in frames.items()}
-        first = next(iter(tests.values()))
-        target = state.get("series").target
-        st.plotly_chart(forecast_overlay(first, tests, target), key="cmp_forecasts")
+    for key, figure in get_task(records[0].task).comparison_figures(records).items():
+        st.plotly_chart(figure, key=key)
     st.caption("Every variant is saved in the run store: see the Runs page.")

@@ -17,11 +17,14 @@ from rnnviz.figures import series_preview
 from rnnviz.forecast import COVARIATE_NOTE
 from rnnviz.recipes import TUTORIAL, recommended_window_spec
 from rnnviz.safe import plain
-from rnnviz.ui import state
+from rnnviz.tasks import FORECAST, ForecastData
+from rnnviz.ui import nav
+from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.ui.widgets import apply_forecast_recipe, window_spec_ui
 from rnnviz.windows import split_bounds
 
 st.title("Data")
+current = session()
 with st.expander("One click: reproduce the classic airline LSTM tutorial"):
     st.write(TUTORIAL.explanation)
     st.button(
@@ -67,9 +70,9 @@ else:
         raw = upload.getvalue()
         file_key = (upload.name, content_key(raw))  # a new file, or new bytes under the same name
         try:
-            chosen_order = state.widget("csv_date_order", "auto")
+            chosen_order = st.session_state.get("w_csv_date_order", "auto")
             order = None if chosen_order == "auto" else chosen_order
-            parsed = state.memo(
+            parsed = current.memo(
                 "series_csv",
                 (*file_key, order),
                 lambda: parse_series_csv(raw, upload.name, order),
@@ -96,7 +99,7 @@ else:
                 key=f"w_csv_season_{upload.name}",
             )
             series_key = (*file_key, order, target, tuple(inputs), int(season))
-            series = state.memo(
+            series = current.memo(
                 "series",
                 series_key,
                 lambda: series_from_csv(parsed, target, inputs, int(season), name=upload.name),
@@ -107,9 +110,9 @@ else:
 if series is not None:
     for note in series.notes:
         st.info(plain(note))
-    if state.get("series_source") != series_key[:2]:  # a new series: its recommended settings
-        state.set_widget_defaults(recommended_window_spec(series).__dict__, overwrite=True)
-        state.put("series_source", series_key[:2])
+    if current.defaults_for.get(FORECAST.name) != series_key[:2]:  # a new series: its settings
+        set_widget_defaults(recommended_window_spec(series).__dict__, overwrite=True)
+        current.defaults_for[FORECAST.name] = series_key[:2]
     spec = window_spec_ui(len(series.frame))
     try:  # the checks of make_windows (length, transform, split sizes), no windows built yet
         train_end, val_end = split_bounds(series, spec)
@@ -128,7 +131,6 @@ if series is not None:
                 else f"Scaling is fitted on the {train_end} training rows only."
             )
         )
-        state.put("series", series)
-        state.put("window_spec", spec)
+        current.data[FORECAST.name] = ForecastData(series, spec)
         st.success("Data ready. Next: build a model.")
-        st.page_link("views/build.py", label="Build a model", icon=":material/construction:")
+        st.page_link(nav.pages().build, label="Build a model", icon=":material/construction:")

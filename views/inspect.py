@@ -8,19 +8,22 @@ from rnnviz.forecast import ForecastJob
 from rnnviz.probes import trace
 from rnnviz.recipes import TUTORIAL
 from rnnviz.safe import plain
-from rnnviz.ui import state
+from rnnviz.tasks import FORECAST, ForecastData
+from rnnviz.ui import nav
 from rnnviz.ui.gates import gate_explorer
 from rnnviz.ui.live import live_panel
 from rnnviz.ui.runner import collect_finished_run, submit_backtest
+from rnnviz.ui.state import require, session
 
 st.title("Inspect")
 collect_finished_run()  # a run that ended while this session was elsewhere
-job = state.get("job")
+current = session()
+job = current.job
 done = isinstance(job, ForecastJob) and job.run.snapshot().has_result
-state.require(
+require(
     done,
     "Train a model first; its forecast shows here when training ends.",
-    "views/train.py",
+    nav.pages().train,
     "Go to Train",
     ":material/model_training:",
 )
@@ -34,11 +37,7 @@ def is_tutorial(job: ForecastJob) -> bool:
     )
 
 
-report = state.get("report")
-if report is None or state.get("report_for") is not job:
-    report = job.report()
-    state.put("report", report)
-    state.put("report_for", job)
+report = current.memo("report", job.content_key(), job.report)
 
 target = job.data.columns[0]
 st.caption(
@@ -111,8 +110,8 @@ st.dataframe(report.errors.style.format(precision=2), hide_index=True, width="st
 st.plotly_chart(residuals_figure(report.fitted), key="residuals")
 
 st.subheader("Backtest: refit on expanding windows")
-series = state.get("series")
-if series is None or series.name != job.series_name:
+data: ForecastData | None = current.task_data(FORECAST.name)
+if data is None or data.name != job.series_name:
     st.info("The backtest refits on this run's series: choose it on the Data page first.")
 else:
     st.caption(
@@ -120,14 +119,14 @@ else:
         "afresh with this run's settings and scored on its own test rows (mean RMSE over "
         "horizons 1..H); the last fold is this run's split."
     )
-    backtest = state.get("backtest_handle") if state.get("backtest_for") is job else None
+    backtest = current.backtest if current.backtest_for is job else None
     running = backtest is not None and not backtest.done
     c1, c2, c3, _ = st.columns([1, 1, 1, 3])
     folds = c1.number_input("Folds (refits)", 2, 10, 3, key="w_backtest_folds")
     if c2.button("Run backtest", disabled=running, key="backtest"):
-        backtest = submit_backtest(series, job.window_spec, job.run.spec, job.run.train, folds)
-        state.put("backtest_handle", backtest)
-        state.put("backtest_for", job)
+        refit = ForecastData(data.series, job.window_spec)
+        backtest = submit_backtest(refit, job.run.spec, job.run.train, folds)
+        current.backtest, current.backtest_for = backtest, job
         st.rerun()
     c3.button("Stop", disabled=not running, key="backtest_stop", on_click=lambda: backtest.stop())
 

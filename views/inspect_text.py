@@ -18,28 +18,30 @@ from rnnviz.sentiment import (
     word_importance,
 )
 from rnnviz.text import tokenize
-from rnnviz.ui import state
+from rnnviz.ui import nav
 from rnnviz.ui.gates import gate_explorer
 from rnnviz.ui.runner import collect_finished_run
+from rnnviz.ui.state import require, session
 
 st.title("Inspect: sentiment")
 collect_finished_run()  # a run that ended while this session was elsewhere
-job = state.get("job")
+current = session()
+job = current.job
 done = isinstance(job, SentimentJob) and job.run.snapshot().has_result
-state.require(
+require(
     done,
     "Train a text model first; its results show here when training ends.",
-    "views/train.py",
+    nav.pages().train,
     "Go to Train",
     ":material/model_training:",
 )
 
 data, model, names = job.data, job.inference_model, job.data.class_names
-proba = state.memo("test_proba", job, lambda: predict_proba(model, data.x_test))
+proba = current.memo("test_proba", job.content_key(), lambda: predict_proba(model, data.x_test))
 rnn = evaluate_classifier(data.y_test, proba, names)
-tfidf = state.memo(
+tfidf = current.memo(
     "tfidf",
-    data,
+    data.fingerprint,
     lambda: tfidf_baseline(data.texts_train, data.y_train, data.texts_test, data.y_test),
 )
 baseline = evaluate_classifier(data.y_test, tfidf["proba"], names)

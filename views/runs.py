@@ -3,16 +3,16 @@
 import streamlit as st
 
 from rnnviz.builder import layer_table
-from rnnviz.codegen import forecast_script, script_filename
 from rnnviz.model_upload import ModelFileError, load_uploaded_model
-from rnnviz.restore import job_from_uploaded_model, restore_job
 from rnnviz.runs import RunError, config_diff
 from rnnviz.safe import plain, safe_csv
-from rnnviz.ui import state
+from rnnviz.tasks import get_task
+from rnnviz.ui import nav
 from rnnviz.ui.persist import run_store
-from rnnviz.windows import WindowSpec
+from rnnviz.ui.state import session
 
 st.title("Runs")
+current = session()
 store = run_store()
 records = store.list()
 for number, (path, reason) in enumerate(store.problems()):
@@ -50,11 +50,9 @@ if records:
     c1, c2, c3, c4 = st.columns(4)
     if c1.button("Open in Inspect", key="run_open"):
         try:
-            state.put("job", restore_job(record, store.load_model(run_id)))
-            state.put("pending_task", record.task)
-            st.switch_page(
-                "views/inspect_text.py" if record.task == "sentiment" else "views/inspect.py"
-            )
+            current.job = get_task(record.task).restore(record, store.load_model(run_id))
+            current.pending_task = record.task
+            st.switch_page(nav.inspect_page(record.task))
         except (KeyError, ValueError, TypeError, OSError) as error:
             st.error(plain(error.args[0] if isinstance(error, KeyError) else error))
     try:
@@ -72,25 +70,14 @@ if records:
         c3.download_button(
             "Predictions (CSV)", safe_csv(predictions), f"{run_id}.csv", key="run_csv"
         )
-    key, window = record.data_config.get("dataset_key"), record.window_config
-    if record.task == "forecast" and key and window is not None:
-        try:
-            script = forecast_script(
-                key,
-                WindowSpec(**window),
-                record.model_spec,
-                record.train_spec,
-                record.data_config.get("inputs", ()),
-            )
-        except (KeyError, ValueError, TypeError) as error:
-            st.caption(plain(f"No Keras script for this run: {error}"))
-        else:
-            c4.download_button(
-                "Keras script (.py)",
-                script,
-                script_filename(key, record.model_spec),
-                key="run_script",
-            )
+    # A saved run never changes: its id keys the script (a text export re-encodes the data).
+    try:
+        export = current.memo("export", run_id, lambda: get_task(record.task).export(record))
+    except (KeyError, ValueError, TypeError, OSError) as error:  # its data cannot be loaded
+        export = None
+        c4.caption(plain(f"No Keras script for this run: {error}"))
+    if export is not None:
+        c4.download_button("Keras script (.py)", export.script, export.filename, key="run_script")
     with st.expander("Delete this run"):
         if st.button(f"Delete {run_id}", key="run_delete"):
             try:
@@ -131,12 +118,13 @@ if upload is not None:
             )
         )
         st.dataframe(rows, hide_index=True, width="stretch")
-        series, window_spec = state.get("series"), state.get("window_spec")
-        if state.get("task") == "forecast" and series is not None:
-            if st.button(f"Inspect it on {plain(series.name)}", key="upload_inspect"):
+        task, data = get_task(current.task), current.task_data()
+        if task.inspects_uploads and data is not None:
+            name = plain(task.dataset_name(data))
+            if st.button(f"Inspect it on {name}", key="upload_inspect"):
                 try:
-                    state.put("job", job_from_uploaded_model(model, series, window_spec))
-                    st.switch_page("views/inspect.py")
+                    current.job = task.job_from_model(model, data)
+                    st.switch_page(nav.inspect_page(task.name))
                 except ValueError as error:
                     st.error(plain(error))
         else:

@@ -5,9 +5,10 @@ import streamlit as st
 from rnnviz.csvread import content_key
 from rnnviz.datasets import DataError
 from rnnviz.figures import class_balance, length_histogram
+from rnnviz.recipes import DEFAULT_TEXT_RECIPE
 from rnnviz.safe import plain
+from rnnviz.tasks import SENTIMENT, SentimentData
 from rnnviz.text import (
-    DEFAULT_TEXT_RECIPE,
     MAX_PADDED_LEN,
     load_imdb,
     load_rotten_tomatoes,
@@ -18,7 +19,8 @@ from rnnviz.text import (
     text_dataset_from_frame,
     text_stats,
 )
-from rnnviz.ui import state
+from rnnviz.ui import nav
+from rnnviz.ui.state import session, set_widget_defaults
 
 SOURCES = {
     "rotten": "Rotten Tomatoes snippets (built in, 12,808 sentences)",
@@ -27,6 +29,7 @@ SOURCES = {
 }
 
 st.title("Data: text sentiment")
+current = session()
 source = st.radio("Source", list(SOURCES), format_func=SOURCES.get, key="w_text_source")
 dataset, dataset_key = None, (source,)  # caches below key on the data's content
 try:
@@ -36,9 +39,9 @@ try:
         st.caption(
             "Keras downloads 50,000 reviews (80 MB) the first time; this needs an internet connection."
         )
-        if st.button("Load IMDB", key="load_imdb") or state.get("imdb_loaded"):
+        if st.button("Load IMDB", key="load_imdb") or current.imdb_loaded:
             dataset = load_imdb()
-            state.put("imdb_loaded", True)
+            current.imdb_loaded = True
     else:
         upload = st.file_uploader(
             "CSV with a text column and a label column", type=["csv", "tsv", "txt"]
@@ -46,8 +49,8 @@ try:
         if upload is not None:
             raw = upload.getvalue()
             file_key = (upload.name, content_key(raw))  # never the name or row count alone
-            frame = state.memo("text_csv", file_key, lambda: parse_text_csv(raw, upload.name))
-            text_guess, label_guess = state.memo(
+            frame = current.memo("text_csv", file_key, lambda: parse_text_csv(raw, upload.name))
+            text_guess, label_guess = current.memo(
                 "text_columns", file_key, lambda: suggest_columns(frame)
             )
             columns = list(frame.columns)
@@ -61,7 +64,7 @@ try:
                 index=columns.index(label_guess) if label_guess else min(1, len(columns) - 1),
             )
             dataset_key = (source, *file_key, text_col, label_col)
-            dataset = state.memo(
+            dataset = current.memo(
                 "text_dataset",
                 dataset_key,
                 lambda: text_dataset_from_frame(frame, text_col, label_col, name=upload.name),
@@ -73,20 +76,21 @@ if dataset is None:
 
 for note in dataset.notes:
     st.info(plain(note))
-stats = state.memo("text_stats", dataset_key, lambda: text_stats(dataset))
+dataset_key = dataset.fingerprint  # the content, never the name or row count alone
+stats = current.memo("text_stats", dataset_key, lambda: text_stats(dataset))
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Texts", f"{stats['n_texts']:,}")
 c2.metric("Distinct tokens", f"{stats['vocabulary_size']:,}")
 c3.metric("Mean length", f"{stats['mean_length']:.1f} tokens")
 c4.metric("Majority class", f"{stats['majority_share']:.1%}")
 
-state.set_widget_defaults(
+set_widget_defaults(
     {"vocab_size": min(DEFAULT_TEXT_RECIPE["vocab_size"], stats["vocabulary_size"] + 2)}
 )
 padded, padded_note = padded_length_choice(stats["suggested_max_len"])
-if state.get("text_source_seen") != dataset_key:
-    state.set_widget_defaults({"max_len": padded}, overwrite=True)
-    state.put("text_source_seen", dataset_key)
+if current.defaults_for.get(SENTIMENT.name) != dataset_key:  # new data: its suggested length
+    set_widget_defaults({"max_len": padded}, overwrite=True)
+    current.defaults_for[SENTIMENT.name] = dataset_key
 c1, c2 = st.columns(2)
 vocab_size = c1.number_input(
     "Vocabulary size (most frequent tokens)", 10, 100_000, key="w_vocab_size"
@@ -94,7 +98,7 @@ vocab_size = c1.number_input(
 max_len = c2.number_input("Padded length (tokens)", 2, MAX_PADDED_LEN, key="w_max_len")
 if padded_note:
     st.caption(padded_note)
-coverage = state.memo(
+coverage = current.memo(
     "coverage",
     (dataset_key, int(vocab_size)),
     lambda: text_stats(dataset, int(vocab_size))["coverage"],
@@ -107,15 +111,14 @@ c1, c2 = st.columns(2)
 c1.plotly_chart(length_histogram(stats["lengths"], int(max_len)), key="lengths")
 c2.plotly_chart(class_balance(stats["class_counts"]), key="balance")
 
-data = state.memo(
+data = current.memo(
     "text_data",
     (dataset_key, int(vocab_size), int(max_len)),
     lambda: prepare_text_data(dataset, int(vocab_size), int(max_len)),
 )
-state.put("text_data", data)
-state.put("text_dataset_name", dataset.name)
+current.data[SENTIMENT.name] = SentimentData(dataset.name, data)
 st.success(
     f"Split (stratified): {len(data.x_train):,} train, {len(data.x_val):,} validation, {len(data.x_test):,} test; "
     f"vocabulary of {len(data.vocab):,} ids fitted on the training texts only."
 )
-st.page_link("views/build.py", label="Build a model", icon=":material/construction:")
+st.page_link(nav.pages().build, label="Build a model", icon=":material/construction:")

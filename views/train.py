@@ -5,44 +5,41 @@ import streamlit as st
 from rnnviz.builder import metric_name
 from rnnviz.figures import history_figure
 from rnnviz.safe import plain
-from rnnviz.ui import state
+from rnnviz.tasks import get_task
+from rnnviz.ui import nav
 from rnnviz.ui.gates import live_gates
 from rnnviz.ui.live import live_panel, progress_text
 from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run
+from rnnviz.ui.state import require, session
 from rnnviz.ui.widgets import train_spec_ui
 
 st.title("Train")
-task = state.get("task")
-text = task == "sentiment"
-spec = state.get("model_spec")
+current = session()
+task, data, spec = get_task(current.task), current.task_data(), current.built_spec()
 handle = current_handle()
-if handle is not None and handle.request.task != task:
+if handle is not None and handle.request.task != task.name:
     handle = None  # the other task's run: it shows again when that task is chosen
-ready = spec is not None and spec.is_text == text
-state.require(
+ready = spec is not None and data is not None
+require(
     ready or handle is not None,
     "Choose the data and build a model first.",
-    "views/build.py",
+    nav.pages().build,
     "Go to Build",
     ":material/construction:",
 )
 running = handle is not None and not handle.done
 
 if ready:
-    dataset_name = state.get("text_dataset_name") if text else state.get("series").name
     st.caption(
-        f"{dataset_name}: {spec.cell}, units {list(spec.units)}, {spec.topology.replace('_', '-')}"
+        plain(
+            f"{task.dataset_name(data)}: {spec.cell}, units {list(spec.units)}, "
+            f"{spec.topology.replace('_', '-')}"
+        )
     )
     train_spec = train_spec_ui()
     c1, c2, _ = st.columns([1, 1, 4])
     if c1.button("Train", type="primary", disabled=running, key="train"):
-        inputs = (
-            (dataset_name, state.get("text_data"))
-            if text
-            else (state.get("series"), state.get("window_spec"))
-        )
-        handle = submit_run(task, dataset_name, inputs, spec, train_spec)
-        state.drop("report")
+        handle = submit_run(task.name, data, spec, train_spec)
         st.rerun()  # redraw with Train disabled and the live panel running
     c2.button("Stop", on_click=lambda: handle.stop(), disabled=not running, key="stop")
 else:
@@ -64,9 +61,13 @@ def render() -> None:
             f"Stateful run: {run_state.trimmed_rows} oldest training windows were dropped so every "
             f"batch is whole; no shuffling; states reset every epoch and before validation."
         )
-    st.plotly_chart(
-        history_figure(run_state.history, metric_name(handle.request.model_spec)), key="history"
+    figure = history_figure(
+        run_state.history,
+        metric_name(handle.request.model_spec),
+        run_state.batch_loss,
+        run_state.steps_per_epoch,
     )
+    st.plotly_chart(figure, key="history")
     if run_state.status == "saving":
         st.info(run_state.message)
     elif run_state.status in ("nan", "error"):
@@ -80,11 +81,9 @@ def render() -> None:
 
 live_panel(lambda: not handle.done, render)
 collect_finished_run()
-if state.get("collect_error"):
-    st.error(plain(state.get("collect_error")))
-if state.get("job_from") is handle:
+if current.collect_error:
+    st.error(plain(current.collect_error))
+if current.job_from is handle:
     st.page_link(
-        "views/inspect_text.py" if text else "views/inspect.py",
-        label="Inspect the results",
-        icon=":material/search:",
+        nav.inspect_page(handle.request.task), label="Inspect the results", icon=":material/search:"
     )

@@ -13,8 +13,9 @@ import streamlit as st
 
 from rnnviz.executor import RunHandle, TrainRequest, default_executor
 from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.ui import state
+from rnnviz.tasks import ForecastData, get_task
 from rnnviz.ui.persist import run_store
+from rnnviz.ui.state import session
 
 URL_KEY = "run"
 _WARMING = False  # the server process has started creating its executor
@@ -29,73 +30,60 @@ def warm_up_executor() -> None:
         threading.Thread(target=default_executor, name="rnnviz-warm-up", daemon=True).start()
 
 
-def submit_run(
-    task: str, dataset_name: str, inputs: tuple, spec: ModelSpec, train: TrainSpec
-) -> RunHandle:
-    """Queue a run for this session; it trains in a worker, never in the server."""
-    request = TrainRequest(task, dataset_name, inputs, spec, train, str(run_store().root))
+def submit_run(task: str, data, spec: ModelSpec, train: TrainSpec) -> RunHandle:
+    """Queue a run of ``task`` on its ``data`` object for this session; it trains in a worker,
+    never in the server."""
+    request = TrainRequest(task, data, spec, train, str(run_store().root))
     handle = default_executor().submit(request)
-    state.put("run_handle", handle)
-    state.drop("collected", "collect_error")
+    current = session()
+    current.run_handle, current.collected, current.collect_error = handle, None, ""
     st.query_params[URL_KEY] = handle.id
     return handle
 
 
-def submit_backtest(
-    series, window_spec, spec: ModelSpec, train: TrainSpec, folds: int
-) -> RunHandle:
+def submit_backtest(data: ForecastData, spec: ModelSpec, train: TrainSpec, folds: int) -> RunHandle:
     """Queue a rolling-origin backtest (``folds`` refits) of a forecast recipe, in a worker."""
     request = TrainRequest(
-        "forecast",
-        series.name,
-        (series, window_spec),
-        spec,
-        train,
-        str(run_store().root),
-        backtest_folds=int(folds),
+        "forecast", data, spec, train, str(run_store().root), backtest_folds=int(folds)
     )
     return default_executor().submit(request)
 
 
 def current_handle() -> RunHandle | None:
     """This session's run, or the run named in the URL (after a reload, or in a second tab)."""
-    handle = state.get("run_handle")
+    current = session()
+    handle = current.run_handle
     run_id = st.query_params.get(URL_KEY)
     if handle is None and run_id:
         handle = default_executor().get(run_id)
         if handle is not None:
-            state.put("run_handle", handle)
-            if state.get("task") != handle.request.task:
-                state.put("pending_task", handle.request.task)
+            current.run_handle = handle
+            if current.task != handle.request.task:
+                current.pending_task = handle.request.task
     if handle is not None and run_id != handle.id:
         st.query_params[URL_KEY] = handle.id  # kept in the URL on every page, for a reload
     return handle
 
 
 def collect_finished_run() -> None:
-    """Once this session's run has ended, load its saved model as the job Inspect reads."""
+    """Once this session's run has ended, load its saved model as the job Inspect reads (on the
+    data it was trained on, through its task's restore)."""
     handle = current_handle()
-    if handle is None or not handle.done or state.get("collected") is handle:
+    current = session()
+    if handle is None or not handle.done or current.collected is handle:
         return
-    state.put("collected", handle)
+    current.collected = handle
     result = handle.result(0)
     if result is None or result.run_id is None:
         return
     store = run_store()
     try:
         record = store.get(result.run_id)
-        job = _restore(record, store.load_model(result.run_id), handle.request.inputs)
+        task = get_task(handle.request.task)
+        job = task.restore(record, store.load_model(result.run_id), handle.request.data)
     except (OSError, ValueError, KeyError) as error:
-        state.put("collect_error", f"The trained model could not be loaded: {error}")
+        current.collect_error = f"The trained model could not be loaded: {error}"
         return
     job.run.set_state(handle.snapshot())
-    state.put("job", job)
-    state.put("job_from", handle)
-    state.drop("report", "report_for")
+    current.job, current.job_from = job, handle
     st.toast(f"Run saved: {record.run_id}")
-
-
-def _restore(record, model, inputs):
-    from rnnviz.restore import restore_job
-
-    return restore_job(record, model, inputs)

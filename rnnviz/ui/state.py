@@ -1,18 +1,79 @@
-"""Per-browser-session state: typed accessors over ``st.session_state``.
+"""Per-browser-session state: one typed :class:`Session` in ``st.session_state``, plus widget helpers.
 
-Everything a user builds lives here, one copy per browser session (never in ``st.cache_resource``,
-which all users share). Widget keys start with ``w_``; :func:`keep_widget_values` stops Streamlit
-from dropping them when the user moves to a page that does not draw that widget.
+Everything a user builds lives in the session object, one per browser session (never in
+``st.cache_resource``, which all users share). Widget values keep their own ``w_``-prefixed keys
+(Streamlit needs those); :func:`keep_widget_values` stops Streamlit from dropping them when the user
+moves to a page that does not draw that widget.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+if TYPE_CHECKING:
+    from streamlit.navigation.page import StreamlitPage
+
+    from rnnviz.compare import Comparison
+    from rnnviz.executor import RunHandle
+    from rnnviz.spec import ModelSpec
+    from rnnviz.tasks import Job
+
 WIDGET_PREFIX = "w_"
+SESSION_KEY = "rnnviz"
+
+
+@dataclass(eq=False)
+class Session:
+    """What one browser session holds between script runs (a page test can seed any of it)."""
+
+    task: str = "forecast"  # the task chosen in the sidebar
+    pending_task: str | None = None  # a page asked for another task (e.g. reopening a saved run)
+    recipe_task: str | None = None  # the task whose default recipe the controls were set to
+    data: dict[str, Any] = field(default_factory=dict)  # per task: what its job factory takes
+    defaults_for: dict[str, Hashable] = field(default_factory=dict)  # per data page: the data whose
+    # recommended settings were applied (a new choice of data applies them again)
+    imdb_loaded: bool = False  # the user asked for IMDB once (it downloads)
+    model_spec: ModelSpec | None = None  # the model built on the Build page ...
+    model_task: str | None = None  # ... and the task it was built for
+    job: Job | None = None  # the latest trained job (or a reopened run), loaded from the store
+    train_error: str = ""  # why the last Train click could not submit a run
+    run_handle: RunHandle | None = None  # this session's run in the executor (it trains there)
+    collected: RunHandle | None = None  # the run whose end was already collected ...
+    job_from: RunHandle | None = None  # ... and the run ``job`` was loaded from
+    collect_error: str = ""  # why the finished run could not be loaded
+    backtest: RunHandle | None = None  # the Inspect page's backtest run ...
+    backtest_for: Job | None = None  # ... and the job it refits
+    comparison: Comparison | None = None
+    cache: dict[str, tuple[Hashable, Any]] = field(default_factory=dict)  # see memo()
+
+    def task_data(self, task: str | None = None) -> Any:
+        """The data prepared on the Data page of ``task`` (default: the current task), or None."""
+        return self.data.get(task or self.task)
+
+    def built_spec(self) -> ModelSpec | None:
+        """The spec built for the current task (None until Build ran on this task)."""
+        return self.model_spec if self.model_task == self.task else None
+
+    def memo(self, name: str, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per content ``key``; a new key replaces the old value."""
+        slot = self.cache.get(name)
+        if slot is None or slot[0] != key:
+            slot = (key, compute())
+            self.cache[name] = slot
+        return slot[1]
+
+
+def session() -> Session:
+    """This browser session's :class:`Session` (created on first use)."""
+    current = st.session_state.get(SESSION_KEY)
+    if not isinstance(current, Session):
+        current = Session()
+        st.session_state[SESSION_KEY] = current
+    return current
 
 
 def keep_widget_values() -> None:
@@ -20,24 +81,6 @@ def keep_widget_values() -> None:
     for key in list(st.session_state.keys()):
         if str(key).startswith(WIDGET_PREFIX):
             st.session_state[key] = st.session_state[key]
-
-
-def get(name: str, default: Any = None) -> Any:
-    return st.session_state.get(name, default)
-
-
-def put(name: str, value: Any) -> None:
-    st.session_state[name] = value
-
-
-def drop(*names: str) -> None:
-    for name in names:
-        st.session_state.pop(name, None)
-
-
-def widget(name: str, default: Any) -> Any:
-    """The current value of widget ``w_<name>``, or ``default`` before it is first drawn."""
-    return st.session_state.get(WIDGET_PREFIX + name, default)
 
 
 def set_widget_defaults(values: dict[str, Any], overwrite: bool = False) -> None:
@@ -48,16 +91,7 @@ def set_widget_defaults(values: dict[str, Any], overwrite: bool = False) -> None
             st.session_state[key] = value
 
 
-def memo(name: str, key: Any, compute: Callable[[], Any]) -> Any:
-    """``compute()`` once per ``key`` for this session; a new key replaces the old value."""
-    slot = st.session_state.get("_memo_" + name)
-    if slot is None or slot[0] != key:
-        slot = (key, compute())
-        st.session_state["_memo_" + name] = slot
-    return slot[1]
-
-
-def require(ready: bool, message: str, page: str, label: str, icon: str) -> None:
+def require(ready: bool, message: str, page: StreamlitPage, label: str, icon: str) -> None:
     """Stop the page with a pointer to where the missing step is done, unless ``ready``."""
     if not ready:
         st.info(message)

@@ -6,17 +6,10 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, TEXT_MODEL, TEXT_TRAIN, ForecastRecipe
-from rnnviz.spec import (
-    CELLS,
-    KEEP_WEIGHTS,
-    MERGE_MODES,
-    TOPOLOGIES,
-    TOPOLOGY_LABELS,
-    ModelSpec,
-    TrainSpec,
-)
-from rnnviz.ui import state
+from rnnviz.recipes import ForecastRecipe
+from rnnviz.spec import CELLS, KEEP_WEIGHTS, MERGE_MODES, TOPOLOGY_LABELS, ModelSpec, TrainSpec
+from rnnviz.tasks import FORECAST, Task, get_task
+from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
 
 
@@ -78,34 +71,36 @@ def recipe_widget_values(model: ModelSpec, train: TrainSpec) -> dict:
 
 def apply_task_recipe(task: str) -> None:
     """Reset the Build and Train controls to the default recipe of a task when the task changes."""
-    if state.get("recipe_task") == task:
+    current = session()
+    if current.recipe_task == task:
         return
-    model, train = (
-        (TEXT_MODEL, TEXT_TRAIN) if task == "sentiment" else (DEFAULT_MODEL, DEFAULT_TRAIN)
+    model, train = get_task(task).default_recipe()
+    set_widget_defaults(
+        recipe_widget_values(model, train), overwrite=current.recipe_task is not None
     )
-    state.set_widget_defaults(
-        recipe_widget_values(model, train), overwrite=state.get("recipe_task") is not None
-    )
-    state.put("recipe_task", task)
+    current.recipe_task = task
 
 
-def model_spec_ui(horizon: int = 1, text: bool = False) -> ModelSpec:
-    """Every Build page control; returns the spec they describe.
+def model_spec_ui(task: Task) -> ModelSpec:
+    """Every Build page control the task offers; returns the spec they describe.
 
-    For text, the topology is many-to-one (a label per text), the model is stateless and an
-    Embedding size is asked for instead.
+    A task with one topology shows its note instead of a choice; a task that reads token ids asks
+    for an Embedding size; statefulness is offered only where the task allows it.
     """
     c1, c2, c3 = st.columns(3)
     cell = c1.radio("Cell", CELLS, horizontal=True, key="w_cell")
-    if text:
-        topology = "many_to_one"
-        c2.markdown("**Topology**: many-to-one (one label per text)")
-        embedding_dim = c2.number_input("Embedding size", 2, 512, key="w_embedding_dim")
+    if len(task.topologies) == 1:
+        topology = task.topologies[0]
+        c2.markdown(task.topology_note)
     else:
         topology = c2.radio(
-            "Topology", TOPOLOGIES, format_func=TOPOLOGY_LABELS.get, key="w_topology"
+            "Topology", task.topologies, format_func=TOPOLOGY_LABELS.get, key="w_topology"
         )
-        embedding_dim = ModelSpec.embedding_dim
+    embedding_dim = (
+        c2.number_input("Embedding size", 2, 512, key="w_embedding_dim")
+        if task.embedding
+        else ModelSpec.embedding_dim
+    )
     bidirectional = c3.toggle("Bidirectional", key="w_bidirectional")
     merge_mode = c3.selectbox(
         "Merge mode", MERGE_MODES, key="w_merge_mode", disabled=not bidirectional
@@ -121,7 +116,7 @@ def model_spec_ui(horizon: int = 1, text: bool = False) -> ModelSpec:
     recurrent_dropout = c2.slider(
         "Recurrent dropout", 0.0, 0.8, step=0.05, key="w_recurrent_dropout"
     )
-    stateful = False if text else c3.toggle("Stateful", key="w_stateful")
+    stateful = c3.toggle("Stateful", key="w_stateful") if task.stateful else False
     batch = c4.number_input(
         "Stateful batch size", 1, 256, key="w_stateful_batch_size", disabled=not stateful
     )
@@ -135,7 +130,6 @@ def model_spec_ui(horizon: int = 1, text: bool = False) -> ModelSpec:
         dropout=float(dropout),
         recurrent_dropout=float(recurrent_dropout),
         topology=topology,
-        horizon=horizon,
         embedding_dim=int(embedding_dim),
     )
 
@@ -171,7 +165,7 @@ def train_spec_ui() -> TrainSpec:
 
 def apply_forecast_recipe(recipe: ForecastRecipe) -> None:
     """Set the Data, Build and Train controls to a recipe (an ``on_click`` callback)."""
-    state.set_widget_defaults(
+    set_widget_defaults(
         {
             "data_source": "Built-in series",
             "builtin": recipe.dataset,
@@ -181,5 +175,6 @@ def apply_forecast_recipe(recipe: ForecastRecipe) -> None:
         },
         overwrite=True,
     )
-    state.put("series_source", ("builtin", recipe.dataset))  # keep the recipe's windows
-    state.put("recipe_task", "forecast")
+    current = session()
+    current.defaults_for[FORECAST.name] = ("builtin", recipe.dataset)  # keep the recipe's windows
+    current.recipe_task = FORECAST.name

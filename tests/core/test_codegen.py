@@ -14,11 +14,13 @@ import numpy as np
 import pytest
 
 from rnnviz.builder import build_model
-from rnnviz.codegen import forecast_script, script_filename
+from rnnviz.codegen import TEMPLATE, forecast_script, script_filename, sentiment_script
 from rnnviz.datasets import load_builtin
 from rnnviz.forecast import fit_data, windows_for
 from rnnviz.spec import CELLS, TOPOLOGIES, ModelSpec, TrainSpec
+from rnnviz.text import prepare_text_data
 from rnnviz.windows import WindowSpec, make_windows
+from tests.core.synthetic_text import synthetic
 
 WINDOWS = WindowSpec(window=8, horizon=3, test_size=12, val_size=12)
 TRAIN = TrainSpec(epochs=2, batch_size=16, learning_rate=0.02)
@@ -151,15 +153,57 @@ def test_the_weights_kept_are_exported(early_stopping):
                 captured["callbacks"] = callbacks
                 raise StopIteration
 
-        values = namespace["load_series"]()
-        splits, _, _ = namespace["make_windows"](values)
+        fit, _ = namespace["prepare_forecast"]()
         with pytest.raises(StopIteration):
-            namespace["train"](Model(), splits)
+            namespace["train"](Model(), fit)
         return [c for c in captured["callbacks"] if type(c).__name__ == "EarlyStopping"]
 
     best, last = callbacks("best"), callbacks("last")
     assert len(best) == 1 and best[0].restore_best_weights
-    assert all(not c.restore_best_weights for c in last) and len(last) == int(early_stopping)
+    assert all(not c.restore_best_weights for c in last) and len(last) <= 1
+    # Without early stopping the callback (if any) waits all the epochs: it never stops the run.
+    assert early_stopping or all(c.patience >= 3 for c in best + last)
+
+
+TEXT_DATA = prepare_text_data(synthetic(160), vocab_size=12, max_len=5)
+TEXT_SPEC = ModelSpec(
+    cell="GRU", units=(8,), vocab_size=len(TEXT_DATA.vocab), head="binary", embedding_dim=8
+)
+
+
+def test_sentiment_script_rebuilds_the_same_model_and_encoding():
+    for spec in (TEXT_SPEC, TEXT_SPEC.with_(cell="LSTM", bidirectional=True, units=(4, 3))):
+        namespace = load_script(sentiment_script("synthetic", TEXT_DATA, spec, TRAIN))
+        generated = namespace["build_model"]()
+        reference = build_model(spec, (TEXT_DATA.max_len,))
+        assert [layer.name for layer in generated.layers] == [
+            layer.name for layer in reference.layers
+        ]
+        for ours, theirs in zip(generated.layers, reference.layers, strict=True):
+            assert strip_names(ours.get_config()) == strip_names(theirs.get_config()), ours.name
+    splits = namespace["text_splits"]()
+    for name in ("train", "val", "test"):
+        x, y = splits[name]
+        np.testing.assert_array_equal(x, getattr(TEXT_DATA, f"x_{name}"))  # the same token ids
+        np.testing.assert_array_equal(y, getattr(TEXT_DATA, f"y_{name}"))
+    with pytest.raises(ValueError, match="text"):
+        sentiment_script("synthetic", TEXT_DATA, ModelSpec(), TRAIN)
+
+
+def test_long_texts_and_settings_are_split_into_valid_lines():
+    long_text = "an extraordinarily " * 12 + "x" * 150 + ' "quoted" \\ and é'
+    data = prepare_text_data(synthetic(60), vocab_size=12, max_len=5)
+    data.texts_test = (long_text, *data.texts_test[1:])
+    spec = TEXT_SPEC.with_(activation="relu", recurrent_activation="hard_sigmoid", use_bias=False)
+    source = sentiment_script("synthetic", data, spec, TRAIN)
+    namespace = load_script(source)
+    assert namespace["TEXTS"]["test"][0] == long_text
+    assert namespace["LAYER_OPTIONS"] == {
+        "activation": "relu",
+        "use_bias": False,
+        "recurrent_activation": "hard_sigmoid",
+    }
+    assert max(len(line) for line in source.splitlines()) <= 100
 
 
 def test_generated_code_is_lint_clean_and_formatted(tmp_path):
@@ -170,6 +214,16 @@ def test_generated_code_is_lint_clean_and_formatted(tmp_path):
         spec_for("LSTM", "many_to_one", False),
         spec_for("GRU", "encoder_decoder", True, dropout=0.25, reset_after=False),
         spec_for("SimpleRNN", "many_to_many", False, stateful=True, activation="relu"),
+        spec_for(
+            "GRU",
+            "many_to_one",
+            False,
+            activation="relu",
+            recurrent_activation="hard_sigmoid",
+            use_bias=False,
+            recurrent_dropout=0.1,
+            reset_after=False,
+        ),
     ]
     for i, spec in enumerate(specs):
         train = TrainSpec(
@@ -179,6 +233,9 @@ def test_generated_code_is_lint_clean_and_formatted(tmp_path):
         )
         source = forecast_script("seattle_temp", WINDOWS, spec, train, inputs=("wind",) * i)
         (tmp_path / f"script_{i}.py").write_text(source)
+    text_spec = TEXT_SPEC.with_(bidirectional=True, dropout=0.3)
+    (tmp_path / "text.py").write_text(sentiment_script("synthetic", TEXT_DATA, text_spec, TRAIN))
+    shutil.copy(TEMPLATE, tmp_path / "template.py")  # the template itself, as every export uses it
     common = ["--isolated", "--no-cache", "--line-length", "100"]
     lint = [ruff, "check", *common, "--select", "E,F,W,I,B,UP", str(tmp_path)]
     result = subprocess.run(lint, capture_output=True, text=True)
@@ -204,6 +261,7 @@ def test_invalid_exports_are_refused():
 # Running exported scripts end to end (each pays a TensorFlow import, so they run side by side)
 
 RUN_TRAIN = TrainSpec(epochs=4, batch_size=16, learning_rate=0.02, patience=4)
+RUN_TEXT_TRAIN = TrainSpec(epochs=6, batch_size=16, learning_rate=0.02, patience=6)
 RUN_SPECS = {
     "lstm-many-to-one": (ModelSpec(cell="LSTM", units=(8,)), WindowSpec()),
     "bigru-encoder-decoder": (
@@ -223,10 +281,16 @@ RUN_SPECS = {
 def script_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
     folder = tmp_path_factory.mktemp("scripts")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ""}
+    sources = {
+        name: forecast_script("airline", windows, spec, RUN_TRAIN)
+        for name, (spec, windows) in RUN_SPECS.items()
+    }
+    sources["template"] = TEMPLATE.read_text()  # run as it is
+    sources["sentiment"] = sentiment_script("synthetic", TEXT_DATA, TEXT_SPEC, RUN_TEXT_TRAIN)
     processes = {}
-    for name, (spec, windows) in RUN_SPECS.items():
+    for name, source in sources.items():
         path = folder / f"{name}.py"
-        path.write_text(forecast_script("airline", windows, spec, RUN_TRAIN))
+        path.write_text(source)
         processes[name] = subprocess.Popen(
             [sys.executable, str(path)],
             cwd=folder,  # far from the repository: the script must not need rnnviz
@@ -258,3 +322,29 @@ def test_exported_script_trains(script_runs, name):
     assert last < first, result.stdout[-3000:]
     rmse = float(re.search(r"^Test RMSE \(original units\): (\S+)$", result.stdout, re.M).group(1))
     assert np.isfinite(rmse) and rmse > 0
+
+
+@pytest.mark.parametrize("name", ["template", "sentiment"])
+def test_template_and_text_export_train(script_runs, name):
+    result = script_runs[name]
+    assert result.returncode == 0, result.stdout[-3000:]
+    loss = re.search(r"^LOSS first=(\S+) last=(\S+)$", result.stdout, re.M)
+    assert float(loss.group(2)) < float(loss.group(1)), result.stdout[-3000:]
+    if name == "sentiment":
+        expected = build_model(TEXT_SPEC, (TEXT_DATA.max_len,)).count_params()
+        assert f"Parameters: {expected}" in result.stdout
+        accuracy = float(re.search(r"^Test accuracy: (\S+)$", result.stdout, re.M).group(1))
+        assert accuracy > 0.8  # one sentiment word per text decides the label: learnable
+    else:
+        assert re.search(r"^Test RMSE \(original units\): \d", result.stdout, re.M)
+
+
+def test_an_export_keeps_only_its_own_task_code():
+    forecast = forecast_script("airline", WINDOWS, spec_for("LSTM", "many_to_one", False), TRAIN)
+    text = sentiment_script("synthetic", TEXT_DATA, TEXT_SPEC, TRAIN)
+    template = TEMPLATE.read_text()
+    for marker in ("# <forecast>", "# <sentiment>", "# <settings>", "# <data>"):
+        assert marker in template and marker not in forecast and marker not in text
+    assert "def make_windows" in forecast and "def tokenize" not in forecast
+    assert "def tokenize" in text and "def make_windows" not in text and "WINDOW =" not in text
+    assert "\n\n\n\n" not in forecast and "\n\n\n\n" not in text  # no gap where a block was

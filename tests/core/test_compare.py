@@ -20,6 +20,7 @@ from rnnviz.forecast import forecast_job
 from rnnviz.restore import job_from_uploaded_model, restore_job, spec_of
 from rnnviz.runs import RunStore
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks import ForecastData
 from rnnviz.windows import WindowSpec
 
 WINDOWS = WindowSpec(window=12, horizon=1, test_size=24, val_size=12, transform="log_diff")
@@ -48,8 +49,8 @@ def test_variants_cover_the_product_and_respect_the_limit():
 
 
 def forecast_request(spec, root, train=TINY) -> TrainRequest:
-    inputs = (load_builtin("airline"), WINDOWS)
-    return TrainRequest("forecast", "airline", inputs, spec, train, str(root))
+    data = ForecastData(load_builtin("airline"), WINDOWS)
+    return TrainRequest("forecast", data, spec, train, str(root))
 
 
 def test_comparison_trains_variants_in_turn_and_saves_each(tmp_path):

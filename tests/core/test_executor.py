@@ -13,6 +13,7 @@ from rnnviz.progress import DeltaCursor, apply_delta
 from rnnviz.runs import RunStore
 from rnnviz.runstate import RunState
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks import ForecastData
 from rnnviz.windows import WindowSpec
 
 TIMEOUT = 120  # seconds: spawning a worker imports TensorFlow (slow on a loaded 2-core machine)
@@ -30,7 +31,7 @@ def request(root, epochs=2, batch_size=8, units=4, n=120, task="forecast") -> Tr
     spec = ModelSpec(cell="GRU", units=(units,))
     train = TrainSpec(epochs=epochs, batch_size=batch_size, early_stopping=False)
     window = WindowSpec(window=8, horizon=1, test_size=12, val_size=12)
-    return TrainRequest(task, "sine", (sine_series(n), window), spec, train, str(root))
+    return TrainRequest(task, ForecastData(sine_series(n), window), spec, train, str(root))
 
 
 @pytest.fixture(scope="module")

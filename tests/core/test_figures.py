@@ -32,6 +32,20 @@ def test_history_figure_plots_train_and_validation_per_epoch():
     assert list(fig.data[1].y) == [4.0, 3.5] and list(fig.data[0].x) == [1, 2]
 
 
+def test_history_figure_draws_batch_losses_under_the_epochs():
+    history = {"loss": [3.0, 2.0], "val_loss": [4.0, 3.5], "mae": [1.0, 0.5]}
+    batches = [3.4, 3.2, 3.0, 2.4, 2.2, 2.0]  # 2 epochs of 3 batches
+    fig = history_figure(history, "mae", batches, steps_per_epoch=3)
+    line = next(t for t in fig.data if t.name == "train loss per batch")
+    assert list(line.y) == batches and line.opacity < 1
+    np.testing.assert_allclose(line.x, [1 / 3, 2 / 3, 1, 4 / 3, 5 / 3, 2])
+    epoch_points = next(t for t in fig.data if t.name == "train loss")
+    # The last batch of each epoch sits where that epoch's point is drawn.
+    assert list(line.x[2::3]) == list(epoch_points.x)
+    assert len(fig.data) == 4  # the three per-epoch lines as before, plus the batches
+    assert history_figure(history, "mae", [], 3).data[0].name == "train loss"
+
+
 def test_gate_heatmaps_show_time_by_units_for_each_gate():
     trace = lstm_trace()
     fig = gate_heatmaps(trace, sample=1)

@@ -32,6 +32,7 @@ from rnnviz.forecast import (
 from rnnviz.metrics import mae, mape, rmse
 from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, recommended_window_spec
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks import ForecastData
 from rnnviz.training import new_model
 from rnnviz.windows import WindowSpec, make_windows
 
@@ -233,8 +234,8 @@ def test_backtest_runs_in_a_worker_and_stops(tmp_path):
     spec, train = ModelSpec(cell="GRU", units=(4,)), TrainSpec(epochs=1)
 
     def submit(folds, train=train):
-        inputs = (series, WINDOWS3)
-        request = TrainRequest("forecast", "ramp", inputs, spec, train, str(tmp_path))
+        data = ForecastData(series, WINDOWS3)
+        request = TrainRequest("forecast", data, spec, train, str(tmp_path))
         return default_executor().submit(replace(request, backtest_folds=folds))
 
     done = submit(2)

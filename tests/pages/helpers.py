@@ -6,12 +6,16 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.ui.state import SESSION_KEY, Session
+
 TIMEOUT = 120
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def open_page(page: str, at: AppTest | None = None) -> AppTest:
-    at = at or AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = (
+        AppTest.from_file(APP, default_timeout=TIMEOUT) if at is None else at
+    )  # an unrun app is falsy
     if at.session_state is None or not at._tree:  # first run draws the home page
         at.run()
     at.switch_page(page)
@@ -20,9 +24,21 @@ def open_page(page: str, at: AppTest | None = None) -> AppTest:
     return at
 
 
+def session(at: AppTest) -> Session:
+    """The app's typed session object (what the pages keep between runs)."""
+    return at.session_state[SESSION_KEY]
+
+
+def new_app(**state) -> AppTest:
+    """An app whose session starts with ``state`` (fields of :class:`Session`)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[SESSION_KEY] = Session(**state)
+    return at
+
+
 def wait_for_training(at: AppTest, timeout: float = 180) -> None:
     """Let the run finish in its worker, then rerun so the page shows the final state."""
-    handle = at.session_state["run_handle"]
+    handle = session(at).run_handle
     assert handle.result(timeout) is not None, "the run did not end in time"
     at.run()
 

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from rnnviz.runs import RunStore
-from tests.pages.helpers import open_page, plotly_charts
+from tests.pages.helpers import open_page, plotly_charts, session
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def compare(at, cells, epochs=2):
     at.multiselect(key="w_cmp_cells").set_value(cells)
     at.number_input(key="w_epochs").set_value(epochs).run()
     at.button(key="compare").click().run()
-    at.session_state["comparison"].join(300)
+    session(at).comparison.join(300)
     return at.run()
 
 
@@ -58,7 +58,7 @@ def test_compare_two_cells_then_list_diff_and_reopen(store):
     chosen = at.selectbox(key="w_run").value
     at.button(key="run_open").click().run()
     assert not at.exception
-    assert at.session_state["job"].record.run_id == chosen
+    assert session(at).job.record.run_id == chosen
     assert at.title[0].value == "Inspect"  # the saved model, reopened on its data
     assert len(plotly_charts(at)) == 5  # forecast, error by horizon, residuals, gates x2
 
@@ -78,7 +78,7 @@ def test_runs_page_deletes_and_survives_a_damaged_run(store):
 
 def test_model_upload_good_and_corrupt(store, tmp_path):
     at = compare(built(), ["GRU"], epochs=1)
-    handle = at.session_state["comparison"].handles[0]
+    handle = session(at).comparison.handles[0]
     path = store.get(handle.result().run_id).model_path  # the model the worker saved
     at = open_page("views/runs.py", at)
     buffer = io.BytesIO()

@@ -19,15 +19,14 @@ from streamlit.testing.v1 import AppTest
 from rnnviz.builder import build_model
 from rnnviz.runs import RunStore
 from rnnviz.spec import ModelSpec, TrainSpec
-from tests.pages.helpers import APP, TIMEOUT, open_page, plotly_charts
+from tests.pages.helpers import APP, TIMEOUT, new_app, open_page, plotly_charts, session
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
 
 
 def sentiment_upload_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["task"] = "sentiment"
+    at = new_app(task="sentiment")
     at.run()
     at = open_page("views/text_data.py", at)
     at.radio(key="w_text_source").set_value("upload").run()
@@ -90,10 +89,10 @@ def test_every_page_is_reached_through_the_router():
 def test_a_new_text_file_with_the_same_name_and_row_count_is_used():
     at = sentiment_upload_page()
     at = upload(at, "reviews.csv", text_rows(60, ["pos", "neg"]))
-    assert at.session_state["text_data"].class_names == ("neg", "pos")
+    assert session(at).data["sentiment"].text_data.class_names == ("neg", "pos")
     at = upload(at, "reviews.csv", text_rows(60, ["pos", "neg", "meh"]))
     assert not at.exception and not at.error
-    assert at.session_state["text_data"].class_names == ("meh", "neg", "pos")
+    assert session(at).data["sentiment"].text_data.class_names == ("meh", "neg", "pos")
     assert "3 classes" in texts(at.info)
 
 
@@ -115,7 +114,7 @@ def test_a_series_upload_is_parsed_once_per_content(monkeypatch):
     assert not at.exception and not at.error and calls == ["sales.csv"]
     at = upload(at, "sales.csv", content.replace(b"2021", b"2022"))  # same name, new bytes
     assert calls == ["sales.csv", "sales.csv"]
-    assert at.session_state["series"].frame.index[0].year == 2022
+    assert session(at).data["forecast"].series.frame.index[0].year == 2022
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,7 +286,7 @@ def test_latin1_semicolon_text_csv_is_read():
     at = sentiment_upload_page()
     at = upload(at, "avis.csv", ("avis;note\n" + rows).encode("latin-1"))
     assert not at.exception and not at.error
-    assert at.session_state["text_data"].class_names == ("non", "oui")
+    assert session(at).data["sentiment"].text_data.class_names == ("non", "oui")
 
 
 def test_the_upload_limit_message_never_reads_as_the_limit_itself():

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from rnnviz.spec import ModelSpec
-from tests.pages.helpers import open_page, plotly_charts, wait_for_training
+from tests.pages.helpers import open_page, plotly_charts, session, wait_for_training
 
 
 def test_home_shows_datasets_and_hardware_without_tensorflow():
@@ -33,8 +33,9 @@ def test_data_page_previews_airline_with_split(data_ready):
     assert len(plotly_charts(at)) == 1
     caption = " ".join(c.value for c in at.caption)
     assert "144 rows" in caption and "test 24" in caption
-    assert at.session_state["series"].name
-    assert at.session_state["window_spec"].test_size == 24
+    data = session(at).data["forecast"]
+    assert data.series.name == "Airline passengers"
+    assert data.window_spec.test_size == 24
 
 
 def test_data_page_reports_a_too_short_split(data_ready):
@@ -107,7 +108,7 @@ def test_build_page_counts_parameters_and_warns(data_ready):
     assert any("batch size is fixed" in w.value for w in at.warning)
     at.radio(key="w_topology").set_value("encoder_decoder")
     at.toggle(key="w_bidirectional").set_value(True).run()
-    spec: ModelSpec = at.session_state["model_spec"]
+    spec: ModelSpec = session(at).model_spec
     assert spec.topology == "encoder_decoder" and spec.bidirectional and spec.horizon == 12
     assert not at.exception
 
@@ -135,7 +136,7 @@ def test_train_then_inspect_forecast(data_ready):
     # Loss/MAE history, gate heatmaps of the probe sample, gate statistics per epoch.
     assert len(plotly_charts(at)) == 3
     assert any("Gates, live" in h.value for h in at.subheader)
-    gate_history = at.session_state["job"].run.snapshot().gate_history
+    gate_history = session(at).job.run.snapshot().gate_history
     assert len(gate_history) == 2 and ("rnn_1", "forward", "forget") in gate_history[0]
     at = open_page("views/inspect.py", at)
     by_horizon, errors = at.dataframe[0].value, at.dataframe[1].value
@@ -163,7 +164,7 @@ def test_train_then_inspect_forecast(data_ready):
     # Backtest: 2 refits with the run's settings, RMSE per fold, mean and spread.
     at.number_input(key="w_backtest_folds").set_value(2)
     at.button(key="backtest").click().run()
-    assert at.session_state["backtest_handle"].result(180) is not None
+    assert session(at).backtest.result(120) is not None
     at.run()
     tables = [d.value for d in at.dataframe if "fold" in d.value.columns]
     assert len(tables) == 1 and tables[0]["fold"].tolist() == [1, 2]
@@ -197,9 +198,9 @@ def test_build_refuses_a_model_that_reads_the_future(data_ready):
     at.toggle(key="w_bidirectional").set_value(True).run()
     assert not at.exception
     assert any("backward direction" in e.value for e in at.error)
-    assert "model_spec" not in at.session_state
+    assert session(at).model_spec is None
     at.toggle(key="w_bidirectional").set_value(False).run()
-    assert not at.error and at.session_state["model_spec"].topology == "many_to_many"
+    assert not at.error and session(at).model_spec.topology == "many_to_many"
 
 
 def test_seattle_weather_offers_covariates(data_ready):
@@ -209,7 +210,7 @@ def test_seattle_weather_offers_covariates(data_ready):
     assert set(picker.options) == {"precipitation", "temp_min", "wind"}
     picker.set_value(["precipitation", "wind"]).run()
     assert not at.exception
-    assert at.session_state["series"].columns == ("temp_max", "precipitation", "wind")
+    assert session(at).data["forecast"].series.columns == ("temp_max", "precipitation", "wind")
     assert any("held at their last observed value" in c.value for c in at.caption)
 
 
@@ -218,11 +219,11 @@ def test_tutorial_recipe_sets_every_page(data_ready):
     at.selectbox(key="w_builtin").set_value("lynx").run()
     at.button(key="recipe_tutorial").click().run()
     assert not at.exception
-    spec = at.session_state["window_spec"]
+    spec = session(at).data["forecast"].window_spec
     assert (spec.window, spec.test_size, spec.val_size, spec.scaler) == (1, 48, 0, "minmax")
-    assert at.session_state["series"].name == "Airline passengers"
+    assert session(at).data["forecast"].series.name == "Airline passengers"
     at = open_page("views/build.py", at)
-    assert at.session_state["model_spec"].units == (4,)
+    assert session(at).model_spec.units == (4,)
     at = open_page("views/train.py", at)
     assert at.number_input(key="w_batch_size").value == 1
     assert at.number_input(key="w_epochs").value == 100
@@ -249,7 +250,7 @@ def test_day_first_upload_says_which_order_and_can_switch(data_ready):
     assert at.radio(key="w_csv_date_order").value == "auto"
     # The season field shows the period the note promises (monthly data: 12), not 0.
     assert at.number_input(key="w_csv_season_monthly.csv").value == 12
-    assert at.session_state["series"].season == 12
+    assert session(at).data["forecast"].series.season == 12
     at.radio(key="w_csv_date_order").set_value("month_first").run()
     assert not at.exception
     assert any("impossible" in e.value and "other date order" in e.value for e in at.error)

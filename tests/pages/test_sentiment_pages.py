@@ -2,14 +2,13 @@
 
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.helpers import APP, TIMEOUT, open_page, plotly_charts, wait_for_training
+from tests.pages.helpers import new_app, open_page, plotly_charts, session, wait_for_training
 
 
 def sentiment_app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     # AppTest cannot drive a sidebar widget of an st.navigation entry script; the stored task seeds
     # that radio (the browser test clicks it for real).
-    at.session_state["task"] = "sentiment"
+    at = new_app(task="sentiment")
     at.run()
     return open_page("views/text_data.py", at)
 
@@ -19,11 +18,11 @@ def test_text_data_page_explores_rotten_tomatoes():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Texts"] == "12,808"
     assert len(plotly_charts(at)) == 2  # length histogram, class balance
-    data = at.session_state["text_data"]
+    data = session(at).data["sentiment"].text_data
     assert len(data.x_train) + len(data.x_val) + len(data.x_test) == 12_808
     assert data.x_train.shape[1] == at.number_input(key="w_max_len").value
     at.number_input(key="w_vocab_size").set_value(500).run()
-    assert len(at.session_state["text_data"].vocab) == 500
+    assert len(session(at).data["sentiment"].text_data.vocab) == 500
     assert "covers" in " ".join(c.value for c in at.caption)
 
 
@@ -66,14 +65,14 @@ def test_sentiment_build_train_inspect():
     at.toggle(key="w_bidirectional").set_value(False)
     at.number_input(key="w_units_1").set_value(4)
     at.number_input(key="w_embedding_dim").set_value(8).run()
-    spec = at.session_state["model_spec"]
+    spec = session(at).model_spec
     assert spec.vocab_size == 300 and spec.head == "binary" and spec.embedding_dim == 8
     at = open_page("views/train.py", at)
     at.number_input(key="w_epochs").set_value(1)
     at.button(key="train").click().run()
     wait_for_training(at)
     assert not at.exception and not at.error
-    history = at.session_state["job"].run.snapshot().history
+    history = session(at).job.run.snapshot().history
     assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     at = open_page("views/inspect_text.py", at)
     labels = [m.label for m in at.metric]

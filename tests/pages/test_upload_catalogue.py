@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.helpers import APP, TIMEOUT, open_page, plotly_charts
+from tests.pages.helpers import new_app, open_page, plotly_charts, session
 
 FOLDER = Path(__file__).resolve().parents[1] / "fixtures" / "uploads"
 MANIFEST: dict[str, str] = json.loads((FOLDER / "manifest.json").read_text(encoding="utf-8"))
@@ -41,8 +41,7 @@ def forecast_upload_page() -> AppTest:
 
 
 def text_upload_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state["task"] = "sentiment"
+    at = new_app(task="sentiment")
     at.run()
     at = open_page("views/text_data.py", at)
     at.radio(key="w_text_source").set_value("upload").run()
@@ -81,12 +80,14 @@ def check_outcome(at: AppTest, key: str, was_read) -> None:
 
 
 def series_read(at: AppTest) -> bool:
-    series = at.session_state["series"] if "series" in at.session_state else None
+    series = session(at).task_data("forecast")
+    series = series.series if series is not None else None
     return series is not None and len(plotly_charts(at)) == 1 and len(series.frame) >= 10
 
 
 def text_read(at: AppTest) -> bool:
-    data = at.session_state["text_data"] if "text_data" in at.session_state else None
+    data = session(at).task_data("sentiment")
+    data = data.text_data if data is not None else None
     return data is not None and len(plotly_charts(at)) == 2 and data.n_classes >= 2
 
 

@@ -1,0 +1,397 @@
+"""The template of every script rnnviz exports (run as it is, it trains a tiny forecast).
+
+rnnviz.codegen writes an export from this file: it keeps the code between ``<task>`` markers of
+the exported task only (here every task's code stays, each registering its input layer and its
+data preparation), and replaces this docstring, the settings between the ``<settings>`` markers
+and the data between the ``<data>`` markers. The rest is copied as it is, so what the tests lint
+and run here is what every export runs. It needs only Keras 3 (with a backend) and NumPy.
+
+It prints three parseable lines: ``Parameters: N``, ``LOSS first=... last=...`` and a test
+score (``Test RMSE (original units): X`` for a forecast, ``Test accuracy: X`` for texts).
+"""
+
+# <sentiment>
+import re
+
+# </sentiment>
+import keras
+import numpy as np
+
+# --- 1. Settings (as chosen in rnnviz) -----------------------------------------------------------
+# <settings>
+TASK = "forecast"  # "forecast": predict a series; "sentiment": classify texts
+DATASET = "template"
+# <forecast>
+COLUMNS = ["value"]  # the target first, then any extra inputs
+WINDOW = 6  # look-back: past steps each prediction reads
+# </forecast>
+HORIZON = 1  # future steps predicted per window (an encoder-decoder's output steps)
+# <forecast>
+TEST_SIZE = 8  # rows at the end held out for the test
+VAL_SIZE = 6  # rows before those, for validation (0: none)
+TRANSFORM = "none"  # on the target: "none", "log", "diff", "log_diff"
+SCALER = "standard"  # "standard", "minmax" or "none"; fit on training rows
+# </forecast>
+# <sentiment>
+MAX_LEN = 0  # token ids read per text (padded or cut)
+VOCAB_SIZE = 0  # ids of the embedding (0 = padding, 1 = unknown word)
+EMBEDDING_DIM = 0  # size of each word vector
+# </sentiment>
+
+CELL = "LSTM"  # keras.layers.<CELL>
+UNITS = [4]  # one entry per stacked recurrent layer
+BIDIRECTIONAL = False
+MERGE_MODE = "concat"  # how a bidirectional layer joins its two directions
+TOPOLOGY = "many_to_one"  # "many_to_one", "many_to_many" or "encoder_decoder"
+STATEFUL = False  # carry the state from one batch to the next (fixed batch size)
+LAYER_OPTIONS = {}  # options of each recurrent layer that differ from Keras's defaults
+HEAD = "regression"  # "regression", "binary" (sigmoid) or "multiclass" (softmax)
+N_OUTPUTS = 1  # values per output step (regression) or classes (multiclass)
+
+SEED = 7  # fixes the initial weights and the shuffling
+EPOCHS = 3
+BATCH_SIZE = 8
+OPTIMIZER = "adam"
+LEARNING_RATE = 0.01
+CLIPNORM = 1.0  # gradients clipped to this norm (None: no clipping)
+PATIENCE = 3  # epochs without improvement before stopping (EPOCHS: never stops early)
+KEEP_WEIGHTS = "best"  # "best": the best validation epoch's weights; "last": the last epoch's
+# </settings>
+
+
+# --- 2. The task: its data in, its test score out ------------------------------------------------
+MODEL_INPUT = {}  # per task: a function giving the model's input layers
+PREPARE = {}  # per task: a function giving the fit arrays and the test report
+
+
+# <forecast>
+def load_series() -> np.ndarray:
+    """The series as a (rows, features) array: the target first, then the extra inputs."""
+    return np.column_stack([np.asarray(DATA[name], dtype=np.float64) for name in COLUMNS])
+
+
+def transform_target(target: np.ndarray) -> np.ndarray:
+    """The target in transformed units; a difference leaves NaN in row 0 (nothing before it)."""
+    values = target.copy()
+    if TRANSFORM in ("log", "log_diff"):
+        values = np.log(values)
+    if TRANSFORM in ("diff", "log_diff"):
+        values = np.concatenate([[np.nan], np.diff(values)])
+    return values
+
+
+def make_windows(values: np.ndarray) -> tuple[dict, float, float]:
+    """Transform, scale and cut the series into windows, split by time.
+
+    Rows are split in time order: train, then VAL_SIZE validation rows, then TEST_SIZE test rows.
+    Every column is scaled as SCALER says (standardised, min-max or not at all) with statistics
+    from the training rows only, so nothing about the validation or test rows leaks into training.
+
+    A window whose first target row is ``s`` reads rows ``s - WINDOW .. s - 1`` and predicts rows
+    ``s .. s + HORIZON - 1``; it belongs to the split holding all its target rows.
+    Returns ``{split: (x, y, start)}`` and the target's centre and spread (scaled = (value -
+    centre) / spread).
+    """
+    n_rows = len(values)
+    lost = 1 if TRANSFORM in ("diff", "log_diff") else 0  # a difference has no value at row 0
+    features = values.copy()
+    features[:, 0] = transform_target(values[:, 0])
+    val_end = n_rows - TEST_SIZE
+    train_end = val_end - VAL_SIZE
+    train_rows = features[lost:train_end]
+    if SCALER == "minmax":  # the training rows span 0 to 1
+        centre, spread = train_rows.min(axis=0), np.ptp(train_rows, axis=0)
+    elif SCALER == "none":
+        centre, spread = np.zeros(values.shape[1]), np.ones(values.shape[1])
+    else:  # standardise: mean 0, standard deviation 1 on the training rows
+        centre, spread = train_rows.mean(axis=0), train_rows.std(axis=0)
+    spread = np.where(spread > 0, spread, 1.0)  # a constant column keeps its centred values
+    scaled = (features - centre) / spread  # (rows, features)
+
+    starts = np.arange(lost + WINDOW, n_rows - HORIZON + 1)  # first target row of each window
+    x = np.stack([scaled[s - WINDOW : s] for s in starts])  # (windows, WINDOW, features)
+    y = np.stack([scaled[s : s + HORIZON, 0] for s in starts])  # (windows, HORIZON)
+    bounds = {"train": (0, train_end), "val": (train_end, val_end), "test": (val_end, n_rows)}
+    splits = {}
+    for name, (low, high) in bounds.items():
+        keep = (starts >= low) & (starts + HORIZON <= high)
+        splits[name] = (x[keep].astype(np.float32), y[keep].astype(np.float32), starts[keep])
+    return splits, centre[0], spread[0]
+
+
+def model_targets(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs and targets shaped like the model's output."""
+    if TOPOLOGY == "many_to_one":
+        return x, y[:, :1]  # (windows, 1): the next value
+    if TOPOLOGY == "many_to_many":
+        # The target is feature 0, so the value after every input step is the input shifted by one.
+        per_step = np.concatenate([x[:, 1:, 0], y[:, :1]], axis=1)  # (windows, WINDOW)
+        return x, per_step[..., None]  # (windows, WINDOW, 1)
+    return x, y[..., None]  # (windows, HORIZON, 1): one value per decoder step
+
+
+def predict_steps(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """Scaled predictions of the consecutive target steps of each window."""
+    out = model.predict(x, batch_size=256, verbose=0)
+    if TOPOLOGY == "many_to_one":
+        return out[:, :1]  # (windows, 1)
+    if TOPOLOGY == "many_to_many":
+        return out[:, -1, :1]  # (windows, 1): the step after the last input
+    return out[..., 0]  # (windows, HORIZON)
+
+
+def to_original(
+    scaled: np.ndarray, start: np.ndarray, target: np.ndarray, mean: float, std: float
+) -> np.ndarray:
+    """Scaled, transformed predictions for rows ``start ..`` back in the series' units."""
+    z = scaled * std + mean  # undo the scaling
+    if TRANSFORM in ("diff", "log_diff"):
+        # Add the predicted changes up, starting from the last value seen before the targets.
+        base = target[start - 1][:, None]
+        z = np.cumsum(z, axis=1)
+        return base * np.exp(z) if TRANSFORM == "log_diff" else base + z
+    return np.exp(z) if TRANSFORM == "log" else z
+
+
+def rmse(actual: np.ndarray, predicted: np.ndarray) -> float:
+    """Root mean squared error, in the units of the data."""
+    return float(np.sqrt(np.mean((actual - predicted) ** 2)))
+
+
+def report_forecast(predictor: keras.Model, splits: dict, values: np.ndarray, scale) -> None:
+    """Test predictions back in the series' units, against the actual values."""
+    x_test, _, start = splits["test"]
+    target = values[:, 0]
+    predicted = to_original(predict_steps(predictor, x_test), start, target, *scale)
+    actual = target[start[:, None] + np.arange(predicted.shape[1])]
+    naive = np.repeat(target[start - 1][:, None], predicted.shape[1], axis=1)
+    print(f"Test RMSE (original units): {rmse(actual, predicted):.4f}")
+    print(f"Naive last-value RMSE: {rmse(actual, naive):.4f}")
+
+
+def forecast_input(batch_size: int | None) -> tuple:
+    """The input layer: windows of WINDOW steps of every column."""
+    inputs = keras.Input(shape=(WINDOW, len(COLUMNS)), batch_size=batch_size, name="input")
+    return inputs, inputs
+
+
+def prepare_forecast() -> tuple:
+    """The training and validation windows, and what reports the test score."""
+    values = load_series()
+    splits, *scale = make_windows(values)
+    fit = {name: model_targets(*splits[name][:2]) for name in ("train", "val")}
+    return fit, lambda predictor: report_forecast(predictor, splits, values, scale)
+
+
+MODEL_INPUT["forecast"], PREPARE["forecast"] = forecast_input, prepare_forecast
+# </forecast>
+
+
+# <sentiment>
+TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words (keeping inner apostrophes: don't, it's) and single punctuation marks."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return TOKEN.findall(text)
+
+
+def encode(texts: list[str]) -> np.ndarray:
+    """Token ids (texts, MAX_LEN), padded with 0 at the end; a long text keeps its start."""
+    index = {token: i for i, token in enumerate(VOCABULARY)}
+    out = np.zeros((len(texts), MAX_LEN), dtype=np.int32)
+    for row, text in enumerate(texts):
+        ids = [index.get(token, 1) for token in tokenize(text)][:MAX_LEN]
+        out[row, : len(ids)] = ids
+    return out
+
+
+def text_splits() -> dict:
+    """``{split: (token ids, labels)}`` for the train, validation and test texts."""
+    return {
+        name: (encode(TEXTS[name]), np.asarray(LABELS[name], dtype=np.int64))
+        for name in ("train", "val", "test")
+    }
+
+
+def report_classifier(predictor: keras.Model, fit: dict) -> None:
+    """Test accuracy, against always answering the most frequent class."""
+    x_test, y_test = fit["test"]
+    out = predictor.predict(x_test, batch_size=256, verbose=0)
+    predicted = (out[:, 0] > 0.5).astype(int) if HEAD == "binary" else out.argmax(axis=1)
+    majority = np.bincount(y_test).max() / len(y_test)
+    print(f"Test accuracy: {np.mean(predicted == y_test):.4f}")
+    print(f"Majority-class accuracy: {majority:.4f}")
+
+
+def sentiment_input(batch_size: int | None) -> tuple:
+    """The input layer (token ids) and the word vectors; token 0 is padding, masked out."""
+    inputs = keras.Input(shape=(MAX_LEN,), batch_size=batch_size, dtype="int32", name="input")
+    x = keras.layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM, mask_zero=True, name="embedding")
+    return inputs, x(inputs)
+
+
+def prepare_sentiment() -> tuple:
+    """The encoded splits, and what reports the test score."""
+    fit = text_splits()
+    return fit, lambda predictor: report_classifier(predictor, fit)
+
+
+MODEL_INPUT["sentiment"], PREPARE["sentiment"] = sentiment_input, prepare_sentiment
+# </sentiment>
+
+
+# --- 3. Model ------------------------------------------------------------------------------------
+def recurrent_layer(units: int, return_sequences: bool, name: str, stateful: bool):
+    """One recurrent layer, wrapped in Bidirectional when chosen."""
+    cell = getattr(keras.layers, CELL)
+    if not BIDIRECTIONAL:
+        return cell(
+            units, return_sequences=return_sequences, stateful=stateful, name=name, **LAYER_OPTIONS
+        )
+    inner = cell(units, return_sequences=return_sequences, stateful=stateful, **LAYER_OPTIONS)
+    return keras.layers.Bidirectional(inner, merge_mode=MERGE_MODE, name=name)
+
+
+def recurrent_stack(x, prefix: str, sequences_out: bool, stateful: bool):
+    """The stacked layers: every layer but the last passes on every step."""
+    for depth, units in enumerate(UNITS, start=1):
+        return_sequences = sequences_out or depth < len(UNITS)
+        x = recurrent_layer(units, return_sequences, f"{prefix}_{depth}", stateful)(x)
+    return x
+
+
+def head_layer() -> keras.layers.Dense:
+    if HEAD == "binary":
+        return keras.layers.Dense(1, activation="sigmoid", name="head")
+    if HEAD == "multiclass":
+        return keras.layers.Dense(N_OUTPUTS, activation="softmax", name="head")
+    return keras.layers.Dense(N_OUTPUTS, name="head")
+
+
+def build_model(stateful: bool = STATEFUL) -> keras.Model:
+    """The network chosen in rnnviz, with the same layer names.
+
+    A stateful model has a fixed batch size; the same network without carried state (stateful
+    False) makes the predictions with the same weights.
+    """
+    inputs, x = MODEL_INPUT[TASK](BATCH_SIZE if stateful else None)
+    if TOPOLOGY == "encoder_decoder":
+        x = recurrent_stack(x, "encoder", False, stateful)  # (batch, units): the summary
+        x = keras.layers.RepeatVector(HORIZON, name="repeat")(x)  # once per output step
+        x = recurrent_stack(x, "decoder", True, stateful)  # (batch, HORIZON, units)
+    else:
+        x = recurrent_stack(x, "rnn", TOPOLOGY == "many_to_many", stateful)
+    if len(x.shape) == 3:  # the same Dense layer applied at every step
+        outputs = keras.layers.TimeDistributed(head_layer(), name="head")(x)
+    else:
+        outputs = head_layer()(x)
+    return keras.Model(inputs, outputs, name=f"{CELL.lower()}_{TOPOLOGY}")
+
+
+def compile_model(model: keras.Model) -> None:
+    """The loss and metric of the head, and the optimizer chosen."""
+    optimizers = {
+        "adam": keras.optimizers.Adam,
+        "rmsprop": keras.optimizers.RMSprop,
+        "sgd": keras.optimizers.SGD,
+    }
+    optimizer = optimizers[OPTIMIZER](learning_rate=LEARNING_RATE, clipnorm=CLIPNORM)
+    loss = {
+        "regression": "mse",
+        "binary": "binary_crossentropy",
+        "multiclass": "sparse_categorical_crossentropy",
+    }[HEAD]
+    metric = "mae" if HEAD == "regression" else "accuracy"
+    model.compile(optimizer=optimizer, loss=loss, metrics=[metric])
+
+
+# --- 4. Training ---------------------------------------------------------------------------------
+class ResetStates(keras.callbacks.Callback):
+    """Zero the carried state before every epoch (each epoch reads the series from the start)
+    and around validation."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._reset()
+
+    def on_test_begin(self, logs=None):
+        self._reset()
+
+    def on_test_end(self, logs=None):
+        self._reset()
+
+    def _reset(self):
+        for layer in self.model.layers:
+            if getattr(layer, "stateful", False):
+                layer.reset_states()
+
+
+def trim_to_batches(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the oldest windows so the count is a whole number of batches."""
+    usable = len(x) - len(x) % BATCH_SIZE
+    return x[len(x) - usable :], y[len(y) - usable :]
+
+
+def train(model: keras.Model, fit: dict) -> list[float]:
+    """Fit on the training split; returns the training loss of every epoch.
+
+    Stops after PATIENCE epochs without a better validation loss; keeps the best epoch's weights
+    (KEEP_WEIGHTS = "best") or the last epoch's ("last").
+    """
+    (x_train, y_train), (x_val, y_val) = fit["train"], fit["val"]
+    if STATEFUL:
+        x_train, y_train = trim_to_batches(x_train, y_train)
+        x_val, y_val = trim_to_batches(x_val, y_val)
+    validation = (x_val, y_val) if len(x_val) else None
+    monitor = "val_loss" if validation else "loss"
+    callbacks = [
+        keras.callbacks.EarlyStopping(
+            monitor, patience=PATIENCE, restore_best_weights=KEEP_WEIGHTS == "best"
+        ),
+        keras.callbacks.TerminateOnNaN(),
+    ]
+    if STATEFUL:
+        callbacks.append(ResetStates())
+    history = model.fit(
+        x_train,
+        y_train,
+        batch_size=BATCH_SIZE,
+        epochs=EPOCHS,
+        shuffle=not STATEFUL,  # a stateful model reads its batches in time order
+        validation_data=validation,
+        callbacks=callbacks,
+        verbose=2,
+    )
+    return history.history["loss"]
+
+
+# --- 5. Run it all ------------------------------------------------------------------------------
+def main() -> None:
+    fit, report = PREPARE[TASK]()
+    keras.utils.set_random_seed(SEED)
+    model = build_model()
+    compile_model(model)
+    model.summary()
+    print(f"Parameters: {model.count_params()}")
+
+    losses = train(model, fit)
+    print(f"LOSS first={losses[0]:.6f} last={losses[-1]:.6f}")
+
+    # Predict with the same weights in a twin without carried state or fixed batch size.
+    predictor = build_model(stateful=False) if STATEFUL else model
+    predictor.set_weights(model.get_weights())
+    report(predictor)
+
+
+# --- The data ------------------------------------------------------------------------------------
+# <data>
+# A made-up seasonal series: the template's own data (an export embeds the chosen data set here).
+DATA = {"value": [10 + 3 * np.sin(i / 2) + i / 10 for i in range(60)]}
+VOCABULARY = ["<pad>", "<oov>"]
+TEXTS = {"train": [], "val": [], "test": []}
+LABELS = {"train": [], "val": [], "test": []}
+# </data>
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""The task registry: every task the app offers, by name (light: no Keras at import).
+
+Adding a task = one module here (a :class:`Task` subclass and its singleton), its Data and
+Inspect page scripts, and its entry in :data:`TASKS`.
+"""
+
+from __future__ import annotations
+
+from rnnviz.tasks.base import Export, Job, Note, Task
+from rnnviz.tasks.forecast import FORECAST, ForecastData
+from rnnviz.tasks.sentiment import SENTIMENT, SentimentData
+
+TASKS: dict[str, Task] = {task.name: task for task in (FORECAST, SENTIMENT)}
+TASK_NAMES: tuple[str, ...] = tuple(TASKS)
+
+
+def get_task(name: str) -> Task:
+    """The registered task called ``name``; ValueError for an unknown one."""
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise ValueError(f"task must be one of {TASK_NAMES}, got {name!r}") from None
+
+
+def task_of(job: Job) -> Task:
+    return get_task(job.task)
+
+
+__all__ = [
+    "FORECAST",
+    "SENTIMENT",
+    "TASKS",
+    "TASK_NAMES",
+    "Export",
+    "ForecastData",
+    "Job",
+    "Note",
+    "SentimentData",
+    "Task",
+    "get_task",
+    "task_of",
+]

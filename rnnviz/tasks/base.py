@@ -1,0 +1,195 @@
+"""The task protocol and the Job contract (light: no Keras, no streamlit at import).
+
+A task (forecast a series, classify a text, ...) tells the app everything that differs between
+tasks: its label and default recipe, its Data and Inspect pages (paths, resolved to page objects by
+the router), what the Build controls offer, how a spec meets the data (input shape, fit arrays),
+how to make a job, how to reopen a saved run, the figures a comparison shows and the script an
+export writes. The rest of the app asks the registry (:mod:`rnnviz.tasks`) instead of branching.
+
+A job is rebuilt from plain parts, ``task.make_job(data, model_spec, train_spec)``, where ``data``
+is the task's own data object (a frozen dataclass of picklable values), so a worker process can
+build the same job from what the session holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
+
+import numpy as np
+
+from rnnviz.spec import ModelSpec, Topology, TrainSpec
+
+if TYPE_CHECKING:
+    import keras
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from rnnviz.runs import RunRecord
+    from rnnviz.training import FitData, TrainingRun
+
+
+def digest(*parts: Any) -> str:
+    """A short content hash of arrays and plain values (a cache key that cannot go stale)."""
+    h = hashlib.sha1()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            h.update(f"{part.dtype}{part.shape}".encode())
+            h.update(np.ascontiguousarray(part).tobytes())
+        else:
+            h.update(repr(part).encode())
+        h.update(b"|")
+    return h.hexdigest()[:16]
+
+
+@dataclass(eq=False)
+class Job(ABC):
+    """One model of a task with the data it was trained on: what Train, Inspect and the store read.
+
+    Every job has ``run`` (the :class:`rnnviz.training.TrainingRun`) and ``dataset_name``, declared
+    by each subclass. ``record`` is set once the run is in the store; ``save_error`` when saving
+    failed (a run the worker saved is restored with ``record`` set).
+    """
+
+    record: RunRecord | None = field(default=None, kw_only=True)
+    save_error: str = field(default="", kw_only=True)
+    task: ClassVar[str]
+    if TYPE_CHECKING:  # fields of every subclass, declared there in its own order
+        run: TrainingRun
+        dataset_name: str
+
+    @property
+    @abstractmethod
+    def inference_model(self) -> keras.Model:
+        """The trained model ready for prediction (no fixed batch size)."""
+
+    @abstractmethod
+    def summary(self) -> tuple[dict, dict, pd.DataFrame]:
+        """What a saved run keeps: data settings, test metrics and predictions."""
+
+    @property
+    def saved(self) -> bool:
+        """Already in the run store, or saving it failed: nothing more to save."""
+        return self.record is not None or bool(self.save_error)
+
+    def content_key(self) -> str:
+        """A hash of what the job's results depend on: task, data, specs and the weights."""
+        return digest(
+            self.task,
+            self.dataset_name,
+            self.run.spec,
+            self.run.train,
+            *self.inference_model.get_weights(),
+        )
+
+
+D = TypeVar("D")  # the task's data object
+J = TypeVar("J", bound=Job)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line the Build page shows about how the model meets the data."""
+
+    kind: Literal["caption", "warning", "info"]
+    text: str
+
+
+@dataclass(frozen=True)
+class Export:
+    """A standalone script and the file name to download it as."""
+
+    filename: str
+    script: str
+
+
+class Task(ABC, Generic[D, J]):
+    """What the app needs from one task. Subclasses are singletons in the registry."""
+
+    name: ClassVar[str]  # stored in saved runs: never rename
+    label: ClassVar[str]  # the sidebar's choice
+    data_page: ClassVar[str]  # page scripts, relative to the app's root
+    inspect_page: ClassVar[str]
+    job_module: ClassVar[str]  # the module make_job imports (a worker imports it while it waits)
+    topologies: ClassVar[tuple[Topology, ...]]  # what Build offers
+    topology_note: ClassVar[str] = ""  # shown instead of a choice when there is one topology
+    embedding: ClassVar[bool] = False  # token ids in: Build asks for an embedding size
+    stateful: ClassVar[bool] = False  # Build offers a stateful model
+    inspects_uploads: ClassVar[bool] = (
+        False  # an uploaded .keras model can be inspected on its data
+    )
+
+    # -- recipe and data ----------------------------------------------------------------------
+    @abstractmethod
+    def default_recipe(self) -> tuple[ModelSpec, TrainSpec]:
+        """The settings the Build and Train controls start from."""
+
+    @abstractmethod
+    def catalog(self) -> list[dict[str, str]]:
+        """The built-in data sets (for the Home page): data, rows, description, ships in."""
+
+    @abstractmethod
+    def dataset_name(self, data: D) -> str: ...
+
+    # -- model --------------------------------------------------------------------------------
+    @abstractmethod
+    def model_spec(self, spec: ModelSpec, data: D) -> ModelSpec:
+        """The Build page's spec completed for the data (head, outputs, vocabulary, horizon)."""
+
+    @abstractmethod
+    def input_shape(self, data: D, spec: ModelSpec) -> tuple[int, ...]:
+        """The model's input shape without the batch axis."""
+
+    @abstractmethod
+    def fit_data(self, data: D, spec: ModelSpec) -> FitData:
+        """Training and validation arrays shaped for the model."""
+
+    def build_notes(self, data: D, spec: ModelSpec) -> list[Note]:
+        """What the Build page says about the input, the output and task-specific choices."""
+        return []
+
+    # -- jobs ---------------------------------------------------------------------------------
+    @abstractmethod
+    def make_job(self, data: D, spec: ModelSpec, train: TrainSpec) -> J:
+        """A seeded, compiled model on ``data`` wrapped in a training run (not started)."""
+
+    @abstractmethod
+    def restore(self, record: RunRecord, model: keras.Model, data: D | None = None) -> J:
+        """The job of a saved run (``record`` set) on ``data`` (what it was trained on, e.g. the
+        session's) or, without it, on its stored data loaded again; ValueError when that data is
+        not available."""
+
+    def job_from_model(self, model: keras.Model, data: D) -> J:
+        """Inspect an uploaded model on ``data``; ValueError when the task cannot."""
+        raise ValueError(f"Uploaded models cannot be inspected for the {self.label} task.")
+
+    def owns(self, job: Job | None) -> bool:
+        return job is not None and job.task == self.name
+
+    # -- comparison and export ----------------------------------------------------------------
+    def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
+        """Figures of finished, saved variants side by side (from their saved predictions), by
+        chart key."""
+        return {}
+
+    def export(self, record: RunRecord) -> Export | None:
+        """A standalone script that trains the saved run's model again; None when not possible."""
+        return None
+
+
+def finished_run(record: RunRecord, model: keras.Model, data: FitData) -> TrainingRun:
+    """The training run of a saved record, rebuilt finished (nothing to train)."""
+    from rnnviz.training import TrainingRun
+
+    return TrainingRun.restored(
+        model,
+        record.model_spec,
+        record.train_spec,
+        data,
+        record.history,
+        record.status,
+        record.message,
+    )

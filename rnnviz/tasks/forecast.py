@@ -1,0 +1,219 @@
+"""The forecasting task: a time series, windows over it and a regression head."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from rnnviz.datasets import BUILTIN_SERIES, Series, load_builtin
+from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
+from rnnviz.spec import TOPOLOGIES, ModelSpec, TrainSpec
+from rnnviz.tasks.base import Export, Note, Task, finished_run
+from rnnviz.windows import WindowSpec
+
+if TYPE_CHECKING:
+    import keras
+    import plotly.graph_objects as go
+
+    from rnnviz.forecast import ForecastJob
+    from rnnviz.runs import RunRecord
+    from rnnviz.training import FitData
+
+
+@dataclass(frozen=True, eq=False)
+class ForecastData:
+    """What a forecasting job is built from: the series and how it is windowed and split."""
+
+    series: Series
+    window_spec: WindowSpec
+
+    @property
+    def name(self) -> str:
+        return self.series.name
+
+
+class ForecastTask(Task[ForecastData, "ForecastJob"]):
+    name = "forecast"
+    label = "Forecast a time series"
+    data_page = "views/data.py"
+    inspect_page = "views/inspect.py"
+    job_module = "rnnviz.forecast"
+    topologies = TOPOLOGIES
+    stateful = True
+    inspects_uploads = True
+
+    def default_recipe(self) -> tuple[ModelSpec, TrainSpec]:
+        return DEFAULT_MODEL, DEFAULT_TRAIN
+
+    def catalog(self) -> list[dict[str, str]]:
+        return [
+            {
+                "data": s.title,
+                "rows": f"{s.rows:,}",
+                "description": s.description,
+                "ships in": s.source,
+            }
+            for s in BUILTIN_SERIES.values()
+        ]
+
+    def dataset_name(self, data: ForecastData) -> str:
+        return data.name
+
+    def model_spec(self, spec: ModelSpec, data: ForecastData) -> ModelSpec:
+        return spec.with_(horizon=data.window_spec.horizon)
+
+    def input_shape(self, data: ForecastData, spec: ModelSpec) -> tuple[int, ...]:
+        return (data.window_spec.window, len(data.series.columns))
+
+    def fit_data(self, data: ForecastData, spec: ModelSpec) -> FitData:
+        from rnnviz.forecast import fit_data, windows_for
+        from rnnviz.windows import make_windows
+
+        windows = make_windows(data.series, windows_for(data.window_spec, spec.topology))
+        return fit_data(windows, spec.topology)
+
+    def build_notes(self, data: ForecastData, spec: ModelSpec) -> list[Note]:
+        notes = []
+        window_spec = data.window_spec
+        if spec.stateful:
+            batch = spec.stateful_batch_size
+            notes.append(
+                Note(
+                    "warning",
+                    f"Stateful: the batch size is fixed at {batch}; the state of sample i in one "
+                    f"batch carries to sample i of the next; training runs without shuffling and "
+                    f"the states reset every epoch and before evaluation. The training windows are "
+                    f"trimmed to a multiple of {batch} (the oldest ones are dropped).",
+                )
+            )
+        if spec.topology == "encoder_decoder":
+            output = f"Output: {window_spec.horizon} future steps at once."
+        else:
+            output = "Output: the next value" + (
+                " after every step." if spec.topology == "many_to_many" else "."
+            )
+            if window_spec.horizon > 1:
+                output += f" A {window_spec.horizon}-step forecast feeds predictions back in."
+        features = len(data.series.columns)
+        notes.append(
+            Note(
+                "caption",
+                f"Input: windows of {window_spec.window} steps x {features} feature(s). {output}",
+            )
+        )
+        return notes
+
+    def make_job(self, data: ForecastData, spec: ModelSpec, train: TrainSpec) -> ForecastJob:
+        from rnnviz.forecast import forecast_job
+
+        return forecast_job(data.series, data.window_spec, spec, train)
+
+    def restore(
+        self, record: RunRecord, model: keras.Model, data: ForecastData | None = None
+    ) -> ForecastJob:
+        from rnnviz.forecast import ForecastJob, fit_data, windows_for
+        from rnnviz.windows import make_windows
+
+        key = record.data_config.get("dataset_key")
+        data = self._stored_data(record) if data is None else data
+        series, window_spec = data.series, data.window_spec
+        topology = record.model_spec.topology
+        windows = make_windows(series, windows_for(window_spec, topology))
+        # The saved model is the stateless twin: restore it as such.
+        stateless = replace(record, model_spec=record.model_spec.with_(stateful=False))
+        run = finished_run(stateless, model, fit_data(windows, topology))
+        return ForecastJob(
+            series.name,
+            series.season,
+            window_spec,
+            windows,
+            run,
+            key,
+            series.inputs,
+            record=record,
+        )
+
+    @staticmethod
+    def _stored_data(record: RunRecord) -> ForecastData:
+        """The built-in series and window settings a saved run was trained on, loaded again."""
+        config = record.data_config
+        key = config.get("dataset_key")
+        if key not in BUILTIN_SERIES:
+            raise ValueError(
+                "This run was trained on an uploaded file, which is not stored: upload it again "
+                "to retrain."
+            )
+        window = record.window_config
+        if window is None:
+            raise ValueError(
+                "This run's data settings are incomplete (no look-back window saved): it cannot be "
+                "reopened."
+            )
+        series = load_builtin(key).with_inputs(config.get("inputs", []))
+        return ForecastData(series, WindowSpec(**window))
+
+    def job_from_model(self, model: keras.Model, data: ForecastData) -> ForecastJob:
+        """Inspect an uploaded forecasting model on the current series; ValueError if shapes differ."""
+        from rnnviz.forecast import ForecastJob, builtin_key, fit_data, windows_for
+        from rnnviz.restore import spec_of
+        from rnnviz.training import TrainingRun
+        from rnnviz.windows import make_windows
+
+        series, window_spec = data.series, data.window_spec
+        spec = spec_of(model)
+        expected = self.input_shape(data, spec)
+        if tuple(model.input_shape[1:]) != expected:
+            raise ValueError(
+                f"The model reads windows shaped {tuple(model.input_shape[1:])}, but the current "
+                f"data gives {expected} (window x features): choose matching data settings."
+            )
+        windows = make_windows(series, windows_for(window_spec, spec.topology))
+        run = TrainingRun.restored(
+            model,
+            spec,
+            TrainSpec(),
+            fit_data(windows, spec.topology),
+            {},
+            "finished",
+            "Uploaded model.",
+        )
+        return ForecastJob(
+            series.name,
+            series.season,
+            window_spec,
+            windows,
+            run,
+            builtin_key(series),
+            series.inputs,
+        )
+
+    def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
+        """The test forecasts of every saved variant over the actual values."""
+        from rnnviz.compare import variant_label
+        from rnnviz.figures import forecast_overlay
+
+        frames = {variant_label(r.model_spec): r.predictions() for r in records}
+        tests = {label: f[f["split"] == "test"] for label, f in frames.items() if f is not None}
+        if not tests:
+            return {}
+        first = next(iter(tests.values()))
+        target = records[0].data_config.get("target", "value")
+        return {"cmp_forecasts": forecast_overlay(first, tests, target)}
+
+    def export(self, record: RunRecord) -> Export | None:
+        """The Keras script of a run on a built-in series (uploads are not stored: None)."""
+        from rnnviz.codegen import forecast_script, script_filename
+
+        config = record.data_config
+        key = config.get("dataset_key")
+        if key not in BUILTIN_SERIES or record.window_config is None:
+            return None
+        window = WindowSpec(**record.window_config)
+        script = forecast_script(
+            key, window, record.model_spec, record.train_spec, config.get("inputs", ())
+        )
+        return Export(script_filename(key, record.model_spec), script)
+
+
+FORECAST = ForecastTask()

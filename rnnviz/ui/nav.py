@@ -1,0 +1,65 @@
+"""The app's pages as ``st.Page`` objects, built once from the task registry; pages link to these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from rnnviz.tasks import TASKS, get_task
+
+
+@dataclass(frozen=True)
+class Pages:
+    home: StreamlitPage
+    build: StreamlitPage
+    train: StreamlitPage
+    compare: StreamlitPage
+    runs: StreamlitPage
+    data: dict[str, StreamlitPage]  # per task
+    inspect: dict[str, StreamlitPage]  # per task
+
+
+_PAGES: list[Pages] = []  # built on the first script run (st.Page needs one), then reused
+
+
+def pages() -> Pages:
+    """Every page of the app (the task pages come from the registry)."""
+    if not _PAGES:
+        data_icon, inspect_icon = ":material/show_chart:", ":material/search:"
+        _PAGES.append(
+            Pages(
+                home=st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
+                build=st.Page("views/build.py", title="Build", icon=":material/construction:"),
+                train=st.Page("views/train.py", title="Train", icon=":material/model_training:"),
+                compare=st.Page(
+                    "views/compare.py", title="Compare", icon=":material/compare_arrows:"
+                ),
+                runs=st.Page("views/runs.py", title="Runs", icon=":material/history:"),
+                data={
+                    name: st.Page(task.data_page, title="Data", icon=data_icon)
+                    for name, task in TASKS.items()
+                },
+                inspect={
+                    name: st.Page(task.inspect_page, title="Inspect", icon=inspect_icon)
+                    for name, task in TASKS.items()
+                },
+            )
+        )
+    return _PAGES[0]
+
+
+def navigation(task: str) -> list[StreamlitPage]:
+    """The pages shown in the sidebar for ``task``, in the order of the workflow."""
+    p = pages()
+    get_task(task)  # an unknown task is an error, not an empty page
+    return [p.home, p.data[task], p.build, p.train, p.inspect[task], p.compare, p.runs]
+
+
+def data_page(task: str) -> StreamlitPage:
+    return pages().data[task]
+
+
+def inspect_page(task: str) -> StreamlitPage:
+    return pages().inspect[task]
