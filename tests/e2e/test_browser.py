@@ -181,6 +181,9 @@ def test_sentiment_flow(page: Page, app_url: str, screenshots: Path):
     )
     settle(page)
     choose_radio(page, "Classify text sentiment", page.locator('[data-testid="stSidebar"]'))
+    data_link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Data")
+    expect(data_link).to_have_attribute("href", re.compile(r"text_data$"))  # nav rebuilt
+    settle(page)
 
     go_to(page, "Data")
     expect(page.locator("h1", has_text="Data: text sentiment")).to_be_visible()
