@@ -8,7 +8,7 @@ import streamlit as st
 
 from rnnviz.runstate import RunState
 
-REFRESH_SECONDS = 1.0
+REFRESH_SECONDS = 2.0
 
 
 def progress_text(state: RunState) -> str:
