@@ -18,7 +18,6 @@ atomically in the run store; nothing here imports TensorFlow.
 
 from __future__ import annotations
 
-import copy
 import os
 import secrets
 import subprocess
@@ -113,11 +112,7 @@ class RunHandle:
     def snapshot(self) -> RunState:
         """A consistent copy of the run's state (elapsed time advanced to now while running)."""
         with self._lock:
-            state = copy.copy(self._state)
-            state.history = {k: list(v) for k, v in self._state.history.items()}
-            state.batch_loss = list(self._state.batch_loss)
-            state.epoch_seconds = list(self._state.epoch_seconds)
-            state.gate_history = list(self._state.gate_history)
+            state = self._state.copy()
             if state.status == "running":
                 state.elapsed += time.monotonic() - self._state_at
             if state.done and not self._done.is_set():  # trained; the worker is saving the run

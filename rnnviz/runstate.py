@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import Literal
@@ -35,6 +36,15 @@ class RunState:
         default_factory=list
     )  # per epoch: {(layer, dir, gate): (mean, sat)}
     latest_traces: list | None = None  # probes.Trace list for the probe sample, latest epoch
+
+    def copy(self) -> RunState:
+        """A copy whose lists can be read while the original keeps growing."""
+        state = copy.copy(self)
+        state.history = {k: list(v) for k, v in self.history.items()}
+        state.batch_loss = list(self.batch_loss)
+        state.epoch_seconds = list(self.epoch_seconds)
+        state.gate_history = list(self.gate_history)
+        return state
 
     @property
     def done(self) -> bool:

@@ -9,7 +9,6 @@ snapshot. The UI polls :meth:`TrainingRun.snapshot`, a consistent copy, to draw 
 
 from __future__ import annotations
 
-import copy
 import math
 import threading
 import time
@@ -120,11 +119,7 @@ class TrainingRun:
     def snapshot(self) -> RunState:
         """A consistent copy of the run's state for the UI."""
         with self._lock:
-            state = copy.copy(self._state)
-            state.history = {k: list(v) for k, v in self._state.history.items()}
-            state.batch_loss = list(self._state.batch_loss)
-            state.epoch_seconds = list(self._state.epoch_seconds)
-            state.gate_history = list(self._state.gate_history)
+            state = self._state.copy()
             if state.status == "running":
                 state.elapsed = time.perf_counter() - state.started_at
         return state
@@ -132,7 +127,7 @@ class TrainingRun:
     def set_state(self, state: RunState) -> None:
         """Take over the state of a run that trained elsewhere (a worker process)."""
         with self._lock:
-            self._state = copy.copy(state)
+            self._state = state.copy()
 
     def batch_progress(self) -> tuple[int, int]:
         """(batches done in the current epoch, batches per epoch), without copying the state."""
