@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
+from rnnviz.inference import PREDICT_BATCH, predict
 from rnnviz.metrics import evaluate_classifier
 from rnnviz.sentiment import is_bidirectional, most_confident_errors, stepwise_twin
 from rnnviz.sequences import SequenceData, flat_features
 from rnnviz.spec import ModelSpec, TrainSpec
 
-PREDICT_BATCH = 256
 # The baselines run with one BLAS thread: on a busy machine (or beside a training run) a
 # multi-threaded BLAS fighting for the cores made logistic regression on digits 40x slower.
 
@@ -102,7 +102,7 @@ def predict_proba(model: keras.Model, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     if len(x) == 0:
         return np.zeros((0, int(model.output_shape[-1])))
-    return np.asarray(model.predict(x, batch_size=PREDICT_BATCH, verbose=0), dtype=np.float64)
+    return np.asarray(predict(model, x, PREDICT_BATCH), dtype=np.float64)
 
 
 def probabilities_by_step(model: keras.Model, spec: ModelSpec, x: np.ndarray) -> np.ndarray:
@@ -119,7 +119,7 @@ def probabilities_by_step(model: keras.Model, spec: ModelSpec, x: np.ndarray) ->
         )
     twin = stepwise_twin(model, spec)
     x = np.asarray(x, dtype=np.float32)
-    return np.asarray(twin.predict(x, batch_size=PREDICT_BATCH, verbose=0), dtype=np.float64)
+    return np.asarray(predict(twin, x, PREDICT_BATCH), dtype=np.float64)
 
 
 def step_probability_frame(

@@ -13,6 +13,8 @@ from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run
 from rnnviz.ui.state import require, session
 from rnnviz.ui.widgets import train_spec_ui
 
+SAVING_WAIT = 1.5  # s a refresh waits for the saved run, so the end shows without another refresh
+
 st.title("Train")
 current = session()
 task, data, spec = get_task(current.task), current.task_data(), current.built_spec()
@@ -52,6 +54,9 @@ if handle is None:
 
 def render() -> None:
     run_state = handle.snapshot()
+    if run_state.status == "saving":  # trained: the worker saves it within a moment
+        handle.result(SAVING_WAIT)
+        run_state = handle.snapshot()
     position = handle.queue_position
     if position is not None:
         st.info(f"Waiting for a free worker: number {position} in the queue.")
@@ -80,10 +85,9 @@ def render() -> None:
 
 
 live_panel(lambda: not handle.done, render)
-collect_finished_run()
-if current.collect_error:
-    st.error(plain(current.collect_error))
-if current.job_from is handle:
+result = handle.result(0)
+if result is not None and result.run_id is not None:
     st.page_link(
         nav.inspect_page(handle.request.task), label="Inspect the results", icon=":material/search:"
     )
+collect_finished_run()  # after drawing: loading the model may import TensorFlow in the server

@@ -12,6 +12,7 @@ import threading
 import streamlit as st
 
 from rnnviz.executor import RunHandle, TrainRequest, default_executor
+from rnnviz.safe import plain
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks import ForecastData, get_task
 from rnnviz.ui.persist import run_store
@@ -67,12 +68,20 @@ def current_handle() -> RunHandle | None:
 
 def collect_finished_run() -> None:
     """Once this session's run has ended, load its saved model as the job Inspect reads (on the
-    data it was trained on, through its task's restore)."""
+    data it was trained on, through its task's restore); says so when it cannot be loaded."""
     handle = current_handle()
     current = session()
-    if handle is None or not handle.done or current.collected is handle:
+    if handle is None or not handle.done:
         return
-    current.collected = handle
+    if current.collected is not handle:
+        current.collected = handle
+        _load_saved_run(handle)
+    if current.collect_error:
+        st.error(plain(current.collect_error))
+
+
+def _load_saved_run(handle: RunHandle) -> None:
+    current = session()
     result = handle.result(0)
     if result is None or result.run_id is None:
         return
