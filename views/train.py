@@ -8,12 +8,10 @@ from rnnviz.safe import plain
 from rnnviz.tasks import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.gates import live_gates
-from rnnviz.ui.live import live_panel, progress_text
+from rnnviz.ui.live import live_panel, progress_text, state_near_end
 from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run
 from rnnviz.ui.state import require, session
 from rnnviz.ui.widgets import train_spec_ui
-
-SAVING_WAIT = 1.5  # s a refresh waits for the saved run, so the end shows without another refresh
 
 st.title("Train")
 current = session()
@@ -53,10 +51,7 @@ if handle is None:
 
 
 def render() -> None:
-    run_state = handle.snapshot()
-    if run_state.status == "saving":  # trained: the worker saves it within a moment
-        handle.result(SAVING_WAIT)
-        run_state = handle.snapshot()
+    run_state = state_near_end(handle)
     position = handle.queue_position
     if position is not None:
         st.info(f"Waiting for a free worker: number {position} in the queue.")
@@ -81,7 +76,7 @@ def render() -> None:
         ended_early = run_state.status == "stopped" and not handle.stop_requested  # worker lost
         (st.warning if ended_early else st.success)(plain(run_state.message))
     if run_state.latest_traces:
-        live_gates(run_state, len(run_state.latest_traces[0].gates["hidden"]))
+        live_gates(run_state, len(run_state.latest_traces[0].gates["hidden"]), handle.id)
 
 
 live_panel(lambda: not handle.done, render)
