@@ -27,7 +27,6 @@ import contextlib
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,9 +41,8 @@ from _serve import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
-    free_port,
+    make_run,
     tensorflow_loaded,
-    wait_for_health,
 )
 
 GOAL_RATIO, GOAL_WS_KBPS = 1.15, 50.0
@@ -55,46 +53,6 @@ ENDED_PATTERN = re.compile("Finished|Early stopping|Stopped|ended unexpectedly|T
 
 
 # -- the server --------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def make_run(runs_dir: str) -> Iterator[tuple[subprocess.Popen, str]]:
-    """``make run PORT=<free port>`` in its own process group; yields (process, base URL)."""
-    port = free_port()
-    log = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen(
-        ["make", "run", f"PORT={port}"],
-        cwd=ROOT,
-        start_new_session=True,
-        env={
-            **os.environ,
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-            "RNNVIZ_RUNS_DIR": runs_dir,
-            "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",  # as the e2e tests: no source watcher
-            "STREAMLIT_SERVER_HEADLESS": "true",
-        },
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        try:
-            wait_for_health(port, timeout=180)
-        except TimeoutError:
-            log.seek(0)
-            raise SystemExit(
-                f"`make run PORT={port}` did not come up:\n{log.read()[-3000:]}"
-            ) from None
-        yield process, f"http://localhost:{port}"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
-        log.close()
 
 
 @contextlib.contextmanager
