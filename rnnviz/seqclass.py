@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
@@ -19,6 +21,11 @@ from rnnviz.metrics import evaluate_classifier
 from rnnviz.sentiment import is_bidirectional, most_confident_errors, stepwise_twin
 from rnnviz.sequences import SequenceData, flat_features
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.base import Job
+from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
+
+if TYPE_CHECKING:
+    from rnnviz.tasks.sequences import SequencesData
 
 PREDICT_BATCH = 256
 # The baselines run with one BLAS thread: on a busy machine (or beside a training run) a
@@ -224,3 +231,102 @@ def baselines(data: SequenceData, seed: int = 7) -> dict[str, dict]:
         "1-nearest neighbour (Euclidean)": nearest_neighbour_baseline(data),
         "logistic regression (flattened)": logistic_baseline(data, seed),
     }
+
+
+# ----------------------------------------------------------------------------- the job
+
+BASELINE_COLUMNS = {  # column of the saved predictions -> display name
+    "pred_1nn": "1-nearest neighbour (Euclidean)",
+    "pred_logistic": "logistic regression (flattened)",
+}
+
+
+@dataclass(eq=False)
+class SequenceJob(Job):
+    """A sequence-classification run with the data it was trained on, for Inspect."""
+
+    dataset_name: str
+    data: SequencesData
+    run: TrainingRun
+    task = "sequences"
+
+    @property
+    def inference_model(self) -> keras.Model:
+        return self.run.model
+
+    def test_proba(self) -> np.ndarray:
+        return predict_proba(self.inference_model, self.data.prepared.x_test)
+
+    def predictions(self) -> pd.DataFrame:
+        """The saved test predictions, or (not saved yet) computed now with the baselines."""
+        frame = self.record.predictions() if self.record is not None else None
+        if frame is None:
+            frame = self.summary()[2]
+        return frame
+
+    def summary(self) -> tuple[dict, dict, pd.DataFrame]:
+        """What a saved run keeps: data settings, test metrics (with the classical baselines on
+        the same split) and one row per test sequence (true, predicted, probabilities)."""
+        prepared = self.data.prepared
+        proba = self.test_proba()
+        result = evaluate_classifier(prepared.y_test, proba, prepared.class_names)
+        classical = baselines(prepared, self.run.train.seed)
+        metrics = {
+            "test accuracy": result["accuracy"],
+            "majority accuracy": result["majority_accuracy"],
+            "1-NN accuracy": classical[BASELINE_COLUMNS["pred_1nn"]]["accuracy"],
+            "logistic accuracy": classical[BASELINE_COLUMNS["pred_logistic"]]["accuracy"],
+        }
+        names = prepared.class_names
+        frame = pd.DataFrame(
+            {
+                "row": prepared.rows_test,
+                "length": prepared.lengths_test,
+                "true": [names[i] for i in prepared.y_test],
+                "predicted": [names[i] for i in proba.argmax(axis=1)],
+                **{
+                    column: [names[i] for i in classical[name]["pred"]]
+                    for column, name in BASELINE_COLUMNS.items()
+                },
+                **{f"p_{name}": proba[:, i] for i, name in enumerate(names)},
+            }
+        )
+        return self.data.config(), metrics, frame
+
+
+def report_from_predictions(frame: pd.DataFrame, class_names: Sequence[str]) -> dict[str, dict]:
+    """The classifier report of the RNN and of each baseline from saved test predictions, by
+    display name (the RNN first; its ``proba`` from the ``p_<class>`` columns)."""
+    index = {name: i for i, name in enumerate(class_names)}
+    y_true = frame["true"].astype(str).map(index).to_numpy()
+    proba = frame[[f"p_{name}" for name in class_names]].to_numpy(dtype=np.float64)
+    reports = {"RNN": {**evaluate_classifier(y_true, proba, class_names), "proba": proba}}
+    for column, name in BASELINE_COLUMNS.items():
+        if column in frame:
+            predicted = frame[column].astype(str).map(index).to_numpy()
+            one_hot = np.eye(len(class_names))[predicted]  # (n, classes): the predicted class
+            reports[name] = evaluate_classifier(y_true, one_hot, class_names)
+    return reports
+
+
+def per_class_table(reports: dict[str, dict]) -> pd.DataFrame:
+    """Per class: the RNN's precision and recall, and the recall of every baseline."""
+    rnn = reports["RNN"]["per_class"]
+    table = rnn[["class", "precision", "recall", "support"]].copy()
+    for name, report in reports.items():
+        if name != "RNN":
+            table[f"recall, {name.split(' (')[0]}"] = report["per_class"]["recall"].to_numpy()
+    return table
+
+
+def sequence_job(data: SequencesData, spec: ModelSpec, train: TrainSpec) -> SequenceJob:
+    """Build and compile a seeded classifier for ``data`` (softmax head, masking when ragged)
+    and wrap it in a training run."""
+    from rnnviz.tasks.sequences import SEQUENCES
+
+    prepared = data.prepared
+    spec = SEQUENCES.model_spec(spec, data)
+    model = new_model(spec, train, prepared.input_shape)
+    fit = FitData(prepared.x_train, prepared.y_train, prepared.x_val, prepared.y_val)
+    run = TrainingRun(model, spec, train, fit, probe_x=prepared.x_val[:PROBE_SAMPLES])
+    return SequenceJob(data.name, data, run)
