@@ -433,9 +433,12 @@ def _sequences_literal(data: SequencesData, dataset) -> str:
     )
     packed = base64.b64encode(zlib.compress(buffer.getvalue(), 9)).decode("ascii")
     width = LINE_LENGTH - len(INDENT) - 2  # room for the quotes
+    about = (
+        f"{data.name}: {len(x):,} sequences as rnnviz loads them (unscaled), their labels and "
+        "the rows of each split, as np.savez arrays, zlib-compressed, in base64."
+    )
     lines = [
-        f"# {data.name}: {len(x):,} sequences as rnnviz loads them (unscaled), their labels and",
-        "# the rows of each split, as np.savez arrays, zlib-compressed, in base64.",
+        *(f"# {line}" for line in textwrap.wrap(about, LINE_LENGTH - 2)),
         "# fmt: off",
         "SEQUENCES = (",
         *(f'{INDENT}"{packed[i : i + width]}"' for i in range(0, len(packed), width)),

@@ -7,7 +7,6 @@ features)``, padding masked by a ``Masking`` layer when lengths differ) and ends
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,6 +17,12 @@ import pandas as pd
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from rnnviz.metrics import evaluate_classifier
+from rnnviz.recipes import (  # noqa: F401 - the recipes live there (light), re-exported
+    DEFAULT_SEQUENCE_RECIPE,
+    LSTM30_RECIPE,
+    recipe_budget,
+    recipe_epochs,
+)
 from rnnviz.sentiment import is_bidirectional, most_confident_errors, stepwise_twin
 from rnnviz.sequences import SequenceData, flat_features
 from rnnviz.spec import ModelSpec, TrainSpec
@@ -30,46 +35,6 @@ if TYPE_CHECKING:
 PREDICT_BATCH = 256
 # The baselines run with one BLAS thread: on a busy machine (or beside a training run) a
 # multi-threaded BLAS fighting for the cores made logistic regression on digits 40x slower.
-
-# The app's default. Measured by bench/sequence_quality.py (seed 7, 2 busy shared CPU cores):
-# test accuracy MNIST rows 0.951 after 54 s of training (seed 1: 0.946; 1-NN 0.921), digits rows
-# 0.981, GunPoint 0.960 (seeds 1 / 2: 0.953 / 0.920; 1-NN 0.913), ItalyPowerDemand 0.959 (1-NN
-# 0.955), BasicMotions 0.950, JapaneseVowels 0.962.
-DEFAULT_SEQUENCE_RECIPE: dict = {
-    "cell": "LSTM",
-    "units": 64,
-    "bidirectional": False,
-    "dropout": 0.0,
-    "optimizer": "adam",
-    "learning_rate": 3e-3,
-    "batch_size": 32,
-    "epochs": 40,
-    "min_updates": 2000,  # small sets get more epochs: at least this many batches in all
-    "patience": 8,  # epochs, scaled with the epochs added for small sets, up to max_patience
-    "max_patience": 200,  # GunPoint can plateau for 100+ epochs before it learns
-}
-
-# The classic demonstration: an LSTM(30) reading MNIST row by row, RMSprop, batches of 128
-# (on the 5k subset: 0.917 after 23 s, 47 epochs, seed 7).
-LSTM30_RECIPE: dict = {
-    "cell": "LSTM",
-    "units": 30,
-    "bidirectional": False,
-    "dropout": 0.0,
-    "optimizer": "rmsprop",
-    "learning_rate": 1e-3,
-    "batch_size": 128,
-    "epochs": 60,
-    "min_updates": 0,
-    "patience": 8,
-    "max_patience": 50,
-}
-
-
-def recipe_epochs(recipe: dict, n_train: int) -> int:
-    """The recipe's epochs, raised for small training sets to reach ``min_updates`` batches."""
-    batches = max(1, math.ceil(n_train / int(recipe["batch_size"])))
-    return max(int(recipe["epochs"]), math.ceil(int(recipe.get("min_updates", 0)) / batches))
 
 
 def sequence_specs(recipe: dict, data: SequenceData, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
@@ -86,9 +51,7 @@ def sequence_specs(recipe: dict, data: SequenceData, seed: int = 7) -> tuple[Mod
         n_outputs=data.n_classes,
         mask_value=data.mask_value,
     )
-    epochs = recipe_epochs(recipe, len(data.x_train))
-    patience = int(recipe["patience"]) * max(1, epochs // max(1, int(recipe["epochs"])))
-    patience = min(patience, int(recipe.get("max_patience", patience)))
+    epochs, patience = recipe_budget(recipe, len(data.x_train))
     train = TrainSpec(
         optimizer=recipe["optimizer"],
         learning_rate=float(recipe["learning_rate"]),
@@ -330,3 +293,9 @@ def sequence_job(data: SequencesData, spec: ModelSpec, train: TrainSpec) -> Sequ
     fit = FitData(prepared.x_train, prepared.y_train, prepared.x_val, prepared.y_val)
     run = TrainingRun(model, spec, train, fit, probe_x=prepared.x_val[:PROBE_SAMPLES])
     return SequenceJob(data.name, data, run)
+
+
+def unscaled(data: SequenceData, x: np.ndarray, length: int) -> np.ndarray:
+    """The real steps of one prepared sequence ``(time, features)`` back in the data's units
+    (for an image: its grey levels), ``(length, features)``."""
+    return np.asarray(x[:length], dtype=np.float64) * data.scaler.std + data.scaler.mean

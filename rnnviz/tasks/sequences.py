@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from rnnviz.recipes import DEFAULT_SEQUENCE_RECIPE
 from rnnviz.safe import plain
 from rnnviz.sequences import (
     BUILTIN_SEQUENCES,
@@ -93,9 +94,7 @@ def sequences_data(
 
 
 def default_specs() -> tuple[ModelSpec, TrainSpec]:
-    """The default recipe (:data:`rnnviz.seqclass.DEFAULT_SEQUENCE_RECIPE`) before any data."""
-    from rnnviz.seqclass import DEFAULT_SEQUENCE_RECIPE
-
+    """The default recipe (:data:`rnnviz.recipes.DEFAULT_SEQUENCE_RECIPE`) before any data."""
     recipe = DEFAULT_SEQUENCE_RECIPE
     model = ModelSpec(
         cell=recipe["cell"],
