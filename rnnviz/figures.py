@@ -230,6 +230,8 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
     blocks = [("Input", f"{input_shape}")]
     if spec.is_text:
         blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}, masks padding"))
+    elif spec.mask_value is not None:  # padded sequences of different lengths
+        blocks.append(("Masking", f"skips steps of {spec.mask_value:g}"))
     cell = f"⇄ {spec.cell}" if spec.bidirectional else spec.cell
 
     def stack(prefix: str, last_sequences: bool) -> None:
