@@ -461,7 +461,7 @@ def class_balance(counts: dict[str, int]) -> go.Figure:
         go.Bar(
             x=[plotly_text(name) for name in counts],
             y=list(counts.values()),
-            marker_color=GATE_COLOURS[: len(counts)],
+            marker_color=[GATE_COLOURS[i % len(GATE_COLOURS)] for i in range(len(counts))],
         )
     )
     fig.update_layout(**LAYOUT, title="Class balance", yaxis_title="texts")

@@ -202,6 +202,10 @@ BASELINE_COLUMNS = {  # column of the saved predictions -> display name
     "pred_1nn": "1-nearest neighbour (Euclidean)",
     "pred_logistic": "logistic regression (flattened)",
 }
+SHORT_NAMES = {  # display name -> the short one of table columns
+    "1-nearest neighbour (Euclidean)": "1-NN",
+    "logistic regression (flattened)": "logistic",
+}
 
 
 @dataclass(eq=False)
@@ -278,7 +282,9 @@ def per_class_table(reports: dict[str, dict]) -> pd.DataFrame:
     table = rnn[["class", "precision", "recall", "support"]].copy()
     for name, report in reports.items():
         if name != "RNN":
-            table[f"recall, {name.split(' (')[0]}"] = report["per_class"]["recall"].to_numpy()
+            table[f"recall {SHORT_NAMES.get(name, name)}"] = report["per_class"][
+                "recall"
+            ].to_numpy()
     return table
 
 

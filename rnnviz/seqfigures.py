@@ -8,9 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from rnnviz.figures import GATE_COLOURS, LAYOUT, _gate_range
+from rnnviz.figures import LAYOUT, _gate_range
 from rnnviz.gates import GATE_LABELS, Trace
 from rnnviz.safe import plotly_text
 
@@ -19,7 +20,8 @@ MAX_LINES_PER_CLASS = 3
 
 
 def _class_colour(k: int) -> str:
-    return GATE_COLOURS[k % len(GATE_COLOURS)]
+    """Ten distinct colours (MNIST's digits each their own), then the next ten again."""
+    return qualitative.Plotly[k % len(qualitative.Plotly)]
 
 
 def example_images(
@@ -43,7 +45,10 @@ def example_images(
         )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-    fig.update_layout(**{**LAYOUT, "height": height * grid_rows}, title="Examples")
+    margin = {**LAYOUT["margin"], "t": 70}  # the title above the images' own titles
+    fig.update_layout(
+        **{**LAYOUT, "height": height * grid_rows, "margin": margin}, title="Examples"
+    )
     return fig
 
 

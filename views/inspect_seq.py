@@ -86,10 +86,8 @@ length = int(prepared.lengths_test[position])
 x = prepared.x_test[position : position + 1]  # (1, time, features)
 predicted = int(proba[position].argmax())
 st.markdown(
-    plain(
-        f"**Prediction: {names[predicted]}** (probability {proba[position, predicted]:.2f}); "
-        f"true class {names[y_test[position]]}; {length} steps."
-    )
+    f"**Prediction: {plain(names[predicted])}** (probability {proba[position, predicted]:.2f}); "
+    f"true class {plain(names[y_test[position]])}; {length} steps."
 )
 traces = [
     Trace(t.layer, t.direction, t.cell, {k: v[:, :length] for k, v in t.gates.items()})
