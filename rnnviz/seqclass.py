@@ -225,9 +225,20 @@ class SequenceJob(Job):
         return predict_proba(self.inference_model, self.data.prepared.x_test)
 
     def predictions(self) -> pd.DataFrame:
-        """The saved test predictions, or (not saved yet) computed now with the baselines."""
-        frame = self.record.predictions() if self.record is not None else None
-        if frame is None:
+        """The saved test predictions, or computed now with the baselines when there are none
+        (not saved yet) or they cannot be used (a damaged file, a label the CSV read back as
+        another value, e.g. "NA")."""
+        from rnnviz.runs import RunError
+
+        try:
+            frame = self.record.predictions() if self.record is not None else None
+        except RunError:
+            frame = None
+        names = set(self.data.class_names)
+        columns = ["true", "predicted", *BASELINE_COLUMNS]
+        if frame is None or any(
+            column not in frame or not set(frame[column].astype(str)) <= names for column in columns
+        ):
             frame = self.summary()[2]
         return frame
 

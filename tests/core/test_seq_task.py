@@ -238,3 +238,14 @@ def test_settings_are_checked_and_saved_predictions_name_classes():
     report = report_from_predictions(frame, ("a", "b"))["RNN"]
     assert report["accuracy"] == pytest.approx(2 / 3)
     np.testing.assert_array_equal(report["confusion"], [[1, 0], [1, 1]])
+
+
+def test_damaged_or_unreadable_saved_predictions_are_computed_again(tmp_path):
+    job = trained(tiny_sequences())
+    job.record = save_job(RunStore(tmp_path), job)
+    expected = job.summary()[2]
+    renamed = expected.assign(true=expected["true"].replace({"low": "NA"}))  # read back as NaN
+    renamed.to_csv(job.record.predictions_path, index=False)
+    pd.testing.assert_frame_equal(job.predictions(), expected)
+    job.record.predictions_path.write_bytes(b"\xff\xfe\x00garbage")
+    pd.testing.assert_frame_equal(job.predictions(), expected)

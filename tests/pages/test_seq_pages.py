@@ -180,3 +180,25 @@ def test_digits_build_train_inspect_then_reopen_from_runs(store):
     at.button(key="run_open").click().run()
     assert not at.exception and at.title[0].value == "Inspect: sequences"
     assert session(at).job.record.run_id == record.run_id
+
+
+def test_compare_two_cells_on_ragged_sequences(store):
+    at = sequences_app("JapaneseVowels")
+    at = open_page("views/build.py", at)
+    at.number_input(key="w_units_1").set_value(4).run()
+    assert list(at.dataframe[0].value["layer"]) == ["input", "masking", "rnn_1", "head"]
+    at = open_page("views/compare.py", at)
+    at.multiselect(key="w_cmp_cells").set_value(["SimpleRNN", "GRU"])
+    at.number_input(key="w_epochs").set_value(1).run()
+    at.button(key="compare").click().run()
+    session(at).comparison.join(300)
+    at.run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["variant"]) == ["SimpleRNN uni x1", "GRU uni x1"]
+    assert table["test accuracy"].between(0, 1).all()
+    # Keras's own parameter counts: 12 features, 4 units, 9 classes.
+    assert list(table["parameters"]) == [4 * (12 + 4 + 1) + 45, 3 * 4 * (12 + 4 + 2) + 45]
+    bars = next(c for c in plotly_charts(at) if "Test accuracy" in c.proto.spec)
+    assert "1-NN" in bars.proto.spec and "GRU uni x1" in bars.proto.spec
+    assert {r.task for r in store.list()} == {"sequences"}
