@@ -315,7 +315,7 @@ def _sequences_docstring(data: SequencesData, spec: ModelSpec) -> str:
         else ""
     )
     return _docstring(
-        f"Classify the sequences of {data.name} with a {_kind(spec)}{spec.cell} network.",
+        f'Classify the sequences of "{data.name}" with a {_kind(spec)}{spec.cell} network.',
         [
             _GENERATED.format(what="split, scaling"),
             f"Data: {len(p.x_train):,} train, {len(p.x_val):,} validation and {len(p.x_test):,} "
