@@ -202,3 +202,35 @@ def test_compare_two_cells_on_ragged_sequences(store):
     bars = next(c for c in plotly_charts(at) if "Test accuracy" in c.proto.spec)
     assert "1-NN" in bars.proto.spec and "GRU uni x1" in bars.proto.spec
     assert {r.task for r in store.list()} == {"sequences"}
+
+
+def test_inspect_a_bidirectional_model_on_ragged_series():
+    from rnnviz.sequences import load_builtin_sequences
+    from rnnviz.spec import ModelSpec, TrainSpec
+    from rnnviz.tasks import SEQUENCES
+    from rnnviz.tasks.sequences import SplitSettings, sequences_data
+
+    data = sequences_data(
+        load_builtin_sequences("JapaneseVowels"), SplitSettings(), "JapaneseVowels"
+    )
+    spec = SEQUENCES.model_spec(ModelSpec(cell="GRU", units=(4,), bidirectional=True), data)
+    job = SEQUENCES.make_job(data, spec, TrainSpec(epochs=1, batch_size=64))
+    job.run.run()  # not saved: Inspect computes the predictions and baselines itself
+    at = new_app(task="sequences", data={"sequences": data}, job=job)
+    at.run()
+    at = open_page("views/inspect_seq.py", at)
+    assert not at.exception and not at.error
+    position = at.selectbox(key="w_seq_example").value
+    length = int(data.prepared.lengths_test[position])
+    explorer = next(
+        c for c in plotly_charts(at) if "unit" in c.proto.spec and "channel" in c.proto.spec
+    )
+    assert "channel 1" in explorer.proto.spec  # the sequence drawn above its heatmap
+    assert not any("image, read row by row" in c.proto.spec for c in plotly_charts(at))
+    assert any("no prediction after each step" in c.value for c in at.caption)
+    assert f"{length} steps" in " ".join(m.value for m in at.markdown)
+    at.selectbox(key="w_seq_inspect_feature").set_value("channel 5").run()
+    assert not at.exception
+    assert any("channel 5" in c.proto.spec for c in plotly_charts(at))
+    at.selectbox(key="w_explore_trace").set_value("rnn_1 (backward, GRU)").run()
+    assert not at.exception
