@@ -230,6 +230,8 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
     blocks = [("Input", f"{input_shape}")]
     if spec.is_text:
         blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}, masks padding"))
+    elif spec.mask_value is not None:  # padded sequences of different lengths
+        blocks.append(("Masking", f"skips steps of {spec.mask_value:g}"))
     cell = f"⇄ {spec.cell}" if spec.bidirectional else spec.cell
 
     def stack(prefix: str, last_sequences: bool) -> None:
@@ -459,7 +461,7 @@ def class_balance(counts: dict[str, int]) -> go.Figure:
         go.Bar(
             x=[plotly_text(name) for name in counts],
             y=list(counts.values()),
-            marker_color=GATE_COLOURS[: len(counts)],
+            marker_color=[GATE_COLOURS[i % len(GATE_COLOURS)] for i in range(len(counts))],
         )
     )
     fig.update_layout(**LAYOUT, title="Class balance", yaxis_title="texts")

@@ -9,8 +9,9 @@ from __future__ import annotations
 from rnnviz.tasks.base import Export, Job, Note, Task
 from rnnviz.tasks.forecast import FORECAST, ForecastData
 from rnnviz.tasks.sentiment import SENTIMENT, SentimentData
+from rnnviz.tasks.sequences import SEQUENCES, SequencesData
 
-TASKS: dict[str, Task] = {task.name: task for task in (FORECAST, SENTIMENT)}
+TASKS: dict[str, Task] = {task.name: task for task in (FORECAST, SENTIMENT, SEQUENCES)}
 TASK_NAMES: tuple[str, ...] = tuple(TASKS)
 
 
@@ -29,6 +30,7 @@ def task_of(job: Job) -> Task:
 __all__ = [
     "FORECAST",
     "SENTIMENT",
+    "SEQUENCES",
     "TASKS",
     "TASK_NAMES",
     "Export",
@@ -36,6 +38,7 @@ __all__ = [
     "Job",
     "Note",
     "SentimentData",
+    "SequencesData",
     "Task",
     "get_task",
     "task_of",

@@ -45,11 +45,15 @@ def sentiment_data() -> SentimentData:
 
 
 def data_for(name: str, forecast_data, sentiment_data):
+    if name == "sequences":
+        from tests.core.test_seq_task import tiny_sequences
+
+        return tiny_sequences()
     return {"forecast": forecast_data, "sentiment": sentiment_data}[name]
 
 
 def test_registry_names_pages_and_recipes():
-    assert TASK_NAMES == ("forecast", "sentiment")
+    assert TASK_NAMES == ("forecast", "sentiment", "sequences")
     pages = set()
     for name, task in TASKS.items():
         assert task.name == name and task.label
