@@ -17,22 +17,15 @@ from rnnviz.seqclass import (
     unscaled,
 )
 from rnnviz.seqfigures import digit_gate_figure, step_probabilities_figure
-from rnnviz.ui import nav
+from rnnviz.tasks import SEQUENCES
 from rnnviz.ui.gates import choose_trace, gate_explorer
-from rnnviz.ui.runner import collect_finished_run
-from rnnviz.ui.state import require, session, set_widget_defaults
+from rnnviz.ui.runner import finished_job
+from rnnviz.ui.state import session, set_widget_defaults
 
 st.title("Inspect: sequences")
-collect_finished_run()  # a run that ended while this session was elsewhere
 current = session()
-job = current.job
-done = isinstance(job, SequenceJob) and job.run.snapshot().has_result
-require(
-    done,
-    "Train a sequence classifier first; its results show here when training ends.",
-    nav.pages().train,
-    "Go to Train",
-    ":material/model_training:",
+job: SequenceJob = finished_job(
+    SEQUENCES, "Train a sequence classifier first; its results show here when training ends."
 )
 
 data, spec, model = job.data, job.run.spec, job.inference_model
