@@ -49,6 +49,7 @@ GOAL_RATIO, GOAL_WS_KBPS = 1.15, 50.0
 TRAIN_TIMEOUT = 900.0  # s: a loaded 2-core machine can be very slow
 PROGRESS = re.compile(r"Epoch \d+/\d+")
 VIEWPORT = {"width": 1400, "height": 1000}
+POLL_MS = 250  # how often the page is read while a run trains (each read costs the browser CPU)
 ENDED_PATTERN = re.compile("Finished|Early stopping|Stopped|ended unexpectedly|Training failed")
 
 
@@ -194,7 +195,7 @@ def wait_all_ended(pages: list, started: list[float]) -> list[float]:
         for i, page in enumerate(pages):
             if seconds[i] is None and end_message(page).count():
                 seconds[i] = time.monotonic() - started[i]
-        pages[0].wait_for_timeout(100)  # lets Playwright deliver events meanwhile
+        pages[0].wait_for_timeout(POLL_MS)  # lets Playwright deliver events meanwhile
     return seconds  # type: ignore[return-value]
 
 
@@ -231,7 +232,7 @@ def timed_app_run(page, meter: WebsocketMeter, server_pid: int) -> AppRun:
             last_epoch = at
         if saving is None and saving_note.count():
             saving = at
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(POLL_MS)
     seconds = time.monotonic() - start
     link = page.get_by_role("link", name="Inspect the results")
     _helpers().expect(link).to_be_visible(timeout=120_000)
