@@ -397,7 +397,8 @@ class _ProcessChannel:
 
 
 class LocalExecutor(QueuedExecutor):
-    """Each run in its own spawned process; one spare process waits warm for the next run."""
+    """Each run in its own spawned process; one spare process waits warm for the next run (made
+    when no run is training)."""
 
     def __init__(self, max_running: int | None = None, stop_grace: float = STOP_GRACE) -> None:
         super().__init__(max_running, stop_grace)
@@ -423,12 +424,15 @@ class LocalExecutor(QueuedExecutor):
         if channel is None or not channel.alive:
             channel = _ProcessChannel()
         channel.send(request)
-        threading.Thread(target=self._warm_up, daemon=True).start()
         self.channels[handle_id] = channel
         return channel
 
     def release(self, handle_id: str) -> None:
+        """Forget the run's worker; once no run is training, make the next spare (importing
+        TensorFlow takes seconds of CPU that a run in progress would lose)."""
         self.channels.pop(handle_id, None)
+        if not self.channels:
+            threading.Thread(target=self._warm_up, daemon=True).start()
 
     def shutdown(self) -> None:
         super().shutdown()

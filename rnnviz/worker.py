@@ -47,6 +47,7 @@ def main(address: str) -> None:
 
     for task in TASKS.values():
         importlib.import_module(task.job_module)
+    prewarm()
     try:
         request = conn.recv()
         _serve(conn, request)
@@ -54,6 +55,20 @@ def main(address: str) -> None:
         pass  # the server went away: nothing left to tell
     finally:
         conn.close()
+
+
+def prewarm() -> None:
+    """Fit and evaluate a one-unit LSTM on four samples: Keras's and TensorFlow's first-use costs
+    (lazy imports, function tracing machinery, kernel set-up) are paid while the worker waits,
+    not after the Train click. The user's own model is still traced for its shapes."""
+    import keras
+
+    x = np.zeros((4, 3, 1), np.float32)  # (batch, time, features)
+    model = keras.Sequential([keras.Input((3, 1)), keras.layers.LSTM(1), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    model.fit(x, x[:, 0], batch_size=2, epochs=1, validation_data=(x, x[:, 0]), verbose=0)
+    model.predict_on_batch(x)
+    keras.backend.clear_session()
 
 
 def _serve(conn, request: TrainRequest) -> None:

@@ -121,3 +121,32 @@ def test_a_killed_worker_ends_its_run_with_a_message_and_the_next_run_works(exec
     assert record.status == "stopped" and len(record.history["loss"]) >= 2
     again = executor.submit(request(tmp_path, epochs=1))
     assert again.result(TIMEOUT) is not None and again.snapshot().status == "finished"
+
+
+def test_the_next_spare_worker_is_made_only_once_no_run_trains(tmp_path):
+    """Importing TensorFlow in a new spare would take CPU from the run that took the last one."""
+    ex = LocalExecutor(max_running=1)
+    try:
+        spare = ex._spare
+        handle = ex.submit(request(tmp_path, epochs=15, n=600))
+        assert wait_until(lambda: handle.snapshot().epoch >= 1 or handle.done)
+        assert ex.channels.get(handle.id, spare) is spare  # the spare went to this run
+        spares_while_training = set()
+        while not handle.done:
+            spares_while_training.add(ex._spare)
+            time.sleep(0.05)
+        assert spares_while_training == {None}
+        assert handle.result(TIMEOUT) is not None
+        assert wait_until(lambda: ex._spare is not None and ex._spare.alive)
+        assert ex._spare is not spare
+    finally:
+        ex.shutdown()
+
+
+def test_a_prewarmed_worker_starts_runs_from_a_fresh_keras_session():
+    import keras
+
+    from rnnviz.worker import prewarm
+
+    prewarm()  # fits a tiny LSTM: Keras's first-use costs paid before the Train click
+    assert keras.layers.LSTM(2).name == "lstm"  # names restart: as in a new process
