@@ -33,6 +33,11 @@ DEFAULT_PLAY = "tragedies/macbeth"
 ALL_PLAYS = "all"
 MAX_UPLOAD_BYTES = 10_000_000  # the 38 plays together are about 5 MB
 MIN_CHARS = 2_000
+BIDIRECTIONAL_REASON = (
+    "Bidirectional layers are refused for text generation: the backward half reads the text "
+    "after each step, including the very next character the model is asked to predict, so "
+    "training would learn to copy it, and at sampling time there is no future text to read."
+)
 
 
 @dataclass(frozen=True)

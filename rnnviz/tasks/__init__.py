@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from rnnviz.tasks.base import Export, Job, Note, Task
 from rnnviz.tasks.forecast import FORECAST, ForecastData
+from rnnviz.tasks.generation import GENERATION, GenerationData
 from rnnviz.tasks.sentiment import SENTIMENT, SentimentData
 
-TASKS: dict[str, Task] = {task.name: task for task in (FORECAST, SENTIMENT)}
+TASKS: dict[str, Task] = {task.name: task for task in (FORECAST, SENTIMENT, GENERATION)}
 TASK_NAMES: tuple[str, ...] = tuple(TASKS)
 
 
@@ -28,11 +29,13 @@ def task_of(job: Job) -> Task:
 
 __all__ = [
     "FORECAST",
+    "GENERATION",
     "SENTIMENT",
     "TASKS",
     "TASK_NAMES",
     "Export",
     "ForecastData",
+    "GenerationData",
     "Job",
     "Note",
     "SentimentData",
