@@ -136,6 +136,32 @@ def _bracketed(span: str) -> str:
     return span if span.startswith("[") and span.endswith("]") else f"[{span}]"
 
 
+# ----------------------------------------------------------------------------- prompts
+
+_SPEAKER_LINE = re.compile(r"^[A-Z][A-Z ']*[A-Z]:\n", re.MULTILINE)
+
+
+def suggested_prompt(text: str, val_fraction: float = 0.1) -> str:
+    """A prompt to sample from: the first speaker line (``MACBETH:`` and its newline) of the
+    held-out end of ``text``, else of the whole text, else its first line (30 characters at most)."""
+    tail = text[int(len(text) * (1.0 - val_fraction)) :]
+    for part in (tail, text):
+        match = _SPEAKER_LINE.search(part)
+        if match:
+            return match.group(0)
+    return text.split("\n", 1)[0][:30] or text[:1]
+
+
+def prompt_from_field(field: str) -> str:
+    """A prompt typed in a one-line field, where ``\\n`` stands for a new line."""
+    return field.replace("\\n", "\n")
+
+
+def prompt_to_field(prompt: str) -> str:
+    """A prompt shown in a one-line field (new lines as ``\\n``)."""
+    return prompt.replace("\n", "\\n")
+
+
 # ----------------------------------------------------------------------------- upload
 
 

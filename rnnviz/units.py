@@ -19,6 +19,7 @@ import numpy as np
 from rnnviz.chars import CharVocab
 from rnnviz.datasets import DataError
 from rnnviz.probes import trace
+from rnnviz.safe import html_text
 
 Array = np.ndarray
 UnitKey = tuple[str, str]  # (layer name, gate or state key), e.g. ("rnn_1", "cell")
@@ -200,3 +201,21 @@ def unit_colouring(
         raise ValueError("the activations belong to another passage")
     limit = float(np.max(np.abs(values))) if len(values) else 1.0
     return CharColouring(tuple(passage), tuple(float(v) for v in values), limit or 1.0)
+
+
+POSITIVE_RGB, NEGATIVE_RGB = "76, 110, 245", "224, 49, 49"  # blue above zero, red below
+
+
+def colouring_html(colouring: CharColouring) -> str:
+    """The passage as HTML, each character shaded by its value (blue positive, red negative,
+    opacity ``|value| / limit``); characters are escaped, new lines kept, the value on hover."""
+    spans = []
+    for char, value in colouring.rows():
+        alpha = min(1.0, abs(value) / colouring.limit) * 0.85
+        rgb = POSITIVE_RGB if value >= 0 else NEGATIVE_RGB
+        spans.append(
+            f'<span title="{value:+.3f}" style="background-color: rgba({rgb}, {alpha:.2f})">'
+            f"{html_text(char)}</span>"
+        )
+    style = "font-family: monospace; white-space: pre-wrap; line-height: 1.7"
+    return f'<div style="{style}">{"".join(spans)}</div>'
