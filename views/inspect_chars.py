@@ -88,7 +88,7 @@ else:
         for column, temperature, text in zip(columns, temperatures, texts, strict=False):
             column.caption(f"RNN, temperature {temperature:g}" + (" (greedy)" * (not temperature)))
             column.code(prompt + text, language=None, wrap_lines=True)
-        columns[-1].caption(f"{baseline.best_order}-gram, temperature 1")
+        columns[-1].caption(f"{baseline.best_order}-gram, temperature 1 (the training prompt)")
         columns[-1].code(data.prompt + baseline.sample, language=None, wrap_lines=True)
 samples = job.run.snapshot().samples
 if samples:

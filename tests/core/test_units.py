@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -144,3 +146,23 @@ def test_colouring_gives_one_value_per_character(tiny_lstm):
     assert colouring.rows()[0] == ("M", colouring.values[0])
     with pytest.raises(DataError, match="No 'forget' values"):
         unit_colouring(PASSAGE, acts, "rnn_9", "forget", 0)
+
+
+def test_colouring_html_escapes_the_text_and_shades_by_value():
+    from rnnviz.units import CharColouring, colouring_html
+
+    text = '<b>"&\n'
+    colouring = CharColouring(tuple(text), (1.0, -0.5, 0.0, 0.25, 1.0, -1.0), 1.0)
+    html = colouring_html(colouring)
+    assert "<b>" not in html and "&lt;" in html and "&quot;" in html and "&amp;" in html
+    spans = re.findall(r'<span title="([^"]+)" style="background-color: rgba\(([^)]+)\)">', html)
+    assert [title for title, _ in spans] == [
+        "+1.000",
+        "-0.500",
+        "+0.000",
+        "+0.250",
+        "+1.000",
+        "-1.000",
+    ]
+    assert spans[0][1] == "76, 110, 245, 0.85" and spans[1][1] == "224, 49, 49, 0.42"
+    assert ">\n</span>" in html  # a new line stays a line break (white-space: pre-wrap)
