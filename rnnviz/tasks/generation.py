@@ -4,7 +4,7 @@ character at every step (many-to-many); sampling feeds the model its own output 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rnnviz.chars import (
@@ -142,8 +142,6 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
     def restore(
         self, record: RunRecord, model: keras.Model, data: GenerationData | None = None
     ) -> GenerationJob:
-        from dataclasses import replace
-
         from rnnviz.generation import GenerationJob, restored_samples, saved_samples
 
         data = self._stored_data(record) if data is None else data

@@ -260,3 +260,16 @@ def test_exported_script_trains_and_samples(tmp_path, data):
     assert 0 < bpc < math.log2(len(data.chars.vocab)) + 0.5
     sample = out.split(f"Sample (temperature {TEMPERATURE}):\n{PROMPT}", 1)[1]
     assert len(sample.rstrip("\n")) >= SAMPLE_LENGTH - 5  # generated characters (some newlines)
+
+
+def test_an_epoch_that_was_not_recorded_gets_no_sample(data):
+    job = GENERATION.make_job(data, tiny_spec(data), TINY)
+    (sampler,) = job.run.callbacks
+    sampler.set_model(job.run.model)
+    sampler.on_epoch_end(0)  # Stop cut epoch 1 short: the recorder kept nothing of it
+    assert job.run.snapshot().samples == []
+    job.run.update(lambda s: setattr(s, "epoch", 1))  # the recorder recorded epoch 1
+    sampler.on_epoch_end(0)
+    assert len(job.run.snapshot().samples) == 1
+    sampler.on_epoch_end(0)  # called again for the same recorded epoch: no second sample
+    assert len(job.run.snapshot().samples) == 1
