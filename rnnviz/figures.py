@@ -229,7 +229,8 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
     """A left-to-right block diagram of the layers the spec builds."""
     blocks = [("Input", f"{input_shape}")]
     if spec.is_text:
-        blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}, masks padding"))
+        masking = "masks padding" if spec.mask_zero else "no masking"
+        blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}, {masking}"))
     cell = f"⇄ {spec.cell}" if spec.bidirectional else spec.cell
 
     def stack(prefix: str, last_sequences: bool) -> None:

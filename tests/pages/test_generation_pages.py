@@ -104,6 +104,8 @@ def test_build_refuses_bidirectional_and_explains_statefulness():
         False,
     )
     assert any("Stateless: every window" in c.value for c in at.caption)
+    diagram = str(plotly_charts(at)[0].proto.spec)
+    assert "no masking" in diagram and "masks padding" not in diagram  # id 0 is a character
     at.toggle(key="w_stateful").set_value(True).run()
     assert any("contiguous streams" in i.value for i in at.info)
     assert session(at).model_spec.stateful
