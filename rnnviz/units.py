@@ -191,12 +191,23 @@ class CharColouring:
 
 
 def unit_colouring(
-    passage: str, activations: dict[UnitKey, Array], layer: str, key: str, unit: int
+    passage: str,
+    activations: dict[UnitKey, Array],
+    layer: str,
+    key: str,
+    unit: int,
+    centred: bool = False,
 ) -> CharColouring:
-    """The chosen unit's value after each character of ``passage``, ready to colour."""
+    """The chosen unit's value after each character of ``passage``, ready to colour.
+
+    ``centred`` colours the value minus its mean over the passage, so a unit that stays on one
+    side of zero (a gate near 0.9, say) still shows where it rises and falls.
+    """
     if (layer, key) not in activations:
         raise DataError(f"No {key!r} values for layer {layer!r}.")
     values = activations[(layer, key)][:, unit]  # (time,)
+    if centred and len(values):
+        values = values - values.mean()
     if len(values) != len(passage):
         raise ValueError("the activations belong to another passage")
     limit = float(np.max(np.abs(values))) if len(values) else 1.0

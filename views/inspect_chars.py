@@ -168,18 +168,23 @@ st.caption(
 )
 st.dataframe(ranking.style.format({"r": "{:+.3f}"}), hide_index=True, width="stretch")
 
-st.markdown("**A held-out passage coloured by one unit** (blue: positive, red: negative)")
+st.markdown(
+    "**A held-out passage coloured by one unit** after each character (blue: positive, red: "
+    "negative; the value shows on hover). It starts on the best unit for the position in the line."
+)
 labels = {f"{layer} / {k}": (layer, k) for layer, k in sorted(activations)}
 best = found["position in line"][0]
 best_label = f"{best.layer} / {best.key}"
 if st.session_state.get("w_colour_unit") not in labels:  # first visit, or another model's layers
     set_widget_defaults({"colour_unit": best_label, "colour_index": best.unit}, overwrite=True)
-c1, c2 = st.columns([3, 1])
+c1, c2, c3 = st.columns([3, 1, 2])
 chosen = c1.selectbox("Layer / state or gate", list(labels), key="w_colour_unit")
 layer, gate = labels[chosen]
 units = activations[(layer, gate)].shape[1]
 if st.session_state["w_colour_index"] >= units:
     set_widget_defaults({"colour_index": units - 1}, overwrite=True)
 unit = c2.number_input("Unit", 0, units - 1, key="w_colour_index")
-colouring = unit_colouring(held, activations, layer, gate, int(unit))
+set_widget_defaults({"colour_centred": True})
+centred = c3.toggle("Centre on the unit's mean over the passage", key="w_colour_centred")
+colouring = unit_colouring(held, activations, layer, gate, int(unit), centred)
 st.html(colouring_html(colouring))

@@ -144,6 +144,10 @@ def test_colouring_gives_one_value_per_character(tiny_lstm):
     assert colouring.values == pytest.approx(acts[("rnn_1", "cell")][:, 2].tolist())
     assert colouring.limit == pytest.approx(np.max(np.abs(colouring.values)))
     assert colouring.rows()[0] == ("M", colouring.values[0])
+    centred = unit_colouring(PASSAGE, acts, "rnn_1", "forget", 1, centred=True)
+    raw = acts[("rnn_1", "forget")][:, 1]
+    assert centred.values == pytest.approx((raw - raw.mean()).tolist())
+    assert centred.limit == pytest.approx(np.max(np.abs(raw - raw.mean())))
     with pytest.raises(DataError, match="No 'forget' values"):
         unit_colouring(PASSAGE, acts, "rnn_9", "forget", 0)
 

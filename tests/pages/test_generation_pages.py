@@ -111,10 +111,16 @@ def test_build_refuses_bidirectional_and_explains_statefulness():
     assert session(at).model_spec.stateful
 
 
-def test_inspect_asks_for_a_run_first():
+def test_pages_ask_for_what_is_missing():
     at = generation_app()
     at = open_page("views/inspect_chars.py", at)
-    assert at.info and at.get("page_link")
+    assert at.info and at.get("page_link")  # no run yet
+    at = open_page("views/train.py", at)
+    assert "build a model first" in at.info[0].value
+    at = open_page("views/char_data.py", at)
+    at.radio(key="w_char_source").set_value("upload").run()  # no text: nothing to build on
+    at = open_page("views/build.py", at)
+    assert at.info[0].value == "Choose the data first."
 
 
 def small_build(at, units: int = 8):
@@ -165,7 +171,10 @@ def test_generation_train_inspect_reopen_export(store):
         "speaker name",
     }
     assert ranking["r"].abs().max() <= 1.0
-    assert at.get("html")  # the coloured passage
+    centred = at.get("html")[-1].proto.body  # the coloured passage
+    assert centred.count("<span") == 600  # one per held-out character
+    at.toggle(key="w_colour_centred").set_value(False).run()
+    assert at.get("html")[-1].proto.body != centred  # raw values, shaded from zero
 
     at.text_input(key="w_units_regex").set_value("(").run()
     assert not at.exception and any("not a valid regular expression" in e.value for e in at.error)
