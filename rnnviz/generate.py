@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
+import pandas as pd
 
 from rnnviz.builder import build_model, compile_model, reset_states
-from rnnviz.chars import BIDIRECTIONAL_REASON, CharData, CharVocab
+from rnnviz.chars import BIDIRECTIONAL_REASON, CharData, CharVocab, printable
 from rnnviz.datasets import DataError
 from rnnviz.recipes import DEFAULT_CHAR_RECIPE, char_recipe  # noqa: F401 - re-exported
 from rnnviz.sampling import apply_temperature, draw
@@ -279,3 +280,21 @@ def top_k_next(
             )
         )
     return rows
+
+
+def next_chars_table(rows: Sequence[NextChars]) -> pd.DataFrame:
+    """One row per position: the character, the actual next one with its probability, and the
+    top-k as ``"c  0.12"`` (white space named, see :func:`rnnviz.chars.printable`)."""
+    k = max((len(r.top) for r in rows), default=0)
+    return pd.DataFrame(
+        {
+            "position": [r.position for r in rows],
+            "character": [printable(r.char) for r in rows],
+            "actual next": [printable(r.actual) if r.actual else "" for r in rows],
+            "P(actual)": [r.actual_prob for r in rows],
+            **{
+                f"top {i + 1}": [f"{printable(r.top[i][0])}  {r.top[i][1]:.2f}" for r in rows]
+                for i in range(k)
+            },
+        }
+    )

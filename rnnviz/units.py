@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
+import pandas as pd
 
 from rnnviz.chars import CharVocab
 from rnnviz.datasets import DataError
@@ -173,6 +174,27 @@ def find_units(
     if keys is not None:
         activations = {k: v for k, v in activations.items() if k[1] in keys}
     return {name: rank_units(activations, name, prop, top) for name, prop in properties.items()}
+
+
+def ranking_table(found: dict[str, list[UnitScore]]) -> pd.DataFrame:
+    """The finder's result as one row per (property, rank): what the property means, the unit
+    (layer, state or gate, index) and its correlation ``r``."""
+    return pd.DataFrame(
+        [
+            {
+                "property": name,
+                "meaning": PROPERTY_LABELS.get(name, "your regular expression"),
+                "rank": rank,
+                "layer": score.layer,
+                "state or gate": score.key,
+                "unit": score.unit,
+                "r": score.r,
+            }
+            for name, scores in found.items()
+            for rank, score in enumerate(scores, start=1)
+        ],
+        columns=["property", "meaning", "rank", "layer", "state or gate", "unit", "r"],
+    )
 
 
 # ----------------------------------------------------------------------------- colouring

@@ -3,27 +3,27 @@ model expected, a held-out passage coloured by one unit, and the units that trac
 
 import math
 
-import pandas as pd
 import streamlit as st
 
-from rnnviz.chars import printable, prompt_from_field, prompt_to_field
+from rnnviz.chars import prompt_from_field, prompt_to_field
 from rnnviz.datasets import DataError
-from rnnviz.generate import MAX_GENERATED, sample_text, top_k_next
+from rnnviz.generate import MAX_GENERATED, next_chars_table, sample_text, top_k_next
 from rnnviz.generation import GenerationJob
 from rnnviz.safe import plain
 from rnnviz.ui import nav
 from rnnviz.ui.runner import collect_finished_run
 from rnnviz.ui.state import require, session, set_widget_defaults
 from rnnviz.units import (
-    PROPERTY_LABELS,
     colouring_html,
     find_units,
+    ranking_table,
     unit_activations,
     unit_colouring,
 )
 
 TEMPERATURES = (0.0, 0.2, 0.5, 0.8, 1.0, 1.2, 1.5)
 MAX_PASSAGE = 3_000
+MAX_PROMPT = 500
 
 st.title("Inspect: text generation")
 collect_finished_run()  # a run that ended while this session was elsewhere
@@ -66,7 +66,9 @@ set_widget_defaults(
     }
 )
 c1, c2, c3, c4 = st.columns([3, 1, 3, 1])
-prompt = prompt_from_field(c1.text_input("Prompt (\\n for a new line)", key="w_gen_prompt"))
+prompt = prompt_from_field(
+    c1.text_input("Prompt (\\n for a new line)", max_chars=MAX_PROMPT, key="w_gen_prompt")
+)
 length = c2.number_input("Characters", 1, MAX_GENERATED, key="w_gen_length")
 temperatures = c3.multiselect("Temperatures", TEMPERATURES, key="w_gen_temperatures")
 seed = c4.number_input("Seed", 0, 2**31 - 1, key="w_gen_seed")
@@ -107,18 +109,7 @@ try:
 except DataError as error:
     st.error(plain(error))
 else:
-    table = pd.DataFrame(
-        {
-            "position": [r.position for r in rows],
-            "character": [printable(r.char) for r in rows],
-            "actual next": [printable(r.actual) if r.actual else "" for r in rows],
-            "P(actual)": [r.actual_prob for r in rows],
-            **{
-                f"top {k + 1}": [f"{printable(r.top[k][0])}  {r.top[k][1]:.2f}" for r in rows]
-                for k in range(min(5, len(chars.vocab)))
-            },
-        }
-    )
+    table = next_chars_table(rows)
     st.dataframe(table.style.format({"P(actual)": "{:.3f}"}), hide_index=True, width="stretch")
 
 st.subheader("Units that track the text")
@@ -147,21 +138,7 @@ except DataError as error:
     found = current.memo(
         "char_units", (key, held, ""), lambda: find_units(model, chars.vocab, held)
     )
-ranking = pd.DataFrame(
-    [
-        {
-            "property": name,
-            "meaning": PROPERTY_LABELS.get(name, "your regular expression"),
-            "rank": rank,
-            "layer": score.layer,
-            "state or gate": score.key,
-            "unit": score.unit,
-            "r": score.r,
-        }
-        for name, scores in found.items()
-        for rank, score in enumerate(scores, start=1)
-    ]
-)
+ranking = ranking_table(found)
 st.caption(
     "Pearson correlation of every unit (hidden and cell states, gates) with each property over "
     "the held-out characters (Karpathy, Johnson and Fei-Fei 2015); the best five per property."

@@ -21,6 +21,7 @@ from rnnviz.units import (
     inside_brackets,
     position_in_line,
     rank_units,
+    ranking_table,
     regex_property,
     speaker_name,
     start_of_word,
@@ -134,6 +135,13 @@ def test_find_units_ranks_every_property(tiny_lstm):
         assert abs(best.r) == pytest.approx(np.max(np.abs(every_r)), abs=1e-6)
     with pytest.raises(DataError, match="not a valid"):
         find_units(model, vocab, PASSAGE, pattern="[")
+    table = ranking_table(find_units(model, vocab, PASSAGE, pattern="[A-Z]+:", top=2))
+    assert len(table) == 5 * 2 and table["rank"].tolist() == [1, 2] * 5
+    assert table["meaning"].iloc[-1] == "your regular expression"
+    assert table["property"].iloc[-1] == "regex [A-Z]+:"
+    assert (
+        table.groupby("property", sort=False)["r"].apply(lambda r: abs(r).is_monotonic_decreasing)
+    ).all()
 
 
 def test_colouring_gives_one_value_per_character(tiny_lstm):
