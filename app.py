@@ -5,10 +5,12 @@ import streamlit as st
 
 from rnnviz.tasks import TASK_NAMES, get_task
 from rnnviz.ui import nav
+from rnnviz.ui.runtime import keep_keras_between_runs
 from rnnviz.ui.state import keep_widget_values, session, set_widget_defaults
 from rnnviz.ui.widgets import apply_task_recipe
 
 st.set_page_config(page_title="rnnviz", page_icon=":material/cycle:", layout="wide")
+keep_keras_between_runs()
 keep_widget_values()
 current = session()
 if current.pending_task:  # a page asked for another task (e.g. reopening a saved run)
@@ -21,8 +23,8 @@ current.task = st.sidebar.radio(
 apply_task_recipe(current.task)
 page = st.navigation(nav.navigation(current.task))
 if page.title != "Home":  # keep the first page light: it never imports TensorFlow
-    from rnnviz.ui.runner import collect_finished_run, warm_up_executor
+    from rnnviz.ui.runner import current_handle, warm_up_executor
 
     warm_up_executor()
-    collect_finished_run()
+    current_handle()  # reattach a run named in the URL (a reload, a second tab); keep it there
 page.run()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -59,6 +61,56 @@ def serve(
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+class ServerDidNotStart(RuntimeError):
+    """`make run` did not answer its health check in time; the message ends with its log."""
+
+
+@contextlib.contextmanager
+def make_run(
+    runs_dir: str | Path, timeout: float = 180.0
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``make run PORT=<free port>`` (the README's command) in its own process group, saving runs
+    to ``runs_dir``; yields (process, base URL); kills the whole group at the end."""
+    port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen(
+        ["make", "run", f"PORT={port}"],
+        cwd=ROOT,
+        start_new_session=True,
+        env={
+            **os.environ,
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "RNNVIZ_RUNS_DIR": str(runs_dir),
+            # No source watcher: the repo holds .venv (50k files) and others edit files meanwhile;
+            # each inotify overflow re-walks the tree and starved training ~6x in this process.
+            "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+            "STREAMLIT_SERVER_HEADLESS": "true",
+        },
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        try:
+            wait_for_health(port, timeout=timeout)
+        except TimeoutError:
+            log.seek(0)
+            raise ServerDidNotStart(
+                f"`make run PORT={port}` did not come up:\n{log.read()[-4000:]}"
+            ) from None
+        yield process, f"http://localhost:{port}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+        log.close()
 
 
 def tensorflow_loaded(pid: int) -> bool:

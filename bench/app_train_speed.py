@@ -27,7 +27,6 @@ import contextlib
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,59 +41,19 @@ from _serve import (
     CHROMIUM,
     CHROMIUM_ARGS,
     ROOT,
-    free_port,
+    make_run,
     tensorflow_loaded,
-    wait_for_health,
 )
 
 GOAL_RATIO, GOAL_WS_KBPS = 1.15, 50.0
 TRAIN_TIMEOUT = 900.0  # s: a loaded 2-core machine can be very slow
 PROGRESS = re.compile(r"Epoch \d+/\d+")
 VIEWPORT = {"width": 1400, "height": 1000}
+POLL_MS = 250  # how often the page is read while a run trains (each read costs the browser CPU)
 ENDED_PATTERN = re.compile("Finished|Early stopping|Stopped|ended unexpectedly|Training failed")
 
 
 # -- the server --------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def make_run(runs_dir: str) -> Iterator[tuple[subprocess.Popen, str]]:
-    """``make run PORT=<free port>`` in its own process group; yields (process, base URL)."""
-    port = free_port()
-    log = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen(
-        ["make", "run", f"PORT={port}"],
-        cwd=ROOT,
-        start_new_session=True,
-        env={
-            **os.environ,
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-            "RNNVIZ_RUNS_DIR": runs_dir,
-            "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",  # as the e2e tests: no source watcher
-            "STREAMLIT_SERVER_HEADLESS": "true",
-        },
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        try:
-            wait_for_health(port, timeout=180)
-        except TimeoutError:
-            log.seek(0)
-            raise SystemExit(
-                f"`make run PORT={port}` did not come up:\n{log.read()[-3000:]}"
-            ) from None
-        yield process, f"http://localhost:{port}"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
-        log.close()
 
 
 @contextlib.contextmanager
@@ -236,7 +195,7 @@ def wait_all_ended(pages: list, started: list[float]) -> list[float]:
         for i, page in enumerate(pages):
             if seconds[i] is None and end_message(page).count():
                 seconds[i] = time.monotonic() - started[i]
-        pages[0].wait_for_timeout(100)  # lets Playwright deliver events meanwhile
+        pages[0].wait_for_timeout(POLL_MS)  # lets Playwright deliver events meanwhile
     return seconds  # type: ignore[return-value]
 
 
@@ -247,6 +206,8 @@ class AppRun:
     seconds: float  # Train click -> end message visible
     first_batch: float  # click -> the progress line first shows a batch (the worker trains)
     last_epoch: float  # click -> the progress line shows the last epoch
+    saving: float  # click -> "saving the run" shown (training over, the worker saves)
+    inspect_link: float  # click -> the link to Inspect shows (the saved run is the session's)
     ws_kbps: float  # websocket kB/s received while training
     message: str
     cpu: dict[str, float]  # CPU seconds used during the run: server, workers, browser
@@ -257,7 +218,8 @@ def timed_app_run(page, meter: WebsocketMeter, server_pid: int) -> AppRun:
     progress = page.get_by_text(PROGRESS).first
     cpu_before = cpu_by_group(server_pid)
     start = click_train(page)
-    first_batch = last_epoch = None
+    first_batch = last_epoch = saving = None
+    saving_note = page.get_by_text("saving the run")
     while not end_message(page).count():
         if time.monotonic() - start > TRAIN_TIMEOUT:
             raise TimeoutError(f"the run did not end within {TRAIN_TIMEOUT:.0f} s")
@@ -268,8 +230,13 @@ def timed_app_run(page, meter: WebsocketMeter, server_pid: int) -> AppRun:
         match = re.search(r"Epoch (\d+)/(\d+)", text)
         if last_epoch is None and match and match.group(1) == match.group(2):
             last_epoch = at
-        page.wait_for_timeout(100)
+        if saving is None and saving_note.count():
+            saving = at
+        page.wait_for_timeout(POLL_MS)
     seconds = time.monotonic() - start
+    link = page.get_by_role("link", name="Inspect the results")
+    _helpers().expect(link).to_be_visible(timeout=120_000)
+    inspect_link = time.monotonic() - start
     cpu_after = cpu_by_group(server_pid)
     message = f"{end_message(page).first.inner_text()} [progress line: {progress.inner_text()}]"
     _helpers().settle(page)
@@ -277,6 +244,8 @@ def timed_app_run(page, meter: WebsocketMeter, server_pid: int) -> AppRun:
         seconds=seconds,
         first_batch=first_batch if first_batch is not None else float("nan"),
         last_epoch=last_epoch if last_epoch is not None else float("nan"),
+        saving=saving if saving is not None else float("nan"),
+        inspect_link=inspect_link,
         ws_kbps=meter.bytes_between(start, start + seconds) / seconds / 1000,
         message=" ".join(message.split()),
         cpu={k: cpu_after.get(k, 0.0) - cpu_before.get(k, 0.0) for k in cpu_after},
@@ -424,6 +393,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=40, help="airline epochs")
     parser.add_argument("--units", type=int, default=128, help="sentiment units")
     parser.add_argument("--repeats", type=int, default=1, help="app and bare runs of each")
+    parser.add_argument("--only", choices=["airline", "sentiment"], help="time one task only")
+    parser.add_argument("--no-pair", action="store_true", help="skip the two-sessions run")
     parser.add_argument("--bare", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare:
@@ -448,7 +419,7 @@ def main() -> None:
             "sentiment": f"sentiment default, {args.units} units, 1 epoch",
         }
         alone: dict[str, list[float]] = {}
-        for task in ("airline", "sentiment"):
+        for task in [args.only] if args.only else ["airline", "sentiment"]:
             setup = prepare[task]()
             runs, bare = [], []
             if not any("rnnviz.worker" in cmdline(p) for p in descendants(server)):
@@ -471,7 +442,8 @@ def main() -> None:
                 print(f"[{task}] app end message: {r.message}")
                 print(
                     f"[{task}] app phases: first batch shown {r.first_batch:.1f} s, last epoch "
-                    f"shown {r.last_epoch:.1f} s, end message {r.seconds:.1f} s after the click"
+                    f"shown {r.last_epoch:.1f} s, saving shown {r.saving:.1f} s, end message "
+                    f"{r.seconds:.1f} s, Inspect link {r.inspect_link:.1f} s after the click"
                 )
                 print(
                     f"[{task}] CPU seconds during the app run: "
@@ -489,6 +461,8 @@ def main() -> None:
                 f"{len(runs)}; goal < {GOAL_WS_KBPS}) -> {'PASS' if rate < GOAL_WS_KBPS else 'FAIL'}"
             )
 
+        if args.no_pair or args.only == "sentiment":
+            return
         second = new_page(browser)
         prepare_airline(second, url, args.epochs)
         both = [pages["airline"], second]

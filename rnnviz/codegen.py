@@ -25,6 +25,7 @@ from rnnviz.windows import WindowSpec
 
 if TYPE_CHECKING:
     from rnnviz.tasks.generation import GenerationData
+    from rnnviz.tasks.sequences import SequencesData
     from rnnviz.text import TextData
 
 LINE_LENGTH = 100
@@ -118,6 +119,36 @@ def generation_script(data: GenerationData, model_spec: ModelSpec, train_spec: T
     return render("generation", docstring, settings, literal)
 
 
+def sequences_script(data: SequencesData, model_spec: ModelSpec, train_spec: TrainSpec) -> str:
+    """A standalone script that trains ``model_spec`` on the same splits of a built-in sequence
+    set: its raw values and split rows embedded, scaled and padded in the script as rnnviz does."""
+    from rnnviz.sequences import BUILTIN_SEQUENCES, load_builtin_sequences
+
+    if data.key not in BUILTIN_SEQUENCES:
+        raise ValueError("sequences_script exports runs on a built-in sequence data set.")
+    if model_spec.head != "multiclass" or model_spec.is_text:
+        raise ValueError("sequences_script exports sequence classifiers (a softmax head).")
+    if model_spec.mask_value != data.prepared.mask_value:
+        raise ValueError("The model's mask value differs from the data's padding value.")
+    prepared = data.prepared
+    steps, features = prepared.input_shape
+    settings = {
+        "TASK": "sequences",
+        "DATASET": data.key,
+        "STEPS": steps,
+        "FEATURES": features,
+        "SCALE_MEAN": [float(v) for v in prepared.scaler.mean],
+        "SCALE_STD": [float(v) for v in prepared.scaler.std],
+        "MASK_VALUE": prepared.mask_value,
+        "CLASSES": list(prepared.class_names),
+        **_model_settings(model_spec),
+        **_train_settings(model_spec, train_spec),
+    }
+    literal = _sequences_literal(data, load_builtin_sequences(data.key))
+    docstring = _sequences_docstring(data, model_spec)
+    return render("sequences", docstring, settings, literal)
+
+
 def script_filename(dataset_key: str, model_spec: ModelSpec) -> str:
     """A file name for the download, e.g. ``rnnviz_airline_lstm_many_to_one.py``."""
     slug = re.sub(r"[^a-z0-9]+", "_", dataset_key.lower()).strip("_")
@@ -141,7 +172,7 @@ def render(task: str, docstring: str, settings: dict[str, object], data: str) ->
 
 # A task's block (the settings and data markers are not task blocks: replaced as a whole later).
 _TASK_BLOCK = re.compile(
-    r"^# <(?P<task>(?!settings>|data>)[a-z_]+)>\n.*?^# </(?P=task)>\n", re.M | re.S
+    r"^# <(?P<task>(?!settings>|data>)[a-z_,]+)>\n.*?^# </(?P=task)>\n", re.M | re.S
 )
 
 
@@ -149,9 +180,9 @@ def _task_code(source: str, task: str) -> str:
     """The template without the blocks of other tasks and without the markers of ``task``."""
 
     def keep(block: re.Match) -> str:
-        if block["task"] != task:
+        if task not in block["task"].split(","):  # a block may serve several tasks: <a,b>
             return ""
-        return block[0].split("\n", 1)[1].rsplit(f"# </{task}>\n", 1)[0]
+        return block[0].split("\n", 1)[1].rsplit(f"# </{block['task']}>\n", 1)[0]
 
     code = _TASK_BLOCK.sub(keep, source)
     return re.sub(r"\n{4,}", "\n\n\n", code)  # at most two blank lines where a block was
@@ -317,6 +348,29 @@ def _generation_docstring(data: GenerationData, spec: ModelSpec) -> str:
     )
 
 
+def _sequences_docstring(data: SequencesData, spec: ModelSpec) -> str:
+    units = ", ".join(str(u) for u in spec.units)
+    p = data.prepared
+    steps, features = p.input_shape
+    masking = (
+        f" Shorter sequences are padded with {p.mask_value:g}, which a Masking layer skips."
+        if p.mask_value is not None
+        else ""
+    )
+    return _docstring(
+        f'Classify the sequences of "{data.name}" with a {_kind(spec)}{spec.cell} network.',
+        [
+            _GENERATED.format(what="split, scaling"),
+            f"Data: {len(p.x_train):,} train, {len(p.x_val):,} validation and {len(p.x_test):,} "
+            f"test sequences of {steps} steps x {features} value(s) ({p.split}), embedded at the "
+            f"end of this file as compressed NumPy arrays.{masking} Model: {spec.depth} recurrent "
+            f"layer(s) of {units} units and a softmax head over {p.n_classes} classes.",
+            "It prints the parameter count, the training loss of the first and last epoch, and "
+            "the test accuracy (next to always answering the most frequent class).",
+        ],
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The data literals
 
@@ -410,4 +464,42 @@ def _corpus_literal(name: str, text: str) -> str:
     for line in text.splitlines(keepends=True):
         lines += [INDENT + piece for piece in _string_pieces(line, width)]
     lines += [")", "# fmt: on"]
+    return "\n".join(lines)
+
+
+def _sequences_literal(data: SequencesData, dataset) -> str:
+    """The raw padded sequences, lengths, labels and split rows as base64 of
+    ``np.savez_compressed`` (grey levels 0-255 stored as bytes), in lines of LINE_LENGTH."""
+    import base64
+    import io
+    import zlib
+
+    x = np.asarray(dataset.x)
+    if np.array_equal(x, np.clip(np.round(x), 0, 255)):
+        x = x.astype(np.uint8)  # whole grey levels: the same values, a quarter of the bytes
+    p = data.prepared
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        x=x,
+        lengths=dataset.lengths,
+        y=dataset.y,
+        rows_train=p.rows_train,
+        rows_val=p.rows_val,
+        rows_test=p.rows_test,
+    )
+    packed = base64.b64encode(zlib.compress(buffer.getvalue(), 9)).decode("ascii")
+    width = LINE_LENGTH - len(INDENT) - 2  # room for the quotes
+    about = (
+        f"{data.name}: {len(x):,} sequences as rnnviz loads them (unscaled), their labels and "
+        "the rows of each split, as np.savez arrays, zlib-compressed, in base64."
+    )
+    lines = [
+        *(f"# {line}" for line in textwrap.wrap(about, LINE_LENGTH - 2)),
+        "# fmt: off",
+        "SEQUENCES = (",
+        *(f'{INDENT}"{packed[i : i + width]}"' for i in range(0, len(packed), width)),
+        ")",
+        "# fmt: on",
+    ]
     return "\n".join(lines)

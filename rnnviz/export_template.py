@@ -7,8 +7,9 @@ and the data between the ``<data>`` markers. The rest is copied as it is, so wha
 and run here is what every export runs. It needs only Keras 3 (with a backend) and NumPy.
 
 It prints three parseable lines: ``Parameters: N``, ``LOSS first=... last=...`` and a test
-score (``Test RMSE (original units): X`` for a forecast, ``Test accuracy: X`` for texts,
-``Validation bits per character: X`` and a generated sample for a character model).
+score (``Test RMSE (original units): X`` for a forecast, ``Test accuracy: X`` for texts and
+sequences, ``Validation bits per character: X`` and a generated sample for a character
+model). A block marked for several tasks (``<a,b>``) is kept for each of them.
 """
 
 # <sentiment>
@@ -20,7 +21,7 @@ import numpy as np
 
 # --- 1. Settings (as chosen in rnnviz) -----------------------------------------------------------
 # <settings>
-TASK = "forecast"  # "forecast": a series; "sentiment": classify texts; "generation": characters
+TASK = "forecast"  # "forecast", "sentiment", "sequences" or "generation"
 DATASET = "template"
 # <forecast>
 COLUMNS = ["value"]  # the target first, then any extra inputs
@@ -47,6 +48,14 @@ PROMPT = "\n"  # the text a sample starts from
 TEMPERATURE = 0.8  # sampling temperature (0: always the likeliest character)
 SAMPLE_LENGTH = 200  # characters generated after the prompt
 # </generation>
+# <sequences>
+STEPS = 0  # steps of every sequence (shorter ones are padded at the end)
+FEATURES = 0  # values per step
+SCALE_MEAN = [0.0]  # per feature: scaled = (value - SCALE_MEAN) / SCALE_STD (training steps)
+SCALE_STD = [1.0]
+MASK_VALUE = None  # written into padded steps, which a Masking layer skips (None: no padding)
+CLASSES = ["a", "b"]  # class names: label k is CLASSES[k]
+# </sequences>
 
 CELL = "LSTM"  # keras.layers.<CELL>
 UNITS = [4]  # one entry per stacked recurrent layer
@@ -225,6 +234,10 @@ def text_splits() -> dict:
     }
 
 
+# </sentiment>
+
+
+# <sentiment,sequences>
 def report_classifier(predictor: keras.Model, fit: dict) -> None:
     """Test accuracy, against always answering the most frequent class."""
     x_test, y_test = fit["test"]
@@ -235,6 +248,10 @@ def report_classifier(predictor: keras.Model, fit: dict) -> None:
     print(f"Majority-class accuracy: {majority:.4f}")
 
 
+# </sentiment,sequences>
+
+
+# <sentiment>
 def sentiment_input(batch_size: int | None) -> tuple:
     """The input layer (token ids) and the word vectors; token 0 is padding, masked out."""
     inputs = keras.Input(shape=(MAX_LEN,), batch_size=batch_size, dtype="int32", name="input")
@@ -349,6 +366,53 @@ def prepare_generation() -> tuple:
 
 MODEL_INPUT["generation"], PREPARE["generation"] = generation_input, prepare_generation
 # </generation>
+
+
+# <sequences>
+def load_sequences() -> dict:
+    """The sequences as rnnviz loads them, unscaled and padded with 0 to STEPS steps: ``x``
+    (n, STEPS, FEATURES), ``lengths`` (real steps), ``y`` (labels) and the rows of each split."""
+    import base64
+    import io
+    import zlib
+
+    packed = zlib.decompress(base64.b64decode(SEQUENCES))
+    with np.load(io.BytesIO(packed)) as arrays:
+        return {name: arrays[name] for name in arrays.files}
+
+
+def sequence_splits() -> dict:
+    """``{split: (x, y)}``: each sequence scaled, its padded steps set to MASK_VALUE."""
+    arrays = load_sequences()
+    x = arrays["x"].astype(np.float32)
+    mean = np.asarray(SCALE_MEAN, dtype=np.float32)
+    std = np.asarray(SCALE_STD, dtype=np.float32)
+    scaled = ((x - mean) / std).astype(np.float32)  # (n, STEPS, FEATURES)
+    real = np.arange(STEPS)[None, :] < arrays["lengths"][:, None]  # (n, STEPS): not padding
+    scaled[~real] = MASK_VALUE if MASK_VALUE is not None else 0.0
+    splits = {}
+    for name in ("train", "val", "test"):
+        rows = arrays[f"rows_{name}"]
+        splits[name] = (scaled[rows], arrays["y"][rows].astype(np.int32))
+    return splits
+
+
+def sequences_input(batch_size: int | None) -> tuple:
+    """The input layer (STEPS steps of FEATURES values), masking the padding if there is any."""
+    inputs = keras.Input(shape=(STEPS, FEATURES), batch_size=batch_size, name="input")
+    if MASK_VALUE is None:
+        return inputs, inputs
+    return inputs, keras.layers.Masking(mask_value=MASK_VALUE, name="masking")(inputs)
+
+
+def prepare_sequences() -> tuple:
+    """The scaled splits, and what reports the test score."""
+    fit = sequence_splits()
+    return fit, lambda predictor: report_classifier(predictor, fit)
+
+
+MODEL_INPUT["sequences"], PREPARE["sequences"] = sequences_input, prepare_sequences
+# </sequences>
 
 
 # --- 3. Model ------------------------------------------------------------------------------------
@@ -501,6 +565,7 @@ VOCABULARY = ["<pad>", "<oov>"]
 TEXTS = {"train": [], "val": [], "test": []}
 LABELS = {"train": [], "val": [], "test": []}
 TEXT = ""
+SEQUENCES = ""  # base64 of the NumPy arrays (np.savez_compressed)
 # </data>
 
 if __name__ == "__main__":

@@ -231,6 +231,8 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
     if spec.is_text:
         masking = "masks padding" if spec.mask_zero else "no masking"
         blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}, {masking}"))
+    elif spec.mask_value is not None:  # padded sequences of different lengths
+        blocks.append(("Masking", f"skips steps of {spec.mask_value:g}"))
     cell = f"⇄ {spec.cell}" if spec.bidirectional else spec.cell
 
     def stack(prefix: str, last_sequences: bool) -> None:
@@ -460,7 +462,7 @@ def class_balance(counts: dict[str, int]) -> go.Figure:
         go.Bar(
             x=[plotly_text(name) for name in counts],
             y=list(counts.values()),
-            marker_color=GATE_COLOURS[: len(counts)],
+            marker_color=[GATE_COLOURS[i % len(GATE_COLOURS)] for i in range(len(counts))],
         )
     )
     fig.update_layout(**LAYOUT, title="Class balance", yaxis_title="texts")

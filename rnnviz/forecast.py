@@ -18,6 +18,7 @@ import pandas as pd
 
 from rnnviz.builder import stateless_twin
 from rnnviz.datasets import BUILTIN_SERIES, DataError, Series
+from rnnviz.inference import predict
 from rnnviz.metrics import error_table, mae, rmse
 from rnnviz.spec import ModelSpec, Topology, TrainSpec
 from rnnviz.tasks.base import Job
@@ -62,7 +63,7 @@ def predict_steps(model: keras.Model, x: np.ndarray, topology: Topology) -> np.n
     """Scaled predictions ``(n, h)`` of the consecutive target steps of each window."""
     if len(x) == 0:
         return np.zeros((0, 1), np.float32)
-    out = np.asarray(model.predict(x, verbose=0, batch_size=256))
+    out = predict(model, x)
     if topology == "many_to_one":
         return out[:, :1]  # (n, 1)
     if topology == "many_to_many":

@@ -14,13 +14,13 @@ import keras
 import numpy as np
 import pandas as pd
 
+from rnnviz.inference import PREDICT_BATCH, predict
 from rnnviz.metrics import evaluate_classifier  # moved there; importable from here as before
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Job
 from rnnviz.text import TextData, Vocabulary, encode, tokenize
 from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
 
-PREDICT_BATCH = 256
 OOV_ID = 1
 
 
@@ -39,7 +39,7 @@ def predict_proba(model: keras.Model, x_ids: np.ndarray) -> np.ndarray:
     if len(x_ids) == 0:
         n_out = int(model.output_shape[-1])
         return np.zeros((0, 2 if n_out == 1 else n_out))
-    out = model.predict(x_ids, batch_size=PREDICT_BATCH, verbose=0)
+    out = predict(model, x_ids, PREDICT_BATCH)
     return _as_classes(out)
 
 

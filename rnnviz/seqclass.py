@@ -7,62 +7,34 @@ features)``, padding masked by a ``Masking`` layer when lengths differ) and ends
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
+from rnnviz.inference import PREDICT_BATCH, predict
 from rnnviz.metrics import evaluate_classifier
+from rnnviz.recipes import (  # noqa: F401 - the recipes live there (light), re-exported
+    DEFAULT_SEQUENCE_RECIPE,
+    LSTM30_RECIPE,
+    recipe_budget,
+    recipe_epochs,
+)
 from rnnviz.sentiment import is_bidirectional, most_confident_errors, stepwise_twin
 from rnnviz.sequences import SequenceData, flat_features
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.base import Job
+from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
 
-PREDICT_BATCH = 256
+if TYPE_CHECKING:
+    from rnnviz.tasks.sequences import SequencesData
+
 # The baselines run with one BLAS thread: on a busy machine (or beside a training run) a
 # multi-threaded BLAS fighting for the cores made logistic regression on digits 40x slower.
-
-# The app's default. Measured by bench/sequence_quality.py (seed 7, 2 busy shared CPU cores):
-# test accuracy MNIST rows 0.951 after 54 s of training (seed 1: 0.946; 1-NN 0.921), digits rows
-# 0.981, GunPoint 0.960 (seeds 1 / 2: 0.953 / 0.920; 1-NN 0.913), ItalyPowerDemand 0.959 (1-NN
-# 0.955), BasicMotions 0.950, JapaneseVowels 0.962.
-DEFAULT_SEQUENCE_RECIPE: dict = {
-    "cell": "LSTM",
-    "units": 64,
-    "bidirectional": False,
-    "dropout": 0.0,
-    "optimizer": "adam",
-    "learning_rate": 3e-3,
-    "batch_size": 32,
-    "epochs": 40,
-    "min_updates": 2000,  # small sets get more epochs: at least this many batches in all
-    "patience": 8,  # epochs, scaled with the epochs added for small sets, up to max_patience
-    "max_patience": 200,  # GunPoint can plateau for 100+ epochs before it learns
-}
-
-# The classic demonstration: an LSTM(30) reading MNIST row by row, RMSprop, batches of 128
-# (on the 5k subset: 0.917 after 23 s, 47 epochs, seed 7).
-LSTM30_RECIPE: dict = {
-    "cell": "LSTM",
-    "units": 30,
-    "bidirectional": False,
-    "dropout": 0.0,
-    "optimizer": "rmsprop",
-    "learning_rate": 1e-3,
-    "batch_size": 128,
-    "epochs": 60,
-    "min_updates": 0,
-    "patience": 8,
-    "max_patience": 50,
-}
-
-
-def recipe_epochs(recipe: dict, n_train: int) -> int:
-    """The recipe's epochs, raised for small training sets to reach ``min_updates`` batches."""
-    batches = max(1, math.ceil(n_train / int(recipe["batch_size"])))
-    return max(int(recipe["epochs"]), math.ceil(int(recipe.get("min_updates", 0)) / batches))
 
 
 def sequence_specs(recipe: dict, data: SequenceData, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
@@ -79,9 +51,7 @@ def sequence_specs(recipe: dict, data: SequenceData, seed: int = 7) -> tuple[Mod
         n_outputs=data.n_classes,
         mask_value=data.mask_value,
     )
-    epochs = recipe_epochs(recipe, len(data.x_train))
-    patience = int(recipe["patience"]) * max(1, epochs // max(1, int(recipe["epochs"])))
-    patience = min(patience, int(recipe.get("max_patience", patience)))
+    epochs, patience = recipe_budget(recipe, len(data.x_train))
     train = TrainSpec(
         optimizer=recipe["optimizer"],
         learning_rate=float(recipe["learning_rate"]),
@@ -102,7 +72,7 @@ def predict_proba(model: keras.Model, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     if len(x) == 0:
         return np.zeros((0, int(model.output_shape[-1])))
-    return np.asarray(model.predict(x, batch_size=PREDICT_BATCH, verbose=0), dtype=np.float64)
+    return np.asarray(predict(model, x, PREDICT_BATCH), dtype=np.float64)
 
 
 def probabilities_by_step(model: keras.Model, spec: ModelSpec, x: np.ndarray) -> np.ndarray:
@@ -119,7 +89,7 @@ def probabilities_by_step(model: keras.Model, spec: ModelSpec, x: np.ndarray) ->
         )
     twin = stepwise_twin(model, spec)
     x = np.asarray(x, dtype=np.float32)
-    return np.asarray(twin.predict(x, batch_size=PREDICT_BATCH, verbose=0), dtype=np.float64)
+    return np.asarray(predict(twin, x, PREDICT_BATCH), dtype=np.float64)
 
 
 def step_probability_frame(
@@ -224,3 +194,125 @@ def baselines(data: SequenceData, seed: int = 7) -> dict[str, dict]:
         "1-nearest neighbour (Euclidean)": nearest_neighbour_baseline(data),
         "logistic regression (flattened)": logistic_baseline(data, seed),
     }
+
+
+# ----------------------------------------------------------------------------- the job
+
+BASELINE_COLUMNS = {  # column of the saved predictions -> display name
+    "pred_1nn": "1-nearest neighbour (Euclidean)",
+    "pred_logistic": "logistic regression (flattened)",
+}
+SHORT_NAMES = {  # display name -> the short one of table columns
+    "1-nearest neighbour (Euclidean)": "1-NN",
+    "logistic regression (flattened)": "logistic",
+}
+
+
+@dataclass(eq=False)
+class SequenceJob(Job):
+    """A sequence-classification run with the data it was trained on, for Inspect."""
+
+    dataset_name: str
+    data: SequencesData
+    run: TrainingRun
+    task = "sequences"
+
+    @property
+    def inference_model(self) -> keras.Model:
+        return self.run.model
+
+    def test_proba(self) -> np.ndarray:
+        return predict_proba(self.inference_model, self.data.prepared.x_test)
+
+    def predictions(self) -> pd.DataFrame:
+        """The saved test predictions, or computed now with the baselines when there are none
+        (not saved yet) or they cannot be used (a damaged file, a label the CSV read back as
+        another value, e.g. "NA")."""
+        from rnnviz.runs import RunError
+
+        try:
+            frame = self.record.predictions() if self.record is not None else None
+        except RunError:
+            frame = None
+        names = set(self.data.class_names)
+        columns = ["true", "predicted", *BASELINE_COLUMNS]
+        if frame is None or any(
+            column not in frame or not set(frame[column].astype(str)) <= names for column in columns
+        ):
+            frame = self.summary()[2]
+        return frame
+
+    def summary(self) -> tuple[dict, dict, pd.DataFrame]:
+        """What a saved run keeps: data settings, test metrics (with the classical baselines on
+        the same split) and one row per test sequence (true, predicted, probabilities)."""
+        prepared = self.data.prepared
+        proba = self.test_proba()
+        result = evaluate_classifier(prepared.y_test, proba, prepared.class_names)
+        classical = baselines(prepared, self.run.train.seed)
+        metrics = {
+            "test accuracy": result["accuracy"],
+            "majority accuracy": result["majority_accuracy"],
+            "1-NN accuracy": classical[BASELINE_COLUMNS["pred_1nn"]]["accuracy"],
+            "logistic accuracy": classical[BASELINE_COLUMNS["pred_logistic"]]["accuracy"],
+        }
+        names = prepared.class_names
+        frame = pd.DataFrame(
+            {
+                "row": prepared.rows_test,
+                "length": prepared.lengths_test,
+                "true": [names[i] for i in prepared.y_test],
+                "predicted": [names[i] for i in proba.argmax(axis=1)],
+                **{
+                    column: [names[i] for i in classical[name]["pred"]]
+                    for column, name in BASELINE_COLUMNS.items()
+                },
+                **{f"p_{name}": proba[:, i] for i, name in enumerate(names)},
+            }
+        )
+        return self.data.config(), metrics, frame
+
+
+def report_from_predictions(frame: pd.DataFrame, class_names: Sequence[str]) -> dict[str, dict]:
+    """The classifier report of the RNN and of each baseline from saved test predictions, by
+    display name (the RNN first; its ``proba`` from the ``p_<class>`` columns)."""
+    index = {name: i for i, name in enumerate(class_names)}
+    y_true = frame["true"].astype(str).map(index).to_numpy()
+    proba = frame[[f"p_{name}" for name in class_names]].to_numpy(dtype=np.float64)
+    reports = {"RNN": {**evaluate_classifier(y_true, proba, class_names), "proba": proba}}
+    for column, name in BASELINE_COLUMNS.items():
+        if column in frame:
+            predicted = frame[column].astype(str).map(index).to_numpy()
+            one_hot = np.eye(len(class_names))[predicted]  # (n, classes): the predicted class
+            reports[name] = evaluate_classifier(y_true, one_hot, class_names)
+    return reports
+
+
+def per_class_table(reports: dict[str, dict]) -> pd.DataFrame:
+    """Per class: the RNN's precision and recall, and the recall of every baseline."""
+    rnn = reports["RNN"]["per_class"]
+    table = rnn[["class", "precision", "recall", "support"]].copy()
+    for name, report in reports.items():
+        if name != "RNN":
+            table[f"recall {SHORT_NAMES.get(name, name)}"] = report["per_class"][
+                "recall"
+            ].to_numpy()
+    return table
+
+
+def sequence_job(data: SequencesData, spec: ModelSpec, train: TrainSpec) -> SequenceJob:
+    """Build and compile a seeded classifier for ``data`` (softmax head, masking when ragged)
+    and wrap it in a training run."""
+    from rnnviz.tasks.sequences import SEQUENCES
+
+    prepared = data.prepared
+    spec = SEQUENCES.model_spec(spec, data)
+    model = new_model(spec, train, prepared.input_shape)
+    fit = FitData(prepared.x_train, prepared.y_train, prepared.x_val, prepared.y_val)
+    run = TrainingRun(model, spec, train, fit, probe_x=prepared.x_val[:PROBE_SAMPLES])
+    return SequenceJob(data.name, data, run)
+
+
+def unscaled(data: SequenceData, x: np.ndarray, length: int) -> np.ndarray:
+    """The real steps of one prepared sequence ``(time, features)`` back in the data's units
+    (for an image: its grey levels), ``(length, features)``."""
+    return np.asarray(x[:length], dtype=np.float64) * data.scaler.std + data.scaler.mean

@@ -9,23 +9,15 @@ from rnnviz.probes import trace
 from rnnviz.recipes import TUTORIAL
 from rnnviz.safe import plain
 from rnnviz.tasks import FORECAST, ForecastData
-from rnnviz.ui import nav
 from rnnviz.ui.gates import gate_explorer
 from rnnviz.ui.live import live_panel
-from rnnviz.ui.runner import collect_finished_run, submit_backtest
-from rnnviz.ui.state import require, session
+from rnnviz.ui.runner import finished_job, submit_backtest
+from rnnviz.ui.state import session
 
 st.title("Inspect")
-collect_finished_run()  # a run that ended while this session was elsewhere
 current = session()
-job = current.job
-done = isinstance(job, ForecastJob) and job.run.snapshot().has_result
-require(
-    done,
-    "Train a model first; its forecast shows here when training ends.",
-    nav.pages().train,
-    "Go to Train",
-    ":material/model_training:",
+job: ForecastJob = finished_job(
+    FORECAST, "Train a model first; its forecast shows here when training ends."
 )
 
 

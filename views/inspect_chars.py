@@ -10,9 +10,9 @@ from rnnviz.datasets import DataError
 from rnnviz.generate import MAX_GENERATED, next_chars_table, sample_text, top_k_next
 from rnnviz.generation import GenerationJob
 from rnnviz.safe import plain
-from rnnviz.ui import nav
-from rnnviz.ui.runner import collect_finished_run
-from rnnviz.ui.state import require, session, set_widget_defaults
+from rnnviz.tasks import GENERATION
+from rnnviz.ui.runner import finished_job
+from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.units import (
     colouring_html,
     find_units,
@@ -26,16 +26,9 @@ MAX_PASSAGE = 3_000
 MAX_PROMPT = 500
 
 st.title("Inspect: text generation")
-collect_finished_run()  # a run that ended while this session was elsewhere
 current = session()
-job = current.job
-done = isinstance(job, GenerationJob) and job.run.snapshot().has_result
-require(
-    done,
-    "Train a character model first; its results show here when training ends.",
-    nav.pages().train,
-    "Go to Train",
-    ":material/model_training:",
+job: GenerationJob = finished_job(
+    GENERATION, "Train a character model first; its results show here when training ends."
 )
 
 chars, data, spec, model = job.chars, job.data, job.spec, job.inference_model

@@ -17,23 +17,16 @@ from rnnviz.sentiment import (
     tfidf_baseline,
     word_importance,
 )
+from rnnviz.tasks import SENTIMENT
 from rnnviz.text import tokenize
-from rnnviz.ui import nav
 from rnnviz.ui.gates import gate_explorer
-from rnnviz.ui.runner import collect_finished_run
-from rnnviz.ui.state import require, session
+from rnnviz.ui.runner import finished_job
+from rnnviz.ui.state import session
 
 st.title("Inspect: sentiment")
-collect_finished_run()  # a run that ended while this session was elsewhere
 current = session()
-job = current.job
-done = isinstance(job, SentimentJob) and job.run.snapshot().has_result
-require(
-    done,
-    "Train a text model first; its results show here when training ends.",
-    nav.pages().train,
-    "Go to Train",
-    ":material/model_training:",
+job: SentimentJob = finished_job(
+    SENTIMENT, "Train a text model first; its results show here when training ends."
 )
 
 data, model, names = job.data, job.inference_model, job.data.class_names

@@ -8,7 +8,7 @@ from rnnviz.safe import plain
 from rnnviz.tasks import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.gates import live_gates
-from rnnviz.ui.live import live_panel, live_samples, progress_text
+from rnnviz.ui.live import live_panel, live_samples, progress_text, state_near_end
 from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run
 from rnnviz.ui.state import require, session
 from rnnviz.ui.widgets import train_spec_ui
@@ -51,7 +51,7 @@ if handle is None:
 
 
 def render() -> None:
-    run_state = handle.snapshot()
+    run_state = state_near_end(handle)
     position = handle.queue_position
     if position is not None:
         st.info(f"Waiting for a free worker: number {position} in the queue.")
@@ -79,14 +79,13 @@ def render() -> None:
         ended_early = run_state.status == "stopped" and not handle.stop_requested  # worker lost
         (st.warning if ended_early else st.success)(plain(run_state.message))
     if run_state.latest_traces:
-        live_gates(run_state, len(run_state.latest_traces[0].gates["hidden"]))
+        live_gates(run_state, len(run_state.latest_traces[0].gates["hidden"]), handle.id)
 
 
 live_panel(lambda: not handle.done, render)
-collect_finished_run()
-if current.collect_error:
-    st.error(plain(current.collect_error))
-if current.job_from is handle:
+result = handle.result(0)
+if result is not None and result.run_id is not None:
     st.page_link(
         nav.inspect_page(handle.request.task), label="Inspect the results", icon=":material/search:"
     )
+collect_finished_run()  # after drawing: loading the model may import TensorFlow in the server

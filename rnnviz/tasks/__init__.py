@@ -10,8 +10,9 @@ from rnnviz.tasks.base import Export, Job, Note, Task
 from rnnviz.tasks.forecast import FORECAST, ForecastData
 from rnnviz.tasks.generation import GENERATION, GenerationData
 from rnnviz.tasks.sentiment import SENTIMENT, SentimentData
+from rnnviz.tasks.sequences import SEQUENCES, SequencesData
 
-TASKS: dict[str, Task] = {task.name: task for task in (FORECAST, SENTIMENT, GENERATION)}
+TASKS: dict[str, Task] = {task.name: task for task in (FORECAST, SENTIMENT, SEQUENCES, GENERATION)}
 TASK_NAMES: tuple[str, ...] = tuple(TASKS)
 
 
@@ -31,6 +32,7 @@ __all__ = [
     "FORECAST",
     "GENERATION",
     "SENTIMENT",
+    "SEQUENCES",
     "TASKS",
     "TASK_NAMES",
     "Export",
@@ -39,6 +41,7 @@ __all__ = [
     "Job",
     "Note",
     "SentimentData",
+    "SequencesData",
     "Task",
     "get_task",
     "task_of",

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from rnnviz.figures import gate_explorer_figure, gate_heatmaps, gate_stats_figure, unit_lines_figure
 from rnnviz.gates import GATE_KEYS, GATE_LABELS, Trace
 from rnnviz.runstate import RunState
 from rnnviz.ui import state
+from rnnviz.ui.live import FIGURE_SECONDS
 
 
 def _trace_label(trace: Trace) -> str:
@@ -24,8 +26,9 @@ def choose_trace(traces: list[Trace], key: str) -> Trace:
     return traces[labels.index(chosen)]
 
 
-def live_gates(run_state: RunState, probe_size: int) -> None:
-    """Heatmaps of the probe sample's gates at the latest epoch, and their statistics per epoch."""
+def live_gates(run_state: RunState, probe_size: int, run_id: str) -> None:
+    """Heatmaps of the probe sample's gates at the latest epoch, and their statistics per epoch
+    (while ``run_id`` trains, redrawn at most every :data:`FIGURE_SECONDS`)."""
     if not run_state.latest_traces:
         st.caption("Gate activations appear here after the first epoch.")
         return
@@ -34,16 +37,25 @@ def live_gates(run_state: RunState, probe_size: int) -> None:
     with c1:
         trace = choose_trace(run_state.latest_traces, key="w_live_trace")
     state.set_widget_defaults({"live_sample": 0})
-    sample = c2.number_input("Probe sample", 0, probe_size - 1, key="w_live_sample")
+    sample = int(c2.number_input("Probe sample", 0, probe_size - 1, key="w_live_sample"))
+
+    def figures() -> tuple[int, go.Figure, go.Figure]:
+        stats = gate_stats_figure(run_state.gate_history, trace.layer, trace.direction)
+        return run_state.epoch, gate_heatmaps(trace, sample), stats
+
+    epoch, heatmaps, stats = state.session().memo_every(
+        "live_gates",
+        key=(run_id, _trace_label(trace), sample),
+        version=run_state.epoch,
+        seconds=0.0 if run_state.done else FIGURE_SECONDS,
+        compute=figures,
+    )
     st.caption(
-        f"Epoch {run_state.epoch}: activations recomputed from the epoch-end weights for "
+        f"Epoch {epoch}: activations recomputed from the epoch-end weights for "
         f"{probe_size} fixed validation samples."
     )
-    st.plotly_chart(gate_heatmaps(trace, int(sample)), key="live_heatmaps")
-    st.plotly_chart(
-        gate_stats_figure(run_state.gate_history, trace.layer, trace.direction),
-        key="live_gate_stats",
-    )
+    st.plotly_chart(heatmaps, key="live_heatmaps")
+    st.plotly_chart(stats, key="live_gate_stats")
 
 
 TimeAxis = Callable[[Trace], tuple[Sequence, "np.ndarray | None"]]

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from rnnviz.runstate import RunState
 
+if TYPE_CHECKING:
+    from rnnviz.executor import RunHandle
+
 REFRESH_SECONDS = 2.0
+END_WAIT_SECONDS = REFRESH_SECONDS - 0.2  # the longest one refresh waits for a run's end
+FIGURE_SECONDS = 6.0  # heavy live figures (gate heatmaps) are redrawn at most this often
 
 
 def progress_text(state: RunState) -> str:
@@ -18,8 +24,21 @@ def progress_text(state: RunState) -> str:
     return f"Epoch {state.epoch}/{state.epochs}{step} - {state.elapsed:.1f} s{eta}"
 
 
+def state_near_end(handle: RunHandle) -> RunState:
+    """The run's state; when it is saving, or due to end before the next refresh, its end is
+    waited for first (at most :data:`END_WAIT_SECONDS`), so the page shows the end at once
+    rather than up to a refresh later."""
+    state = handle.snapshot()
+    left = state.seconds_left
+    ending = state.status == "running" and left is not None and left < REFRESH_SECONDS
+    if state.status == "saving" or ending:
+        handle.result(END_WAIT_SECONDS)
+        state = handle.snapshot()
+    return state
+
+
 def live_panel(is_alive: Callable[[], bool], draw: Callable[[], None]) -> None:
-    """Call ``draw()`` now and, while ``is_alive()``, again every second.
+    """Call ``draw()`` now and, while ``is_alive()``, again every :data:`REFRESH_SECONDS`.
 
     When the work ends the fragment triggers one full rerun so the rest of the page (buttons,
     links to Inspect) sees the finished state.

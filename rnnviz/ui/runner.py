@@ -12,10 +12,12 @@ import threading
 import streamlit as st
 
 from rnnviz.executor import RunHandle, TrainRequest, default_executor
+from rnnviz.safe import plain
 from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import ForecastData, get_task
+from rnnviz.tasks import ForecastData, Job, Task, get_task
+from rnnviz.ui import nav
 from rnnviz.ui.persist import run_store
-from rnnviz.ui.state import session
+from rnnviz.ui.state import require, session
 
 URL_KEY = "run"
 _WARMING = False  # the server process has started creating its executor
@@ -67,12 +69,35 @@ def current_handle() -> RunHandle | None:
 
 def collect_finished_run() -> None:
     """Once this session's run has ended, load its saved model as the job Inspect reads (on the
-    data it was trained on, through its task's restore)."""
+    data it was trained on, through its task's restore); says so when it cannot be loaded."""
     handle = current_handle()
     current = session()
-    if handle is None or not handle.done or current.collected is handle:
+    if handle is None or not handle.done:
         return
-    current.collected = handle
+    if current.collected is not handle:
+        current.collected = handle
+        _load_saved_run(handle)
+    if current.collect_error:
+        st.error(plain(current.collect_error))
+
+
+def finished_job(task: Task, message: str) -> Job:
+    """The session's trained (or reopened) job of ``task``, a run that ended meanwhile collected
+    first; without one the page stops with ``message`` and a link to Train."""
+    collect_finished_run()
+    job = session().job
+    require(
+        task.owns(job) and job.run.snapshot().has_result,
+        message,
+        nav.pages().train,
+        "Go to Train",
+        ":material/model_training:",
+    )
+    return job
+
+
+def _load_saved_run(handle: RunHandle) -> None:
+    current = session()
     result = handle.result(0)
     if result is None or result.run_id is None:
         return

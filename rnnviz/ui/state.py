@@ -8,6 +8,7 @@ moves to a page that does not draw that widget.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,9 @@ class Session:
     backtest_for: Job | None = None  # ... and the job it refits
     comparison: Comparison | None = None
     cache: dict[str, tuple[Hashable, Any]] = field(default_factory=dict)  # see memo()
+    throttled: dict[str, tuple[tuple[Hashable, Hashable], float, Any]] = field(
+        default_factory=dict
+    )  # see memo_every()
 
     def task_data(self, task: str | None = None) -> Any:
         """The data prepared on the Data page of ``task`` (default: the current task), or None."""
@@ -65,6 +69,26 @@ class Session:
             slot = (key, compute())
             self.cache[name] = slot
         return slot[1]
+
+    def memo_every(
+        self,
+        name: str,
+        key: Hashable,
+        version: Hashable,
+        seconds: float,
+        compute: Callable[[], Any],
+    ) -> Any:
+        """``compute()`` again when ``key`` changes, or when ``version`` changes and ``seconds``
+        have passed since the last computation (a live figure redrawn at most that often: the
+        browser redraws a changed figure, an identical one costs it nothing)."""
+        slot, now = self.throttled.get(name), time.monotonic()
+        if slot is not None:
+            (old_key, old_version), at, value = slot
+            if old_key == key and (old_version == version or now - at < seconds):
+                return value
+        value = compute()
+        self.throttled[name] = ((key, version), now, value)
+        return value
 
 
 def session() -> Session:

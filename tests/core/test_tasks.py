@@ -54,13 +54,17 @@ def generation_data() -> GenerationData:
 
 
 def data_for(name: str, forecast_data, sentiment_data, generation_data=None):
+    if name == "sequences":
+        from tests.core.test_seq_task import tiny_sequences
+
+        return tiny_sequences()
     return {"forecast": forecast_data, "sentiment": sentiment_data, "generation": generation_data}[
         name
     ]
 
 
 def test_registry_names_pages_and_recipes():
-    assert TASK_NAMES == ("forecast", "sentiment", "generation")
+    assert TASK_NAMES == ("forecast", "sentiment", "sequences", "generation")
     pages = set()
     for name, task in TASKS.items():
         assert task.name == name and task.label

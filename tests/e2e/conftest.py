@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _serve import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health  # noqa: E402
+from _serve import CHROMIUM, CHROMIUM_ARGS, ServerDidNotStart, make_run  # noqa: E402
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -56,41 +53,11 @@ def empty_runs_dir(runs_dir: Path) -> Path:
 def app_url(runs_dir: Path) -> Iterator[str]:
     """``make run PORT=<free port>`` in a new session; yields the base URL; kills the group."""
     _require_chromium()
-    port = free_port()
-    log = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen(
-        ["make", "run", f"PORT={port}"],
-        cwd=ROOT,
-        start_new_session=True,
-        env={
-            **os.environ,
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-            "RNNVIZ_RUNS_DIR": str(runs_dir),
-            # No source watcher: the repo holds .venv (50k files) and others edit files meanwhile;
-            # each inotify overflow re-walks the tree and starved training ~6x in this process.
-            "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-        },
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
     try:
-        try:
-            wait_for_health(port, timeout=SERVER_START_TIMEOUT)
-        except TimeoutError:
-            log.seek(0)
-            pytest.fail(f"`make run PORT={port}` did not come up:\n{log.read()[-4000:]}")
-        yield f"http://localhost:{port}"
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
-        log.close()
+        with make_run(runs_dir, timeout=SERVER_START_TIMEOUT) as (_, url):
+            yield url
+    except ServerDidNotStart as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,267 @@
+"""The sequence-classification task: labelled sequences (images row by row, UCR/UEA series, your
+own CSV) read step by step, a softmax head over the classes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from rnnviz.recipes import DEFAULT_SEQUENCE_RECIPE
+from rnnviz.safe import plain
+from rnnviz.sequences import (
+    BUILTIN_SEQUENCES,
+    SCALINGS,
+    Scaling,
+    SequenceData,
+    SequenceDataset,
+    load_builtin_sequences,
+    prepare_sequences,
+)
+from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.base import Export, Note, Task, finished_run
+
+if TYPE_CHECKING:
+    import keras
+    import plotly.graph_objects as go
+
+    from rnnviz.runs import RunRecord
+    from rnnviz.seqclass import SequenceJob
+    from rnnviz.training import FitData
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    """How a data set is split and scaled (:func:`rnnviz.sequences.prepare_sequences`)."""
+
+    scaling: Scaling | None = None  # None: the data set's default
+    seed: int = 7
+    val_fraction: float = 0.2
+    test_fraction: float = 0.2
+    official_split: bool = True
+
+    def __post_init__(self) -> None:
+        if self.scaling is not None and self.scaling not in SCALINGS:
+            raise ValueError(f"scaling must be one of {tuple(SCALINGS)}, got {self.scaling!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class SequencesData:
+    """What a sequence-classification job is built from: the prepared splits and where they came
+    from (``key``: a built-in set, which a saved run can load again; ``None``: an upload)."""
+
+    name: str
+    key: str | None
+    prepared: SequenceData
+    settings: SplitSettings
+    feature_names: tuple[str, ...]
+    image_shape: tuple[int, int] | None = None  # (rows, columns) of an image read row by row
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return self.prepared.class_names
+
+    def config(self) -> dict:
+        """The data settings a saved run keeps (enough to prepare built-in data again)."""
+        prepared = self.prepared
+        return {
+            "dataset_key": self.key,
+            **asdict(self.settings),
+            "scaling": prepared.scaling,
+            "classes": list(prepared.class_names),
+            "steps": prepared.input_shape[0],
+            "features": list(self.feature_names),
+            "mask_value": prepared.mask_value,
+            "split": prepared.split,
+        }
+
+
+def sequences_data(
+    dataset: SequenceDataset, settings: SplitSettings, key: str | None = None
+) -> SequencesData:
+    """Split, scale and pad ``dataset`` as ``settings`` say (``key``: its built-in key)."""
+    prepared = prepare_sequences(
+        dataset,
+        val_fraction=settings.val_fraction,
+        test_fraction=settings.test_fraction,
+        seed=settings.seed,
+        scaling=settings.scaling,
+        official_split=settings.official_split,
+    )
+    return SequencesData(
+        dataset.name, key, prepared, settings, dataset.feature_names, dataset.image_shape
+    )
+
+
+def default_specs() -> tuple[ModelSpec, TrainSpec]:
+    """The default recipe (:data:`rnnviz.recipes.DEFAULT_SEQUENCE_RECIPE`) before any data."""
+    recipe = DEFAULT_SEQUENCE_RECIPE
+    model = ModelSpec(
+        cell=recipe["cell"],
+        units=(int(recipe["units"]),),
+        bidirectional=bool(recipe["bidirectional"]),
+        dropout=float(recipe["dropout"]),
+        head="multiclass",
+    )
+    train = TrainSpec(
+        optimizer=recipe["optimizer"],
+        learning_rate=float(recipe["learning_rate"]),
+        batch_size=int(recipe["batch_size"]),
+        epochs=int(recipe["epochs"]),
+        patience=int(recipe["patience"]),
+    )
+    return model, train
+
+
+class SequencesTask(Task[SequencesData, "SequenceJob"]):
+    name = "sequences"
+    label = "Classify sequences"
+    data_page = "views/seq_data.py"
+    inspect_page = "views/inspect_seq.py"
+    job_module = "rnnviz.seqclass"
+    topologies = ("many_to_one",)
+    topology_note = "**Topology**: many-to-one (one class per sequence)"
+
+    def default_recipe(self) -> tuple[ModelSpec, TrainSpec]:
+        return default_specs()
+
+    def catalog(self) -> list[dict[str, str]]:
+        return [
+            {
+                "data": s.title,
+                "rows": f"{s.sequences:,} sequences, {s.shape}",
+                "description": s.description,
+                "ships in": s.source,
+            }
+            for s in BUILTIN_SEQUENCES.values()
+        ]
+
+    def dataset_name(self, data: SequencesData) -> str:
+        return data.name
+
+    def model_spec(self, spec: ModelSpec, data: SequencesData) -> ModelSpec:
+        prepared = data.prepared
+        return spec.with_(
+            head="multiclass",
+            n_outputs=prepared.n_classes,
+            mask_value=prepared.mask_value,
+            topology="many_to_one",
+            stateful=False,
+            vocab_size=None,
+        )
+
+    def input_shape(self, data: SequencesData, spec: ModelSpec) -> tuple[int, ...]:
+        return data.prepared.input_shape
+
+    def fit_data(self, data: SequencesData, spec: ModelSpec) -> FitData:
+        from rnnviz.training import FitData
+
+        p = data.prepared
+        return FitData(p.x_train, p.y_train, p.x_val, p.y_val)
+
+    def build_notes(self, data: SequencesData, spec: ModelSpec) -> list[Note]:
+        steps, features = data.prepared.input_shape
+        what = (
+            f"images read row by row: {steps} rows of {features} pixels"
+            if data.image_shape
+            else f"sequences of {steps} steps x {features} feature(s)"
+        )
+        notes = [
+            Note(
+                "caption",
+                f"Input: {what}. Output: a probability for each of the "
+                f"{data.prepared.n_classes} classes (softmax), read after the last step.",
+            )
+        ]
+        if spec.mask_value is not None:
+            notes.append(
+                Note(
+                    "info",
+                    f"The sequences have different lengths: shorter ones are padded at the end "
+                    f"with {spec.mask_value:g}, and a Masking layer makes the RNN skip those "
+                    "steps (the state after the last real step is what the head reads).",
+                )
+            )
+        if spec.bidirectional:
+            notes.append(
+                Note(
+                    "caption",
+                    "Bidirectional: the backward direction reads each sequence from its end, "
+                    "legitimate here (the whole sequence is known before it is classified); "
+                    "Inspect then cannot show the prediction after each step.",
+                )
+            )
+        return notes
+
+    def make_job(self, data: SequencesData, spec: ModelSpec, train: TrainSpec) -> SequenceJob:
+        from rnnviz.seqclass import sequence_job
+
+        return sequence_job(data, spec, train)
+
+    def restore(
+        self, record: RunRecord, model: keras.Model, data: SequencesData | None = None
+    ) -> SequenceJob:
+        from rnnviz.seqclass import SequenceJob
+
+        if data is None:
+            data = self._stored_data(record)
+        run = finished_run(record, model, self.fit_data(data, record.model_spec))
+        return SequenceJob(data.name, data, run, record=record)
+
+    @staticmethod
+    def _stored_data(record: RunRecord) -> SequencesData:
+        """The built-in set a saved run was trained on, split and scaled again; ValueError for an
+        upload (not stored) or incomplete settings."""
+        config = record.data_config
+        key = config.get("dataset_key")
+        if key not in BUILTIN_SEQUENCES:
+            raise ValueError(
+                f"The data of this run ({record.dataset}) was uploaded and is not stored: upload "
+                "it again to retrain."
+            )
+        fields = SplitSettings.__dataclass_fields__
+        if not set(fields) <= set(config):
+            raise ValueError(
+                "This run's data settings are incomplete (no split or scaling saved): it cannot "
+                "be reopened."
+            )
+        settings = SplitSettings(**{name: config[name] for name in fields})
+        return sequences_data(load_builtin_sequences(key), settings, key)
+
+    def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
+        """Test accuracy of every saved variant beside the classical baselines."""
+        from rnnviz.compare import variant_label
+        from rnnviz.seqfigures import accuracy_bars
+
+        scores = {variant_label(r.model_spec): r.metrics.get("test accuracy") for r in records}
+        scores = {label: value for label, value in scores.items() if value is not None}
+        if not scores:
+            return {}
+        for name in ("1-NN accuracy", "logistic accuracy"):
+            value = records[0].metrics.get(name)
+            if value is not None:
+                scores[name.replace(" accuracy", "")] = value
+        return {"cmp_accuracy": accuracy_bars(scores)}
+
+    def export(self, record: RunRecord) -> Export | None:
+        """The Keras script of a run on a built-in set (uploads are not stored: None)."""
+        from rnnviz.codegen import script_filename, sequences_script
+
+        try:
+            data = self._stored_data(record)
+        except ValueError:
+            return None
+        script = sequences_script(data, record.model_spec, record.train_spec)
+        return Export(script_filename(data.key or data.name, record.model_spec), script)
+
+
+def describe_split(data: SequencesData) -> str:
+    """One line on the split sizes, for the Data page."""
+    p = data.prepared
+    return plain(
+        f"{len(p.x_train):,} train, {len(p.x_val):,} validation, {len(p.x_test):,} test "
+        f"sequences ({p.split}); scaled with statistics of the training steps only."
+    )
+
+
+SEQUENCES = SequencesTask()
