@@ -7,7 +7,9 @@ Trains with plain ``model.fit`` (through ``rnnviz.generate.fit_char_model``), ke
 of the best validation epoch, stops before the time budget would be exceeded.
 
 Run:  TF_CPP_MIN_LOG_LEVEL=3 python bench/generation_quality.py [--corpus tragedies/macbeth]
-      [--seed 7] [--budget 300] [key=value ...]   (overrides of DEFAULT_CHAR_RECIPE)
+      [--seed 7] [--budget 300] [--app] [key=value ...]   (overrides of DEFAULT_CHAR_RECIPE)
+
+``--app`` trains through the task's job instead (what a worker runs for the Train page).
 """
 
 from __future__ import annotations
@@ -67,6 +69,21 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def train_as_the_app(data, corpus_key, recipe, model_spec, train_spec, budget):
+    """The task's job as a worker runs it: bits per character, the sample of every epoch, live
+    gate probes, the best epoch's weights kept. Returns the inference model and the seconds."""
+    from rnnviz.tasks import GENERATION, GenerationData
+
+    job_data = GenerationData(data, corpus_key, recipe["val_fraction"], PROMPT)
+    job = GENERATION.make_job(job_data, model_spec, train_spec)
+    job.run.callbacks.append(budget)
+    start = time.perf_counter()
+    state = job.run.run()
+    seconds = time.perf_counter() - start
+    print(f"app run: {state.message} last sample:\n{PROMPT}{state.samples[-1]}")
+    return job.inference_model, seconds
+
+
 def parse_recipe(parser: argparse.ArgumentParser, overrides: list[str]) -> dict:
     recipe = dict(DEFAULT_CHAR_RECIPE)
     for item in overrides:
@@ -87,6 +104,11 @@ def main() -> int:
     parser.add_argument("--corpus", default=DEFAULT_PLAY)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--budget", type=float, default=300.0, help="training seconds")
+    parser.add_argument(
+        "--app",
+        action="store_true",
+        help="train through the app's job (TrainingRun with a sample per epoch and gate probes)",
+    )
     parser.add_argument("overrides", nargs="*", help="recipe entries as key=value")
     args = parser.parse_args()
     recipe = parse_recipe(parser, args.overrides)
@@ -107,16 +129,19 @@ def main() -> int:
     orders = ", ".join(f"{k}: {v:.3f}" for k, v in baseline.bpc_by_order.items())
     print(f"n-gram validation bpc by order ({ngram_seconds:.1f} s): {orders}")
 
-    keras.utils.set_random_seed(args.seed)
     model_spec, train_spec = char_recipe_specs(recipe, len(data.vocab), seed=args.seed)
-    model = build_char_model(model_spec, train_spec, data.seq_len)
     budget = TimeBudget(args.budget)
-    best = keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=recipe["epochs"], restore_best_weights=True
-    )
-    start = time.perf_counter()
-    fit_char_model(model, model_spec, train_spec, data, callbacks=[budget, best])
-    seconds = time.perf_counter() - start
+    if args.app:
+        model, seconds = train_as_the_app(data, args.corpus, recipe, model_spec, train_spec, budget)
+    else:
+        keras.utils.set_random_seed(args.seed)
+        model = build_char_model(model_spec, train_spec, data.seq_len)
+        best = keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=recipe["epochs"], restore_best_weights=True
+        )
+        start = time.perf_counter()
+        fit_char_model(model, model_spec, train_spec, data, callbacks=[budget, best])
+        seconds = time.perf_counter() - start
     rnn_bpc = evaluate_bpc(model, model_spec, data.x_val, data.y_val)
     epochs = len(budget.epoch_times)
     later = budget.epoch_times[1:] or budget.epoch_times  # the first epoch also traces

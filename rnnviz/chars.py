@@ -33,6 +33,11 @@ DEFAULT_PLAY = "tragedies/macbeth"
 ALL_PLAYS = "all"
 MAX_UPLOAD_BYTES = 10_000_000  # the 38 plays together are about 5 MB
 MIN_CHARS = 2_000
+BIDIRECTIONAL_REASON = (
+    "Bidirectional layers are refused for text generation: the backward half reads the text "
+    "after each step, including the very next character the model is asked to predict, so "
+    "training would learn to copy it, and at sampling time there is no future text to read."
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,32 @@ def strip_markdown(markdown: str) -> str:
 def _bracketed(span: str) -> str:
     span = span.strip()
     return span if span.startswith("[") and span.endswith("]") else f"[{span}]"
+
+
+# ----------------------------------------------------------------------------- prompts
+
+_SPEAKER_LINE = re.compile(r"^[A-Z][A-Z ']*[A-Z]:\n", re.MULTILINE)
+
+
+def suggested_prompt(text: str, val_fraction: float = 0.1) -> str:
+    """A prompt to sample from: the first speaker line (``MACBETH:`` and its newline) of the
+    held-out end of ``text``, else of the whole text, else its first line (30 characters at most)."""
+    tail = text[int(len(text) * (1.0 - val_fraction)) :]
+    for part in (tail, text):
+        match = _SPEAKER_LINE.search(part)
+        if match:
+            return match.group(0)
+    return text.split("\n", 1)[0][:30] or text[:1]
+
+
+def prompt_from_field(field: str) -> str:
+    """A prompt typed in a one-line field, where ``\\n`` stands for a new line."""
+    return field.replace("\\n", "\n")
+
+
+def prompt_to_field(prompt: str) -> str:
+    """A prompt shown in a one-line field (new lines as ``\\n``)."""
+    return prompt.replace("\n", "\\n")
 
 
 # ----------------------------------------------------------------------------- upload

@@ -24,6 +24,7 @@ from rnnviz.spec import ModelSpec, TrainSpec, lookahead_reason
 from rnnviz.windows import WindowSpec
 
 if TYPE_CHECKING:
+    from rnnviz.tasks.generation import GenerationData
     from rnnviz.tasks.sequences import SequencesData
     from rnnviz.text import TextData
 
@@ -92,6 +93,30 @@ def sentiment_script(
     literal = _text_literal(dataset_name, data)
     docstring = _sentiment_docstring(dataset_name, model_spec, data)
     return render("sentiment", docstring, settings, literal)
+
+
+def generation_script(data: GenerationData, model_spec: ModelSpec, train_spec: TrainSpec) -> str:
+    """A standalone script that trains ``model_spec`` on the same text, cut the same way."""
+    if model_spec.head != "multiclass" or model_spec.bidirectional or not model_spec.is_text:
+        raise ValueError("generation_script exports next-character models (unidirectional).")
+    chars = data.chars
+    settings = {
+        "TASK": "generation",
+        "DATASET": data.name,
+        "SEQ_LEN": chars.seq_len,
+        "STRIDE": chars.stride,
+        "VAL_FRACTION": data.val_fraction,
+        "CHAR_EMBEDDING_DIM": model_spec.embedding_dim,
+        "PROMPT": data.prompt,
+        "TEMPERATURE": data.temperature,
+        "SAMPLE_LENGTH": data.sample_length,
+        **_model_settings(model_spec),
+        **_train_settings(model_spec, train_spec),
+    }
+    text = chars.vocab.decode(np.concatenate([chars.train_ids, chars.val_ids]))
+    literal = _corpus_literal(data.name, text)
+    docstring = _generation_docstring(data, model_spec)
+    return render("generation", docstring, settings, literal)
 
 
 def sequences_script(data: SequencesData, model_spec: ModelSpec, train_spec: TrainSpec) -> str:
@@ -305,6 +330,24 @@ def _sentiment_docstring(dataset_name: str, spec: ModelSpec, data: TextData) -> 
     )
 
 
+def _generation_docstring(data: GenerationData, spec: ModelSpec) -> str:
+    units = ", ".join(str(u) for u in spec.units)
+    chars = data.chars
+    return _docstring(
+        f"Generate text like {data.name} with a {_kind(spec)}{spec.cell} network, character by "
+        "character.",
+        [
+            _GENERATED.format(what="text"),
+            f"Data: {len(chars.train_ids) + len(chars.val_ids):,} characters embedded at the end "
+            f"of this file; the last {data.val_fraction:.0%} validates. Model: a character "
+            f"embedding, {spec.depth} recurrent layer(s) of {units} units and a softmax over the "
+            f"{len(chars.vocab)} characters after every step.",
+            "It prints the parameter count, the training loss of the first and last epoch, the "
+            "validation bits per character and a sample generated after the prompt.",
+        ],
+    )
+
+
 def _sequences_docstring(data: SequencesData, spec: ModelSpec) -> str:
     units = ", ".join(str(u) for u in spec.units)
     p = data.prepared
@@ -407,6 +450,20 @@ def _text_literal(dataset_name: str, data: TextData) -> str:
         lines += _wrapped([str(int(v)) for v in values], indent)
         lines.append("    ],")
     lines += ["}", "# fmt: on"]
+    return "\n".join(lines)
+
+
+def _corpus_literal(name: str, text: str) -> str:
+    """The whole text as adjacent string literals, one source line of the text per line or more."""
+    width = LINE_LENGTH - len(INDENT)
+    lines = [
+        f"# {' '.join(name.split())}: the text rnnviz trained on (its last share validates).",
+        "# fmt: off",
+        "TEXT = (",
+    ]
+    for line in text.splitlines(keepends=True):
+        lines += [INDENT + piece for piece in _string_pieces(line, width)]
+    lines += [")", "# fmt: on"]
     return "\n".join(lines)
 
 

@@ -8,7 +8,8 @@ and run here is what every export runs. It needs only Keras 3 (with a backend) a
 
 It prints three parseable lines: ``Parameters: N``, ``LOSS first=... last=...`` and a test
 score (``Test RMSE (original units): X`` for a forecast, ``Test accuracy: X`` for texts and
-sequences). A block marked for several tasks (``<a,b>``) is kept for each of them.
+sequences, ``Validation bits per character: X`` and a generated sample for a character
+model). A block marked for several tasks (``<a,b>``) is kept for each of them.
 """
 
 # <sentiment>
@@ -20,7 +21,7 @@ import numpy as np
 
 # --- 1. Settings (as chosen in rnnviz) -----------------------------------------------------------
 # <settings>
-TASK = "forecast"  # "forecast": predict a series; "sentiment": classify texts; "sequences"
+TASK = "forecast"  # "forecast", "sentiment", "sequences" or "generation"
 DATASET = "template"
 # <forecast>
 COLUMNS = ["value"]  # the target first, then any extra inputs
@@ -38,6 +39,15 @@ MAX_LEN = 0  # token ids read per text (padded or cut)
 VOCAB_SIZE = 0  # ids of the embedding (0 = padding, 1 = unknown word)
 EMBEDDING_DIM = 0  # size of each word vector
 # </sentiment>
+# <generation>
+SEQ_LEN = 0  # characters read per training sequence
+STRIDE = 0  # characters between the starts of two training sequences (stateless)
+VAL_FRACTION = 0.1  # the last share of the text validates (one contiguous block)
+CHAR_EMBEDDING_DIM = 0  # size of each character vector
+PROMPT = "\n"  # the text a sample starts from
+TEMPERATURE = 0.8  # sampling temperature (0: always the likeliest character)
+SAMPLE_LENGTH = 200  # characters generated after the prompt
+# </generation>
 # <sequences>
 STEPS = 0  # steps of every sequence (shorter ones are padded at the end)
 FEATURES = 0  # values per step
@@ -259,6 +269,105 @@ MODEL_INPUT["sentiment"], PREPARE["sentiment"] = sentiment_input, prepare_sentim
 # </sentiment>
 
 
+# <generation>
+def char_vocabulary() -> list[str]:
+    """Every character of TEXT, most frequent first (ties by code point): id i is chars[i]."""
+    counts = {char: TEXT.count(char) for char in set(TEXT)}
+    return sorted(counts, key=lambda char: (-counts[char], char))
+
+
+def char_windows(ids: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences of SEQ_LEN ids every ``stride`` characters and their targets, the next ids."""
+    n = (len(ids) - 1 - SEQ_LEN) // stride + 1
+    positions = (np.arange(n) * stride)[:, None] + np.arange(SEQ_LEN)  # (n, SEQ_LEN)
+    return ids[positions], ids[positions + 1]
+
+
+def char_streams(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The stateful (char-rnn) layout: the text cut into BATCH_SIZE contiguous streams; row i of
+    batch k + 1 continues row i of batch k."""
+    stream = (len(ids) - 1) // BATCH_SIZE
+    n_batches = stream // SEQ_LEN
+    used = n_batches * SEQ_LEN
+    positions = (np.arange(BATCH_SIZE) * stream)[:, None] + np.arange(used)  # (batch, used)
+
+    def batch_major(a: np.ndarray) -> np.ndarray:
+        a = a.reshape(BATCH_SIZE, n_batches, SEQ_LEN).transpose(1, 0, 2)
+        return a.reshape(n_batches * BATCH_SIZE, SEQ_LEN)
+
+    return batch_major(ids[positions]), batch_major(ids[positions + 1])
+
+
+def char_splits() -> tuple[dict, list[str]]:
+    """The fit arrays of the contiguous train / validation blocks, and the vocabulary."""
+    chars = char_vocabulary()
+    index = {char: i for i, char in enumerate(chars)}
+    ids = np.array([index[char] for char in TEXT], dtype=np.int32)
+    cut = int(round(len(ids) * (1.0 - VAL_FRACTION)))
+    train_ids, val_ids = ids[:cut], ids[cut:]
+    fit = {"val_windows": char_windows(val_ids, SEQ_LEN)}  # each character scored once
+    if STATEFUL:
+        fit["train"] = char_streams(train_ids)
+        long_enough = (len(val_ids) - 1) // BATCH_SIZE >= SEQ_LEN
+        fit["val"] = char_streams(val_ids) if long_enough else fit["val_windows"]
+    else:
+        fit["train"], fit["val"] = char_windows(train_ids, STRIDE), fit["val_windows"]
+    return fit, chars
+
+
+def sample(predictor: keras.Model, chars: list[str], seed: int) -> str:
+    """SAMPLE_LENGTH characters after PROMPT from a one-step stateful copy of the model."""
+    inputs = keras.Input(shape=(1,), batch_size=1, dtype="int32", name="input")
+    x = keras.layers.Embedding(len(chars), CHAR_EMBEDDING_DIM, name="embedding")(inputs)
+    x = recurrent_stack(x, "rnn", True, stateful=True)
+    outputs = keras.layers.TimeDistributed(head_layer(), name="head")(x)
+    stepper = keras.Model(inputs, outputs)
+    stepper.set_weights(predictor.get_weights())
+    rng = np.random.default_rng(seed)
+    index = {char: i for i, char in enumerate(chars)}
+    for char in PROMPT:  # read the prompt
+        probs = stepper.predict_on_batch(np.array([[index[char]]], dtype=np.int32))[0, -1]
+    out = []
+    for _ in range(SAMPLE_LENGTH):
+        probs = np.asarray(probs, dtype=np.float64)
+        if TEMPERATURE == 0:
+            choice = int(np.argmax(probs))  # greedy
+        else:
+            weights = np.exp(np.log(np.maximum(probs, 1e-300)) / TEMPERATURE)
+            choice = int(rng.choice(len(chars), p=weights / weights.sum()))
+        out.append(chars[choice])
+        probs = stepper.predict_on_batch(np.array([[choice]], dtype=np.int32))[0, -1]
+    return "".join(out)
+
+
+def report_generation(predictor: keras.Model, fit: dict, chars: list[str]) -> None:
+    """Validation bits per character (each window from a zero state), and a sample."""
+    x_val, y_val = fit["val_windows"]
+    probs = predictor.predict(x_val, batch_size=256, verbose=0)  # (n, SEQ_LEN, vocabulary)
+    chosen = np.take_along_axis(probs, y_val[..., None], axis=-1)  # (n, SEQ_LEN, 1)
+    bits = -np.mean(np.log2(np.maximum(chosen, 1e-12)))
+    print(f"Validation bits per character: {bits:.4f}")
+    print(f"Sample (temperature {TEMPERATURE}):\n{PROMPT}{sample(predictor, chars, SEED)}")
+
+
+def generation_input(batch_size: int | None) -> tuple:
+    """The input layer (character ids) and the character vectors; nothing is masked."""
+    inputs = keras.Input(shape=(SEQ_LEN,), batch_size=batch_size, dtype="int32", name="input")
+    vocabulary = len(char_vocabulary())
+    x = keras.layers.Embedding(vocabulary, CHAR_EMBEDDING_DIM, name="embedding")(inputs)
+    return inputs, x
+
+
+def prepare_generation() -> tuple:
+    """The training and validation sequences, and what reports the validation score."""
+    fit, chars = char_splits()
+    return fit, lambda predictor: report_generation(predictor, fit, chars)
+
+
+MODEL_INPUT["generation"], PREPARE["generation"] = generation_input, prepare_generation
+# </generation>
+
+
 # <sequences>
 def load_sequences() -> dict:
     """The sequences as rnnviz loads them, unscaled and padded with 0 to STEPS steps: ``x``
@@ -455,6 +564,7 @@ DATA = {"value": [10 + 3 * np.sin(i / 2) + i / 10 for i in range(60)]}
 VOCABULARY = ["<pad>", "<oov>"]
 TEXTS = {"train": [], "val": [], "test": []}
 LABELS = {"train": [], "val": [], "test": []}
+TEXT = ""
 SEQUENCES = ""  # base64 of the NumPy arrays (np.savez_compressed)
 # </data>
 

@@ -66,7 +66,7 @@ def history_figure(
     fig = make_subplots(
         rows=1,
         cols=2,
-        subplot_titles=("Loss", metric.upper() if metric == "mae" else metric.title()),
+        subplot_titles=("Loss", metric.upper() if metric in ("mae", "bpc") else metric.title()),
     )
     if len(batch_loss) and steps_per_epoch:
         fig.add_trace(
@@ -229,7 +229,8 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
     """A left-to-right block diagram of the layers the spec builds."""
     blocks = [("Input", f"{input_shape}")]
     if spec.is_text:
-        blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}, masks padding"))
+        masking = "masks padding" if spec.mask_zero else "no masking"
+        blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}, {masking}"))
     elif spec.mask_value is not None:  # padded sequences of different lengths
         blocks.append(("Masking", f"skips steps of {spec.mask_value:g}"))
     cell = f"⇄ {spec.cell}" if spec.bidirectional else spec.cell
@@ -579,4 +580,55 @@ def forecast_overlay(
     fig.update_layout(
         **LAYOUT, title="Test forecasts side by side", yaxis_title=plotly_text(target)
     )
+    return fig
+
+
+def bpc_comparison(
+    curves: dict[str, Sequence[float]], baseline: float | None = None, order: int | None = None
+) -> go.Figure:
+    """Validation bits per character per epoch of every variant; the n-gram's as a flat line."""
+    fig = go.Figure()
+    for i, (label, values) in enumerate(curves.items()):
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(1, len(values) + 1),
+                y=list(values),
+                name=plotly_text(label),
+                mode="lines+markers" if len(values) < 30 else "lines",
+                line=dict(color=GATE_COLOURS[i % len(GATE_COLOURS)]),
+            )
+        )
+    if baseline is not None:
+        name = f"{order}-gram" if order else "n-gram"
+        fig.add_hline(y=baseline, line=dict(color="#868E96", dash="dash"))
+        fig.add_trace(  # the line's legend entry
+            go.Scatter(x=[None], y=[None], name=name, line=dict(color="#868E96", dash="dash"))
+        )
+    fig.update_layout(
+        **LAYOUT,
+        title="Validation bits per character per epoch (lower is better)",
+        xaxis_title="epoch",
+        yaxis_title="bits per character",
+    )
+    return fig
+
+
+def char_frequency_figure(table: Sequence[dict], top: int = 40) -> go.Figure:
+    """The ``top`` most frequent characters of a vocabulary table (label, count, share)."""
+    rows = list(table)[:top]
+    fig = go.Figure(
+        go.Bar(
+            x=[plotly_text(row["label"]) for row in rows],
+            y=[row["share"] for row in rows],
+            marker_color=SPLIT_COLOURS["train"],
+            hovertemplate="%{x}: %{y:.2%}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        **LAYOUT,
+        title=f"The {len(rows)} most frequent characters",
+        yaxis_title="share of the text",
+        yaxis_tickformat=".0%",
+    )
+    fig.update_xaxes(type="category")
     return fig

@@ -17,37 +17,17 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
+import pandas as pd
 
 from rnnviz.builder import build_model, compile_model, reset_states
-from rnnviz.chars import CharData, CharVocab
+from rnnviz.chars import BIDIRECTIONAL_REASON, CharData, CharVocab, printable
 from rnnviz.datasets import DataError
+from rnnviz.recipes import DEFAULT_CHAR_RECIPE, char_recipe  # noqa: F401 - re-exported
 from rnnviz.sampling import apply_temperature, draw
 from rnnviz.spec import ModelSpec, TrainSpec
 
 LN2 = math.log(2.0)
 MAX_GENERATED = 5_000
-
-# Measured by bench/generation_quality.py on Macbeth (2 shared CPU cores, seed 7): validation
-# 2.471 bits per character after 148 s (30 epochs, best at 25) vs 2.828 for the character 3-gram
-# and 2.359 for the best (6-gram, Kneser-Ney). On one play the model overfits from ~25 epochs.
-DEFAULT_CHAR_RECIPE: dict = {
-    "cell": "LSTM",
-    "units": 128,
-    "embedding_dim": 32,
-    "seq_len": 100,
-    "stride": 50,
-    "batch_size": 64,
-    "learning_rate": 6e-3,
-    "epochs": 30,
-    "val_fraction": 0.1,
-    "dropout": 0.0,
-}
-
-BIDIRECTIONAL_REASON = (
-    "Bidirectional layers are refused for text generation: the backward half reads the text "
-    "after each step, including the very next character the model is asked to predict, so "
-    "training would learn to copy it, and at sampling time there is no future text to read."
-)
 
 
 # ----------------------------------------------------------------------------- model spec
@@ -90,24 +70,8 @@ def char_model_spec(vocab_size: int, base: ModelSpec | None = None, **changes) -
 
 def char_recipe_specs(recipe: dict, vocab_size: int, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
     """The (ModelSpec, TrainSpec) a recipe like :data:`DEFAULT_CHAR_RECIPE` describes."""
-    units = recipe["units"]
-    spec = char_model_spec(
-        vocab_size,
-        cell=recipe["cell"],
-        units=(units,) if isinstance(units, int) else tuple(units),
-        embedding_dim=recipe["embedding_dim"],
-        dropout=recipe.get("dropout", 0.0),
-        stateful=recipe.get("stateful", False),
-        stateful_batch_size=recipe["batch_size"],
-    )
-    train = TrainSpec(
-        learning_rate=recipe["learning_rate"],
-        batch_size=recipe["batch_size"],
-        epochs=recipe["epochs"],
-        seed=seed,
-        early_stopping=False,
-    )
-    return spec, train
+    spec, train = char_recipe(recipe, seed)
+    return char_model_spec(vocab_size, spec), train
 
 
 def build_char_model(spec: ModelSpec, train: TrainSpec, seq_len: int) -> keras.Model:
@@ -316,3 +280,21 @@ def top_k_next(
             )
         )
     return rows
+
+
+def next_chars_table(rows: Sequence[NextChars]) -> pd.DataFrame:
+    """One row per position: the character, the actual next one with its probability, and the
+    top-k as ``"c  0.12"`` (white space named, see :func:`rnnviz.chars.printable`)."""
+    k = max((len(r.top) for r in rows), default=0)
+    return pd.DataFrame(
+        {
+            "position": [r.position for r in rows],
+            "character": [printable(r.char) for r in rows],
+            "actual next": [printable(r.actual) if r.actual else "" for r in rows],
+            "P(actual)": [r.actual_prob for r in rows],
+            **{
+                f"top {i + 1}": [f"{printable(r.top[i][0])}  {r.top[i][1]:.2f}" for r in rows]
+                for i in range(k)
+            },
+        }
+    )

@@ -2,7 +2,7 @@
 
 The worker keeps a :class:`DeltaCursor` and sends ``cursor.delta(run.snapshot())`` a few times
 a second; the server applies each delta to its mirror with :func:`apply_delta`. List fields
-(per-batch losses, epoch times, gate statistics) and the per-epoch history travel as their new
+(per-batch losses, epoch times, gate statistics, generated samples) and the per-epoch history travel as their new
 tails, scalars only when they changed, and the gate traces of the probe sample once per epoch.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 
 from rnnviz.runstate import RunState
 
-LIST_FIELDS = ("batch_loss", "epoch_seconds", "gate_history")
+LIST_FIELDS = ("batch_loss", "epoch_seconds", "gate_history", "samples")
 SCALAR_FIELDS = tuple(
     f.name
     for f in fields(RunState)

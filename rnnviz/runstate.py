@@ -36,6 +36,7 @@ class RunState:
         default_factory=list
     )  # per epoch: {(layer, dir, gate): (mean, sat)}
     latest_traces: list | None = None  # probes.Trace list for the probe sample, latest epoch
+    samples: list[str] = field(default_factory=list)  # per epoch: text generated (generation)
 
     def copy(self) -> RunState:
         """A copy whose lists can be read while the original keeps growing."""
@@ -44,6 +45,7 @@ class RunState:
         state.batch_loss = list(self.batch_loss)
         state.epoch_seconds = list(self.epoch_seconds)
         state.gate_history = list(self.gate_history)
+        state.samples = list(self.samples)
         return state
 
     @property

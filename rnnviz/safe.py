@@ -9,6 +9,7 @@ helper here neutralises one of these, keeping the text readable.
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
@@ -38,6 +39,11 @@ def _escape_leading(token: str) -> str:
 def plotly_text(text: object) -> str:
     """``text`` for a Plotly title, axis label, tick or legend: its pseudo-HTML shown literally."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def html_text(text: object) -> str:
+    """``text`` inside raw HTML (``st.html``): every tag, entity and quote shown literally."""
+    return html.escape(str(text), quote=True)
 
 
 def spreadsheet_cell(value: object) -> object:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import keras
@@ -63,12 +63,19 @@ class TrainingRun:
         train: TrainSpec,
         data: FitData,
         probe_x: np.ndarray | None = None,
+        callbacks: Sequence[keras.callbacks.Callback] = (),
+        derive_logs: Callable[[dict[str, float]], dict[str, float]] | None = None,
     ) -> None:
+        """``callbacks`` run after the recorder at every epoch end (a task's extras, e.g. a
+        generated sample); ``derive_logs`` adds entries to each epoch's logs from the recorded ones
+        (validation included, e.g. bits per character from the loss)."""
         self.model = model
         self.spec = spec
         self.train = train
         self.data = data
         self.probe_x = probe_x
+        self.callbacks = list(callbacks)
+        self.derive_logs = derive_logs
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._state = RunState(epochs=train.epochs)
@@ -174,7 +181,7 @@ class TrainingRun:
                 shuffle=not stateful,
                 # A stateful model is validated by the recorder, with states reset around it.
                 validation_data=None if stateful else (self.data.x_val, self.data.y_val),
-                callbacks=[recorder],
+                callbacks=[recorder, *self.callbacks],
                 verbose=0,
             )
         except Exception as error:  # noqa: BLE001 - any failure becomes a message on the page
@@ -266,6 +273,8 @@ class _Recorder(keras.callbacks.Callback):
         logs = {k: float(v) for k, v in (logs or {}).items()}
         if self.run.spec.stateful:
             logs.update(self._stateful_validation())
+        if self.run.derive_logs is not None:
+            logs.update(self.run.derive_logs(logs))
         weights = self.model.get_weights()  # epoch-end snapshot: probes read this, not the model
         val_loss = logs.get("val_loss", logs.get("loss", math.inf))
         improved = math.isfinite(val_loss) and val_loss < self.best_val_loss

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
+import pandas as pd
 
 from rnnviz.chars import CharVocab
 from rnnviz.datasets import DataError
 from rnnviz.probes import trace
+from rnnviz.safe import html_text
 
 Array = np.ndarray
 UnitKey = tuple[str, str]  # (layer name, gate or state key), e.g. ("rnn_1", "cell")
@@ -174,6 +176,27 @@ def find_units(
     return {name: rank_units(activations, name, prop, top) for name, prop in properties.items()}
 
 
+def ranking_table(found: dict[str, list[UnitScore]]) -> pd.DataFrame:
+    """The finder's result as one row per (property, rank): what the property means, the unit
+    (layer, state or gate, index) and its correlation ``r``."""
+    return pd.DataFrame(
+        [
+            {
+                "property": name,
+                "meaning": PROPERTY_LABELS.get(name, "your regular expression"),
+                "rank": rank,
+                "layer": score.layer,
+                "state or gate": score.key,
+                "unit": score.unit,
+                "r": score.r,
+            }
+            for name, scores in found.items()
+            for rank, score in enumerate(scores, start=1)
+        ],
+        columns=["property", "meaning", "rank", "layer", "state or gate", "unit", "r"],
+    )
+
+
 # ----------------------------------------------------------------------------- colouring
 
 
@@ -190,13 +213,42 @@ class CharColouring:
 
 
 def unit_colouring(
-    passage: str, activations: dict[UnitKey, Array], layer: str, key: str, unit: int
+    passage: str,
+    activations: dict[UnitKey, Array],
+    layer: str,
+    key: str,
+    unit: int,
+    centred: bool = False,
 ) -> CharColouring:
-    """The chosen unit's value after each character of ``passage``, ready to colour."""
+    """The chosen unit's value after each character of ``passage``, ready to colour.
+
+    ``centred`` colours the value minus its mean over the passage, so a unit that stays on one
+    side of zero (a gate near 0.9, say) still shows where it rises and falls.
+    """
     if (layer, key) not in activations:
         raise DataError(f"No {key!r} values for layer {layer!r}.")
     values = activations[(layer, key)][:, unit]  # (time,)
+    if centred and len(values):
+        values = values - values.mean()
     if len(values) != len(passage):
         raise ValueError("the activations belong to another passage")
     limit = float(np.max(np.abs(values))) if len(values) else 1.0
     return CharColouring(tuple(passage), tuple(float(v) for v in values), limit or 1.0)
+
+
+POSITIVE_RGB, NEGATIVE_RGB = "76, 110, 245", "224, 49, 49"  # blue above zero, red below
+
+
+def colouring_html(colouring: CharColouring) -> str:
+    """The passage as HTML, each character shaded by its value (blue positive, red negative,
+    opacity ``|value| / limit``); characters are escaped, new lines kept, the value on hover."""
+    spans = []
+    for char, value in colouring.rows():
+        alpha = min(1.0, abs(value) / colouring.limit) * 0.85
+        rgb = POSITIVE_RGB if value >= 0 else NEGATIVE_RGB
+        spans.append(
+            f'<span title="{value:+.3f}" style="background-color: rgba({rgb}, {alpha:.2f})">'
+            f"{html_text(char)}</span>"
+        )
+    style = "font-family: monospace; white-space: pre-wrap; line-height: 1.7"
+    return f'<div style="{style}">{"".join(spans)}</div>'

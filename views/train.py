@@ -8,7 +8,7 @@ from rnnviz.safe import plain
 from rnnviz.tasks import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.gates import live_gates
-from rnnviz.ui.live import live_panel, progress_text, state_near_end
+from rnnviz.ui.live import live_panel, live_samples, progress_text, state_near_end
 from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run
 from rnnviz.ui.state import require, session
 from rnnviz.ui.widgets import train_spec_ui
@@ -61,13 +61,16 @@ def render() -> None:
             f"Stateful run: {run_state.trimmed_rows} oldest training windows were dropped so every "
             f"batch is whole; no shuffling; states reset every epoch and before validation."
         )
+    run_task = get_task(handle.request.task)
     figure = history_figure(
         run_state.history,
-        metric_name(handle.request.model_spec),
+        run_task.chart_metric or metric_name(handle.request.model_spec),
         run_state.batch_loss,
         run_state.steps_per_epoch,
     )
     st.plotly_chart(figure, key="history")
+    if run_state.samples:
+        live_samples(run_state.samples)
     if run_state.status == "saving":
         st.info(run_state.message)
     elif run_state.status in ("nan", "error"):

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from rnnviz.tasks.base import Export, Job, Note, Task
 from rnnviz.tasks.forecast import FORECAST, ForecastData
+from rnnviz.tasks.generation import GENERATION, GenerationData
 from rnnviz.tasks.sentiment import SENTIMENT, SentimentData
 from rnnviz.tasks.sequences import SEQUENCES, SequencesData
 
-TASKS: dict[str, Task] = {task.name: task for task in (FORECAST, SENTIMENT, SEQUENCES)}
+TASKS: dict[str, Task] = {task.name: task for task in (FORECAST, SENTIMENT, SEQUENCES, GENERATION)}
 TASK_NAMES: tuple[str, ...] = tuple(TASKS)
 
 
@@ -29,12 +30,14 @@ def task_of(job: Job) -> Task:
 
 __all__ = [
     "FORECAST",
+    "GENERATION",
     "SENTIMENT",
     "SEQUENCES",
     "TASKS",
     "TASK_NAMES",
     "Export",
     "ForecastData",
+    "GenerationData",
     "Job",
     "Note",
     "SentimentData",

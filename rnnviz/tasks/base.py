@@ -118,6 +118,10 @@ class Task(ABC, Generic[D, J]):
     topology_note: ClassVar[str] = ""  # shown instead of a choice when there is one topology
     embedding: ClassVar[bool] = False  # token ids in: Build asks for an embedding size
     stateful: ClassVar[bool] = False  # Build offers a stateful model
+    bidirectional_refusal: ClassVar[str] = (
+        ""  # why Build offers no bidirectional layer ("": it does)
+    )
+    chart_metric: ClassVar[str] = ""  # the epoch log Train charts beside the loss ("": the head's)
     inspects_uploads: ClassVar[bool] = (
         False  # an uploaded .keras model can be inspected on its data
     )

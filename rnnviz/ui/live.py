@@ -52,3 +52,12 @@ def live_panel(is_alive: Callable[[], bool], draw: Callable[[], None]) -> None:
             st.rerun(scope="app")
 
     panel()
+
+
+def live_samples(samples: list[str], shown: int = 3) -> None:
+    """The text generated at the latest epoch ends, newest first, shown literally."""
+    st.markdown("**Samples at each epoch end** (newest first)")
+    first = len(samples)
+    for number, text in enumerate(reversed(samples[-shown:])):
+        st.caption(f"Epoch {first - number}")
+        st.code(text, language=None, wrap_lines=True)

@@ -7,6 +7,7 @@ from dataclasses import asdict
 import streamlit as st
 
 from rnnviz.recipes import ForecastRecipe
+from rnnviz.safe import plain
 from rnnviz.spec import CELLS, KEEP_WEIGHTS, MERGE_MODES, TOPOLOGY_LABELS, ModelSpec, TrainSpec
 from rnnviz.tasks import FORECAST, Task, get_task
 from rnnviz.ui.state import session, set_widget_defaults
@@ -101,10 +102,14 @@ def model_spec_ui(task: Task) -> ModelSpec:
         if task.embedding
         else ModelSpec.embedding_dim
     )
-    bidirectional = c3.toggle("Bidirectional", key="w_bidirectional")
-    merge_mode = c3.selectbox(
-        "Merge mode", MERGE_MODES, key="w_merge_mode", disabled=not bidirectional
-    )
+    if task.bidirectional_refusal:  # refused for this task: say why instead of offering it
+        bidirectional, merge_mode = False, ModelSpec.merge_mode
+        c3.caption(plain(task.bidirectional_refusal))
+    else:
+        bidirectional = c3.toggle("Bidirectional", key="w_bidirectional")
+        merge_mode = c3.selectbox(
+            "Merge mode", MERGE_MODES, key="w_merge_mode", disabled=not bidirectional
+        )
     depth = st.slider("Depth (stacked layers)", 1, 4, key="w_depth")
     unit_columns = st.columns(4)
     units = [

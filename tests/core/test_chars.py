@@ -152,3 +152,14 @@ def test_prepare_char_data_for_a_play():
     assert data.summary()["vocabulary"] == len(data.vocab)
     stateful = prepare_char_data(corpus, seq_len=50, stateful_batch_size=4)
     assert np.array_equal(stateful.x_train[4, 0], stateful.y_train[0, -1])
+
+
+def test_suggested_prompt_and_the_new_line_escape():
+    from rnnviz.chars import prompt_from_field, prompt_to_field, suggested_prompt
+
+    text = "HAMLET:\nTo be.\n\n" + "x" * 80 + "\nHORATIO:\nMy lord.\n"
+    assert suggested_prompt(text, 0.2) == "HORATIO:\n"  # a speaker of the held-out end
+    assert suggested_prompt(text, 0.01) == "HAMLET:\n"  # none there: the first one
+    assert suggested_prompt("no speakers here\nat all") == "no speakers here"
+    assert prompt_from_field("A:\\nb") == "A:\nb" and prompt_to_field("A:\nb") == "A:\\nb"
+    assert prompt_from_field(prompt_to_field("x\ny\n")) == "x\ny\n"

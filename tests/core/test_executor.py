@@ -57,9 +57,11 @@ def test_delta_cursor_mirrors_a_state_exactly():
         state.history.setdefault("loss", []).append(0.5 / (epoch + 1))
         state.epoch, state.step = epoch + 1, 0
         state.latest_traces = [f"trace {epoch}"]
+        state.samples.append(f"text after epoch {epoch + 1}")  # a generation run's sample
         apply_delta(mirror, cursor.delta(state))
     assert cursor.delta(state) == {}  # nothing new: nothing sent
     assert mirror.batch_loss == state.batch_loss and mirror.history == state.history
+    assert mirror.samples == state.samples
     assert (mirror.epoch, mirror.status, mirror.latest_traces) == (3, "running", ["trace 2"])
 
 

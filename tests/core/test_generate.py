@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rnnviz.builder import build_model, expected_params
-from rnnviz.chars import CharCorpus, prepare_char_data
+from rnnviz.chars import CharCorpus, prepare_char_data, printable
 from rnnviz.datasets import DataError
 from rnnviz.generate import (
     BIDIRECTIONAL_REASON,
@@ -22,6 +22,7 @@ from rnnviz.generate import (
     evaluate_bpc,
     fit_char_model,
     next_char_probs,
+    next_chars_table,
     sample_text,
     top_k_next,
 )
@@ -129,6 +130,18 @@ def test_top_k_next_lists_the_likeliest_characters(trained):
         assert got[0] == pytest.approx(probs[row.position].max())
     assert rows[0].char == "S" and rows[0].actual == "o"
     assert rows[0].actual_prob == pytest.approx(probs[0, data.vocab.index["o"]])
+    table = next_chars_table(rows)
+    assert list(table.columns) == [
+        "position",
+        "character",
+        "actual next",
+        "P(actual)",
+        *(f"top {i}" for i in range(1, 6)),
+    ]
+    assert table["character"].iloc[2] == "␣ (space)" and table["actual next"].iloc[1] == "␣ (space)"
+    assert table["actual next"].iloc[-1] == "" and table["P(actual)"].iloc[0] == rows[0].actual_prob
+    first, p = rows[0].top[0]
+    assert table["top 1"].iloc[0] == f"{printable(first)}  {p:.2f}"
 
 
 def test_stateful_training_resets_states_and_samples_each_epoch():

@@ -9,6 +9,7 @@ import pytest
 
 from rnnviz.builder import build_model
 from rnnviz.cells import CELL_TYPES, cudnn_blockers, export_options, layer_options
+from rnnviz.chars import CharCorpus, prepare_char_data
 from rnnviz.compare import save_job
 from rnnviz.datasets import load_builtin
 from rnnviz.executor import TrainRequest
@@ -20,6 +21,7 @@ from rnnviz.tasks import (
     TASK_NAMES,
     TASKS,
     ForecastData,
+    GenerationData,
     Job,
     SentimentData,
     get_task,
@@ -44,16 +46,25 @@ def sentiment_data() -> SentimentData:
     return SentimentData("synthetic", prepare_text_data(synthetic(120), 30, 6))
 
 
-def data_for(name: str, forecast_data, sentiment_data):
+@pytest.fixture(scope="module")
+def generation_data() -> GenerationData:
+    text = "MACBETH:\nSo foul and fair a day I have not seen.\n[Enter ROSS]\n\n" * 30
+    chars = prepare_char_data(CharCorpus("tiny play", text), seq_len=16, val_fraction=0.2)
+    return GenerationData(chars, None, 0.2, "MACBETH:", 0.5, 8)
+
+
+def data_for(name: str, forecast_data, sentiment_data, generation_data=None):
     if name == "sequences":
         from tests.core.test_seq_task import tiny_sequences
 
         return tiny_sequences()
-    return {"forecast": forecast_data, "sentiment": sentiment_data}[name]
+    return {"forecast": forecast_data, "sentiment": sentiment_data, "generation": generation_data}[
+        name
+    ]
 
 
 def test_registry_names_pages_and_recipes():
-    assert TASK_NAMES == ("forecast", "sentiment", "sequences")
+    assert TASK_NAMES == ("forecast", "sentiment", "sequences", "generation")
     pages = set()
     for name, task in TASKS.items():
         assert task.name == name and task.label
@@ -66,13 +77,15 @@ def test_registry_names_pages_and_recipes():
         assert task.catalog() and all(row["data"] for row in task.catalog())
     assert len(pages) == 2 * len(TASKS)  # each task has its own Data and Inspect page
     with pytest.raises(ValueError, match="task must be one of"):
-        get_task("generation")
+        get_task("no such task")
 
 
 @pytest.mark.parametrize("name", TASK_NAMES)
-def test_factory_job_matches_the_declared_shapes(name, forecast_data, sentiment_data):
+def test_factory_job_matches_the_declared_shapes(
+    name, forecast_data, sentiment_data, generation_data
+):
     task = get_task(name)
-    data = data_for(name, forecast_data, sentiment_data)
+    data = data_for(name, forecast_data, sentiment_data, generation_data)
     recipe, _ = task.default_recipe()
     spec = task.model_spec(recipe.with_(units=(4,), embedding_dim=4), data)
     job = task.make_job(data, spec, TINY)
@@ -90,9 +103,11 @@ def test_factory_job_matches_the_declared_shapes(name, forecast_data, sentiment_
 
 
 @pytest.mark.parametrize("name", TASK_NAMES)
-def test_a_pickled_request_rebuilds_the_same_job(name, forecast_data, sentiment_data):
+def test_a_pickled_request_rebuilds_the_same_job(
+    name, forecast_data, sentiment_data, generation_data
+):
     task = get_task(name)
-    data = data_for(name, forecast_data, sentiment_data)
+    data = data_for(name, forecast_data, sentiment_data, generation_data)
     spec = task.model_spec(task.default_recipe()[0].with_(units=(3,), embedding_dim=4), data)
     request = TrainRequest(name, data, spec, TINY, "unused-runs-root")
     here, there = request.build_job(), pickle.loads(pickle.dumps(request)).build_job()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -19,6 +21,7 @@ from rnnviz.units import (
     inside_brackets,
     position_in_line,
     rank_units,
+    ranking_table,
     regex_property,
     speaker_name,
     start_of_word,
@@ -132,6 +135,13 @@ def test_find_units_ranks_every_property(tiny_lstm):
         assert abs(best.r) == pytest.approx(np.max(np.abs(every_r)), abs=1e-6)
     with pytest.raises(DataError, match="not a valid"):
         find_units(model, vocab, PASSAGE, pattern="[")
+    table = ranking_table(find_units(model, vocab, PASSAGE, pattern="[A-Z]+:", top=2))
+    assert len(table) == 5 * 2 and table["rank"].tolist() == [1, 2] * 5
+    assert table["meaning"].iloc[-1] == "your regular expression"
+    assert table["property"].iloc[-1] == "regex [A-Z]+:"
+    assert (
+        table.groupby("property", sort=False)["r"].apply(lambda r: abs(r).is_monotonic_decreasing)
+    ).all()
 
 
 def test_colouring_gives_one_value_per_character(tiny_lstm):
@@ -142,5 +152,29 @@ def test_colouring_gives_one_value_per_character(tiny_lstm):
     assert colouring.values == pytest.approx(acts[("rnn_1", "cell")][:, 2].tolist())
     assert colouring.limit == pytest.approx(np.max(np.abs(colouring.values)))
     assert colouring.rows()[0] == ("M", colouring.values[0])
+    centred = unit_colouring(PASSAGE, acts, "rnn_1", "forget", 1, centred=True)
+    raw = acts[("rnn_1", "forget")][:, 1]
+    assert centred.values == pytest.approx((raw - raw.mean()).tolist())
+    assert centred.limit == pytest.approx(np.max(np.abs(raw - raw.mean())))
     with pytest.raises(DataError, match="No 'forget' values"):
         unit_colouring(PASSAGE, acts, "rnn_9", "forget", 0)
+
+
+def test_colouring_html_escapes_the_text_and_shades_by_value():
+    from rnnviz.units import CharColouring, colouring_html
+
+    text = '<b>"&\n'
+    colouring = CharColouring(tuple(text), (1.0, -0.5, 0.0, 0.25, 1.0, -1.0), 1.0)
+    html = colouring_html(colouring)
+    assert "<b>" not in html and "&lt;" in html and "&quot;" in html and "&amp;" in html
+    spans = re.findall(r'<span title="([^"]+)" style="background-color: rgba\(([^)]+)\)">', html)
+    assert [title for title, _ in spans] == [
+        "+1.000",
+        "-0.500",
+        "+0.000",
+        "+0.250",
+        "+1.000",
+        "-1.000",
+    ]
+    assert spans[0][1] == "76, 110, 245, 0.85" and spans[1][1] == "224, 49, 49, 0.42"
+    assert ">\n</span>" in html  # a new line stays a line break (white-space: pre-wrap)
