@@ -13,16 +13,18 @@ st.markdown(
     """
 Build a recurrent neural network from controls, train it live and look inside it.
 
-1. **Data**: a built-in series or your own CSV; choose the look-back window, horizon and split.
+1. **Data**: a built-in data set or your own file; choose how it is windowed and split.
 2. **Build**: cell type (SimpleRNN, LSTM, GRU), direction, depth, units, dropout, statefulness,
    and the topology (many-to-one, many-to-many, encoder-decoder).
-3. **Train**: watch loss and error fall epoch by epoch; stop at any time, the best weights are kept.
-4. **Inspect**: forecasts in the series' own units against naive baselines, the residuals and
-   what each gate did; for text, a sentence read word by word.
+3. **Train**: watch loss and error fall epoch by epoch, and the gates change; stop at any time,
+   the best weights are kept.
+4. **Inspect**: the results against classical baselines, and what each gate did.
+5. **Compare** cell types side by side on the same data; **Runs** keeps every run.
 
-Choose the task in the sidebar: forecast a time series, or classify the sentiment of texts.
+Choose the task in the sidebar:
 """
 )
+st.markdown("\n".join(f"- **{task.label}**: {task.blurb}" for task in TASKS.values()))
 st.page_link(
     nav.data_page(session().task), label="Start with the data", icon=":material/show_chart:"
 )

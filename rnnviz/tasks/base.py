@@ -111,6 +111,7 @@ class Task(ABC, Generic[D, J]):
 
     name: ClassVar[str]  # stored in saved runs: never rename
     label: ClassVar[str]  # the sidebar's choice
+    blurb: ClassVar[str]  # what the task shows a learner (the Home page lists it)
     data_page: ClassVar[str]  # page scripts, relative to the app's root
     inspect_page: ClassVar[str]
     job_module: ClassVar[str]  # the module make_job imports (a worker imports it while it waits)

@@ -36,6 +36,7 @@ class ForecastData:
 class ForecastTask(Task[ForecastData, "ForecastJob"]):
     name = "forecast"
     label = "Forecast a time series"
+    blurb = "a built-in series or your own CSV, read through a look-back window; forecasts in the series' own units against naive baselines, per horizon, with intervals."
     data_page = "views/data.py"
     inspect_page = "views/inspect.py"
     job_module = "rnnviz.forecast"

@@ -54,6 +54,7 @@ class GenerationData:
 class GenerationTask(Task[GenerationData, "GenerationJob"]):
     name = "generation"
     label = "Generate text"
+    blurb = "a character-level model on Shakespeare or your own text; samples at several temperatures, the next characters it expects, and the units that track line position."
     data_page = "views/char_data.py"
     inspect_page = "views/inspect_chars.py"
     job_module = "rnnviz.generation"

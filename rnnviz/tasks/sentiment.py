@@ -34,6 +34,7 @@ class SentimentData:
 class SentimentTask(Task[SentimentData, "SentimentJob"]):
     name = "sentiment"
     label = "Classify text sentiment"
+    blurb = "Embedding + LSTM on critic snippets or your labelled texts; accuracy beside TF-IDF, and one sentence read word by word."
     data_page = "views/text_data.py"
     inspect_page = "views/inspect_text.py"
     job_module = "rnnviz.sentiment"

@@ -25,6 +25,10 @@ def test_home_shows_datasets_and_hardware_without_tensorflow():
     assert result == {**result, "tf": False, "exc": 0, "table": 1}
     assert "recurrent" in result["title"]
     assert "CPU" in result["text"]
+    from rnnviz.tasks import TASKS
+
+    for task in TASKS.values():  # every registered task is introduced
+        assert f"{task.label}**: {task.blurb}" in result["text"]
 
 
 def test_data_page_previews_airline_with_split(data_ready):
