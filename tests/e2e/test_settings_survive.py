@@ -1,0 +1,49 @@
+"""Settings survive navigation while a run trains (issue 13, item 1).
+
+The Train page's live panel is a fragment that reruns on its own; the page change after such a
+run used to drop every widget value Streamlit had not just drawn: the Data page then read
+1/1/1/1 and Train's epochs and batch size went back to the recipe's 150 and 16.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_browser import PAGE_TIMEOUT, go_to, open_data_page, set_number
+
+DATA_SETTINGS = {
+    "Look-back window (steps)": "20",
+    "Forecast horizon (steps)": "12",
+    "Test rows (at the end)": "24",
+    "Validation rows (before test; 0: none)": "12",
+}
+TRAIN_SETTINGS = {"Epochs": "400", "Batch size": "8"}
+
+
+def values(page: Page, labels) -> dict[str, str]:
+    return {label: page.get_by_label(label, exact=True).input_value() for label in labels}
+
+
+def test_settings_survive_leaving_train_during_a_run(page: Page, app_url: str, empty_runs_dir):
+    open_data_page(page, app_url)
+    set_number(page, "Look-back window (steps)", 20)
+    assert values(page, DATA_SETTINGS) == DATA_SETTINGS
+    go_to(page, "Build")
+    set_number(page, "Units, layer 1", 4)
+    go_to(page, "Train")
+    for label, value in TRAIN_SETTINGS.items():
+        set_number(page, label, int(value))
+    page.get_by_role("button", name="Train", exact=True).click()
+    progress = page.get_by_text(re.compile(r"Epoch \d+/400"))
+    expect(progress).to_be_visible(timeout=PAGE_TIMEOUT)
+    page.wait_for_timeout(5_000)  # a few live-panel (fragment) runs
+
+    go_to(page, "Data")
+    assert values(page, DATA_SETTINGS) == DATA_SETTINGS
+    go_to(page, "Train")
+    assert values(page, TRAIN_SETTINGS) == TRAIN_SETTINGS
+    expect(progress).to_be_visible()  # still the 400-epoch run
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(page.get_by_text(re.compile("Stopped"))).to_be_visible(timeout=PAGE_TIMEOUT)
