@@ -1,8 +1,9 @@
-"""Settings survive navigation while a run trains (issue 13, item 1).
+"""A newcomer's walk (issue 13) in a real browser.
 
-The Train page's live panel is a fragment that reruns on its own; the page change after such a
-run used to drop every widget value Streamlit had not just drawn: the Data page then read
-1/1/1/1 and Train's epochs and batch size went back to the recipe's 150 and 16.
+Settings survive navigation while a run trains: the Train page's live panel is a fragment that
+reruns on its own; the page change after such a run used to drop widget values Streamlit had
+not just drawn: the Data page then read 1/1/1/1 and Train's epochs and batch size went back to
+the recipe's 150 and 16.
 """
 
 from __future__ import annotations
@@ -11,7 +12,16 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_browser import PAGE_TIMEOUT, go_to, open_data_page, set_number
+from rnnviz.runs import RunStore
+from tests.e2e.test_browser import (
+    EXCEPTION,
+    PAGE_TIMEOUT,
+    go_to,
+    open_data_page,
+    set_number,
+    settle,
+)
+from tests.pages.test_newcomer_fixes import save_untrained_run
 
 DATA_SETTINGS = {
     "Look-back window (steps)": "20",
@@ -47,3 +57,19 @@ def test_settings_survive_leaving_train_during_a_run(page: Page, app_url: str, e
     expect(progress).to_be_visible()  # still the 400-epoch run
     page.get_by_role("button", name="Stop", exact=True).click()
     expect(page.get_by_text(re.compile("Stopped"))).to_be_visible(timeout=PAGE_TIMEOUT)
+
+
+def test_open_in_inspect_a_run_of_the_other_task(page: Page, app_url: str, empty_runs_dir):
+    """Runs -> Open in Inspect for a sentiment run in a session that never showed that task: the
+    sidebar follows the run and its Inspect page opens (it was Streamlit's "page not found")."""
+    record = save_untrained_run(RunStore(empty_runs_dir), "sentiment")
+    page.goto(app_url)
+    settle(page)
+    go_to(page, "Runs")
+    expect(page.get_by_role("combobox", name="Run")).to_have_value(re.compile(record.run_id))
+    page.get_by_role("button", name="Open in Inspect").click()
+    expect(page.locator("h1", has_text="Inspect: sentiment")).to_be_visible(timeout=PAGE_TIMEOUT)
+    settle(page)
+    assert page.locator(EXCEPTION).count() == 0
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_role("radio", name="Classify text sentiment")).to_be_checked()
