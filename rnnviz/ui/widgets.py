@@ -134,12 +134,23 @@ def model_spec_ui(task: Task) -> ModelSpec:
     )
 
 
-def train_spec_ui() -> TrainSpec:
-    """Optimizer, learning rate, batch size, epochs, seed and early stopping."""
+def train_spec_ui(fixed_batch_size: int | None = None) -> TrainSpec:
+    """Optimizer, learning rate, batch size, epochs, seed and early stopping.
+
+    ``fixed_batch_size``: the model trains in batches of this size whatever is chosen here (a
+    stateful model's); the Batch size field is then disabled and says so.
+    """
     c1, c2, c3 = st.columns(3)
     optimizer = c1.selectbox("Optimizer", ["adam", "rmsprop", "sgd"], key="w_optimizer")
     lr = c1.number_input("Learning rate", 1e-5, 1.0, format="%.4f", key="w_learning_rate")
-    batch = c2.number_input("Batch size", 1, 1024, key="w_batch_size")
+    batch = c2.number_input(
+        "Batch size", 1, 1024, key="w_batch_size", disabled=fixed_batch_size is not None
+    )
+    if fixed_batch_size is not None:
+        c2.caption(
+            f"Not used: a stateful model trains in batches of its stateful batch size, "
+            f"{fixed_batch_size} (set on Build)."
+        )
     epochs = c2.number_input("Epochs", 1, 2000, key="w_epochs")
     seed = c3.number_input("Seed", 0, 2**31 - 1, key="w_seed")
     early = c3.toggle("Early stopping (on validation loss)", key="w_early_stopping")

@@ -70,3 +70,22 @@ def test_open_in_inspect_a_run_of_the_other_task(store):
     assert session(at).task == "forecast" and at.sidebar.radio(key="w_task").value == "forecast"
     assert session(at).job.record.run_id == record.run_id
     assert any("Actual vs predicted" in str(c.proto.spec) for c in at.get("plotly_chart"))
+
+
+def test_train_page_names_a_stateful_bidirectional_model_and_its_batch_size(data_ready):
+    at = open_page("views/build.py", data_ready)
+    at.toggle(key="w_bidirectional").set_value(True)
+    at.toggle(key="w_stateful").set_value(True).run()
+    at.number_input(key="w_stateful_batch_size").set_value(5).run()
+    at = open_page("views/train.py", at)
+    caption = at.caption[0].value.replace("\\", "")  # markdown escapes undone
+    assert "bidirectional (concat)" in caption and "stateful (batch 5)" in caption
+    batch = at.number_input(key="w_batch_size")
+    assert batch.disabled
+    assert any("batches of its stateful batch size, 5" in c.value for c in at.caption)
+
+    at = open_page("views/build.py", at)
+    at.toggle(key="w_stateful").set_value(False).run()
+    at = open_page("views/train.py", at)
+    assert not at.number_input(key="w_batch_size").disabled
+    assert "stateful" not in at.caption[0].value and "bidirectional" in at.caption[0].value
