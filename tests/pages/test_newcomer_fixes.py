@@ -52,7 +52,7 @@ def save_untrained_run(store: RunStore, task_name: str) -> RunRecord:
         train_spec=TRAIN,
         data_config=config,
         history={"loss": [1.0]},
-        metrics={},
+        metrics={"test RMSE": 50.0} if task_name == "forecast" else {"test accuracy": 0.5},
         status="finished",
         message="Finished 1 epoch.",
     )
@@ -89,3 +89,20 @@ def test_train_page_names_a_stateful_bidirectional_model_and_its_batch_size(data
     at = open_page("views/train.py", at)
     assert not at.number_input(key="w_batch_size").disabled
     assert "stateful" not in at.caption[0].value and "bidirectional" in at.caption[0].value
+
+
+def test_runs_picker_follows_the_filter_and_metrics_come_first(store):
+    forecast = save_untrained_run(store, "forecast")
+    save_untrained_run(store, "sentiment")
+    at = open_page("views/runs.py")
+    assert len(at.selectbox(key="w_run").options) == 2
+    order = list(at.dataframe[0].proto.column_order)
+    leading = ["id", "dataset", "cell", "direction", "depth", "units"]
+    assert order[:8] == [*leading, "test RMSE", "test accuracy"]
+    at.multiselect(key="w_runs_datasets").set_value(["Airline passengers"]).run()
+    assert list(at.dataframe[0].value["id"]) == [forecast.run_id]
+    picker = at.selectbox(key="w_run")
+    assert len(picker.options) == 1 and picker.value == forecast.run_id
+    assert "Configuration difference" not in [h.value for h in at.subheader]  # one run: no diff
+    at.button(key="run_open").click().run()
+    assert session(at).job.record.run_id == forecast.run_id
