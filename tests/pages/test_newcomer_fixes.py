@@ -106,3 +106,28 @@ def test_runs_picker_follows_the_filter_and_metrics_come_first(store):
     assert "Configuration difference" not in [h.value for h in at.subheader]  # one run: no diff
     at.button(key="run_open").click().run()
     assert session(at).job.record.run_id == forecast.run_id
+
+
+def test_compare_shows_and_changes_the_shared_topology_and_units(data_ready):
+    at = open_page("views/build.py", data_ready)
+    at.number_input(key="w_units_1").set_value(6).run()
+    at = open_page("views/compare.py", at)
+    assert at.radio(key="w_cmp_topology").value == "many_to_one"
+    assert at.number_input(key="w_cmp_units").value == 6
+    at.radio(key="w_cmp_topology").set_value("encoder_decoder")
+    at.number_input(key="w_cmp_units").set_value(5).run()
+    assert not at.exception
+    caption = at.caption[0].value
+    assert "3 variants" in caption and "encoder-decoder, units 5 per layer" in caption
+    at.multiselect(key="w_cmp_directions").set_value([False, True]).run()
+    assert "6 variants" in at.caption[0].value  # both directions are causal for encoder-decoder
+
+    at.radio(key="w_cmp_topology").set_value("many_to_many").run()
+    assert "3 variants" in at.caption[0].value  # the bidirectional ones would read the future
+    assert any("read the future" in w.value for w in at.warning)
+
+    at = open_page("views/build.py", at)
+    at.number_input(key="w_units_1").set_value(7).run()
+    at = open_page("views/compare.py", at)  # a new model on Build: Compare starts from it
+    assert at.number_input(key="w_cmp_units").value == 7
+    assert at.radio(key="w_cmp_topology").value == "many_to_one"
