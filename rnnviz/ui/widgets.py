@@ -117,8 +117,12 @@ def model_spec_ui(task: Task) -> ModelSpec:
         "Recurrent dropout", 0.0, 0.8, step=0.05, key="w_recurrent_dropout"
     )
     stateful = c3.toggle("Stateful", key="w_stateful") if task.stateful else False
-    batch = c4.number_input(
-        "Stateful batch size", 1, 256, key="w_stateful_batch_size", disabled=not stateful
+    batch = (
+        c4.number_input(
+            "Stateful batch size", 1, 256, key="w_stateful_batch_size", disabled=not stateful
+        )
+        if task.stateful  # hidden where it does not apply
+        else ModelSpec.stateful_batch_size
     )
     return ModelSpec(
         cell=cell,

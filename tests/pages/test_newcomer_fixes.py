@@ -131,3 +131,13 @@ def test_compare_shows_and_changes_the_shared_topology_and_units(data_ready):
     at = open_page("views/compare.py", at)  # a new model on Build: Compare starts from it
     assert at.number_input(key="w_cmp_units").value == 7
     assert at.radio(key="w_cmp_topology").value == "many_to_one"
+
+
+def test_build_shows_the_stateful_batch_size_only_where_stateful_applies(data_ready):
+    at = open_page("views/build.py", data_ready)
+    assert "Stateful batch size" in [n.label for n in at.number_input]  # forecast: offered
+    at = new_app(task="sentiment")
+    at.run()
+    at = open_page("views/build.py", open_page("views/text_data.py", at))
+    labels = [n.label for n in at.number_input]
+    assert "Embedding size" in labels and "Stateful batch size" not in labels
