@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 
 import streamlit as st
 
 from rnnviz.recipes import ForecastRecipe
 from rnnviz.spec import CELLS, KEEP_WEIGHTS, MERGE_MODES, TOPOLOGY_LABELS, ModelSpec, TrainSpec
-from rnnviz.tasks import FORECAST, Task, get_task
+from rnnviz.tasks import FORECAST, TASK_NAMES, Task, get_task
 from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
 
@@ -138,6 +139,24 @@ def model_spec_ui(task: Task) -> ModelSpec:
     )
 
 
+LEARNING_RATES = tuple(m * 10.0**e for e in range(-5, 0) for m in (1, 2, 5))  # 1e-5 .. 0.5
+
+
+def learning_rate_choices() -> list[float]:
+    """Log-spaced learning rates (1, 2, 5 per decade) and every task recipe's own rate.
+
+    Fixed for the process: a select slider sends its choice as a position in this list.
+    """
+    rates = {round(rate, 12) for rate in LEARNING_RATES}
+    rates |= {get_task(name).default_recipe()[1].learning_rate for name in TASK_NAMES}
+    return sorted(rates)
+
+
+def nearest_rate(rate: float, choices: list[float]) -> float:
+    """The choice closest to ``rate`` on a log scale (a rate set before the choices existed)."""
+    return min(choices, key=lambda choice: abs(math.log(choice) - math.log(rate)))
+
+
 def train_spec_ui(fixed_batch_size: int | None = None) -> TrainSpec:
     """Optimizer, learning rate, batch size, epochs, seed and early stopping.
 
@@ -146,7 +165,10 @@ def train_spec_ui(fixed_batch_size: int | None = None) -> TrainSpec:
     """
     c1, c2, c3 = st.columns(3)
     optimizer = c1.selectbox("Optimizer", ["adam", "rmsprop", "sgd"], key="w_optimizer")
-    lr = c1.number_input("Learning rate", 1e-5, 1.0, format="%.4f", key="w_learning_rate")
+    rates, chosen = learning_rate_choices(), st.session_state.get("w_learning_rate")
+    if chosen is not None and chosen not in rates:
+        set_widget_defaults({"learning_rate": nearest_rate(float(chosen), rates)}, overwrite=True)
+    lr = c1.select_slider("Learning rate", rates, format_func="{:g}".format, key="w_learning_rate")
     batch = c2.number_input(
         "Batch size", 1, 1024, key="w_batch_size", disabled=fixed_batch_size is not None
     )

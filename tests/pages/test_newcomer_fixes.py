@@ -9,9 +9,10 @@ from rnnviz.builder import build_model, compile_model
 from rnnviz.datasets import load_builtin
 from rnnviz.runs import RunRecord, RunStore
 from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import ForecastData, get_task
+from rnnviz.tasks import TASK_NAMES, ForecastData, get_task
 from rnnviz.tasks.sentiment import SentimentData
 from rnnviz.text import load_rotten_tomatoes, prepare_text_data
+from rnnviz.ui.widgets import learning_rate_choices, nearest_rate
 from rnnviz.windows import WindowSpec
 from tests.pages.helpers import new_app, open_page, session
 
@@ -141,3 +142,23 @@ def test_build_shows_the_stateful_batch_size_only_where_stateful_applies(data_re
     at = open_page("views/build.py", open_page("views/text_data.py", at))
     labels = [n.label for n in at.number_input]
     assert "Embedding size" in labels and "Stateful batch size" not in labels
+
+
+def test_learning_rate_is_a_log_spaced_choice(data_ready):
+    at = open_page("views/build.py", data_ready)
+    at = open_page("views/train.py", at)
+    rate = at.select_slider(key="w_learning_rate")
+    assert rate.value == 0.005  # the airline recipe's
+    options = [float(o) for o in rate.options]
+    assert options[:3] == [1e-5, 2e-5, 5e-5] and options[-3:] == [0.1, 0.2, 0.5]
+    assert set(options) >= {0.001, 0.002, 0.005, 0.01, 0.02, 0.05}  # 1, 2, 5 per decade
+    rate.set_value(0.01).run()
+    assert at.select_slider(key="w_learning_rate").value == 0.01
+
+
+def test_a_rate_off_the_choices_moves_to_the_nearest_on_a_log_scale():
+    rates = learning_rate_choices()
+    assert nearest_rate(0.003, rates) == 0.002  # log10: 0.48 is nearer 0.30 (2) than 0.70 (5)
+    assert nearest_rate(0.004, rates) == 0.005
+    assert nearest_rate(7.0, rates) == 0.5
+    assert {get_task(name).default_recipe()[1].learning_rate for name in TASK_NAMES} <= set(rates)
