@@ -37,6 +37,38 @@ def _split_bands(fig: go.Figure, index: pd.Index, train_end: int, val_end: int, 
             )
 
 
+LOG_MANTISSAS = ((1, 2, 3, 5), (1, 2, 5), (1, 3), (1,))  # finest first
+
+
+def log_ticks(values: Sequence[float], max_ticks: int = 8) -> list[float]:
+    """Round tick values (1, 2, 5 x 10^k and the like) inside the range of ``values``, for a log
+    axis: Plotly's own labels the minor ticks with a bare digit ("1, 5, 2, 0.1, 5, 2").
+
+    The finest ladder with at most ``max_ticks`` ticks; powers of ten every few decades for a
+    very wide range; [] (Plotly's default) when fewer than two fit, or no value is positive.
+    """
+    finite = np.asarray([v for v in values if v is not None], dtype=float)
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if finite.size == 0:
+        return []
+    lo, hi = float(finite.min()), float(finite.max())
+    decades = range(int(np.floor(np.log10(lo))), int(np.floor(np.log10(hi))) + 1)
+    ladders = [[m * 10.0**d for d in decades for m in ms] for ms in LOG_MANTISSAS]
+    ladders += [[10.0**d for d in decades if d % step == 0] for step in (2, 3, 5, 10)]
+    for ladder in ladders:
+        ticks = [float(f"{t:.12g}") for t in ladder if lo <= t <= hi]
+        if len(ticks) <= max_ticks:
+            return ticks if len(ticks) >= 2 else []
+    return []
+
+
+def readable_log_axis(fig: go.Figure, values: Sequence[float], **where) -> None:
+    """Make a y axis logarithmic with round, fully written tick labels (see :func:`log_ticks`)."""
+    ticks = log_ticks(values)
+    labels = dict(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks]) if ticks else {}
+    fig.update_yaxes(type="log", **labels, **where)
+
+
 def series_preview(
     frame: pd.DataFrame, target: str, train_end: int, val_end: int, title: str = ""
 ) -> go.Figure:
@@ -98,7 +130,8 @@ def history_figure(
                 )
     fig.update_xaxes(title_text="epoch", tick0=1, dtick=max(1, len(history.get("loss", [])) // 10))
     if history.get("loss") and min(history["loss"]) > 0:
-        fig.update_yaxes(type="log", row=1, col=1)
+        losses = [*history["loss"], *history.get("val_loss", []), *batch_loss]
+        readable_log_axis(fig, losses, row=1, col=1)
     fig.update_layout(**LAYOUT, legend=dict(orientation="h", y=-0.25))
     return fig
 
@@ -551,7 +584,14 @@ def comparison_curves(histories: dict[str, dict[str, Sequence[float]]]) -> go.Fi
                 )
             )
     fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(title_text="loss", type="log")
+    losses = [
+        v
+        for history in histories.values()
+        for k in ("loss", "val_loss")
+        for v in history.get(k) or []
+    ]
+    fig.update_yaxes(title_text="loss")
+    readable_log_axis(fig, losses)
     fig.update_layout(**LAYOUT, title="Loss per epoch (solid: train, dotted: validation)")
     return fig
 
