@@ -37,15 +37,17 @@ def _split_bands(fig: go.Figure, index: pd.Index, train_end: int, val_end: int, 
             )
 
 
-LOG_MANTISSAS = ((1, 2, 3, 5), (1, 2, 5), (1, 3), (1,))  # finest first
+LOG_LADDERS = ((1, 2, 5), (1,))  # x 10^k, coarser next
+FINE_LADDERS = ((1, 2, 3, 5), tuple(range(1, 10)))  # for a range within about a decade
 
 
 def log_ticks(values: Sequence[float], max_ticks: int = 8) -> list[float]:
     """Round tick values (1, 2, 5 x 10^k and the like) inside the range of ``values``, for a log
     axis: Plotly's own labels the minor ticks with a bare digit ("1, 5, 2, 0.1, 5, 2").
 
-    The finest ladder with at most ``max_ticks`` ticks; powers of ten every few decades for a
-    very wide range; [] (Plotly's default) when fewer than two fit, or no value is positive.
+    1-2-5 steps, or powers of ten (every few decades for a very wide range) to stay within
+    ``max_ticks``; a finer ladder when a narrow range holds fewer than three; [] (Plotly's
+    default) when fewer than two fit, or no value is positive.
     """
     finite = np.asarray([v for v in values if v is not None], dtype=float)
     finite = finite[np.isfinite(finite) & (finite > 0)]
@@ -53,13 +55,18 @@ def log_ticks(values: Sequence[float], max_ticks: int = 8) -> list[float]:
         return []
     lo, hi = float(finite.min()), float(finite.max())
     decades = range(int(np.floor(np.log10(lo))), int(np.floor(np.log10(hi))) + 1)
-    ladders = [[m * 10.0**d for d in decades for m in ms] for ms in LOG_MANTISSAS]
-    ladders += [[10.0**d for d in decades if d % step == 0] for step in (2, 3, 5, 10)]
-    for ladder in ladders:
-        ticks = [float(f"{t:.12g}") for t in ladder if lo <= t <= hi]
-        if len(ticks) <= max_ticks:
-            return ticks if len(ticks) >= 2 else []
-    return []
+
+    def inside(ladder: list[float]) -> list[float]:
+        return [t for t in (float(f"{t:.12g}") for t in ladder) if lo <= t <= hi]
+
+    coarse = [inside([m * 10.0**d for d in decades for m in ms]) for ms in LOG_LADDERS]
+    coarse += [inside([10.0**d for d in decades if d % step == 0]) for step in (2, 3, 5, 10)]
+    ticks = next((t for t in coarse if len(t) <= max_ticks), [])
+    for ms in FINE_LADDERS if len(ticks) < 3 else ():
+        finer = inside([m * 10.0**d for d in decades for m in ms])
+        if len(finer) <= max_ticks:
+            ticks = max(ticks, finer, key=len)
+    return ticks if len(ticks) >= 2 else []
 
 
 def readable_log_axis(fig: go.Figure, values: Sequence[float], **where) -> None:
@@ -328,24 +335,32 @@ def _gate_range(gate: str) -> tuple[float | None, float | None]:
     return None, None
 
 
+RANGE_NAMES = {(0.0, 1.0): "0 to 1", (-1.0, 1.0): "-1 to 1", (None, None): "any value"}
+
+
 def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = None) -> go.Figure:
-    """One time x units heatmap per gate of one trace (layer direction) for one sample."""
+    """One time x units heatmap per gate of one trace (layer direction) for one sample.
+
+    Maps with the same value range share one colour bar (gates 0..1, candidate and hidden
+    -1..1, the cell state unbounded): one bar per range, side by side on the right.
+    """
     keys = GATE_KEYS[trace.cell]
     names = GATE_LABELS[trace.cell]
     fig = make_subplots(
         rows=1, cols=len(keys), subplot_titles=[names[k] for k in keys], shared_yaxes=True
     )
+    ranges = list(dict.fromkeys(_gate_range(key) for key in keys))  # in order of first use
     for col, key in enumerate(keys, start=1):
         values = trace.gates[key][sample]  # (time, units)
         lo, hi = _gate_range(key)
+        axis = ranges.index((lo, hi))
         fig.add_trace(
             go.Heatmap(
                 z=values.T,  # (units, time): time runs left to right
                 x=list(labels) if labels is not None else np.arange(values.shape[0]),
                 zmin=lo,
                 zmax=hi,
-                colorscale="Viridis" if lo == 0.0 else "RdBu",
-                showscale=col == 1,
+                coloraxis="coloraxis" + (str(axis + 1) if axis else ""),
                 hovertemplate="step %{x}<br>unit %{y}<br>value %{z:.3f}<extra>"
                 + names[key]
                 + "</extra>",
@@ -353,12 +368,28 @@ def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = 
             row=1,
             col=col,
         )
+    for axis, (lo, hi) in enumerate(ranges):
+        fig.update_layout(
+            {
+                "coloraxis" + (str(axis + 1) if axis else ""): dict(
+                    cmin=lo,
+                    cmax=hi,
+                    colorscale="Viridis" if lo == 0.0 else "RdBu",
+                    colorbar=dict(
+                        title=dict(text=RANGE_NAMES[(lo, hi)], side="right"),
+                        x=1.02 + 0.08 * axis,
+                        thickness=12,
+                    ),
+                )
+            }
+        )
     fig.update_xaxes(title_text="time step")
     fig.update_yaxes(
         title_text="unit", row=1, col=1, dtick=max(1, trace.gates[keys[0]].shape[2] // 8)
     )
     fig.update_layout(
-        **{**LAYOUT, "height": 300}, title=f"{trace.layer} ({trace.direction}): sample {sample}"
+        **{**LAYOUT, "height": 330, "margin": dict(l=10, r=10, t=90, b=10)},
+        title=dict(text=f"{trace.layer} ({trace.direction}): sample {sample}", y=0.97),
     )
     return fig
 

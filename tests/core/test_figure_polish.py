@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
-from rnnviz.figures import comparison_curves, history_figure, log_ticks
+from rnnviz.figures import comparison_curves, gate_heatmaps, history_figure, log_ticks
+from rnnviz.gates import GATE_KEYS, Trace
 
 
 @pytest.mark.parametrize(
     ("values", "ticks"),
     [
-        ((0.08, 0.9), [0.1, 0.2, 0.3, 0.5]),  # under a decade: 1, 2, 3, 5
-        ((0.02, 3.5), [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]),  # 1, 2, 3, 5 would be 10 ticks
+        ((0.08, 0.9), [0.1, 0.2, 0.5]),  # 1, 2, 5 x 10^k
+        ((0.02, 3.5), [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]),
+        ((0.3, 0.6), [0.3, 0.4, 0.5, 0.6]),  # 1-2-5 would give one tick: every digit
         ((1e-4, 50), [1e-4, 1e-3, 0.01, 0.1, 1, 10]),  # wide: powers of ten
         ((1e-9, 1e3), [1e-8, 1e-6, 1e-4, 0.01, 1, 100]),  # very wide: every other decade
         ((0.11, 0.13), []),  # no round value inside: Plotly's own ticks
@@ -28,7 +31,28 @@ def test_loss_axes_carry_fully_written_round_ticks():
     history = {"loss": [0.9, 0.4, 0.12], "val_loss": [1.3, 0.5, 0.2], "mae": [0.7, 0.5, 0.3]}
     loss_axis = history_figure(history, "mae").layout.yaxis
     assert loss_axis.type == "log"
-    assert list(loss_axis.tickvals) == pytest.approx([0.2, 0.3, 0.5, 1])
-    assert list(loss_axis.ticktext) == ["0.2", "0.3", "0.5", "1"]
+    assert list(loss_axis.tickvals) == pytest.approx([0.2, 0.5, 1])  # losses 0.12 .. 1.3
+    assert list(loss_axis.ticktext) == ["0.2", "0.5", "1"]
     compared = comparison_curves({"GRU uni x1": history}).layout.yaxis
-    assert compared.type == "log" and list(compared.ticktext) == ["0.2", "0.3", "0.5", "1"]
+    assert compared.type == "log" and list(compared.ticktext) == ["0.2", "0.5", "1"]
+
+
+def lstm_trace(time: int = 5, units: int = 3) -> Trace:
+    rng = np.random.default_rng(0)
+    gates = {k: rng.uniform(-1, 1, size=(1, time, units)) for k in GATE_KEYS["LSTM"]}
+    return Trace("rnn_1", "forward", "LSTM", gates)
+
+
+def test_gate_heatmaps_one_colour_bar_per_value_range_and_title_above_subplots():
+    fig = gate_heatmaps(lstm_trace())
+    axes = [t.coloraxis for t in fig.data]  # input, forget, candidate, output, cell, hidden
+    assert axes == ["coloraxis", "coloraxis", "coloraxis2", "coloraxis", "coloraxis3", "coloraxis2"]
+    layout = fig.layout
+    assert (layout.coloraxis.cmin, layout.coloraxis.cmax) == (0.0, 1.0)
+    assert (layout.coloraxis2.cmin, layout.coloraxis2.cmax) == (-1.0, 1.0)
+    assert layout.coloraxis3.cmin is None  # the cell state is unbounded
+    bars = [layout[name].colorbar.x for name in ("coloraxis", "coloraxis2", "coloraxis3")]
+    assert len(set(bars)) == 3  # side by side, not on top of each other
+    # The title sits in the top margin, above the subplot titles at the top of the plot area.
+    title_px = (1 - layout.title.y) * layout.height
+    assert title_px < layout.margin.t - 30
