@@ -265,19 +265,23 @@ def residuals_figure(fitted: pd.DataFrame) -> go.Figure:
     return fig
 
 
+DIAGRAM_PER_ROW = 6  # blocks per row: labels of up to ~16 characters fit a box on a laptop screen
+
+
 def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
-    """A left-to-right block diagram of the layers the spec builds."""
+    """A block diagram of the layers the spec builds, left to right, wrapping onto new rows
+    (a depth-4 encoder-decoder has 11 blocks); each label is two short lines per box."""
     blocks = [("Input", f"{input_shape}")]
     if spec.is_text:
-        blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}, masks padding"))
+        blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}<br>masks padding"))
     cell = f"⇄ {spec.cell}" if spec.bidirectional else spec.cell
 
     def stack(prefix: str, last_sequences: bool) -> None:
         for i, units in enumerate(spec.units, start=1):
             seq = last_sequences or i < spec.depth
             detail = f"{units} units" + (" x2" if spec.bidirectional else "")
-            detail += ", all steps" if seq else ", last step"
-            blocks.append((f"{prefix} {i}: {cell}", detail))
+            detail += "<br>all steps" if seq else "<br>last step"
+            blocks.append((f"{prefix} {i}<br>{cell}", detail))
 
     if spec.topology == "encoder_decoder":
         stack("Encoder", False)
@@ -287,22 +291,33 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
         stack("Layer", spec.topology == "many_to_many")
     head = {"regression": "linear", "binary": "sigmoid", "multiclass": "softmax"}[spec.head]
     per_step = spec.topology != "many_to_one"
-    blocks.append(("Dense head" + (" per step" if per_step else ""), head))
+    blocks.append(("Dense head" + ("<br>per step" if per_step else ""), head))
+    per_row = min(len(blocks), DIAGRAM_PER_ROW)
+    rows = -(-len(blocks) // per_row)
     fig = go.Figure()
     for i, (title, detail) in enumerate(blocks):
+        x, y = i % per_row, -1.6 * (i // per_row)  # box: x .. x + 0.8, y .. y + 1
         fig.add_shape(
-            type="rect", x0=i, x1=i + 0.8, y0=0, y1=1, fillcolor="#EDF2FF", line_color="#4C6EF5"
+            type="rect",
+            x0=x,
+            x1=x + 0.8,
+            y0=y,
+            y1=y + 1,
+            fillcolor="#EDF2FF",
+            line_color="#4C6EF5",
         )
         fig.add_annotation(
-            x=i + 0.4, y=0.62, text=f"<b>{title}</b>", showarrow=False, font=dict(size=11)
+            x=x + 0.4, y=y + 0.7, text=f"<b>{title}</b>", showarrow=False, font=dict(size=11)
         )
-        fig.add_annotation(x=i + 0.4, y=0.32, text=detail, showarrow=False, font=dict(size=10))
-        if i:
+        fig.add_annotation(x=x + 0.4, y=y + 0.25, text=detail, showarrow=False, font=dict(size=10))
+        if i:  # from the previous box: its right edge, or the bottom of the row above
+            tail = (x - 0.2, y + 0.5) if x else (per_row - 1 + 0.4, y + 1.6)
+            head_at = (x, y + 0.5) if x else (x + 0.4, y + 1)
             fig.add_annotation(
-                x=i,
-                y=0.5,
-                ax=i - 0.2,
-                ay=0.5,
+                x=head_at[0],
+                y=head_at[1],
+                ax=tail[0],
+                ay=tail[1],
                 xref="x",
                 yref="y",
                 axref="x",
@@ -312,14 +327,16 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
             )
     if spec.stateful:
         fig.add_annotation(
-            x=len(blocks) / 2,
+            x=per_row / 2,
             y=1.2,
             text=f"stateful: state carried across batches of {spec.stateful_batch_size}",
             showarrow=False,
         )
-    fig.update_xaxes(visible=False, range=[-0.1, len(blocks)])
-    fig.update_yaxes(visible=False, range=[-0.2, 1.35])
-    fig.update_layout(template="plotly_white", height=170, margin=dict(l=5, r=5, t=5, b=5))
+    fig.update_xaxes(visible=False, range=[-0.1, per_row])
+    fig.update_yaxes(visible=False, range=[-1.6 * (rows - 1) - 0.2, 1.35])
+    fig.update_layout(
+        template="plotly_white", height=170 + 130 * (rows - 1), margin=dict(l=5, r=5, t=5, b=5)
+    )
     return fig
 
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 
-from rnnviz.figures import comparison_curves, gate_heatmaps, history_figure, log_ticks
+from rnnviz.figures import (
+    comparison_curves,
+    gate_heatmaps,
+    history_figure,
+    log_ticks,
+    topology_diagram,
+)
 from rnnviz.gates import GATE_KEYS, Trace
+from rnnviz.spec import ModelSpec
 
 
 @pytest.mark.parametrize(
@@ -56,3 +64,26 @@ def test_gate_heatmaps_one_colour_bar_per_value_range_and_title_above_subplots()
     # The title sits in the top margin, above the subplot titles at the top of the plot area.
     title_px = (1 - layout.title.y) * layout.height
     assert title_px < layout.margin.t - 30
+
+
+def test_deep_encoder_decoder_diagram_wraps_and_its_labels_fit_their_boxes():
+    spec = ModelSpec(
+        cell="SimpleRNN",
+        units=(512, 64, 64, 64),
+        bidirectional=True,
+        topology="encoder_decoder",
+        horizon=12,
+    )
+    fig = topology_diagram(spec, (24, 1))
+    boxes = fig.layout.shapes
+    assert len(boxes) == 11  # input, 4 encoders, RepeatVector, 4 decoders, head
+    assert len({box.x0 for box in boxes}) == 6 and len({box.y0 for box in boxes}) == 2  # 2 rows
+    lines = [
+        re.sub("<[^>]+>", "", line)
+        for note in fig.layout.annotations
+        if note.text and not note.showarrow
+        for line in note.text.split("<br>")
+    ]
+    assert "512 units x2" in lines and "⇄ SimpleRNN" in lines
+    # A box is 0.8 of 6.1 axis units: ~130 px of a 1000 px chart, 16 characters at 11 px.
+    assert max(map(len, lines)) <= 16
