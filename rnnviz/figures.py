@@ -19,10 +19,23 @@ FUTURE_COLOUR = "#2F9E44"
 LAYOUT = dict(template="plotly_white", margin=dict(l=10, r=10, t=40, b=10), height=360)
 
 
+NARROW_SPLIT = 0.15  # validation + test under this share of the rows: their labels could meet
+
+
 def _split_bands(fig: go.Figure, index: pd.Index, train_end: int, val_end: int, **where) -> None:
-    """Shade the validation and test rows of a chronological split."""
+    """Shade the validation and test rows of a chronological split.
+
+    "validation" is written from the left edge of its band, "test" up to the right edge of its
+    band; when both bands together are narrow the test label moves one line down, so the two
+    never overlap.
+    """
     n = len(index)
-    for name, lo, hi in (("validation", train_end, val_end), ("test", val_end, n)):
+    narrow = (n - train_end) / max(n, 1) < NARROW_SPLIT
+    bands = (
+        ("validation", train_end, val_end, "top left", 0),
+        ("test", val_end, n, "top right", -16 if narrow and val_end > train_end else 0),
+    )
+    for name, lo, hi, position, shift in bands:
         if hi > lo:
             colour = SPLIT_COLOURS["val" if name == "validation" else "test"]
             fig.add_vrect(
@@ -32,7 +45,8 @@ def _split_bands(fig: go.Figure, index: pd.Index, train_end: int, val_end: int, 
                 opacity=0.08,
                 line_width=0,
                 annotation_text=name,
-                annotation_position="top left",
+                annotation_position=position,
+                annotation=dict(yshift=shift),
                 **where,
             )
 
@@ -450,7 +464,11 @@ def gate_explorer_figure(
     input_values: np.ndarray | None = None,
     input_name: str = "input",
 ) -> go.Figure:
-    """The chosen gate as a heatmap (time x units), with the input drawn above on the same time axis."""
+    """The chosen gate as a heatmap (time x units), with the input drawn above on the same time axis.
+
+    The input is named by a title over its row (a long column name as its axis title ran into
+    the chart title and the unit axis); the chart title sits in the top margin above it.
+    """
     values = trace.gates[gate][sample]  # (time, units)
     label = GATE_LABELS[trace.cell][gate]
     rows = 2 if input_values is not None else 1
@@ -459,7 +477,8 @@ def gate_explorer_figure(
         cols=1,
         shared_xaxes=True,
         row_heights=[0.3, 0.7] if rows == 2 else [1.0],
-        vertical_spacing=0.04,
+        vertical_spacing=0.08 if rows == 2 else 0.04,
+        subplot_titles=[f"Input: {plotly_text(input_name)}", ""] if rows == 2 else None,
     )
     if input_values is not None:
         fig.add_trace(
@@ -473,7 +492,6 @@ def gate_explorer_figure(
             row=1,
             col=1,
         )
-        fig.update_yaxes(title_text=plotly_text(input_name), row=1, col=1)
     lo, hi = _gate_range(gate)
     fig.add_trace(
         go.Heatmap(
@@ -491,8 +509,8 @@ def gate_explorer_figure(
     fig.update_yaxes(title_text="unit", row=rows, col=1, dtick=max(1, values.shape[1] // 8))
     fig.update_xaxes(title_text="time step", row=rows, col=1)
     fig.update_layout(
-        **{**LAYOUT, "height": 460},
-        title=f"{label}: {trace.layer} ({trace.direction})",
+        **{**LAYOUT, "height": 480, "margin": dict(l=10, r=10, t=80, b=10)},
+        title=dict(text=f"{label}: {trace.layer} ({trace.direction})", y=0.97),
         showlegend=False,
     )
     return fig

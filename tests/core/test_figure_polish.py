@@ -6,13 +6,16 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rnnviz.figures import (
     comparison_curves,
+    gate_explorer_figure,
     gate_heatmaps,
     history_figure,
     log_ticks,
+    series_preview,
     topology_diagram,
 )
 from rnnviz.gates import GATE_KEYS, Trace
@@ -87,3 +90,26 @@ def test_deep_encoder_decoder_diagram_wraps_and_its_labels_fit_their_boxes():
     assert "512 units x2" in lines and "⇄ SimpleRNN" in lines
     # A box is 0.8 of 6.1 axis units: ~130 px of a 1000 px chart, 16 characters at 11 px.
     assert max(map(len, lines)) <= 16
+
+
+def test_gate_explorer_names_the_input_over_its_row_not_as_a_long_axis_title():
+    trace = lstm_trace(time=6)
+    name = "Daily maximum temperature (deg C)"
+    fig = gate_explorer_figure(trace, 0, "forget", list(range(6)), np.arange(6.0), name)
+    assert fig.layout.yaxis.title.text is None  # the input row: no axis title to overflow
+    assert f"Input: {name}" in [a.text for a in fig.layout.annotations]
+    assert (1 - fig.layout.title.y) * fig.layout.height < fig.layout.margin.t - 30
+
+
+def split_labels(n: int, train_end: int, val_end: int) -> dict[str, tuple[str, int]]:
+    index = pd.date_range("2000-01", periods=n, freq="MS")
+    frame = pd.DataFrame({"y": np.arange(n, dtype=float)}, index=index)
+    fig = series_preview(frame, "y", train_end, val_end)
+    return {a.text: (a.xanchor, a.yshift or 0) for a in fig.layout.annotations}
+
+
+def test_validation_and_test_labels_part_on_a_narrow_split():
+    wide = split_labels(144, 100, 120)  # 30% of the rows: side by side, one line
+    assert wide == {"validation": ("left", 0), "test": ("right", 0)}
+    narrow = split_labels(144, 138, 140)  # 6 rows: the test label moves one line down
+    assert narrow["validation"] == ("left", 0) and narrow["test"][1] < -10
