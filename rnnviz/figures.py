@@ -52,7 +52,11 @@ def _split_bands(fig: go.Figure, index: pd.Index, train_end: int, val_end: int, 
 
 
 LOG_LADDERS = ((1, 2, 5), (1,))  # x 10^k, coarser next
-FINE_LADDERS = ((1, 2, 3, 5), tuple(range(1, 10)))  # for a range within about a decade
+FINE_LADDERS = (  # for a range within about a decade
+    (1, 2, 3, 5),
+    tuple(range(1, 10)),
+    (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9),
+)
 
 
 def log_ticks(values: Sequence[float], max_ticks: int = 8) -> list[float]:
@@ -366,7 +370,7 @@ def _gate_range(gate: str) -> tuple[float | None, float | None]:
     return None, None
 
 
-RANGE_NAMES = {(0.0, 1.0): "0 to 1", (-1.0, 1.0): "-1 to 1", (None, None): "any value"}
+RANGE_NAMES = {(0.0, 1.0): "0 to 1", (-1.0, 1.0): "-1 to 1", (None, None): "any"}
 
 
 def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = None) -> go.Figure:
@@ -407,9 +411,9 @@ def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = 
                     cmax=hi,
                     colorscale="Viridis" if lo == 0.0 else "RdBu",
                     colorbar=dict(
-                        title=dict(text=RANGE_NAMES[(lo, hi)], side="right"),
-                        x=1.02 + 0.08 * axis,
-                        thickness=12,
+                        title=dict(text=RANGE_NAMES[(lo, hi)], side="top"),
+                        x=1.02 + 0.12 * axis,  # room for the bar, its ticks and its title
+                        thickness=10,
                     ),
                 )
             }

@@ -28,6 +28,7 @@ from rnnviz.spec import ModelSpec
         ((0.08, 0.9), [0.1, 0.2, 0.5]),  # 1, 2, 5 x 10^k
         ((0.02, 3.5), [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]),
         ((0.3, 0.6), [0.3, 0.4, 0.5, 0.6]),  # 1-2-5 would give one tick: every digit
+        ((0.85, 1.6), [0.9, 1, 1.2, 1.5]),  # across a power of ten: 1.2, 1.5 too
         ((1e-4, 50), [1e-4, 1e-3, 0.01, 0.1, 1, 10]),  # wide: powers of ten
         ((1e-9, 1e3), [1e-8, 1e-6, 1e-4, 0.01, 1, 100]),  # very wide: every other decade
         ((0.11, 0.13), []),  # no round value inside: Plotly's own ticks

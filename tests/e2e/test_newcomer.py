@@ -20,6 +20,7 @@ from tests.e2e.test_browser import (
     open_data_page,
     set_number,
     settle,
+    shoot,
 )
 from tests.pages.test_newcomer_fixes import save_untrained_run
 
@@ -36,7 +37,9 @@ def values(page: Page, labels) -> dict[str, str]:
     return {label: page.get_by_label(label, exact=True).input_value() for label in labels}
 
 
-def test_settings_survive_leaving_train_during_a_run(page: Page, app_url: str, empty_runs_dir):
+def test_settings_survive_leaving_train_during_a_run(
+    page: Page, app_url: str, empty_runs_dir, screenshots
+):
     open_data_page(page, app_url)
     set_number(page, "Look-back window (steps)", 20)
     assert values(page, DATA_SETTINGS) == DATA_SETTINGS
@@ -49,9 +52,11 @@ def test_settings_survive_leaving_train_during_a_run(page: Page, app_url: str, e
     progress = page.get_by_text(re.compile(r"Epoch \d+/400"))
     expect(progress).to_be_visible(timeout=PAGE_TIMEOUT)
     page.wait_for_timeout(5_000)  # a few live-panel (fragment) runs
+    shoot(page, screenshots, "newcomer_train_live.png")  # log loss axis, gate heatmaps
 
     go_to(page, "Data")
     assert values(page, DATA_SETTINGS) == DATA_SETTINGS
+    shoot(page, screenshots, "newcomer_data_after_run.png")
     go_to(page, "Train")
     assert values(page, TRAIN_SETTINGS) == TRAIN_SETTINGS
     expect(progress).to_be_visible()  # still the 400-epoch run
@@ -59,7 +64,9 @@ def test_settings_survive_leaving_train_during_a_run(page: Page, app_url: str, e
     expect(page.get_by_text(re.compile("Stopped"))).to_be_visible(timeout=PAGE_TIMEOUT)
 
 
-def test_open_in_inspect_a_run_of_the_other_task(page: Page, app_url: str, empty_runs_dir):
+def test_open_in_inspect_a_run_of_the_other_task(
+    page: Page, app_url: str, empty_runs_dir, screenshots
+):
     """Runs -> Open in Inspect for a sentiment run in a session that never showed that task: the
     sidebar follows the run and its Inspect page opens (it was Streamlit's "page not found")."""
     record = save_untrained_run(RunStore(empty_runs_dir), "sentiment")
@@ -73,3 +80,4 @@ def test_open_in_inspect_a_run_of_the_other_task(page: Page, app_url: str, empty
     assert page.locator(EXCEPTION).count() == 0
     sidebar = page.locator('[data-testid="stSidebar"]')
     expect(sidebar.get_by_role("radio", name="Classify text sentiment")).to_be_checked()
+    shoot(page, screenshots, "newcomer_inspect_text.png")  # gate explorer with words
