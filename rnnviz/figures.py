@@ -513,7 +513,11 @@ def gate_explorer_figure(
     fig.update_yaxes(title_text="unit", row=rows, col=1, dtick=max(1, values.shape[1] // 8))
     fig.update_xaxes(title_text="time step", row=rows, col=1)
     fig.update_layout(
-        **{**LAYOUT, "height": 480, "margin": dict(l=10, r=10, t=80, b=10)},
+        **{
+            **LAYOUT,
+            "height": 480 if rows == 2 else 440,
+            "margin": dict(l=10, r=10, t=80 if rows == 2 else 40, b=10),  # the input's title
+        },
         title=dict(text=f"{label}: {trace.layer} ({trace.direction})", y=0.97),
         showlegend=False,
     )

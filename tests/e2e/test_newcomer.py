@@ -76,6 +76,10 @@ def test_open_in_inspect_a_run_of_the_other_task(
     expect(page.get_by_role("combobox", name="Run")).to_have_value(re.compile(record.run_id))
     page.get_by_role("button", name="Open in Inspect").click()
     expect(page.locator("h1", has_text="Inspect: sentiment")).to_be_visible(timeout=PAGE_TIMEOUT)
+    expect(page.get_by_text("RNN test accuracy")).to_be_visible(timeout=PAGE_TIMEOUT)
+    expect(page.get_by_text("Gates while reading this sentence")).to_be_visible(
+        timeout=PAGE_TIMEOUT
+    )
     settle(page)
     assert page.locator(EXCEPTION).count() == 0
     sidebar = page.locator('[data-testid="stSidebar"]')
