@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from rnnviz.builder import build_model, compile_model
 from rnnviz.datasets import load_builtin
@@ -162,3 +163,31 @@ def test_a_rate_off_the_choices_moves_to_the_nearest_on_a_log_scale():
     assert nearest_rate(0.004, rates) == 0.005
     assert nearest_rate(7.0, rates) == 0.5
     assert {get_task(name).default_recipe()[1].learning_rate for name in TASK_NAMES} <= set(rates)
+
+
+def widget_page_script() -> None:
+    """A two-page app: a seeded Epochs field on "train", nothing on "data". A run flagged
+    ``as_fragment`` skips the router's keep_widget_values, as the Train page's live fragment does."""
+    import streamlit as st
+
+    from rnnviz.ui.state import keep_widget_values, set_widget_defaults
+
+    if not st.session_state.get("as_fragment"):
+        keep_widget_values()
+    set_widget_defaults({"epochs": 150})
+    if st.session_state.get("page") == "train":
+        st.number_input("Epochs", 1, 2000, key="w_epochs")
+
+
+def test_a_widget_value_survives_a_run_that_skipped_keep_widget_values():
+    at = AppTest.from_function(widget_page_script)
+    at.session_state["page"] = "home"
+    at.run()  # seeds 150 before the field exists
+    at.session_state["page"] = "train"
+    at.run()
+    at.number_input(key="w_epochs").set_value(300).run()
+    at.session_state["page"], at.session_state["as_fragment"] = "data", True
+    at.run()  # like a fragment run: the field is not drawn and nothing re-assigns it
+    at.session_state["page"], at.session_state["as_fragment"] = "train", False
+    at.run()
+    assert at.number_input(key="w_epochs").value == 300  # was the seeded 150
