@@ -19,10 +19,23 @@ FUTURE_COLOUR = "#2F9E44"
 LAYOUT = dict(template="plotly_white", margin=dict(l=10, r=10, t=40, b=10), height=360)
 
 
+NARROW_SPLIT = 0.15  # validation + test under this share of the rows: their labels could meet
+
+
 def _split_bands(fig: go.Figure, index: pd.Index, train_end: int, val_end: int, **where) -> None:
-    """Shade the validation and test rows of a chronological split."""
+    """Shade the validation and test rows of a chronological split.
+
+    "validation" is written from the left edge of its band, "test" up to the right edge of its
+    band; when both bands together are narrow the test label moves one line down, so the two
+    never overlap.
+    """
     n = len(index)
-    for name, lo, hi in (("validation", train_end, val_end), ("test", val_end, n)):
+    narrow = (n - train_end) / max(n, 1) < NARROW_SPLIT
+    bands = (
+        ("validation", train_end, val_end, "top left", 0),
+        ("test", val_end, n, "top right", -16 if narrow and val_end > train_end else 0),
+    )
+    for name, lo, hi, position, shift in bands:
         if hi > lo:
             colour = SPLIT_COLOURS["val" if name == "validation" else "test"]
             fig.add_vrect(
@@ -32,9 +45,53 @@ def _split_bands(fig: go.Figure, index: pd.Index, train_end: int, val_end: int, 
                 opacity=0.08,
                 line_width=0,
                 annotation_text=name,
-                annotation_position="top left",
+                annotation_position=position,
+                annotation=dict(yshift=shift),
                 **where,
             )
+
+
+LOG_LADDERS = ((1, 2, 5), (1,))  # x 10^k, coarser next
+FINE_LADDERS = (  # for a range within about a decade
+    (1, 2, 3, 5),
+    tuple(range(1, 10)),
+    (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9),
+)
+
+
+def log_ticks(values: Sequence[float], max_ticks: int = 8) -> list[float]:
+    """Round tick values (1, 2, 5 x 10^k and the like) inside the range of ``values``, for a log
+    axis: Plotly's own labels the minor ticks with a bare digit ("1, 5, 2, 0.1, 5, 2").
+
+    1-2-5 steps, or powers of ten (every few decades for a very wide range) to stay within
+    ``max_ticks``; a finer ladder when a narrow range holds fewer than three; [] (Plotly's
+    default) when fewer than two fit, or no value is positive.
+    """
+    finite = np.asarray([v for v in values if v is not None], dtype=float)
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if finite.size == 0:
+        return []
+    lo, hi = float(finite.min()), float(finite.max())
+    decades = range(int(np.floor(np.log10(lo))), int(np.floor(np.log10(hi))) + 1)
+
+    def inside(ladder: list[float]) -> list[float]:
+        return [t for t in (float(f"{t:.12g}") for t in ladder) if lo <= t <= hi]
+
+    coarse = [inside([m * 10.0**d for d in decades for m in ms]) for ms in LOG_LADDERS]
+    coarse += [inside([10.0**d for d in decades if d % step == 0]) for step in (2, 3, 5, 10)]
+    ticks = next((t for t in coarse if len(t) <= max_ticks), [])
+    for ms in FINE_LADDERS if len(ticks) < 3 else ():
+        finer = inside([m * 10.0**d for d in decades for m in ms])
+        if len(finer) <= max_ticks:
+            ticks = max(ticks, finer, key=len)
+    return ticks if len(ticks) >= 2 else []
+
+
+def readable_log_axis(fig: go.Figure, values: Sequence[float], **where) -> None:
+    """Make a y axis logarithmic with round, fully written tick labels (see :func:`log_ticks`)."""
+    ticks = log_ticks(values)
+    labels = dict(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks]) if ticks else {}
+    fig.update_yaxes(type="log", **labels, **where)
 
 
 def series_preview(
@@ -98,7 +155,8 @@ def history_figure(
                 )
     fig.update_xaxes(title_text="epoch", tick0=1, dtick=max(1, len(history.get("loss", [])) // 10))
     if history.get("loss") and min(history["loss"]) > 0:
-        fig.update_yaxes(type="log", row=1, col=1)
+        losses = [*history["loss"], *history.get("val_loss", []), *batch_loss]
+        readable_log_axis(fig, losses, row=1, col=1)
     fig.update_layout(**LAYOUT, legend=dict(orientation="h", y=-0.25))
     return fig
 
@@ -225,22 +283,26 @@ def residuals_figure(fitted: pd.DataFrame) -> go.Figure:
     return fig
 
 
+DIAGRAM_PER_ROW = 6  # blocks per row: labels of up to ~16 characters fit a box on a laptop screen
+
+
 def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
-    """A left-to-right block diagram of the layers the spec builds."""
+    """A block diagram of the layers the spec builds, left to right, wrapping onto new rows
+    (a depth-4 encoder-decoder has 11 blocks); each label is two short lines per box."""
     blocks = [("Input", f"{input_shape}")]
     if spec.is_text:
         masking = "masks padding" if spec.mask_zero else "no masking"
-        blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}, {masking}"))
+        blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}<br>{masking}"))
     elif spec.mask_value is not None:  # padded sequences of different lengths
-        blocks.append(("Masking", f"skips steps of {spec.mask_value:g}"))
+        blocks.append(("Masking", f"skips steps<br>of {spec.mask_value:g}"))
     cell = f"⇄ {spec.cell}" if spec.bidirectional else spec.cell
 
     def stack(prefix: str, last_sequences: bool) -> None:
         for i, units in enumerate(spec.units, start=1):
             seq = last_sequences or i < spec.depth
             detail = f"{units} units" + (" x2" if spec.bidirectional else "")
-            detail += ", all steps" if seq else ", last step"
-            blocks.append((f"{prefix} {i}: {cell}", detail))
+            detail += "<br>all steps" if seq else "<br>last step"
+            blocks.append((f"{prefix} {i}<br>{cell}", detail))
 
     if spec.topology == "encoder_decoder":
         stack("Encoder", False)
@@ -250,22 +312,33 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
         stack("Layer", spec.topology == "many_to_many")
     head = {"regression": "linear", "binary": "sigmoid", "multiclass": "softmax"}[spec.head]
     per_step = spec.topology != "many_to_one"
-    blocks.append(("Dense head" + (" per step" if per_step else ""), head))
+    blocks.append(("Dense head" + ("<br>per step" if per_step else ""), head))
+    per_row = min(len(blocks), DIAGRAM_PER_ROW)
+    rows = -(-len(blocks) // per_row)
     fig = go.Figure()
     for i, (title, detail) in enumerate(blocks):
+        x, y = i % per_row, -1.6 * (i // per_row)  # box: x .. x + 0.8, y .. y + 1
         fig.add_shape(
-            type="rect", x0=i, x1=i + 0.8, y0=0, y1=1, fillcolor="#EDF2FF", line_color="#4C6EF5"
+            type="rect",
+            x0=x,
+            x1=x + 0.8,
+            y0=y,
+            y1=y + 1,
+            fillcolor="#EDF2FF",
+            line_color="#4C6EF5",
         )
         fig.add_annotation(
-            x=i + 0.4, y=0.62, text=f"<b>{title}</b>", showarrow=False, font=dict(size=11)
+            x=x + 0.4, y=y + 0.7, text=f"<b>{title}</b>", showarrow=False, font=dict(size=11)
         )
-        fig.add_annotation(x=i + 0.4, y=0.32, text=detail, showarrow=False, font=dict(size=10))
-        if i:
+        fig.add_annotation(x=x + 0.4, y=y + 0.25, text=detail, showarrow=False, font=dict(size=10))
+        if i:  # from the previous box: its right edge, or the bottom of the row above
+            tail = (x - 0.2, y + 0.5) if x else (per_row - 1 + 0.4, y + 1.6)
+            head_at = (x, y + 0.5) if x else (x + 0.4, y + 1)
             fig.add_annotation(
-                x=i,
-                y=0.5,
-                ax=i - 0.2,
-                ay=0.5,
+                x=head_at[0],
+                y=head_at[1],
+                ax=tail[0],
+                ay=tail[1],
                 xref="x",
                 yref="y",
                 axref="x",
@@ -275,14 +348,16 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
             )
     if spec.stateful:
         fig.add_annotation(
-            x=len(blocks) / 2,
+            x=per_row / 2,
             y=1.2,
             text=f"stateful: state carried across batches of {spec.stateful_batch_size}",
             showarrow=False,
         )
-    fig.update_xaxes(visible=False, range=[-0.1, len(blocks)])
-    fig.update_yaxes(visible=False, range=[-0.2, 1.35])
-    fig.update_layout(template="plotly_white", height=170, margin=dict(l=5, r=5, t=5, b=5))
+    fig.update_xaxes(visible=False, range=[-0.1, per_row])
+    fig.update_yaxes(visible=False, range=[-1.6 * (rows - 1) - 0.2, 1.35])
+    fig.update_layout(
+        template="plotly_white", height=170 + 130 * (rows - 1), margin=dict(l=5, r=5, t=5, b=5)
+    )
     return fig
 
 
@@ -298,24 +373,32 @@ def _gate_range(gate: str) -> tuple[float | None, float | None]:
     return None, None
 
 
+RANGE_NAMES = {(0.0, 1.0): "0 to 1", (-1.0, 1.0): "-1 to 1", (None, None): "any"}
+
+
 def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = None) -> go.Figure:
-    """One time x units heatmap per gate of one trace (layer direction) for one sample."""
+    """One time x units heatmap per gate of one trace (layer direction) for one sample.
+
+    Maps with the same value range share one colour bar (gates 0..1, candidate and hidden
+    -1..1, the cell state unbounded): one bar per range, side by side on the right.
+    """
     keys = GATE_KEYS[trace.cell]
     names = GATE_LABELS[trace.cell]
     fig = make_subplots(
         rows=1, cols=len(keys), subplot_titles=[names[k] for k in keys], shared_yaxes=True
     )
+    ranges = list(dict.fromkeys(_gate_range(key) for key in keys))  # in order of first use
     for col, key in enumerate(keys, start=1):
         values = trace.gates[key][sample]  # (time, units)
         lo, hi = _gate_range(key)
+        axis = ranges.index((lo, hi))
         fig.add_trace(
             go.Heatmap(
                 z=values.T,  # (units, time): time runs left to right
                 x=list(labels) if labels is not None else np.arange(values.shape[0]),
                 zmin=lo,
                 zmax=hi,
-                colorscale="Viridis" if lo == 0.0 else "RdBu",
-                showscale=col == 1,
+                coloraxis="coloraxis" + (str(axis + 1) if axis else ""),
                 hovertemplate="step %{x}<br>unit %{y}<br>value %{z:.3f}<extra>"
                 + names[key]
                 + "</extra>",
@@ -323,12 +406,28 @@ def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = 
             row=1,
             col=col,
         )
+    for axis, (lo, hi) in enumerate(ranges):
+        fig.update_layout(
+            {
+                "coloraxis" + (str(axis + 1) if axis else ""): dict(
+                    cmin=lo,
+                    cmax=hi,
+                    colorscale="Viridis" if lo == 0.0 else "RdBu",
+                    colorbar=dict(
+                        title=dict(text=RANGE_NAMES[(lo, hi)], side="top"),
+                        x=1.02 + 0.12 * axis,  # room for the bar, its ticks and its title
+                        thickness=10,
+                    ),
+                )
+            }
+        )
     fig.update_xaxes(title_text="time step")
     fig.update_yaxes(
         title_text="unit", row=1, col=1, dtick=max(1, trace.gates[keys[0]].shape[2] // 8)
     )
     fig.update_layout(
-        **{**LAYOUT, "height": 300}, title=f"{trace.layer} ({trace.direction}): sample {sample}"
+        **{**LAYOUT, "height": 330, "margin": dict(l=10, r=10, t=90, b=10)},
+        title=dict(text=f"{trace.layer} ({trace.direction}): sample {sample}", y=0.97),
     )
     return fig
 
@@ -372,7 +471,11 @@ def gate_explorer_figure(
     input_values: np.ndarray | None = None,
     input_name: str = "input",
 ) -> go.Figure:
-    """The chosen gate as a heatmap (time x units), with the input drawn above on the same time axis."""
+    """The chosen gate as a heatmap (time x units), with the input drawn above on the same time axis.
+
+    The input is named by a title over its row (a long column name as its axis title ran into
+    the chart title and the unit axis); the chart title sits in the top margin above it.
+    """
     values = trace.gates[gate][sample]  # (time, units)
     label = GATE_LABELS[trace.cell][gate]
     rows = 2 if input_values is not None else 1
@@ -381,7 +484,8 @@ def gate_explorer_figure(
         cols=1,
         shared_xaxes=True,
         row_heights=[0.3, 0.7] if rows == 2 else [1.0],
-        vertical_spacing=0.04,
+        vertical_spacing=0.08 if rows == 2 else 0.04,
+        subplot_titles=[f"Input: {plotly_text(input_name)}", ""] if rows == 2 else None,
     )
     if input_values is not None:
         fig.add_trace(
@@ -395,7 +499,6 @@ def gate_explorer_figure(
             row=1,
             col=1,
         )
-        fig.update_yaxes(title_text=plotly_text(input_name), row=1, col=1)
     lo, hi = _gate_range(gate)
     fig.add_trace(
         go.Heatmap(
@@ -413,8 +516,12 @@ def gate_explorer_figure(
     fig.update_yaxes(title_text="unit", row=rows, col=1, dtick=max(1, values.shape[1] // 8))
     fig.update_xaxes(title_text="time step", row=rows, col=1)
     fig.update_layout(
-        **{**LAYOUT, "height": 460},
-        title=f"{label}: {trace.layer} ({trace.direction})",
+        **{
+            **LAYOUT,
+            "height": 480 if rows == 2 else 440,
+            "margin": dict(l=10, r=10, t=80 if rows == 2 else 40, b=10),  # the input's title
+        },
+        title=dict(text=f"{label}: {trace.layer} ({trace.direction})", y=0.97),
         showlegend=False,
     )
     return fig
@@ -554,7 +661,14 @@ def comparison_curves(histories: dict[str, dict[str, Sequence[float]]]) -> go.Fi
                 )
             )
     fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(title_text="loss", type="log")
+    losses = [
+        v
+        for history in histories.values()
+        for k in ("loss", "val_loss")
+        for v in history.get(k) or []
+    ]
+    fig.update_yaxes(title_text="loss")
+    readable_log_axis(fig, losses)
     fig.update_layout(**LAYOUT, title="Loss per epoch (solid: train, dotted: validation)")
     return fig
 

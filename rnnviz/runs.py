@@ -27,6 +27,7 @@ import shutil
 import time
 import uuid
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +73,14 @@ TABLE_COLUMNS = (
 )
 # Metrics shown first in the table when a run has them; any other scalar metric follows.
 MAIN_METRICS = ("test RMSE", "test MAE", "test MAPE %", "test accuracy", "test AUC")
+LEADING_COLUMNS = ("id", "dataset", "cell", "direction", "depth", "units")  # what tells runs apart
+
+
+def overview_columns(columns: Sequence[str]) -> list[str]:
+    """The runs table's columns in reading order: what tells the runs apart, then the main test
+    metrics (in view without scrolling right), then everything else as it came."""
+    first = [c for c in (*LEADING_COLUMNS, *MAIN_METRICS) if c in columns]
+    return first + [c for c in columns if c not in first]
 
 
 class RunError(ValueError):

@@ -90,6 +90,17 @@ class ModelSpec:
         return cls(**known)
 
 
+def describe_model(spec: ModelSpec) -> str:
+    """One line naming every choice that shapes training: cell, units, topology, direction,
+    statefulness (e.g. ``LSTM, units [8, 4], many-to-one, bidirectional (concat), stateful``)."""
+    parts = [spec.cell, f"units {list(spec.units)}", spec.topology.replace("_", "-")]
+    if spec.bidirectional:
+        parts.append(f"bidirectional ({spec.merge_mode})")
+    if spec.stateful:
+        parts.append(f"stateful (batch {spec.stateful_batch_size})")
+    return ", ".join(parts)
+
+
 def lookahead_reason(spec: ModelSpec) -> str | None:
     """Why ``spec`` would see the future it predicts, or None when every output is causal.
 

@@ -115,10 +115,10 @@ def load_imdb(num_words: int = 10_000) -> TextDataset:
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(num_words=num_words)
         word_index = keras.datasets.imdb.get_word_index()
-    except Exception as error:  # keras raises a bare Exception on a failed fetch
+    except Exception:  # keras raises a bare Exception on a failed fetch
         raise DataError(
             "IMDB downloads on first use and could not be fetched: no internet connection? "
-            f"Use Rotten Tomatoes or upload a CSV instead. ({type(error).__name__})"
+            "Use Rotten Tomatoes or upload a CSV instead."
         ) from None
     index_from = 3  # keras: 0 padding, 1 start, 2 out-of-vocabulary, words from 3
     words = {i + index_from: w for w, i in word_index.items()}

@@ -18,9 +18,16 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from rnnviz.builder import reset_states
+from rnnviz.builder import metric_name, reset_states
 from rnnviz.runstate import FINAL_STATUSES, RunState, Status  # noqa: F401 - re-exported
 from rnnviz.spec import ModelSpec, TrainSpec
+
+# The metric Keras compiles for each head (builder.metric_name), for validating stateful runs.
+VALIDATION_METRICS = {
+    "regression": keras.metrics.MeanAbsoluteError,
+    "binary": keras.metrics.BinaryAccuracy,
+    "multiclass": keras.metrics.SparseCategoricalAccuracy,
+}
 
 PROBE_SAMPLES = 4  # validation sequences whose gates are traced at every epoch end
 
@@ -304,8 +311,10 @@ class _Recorder(keras.callbacks.Callback):
             self.early_stopped = True
 
     def _stateful_validation(self) -> dict[str, float]:
-        """Validation loss of a stateful model: states reset before and after."""
-        data, batch = self.run.data, self.run.spec.stateful_batch_size
+        """Validation loss and metric of a stateful model (what Keras would log for a stateless
+        one): states reset before and after."""
+        spec = self.run.spec
+        data, batch = self.run.data, spec.stateful_batch_size
         x_val, y_val = trim_to_batches(data.x_val, data.y_val, batch)
         if len(x_val) == 0:
             return {}
@@ -318,7 +327,12 @@ class _Recorder(keras.callbacks.Callback):
             if isinstance(loss, str)
             else loss(y_val, predicted)
         )
-        return {"val_loss": float(np.mean(keras.ops.convert_to_numpy(value)))}
+        metric = VALIDATION_METRICS[spec.head]()
+        metric.update_state(y_val, predicted)
+        return {
+            "val_loss": float(np.mean(keras.ops.convert_to_numpy(value))),
+            f"val_{metric_name(spec)}": float(keras.ops.convert_to_numpy(metric.result())),
+        }
 
     def _probe(self, weights: list[np.ndarray]) -> tuple[dict | None, list | None]:
         if self.run.probe_x is None:

@@ -13,12 +13,12 @@ from rnnviz.compare import (
 from rnnviz.executor import TrainRequest, default_executor
 from rnnviz.figures import comparison_curves
 from rnnviz.safe import plain
-from rnnviz.spec import CELLS
+from rnnviz.spec import CELLS, TOPOLOGY_LABELS, ModelSpec, lookahead_reason
 from rnnviz.tasks import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.live import live_panel
 from rnnviz.ui.persist import run_store
-from rnnviz.ui.state import require, session
+from rnnviz.ui.state import require, session, set_widget_defaults
 from rnnviz.ui.widgets import train_spec_ui
 
 st.title("Compare")
@@ -32,6 +32,25 @@ require(
     ":material/construction:",
 )
 
+
+def shared_model_ui(built: ModelSpec) -> ModelSpec:
+    """The topology and units every variant shares: the built model's until changed here."""
+    if current.defaults_for.get("compare") != built:  # a new model on Build: start from it
+        set_widget_defaults({"cmp_topology": built.topology, "cmp_units": built.units[0]}, True)
+        current.defaults_for["compare"] = built
+    c1, c2 = st.columns(2)
+    if len(task.topologies) > 1:
+        topology = c1.radio(
+            "Topology", task.topologies, format_func=TOPOLOGY_LABELS.get, key="w_cmp_topology"
+        )
+    else:
+        topology = task.topologies[0]
+        c1.markdown(task.topology_note)
+    units = c2.number_input("Units per layer", 1, 512, key="w_cmp_units")
+    return task.model_spec(built.with_(topology=topology, units=(int(units),)), data)
+
+
+base = shared_model_ui(base)
 c1, c2, c3 = st.columns(3)
 cells = c1.multiselect("Cell types", CELLS, default=list(CELLS), key="w_cmp_cells")
 directions = c2.multiselect(
@@ -49,10 +68,18 @@ try:
 except ValueError as error:
     st.error(plain(error))
     st.stop()
+future_readers = [s for s in specs if lookahead_reason(s)]
+if future_readers:
+    st.warning(
+        plain(f"Left out, they would read the future: {lookahead_reason(future_readers[0])}")
+    )
+    specs = [s for s in specs if not lookahead_reason(s)]
+if not specs:
+    st.stop()
 st.caption(
     f"{len(specs)} variants: "
     + ", ".join(variant_label(s) for s in specs)
-    + f"; units {base.units[0]} per layer."
+    + f"; {base.topology.replace('_', '-')}, units {base.units[0]} per layer."
 )
 
 comparison = current.comparison

@@ -4,12 +4,12 @@ import streamlit as st
 
 from rnnviz.builder import layer_table
 from rnnviz.model_upload import ModelFileError, load_uploaded_model
-from rnnviz.runs import RunError, config_diff
+from rnnviz.runs import RunError, RunRecord, config_diff, overview_columns
 from rnnviz.safe import plain, safe_csv
 from rnnviz.tasks import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.persist import run_store
-from rnnviz.ui.state import session
+from rnnviz.ui.state import session, set_widget_defaults
 
 st.title("Runs")
 current = session()
@@ -26,21 +26,10 @@ for number, (path, reason) in enumerate(store.problems()):
             st.rerun()
 st.caption(f"Saved in {store.root} (set RNNVIZ_RUNS_DIR to change).")
 
-if records:
-    table = store.table()
-    c1, c2 = st.columns(2)
-    datasets = c1.multiselect("Dataset", sorted(table["dataset"].unique()), key="w_runs_datasets")
-    cells = c2.multiselect("Cell", sorted(table["cell"].unique()), key="w_runs_cells")
-    keep = table["dataset"].isin(datasets or table["dataset"]) & table["cell"].isin(
-        cells or table["cell"]
-    )
-    shown = table[keep].assign(topology=lambda t: t["topology"].str.replace("_", "-"))
-    st.dataframe(shown, hide_index=True, width="stretch")  # click a column header to sort
 
-    by_id = {r.run_id: r for r in records}
-    label = lambda run_id: f"{run_id} - {by_id[run_id].dataset}, {by_id[run_id].label}"  # noqa: E731
-    run_id = st.selectbox("Run", list(by_id), format_func=label, key="w_run")
-    record = by_id[run_id]
+def run_actions(record: RunRecord) -> None:
+    """Reopen, download, export or delete one saved run."""
+    run_id = record.run_id
     st.caption(
         plain(
             f"Seed {record.seed}; {record.status}: {record.message} Versions: "
@@ -87,11 +76,48 @@ if records:
             else:
                 st.rerun()
 
-    if len(records) > 1:
+
+def run_choice(label: str, records: dict[str, RunRecord], ids: list[str], key: str, index=0) -> str:
+    """A picker over the runs the filter shows (a choice the filter hid moves to one shown)."""
+    if st.session_state.get(key) not in ids:
+        set_widget_defaults({key.removeprefix("w_"): ids[min(index, len(ids) - 1)]}, True)
+    return st.selectbox(
+        label,
+        ids,
+        format_func=lambda run_id: f"{run_id} - {records[run_id].dataset}, {records[run_id].label}",
+        key=key,
+    )
+
+
+if records:
+    table = store.table()
+    c1, c2 = st.columns(2)
+    datasets = c1.multiselect("Dataset", sorted(table["dataset"].unique()), key="w_runs_datasets")
+    cells = c2.multiselect("Cell", sorted(table["cell"].unique()), key="w_runs_cells")
+    keep = table["dataset"].isin(datasets or table["dataset"]) & table["cell"].isin(
+        cells or table["cell"]
+    )
+    shown = table[keep].assign(topology=lambda t: t["topology"].str.replace("_", "-"))
+    st.dataframe(  # click a column header to sort
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_order=overview_columns(list(shown.columns)),
+        column_config={"id": st.column_config.TextColumn(pinned=True)},
+    )
+    by_id = {r.run_id: r for r in records}
+    ids = [run_id for run_id in shown["id"]]  # the picker offers the runs the filter shows
+    if not ids:
+        st.info("No saved run matches the filter.")
+    else:
+        run_actions(by_id[run_choice("Run", by_id, ids, "w_run")])
+    if len(ids) > 1:
         st.subheader("Configuration difference")
         c1, c2 = st.columns(2)
-        a = c1.selectbox("Run A", list(by_id), format_func=label, key="w_diff_a")
-        b = c2.selectbox("Run B", list(by_id), index=1, format_func=label, key="w_diff_b")
+        with c1:
+            a = run_choice("Run A", by_id, ids, "w_diff_a")
+        with c2:
+            b = run_choice("Run B", by_id, ids, "w_diff_b", index=1)
         diff = config_diff(by_id[a], by_id[b])
         if len(diff):
             st.dataframe(diff, hide_index=True, width="stretch")

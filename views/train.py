@@ -5,6 +5,7 @@ import streamlit as st
 from rnnviz.builder import metric_name
 from rnnviz.figures import history_figure
 from rnnviz.safe import plain
+from rnnviz.spec import describe_model
 from rnnviz.tasks import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.gates import live_gates
@@ -30,13 +31,8 @@ require(
 running = handle is not None and not handle.done
 
 if ready:
-    st.caption(
-        plain(
-            f"{task.dataset_name(data)}: {spec.cell}, units {list(spec.units)}, "
-            f"{spec.topology.replace('_', '-')}"
-        )
-    )
-    train_spec = train_spec_ui()
+    st.caption(plain(f"{task.dataset_name(data)}: {describe_model(spec)}"))
+    train_spec = train_spec_ui(spec.stateful_batch_size if spec.stateful else None)
     c1, c2, _ = st.columns([1, 1, 4])
     if c1.button("Train", type="primary", disabled=running, key="train"):
         handle = submit_run(task.name, data, spec, train_spec)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 WIDGET_PREFIX = "w_"
 SESSION_KEY = "rnnviz"
+KEPT_KEY = "rnnviz_widget_values"  # the copy of the widget values (see keep_widget_values)
 
 
 @dataclass(eq=False)
@@ -101,10 +102,23 @@ def session() -> Session:
 
 
 def keep_widget_values() -> None:
-    """Re-assign widget values each run so they survive page changes (Streamlit drops unseen ones)."""
+    """Make every ``w_`` widget value survive any navigation (call first in every full run).
+
+    Streamlit drops the value of a widget that a run does not draw, and re-assigning the values
+    each run was not enough: Streamlit also keeps the value a key was first seeded with and
+    returns it once the widget's own entry is dropped, which the page change after a fragment run
+    (the Train page's live panel) did; the Data page then read 1/1/1/1 and Train's epochs went
+    back to the recipe's. So each value is deleted and set afresh (no stale copy stays behind)
+    and also kept in a plain dict that Streamlit never cleans, which puts back any value lost.
+    """
+    kept: dict[str, Any] = st.session_state.setdefault(KEPT_KEY, {})
     for key in list(st.session_state.keys()):
         if str(key).startswith(WIDGET_PREFIX):
-            st.session_state[key] = st.session_state[key]
+            kept[key] = st.session_state[key]  # the newest value: the user's or set by a page
+    for key, value in kept.items():
+        if key in st.session_state:
+            del st.session_state[key]  # drops the stale seeded copy along with the entry
+        st.session_state[key] = value
 
 
 def set_widget_defaults(values: dict[str, Any], overwrite: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 
 import streamlit as st
@@ -9,7 +10,7 @@ import streamlit as st
 from rnnviz.recipes import ForecastRecipe
 from rnnviz.safe import plain
 from rnnviz.spec import CELLS, KEEP_WEIGHTS, MERGE_MODES, TOPOLOGY_LABELS, ModelSpec, TrainSpec
-from rnnviz.tasks import FORECAST, Task, get_task
+from rnnviz.tasks import FORECAST, TASK_NAMES, Task, get_task
 from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
 
@@ -122,8 +123,12 @@ def model_spec_ui(task: Task) -> ModelSpec:
         "Recurrent dropout", 0.0, 0.8, step=0.05, key="w_recurrent_dropout"
     )
     stateful = c3.toggle("Stateful", key="w_stateful") if task.stateful else False
-    batch = c4.number_input(
-        "Stateful batch size", 1, 256, key="w_stateful_batch_size", disabled=not stateful
+    batch = (
+        c4.number_input(
+            "Stateful batch size", 1, 256, key="w_stateful_batch_size", disabled=not stateful
+        )
+        if task.stateful  # hidden where it does not apply
+        else ModelSpec.stateful_batch_size
     )
     return ModelSpec(
         cell=cell,
@@ -139,12 +144,44 @@ def model_spec_ui(task: Task) -> ModelSpec:
     )
 
 
-def train_spec_ui() -> TrainSpec:
-    """Optimizer, learning rate, batch size, epochs, seed and early stopping."""
+LEARNING_RATES = tuple(m * 10.0**e for e in range(-5, 0) for m in (1, 2, 5))  # 1e-5 .. 0.5
+
+
+def learning_rate_choices() -> list[float]:
+    """Log-spaced learning rates (1, 2, 5 per decade) and every task recipe's own rate.
+
+    Fixed for the process: a select slider sends its choice as a position in this list.
+    """
+    rates = {round(rate, 12) for rate in LEARNING_RATES}
+    rates |= {get_task(name).default_recipe()[1].learning_rate for name in TASK_NAMES}
+    return sorted(rates)
+
+
+def nearest_rate(rate: float, choices: list[float]) -> float:
+    """The choice closest to ``rate`` on a log scale (a rate set before the choices existed)."""
+    return min(choices, key=lambda choice: abs(math.log(choice) - math.log(rate)))
+
+
+def train_spec_ui(fixed_batch_size: int | None = None) -> TrainSpec:
+    """Optimizer, learning rate, batch size, epochs, seed and early stopping.
+
+    ``fixed_batch_size``: the model trains in batches of this size whatever is chosen here (a
+    stateful model's); the Batch size field is then disabled and says so.
+    """
     c1, c2, c3 = st.columns(3)
     optimizer = c1.selectbox("Optimizer", ["adam", "rmsprop", "sgd"], key="w_optimizer")
-    lr = c1.number_input("Learning rate", 1e-5, 1.0, format="%.4f", key="w_learning_rate")
-    batch = c2.number_input("Batch size", 1, 1024, key="w_batch_size")
+    rates, chosen = learning_rate_choices(), st.session_state.get("w_learning_rate")
+    if chosen is not None and chosen not in rates:
+        set_widget_defaults({"learning_rate": nearest_rate(float(chosen), rates)}, overwrite=True)
+    lr = c1.select_slider("Learning rate", rates, format_func="{:g}".format, key="w_learning_rate")
+    batch = c2.number_input(
+        "Batch size", 1, 1024, key="w_batch_size", disabled=fixed_batch_size is not None
+    )
+    if fixed_batch_size is not None:
+        c2.caption(
+            f"Not used: a stateful model trains in batches of its stateful batch size, "
+            f"{fixed_batch_size} (set on Build)."
+        )
     epochs = c2.number_input("Epochs", 1, 2000, key="w_epochs")
     seed = c3.number_input("Seed", 0, 2**31 - 1, key="w_seed")
     early = c3.toggle("Early stopping (on validation loss)", key="w_early_stopping")

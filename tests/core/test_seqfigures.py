@@ -23,7 +23,7 @@ def _annotations(figure) -> str:
 def test_the_diagram_shows_the_masking_layer_of_padded_sequences():
     spec = ModelSpec(units=(4,), head="multiclass", n_outputs=3, mask_value=-1000.0)
     assert "Masking" in _annotations(topology_diagram(spec, (29, 12)))
-    assert "skips steps of -1000" in _annotations(topology_diagram(spec, (29, 12)))
+    assert "skips steps<br>of -1000" in _annotations(topology_diagram(spec, (29, 12)))
     assert "Masking" not in _annotations(topology_diagram(spec.with_(mask_value=None), (8, 8)))
 
 

@@ -205,6 +205,7 @@ def test_imdb_offline_raises_plain_data_error(monkeypatch):
     ) as info:
         T.load_imdb(123)
     assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert str(info.value).endswith("upload a CSV instead.")  # no "(Exception)" for the reader
 
 
 def test_imdb_decodes_ids_to_words(monkeypatch):

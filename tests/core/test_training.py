@@ -127,6 +127,22 @@ def test_stateful_run_trims_to_whole_batches_and_resets_states():
             assert not np.asarray(s).any()  # reset after the run
 
 
+def test_stateful_run_logs_validation_mae_like_keras_loss_and_metric():
+    spec = ModelSpec(cell="GRU", units=(4,), stateful=True, stateful_batch_size=5)
+    data = sine_data()
+    run = make_run(spec=spec, train=TrainSpec(epochs=1, keep_weights="last"), data=data)
+    history = run.run().history
+    assert set(history) == {"loss", "mae", "val_loss", "val_mae"}
+    for layer in run.model.layers:  # the run ended with reset states
+        for s in getattr(layer, "states", None) or []:
+            assert not np.asarray(s).any()
+    # By hand: the 15 most recent validation windows, read in order from reset states.
+    x_val, y_val = data.x_val[1:], data.y_val[1:]
+    predicted = run.model.predict(x_val, batch_size=5, verbose=0)
+    assert history["val_mae"][0] == pytest.approx(np.abs(predicted - y_val).mean(), rel=1e-5)
+    assert history["val_loss"][0] == pytest.approx(((predicted - y_val) ** 2).mean(), rel=1e-5)
+
+
 def test_trim_keeps_the_most_recent_rows():
     x, y = np.arange(10), np.arange(10) * 2
     tx, ty = trim_to_batches(x, y, 4)
