@@ -23,7 +23,8 @@ require(
     ":material/show_chart:",
 )
 
-spec = task.model_spec(model_spec_ui(task), data)
+controls = model_spec_ui(task)
+spec = task.model_spec(controls, data)
 input_shape = task.input_shape(data, spec)
 try:
     model = build_model(spec, input_shape)
@@ -31,7 +32,7 @@ except LookAheadError as error:
     current.model_spec = current.model_task = None
     st.error(plain(error))
     st.stop()
-current.model_spec, current.model_task = spec, task.name
+current.model_spec, current.model_task, current.built_controls = spec, task.name, controls
 
 st.plotly_chart(topology_diagram(spec, input_shape))
 rows = pd.DataFrame([row.__dict__ for row in layer_table(model)])

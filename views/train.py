@@ -12,11 +12,12 @@ from rnnviz.ui.gates import live_gates
 from rnnviz.ui.live import live_panel, live_samples, progress_text, state_near_end
 from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run
 from rnnviz.ui.state import require, session
-from rnnviz.ui.widgets import train_spec_ui
+from rnnviz.ui.widgets import current_spec, train_spec_ui
 
 st.title("Train")
 current = session()
-task, data, spec = get_task(current.task), current.task_data(), current.built_spec()
+task, data = get_task(current.task), current.task_data()
+spec = current_spec(task, data)
 handle = current_handle()
 if handle is not None and handle.request.task != task.name:
     handle = None  # the other task's run: it shows again when that task is chosen

@@ -41,6 +41,7 @@ class Session:
     imdb_loaded: bool = False  # the user asked for IMDB once (it downloads)
     model_spec: ModelSpec | None = None  # the model built on the Build page ...
     model_task: str | None = None  # ... and the task it was built for
+    built_controls: ModelSpec | None = None  # ... and what the Build controls said then
     job: Job | None = None  # the latest trained job (or a reopened run), loaded from the store
     train_error: str = ""  # why the last Train click could not submit a run
     run_handle: RunHandle | None = None  # this session's run in the executor (it trains there)

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
+from typing import Any
 
 import streamlit as st
 
 from rnnviz.recipes import ForecastRecipe
 from rnnviz.safe import plain
-from rnnviz.spec import CELLS, KEEP_WEIGHTS, MERGE_MODES, TOPOLOGY_LABELS, ModelSpec, TrainSpec
+from rnnviz.spec import (
+    CELLS,
+    KEEP_WEIGHTS,
+    MERGE_MODES,
+    TOPOLOGY_LABELS,
+    ModelSpec,
+    TrainSpec,
+    lookahead_reason,
+)
 from rnnviz.tasks import FORECAST, TASK_NAMES, Task, get_task
 from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
@@ -90,58 +99,73 @@ def model_spec_ui(task: Task) -> ModelSpec:
     for an Embedding size; statefulness is offered only where the task allows it.
     """
     c1, c2, c3 = st.columns(3)
-    cell = c1.radio("Cell", CELLS, horizontal=True, key="w_cell")
+    c1.radio("Cell", CELLS, horizontal=True, key="w_cell")
     if len(task.topologies) == 1:
-        topology = task.topologies[0]
         c2.markdown(task.topology_note)
     else:
-        topology = c2.radio(
-            "Topology", task.topologies, format_func=TOPOLOGY_LABELS.get, key="w_topology"
-        )
-    embedding_dim = (
+        c2.radio("Topology", task.topologies, format_func=TOPOLOGY_LABELS.get, key="w_topology")
+    if task.embedding:
         c2.number_input("Embedding size", 2, 512, key="w_embedding_dim")
-        if task.embedding
-        else ModelSpec.embedding_dim
-    )
     if task.bidirectional_refusal:  # refused for this task: say why instead of offering it
-        bidirectional, merge_mode = False, ModelSpec.merge_mode
         c3.caption(plain(task.bidirectional_refusal))
     else:
         bidirectional = c3.toggle("Bidirectional", key="w_bidirectional")
-        merge_mode = c3.selectbox(
-            "Merge mode", MERGE_MODES, key="w_merge_mode", disabled=not bidirectional
-        )
+        c3.selectbox("Merge mode", MERGE_MODES, key="w_merge_mode", disabled=not bidirectional)
     depth = st.slider("Depth (stacked layers)", 1, 4, key="w_depth")
     unit_columns = st.columns(4)
-    units = [
+    for i in range(depth):
         unit_columns[i].number_input(f"Units, layer {i + 1}", 1, 512, key=f"w_units_{i + 1}")
-        for i in range(depth)
-    ]
     c1, c2, c3, c4 = st.columns(4)
-    dropout = c1.slider("Dropout", 0.0, 0.8, step=0.05, key="w_dropout")
-    recurrent_dropout = c2.slider(
-        "Recurrent dropout", 0.0, 0.8, step=0.05, key="w_recurrent_dropout"
-    )
-    stateful = c3.toggle("Stateful", key="w_stateful") if task.stateful else False
-    batch = (
+    c1.slider("Dropout", 0.0, 0.8, step=0.05, key="w_dropout")
+    c2.slider("Recurrent dropout", 0.0, 0.8, step=0.05, key="w_recurrent_dropout")
+    if task.stateful:  # the stateful batch size is hidden where it does not apply
+        stateful = c3.toggle("Stateful", key="w_stateful")
         c4.number_input(
             "Stateful batch size", 1, 256, key="w_stateful_batch_size", disabled=not stateful
         )
-        if task.stateful  # hidden where it does not apply
-        else ModelSpec.stateful_batch_size
-    )
+    return spec_from_widgets(task)
+
+
+def spec_from_widgets(task: Task) -> ModelSpec:
+    """The spec the Build controls describe, read from their values: what :func:`model_spec_ui`
+    returns, also on a page that does not draw them (a value typed just before leaving Build
+    reaches the next page's run, while the Build run that would have stored its spec was cut
+    short by the page change)."""
+    value = st.session_state.__getitem__
+    refused = bool(task.bidirectional_refusal)
     return ModelSpec(
-        cell=cell,
-        units=tuple(int(u) for u in units),
-        bidirectional=bidirectional,
-        merge_mode=merge_mode,
-        stateful=stateful,
-        stateful_batch_size=int(batch),
-        dropout=float(dropout),
-        recurrent_dropout=float(recurrent_dropout),
-        topology=topology,
-        embedding_dim=int(embedding_dim),
+        cell=value("w_cell"),
+        units=tuple(int(value(f"w_units_{i}")) for i in range(1, int(value("w_depth")) + 1)),
+        bidirectional=not refused and bool(value("w_bidirectional")),
+        merge_mode=ModelSpec.merge_mode if refused else value("w_merge_mode"),
+        stateful=task.stateful and bool(value("w_stateful")),
+        stateful_batch_size=(
+            int(value("w_stateful_batch_size")) if task.stateful else ModelSpec.stateful_batch_size
+        ),
+        dropout=float(value("w_dropout")),
+        recurrent_dropout=float(value("w_recurrent_dropout")),
+        topology=task.topologies[0] if len(task.topologies) == 1 else value("w_topology"),
+        embedding_dim=int(value("w_embedding_dim")) if task.embedding else ModelSpec.embedding_dim,
     )
+
+
+def current_spec(task: Task, data: Any) -> ModelSpec | None:
+    """The model built on Build, or the one its controls describe when they changed after it was
+    built: a value typed there just before leaving the page reaches the next page's run, while the
+    Build run that would have built it was cut short by the page change. None until Build ran, or
+    when the controls now describe a model that cannot be built."""
+    current = session()
+    built = current.built_spec()
+    if built is None or data is None or current.built_controls is None:
+        return built
+    controls = spec_from_widgets(task)
+    if controls != current.built_controls:
+        described = task.model_spec(controls, data)
+        valid = lookahead_reason(described) is None
+        current.model_spec = described if valid else None
+        current.model_task = task.name if valid else None
+        current.built_controls = controls
+    return current.built_spec()
 
 
 LEARNING_RATES = tuple(m * 10.0**e for e in range(-5, 0) for m in (1, 2, 5))  # 1e-5 .. 0.5

@@ -159,8 +159,8 @@ def test_learning_rate_is_a_log_spaced_choice(data_ready):
 
 def test_a_rate_off_the_choices_moves_to_the_nearest_on_a_log_scale():
     rates = learning_rate_choices()
-    assert nearest_rate(0.003, rates) == 0.002  # log10: 0.48 is nearer 0.30 (2) than 0.70 (5)
-    assert nearest_rate(0.004, rates) == 0.005
+    assert nearest_rate(0.0003, rates) == 0.0002  # log10: 0.48 is nearer 0.30 (2) than 0.70 (5)
+    assert nearest_rate(0.0004, rates) == 0.0005
     assert nearest_rate(7.0, rates) == 0.5
     assert {get_task(name).default_recipe()[1].learning_rate for name in TASK_NAMES} <= set(rates)
 

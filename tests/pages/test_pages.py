@@ -258,3 +258,16 @@ def test_day_first_upload_says_which_order_and_can_switch(data_ready):
     at.radio(key="w_csv_date_order").set_value("month_first").run()
     assert not at.exception
     assert any("impossible" in e.value and "other date order" in e.value for e in at.error)
+
+
+def test_train_uses_a_build_value_typed_just_before_leaving_build(data_ready):
+    """A value typed on Build reaches the next page's run even when the Build run that would
+    have built it was cut short by the page change: Train trains what the controls say."""
+    at = open_page("views/build.py", data_ready)
+    built = session(at).model_spec
+    at.session_state["w_units_1"] = built.units[0] + 3  # the typed value; Build never reran
+    at = open_page("views/train.py", at)
+    spec = session(at).model_spec
+    assert spec.units[0] == built.units[0] + 3 and spec.horizon == built.horizon
+    caption = " ".join(c.value for c in at.caption).replace("\\", "")  # Markdown escapes
+    assert f"units [{built.units[0] + 3}]" in caption
