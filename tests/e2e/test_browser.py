@@ -206,8 +206,8 @@ def test_sentiment_flow(page: Page, app_url: str, screenshots: Path):
     # The diagram is redrawn from the server's spec: the settings reached the script.
     diagram = plotly_chart(page, containing="Embedding")
     expect(diagram).to_contain_text("500 x 8", timeout=PAGE_TIMEOUT)
-    expect(diagram).to_contain_text("Layer 1: LSTM")  # no ⇄: unidirectional
-    expect(diagram).to_contain_text("4 units, last step")
+    expect(diagram).to_contain_text(re.compile(r"Layer 1\s*LSTM"))  # no ⇄: unidirectional
+    expect(diagram).to_contain_text(re.compile(r"4 units\s*last step"))
     no_exception(page, "text build")
 
     go_to(page, "Train")
