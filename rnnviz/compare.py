@@ -13,6 +13,7 @@ import pandas as pd
 from rnnviz.executor import RunHandle, TrainRequest
 from rnnviz.runs import RunRecord, RunStore
 from rnnviz.spec import ModelSpec
+from rnnviz.tasks import Ranking, get_task
 
 MAX_VARIANTS = 6
 
@@ -59,11 +60,9 @@ def save_job(store: RunStore, job) -> RunRecord:
 
 
 def results_table(handles: Sequence[RunHandle], store: RunStore) -> pd.DataFrame:
-    """Per variant: parameters, seconds per epoch, best validation loss and the saved test metrics.
-
-    Forecasts are ranked on their mean test RMSE over horizons 1..H (the figure Inspect shows),
-    never on the validation loss.
-    """
+    """Per variant: parameters, seconds per epoch, best validation loss and the saved test metrics,
+    ranked by the task's own measure (:attr:`Task.ranking`), never by the validation loss."""
+    ranking = get_task(handles[0].request.task).ranking if handles else None
     rows = []
     for handle in handles:
         snap, result = handle.snapshot(), handle.result(0)
@@ -77,18 +76,29 @@ def results_table(handles: Sequence[RunHandle], store: RunStore) -> pd.DataFrame
         }
         record = saved_record(handle, store)
         if record is not None:
-            row.update({k: v for k, v in record.metrics.items() if k.startswith("test")})
+            row.update(
+                {
+                    k: v
+                    for k, v in record.metrics.items()
+                    if k.startswith("test") or (ranking is not None and k == ranking.metric)
+                }
+            )
         rows.append(row)
-    return rank_by_horizon_rmse(pd.DataFrame(rows))
+    return rank_variants(pd.DataFrame(rows), ranking)
 
 
-def rank_by_horizon_rmse(table: pd.DataFrame) -> pd.DataFrame:
-    """Sort by the mean test RMSE over horizons 1..H (column ``test RMSE 1-H steps``) and number
-    the variants; a table without that column (text, or nothing saved yet) is left as it is."""
-    key = next((c for c in table.columns if str(c).startswith("test RMSE 1-")), None)
+def rank_variants(table: pd.DataFrame, ranking: Ranking | None) -> pd.DataFrame:
+    """Sort by the ranking's metric (the first column whose name starts with it), best first,
+    and number the variants; a table without that column (nothing saved yet) is left as it is."""
+    key = next(
+        (c for c in table.columns if ranking is not None and str(c).startswith(ranking.metric)),
+        None,
+    )
     if key is None:
         return table
-    ranked = table.sort_values(key, na_position="last", kind="stable").reset_index(drop=True)
+    ranked = table.sort_values(
+        key, ascending=not ranking.higher_is_better, na_position="last", kind="stable"
+    ).reset_index(drop=True)
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
     return ranked
 

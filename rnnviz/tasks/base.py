@@ -99,6 +99,15 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """How Compare orders a task's variants: by a saved metric (or the one whose name starts so:
+    a forecast's "test RMSE 1-H steps" depends on H), never by the validation loss."""
+
+    metric: str
+    higher_is_better: bool = False
+
+
+@dataclass(frozen=True)
 class Export:
     """A standalone script and the file name to download it as."""
 
@@ -112,6 +121,7 @@ class Task(ABC, Generic[D, J]):
     name: ClassVar[str]  # stored in saved runs: never rename
     label: ClassVar[str]  # the sidebar's choice
     blurb: ClassVar[str]  # what the task shows a learner (the Home page lists it)
+    ranking: ClassVar[Ranking | None] = None  # how Compare orders this task's variants
     data_page: ClassVar[str]  # page scripts, relative to the app's root
     inspect_page: ClassVar[str]
     job_module: ClassVar[str]  # the module make_job imports (a worker imports it while it waits)

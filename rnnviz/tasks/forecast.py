@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rnnviz.datasets import BUILTIN_SERIES, Series, load_builtin
 from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
 from rnnviz.spec import TOPOLOGIES, ModelSpec, TrainSpec
-from rnnviz.tasks.base import Export, Note, Task, finished_run
+from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 from rnnviz.windows import WindowSpec
 
 if TYPE_CHECKING:
@@ -37,6 +37,7 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
     name = "forecast"
     label = "Forecast a time series"
     blurb = "a built-in series or your own CSV, read through a look-back window; forecasts in the series' own units against naive baselines, per horizon, with intervals."
+    ranking = Ranking("test RMSE 1-")  # mean over horizons 1..H, as Inspect shows
     data_page = "views/data.py"
     inspect_page = "views/inspect.py"
     job_module = "rnnviz.forecast"

@@ -18,7 +18,7 @@ from rnnviz.chars import (
 from rnnviz.datasets import DataError
 from rnnviz.recipes import CHAR_MODEL, CHAR_TRAIN
 from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.base import Export, Note, Task, finished_run
+from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 
 if TYPE_CHECKING:
     import keras
@@ -55,6 +55,7 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
     name = "generation"
     label = "Generate text"
     blurb = "a character-level model on Shakespeare or your own text; samples at several temperatures, the next characters it expects, and the units that track line position."
+    ranking = Ranking("val bpc")  # bits per character on the held-out block
     data_page = "views/char_data.py"
     inspect_page = "views/inspect_chars.py"
     job_module = "rnnviz.generation"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rnnviz.recipes import TEXT_MODEL, TEXT_TRAIN
 from rnnviz.safe import plain
 from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.base import Export, Note, Task, finished_run
+from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 
 if TYPE_CHECKING:
     import keras
@@ -35,6 +35,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
     name = "sentiment"
     label = "Classify text sentiment"
     blurb = "Embedding + LSTM on critic snippets or your labelled texts; accuracy beside TF-IDF, and one sentence read word by word."
+    ranking = Ranking("test accuracy", higher_is_better=True)
     data_page = "views/text_data.py"
     inspect_page = "views/inspect_text.py"
     job_module = "rnnviz.sentiment"

@@ -19,7 +19,7 @@ from rnnviz.sequences import (
     prepare_sequences,
 )
 from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.base import Export, Note, Task, finished_run
+from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 
 if TYPE_CHECKING:
     import keras
@@ -117,6 +117,7 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
     name = "sequences"
     label = "Classify sequences"
     blurb = "an MNIST digit read row by row, UCR/UEA series or your own labelled sequences; the confusion matrix, the class probabilities after each row, 1-NN and logistic baselines."
+    ranking = Ranking("test accuracy", higher_is_better=True)
     data_page = "views/seq_data.py"
     inspect_page = "views/inspect_seq.py"
     job_module = "rnnviz.seqclass"

@@ -137,7 +137,8 @@ def test_same_spec_data_and_seed_give_the_same_history():
 
 
 def test_forecast_variants_are_ranked_on_the_mean_error_over_horizons():
-    from rnnviz.compare import rank_by_horizon_rmse
+    from rnnviz.compare import rank_variants
+    from rnnviz.tasks import FORECAST
 
     table = pd.DataFrame(
         {
@@ -146,7 +147,26 @@ def test_forecast_variants_are_ranked_on_the_mean_error_over_horizons():
             "test RMSE 1-12 steps": [30.0, 18.0, np.nan],
         }
     )
-    ranked = rank_by_horizon_rmse(table)
+    ranked = rank_variants(table, FORECAST.ranking)
     assert ranked["variant"].tolist() == ["b", "a", "c"] and ranked["rank"].tolist() == [1, 2, 3]
-    text = pd.DataFrame({"variant": ["x"], "test accuracy": [0.8]})
-    assert rank_by_horizon_rmse(text).equals(text)
+    unsaved = pd.DataFrame({"variant": ["x"], "best val loss": [0.3]})
+    assert rank_variants(unsaved, FORECAST.ranking).equals(unsaved)
+
+
+@pytest.mark.parametrize(
+    ("task", "column", "values", "order"),
+    [
+        ("sentiment", "test accuracy", [0.71, 0.80, 0.75], ["b", "c", "a"]),
+        ("sequences", "test accuracy", [0.95, 0.90, np.nan], ["a", "b", "c"]),
+        ("generation", "val bpc", [2.6, 2.4, 2.5], ["b", "c", "a"]),  # fewer bits: better
+    ],
+)
+def test_every_task_ranks_its_variants_by_its_own_measure(task, column, values, order):
+    from rnnviz.compare import rank_variants
+    from rnnviz.tasks import get_task
+
+    table = pd.DataFrame(
+        {"variant": ["a", "b", "c"], "best val loss": [0.1, 0.3, 0.2], column: values}
+    )
+    ranked = rank_variants(table, get_task(task).ranking)
+    assert ranked["variant"].tolist() == order and ranked["rank"].tolist() == [1, 2, 3]
