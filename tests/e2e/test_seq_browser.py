@@ -49,7 +49,7 @@ def test_mnist_rows_flow(page: Page, app_url: str, screenshots: Path):
     go_to(page, "Build")
     set_number(page, "Units, layer 1", 8)
     diagram = plotly_chart(page, containing="Dense head")
-    expect(diagram).to_contain_text("8 units, last step", timeout=PAGE_TIMEOUT)
+    expect(diagram).to_contain_text(re.compile(r"8 units\s*last step"), timeout=PAGE_TIMEOUT)
     expect(diagram).to_contain_text("softmax")
     expect(page.get_by_text("rows of 28 pixels")).to_be_visible()
     no_exception(page, "sequence build")
