@@ -432,13 +432,19 @@ def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = 
     return fig
 
 
-def gate_stats_figure(gate_history: Sequence[dict], layer: str, direction: str) -> go.Figure:
-    """Per gate, its mean and saturation share over the epochs of a run (one layer direction)."""
+def gate_stats_figure(
+    gate_history: Sequence[dict],
+    layer: str,
+    direction: str,
+    epochs: Sequence[int] | None = None,
+) -> go.Figure:
+    """Per gate, its mean and saturation share over the epochs of a run (one layer direction);
+    ``epochs`` numbers the entries of ``gate_history`` (default 1, 2, ...: every epoch traced)."""
     fig = make_subplots(
         rows=1, cols=2, subplot_titles=("Mean activation", "Saturated share (<0.1 or >0.9)")
     )
     keys = sorted({k[2] for epoch in gate_history for k in epoch if k[:2] == (layer, direction)})
-    epochs = np.arange(1, len(gate_history) + 1)
+    epochs = np.asarray(epochs) if epochs is not None else np.arange(1, len(gate_history) + 1)
     for i, gate in enumerate(keys):
         stats = np.array(
             [epoch.get((layer, direction, gate), (np.nan, np.nan)) for epoch in gate_history]
@@ -457,7 +463,8 @@ def gate_stats_figure(gate_history: Sequence[dict], layer: str, direction: str) 
                 row=1,
                 col=col,
             )
-    fig.update_xaxes(title_text="epoch", tick0=1, dtick=max(1, len(gate_history) // 10))
+    last = int(epochs[-1]) if len(epochs) else 1
+    fig.update_xaxes(title_text="epoch", tick0=1, dtick=max(1, last // 10))
     fig.update_yaxes(range=[-0.02, 1.02], row=1, col=2)
     fig.update_layout(**{**LAYOUT, "height": 300})
     return fig

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 
 from rnnviz.runstate import RunState
 
-LIST_FIELDS = ("batch_loss", "epoch_seconds", "gate_history", "samples")
+LIST_FIELDS = ("batch_loss", "epoch_seconds", "gate_history", "gate_epochs", "samples")
 SCALAR_FIELDS = tuple(
     f.name
     for f in fields(RunState)

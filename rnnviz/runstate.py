@@ -34,7 +34,8 @@ class RunState:
     partial_steps: int = 0  # batches of an epoch cut short by Stop (that epoch is not in history)
     gate_history: list[dict] = field(
         default_factory=list
-    )  # per epoch: {(layer, dir, gate): (mean, sat)}
+    )  # per traced epoch: {(layer, dir, gate): (mean, sat)}
+    gate_epochs: list[int] = field(default_factory=list)  # the epoch of each gate_history entry
     latest_traces: list | None = None  # probes.Trace list for the probe sample, latest epoch
     samples: list[str] = field(default_factory=list)  # per epoch: text generated (generation)
 
@@ -45,6 +46,7 @@ class RunState:
         state.batch_loss = list(self.batch_loss)
         state.epoch_seconds = list(self.epoch_seconds)
         state.gate_history = list(self.gate_history)
+        state.gate_epochs = list(self.gate_epochs)
         state.samples = list(self.samples)
         return state
 

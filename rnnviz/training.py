@@ -29,7 +29,10 @@ VALIDATION_METRICS = {
     "multiclass": keras.metrics.SparseCategoricalAccuracy,
 }
 
-PROBE_SAMPLES = 4  # validation sequences whose gates are traced at every epoch end
+PROBE_SAMPLES = 4  # validation sequences whose gates are traced at epoch ends
+PROBE_SECONDS = 1.0  # gates traced at the first and last epoch and at most once a second between:
+# a trace costs ~8 ms, a third of an epoch of the airline recipe (its live figure is redrawn every
+# few seconds anyway); epochs longer than this are all traced
 
 
 @dataclass
@@ -237,6 +240,7 @@ class _Recorder(keras.callbacks.Callback):
         self.best_val_loss = math.inf
         self.epoch = 0
         self.epoch_started = 0.0
+        self.probed_at: float | None = None  # when the gates were last traced
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.run.best_weights = (
@@ -289,7 +293,7 @@ class _Recorder(keras.callbacks.Callback):
             self.best_val_loss = val_loss
         if improved or self.run.train.keep_weights == "last":
             self.run.best_weights = weights  # the weights restored when the run ends
-        gate_stats, traces = self._probe(weights)
+        gate_stats, traces = self._probe(weights) if self._probe_due(epoch) else (None, None)
         seconds = time.perf_counter() - self.epoch_started
 
         def record(s: RunState) -> None:
@@ -302,6 +306,7 @@ class _Recorder(keras.callbacks.Callback):
                 s.best_epoch, s.best_val_loss = epoch + 1, val_loss
             if gate_stats is not None:
                 s.gate_history.append(gate_stats)
+                s.gate_epochs.append(epoch + 1)
                 s.latest_traces = traces
 
         self.run.update(record)
@@ -333,6 +338,15 @@ class _Recorder(keras.callbacks.Callback):
             "val_loss": float(np.mean(keras.ops.convert_to_numpy(value))),
             f"val_{metric_name(spec)}": float(keras.ops.convert_to_numpy(metric.result())),
         }
+
+    def _probe_due(self, epoch: int) -> bool:
+        """First and last epoch, and then at most every :data:`PROBE_SECONDS`."""
+        now = time.perf_counter()
+        last = epoch + 1 >= self.params.get("epochs", epoch + 1)
+        if last or self.probed_at is None or now - self.probed_at >= PROBE_SECONDS:
+            self.probed_at = now
+            return True
+        return False
 
     def _probe(self, weights: list[np.ndarray]) -> tuple[dict | None, list | None]:
         if self.run.probe_x is None:

@@ -40,8 +40,11 @@ def live_gates(run_state: RunState, probe_size: int, run_id: str) -> None:
     sample = int(c2.number_input("Probe sample", 0, probe_size - 1, key="w_live_sample"))
 
     def figures() -> tuple[int, go.Figure, go.Figure]:
-        stats = gate_stats_figure(run_state.gate_history, trace.layer, trace.direction)
-        return run_state.epoch, gate_heatmaps(trace, sample), stats
+        stats = gate_stats_figure(
+            run_state.gate_history, trace.layer, trace.direction, run_state.gate_epochs
+        )
+        traced = run_state.gate_epochs[-1] if run_state.gate_epochs else run_state.epoch
+        return traced, gate_heatmaps(trace, sample), stats
 
     epoch, heatmaps, stats = state.session().memo_every(
         "live_gates",

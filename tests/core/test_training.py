@@ -170,3 +170,19 @@ def test_same_seed_same_initial_weights():
     w2 = new_model(spec, train, (5, 1)).get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(w1, w2, strict=True))
     assert build_model(spec, (5, 1)).count_params() == new_model(spec, train, (5, 1)).count_params()
+
+
+def test_gates_are_traced_at_the_first_and_last_epoch_and_at_most_once_a_second(monkeypatch):
+    import rnnviz.training as training
+    from rnnviz.figures import gate_stats_figure
+
+    train = TrainSpec(epochs=4, batch_size=8, early_stopping=False)
+    monkeypatch.setattr(training, "PROBE_SECONDS", 3600.0)  # short epochs: only first and last
+    state = make_run(train=train, probe_x=sine_data().x_val[:2]).run()
+    assert state.gate_epochs == [1, 4] and len(state.gate_history) == 2
+    layer = next(iter(state.gate_history[0]))[0]
+    figure = gate_stats_figure(state.gate_history, layer, "forward", state.gate_epochs)
+    assert list(figure.data[0].x) == [1, 4]  # drawn at the epochs traced
+    monkeypatch.setattr(training, "PROBE_SECONDS", 0.0)  # long epochs: every one
+    state = make_run(train=train, probe_x=sine_data().x_val[:2]).run()
+    assert state.gate_epochs == [1, 2, 3, 4] and len(state.gate_history) == 4
