@@ -37,6 +37,7 @@ from rnnviz.tasks import Job, get_task
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CONNECT_SECONDS = 60.0  # a new worker process must connect back within this time
 STOP_GRACE = 5.0  # seconds a worker may stay silent after Stop before it is terminated
+SAVING_NOTE = "Saving the run..."  # added to the run's outcome while its worker saves it
 STOP_LIMIT = 120.0  # seconds a worker may keep running (building, saving) after Stop
 POLL_SECONDS = 0.2
 KEEP_FINISHED = 3600.0  # finished handles stay findable (reload, second tab) this long
@@ -116,7 +117,8 @@ class RunHandle:
             if state.status == "running":
                 state.elapsed += time.monotonic() - self._state_at
             if state.done and not self._done.is_set():  # trained; the worker is saving the run
-                state.status, state.message = "saving", "Training ended; saving the run..."
+                state.status = "saving"
+                state.message = f"{state.message} {SAVING_NOTE}".strip()
         return state
 
     @property

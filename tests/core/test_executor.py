@@ -152,3 +152,17 @@ def test_a_prewarmed_worker_starts_runs_from_a_fresh_keras_session():
 
     prewarm()  # fits a tiny LSTM: Keras's first-use costs paid before the Train click
     assert keras.layers.LSTM(2).name == "lstm"  # names restart: as in a new process
+
+
+def test_a_trained_run_shows_its_outcome_while_its_worker_saves_it(tmp_path):
+    from rnnviz.executor import RunHandle, RunResult
+
+    handle = RunHandle(request(tmp_path), executor=None)
+    handle._apply({"scalars": {"status": "finished", "message": "Finished 2 epochs.", "epoch": 2}})
+    state = handle.snapshot()  # trained, not saved yet: not done, the outcome already said
+    assert (state.status, state.done) == ("saving", False)
+    assert state.message == "Finished 2 epochs. Saving the run..."
+    handle._end(RunResult(run_id="r1"))
+    assert (
+        handle.snapshot().status == "finished" and handle.snapshot().message == "Finished 2 epochs."
+    )
