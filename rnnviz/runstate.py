@@ -69,8 +69,12 @@ class RunState:
     @property
     def seconds_left(self) -> float | None:
         """Epochs still to run times the latest epoch's duration (the first epoch also paid for
-        building and tracing the model, so it is used only until a second one ends)."""
-        if self.done or not self.epoch_seconds:
+        building and tracing the model, so it is used only until a second one ends); within the
+        first epoch, the time so far scaled by the batches still to run."""
+        if self.done:
             return None
+        if not self.epoch_seconds:  # within the first epoch: from its batches so far
+            fraction = self.fraction
+            return self.elapsed * (1.0 - fraction) / fraction if fraction > 0 else None
         per_epoch = self.epoch_seconds[-1] if len(self.epoch_seconds) > 1 else self.epoch_seconds[0]
         return max(0.0, self.epochs * (1.0 - self.fraction)) * per_epoch

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from rnnviz.runstate import RunState
 from rnnviz.ui import live, state
 from rnnviz.ui.state import Session
@@ -59,3 +61,16 @@ def test_a_run_far_from_its_end_is_not_waited_for():
     early = RunState(status="running", epochs=10, epoch=2, epoch_seconds=[3.0, 1.0])
     handle = FakeHandle(early, RunState(status="finished"))
     assert live.state_near_end(handle) is early and handle.waited == []
+
+
+def test_a_one_epoch_run_near_its_last_batch_is_waited_for():
+    """Within the first epoch the time left comes from the batches so far (no epoch has ended)."""
+    nearly = RunState(status="running", epochs=1, steps_per_epoch=100, step=95, elapsed=6.0)
+    assert nearly.seconds_left == pytest.approx(6.0 * 0.05 / 0.95)
+    handle = FakeHandle(nearly, RunState(status="finished", epochs=1, epoch=1))
+    assert live.state_near_end(handle).status == "finished"
+    starting = RunState(status="running", epochs=1, steps_per_epoch=100, step=10, elapsed=1.0)
+    assert (
+        starting.seconds_left == pytest.approx(9.0)
+        and live.state_near_end(FakeHandle(starting, None)) is starting
+    )
