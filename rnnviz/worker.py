@@ -26,6 +26,7 @@ from rnnviz.progress import DeltaCursor
 from rnnviz.tasks import TASKS
 
 PUMP_SECONDS = 0.25  # how often progress is sent
+RELAY_SECONDS = 0.02  # how soon the server hears a message the run has queued (its last one too)
 CHECKPOINT_EVERY = 2.0  # at most one best-weights checkpoint per this many seconds
 HEARTBEAT_SECONDS = 1.0  # a worker with nothing to report says it is alive this often
 
@@ -80,7 +81,7 @@ def _serve(conn, request: TrainRequest) -> None:
     runner.start()
     said = time.monotonic()
     while runner.is_alive() or not outbox.empty():
-        if conn.poll(PUMP_SECONDS) and conn.recv() == ("stop",):
+        if conn.poll(RELAY_SECONDS) and conn.recv() == ("stop",):
             stop.set()
         while not outbox.empty():
             conn.send(outbox.get())
