@@ -174,16 +174,22 @@ def drawn(chart) -> None:
     expect(chart.locator(".main-svg").first).to_be_visible()
 
 
-def test_sentiment_flow(page: Page, app_url: str, screenshots: Path):
+def choose_task(page: Page, app_url: str, label: str, data_script: str) -> None:
+    """Open the app and choose a task in the sidebar; returns once the navigation is rebuilt
+    for it (its Data link points at ``data_script``, e.g. "text_data")."""
     page.goto(app_url)
     expect(page.get_by_text("rnnviz: see recurrent networks learn")).to_be_visible(
         timeout=PAGE_TIMEOUT
     )
     settle(page)
-    choose_radio(page, "Classify text sentiment", page.locator('[data-testid="stSidebar"]'))
+    choose_radio(page, label, page.locator('[data-testid="stSidebar"]'))
     data_link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Data")
-    expect(data_link).to_have_attribute("href", re.compile(r"text_data$"))  # nav rebuilt
+    expect(data_link).to_have_attribute("href", re.compile(f"{data_script}$"))  # nav rebuilt
     settle(page)
+
+
+def test_sentiment_flow(page: Page, app_url: str, screenshots: Path):
+    choose_task(page, app_url, "Classify text sentiment", "text_data")
 
     go_to(page, "Data")
     expect(page.locator("h1", has_text="Data: text sentiment")).to_be_visible()

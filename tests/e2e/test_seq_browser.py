@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.test_browser import (
     PAGE_TIMEOUT,
     TRAIN_TIMEOUT,
-    choose_radio,
+    choose_task,
     drawn,
     go_to,
     metric_value,
@@ -26,15 +26,7 @@ from tests.e2e.test_browser import (
 
 
 def test_mnist_rows_flow(page: Page, app_url: str, screenshots: Path):
-    page.goto(app_url)
-    expect(page.get_by_text("rnnviz: see recurrent networks learn")).to_be_visible(
-        timeout=PAGE_TIMEOUT
-    )
-    settle(page)
-    choose_radio(page, "Classify sequences", page.locator('[data-testid="stSidebar"]'))
-    data_link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Data")
-    expect(data_link).to_have_attribute("href", re.compile(r"seq_data$"))  # nav rebuilt
-    settle(page)
+    choose_task(page, app_url, "Classify sequences", "seq_data")
 
     go_to(page, "Data")
     expect(page.locator("h1", has_text="Data: sequence classification")).to_be_visible()
