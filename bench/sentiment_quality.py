@@ -12,7 +12,6 @@ import argparse
 import ast
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -20,6 +19,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
+from _fit import timed_fit  # noqa: E402
 
 from rnnviz.builder import build_model, compile_model  # noqa: E402
 from rnnviz.sentiment import evaluate_classifier, predict_proba, tfidf_baseline  # noqa: E402
@@ -64,30 +64,14 @@ def main() -> int:
     keras.utils.set_random_seed(args.seed)
     model_spec, train_spec = recipe_specs(recipe, data, seed=args.seed)
     model = compile_model(build_model(model_spec, (data.max_len,)), model_spec, train_spec)
-    stop = keras.callbacks.EarlyStopping(
-        monitor=args.monitor,
-        patience=train_spec.patience,
-        restore_best_weights=True,
-        mode="max" if args.monitor == "val_accuracy" else "min",
-    )
-    start = time.perf_counter()
-    history = model.fit(
-        data.x_train,
-        data.y_train,
-        validation_data=(data.x_val, data.y_val),
-        epochs=train_spec.epochs,
-        batch_size=train_spec.batch_size,
-        callbacks=[stop],
-        verbose=2,
-    )
-    seconds = time.perf_counter() - start
+    history, seconds = timed_fit(model, data, train_spec, args.monitor, verbose=2)
     report = evaluate_classifier(data.y_test, predict_proba(model, data.x_test), data.class_names)
     baseline = tfidf_baseline(
         data.texts_train, data.y_train, data.texts_test, data.y_test, seed=args.seed
     )
 
-    epochs_run = len(history.history["loss"])
-    best = max(history.history["val_accuracy"])
+    epochs_run = len(history["loss"])
+    best = max(history["val_accuracy"])
     print(f"epochs run: {epochs_run} (best val accuracy {best:.4f})")
     print(f"RNN test accuracy:    {report['accuracy']:.4f}  (AUC {report['auc']:.4f})")
     print(f"TF-IDF test accuracy: {baseline['accuracy']:.4f}")

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import argparse
 import ast
-import time
 
 import _bootstrap  # noqa: F401  (repository root on sys.path, quiet TF logs)
-import keras
+from _fit import timed_fit
 
 from rnnviz.seqclass import (
     DEFAULT_SEQUENCE_RECIPE,
@@ -42,24 +41,11 @@ def run_one(key: str, label: str, recipe: dict, seed: int) -> bool:
     data = prepare_sequences(load_builtin_sequences(key), seed=seed)
     model_spec, train_spec = sequence_specs(recipe, data, seed=seed)
     model = new_model(model_spec, train_spec, data.input_shape)
-    stop = keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=train_spec.patience, restore_best_weights=True
-    )
-    start = time.perf_counter()
-    history = model.fit(
-        data.x_train,
-        data.y_train,
-        validation_data=(data.x_val, data.y_val),
-        epochs=train_spec.epochs,
-        batch_size=train_spec.batch_size,
-        callbacks=[stop],
-        verbose=0,
-    )
-    seconds = time.perf_counter() - start
+    history, seconds = timed_fit(model, data, train_spec)
     accuracy = evaluate_sequences(model, data)["accuracy"]
     nn = nearest_neighbour_baseline(data)["accuracy"]
     logistic = logistic_baseline(data, seed)["accuracy"]
-    epochs = len(history.history["loss"])
+    epochs = len(history["loss"])
     print(
         f"{key}[{label}] test accuracy {accuracy:.4f} baseline {nn:.4f} seconds {seconds:.1f}"
         f"  # 1-NN Euclidean; logistic {logistic:.4f}; {epochs}/{train_spec.epochs} epochs; "
