@@ -102,6 +102,7 @@ class RunHandle:
         self.request = request
         self._executor = executor
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # notified on every state change
         self._state = RunState(status="ready", epochs=request.train_spec.epochs)
         self._state_at = time.monotonic()
         self._result: RunResult | None = None
@@ -145,11 +146,18 @@ class RunHandle:
         self._done.wait(timeout)
         return self._result
 
+    def wait_trained(self, timeout: float) -> None:
+        """Wait until training has ended (the worker may still be saving the run), at most
+        ``timeout`` seconds."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._state.done or self._done.is_set(), timeout)
+
     # -- for the executor ------------------------------------------------------------------------
     def _apply(self, delta: dict) -> None:
         with self._lock:
             apply_delta(self._state, delta)
             self._state_at = time.monotonic()
+            self._changed.notify_all()
 
     def _end(self, result: RunResult, status: str | None = None, message: str = "") -> None:
         with self._lock:
@@ -162,6 +170,8 @@ class RunHandle:
         self._result = result
         self.ended_at = time.monotonic()
         self._done.set()
+        with self._changed:
+            self._changed.notify_all()
 
 
 class QueuedExecutor:

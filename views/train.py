@@ -9,7 +9,13 @@ from rnnviz.spec import describe_model
 from rnnviz.tasks import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.gates import live_gates
-from rnnviz.ui.live import live_panel, live_samples, progress_text, state_near_end
+from rnnviz.ui.live import (
+    live_panel,
+    live_samples,
+    progress_text,
+    state_near_end,
+    wait_while_saving,
+)
 from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run
 from rnnviz.ui.state import require, session
 from rnnviz.ui.widgets import current_spec, train_spec_ui
@@ -69,7 +75,7 @@ def render() -> None:
     if run_state.samples:
         live_samples(run_state.samples)
     if run_state.status == "saving":
-        st.info(run_state.message)
+        st.info(plain(run_state.message))
     elif run_state.status in ("nan", "error"):
         st.error(plain(run_state.message))
     elif run_state.done:
@@ -77,6 +83,7 @@ def render() -> None:
         (st.warning if ended_early else st.success)(plain(run_state.message))
     if run_state.latest_traces:
         live_gates(run_state, len(run_state.latest_traces[0].gates["hidden"]), handle.id)
+    wait_while_saving(handle, run_state)  # the outcome is on the page meanwhile
 
 
 live_panel(lambda: not handle.done, render)

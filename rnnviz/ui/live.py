@@ -25,16 +25,23 @@ def progress_text(state: RunState) -> str:
 
 
 def state_near_end(handle: RunHandle) -> RunState:
-    """The run's state; when it is saving, or due to end before the next refresh, its end is
-    waited for first (at most :data:`END_WAIT_SECONDS`), so the page shows the end at once
-    rather than up to a refresh later."""
+    """The run's state; when it is due to end before the next refresh, the end of its training
+    is waited for first (at most :data:`END_WAIT_SECONDS`), so the page shows the outcome at
+    once rather than up to a refresh later. See :func:`wait_while_saving` for the saved run."""
     state = handle.snapshot()
     left = state.seconds_left
-    ending = state.status == "running" and left is not None and left < REFRESH_SECONDS
-    if state.status == "saving" or ending:
-        handle.result(END_WAIT_SECONDS)
+    if state.status == "running" and left is not None and left < REFRESH_SECONDS:
+        handle.wait_trained(END_WAIT_SECONDS)
         state = handle.snapshot()
     return state
+
+
+def wait_while_saving(handle: RunHandle, state: RunState) -> None:
+    """After drawing a trained run whose worker is still saving it: wait (at most
+    :data:`END_WAIT_SECONDS`) for the saved run, so this refresh's end reruns the page with it
+    (its Inspect link) rather than the next refresh."""
+    if state.status == "saving":
+        handle.result(END_WAIT_SECONDS)
 
 
 def live_panel(is_alive: Callable[[], bool], draw: Callable[[], None]) -> None:

@@ -166,3 +166,17 @@ def test_a_trained_run_shows_its_outcome_while_its_worker_saves_it(tmp_path):
     assert (
         handle.snapshot().status == "finished" and handle.snapshot().message == "Finished 2 epochs."
     )
+
+
+def test_wait_trained_returns_when_training_ends_not_when_the_run_is_saved(tmp_path):
+    import threading
+
+    from rnnviz.executor import RunHandle
+
+    handle = RunHandle(request(tmp_path), executor=None)
+    trained = {"scalars": {"status": "finished", "message": "Finished 2 epochs.", "epoch": 2}}
+    threading.Timer(0.2, handle._apply, args=(trained,)).start()
+    start = time.monotonic()
+    handle.wait_trained(30.0)
+    assert time.monotonic() - start < 10.0 and handle.snapshot().status == "saving"
+    assert not handle.done  # still saving: result() would have waited on

@@ -31,30 +31,38 @@ def test_memo_every_recomputes_on_a_new_key_at_once_and_on_a_new_version_only_wh
 
 
 class FakeHandle:
-    """A run handle whose end arrives while result() waits."""
+    """A run handle whose next state arrives while the page waits (for training or the save)."""
 
-    def __init__(self, before: RunState, after: RunState) -> None:
+    def __init__(self, before: RunState, after: RunState | None) -> None:
         self.states, self.waited = [before, after], []
 
     def snapshot(self) -> RunState:
         return self.states[0]
 
+    def wait_trained(self, timeout: float) -> None:
+        self.waited.append(("trained", timeout))
+        self.states.pop(0)
+
     def result(self, timeout: float):
-        self.waited.append(timeout)
+        self.waited.append(("saved", timeout))
         self.states.pop(0)
 
 
-def test_a_run_that_is_saving_is_waited_for_and_its_end_shown():
-    handle = FakeHandle(RunState(status="saving"), RunState(status="finished"))
-    assert live.state_near_end(handle).status == "finished"
-    assert handle.waited == [live.END_WAIT_SECONDS] and live.END_WAIT_SECONDS < live.REFRESH_SECONDS
+def test_a_trained_run_is_shown_at_once_and_its_save_waited_for_after_drawing():
+    saving = RunState(status="saving", message="Finished 2 epochs. Saving the run...")
+    handle = FakeHandle(saving, RunState(status="finished"))
+    assert live.state_near_end(handle) is saving and handle.waited == []  # drawn at once
+    live.wait_while_saving(handle, saving)  # then: the saved run, for this refresh's rerun
+    assert handle.waited == [("saved", live.END_WAIT_SECONDS)]
+    assert live.END_WAIT_SECONDS < live.REFRESH_SECONDS
 
 
 def test_a_run_due_to_end_before_the_next_refresh_is_waited_for():
     last_epoch = RunState(status="running", epochs=10, epoch=9, epoch_seconds=[3.0, 1.0])
     assert last_epoch.seconds_left < live.REFRESH_SECONDS
-    handle = FakeHandle(last_epoch, RunState(status="finished", epochs=10, epoch=10))
-    assert live.state_near_end(handle).status == "finished"
+    handle = FakeHandle(last_epoch, RunState(status="saving", epochs=10, epoch=10))
+    assert live.state_near_end(handle).status == "saving"  # the outcome, before the save
+    assert handle.waited == [("trained", live.END_WAIT_SECONDS)]
 
 
 def test_a_run_far_from_its_end_is_not_waited_for():
@@ -67,8 +75,8 @@ def test_a_one_epoch_run_near_its_last_batch_is_waited_for():
     """Within the first epoch the time left comes from the batches so far (no epoch has ended)."""
     nearly = RunState(status="running", epochs=1, steps_per_epoch=100, step=95, elapsed=6.0)
     assert nearly.seconds_left == pytest.approx(6.0 * 0.05 / 0.95)
-    handle = FakeHandle(nearly, RunState(status="finished", epochs=1, epoch=1))
-    assert live.state_near_end(handle).status == "finished"
+    handle = FakeHandle(nearly, RunState(status="saving", epochs=1, epoch=1))
+    assert live.state_near_end(handle).status == "saving"
     starting = RunState(status="running", epochs=1, steps_per_epoch=100, step=10, elapsed=1.0)
     assert (
         starting.seconds_left == pytest.approx(9.0)
