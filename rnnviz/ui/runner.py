@@ -20,6 +20,7 @@ from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import require, session
 
 URL_KEY = "run"
+SAVE_WAIT_SECONDS = 120.0  # the longest Inspect waits for a trained run to be saved
 _WARMING = False  # the server process has started creating its executor
 
 
@@ -83,7 +84,13 @@ def collect_finished_run() -> None:
 
 def finished_job(task: Task, message: str) -> Job:
     """The session's trained (or reopened) job of ``task``, a run that ended meanwhile collected
-    first; without one the page stops with ``message`` and a link to Train."""
+    first (one whose training has ended while its worker saves it is waited for); without one the
+    page stops with ``message`` and a link to Train."""
+    handle = current_handle()
+    if handle is not None and handle.request.task == task.name:
+        if handle.snapshot().status == "saving":
+            with st.spinner("Saving the run..."):
+                handle.result(SAVE_WAIT_SECONDS)
     collect_finished_run()
     job = session().job
     require(

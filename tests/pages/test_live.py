@@ -82,3 +82,32 @@ def test_a_one_epoch_run_near_its_last_batch_is_waited_for():
         starting.seconds_left == pytest.approx(9.0)
         and live.state_near_end(FakeHandle(starting, None)) is starting
     )
+
+
+def test_inspect_waits_for_a_trained_run_that_is_being_saved(tmp_path):
+    """Clicking Inspect as soon as the outcome shows: the page waits for the save, not 'Train a
+    model first' (the run's job is loaded once its worker has saved it)."""
+    import threading
+    import time
+
+    from rnnviz.datasets import load_builtin
+    from rnnviz.executor import RunHandle, RunResult, TrainRequest
+    from rnnviz.spec import ModelSpec, TrainSpec
+    from rnnviz.tasks import ForecastData
+    from rnnviz.windows import WindowSpec
+    from tests.pages.helpers import new_app, session
+
+    data = ForecastData(load_builtin("airline"), WindowSpec(window=12, test_size=12, val_size=12))
+    request = TrainRequest("forecast", data, ModelSpec(units=(4,)), TrainSpec(), str(tmp_path))
+    handle = RunHandle(request, executor=None)
+    handle._apply({"scalars": {"status": "finished", "message": "Finished 1 epochs.", "epoch": 1}})
+    at = new_app()
+    at.run()
+    at.switch_page("views/inspect.py")
+    at.run()  # nothing trained yet; the page's imports are paid here
+    assert "Train a model first" in at.info[0].value
+    session(at).run_handle = handle
+    threading.Timer(1.5, handle._end, args=(RunResult(),)).start()  # saved 1.5 s later
+    start = time.monotonic()
+    at.run()
+    assert time.monotonic() - start >= 1.4  # waited for the save (then: nothing saved to show)
