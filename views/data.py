@@ -20,7 +20,7 @@ from rnnviz.safe import plain
 from rnnviz.tasks import FORECAST, ForecastData
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import apply_forecast_recipe, window_spec_ui
+from rnnviz.ui.widgets import apply_forecast_recipe, builtin_choice, window_spec_ui
 from rnnviz.windows import split_bounds
 
 st.title("Data")
@@ -51,13 +51,7 @@ def covariates_ui(columns: list[str], target: str, key: str) -> list[str]:
 
 series = None
 if source == "Built-in series":
-    key = st.selectbox(
-        "Series",
-        list(BUILTIN_SERIES),
-        format_func=lambda k: BUILTIN_SERIES[k].title,
-        key="w_builtin",
-    )
-    st.caption(BUILTIN_SERIES[key].description)
+    key = builtin_choice("Series", BUILTIN_SERIES, "w_builtin")
     series, series_key = load_builtin(key), ("builtin", key)
     if len(series.frame.columns) > 1:
         inputs = covariates_ui(list(series.frame.columns), series.target, f"w_builtin_inputs_{key}")

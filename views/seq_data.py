@@ -21,6 +21,7 @@ from rnnviz.tasks import SEQUENCES
 from rnnviz.tasks.sequences import SplitSettings, describe_split, sequences_data
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
+from rnnviz.ui.widgets import builtin_choice
 
 SOURCES = {"builtin": "Built-in data set", "upload": "Upload a CSV of labelled sequences"}
 LAYOUTS = {
@@ -104,13 +105,7 @@ source = st.radio(
 dataset = dataset_key = builtin = None
 try:
     if source == "builtin":
-        builtin = st.selectbox(
-            "Data set",
-            list(BUILTIN_SEQUENCES),
-            format_func=lambda k: BUILTIN_SEQUENCES[k].title,
-            key="w_seq_builtin",
-        )
-        st.caption(BUILTIN_SEQUENCES[builtin].description)
+        builtin = builtin_choice("Data set", BUILTIN_SEQUENCES, "w_seq_builtin")
         dataset, dataset_key = load_builtin_sequences(builtin), ("builtin", builtin)
     else:
         dataset, dataset_key = upload_ui()

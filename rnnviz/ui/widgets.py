@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -22,6 +23,14 @@ from rnnviz.spec import (
 from rnnviz.tasks import FORECAST, TASK_NAMES, Task, get_task
 from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
+
+
+def builtin_choice(label: str, catalog: Mapping[str, Any], key: str) -> str:
+    """A select box over a catalogue of built-in data sets (entries with ``title`` and
+    ``description``), the chosen one's description under it; returns the chosen key."""
+    chosen = st.selectbox(label, list(catalog), format_func=lambda k: catalog[k].title, key=key)
+    st.caption(catalog[chosen].description)
+    return chosen
 
 
 def window_spec_ui(n_rows: int) -> WindowSpec:
