@@ -75,9 +75,13 @@ def collect_finished_run() -> None:
     current = session()
     if handle is None or not handle.done:
         return
-    if current.collected is not handle:
-        current.collected = handle
-        _load_saved_run(handle)
+    saved_as = None
+    with current.collecting:  # a stopped run of this session may still be loading it
+        if current.collected is not handle:
+            saved_as = _load_saved_run(handle)
+            current.collected = handle  # only once loaded, or once it failed to load
+    if saved_as:
+        st.toast(f"Run saved: {saved_as}")
     if current.collect_error:
         st.error(plain(current.collect_error))
 
@@ -103,11 +107,14 @@ def finished_job(task: Task, message: str) -> Job:
     return job
 
 
-def _load_saved_run(handle: RunHandle) -> None:
+def _load_saved_run(handle: RunHandle) -> str | None:
+    """Load ``handle``'s saved run as the session's job; its run id, or None when it has none
+    (``collect_error`` says why when it could not be loaded). No Streamlit call in here: a
+    page change stops a run at its next one, and this must finish or fail on its own."""
     current = session()
     result = handle.result(0)
     if result is None or result.run_id is None:
-        return
+        return None
     store = run_store()
     try:
         record = store.get(result.run_id)
@@ -115,7 +122,7 @@ def _load_saved_run(handle: RunHandle) -> None:
         job = task.restore(record, store.load_model(result.run_id), handle.request.data)
     except (OSError, ValueError, KeyError) as error:
         current.collect_error = f"The trained model could not be loaded: {error}"
-        return
+        return None
     job.run.set_state(handle.snapshot())
     current.job, current.job_from = job, handle
-    st.toast(f"Run saved: {record.run_id}")
+    return record.run_id

@@ -8,6 +8,7 @@ moves to a page that does not draw that widget.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ class Session:
     train_error: str = ""  # why the last Train click could not submit a run
     run_handle: RunHandle | None = None  # this session's run in the executor (it trains there)
     collected: RunHandle | None = None  # the run whose end was already collected ...
+    collecting: threading.Lock = field(default_factory=threading.Lock)  # ... held while loading it
+    # (a page change starts the next page's run before the stopped one has finished loading)
     job_from: RunHandle | None = None  # ... and the run ``job`` was loaded from
     collect_error: str = ""  # why the finished run could not be loaded
     backtest: RunHandle | None = None  # the Inspect page's backtest run ...

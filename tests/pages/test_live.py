@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import threading
+import time
+from types import SimpleNamespace
 
 import pytest
 
 from rnnviz.runstate import RunState
-from rnnviz.ui import live, state
+from rnnviz.ui import live, runner, state
 from rnnviz.ui.state import Session
 
 
@@ -111,3 +114,29 @@ def test_inspect_waits_for_a_trained_run_that_is_being_saved(tmp_path):
     start = time.monotonic()
     at.run()
     assert time.monotonic() - start >= 1.4  # waited for the save (then: nothing saved to show)
+
+
+def test_a_page_change_mid_load_waits_for_the_stopped_run_to_finish_loading(monkeypatch):
+    """Streamlit starts the next page's run before the stopped one has left the model loading
+    (it only stops at its next Streamlit call): the new run must wait for the job, not see the
+    run marked collected with no job (Inspect then said "Train first")."""
+    current, loading, toasts = Session(), threading.Event(), []
+    handle = SimpleNamespace(done=True)
+
+    def slow_load(of):
+        loading.set()
+        time.sleep(0.3)  # restoring the model in the server
+        current.job, current.job_from = "the job", of
+        return "run-1"
+
+    monkeypatch.setattr(runner, "session", lambda: current)
+    monkeypatch.setattr(runner, "current_handle", lambda: handle)
+    monkeypatch.setattr(runner, "_load_saved_run", slow_load)
+    monkeypatch.setattr(runner.st, "toast", toasts.append)
+    stopped_run = threading.Thread(target=runner.collect_finished_run)
+    stopped_run.start()
+    assert loading.wait(5)
+    runner.collect_finished_run()  # the Inspect page's run
+    assert current.job == "the job" and current.collected is handle
+    stopped_run.join()
+    assert toasts == ["Run saved: run-1"]  # said once, by the run that loaded it
