@@ -48,10 +48,49 @@ from _serve import (
 
 GOAL_RATIO, GOAL_WS_KBPS = 1.15, 50.0
 TRAIN_TIMEOUT = 900.0  # s: a loaded 2-core machine can be very slow
-PROGRESS = re.compile(r"Epoch \d+/\d+")
 VIEWPORT = {"width": 1400, "height": 1000}
-POLL_MS = 250  # how often the page is read while a run trains (each read costs the browser CPU)
 ENDED_PATTERN = re.compile("Finished|Early stopping|Stopped|ended unexpectedly|Training failed")
+TRAINED = re.compile(r"progress line: Epoch \d+/\d+ - (\d+\.\d+) s")
+WAIT_POLL_MS = 500  # how often the waiting bench asks the page's clock whether the run ended
+# The page's own clock: a MutationObserver notes (performance.now(), ms) when the Train click
+# reaches the page, when the progress line first shows a batch and the last epoch, when the
+# run's outcome shows and when the Inspect link shows. Exact to the frame, and nothing polls the
+# page while it trains (reading it every 250 ms from Playwright cost the 2 cores CPU and added up
+# to 250 ms to every reading). An outcome or link of an earlier run counts only once gone.
+PAGE_CLOCK = """(endedPattern) => {
+  const ended = new RegExp(endedPattern);
+  const clock = {click: null, cleared: false, firstBatch: null, lastEpoch: null, end: null,
+                 link: null, message: ""};
+  window.rnnvizClock = clock;
+  const look = () => {
+    if (clock.click === null) return;
+    const now = performance.now();
+    const alerts = [...document.querySelectorAll('[data-testid="stAlert"]')]
+      .filter((alert) => ended.test(alert.textContent));
+    const link = [...document.querySelectorAll("a")]
+      .some((a) => a.textContent.includes("Inspect the results"));
+    if (!clock.cleared) {
+      clock.cleared = alerts.length === 0 && !link;
+      if (!clock.cleared) return;
+    }
+    const progress = [...document.querySelectorAll('[data-testid="stProgress"]')]
+      .map((bar) => bar.textContent).join(" ");
+    const epoch = progress.match(/Epoch (\\d+)\\/(\\d+)/);
+    if (clock.firstBatch === null && progress.includes("batch")) clock.firstBatch = now;
+    if (clock.lastEpoch === null && epoch && epoch[1] === epoch[2]) clock.lastEpoch = now;
+    if (clock.end === null && alerts.length) {
+      clock.end = now;
+      clock.message = `${alerts[0].textContent} [progress line: ${progress}]`;
+    }
+    if (clock.link === null && link) clock.link = now;
+    if (clock.end !== null && clock.link !== null) observer.disconnect();
+  };
+  const observer = new MutationObserver(look);
+  observer.observe(document.body, {childList: true, subtree: true, characterData: true});
+  document.addEventListener("click", () => { clock.click = performance.now(); },
+                            {capture: true, once: true});
+}"""
+CLOCK_DONE = "() => window.rnnvizClock.end !== null && window.rnnvizClock.link !== null"
 
 
 # -- the server --------------------------------------------------------------------------------
@@ -172,32 +211,24 @@ def prepare_sentiment(page, url: str, units: int) -> dict:
     return {"task": "sentiment", "vocab_size": vocab, "max_len": max_len, "units": units}
 
 
-def end_message(page):
-    return page.locator('[data-testid="stAlert"]').filter(has_text=ENDED_PATTERN)
-
-
 def click_train(page) -> float:
-    """Click Train; returns the click's time once the page no longer shows an earlier run's
-    end message (so the next end message seen is this run's)."""
-    page.get_by_role("button", name="Train", exact=True).click()
+    """Start the page's clock and click Train; returns the monotonic time just before the click
+    (for the websocket meter; the durations come from the page's clock)."""
+    page.evaluate(PAGE_CLOCK, ENDED_PATTERN.pattern)
     start = time.monotonic()
-    _helpers().expect(end_message(page)).to_have_count(0, timeout=120_000)
+    page.get_by_role("button", name="Train", exact=True).click()
     return start
 
 
-def wait_all_ended(pages: list, started: list[float]) -> list[float]:
-    """Seconds from each page's Train click until its end message shows (polled together, so
-    runs of several sessions are timed concurrently)."""
-    seconds: list[float | None] = [None] * len(pages)
-    deadline = time.monotonic() + TRAIN_TIMEOUT
-    while any(s is None for s in seconds):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"runs did not end within {TRAIN_TIMEOUT:.0f} s: {seconds}")
-        for i, page in enumerate(pages):
-            if seconds[i] is None and end_message(page).count():
-                seconds[i] = time.monotonic() - started[i]
-        pages[0].wait_for_timeout(POLL_MS)  # lets Playwright deliver events meanwhile
-    return seconds  # type: ignore[return-value]
+def read_clock(page) -> dict:
+    """Wait until the page shows the run's outcome and its Inspect link; the clock's readings
+    as seconds after the click (NaN for a phase the page never showed)."""
+    page.wait_for_function(CLOCK_DONE, polling=WAIT_POLL_MS, timeout=TRAIN_TIMEOUT * 1000)
+    clock = page.evaluate("() => window.rnnvizClock")
+    return {
+        key: float("nan") if clock[key] is None else (clock[key] - clock["click"]) / 1000
+        for key in ("firstBatch", "lastEpoch", "end", "link")
+    } | {"message": " ".join(clock["message"].split())}
 
 
 @dataclass
@@ -212,38 +243,27 @@ class AppRun:
     message: str
     cpu: dict[str, float]  # CPU seconds used during the run: server, workers, browser
 
+    @property
+    def trained(self) -> float:
+        """The training itself by the worker's clock (the progress line's seconds)."""
+        match = TRAINED.search(self.message)
+        return float(match.group(1)) if match else float("nan")
+
 
 def timed_app_run(page, meter: WebsocketMeter, server_pid: int) -> AppRun:
-    """Click Train on ``page`` and follow the progress line until the run's end message."""
-    progress = page.get_by_text(PROGRESS).first
+    """Click Train on ``page`` and time the run through the page's own clock."""
     cpu_before = cpu_by_group(server_pid)
     start = click_train(page)
-    first_batch = last_epoch = None
-    while not end_message(page).count():
-        if time.monotonic() - start > TRAIN_TIMEOUT:
-            raise TimeoutError(f"the run did not end within {TRAIN_TIMEOUT:.0f} s")
-        text = progress.inner_text() if progress.count() else ""
-        at = time.monotonic() - start
-        if first_batch is None and "batch" in text:
-            first_batch = at
-        match = re.search(r"Epoch (\d+)/(\d+)", text)
-        if last_epoch is None and match and match.group(1) == match.group(2):
-            last_epoch = at
-        page.wait_for_timeout(POLL_MS)
-    seconds = time.monotonic() - start
-    link = page.get_by_role("link", name="Inspect the results")
-    _helpers().expect(link).to_be_visible(timeout=120_000)
-    inspect_link = time.monotonic() - start
+    clock = read_clock(page)
     cpu_after = cpu_by_group(server_pid)
-    message = f"{end_message(page).first.inner_text()} [progress line: {progress.inner_text()}]"
     _helpers().settle(page)
     return AppRun(
-        seconds=seconds,
-        first_batch=first_batch if first_batch is not None else float("nan"),
-        last_epoch=last_epoch if last_epoch is not None else float("nan"),
-        inspect_link=inspect_link,
-        ws_kbps=meter.bytes_between(start, start + seconds) / seconds / 1000,
-        message=" ".join(message.split()),
+        seconds=clock["end"],
+        first_batch=clock["firstBatch"],
+        last_epoch=clock["lastEpoch"],
+        inspect_link=clock["link"],
+        ws_kbps=meter.bytes_between(start, start + clock["end"]) / clock["end"] / 1000,
+        message=clock["message"],
         cpu={k: cpu_after.get(k, 0.0) - cpu_before.get(k, 0.0) for k in cpu_after},
     )
 
@@ -440,7 +460,9 @@ def main() -> None:
                 print(
                     f"[{task}] app phases: first batch shown {r.first_batch:.1f} s, last epoch "
                     f"shown {r.last_epoch:.1f} s, end message "
-                    f"{r.seconds:.1f} s, Inspect link {r.inspect_link:.1f} s after the click"
+                    f"{r.seconds:.1f} s, Inspect link {r.inspect_link:.1f} s after the click; "
+                    f"training itself {r.trained:.1f} s by the worker's clock, so "
+                    f"{r.seconds - r.trained:.1f} s around it"
                 )
                 print(
                     f"[{task}] CPU seconds during the app run: "
@@ -467,8 +489,9 @@ def main() -> None:
         prepare_airline(second, url, args.epochs)
         both = [pages["airline"], second]
         wait_for_warm_worker(server)
-        starts = [click_train(page) for page in both]
-        together = wait_all_ended(both, starts)
+        for page in both:
+            click_train(page)
+        together = [read_clock(page)["end"] for page in both]
         base = statistics.median(alone["airline"])
         print(f"[two sessions] airline alone {base:.1f} s")
         for i, seconds in enumerate(together, 1):

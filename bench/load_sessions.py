@@ -27,11 +27,10 @@ from app_train_speed import (
     click_train,
     cmdline,
     descendants,
-    end_message,
     make_run,
     new_page,
     prepare_airline,
-    wait_all_ended,
+    read_clock,
 )
 
 RUN_IN_URL = re.compile(r"[?&]run=([\w-]+)")
@@ -105,12 +104,14 @@ def main() -> None:
             set_number(page, "Seed", s)
             pages.append(page)
         before = sampler.sample()
-        starts = [click_train(page) for page in pages]
-        seconds = wait_all_ended(pages, starts)
+        for page in pages:
+            click_train(page)
+        clocks = [read_clock(page) for page in pages]
         sampler.halt.set()
         sampler.join()
 
-        messages = [end_message(page).first.inner_text().splitlines()[0] for page in pages]
+        seconds = [clock["end"] for clock in clocks]
+        messages = [clock["message"] for clock in clocks]
         run_ids = [(RUN_IN_URL.search(page.url) or [None, None])[1] for page in pages]
         own = [f"Finished {n} epochs" in m for n, m in zip(epochs, messages, strict=True)]
         for i, (n, s, sec, m, rid) in enumerate(

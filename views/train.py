@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz.builder import metric_name
 from rnnviz.figures import history_figure
+from rnnviz.runstate import RunState
 from rnnviz.safe import plain
 from rnnviz.spec import describe_model
 from rnnviz.tasks import get_task
@@ -12,8 +13,7 @@ from rnnviz.ui.gates import live_gates
 from rnnviz.ui.live import (
     live_panel,
     live_samples,
-    progress_text,
-    state_near_end,
+    progress_near_end,
     wait_while_saving,
 )
 from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run
@@ -53,12 +53,37 @@ if handle is None:
     st.stop()
 
 
+def show_outcome(slot, run_state: RunState) -> None:
+    """In ``slot``: how the run ended (or that its worker is saving it) and, once saved, the
+    link to Inspect; nothing while it trains."""
+    with slot.container():
+        outcome_message(run_state)
+        result = handle.result(0)
+        if result is not None and result.run_id is not None:
+            st.page_link(
+                nav.inspect_page(handle.request.task),
+                label="Inspect the results",
+                icon=":material/search:",
+            )
+
+
+def outcome_message(run_state: RunState) -> None:
+    if run_state.status == "saving":
+        st.info(plain(run_state.message))
+    elif run_state.status in ("nan", "error"):
+        st.error(plain(run_state.message))
+    elif run_state.done:
+        ended_early = run_state.status == "stopped" and not handle.stop_requested  # worker lost
+        (st.warning if ended_early else st.success)(plain(run_state.message))
+
+
 def render() -> None:
-    run_state = state_near_end(handle)
     position = handle.queue_position
     if position is not None:
         st.info(f"Waiting for a free worker: number {position} in the queue.")
-    st.progress(run_state.fraction, text=progress_text(run_state))
+    run_state = progress_near_end(handle)  # the bar now, and again at the end when it is near
+    outcome = st.empty()  # one slot, filled or not, so the figures below keep their places
+    show_outcome(outcome, run_state)  # under the progress bar, before the figures: seen at once
     if run_state.trimmed_rows:
         st.caption(
             f"Stateful run: {run_state.trimmed_rows} oldest training windows were dropped so every "
@@ -74,22 +99,11 @@ def render() -> None:
     st.plotly_chart(figure, key="history")
     if run_state.samples:
         live_samples(run_state.samples)
-    if run_state.status == "saving":
-        st.info(plain(run_state.message))
-    elif run_state.status in ("nan", "error"):
-        st.error(plain(run_state.message))
-    elif run_state.done:
-        ended_early = run_state.status == "stopped" and not handle.stop_requested  # worker lost
-        (st.warning if ended_early else st.success)(plain(run_state.message))
     if run_state.latest_traces:
         live_gates(run_state, len(run_state.latest_traces[0].gates["hidden"]), handle.id)
-    wait_while_saving(handle, run_state)  # the outcome is on the page meanwhile
+    if wait_while_saving(handle, run_state):  # the outcome is on the page meanwhile
+        show_outcome(outcome, handle.snapshot())  # saved: now with its link to Inspect
 
 
 live_panel(lambda: not handle.done, render)
-result = handle.result(0)
-if result is not None and result.run_id is not None:
-    st.page_link(
-        nav.inspect_page(handle.request.task), label="Inspect the results", icon=":material/search:"
-    )
 collect_finished_run()  # after drawing: loading the model may import TensorFlow in the server

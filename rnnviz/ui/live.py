@@ -24,24 +24,30 @@ def progress_text(state: RunState) -> str:
     return f"Epoch {state.epoch}/{state.epochs}{step} - {state.elapsed:.1f} s{eta}"
 
 
-def state_near_end(handle: RunHandle) -> RunState:
-    """The run's state; when it is due to end before the next refresh, the end of its training
-    is waited for first (at most :data:`END_WAIT_SECONDS`), so the page shows the outcome at
-    once rather than up to a refresh later. See :func:`wait_while_saving` for the saved run."""
+def progress_near_end(handle: RunHandle) -> RunState:
+    """Draw the run's progress bar. When the run is due to end before the next refresh, the end
+    of its training is then waited for (at most :data:`END_WAIT_SECONDS`) and the bar drawn
+    again, so the page shows the outcome at once rather than up to a refresh later. Returns the
+    state drawn last. See :func:`wait_while_saving` for the saved run."""
     state = handle.snapshot()
+    bar = st.empty()
+    bar.progress(state.fraction, text=progress_text(state))
     left = state.seconds_left
     if state.status == "running" and left is not None and left < REFRESH_SECONDS:
         handle.wait_trained(END_WAIT_SECONDS)
         state = handle.snapshot()
+        bar.progress(state.fraction, text=progress_text(state))
     return state
 
 
-def wait_while_saving(handle: RunHandle, state: RunState) -> None:
+def wait_while_saving(handle: RunHandle, state: RunState) -> bool:
     """After drawing a trained run whose worker is still saving it: wait (at most
-    :data:`END_WAIT_SECONDS`) for the saved run, so this refresh's end reruns the page with it
-    (its Inspect link) rather than the next refresh."""
-    if state.status == "saving":
-        handle.result(END_WAIT_SECONDS)
+    :data:`END_WAIT_SECONDS`) for the saved run, so this refresh shows it (its Inspect link)
+    rather than the next one. True when it waited and the run is now saved."""
+    if state.status != "saving":
+        return False
+    handle.result(END_WAIT_SECONDS)
+    return handle.done
 
 
 def live_panel(is_alive: Callable[[], bool], draw: Callable[[], None]) -> None:

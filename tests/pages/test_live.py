@@ -50,12 +50,16 @@ class FakeHandle:
         self.waited.append(("saved", timeout))
         self.states.pop(0)
 
+    @property
+    def done(self) -> bool:  # saved once its result was waited for
+        return ("saved", live.END_WAIT_SECONDS) in self.waited
+
 
 def test_a_trained_run_is_shown_at_once_and_its_save_waited_for_after_drawing():
     saving = RunState(status="saving", message="Finished 2 epochs. Saving the run...")
     handle = FakeHandle(saving, RunState(status="finished"))
-    assert live.state_near_end(handle) is saving and handle.waited == []  # drawn at once
-    live.wait_while_saving(handle, saving)  # then: the saved run, for this refresh's rerun
+    assert live.progress_near_end(handle) is saving and handle.waited == []  # drawn at once
+    assert live.wait_while_saving(handle, saving)  # then: the saved run, in this refresh
     assert handle.waited == [("saved", live.END_WAIT_SECONDS)]
     assert live.END_WAIT_SECONDS < live.REFRESH_SECONDS
 
@@ -64,14 +68,14 @@ def test_a_run_due_to_end_before_the_next_refresh_is_waited_for():
     last_epoch = RunState(status="running", epochs=10, epoch=9, epoch_seconds=[3.0, 1.0])
     assert last_epoch.seconds_left < live.REFRESH_SECONDS
     handle = FakeHandle(last_epoch, RunState(status="saving", epochs=10, epoch=10))
-    assert live.state_near_end(handle).status == "saving"  # the outcome, before the save
+    assert live.progress_near_end(handle).status == "saving"  # the outcome, before the save
     assert handle.waited == [("trained", live.END_WAIT_SECONDS)]
 
 
 def test_a_run_far_from_its_end_is_not_waited_for():
     early = RunState(status="running", epochs=10, epoch=2, epoch_seconds=[3.0, 1.0])
     handle = FakeHandle(early, RunState(status="finished"))
-    assert live.state_near_end(handle) is early and handle.waited == []
+    assert live.progress_near_end(handle) is early and handle.waited == []
 
 
 def test_a_one_epoch_run_near_its_last_batch_is_waited_for():
@@ -79,11 +83,11 @@ def test_a_one_epoch_run_near_its_last_batch_is_waited_for():
     nearly = RunState(status="running", epochs=1, steps_per_epoch=100, step=95, elapsed=6.0)
     assert nearly.seconds_left == pytest.approx(6.0 * 0.05 / 0.95)
     handle = FakeHandle(nearly, RunState(status="saving", epochs=1, epoch=1))
-    assert live.state_near_end(handle).status == "saving"
+    assert live.progress_near_end(handle).status == "saving"
     starting = RunState(status="running", epochs=1, steps_per_epoch=100, step=10, elapsed=1.0)
     assert (
         starting.seconds_left == pytest.approx(9.0)
-        and live.state_near_end(FakeHandle(starting, None)) is starting
+        and live.progress_near_end(FakeHandle(starting, None)) is starting
     )
 
 

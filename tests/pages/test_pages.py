@@ -137,6 +137,7 @@ def test_train_then_inspect_forecast(data_ready):
     at = train_tiny(at)
     assert not at.exception and not at.error
     assert any("Finished 2 epochs" in s.value for s in at.success)
+    assert [link.proto.label for link in at.get("page_link")] == ["Inspect the results"]
     # Loss/MAE history, gate heatmaps of the probe sample, gate statistics per epoch.
     assert len(plotly_charts(at)) == 3
     assert any("Gates, live" in h.value for h in at.subheader)
