@@ -477,6 +477,14 @@ def main() -> None:
                 f"[{task}] RATIO app/bare {ratio:.2f} (goal <= {GOAL_RATIO}) -> "
                 f"{'PASS' if ratio <= GOAL_RATIO else 'FAIL'}; saved / bare {saved_ratio:.2f}"
             )
+            # This machine's speed drifts between runs (a fit takes 5.2 s or 6.9 s at random):
+            # the fastest of each, and the app's own time around the training, are steadier.
+            around = statistics.median(r.seconds - r.trained for r in runs)
+            print(
+                f"[{task}] steadier: fastest app / fastest bare {min(app) / min(bare):.2f}; "
+                f"the app's time around the training (median) {around:.2f} s = "
+                f"{around / statistics.median(bare):.1%} of the bare fit"
+            )
             rate = max(r.ws_kbps for r in runs)
             print(
                 f"[{task}] WEBSOCKET received while training {rate:.1f} kB/s (max of "
