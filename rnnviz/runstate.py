@@ -23,6 +23,7 @@ class RunState:
     epoch: int = 0  # epochs completed
     steps_per_epoch: int = 0
     step: int = 0  # batches completed in the current epoch
+    first_step_seconds: float | None = None  # elapsed when the first batch ended (it traces)
     started_at: float = 0.0
     elapsed: float = 0.0
     history: dict[str, list[float]] = field(default_factory=dict)  # per epoch: loss, val_loss, ...
@@ -70,10 +71,14 @@ class RunState:
     def seconds_left(self) -> float | None:
         """Epochs still to run times the latest epoch's duration (the first epoch also paid for
         building and tracing the model, so it is used only until a second one ends); within the
-        first epoch, the time so far scaled by the batches still to run."""
+        first epoch, the batches still to run times the time per batch since the first one
+        (which traced the model), or the time so far scaled while only one has ended."""
         if self.done:
             return None
         if not self.epoch_seconds:  # within the first epoch: from its batches so far
+            if self.first_step_seconds is not None and self.step >= 2:
+                per_batch = (self.elapsed - self.first_step_seconds) / (self.step - 1)
+                return per_batch * max(0, self.steps_per_epoch - self.step)
             fraction = self.fraction
             return self.elapsed * (1.0 - fraction) / fraction if fraction > 0 else None
         per_epoch = self.epoch_seconds[-1] if len(self.epoch_seconds) > 1 else self.epoch_seconds[0]

@@ -259,6 +259,8 @@ class _Recorder(keras.callbacks.Callback):
         def record(s: RunState) -> None:
             s.step = batch + 1
             s.batch_loss.append(loss)
+            if s.first_step_seconds is None:
+                s.first_step_seconds = time.perf_counter() - s.started_at
 
         self.run.update(record)
         if not math.isfinite(loss):

@@ -37,6 +37,7 @@ def test_run_records_history_batches_and_keeps_best_weights():
     assert set(state.history) >= {"loss", "val_loss", "mae", "val_mae"}
     assert all(len(v) == 4 for v in state.history.values())
     assert len(state.batch_loss) == 4 * 6  # 48 windows / batch 8
+    assert 0 < state.first_step_seconds < state.epoch_seconds[0]  # for the time left
     assert state.history["loss"][-1] < state.history["loss"][0]
     # The model ends on the weights of the best validation epoch: its val loss reproduces it.
     best = min(state.history["val_loss"])
