@@ -91,6 +91,7 @@ class TrainingRun:
         self._state = RunState(epochs=train.epochs)
         self._thread: threading.Thread | None = None
         self.best_weights: list[np.ndarray] | None = None
+        self.ended = threading.Event()  # set once the run has concluded (final weights, status)
 
     @classmethod
     def restored(
@@ -197,8 +198,7 @@ class TrainingRun:
         except Exception as error:  # noqa: BLE001 - any failure becomes a message on the page
             message = f"Training failed: {error}"
             self.update(lambda s: _finish(s, "error", message))
-        self._restore_best()
-        self.update(recorder.conclude)
+        recorder.conclude_once()  # done already at on_train_end unless fit failed
         return self.snapshot()
 
     def _restore_best(self) -> None:
@@ -241,6 +241,19 @@ class _Recorder(keras.callbacks.Callback):
         self.epoch = 0
         self.epoch_started = 0.0
         self.probed_at: float | None = None  # when the gates were last traced
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        """The run ends here, not when ``fit`` returns: TensorFlow then frees the tf.data
+        iterator, which on this 2-core machine blocks for 1-1.6 s in about half the runs."""
+        self.conclude_once()
+
+    def conclude_once(self) -> None:
+        """Restore the weights to keep, set the final status and message, set ``run.ended``."""
+        if self.run.ended.is_set():
+            return
+        self.run._restore_best()
+        self.run.update(self.conclude)
+        self.run.ended.set()
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.run.best_weights = (
@@ -359,7 +372,7 @@ class _Recorder(keras.callbacks.Callback):
         return gate_summary(traces), traces
 
     def conclude(self, state: RunState) -> None:
-        """Set the final status and message (called under the lock after fit returns)."""
+        """Set the final status and message (called under the lock when training has ended)."""
         best = f" Kept the best weights (epoch {state.best_epoch})." if state.best_epoch else ""
         if self.run.train.keep_weights == "last" and state.epoch:
             best = f" Kept the weights of the last epoch ({state.epoch})."

@@ -129,12 +129,12 @@ def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) 
 
 def _train_streaming(job, emit: Emit, should_stop: Callable[[], bool], cursor=None) -> None:
     """Fit ``job`` in a thread while this one honours Stop (and streams progress when given a
-    cursor); returns when the fit has ended."""
+    cursor); returns when the run has concluded (its final weights and status set), while the
+    fit thread may still be inside ``fit`` freeing its data pipeline."""
     run = job.run
     thread = threading.Thread(target=run.run, name="rnnviz-fit", daemon=True)
     thread.start()
-    while thread.is_alive():
-        thread.join(PUMP_SECONDS)
+    while thread.is_alive() and not run.ended.wait(PUMP_SECONDS):
         if should_stop() and not run.stop_requested:
             run.stop()
         if cursor is not None:

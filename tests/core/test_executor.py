@@ -2,12 +2,15 @@
 
 import os
 import signal
+import threading
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from rnnviz import worker
 from rnnviz.executor import LocalExecutor, TrainRequest
 from rnnviz.progress import DeltaCursor, apply_delta
 from rnnviz.runs import RunStore
@@ -180,3 +183,24 @@ def test_wait_trained_returns_when_training_ends_not_when_the_run_is_saved(tmp_p
     handle.wait_trained(30.0)
     assert time.monotonic() - start < 10.0 and handle.snapshot().status == "saving"
     assert not handle.done  # still saving: result() would have waited on
+
+
+def test_the_worker_saves_once_the_run_has_concluded_not_when_the_fit_thread_ends():
+    """The fit thread may still be freeing its data pipeline after the run concluded."""
+    ended, release = threading.Event(), threading.Event()
+
+    def concluded_then_stuck_in_fit() -> None:
+        ended.set()
+        release.wait(30)
+
+    run = SimpleNamespace(
+        run=concluded_then_stuck_in_fit, ended=ended, stop_requested=False, stop=lambda: None
+    )
+    streaming = threading.Thread(
+        target=worker._train_streaming, args=(SimpleNamespace(run=run), print, lambda: False)
+    )
+    streaming.start()
+    streaming.join(10)
+    returned = not streaming.is_alive()
+    release.set()
+    assert returned  # it returned while the fit thread was still inside fit
