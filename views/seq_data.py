@@ -21,7 +21,7 @@ from rnnviz.tasks import SEQUENCES
 from rnnviz.tasks.sequences import SplitSettings, describe_split, sequences_data
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import builtin_choice
+from rnnviz.ui.widgets import builtin_choice, data_or_stop
 
 SOURCES = {"builtin": "Built-in data set", "upload": "Upload a CSV of labelled sequences"}
 LAYOUTS = {
@@ -111,11 +111,7 @@ try:
         dataset, dataset_key = upload_ui()
 except DataError as error:
     st.error(plain(error))
-if dataset is None:
-    st.stop()
-
-for note in dataset.notes:
-    st.info(plain(note))
+data_or_stop(dataset)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Sequences", f"{len(dataset):,}")
 lengths = dataset.lengths

@@ -21,6 +21,7 @@ from rnnviz.text import (
 )
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
+from rnnviz.ui.widgets import data_or_stop
 
 SOURCES = {
     "rotten": "Rotten Tomatoes snippets (built in, 12,808 sentences)",
@@ -71,11 +72,7 @@ try:
             )
 except DataError as error:
     st.error(plain(error))
-if dataset is None:
-    st.stop()
-
-for note in dataset.notes:
-    st.info(plain(note))
+data_or_stop(dataset)
 dataset_key = dataset.fingerprint  # the content, never the name or row count alone
 stats = current.memo("text_stats", dataset_key, lambda: text_stats(dataset))
 c1, c2, c3, c4 = st.columns(4)

@@ -253,3 +253,12 @@ def apply_forecast_recipe(recipe: ForecastRecipe) -> None:
     current = session()
     current.defaults_for[FORECAST.name] = ("builtin", recipe.dataset)  # keep the recipe's windows
     current.recipe_task = FORECAST.name
+
+
+def data_or_stop(dataset: Any) -> None:
+    """Stop the Data page while no data set is chosen or loaded (a bad file's error is already
+    on it); otherwise show the loader's notes on the data set."""
+    if dataset is None:
+        st.stop()
+    for note in dataset.notes:
+        st.info(plain(note))

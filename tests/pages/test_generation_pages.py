@@ -6,7 +6,13 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz.chars import BIDIRECTIONAL_REASON, DEFAULT_PLAY, MIN_CHARS
 from rnnviz.runs import RunStore
-from tests.pages.helpers import new_app, open_page, plotly_charts, session, wait_for_training
+from tests.pages.helpers import (
+    new_app,
+    open_page,
+    plotly_charts,
+    session,
+    train_on_page,
+)
 
 GOOD_TEXT = ("ALICE:\nDown the rabbit hole [she falls] and on and on.\n\n" * 60).encode()
 
@@ -135,11 +141,7 @@ def small_build(at, units: int = 8):
 
 def test_generation_train_inspect_reopen_export(store):
     at = small_build(generation_app())
-    at = open_page("views/train.py", at)
-    at.number_input(key="w_epochs").set_value(2)
-    at.number_input(key="w_batch_size").set_value(128)
-    at.button(key="train").click().run()
-    wait_for_training(at)
+    at = train_on_page(at, 2, w_batch_size=128)
     assert not at.exception and not at.error
     state = session(at).job.run.snapshot()
     assert {"loss", "val_loss", "bpc", "val_bpc"} <= set(state.history)

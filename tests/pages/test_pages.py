@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from rnnviz.spec import ModelSpec
-from tests.pages.helpers import open_page, plotly_charts, session, wait_for_training
+from tests.pages.helpers import open_page, plotly_charts, session, train_on_page, wait_for_training
 
 
 def test_home_shows_datasets_and_hardware_without_tensorflow():
@@ -125,11 +125,7 @@ def test_pages_ask_for_what_is_missing():
 
 def train_tiny(at, epochs: int = 2):
     at.number_input(key="w_units_1").set_value(6).run()
-    at = open_page("views/train.py", at)
-    at.number_input(key="w_epochs").set_value(epochs)
-    at.button(key="train").click().run()
-    wait_for_training(at)
-    return at
+    return train_on_page(at, epochs)
 
 
 def test_train_then_inspect_forecast(data_ready):

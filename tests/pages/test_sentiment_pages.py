@@ -2,7 +2,13 @@
 
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.helpers import new_app, open_page, plotly_charts, session, wait_for_training
+from tests.pages.helpers import (
+    new_app,
+    open_page,
+    plotly_charts,
+    session,
+    train_on_page,
+)
 
 
 def sentiment_app() -> AppTest:
@@ -67,10 +73,7 @@ def test_sentiment_build_train_inspect():
     at.number_input(key="w_embedding_dim").set_value(8).run()
     spec = session(at).model_spec
     assert spec.vocab_size == 300 and spec.head == "binary" and spec.embedding_dim == 8
-    at = open_page("views/train.py", at)
-    at.number_input(key="w_epochs").set_value(1)
-    at.button(key="train").click().run()
-    wait_for_training(at)
+    at = train_on_page(at, 1)
     assert not at.exception and not at.error
     history = session(at).job.run.snapshot().history
     assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}

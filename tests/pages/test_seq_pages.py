@@ -6,7 +6,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.runs import RunStore
-from tests.pages.helpers import new_app, open_page, plotly_charts, session, wait_for_training
+from tests.pages.helpers import (
+    new_app,
+    open_page,
+    plotly_charts,
+    session,
+    train_on_page,
+)
 
 
 @pytest.fixture
@@ -149,10 +155,7 @@ def test_digits_build_train_inspect_then_reopen_from_runs(store):
     assert not at.error and any("backward direction" in c.value for c in at.caption)
     at.toggle(key="w_bidirectional").set_value(False).run()
 
-    at = open_page("views/train.py", at)
-    at.number_input(key="w_epochs").set_value(1)
-    at.button(key="train").click().run()
-    wait_for_training(at)
+    at = train_on_page(at, 1)
     assert not at.exception and not at.error
     history = session(at).job.run.snapshot().history
     assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
