@@ -9,7 +9,7 @@ from rnnviz.ui.runtime import keep_keras_between_runs
 from rnnviz.ui.state import keep_widget_values, session, set_widget_defaults
 from rnnviz.ui.widgets import apply_task_recipe
 
-st.set_page_config(page_title="rnnviz", page_icon=":material/cycle:", layout="wide")
+st.set_page_config(page_title="rnnviz", page_icon="🔁", layout="wide")
 keep_keras_between_runs()
 keep_widget_values()
 current = session()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -89,6 +90,8 @@ def open_data_page(page: Page, app_url: str, screenshots: Path | None = None) ->
 
 
 def test_forecast_flow_data_build_train_inspect(page: Page, app_url: str, screenshots: Path):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     open_data_page(page, app_url, screenshots)
     expect(page.get_by_role("combobox", name="Series")).to_have_value("Airline passengers")
     expect(plotly_chart(page).locator(".main-svg").first).to_be_visible(timeout=PAGE_TIMEOUT)
@@ -124,6 +127,12 @@ def test_forecast_flow_data_build_train_inspect(page: Page, app_url: str, screen
     expect(table).to_contain_text("Seasonal naive")
     no_exception(page, "inspect")
     shoot(page, screenshots, "inspect.png")
+    # The app works offline: no page load fetches anything (a favicon, a font) from another host.
+    app_host = urlsplit(app_url).netloc
+    outside = {
+        urlsplit(url).netloc for url in requested if urlsplit(url).scheme in ("http", "https")
+    }
+    assert outside - {app_host} == set(), f"requests to other hosts: {outside - {app_host}}"
 
 
 def test_bad_csv_upload_shows_a_message(page: Page, app_url: str, screenshots: Path, tmp_path):
