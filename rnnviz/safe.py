@@ -18,6 +18,7 @@ import pandas as pd
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>!|~$:@#+&])")
 # Characters that only mean something at the start of a line ("- item", "1. item", "= heading").
 _LINE_START = re.compile(r"^(\s*)([-.=>]|\d+(?=[.)]))")
+WORD_JOINER = "\u2060"  # zero width, no line break: invisible in the text shown
 _WWW = re.compile(r"(?i)\bwww\.")  # GitHub-flavoured Markdown autolinks "www.example.com"
 # OWASP "CSV injection": cells starting with these run as formulas in spreadsheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -28,7 +29,12 @@ def plain(text: object) -> str:
     """``text`` as Markdown that shows it literally, on one line (no links, images, markup)."""
     one_line = " ".join(str(text).split())
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", one_line)
-    escaped = _WWW.sub(lambda m: m.group(0)[:-1] + "\\.", escaped)
+    # GFM autolinks "http://", "www." and "a@b.c" even when escaped: an invisible word joiner
+    # breaks each pattern and leaves the text as it reads.
+    escaped = _WWW.sub(lambda m: m.group(0)[:-1] + WORD_JOINER + "\\.", escaped)
+    escaped = escaped.replace("\\:", WORD_JOINER + "\\:").replace(
+        "\\@", f"{WORD_JOINER}\\@{WORD_JOINER}"
+    )
     return _LINE_START.sub(lambda m: m.group(1) + _escape_leading(m.group(2)), escaped)
 
 
