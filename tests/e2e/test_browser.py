@@ -125,6 +125,9 @@ def test_forecast_flow_data_build_train_inspect(page: Page, app_url: str, screen
     table = page.locator('[data-testid="stDataFrame"]').first
     expect(table).to_be_visible()
     expect(table).to_contain_text("Seasonal naive")
+    table.hover()  # the table's toolbar shows on hover: search and full screen, no CSV download
+    expect(table.get_by_role("button", name="Search")).to_be_visible()
+    expect(table.get_by_role("button", name="Download as CSV")).to_have_count(0)
     no_exception(page, "inspect")
     shoot(page, screenshots, "inspect.png")
     # The app works offline: no page load fetches anything (a favicon, a font) from another host.
