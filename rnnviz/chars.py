@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rnnviz.csvread import UTF16_BOMS
 from rnnviz.datasets import DataError, plural
 
 GENRES: tuple[str, ...] = ("comedies", "histories", "problems", "roman", "romances", "tragedies")
@@ -176,15 +177,7 @@ def parse_text_upload(
             f"{filename} has {len(raw):,} bytes; the limit is {max_bytes:,} bytes "
             f"({max_bytes / 1e6:g} MB). Upload a shorter text."
         )
-    if b"\x00" in raw[:8192]:
-        raise DataError(f"{filename} looks like a binary file, not plain text.")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise DataError(
-            f"{filename} is not UTF-8 text (byte 0x{raw[err.start]:02x} at position "
-            f"{err.start:,}). Save it as UTF-8 and upload it again."
-        ) from None
+    text = _decoded_text(raw, filename)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\t")
     if controls > 0.01 * min(len(text), 8192):
@@ -197,6 +190,33 @@ def parse_text_upload(
             f"{MIN_CHARS:,} to learn from and validate on."
         )
     return CharCorpus(filename, text)
+
+
+def _decoded_text(raw: bytes, filename: str) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 with its BOM (Notepad's "Unicode"); DataError else."""
+    if raw.startswith(UTF16_BOMS):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(
+                f"{filename} starts like UTF-16 text but does not decode as UTF-16. Save it as "
+                "UTF-8 and upload it again."
+            ) from None
+    head = raw[:8192]
+    if head.count(b"\x00") > len(head) // 4:  # every other byte zero: UTF-16 with no BOM
+        raise DataError(
+            f"{filename} looks like UTF-16 text without a byte-order mark. Save it as UTF-8 "
+            "and upload it again."
+        )
+    if b"\x00" in head:
+        raise DataError(f"{filename} looks like a binary file, not plain text.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(
+            f"{filename} is not UTF-8 text (byte 0x{raw[err.start]:02x} at position "
+            f"{err.start:,}). Save it as UTF-8 and upload it again."
+        ) from None
 
 
 # ----------------------------------------------------------------------------- vocabulary

@@ -97,6 +97,18 @@ def test_upload_reads_utf8_with_bom_and_windows_newlines():
     assert "\r" not in corpus.text and len(corpus.text) >= MIN_CHARS
 
 
+@pytest.mark.parametrize("bom, encoding", [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")])
+def test_upload_reads_utf16_with_its_byte_order_mark(bom, encoding):
+    text = "Ça va, été?\n" * 200
+    raw = bom + text.encode(encoding)  # what Notepad writes for "Unicode"
+    assert parse_text_upload(raw, "mine.txt").text == text
+
+
+def test_utf16_without_a_byte_order_mark_is_named_not_called_binary():
+    with pytest.raises(DataError, match="UTF-16 text without a byte-order mark"):
+        parse_text_upload(("plain words " * 300).encode("utf-16-le"), "mine.txt")
+
+
 def test_vocabulary_counts_and_round_trip():
     vocab = build_char_vocab("abracadabra\n")
     assert vocab.chars == ("a", "b", "r", "\n", "c", "d")  # by count, ties by code point
