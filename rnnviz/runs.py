@@ -41,6 +41,7 @@ from rnnviz.tasks import TASK_NAMES
 
 RUN_FILE = "run.json"
 MODEL_FILE = "model.keras"
+MAX_RECORD_BYTES = 16 * 1024 * 1024  # a run.json holds settings and history: kilobytes
 PREDICTIONS_FILE = "predictions.csv"
 SCHEMA_VERSION = 1
 TMP_PREFIX = ".tmp-"
@@ -379,6 +380,8 @@ class RunStore:
     def _discard(self, path: Path) -> None:
         trash = self.root / f"{TRASH_PREFIX}{uuid.uuid4().hex}"
         os.replace(path, trash)
+        if trash.is_symlink():  # the link goes, never what it points to
+            trash.unlink()
         shutil.rmtree(trash, ignore_errors=True)
 
     def cleanup_partial(self, max_age_seconds: float = STALE_SECONDS) -> list[Path]:
@@ -391,7 +394,7 @@ class RunStore:
         for path in self.root.iterdir():
             stale_tmp = path.name.startswith(TMP_PREFIX) and _mtime(path) < cutoff
             if path.is_dir() and (stale_tmp or path.name.startswith(TRASH_PREFIX)):
-                shutil.rmtree(path, ignore_errors=True)
+                path.unlink() if path.is_symlink() else shutil.rmtree(path, ignore_errors=True)
                 removed.append(path)
         return removed
 
@@ -462,6 +465,7 @@ class RunStore:
 
     @staticmethod
     def _read(path: Path) -> RunRecord:
+        _refuse_links_and_giants(path)
         try:
             data = json.loads((path / RUN_FILE).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -471,6 +475,23 @@ class RunStore:
         if not (path / MODEL_FILE).is_file():
             raise RunError(f"{path.name} has no saved model ({MODEL_FILE} is missing).")
         return RunRecord.from_json(data, path)
+
+
+def _refuse_links_and_giants(path: Path) -> None:
+    """RunError for a run folder, record or model that is a symbolic link (it could point out of
+    the store) or a record too large to be one (reading it would cost seconds and gigabytes)."""
+    for part in (path, path / RUN_FILE, path / MODEL_FILE):
+        if part.is_symlink():
+            raise RunError(f"{path.name}: {part.name} is a link, which the store does not follow.")
+    try:
+        size = (path / RUN_FILE).stat().st_size
+    except OSError as error:
+        raise RunError(f"{path.name}/{RUN_FILE} cannot be read: {error}") from error
+    if size > MAX_RECORD_BYTES:
+        raise RunError(
+            f"{path.name}/{RUN_FILE} is {size / 1e6:.0f} MB, far more than a run record holds "
+            f"(limit {MAX_RECORD_BYTES / 1e6:.0f} MB): it was not read."
+        )
 
 
 def _bad_folder_name(name: str) -> str:

@@ -352,3 +352,34 @@ def test_only_reported_damaged_folders_can_be_deleted(tmp_path, model):
         store.delete_damaged("..")
     store.delete_damaged(broken.name)
     assert visible_entries(tmp_path) == [good.run_id]
+
+
+def test_links_out_of_the_store_are_reported_and_deleting_one_keeps_its_target(tmp_path, model):
+    store_root, outside = tmp_path / "store", tmp_path / "outside"
+    store = RunStore(store_root)
+    good = save(store, model)
+    outside_run = shutil.copytree(good.path, outside / "elsewhere")
+    (store_root / "20200101-000000-link").symlink_to(outside_run, target_is_directory=True)
+    linked_model = shutil.copytree(good.path, store_root / "20200101-000000-modl")
+    (linked_model / "model.keras").unlink()
+    (linked_model / "model.keras").symlink_to(outside_run / "model.keras")
+
+    assert [r.run_id for r in store.list()] == [good.run_id]
+    problems = {path.name: text for path, text in store.problems()}
+    assert "is a link" in problems["20200101-000000-link"]
+    assert "model.keras is a link" in problems["20200101-000000-modl"]
+    store.delete_damaged("20200101-000000-link")
+    assert (outside_run / "run.json").is_file()  # the link went, not what it pointed to
+    assert sorted(visible_entries(store_root)) == sorted([good.run_id, linked_model.name])
+
+
+def test_a_giant_record_is_refused_without_being_read(tmp_path, model, monkeypatch):
+    store = RunStore(tmp_path)
+    good = save(store, model)
+    giant = shutil.copytree(good.path, tmp_path / "20200101-000000-huge")
+    limit = (good.path / "run.json").stat().st_size + 100
+    monkeypatch.setattr(runs, "MAX_RECORD_BYTES", limit)
+    with (giant / "run.json").open("a") as f:
+        f.write(" " * 200)  # still valid JSON, only too large to be a record
+    assert [r.run_id for r in store.list()] == [good.run_id]
+    assert "far more than a run record holds" in dict(store.problems())[giant]
