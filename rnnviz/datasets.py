@@ -372,6 +372,10 @@ def parse_series_csv(
     )
 
 
+class DateOrderQuestion(DataError):
+    """Both day/month orders fit the dates: the user must choose (the message says each)."""
+
+
 AGGREGATIONS: dict[str, str] = {  # how rows sharing a time are combined: words for the note
     "mean": "the mean",
     "median": "the median",
@@ -423,7 +427,7 @@ def series_from_csv(
     no season. The first note says in one sentence what was understood.
     """
     if parsed.order_question:
-        raise DataError(parsed.order_question)
+        raise DateOrderQuestion(parsed.order_question)
     inputs = tuple(dict.fromkeys(c for c in inputs if c != target))
     for column in (target, *inputs):
         if column not in parsed.numeric_columns:
