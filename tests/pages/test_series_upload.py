@@ -109,9 +109,7 @@ def test_repeated_times_are_refused_then_combined_when_chosen():
         "2 times appear in more than one row (2 extra rows): 2021-01-04 (2 rows), 2021-01-08"
         in errors
     )
-    assert (
-        "forecast" not in session(at).data or session(at).data["forecast"] is None or not ready(at)
-    )
+    assert not ready(at) and not plotly_charts(at)
     at.selectbox(key="w_csv_combine").set_value("mean").run()
     assert ready(at), said(at, "error")
     assert "Combined 2 extra rows sharing a time with another (the mean per time)" in said(at)
