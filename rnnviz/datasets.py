@@ -330,7 +330,9 @@ def parse_series_csv(
     Dates written with numbers only (``03/04/2020``) are read in ``date_order`` when given, else
     in the order their values or their spacing show (see :func:`decide_date_order`).
     """
-    read = read_csv_table(raw, filename, dtype=str)
+    read = read_csv_table(raw, filename)
+    if read.delimiter != ",":  # decimal commas possible: see the numbers as written (1.290)
+        read = read_csv_table(raw, filename, dtype=str)
     notes = list(read.notes)
     table, header_notes = _fix_missing_header(read.frame, read.text)
     notes += header_notes
@@ -468,7 +470,7 @@ def series_from_csv(
             f"({describe_gaps(found)}); their values are interpolated in time."
         )
     if season is None:
-        season = guess_season(frame.index)
+        season = found.frequency.season if found is not None and found.evenly_spaced else None
     summary = understood_sentence(parsed, frame, found, season, filled=bool(gap_notes))
     notes = (summary, *parsed.notes, *combine_notes, *fill_notes, *gap_notes)
     return Series(name, frame, target, inputs, season or None, notes)
@@ -606,6 +608,7 @@ DATE_ORDER_LABELS: dict[str, str] = {
 # 03/04/2020, 03.04.2020, 03-04-20, each maybe followed by a time: day/month (either order),
 # separator, the other, year, the rest.
 DAY_MONTH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})((?:[ T].*)?)$")
+DAY_MONTH_QUICK = r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}"  # a first filter that pyarrow runs itself
 
 
 @dataclass(frozen=True)
@@ -746,11 +749,13 @@ def _day_month_dates(
     Also a column of year-month-day dates among which some are written day/month/year (or
     month/day/year): those are read in the order that fits the rest.
     """
-    parts = text.str.extract(DAY_MONTH.pattern)
-    written = parts[0].notna()
+    written = text.str.match(DAY_MONTH_QUICK).fillna(False).astype(bool)  # fast (no backreference)
+    if written.any():
+        written[written] = text[written].str.match(DAY_MONTH.pattern).astype(bool)
     present = text.notna()
     if not written.any():
         return None
+    parts = text[written].str.extract(DAY_MONTH.pattern).reindex(text.index)
     base = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     mixed = bool(written.sum() < PARSED_SHARE * present.sum())
     if mixed:  # a minority among ISO dates (2020-01-02): read those first
@@ -840,6 +845,12 @@ def _period_dates(
     the Monday of that week), when most values are written so."""
     del date_order, hints  # the same signature as the day/month reader
     present = int(text.notna().sum())
+    sample = text.dropna().iloc[:DATE_SAMPLE_ROWS]
+    if (
+        not sample.str.match(f"{QUARTER.pattern}|{ISO_WEEK.pattern}", flags=re.IGNORECASE).mean()
+        >= PARSED_SHARE
+    ):
+        return None
     quarters = text.str.extract(QUARTER.pattern, flags=re.IGNORECASE)
     if quarters.notna().any(axis=1).sum() >= PARSED_SHARE * present:
         year = quarters[0].fillna(quarters[3]).astype(float)
@@ -997,7 +1008,13 @@ def _typed_columns(table: pd.DataFrame, decimal_comma: bool) -> pd.DataFrame:
     between thousands (1.290), which :func:`_as_numbers` reads."""
     typed = table.copy()
     for column in table.columns:
-        text = table[column].astype(str).str.strip().where(table[column].notna())
+        values = table[column]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        head = values.dropna().iloc[:DATE_SAMPLE_ROWS].astype(str).str.strip()
+        if pd.to_numeric(head, errors="coerce").isna().any():
+            continue  # quick: text, not numbers
+        text = values.astype(str).str.strip().where(values.notna())
         if decimal_comma and text.str.fullmatch(DOTTED_THOUSANDS.pattern).any():
             continue
         numbers = pd.to_numeric(text, errors="coerce")

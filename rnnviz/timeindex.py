@@ -119,7 +119,7 @@ def infer_frequency(times: pd.DatetimeIndex) -> Frequency | None:
     if frequency is None:
         return None
     numbers = period_numbers(times, frequency)
-    if len(np.unique(numbers)) < len(times):  # two times share a period: not this frequency
+    if np.any(np.diff(numbers) <= 0):  # two (sorted) times share a period: not this frequency
         return None
     fixed = frequency.step_seconds not in (0, WEEK_SECONDS)
     if fixed and np.any((times.asi8 - times.asi8[0]) % (common * NS_PER_SECOND)):

@@ -79,7 +79,7 @@ else:
                 st.radio(
                     f"Date order ({parsed.ambiguous_dates} dates read either way)",
                     ["auto", *DATE_ORDER_LABELS],
-                    format_func=lambda o: DATE_ORDER_LABELS.get(o, "Infer from the values"),
+                    format_func=lambda o: DATE_ORDER_LABELS.get(o, "Infer from the dates"),
                     horizontal=True,
                     key="w_csv_date_order",
                 )

@@ -156,3 +156,16 @@ def test_a_constant_test_part_is_warned_before_training():
     assert test_size <= 24
     warning = said(at, "warning")
     assert f"The test part ({test_size} rows from" in warning and "same value (0)" in warning
+
+
+def test_the_season_follows_the_date_order_the_user_picks():
+    at = upload("german_monthly.csv", (UPLOADS / "german_monthly.csv").read_bytes())
+    season = "w_csv_season_german_monthly.csv"
+    assert at.number_input(key=season).value == 12
+    at.radio(key="w_csv_date_order").set_value("month_first").run()
+    assert not at.exception
+    assert "not evenly spaced: steps from 1 day to 355 days" in said(at)
+    assert at.number_input(key=season).value == 0
+    at.radio(key="w_csv_date_order").set_value("day_first").run()
+    assert ready(at) and at.number_input(key=season).value == 12
+    assert session(at).data["forecast"].series.season == 12
