@@ -28,7 +28,7 @@ import pandas as pd
 from rnnviz.csvread import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES
 from rnnviz.csvread import DataError as DataError
 from rnnviz.csvread import read_csv_table
-from rnnviz.timeindex import Spacing, count_of, describe_gaps, describe_steps, spacing
+from rnnviz.timeindex import Spacing, count_missing, describe_gaps, describe_steps, spacing
 from rnnviz.timeindex import fill_gaps as fill_time_gaps
 
 MIN_SERIES_ROWS = 10  # fewer rows cannot be split into training, validation and test windows
@@ -703,11 +703,7 @@ ORDER_WORDS = {"day_first": "day first", "month_first": "month first"}
 
 
 def _missing(found: Spacing) -> str:
-    return (
-        f"{count_of(found.missing, 'missing ' + found.frequency.unit)}"
-        if found.missing
-        else "no gaps"
-    )
+    return count_missing(found.missing, found.frequency.unit) if found.missing else "no gaps"
 
 
 def _better_spaced(day_first: Spacing, month_first: Spacing) -> DateOrder | None:

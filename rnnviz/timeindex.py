@@ -224,9 +224,14 @@ def describe_gaps(found: Spacing) -> str:
         return "no gaps"
     unit = found.frequency.unit
     gaps = f"{len(found.gaps)} gap{'' if len(found.gaps) == 1 else 's'}"
-    missing = count_of(found.missing, unit).split(" ", 1)
     largest = count_of(max(found.gaps), unit)
-    return f"{gaps}, {missing[0]} missing {missing[1]}, largest {largest}"
+    return f"{gaps}, {count_missing(found.missing, unit)}, largest {largest}"
+
+
+def count_missing(count: int, unit: str) -> str:
+    """'5 missing months', '2 missing steps of 15 minutes'."""
+    number, noun = count_of(count, unit).split(" ", 1)
+    return f"{number} missing {noun}"
 
 
 def describe_steps(found: Spacing) -> str:
