@@ -338,14 +338,7 @@ def parse_series_csv(
     notes += header_notes
     decimal_comma = _uses_decimal_commas(table, read.delimiter)
     table = _typed_columns(table, decimal_comma)
-    hints = tuple(
-        word
-        for word, present in (
-            ("semicolons", read.delimiter == ";"),
-            ("decimal commas", decimal_comma),
-        )
-        if present
-    )
+    hints = ("semicolons",) * (read.delimiter == ";") + ("decimal commas",) * decimal_comma
     table, time_column, time_notes = _extract_time_column(table, date_order, hints)
     notes += time_notes
     numbers, number_notes = _numeric_columns(table, decimal_comma)
@@ -401,8 +394,8 @@ def one_row_per_time(frame: pd.DataFrame, combine: str | None) -> tuple[pd.DataF
         first = ", ".join(f"{_when(t)} ({n} rows)" for t, n in counts.iloc[:3].items())
         more = f" and {plural(len(counts) - 3, 'more time')}" if len(counts) > 3 else ""
         raise DataError(
-            f"{plural(len(counts), 'time')} appear in more than one row ({plural(extra, 'extra row')}"
-            f"): {first}{more}. A series needs one row per time: fix the file, or choose how to "
+            f"{plural(len(counts), 'time')} {'appears' if len(counts) == 1 else 'appear'} in more "
+            f"than one row ({plural(extra, 'extra row')}): {first}{more}. A series needs one row per time: fix the file, or choose how to "
             "combine those rows (mean, sum, last...)."
         )
     if combine not in AGGREGATIONS:
@@ -676,13 +669,22 @@ def decide_date_order(
     if winner is None:
         if found["day_first"].evenly_spaced:  # both evenly spaced, equally complete: ask
             return OrderDecision(None, "both orders give evenly spaced dates")
+        unsorted = {order: _out_of_order(r) for order, r in readings.items()}
+        if unsorted["day_first"] != unsorted["month_first"]:
+            order = min(unsorted, key=unsorted.get)
+            return OrderDecision(
+                order,
+                f"neither order spaces them evenly, and that order leaves "
+                f"{plural(unsorted[order], 'row')} out of time order in the file "
+                f"({ORDER_WORDS[_other(order)]}: {unsorted[_other(order)]})",
+            )
         if hints:
             return OrderDecision("day_first", f"neither order spaces them evenly and {supported}")
         return OrderDecision(
             "month_first",
             "neither the values nor the spacing settle it (month first is the default)",
         )
-    loser = "month_first" if winner == "day_first" else "day_first"
+    loser = _other(winner)
     won, lost = found[winner], found[loser]
     other = ORDER_WORDS[loser]
     if lost.evenly_spaced:
@@ -700,6 +702,15 @@ def _and(words: Sequence[str]) -> str:
 
 
 ORDER_WORDS = {"day_first": "day first", "month_first": "month first"}
+
+
+def _other(order: DateOrder) -> DateOrder:
+    return "month_first" if order == "day_first" else "day_first"
+
+
+def _out_of_order(times: pd.Series) -> int:
+    """Rows whose time is earlier than the row before (in file order)."""
+    return int(np.sum(np.diff(times.dropna().to_numpy().astype("int64")) < 0))
 
 
 def _missing(found: Spacing) -> str:

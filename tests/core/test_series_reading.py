@@ -82,8 +82,10 @@ def test_a_day_first_date_among_iso_dates_is_not_read_month_first() -> None:
 
 
 def test_semicolons_and_decimal_commas_settle_an_irregular_day_month_file() -> None:
-    days = pd.DatetimeIndex(["2020-01-02", "2020-01-05", "2020-03-07", "2020-04-01", "2020-06-11"])
-    times = [f"{d:%d/%m/%Y}" for d in days.append(days + pd.DateOffset(years=1))]
+    # Early January and mid-December: irregular and in file order whichever way they are read.
+    times = [
+        f"{day}/{month}/{year}" for year in range(2010, 2016) for day, month in ((2, 1), (11, 12))
+    ]
     raw = "date;v\n" + "".join(f"{t};{i},5\n" for i, t in enumerate(times))
     parsed = parse_series_csv(raw.encode())
     assert parsed.date_order == "day_first"
@@ -241,3 +243,23 @@ def test_a_nul_byte_after_the_first_4_kb_is_refused() -> None:
     assert len(raw) > 4096
     with pytest.raises(DataError, match=r"binary data \(a NUL character on line 302\)"):
         parse_series_csv(raw, "data.csv")
+
+
+def test_a_day_first_date_among_irregular_iso_dates_keeps_its_place() -> None:
+    rng = np.random.default_rng(3)
+    days = pd.DatetimeIndex(
+        sorted(
+            set(
+                pd.Timestamp("2020-01-01")
+                + pd.to_timedelta(rng.choice(300, 40, replace=False), "D")
+            )
+        )
+    )
+    times = [f"{d:%Y-%m-%d}" for d in days]
+    row = next(
+        i for i, d in enumerate(days[1:-1], 1) if d.day <= 12 and d.month != d.day and d.month < 12
+    )
+    times[row] = f"{days[row]:%d/%m/%Y}"
+    parsed = parse_series_csv(csv_text("date,v", times))
+    assert list(parsed.frame.index) == list(days) and not parsed.sorted_rows
+    assert parsed.date_order == "day_first" and "out of time order" in parsed.order_why
