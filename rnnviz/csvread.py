@@ -99,10 +99,13 @@ def decode_csv_bytes(raw: bytes, filename: str) -> tuple[str, list[str]]:
                 f"'{filename}' is not a CSV text file: it looks like {kind}. Save your data as "
                 "CSV (comma-separated values) and upload that."
             )
-    if b"\x00" in head:
+    nul = raw.find(b"\x00")  # anywhere: pandas would cut the value at it ('4\x0000' -> 4)
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        where = "" if nul < len(head) else f" (a NUL character on line {line})"
         raise DataError(
-            f"'{filename}' is not a CSV text file: it holds binary data. Save your data as CSV "
-            "(comma-separated values, UTF-8) and upload that."
+            f"'{filename}' is not a CSV text file: it holds binary data{where}. Save your data "
+            "as CSV (comma-separated values, UTF-8) and upload that."
         )
     try:
         text, notes = raw.decode("utf-8-sig"), []

@@ -4,20 +4,24 @@ import streamlit as st
 
 from rnnviz.csvread import content_key
 from rnnviz.datasets import (
+    AGGREGATIONS,
     BUILTIN_SERIES,
     DATE_ORDER_LABELS,
     DataError,
+    DateOrderQuestion,
     frequency_label,
     guess_season,
     load_builtin,
     parse_series_csv,
     series_from_csv,
+    split_warnings,
 )
 from rnnviz.figures import series_preview
 from rnnviz.forecast import COVARIATE_NOTE
 from rnnviz.recipes import TUTORIAL, recommended_window_spec
 from rnnviz.safe import plain
 from rnnviz.tasks import FORECAST, ForecastData
+from rnnviz.timeindex import describe_gaps
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.ui.widgets import apply_forecast_recipe, builtin_choice, window_spec_ui
@@ -75,31 +79,50 @@ else:
                 st.radio(
                     f"Date order ({parsed.ambiguous_dates} dates read either way)",
                     ["auto", *DATE_ORDER_LABELS],
-                    format_func=lambda o: DATE_ORDER_LABELS.get(o, "Infer from the values"),
+                    format_func=lambda o: DATE_ORDER_LABELS.get(o, "Infer from the dates"),
                     horizontal=True,
                     key="w_csv_date_order",
                 )
+            if parsed.order_question:  # both orders give evenly spaced dates: ask
+                raise DateOrderQuestion(parsed.order_question)
+            combine = None
+            if parsed.duplicated:
+                combine = st.selectbox(
+                    "Rows that share a time",
+                    [None, *AGGREGATIONS],
+                    format_func=lambda a: "Refuse them" if a is None else f"Combine: {a}",
+                    key="w_csv_combine",
+                )
+            fill = bool(parsed.spacing and parsed.spacing.gaps) and st.checkbox(
+                f"Fill the gaps ({describe_gaps(parsed.spacing)}) by interpolation",
+                key="w_csv_fill_gaps",
+            )
             columns = list(parsed.numeric_columns)
             target = st.selectbox("Target column (what to forecast)", columns, key="w_csv_target")
             inputs = covariates_ui(columns, target, "w_csv_inputs")
             guess = guess_season(parsed.frame.index) or 0
             label = frequency_label(parsed.frame.index)
+            season_key = f"w_csv_season_{upload.name}"
+            guess_key = f"season_guess_{upload.name}"  # new data or date order: the new guess
+            if st.session_state.get(guess_key) != guess:
+                st.session_state[season_key] = st.session_state[guess_key] = guess
             season = st.number_input(
                 "Seasonal period in rows (0: none)"
                 + (f"; {guess} suits {label} data" if guess else ""),
                 0,
                 1000,
-                guess,
-                key=f"w_csv_season_{upload.name}",
+                key=season_key,
             )
-            series_key = (*file_key, order, target, tuple(inputs), int(season))
+            series_key = (*file_key, order, target, tuple(inputs), int(season), combine, fill)
             series = current.memo(
                 "series",
                 series_key,
-                lambda: series_from_csv(parsed, target, inputs, int(season), name=upload.name),
+                lambda: series_from_csv(
+                    parsed, target, inputs, int(season), upload.name, combine, fill
+                ),
             )
-        except DataError as error:
-            st.error(plain(error))
+        except DataError as error:  # a question about the dates is a warning, not an error
+            (st.warning if isinstance(error, DateOrderQuestion) else st.error)(plain(error))
 
 if series is not None:
     for note in series.notes:
@@ -125,6 +148,8 @@ if series is not None:
                 else f"Scaling is fitted on the {train_end} training rows only."
             )
         )
+        for warning in split_warnings(series, train_end, val_end):
+            st.warning(plain(warning))
         current.data[FORECAST.name] = ForecastData(series, spec)
         st.success("Data ready. Next: build a model.")
         st.page_link(nav.pages().build, label="Build a model", icon=":material/construction:")

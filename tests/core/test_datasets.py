@@ -136,11 +136,11 @@ def test_date_numeric_and_text_columns_are_told_apart() -> None:
     ],
 )
 def test_time_column_formats(header: str, values: list[str], first: str | None) -> None:
-    rows = [f"{v},{i + 1.5}" for i, v in enumerate(values * 4)]  # repeats are merged later
+    rows = [f"{v},{i + 1.5}" for i, v in enumerate(values * 4)]  # repeats: combined on request
     parsed = parse_series_csv(csv_bytes(f"{header},value", *rows))
     assert parsed.time_column == header
     assert parsed.frame.index[0] == pd.Timestamp(first or "2020-01-01 00:00")
-    assert len(parsed.frame) == 3
+    assert parsed.frame.index.nunique() == 3 and parsed.duplicated == 9
 
 
 @pytest.mark.parametrize("name", ["a", "day", "year"])
@@ -173,18 +173,28 @@ def test_missing_values_are_interpolated_in_time_and_counted() -> None:
     )
 
 
-def test_unsorted_and_duplicate_timestamps_are_sorted_merged_and_reported() -> None:
+def test_unsorted_rows_are_sorted_and_duplicate_times_refused_unless_combined() -> None:
     lines = daily_csv(15)
     shuffled = [lines[3], lines[0], lines[1], lines[2], *lines[4:], lines[6], "2021-03-05,99,0"]
     parsed = parse_series_csv(csv_bytes("date,value,flag", *shuffled))
-    index = parsed.frame.index
-    assert index.is_monotonic_increasing and index.is_unique and len(index) == 15
-    # 2021-03-05 appears twice (14 and 99), 2021-03-07 twice (16 both times)
-    assert parsed.frame.loc["2021-03-05", "value"] == pytest.approx((14 + 99) / 2)
-    assert parsed.frame.loc["2021-03-07", "value"] == pytest.approx(16)
-    notes = " ".join(parsed.notes)
-    assert "Sorted the rows by time (3 rows out of order)" in notes
-    assert "Merged 2 rows with a duplicate timestamp" in notes
+    assert parsed.frame.index.is_monotonic_increasing and parsed.duplicated == 2
+    assert "Sorted the rows by time (3 rows out of order)" in " ".join(parsed.notes)
+    # 2021-03-05 appears twice (14 and 99), 2021-03-07 twice (16 both times): refused, named
+    with pytest.raises(
+        DataError,
+        match=r"2 times appear in more than one row \(2 extra rows\): "
+        r"2021-03-05 \(2 rows\), 2021-03-07 \(2 rows\)",
+    ):
+        series_from_csv(parsed, "value")
+    series = series_from_csv(parsed, "value", combine="mean")
+    index = series.frame.index
+    assert index.is_unique and len(index) == 15
+    assert series.frame.loc["2021-03-05", "value"] == pytest.approx((14 + 99) / 2)
+    assert series.frame.loc["2021-03-07", "value"] == pytest.approx(16)
+    assert any("Combined 2 extra rows" in n and "the mean" in n for n in series.notes)
+    last = series_from_csv(parsed, "value", combine="last")
+    assert last.frame.loc["2021-03-05", "value"] == 99
+    assert series_from_csv(parsed, "value", combine="sum").frame.loc["2021-03-05", "value"] == 113
 
 
 def test_reversed_file_is_reported_as_reversed() -> None:
