@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from rnnviz.datasets import DataError
+from rnnviz.datasets import DataError, _parse_dates  # dates as the forecast upload reads them
 from rnnviz.text import (
     MAX_CLASSES,  # one limit for every classifier's labels
     _class_name,  # 1.0 -> "1"
@@ -44,7 +44,19 @@ SCALINGS: dict[str, str] = {
 }
 LABEL_NAMES = ("label", "labels", "class", "target", "category", "y")
 ID_NAMES = ("id", "sequence", "sequence_id", "seq", "seq_id", "series", "series_id", "sample")
-STEP_NAMES = ("step", "t", "time", "timestep", "time_step", "index", "position", "order")
+STEP_NAMES = (
+    "step",
+    "t",
+    "time",
+    "timestep",
+    "time_step",
+    "index",
+    "position",
+    "order",
+    "date",
+    "datetime",
+    "timestamp",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -350,15 +362,24 @@ def pad_sequences(
 
 # ----------------------------------------------------------------------------- CSV upload
 
+MAX_PADDED_BYTES = 200 * 1024**2  # the padded float32 array of an upload, at most
+LENGTH_CAP_FACTOR = 10  # sequences longer than this many median lengths are cut...
+MIN_LENGTH_CAP = 100  # ...to their first max(factor x median, this) steps
+NAMED_LABEL_SHARE = 0.9  # a column named like a label may vary within a few ids (then: a message)
+LISTED = 6  # names listed in a summary sentence, at most
+
 
 @dataclass(frozen=True)
 class SequenceColumns:
     """Which columns of an uploaded frame make the sequences.
 
     * ``long``: one row per step; ``id_column`` names the sequence, ``step_column`` orders its
-      steps (``None``: the file's row order), ``value_columns`` are the features of a step.
+      steps (numbers or dates, rows in any order; ``None``: the file's row order),
+      ``value_columns`` are the features of a step.
     * ``wide``: one row per sequence; ``value_columns`` are its steps in order (one feature),
       trailing empty cells make a shorter sequence.
+
+    The id, step and label columns are never value columns (:func:`sequences_from_frame` refuses).
     """
 
     layout: Literal["long", "wide"]
@@ -368,11 +389,137 @@ class SequenceColumns:
     step_column: str | None = None
 
 
-def _numeric_share(values: pd.Series) -> float:
-    present = values.dropna()
-    if present.empty:
-        return 0.0
-    return float(pd.to_numeric(present.astype(str).str.strip(), errors="coerce").notna().mean())
+@dataclass(frozen=True, eq=False)
+class _Codes:
+    """A column's cells as integer codes of their stripped text (-1: empty), first seen first."""
+
+    codes: np.ndarray  # (rows,) int64
+    texts: pd.Index  # the distinct texts: texts[code]
+
+    @property
+    def n_distinct(self) -> int:
+        return len(self.texts)
+
+    def first_row(self, where: np.ndarray) -> int | None:
+        """The first data row (0-based) whose code is marked in ``where`` (a bool per code;
+        the last entry stands for an empty cell), or None."""
+        rows = np.flatnonzero(where[self.codes])
+        return int(rows[0]) if len(rows) else None
+
+    def first_empty_row(self) -> int | None:
+        return self.first_row(np.append(np.zeros(self.n_distinct, bool), True))
+
+    def numbers(self) -> np.ndarray:
+        """The distinct texts as numbers (NaN where one is not a number)."""
+        texts = pd.Series(self.texts, dtype=object)
+        return pd.to_numeric(texts, errors="coerce").to_numpy(np.float64)
+
+
+def _codes(values: pd.Series) -> _Codes:
+    """Hash the column once; strip and compare only its distinct values (fast on long files)."""
+    raw, uniques = pd.factorize(values)  # an empty cell: -1
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str).str.strip()
+    inner, texts = pd.factorize(text.mask(text.eq("")))
+    lookup = np.append(inner, -1).astype(np.int64)  # lookup[-1]: an empty cell stays -1
+    return _Codes(lookup[raw], pd.Index(texts, dtype=object))
+
+
+@dataclass(frozen=True, eq=False)
+class _Steps:
+    """Sortable step values of each row: numbers, or dates as nanoseconds."""
+
+    values: np.ndarray  # (rows,) float64 or int64
+    dates: bool
+
+
+def _step_values(codes: _Codes, name: str) -> _Steps | DataError:
+    """The steps of a column of numbers or dates, or the error naming the first other cell."""
+    empty = codes.first_empty_row()
+    if empty is not None:
+        return DataError(
+            f"Column {name!r} is empty in data row {empty + 1}; every row needs a step."
+        )
+    numbers = codes.numbers()
+    if not np.isnan(numbers).any():
+        return _Steps(numbers[codes.codes], dates=False)
+    dates = _parse_dates(pd.Series(codes.texts, dtype=object), name)
+    if dates is not None and dates.notna().all():
+        nanoseconds = dates.astype("datetime64[ns]").to_numpy().astype(np.int64)
+        return _Steps(nanoseconds[codes.codes], dates=True)
+    row = codes.first_row(np.append(np.isnan(numbers), False))
+    return DataError(
+        f"Column {name!r} holds a step that is neither a number nor a date: "
+        f"{codes.texts[codes.codes[row]]!r} (data row {row + 1}). Steps must be numbers or dates."
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Groups:
+    """The rows of a long table sequence by sequence: ``order`` lists them (sequences in the
+    order their ids first appear, each one's rows by step, or in file order without steps)."""
+
+    ids: _Codes
+    order: np.ndarray  # (rows,) row numbers
+    sizes: np.ndarray  # (sequences,) rows of each
+
+    @classmethod
+    def of(cls, ids: _Codes, steps: np.ndarray | None = None) -> _Groups:
+        if steps is None:
+            order = np.argsort(ids.codes, kind="stable")
+        else:
+            order = np.lexsort((steps, ids.codes))
+        return cls(ids, order, np.bincount(ids.codes, minlength=ids.n_distinct))
+
+    @property
+    def starts(self) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
+
+    def sequence_of_row(self) -> np.ndarray:
+        """The sequence of each entry of ``order``."""
+        return np.repeat(np.arange(len(self.sizes)), self.sizes)
+
+    def position(self) -> np.ndarray:
+        """The step number (0, 1, ...) within its sequence of each entry of ``order``."""
+        return np.arange(len(self.order)) - np.repeat(self.starts, self.sizes)
+
+    def lowest_highest(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per sequence, the lowest and highest code of its non-empty cells (both -1 if none)."""
+        ordered = codes[self.order]
+        highest = np.maximum.reduceat(ordered, self.starts)
+        filled = np.where(ordered < 0, np.iinfo(np.int64).max, ordered)
+        lowest = np.minimum.reduceat(filled, self.starts)
+        return np.where(highest < 0, -1, lowest), highest
+
+    def same_sequence(self) -> np.ndarray:
+        """For each entry of ``order`` from the second: whether it continues the sequence of
+        the entry before."""
+        return self.ids.codes[self.order[1:]] == self.ids.codes[self.order[:-1]]
+
+    def repeated(self, values: np.ndarray) -> np.ndarray:
+        """Entries of ``order`` (from the second) with the same value as the one before, in the
+        same sequence (a repeated step once ``order`` is sorted by step)."""
+        ordered = values[self.order]
+        return self.same_sequence() & (ordered[1:] == ordered[:-1])
+
+    def name(self, sequence: int) -> str:
+        return f"sequence {self.ids.texts[sequence]!r}"
+
+
+# --------------------------------------------------------------- guessing the layout and columns
+
+
+@dataclass(frozen=True, eq=False)
+class _Column:
+    name: str
+    codes: _Codes
+    numeric: bool  # more than 90% of its cells are numbers
+
+
+def _column(frame: pd.DataFrame, name: str) -> _Column:
+    codes = _codes(frame[name])
+    counts = np.bincount(codes.codes[codes.codes >= 0], minlength=codes.n_distinct)
+    numeric = counts[~np.isnan(codes.numbers())].sum() > 0.9 * max(counts.sum(), 1)
+    return _Column(name, codes, bool(numeric))
 
 
 def _named(column: object, names: Sequence[str]) -> bool:
@@ -382,28 +529,126 @@ def _named(column: object, names: Sequence[str]) -> bool:
 def suggest_sequence_columns(frame: pd.DataFrame) -> SequenceColumns | None:
     """Guess the layout and the columns of an uploaded frame (``None``: no guess).
 
-    The label is a column named like ``label``/``class``/``target`` or else the last column with
-    few distinct values. A column named like ``id``/``sequence`` whose values repeat makes the
-    frame long (with a step column named like ``step``/``t``/``time`` if there is one);
-    otherwise it is wide and every other numeric column is a step.
+    Long (one row per step) when some column is an id whose values repeat, with a label constant
+    within each id and a step column, numbers or dates, never repeated within an id (the best
+    such triple; names like ``id``, ``step``/``time``, ``label`` only add weight). Otherwise wide:
+    the label is a column named like one or else the last with few distinct values, and every
+    other numeric column is a step. Columns may come in any order.
     """
-    columns = list(frame.columns)
-    if len(columns) < 2:
+    if len(frame.columns) < 2 or frame.empty:
         return None
-    label = next((c for c in columns if _named(c, LABEL_NAMES)), None)
+    columns = [_column(frame, name) for name in frame.columns]
+    return _suggest_long(columns, len(frame)) or _suggest_wide(columns, len(frame))
+
+
+def _suggest_long(columns: list[_Column], n_rows: int) -> SequenceColumns | None:
+    best: tuple[int, SequenceColumns] | None = None
+    for id_column in columns:
+        ids = id_column.codes
+        if ids.first_empty_row() is not None or not 2 <= ids.n_distinct <= n_rows // 2:
+            continue
+        groups = _Groups.of(ids)
+        others = [c for c in columns if c is not id_column]
+        label = _label_within(others, groups)
+        if label is None:
+            continue
+        rest = [c for c in others if c is not label]
+        step, step_score = max(
+            ((c, _step_score(c, groups)) for c in rest), key=lambda pair: pair[1]
+        )
+        if step_score == 0:
+            step = None
+        if step is None and not _named(id_column.name, ID_NAMES):
+            continue  # repeated values and a constant column alone do not make a long table
+        values = tuple(c.name for c in rest if c is not step and c.numeric)
+        if not values:
+            continue
+        score = (
+            step_score + 3 * _named(id_column.name, ID_NAMES) + 3 * _named(label.name, LABEL_NAMES)
+        )
+        if best is None or score > best[0]:
+            guess = SequenceColumns("long", values, label.name, id_column.name, step and step.name)
+            best = (score, guess)
+    return best[1] if best else None
+
+
+def _label_within(columns: list[_Column], groups: _Groups) -> _Column | None:
+    """The column that labels whole sequences: constant within each id (a column named like a
+    label: within most), with fewer distinct values than there are ids."""
+    n_ids = len(groups.sizes)
+    found = []
+    for column in columns:
+        lowest, highest = groups.lowest_highest(column.codes.codes)
+        constant = float(np.mean(lowest == highest))
+        named = _named(column.name, LABEL_NAMES)
+        few = 2 <= column.codes.n_distinct <= MAX_CLASSES and column.codes.n_distinct < n_ids
+        if (named and constant >= NAMED_LABEL_SHARE) or (few and constant == 1.0):
+            found.append((named, not column.numeric, columns.index(column), column))
+    return max(found, key=lambda entry: entry[:3])[-1] if found else None
+
+
+def _step_score(column: _Column, groups: _Groups) -> int:
+    """How much ``column`` looks like the step of each row (0: not at all).
+
+    It must hold numbers or dates, none repeated within an id (unless it is named like a step:
+    then reading says which id repeats one). Evidence: its name, dates, a grid of step values
+    shared by the ids, whole numbers, and steps already in order within each id.
+    """
+    named = _named(column.name, STEP_NAMES)
+    steps = _step_values(column.codes, column.name)
+    if isinstance(steps, DataError):
+        return 0
+    values = steps.values
+    if _repeats_within(values, groups.ids):
+        return 3 if named else 0
+    grid = len(pd.unique(values)) <= 2 * groups.sizes.max()
+    if not (named or steps.dates or grid):
+        return 0
+    in_order = bool(np.all(np.diff(values[groups.order])[groups.same_sequence()] > 0))
+    whole = not steps.dates and bool(np.all(values == np.round(values)))
+    return 3 * named + 3 * steps.dates + 2 * grid + in_order + whole
+
+
+def _repeats_within(values: np.ndarray, ids: _Codes) -> bool:
+    """Whether some id has two rows with the same value."""
+    codes, distinct = pd.factorize(values)
+    return bool(pd.Index(ids.codes * len(distinct) + codes).has_duplicates)
+
+
+def _suggest_wide(columns: list[_Column], n_rows: int) -> SequenceColumns | None:
+    """One row per sequence: the label column (named like one, else the likeliest column of few
+    distinct values: text, never empty, first or last), every other numeric column a step."""
+    label = next((c for c in columns if _named(c.name, LABEL_NAMES)), None)
     if label is None:
-        few = [c for c in columns if 2 <= frame[c].nunique() <= min(MAX_CLASSES, len(frame) // 2)]
-        label = few[-1] if few else None
+        ranked = [
+            (not c.numeric, c.codes.first_empty_row() is None, c in (columns[0], columns[-1]), k)
+            for k, c in enumerate(columns)
+            if 2 <= c.codes.n_distinct <= min(MAX_CLASSES, n_rows // 2)
+        ]
+        label = columns[max(ranked)[-1]] if ranked else None
     if label is None:
         return None
-    rest = [c for c in columns if c != label]
-    id_col = next((c for c in rest if _named(c, ID_NAMES) and frame[c].duplicated().any()), None)
-    if id_col is not None:
-        step = next((c for c in rest if c != id_col and _named(c, STEP_NAMES)), None)
-        values = [c for c in rest if c not in (id_col, step) and _numeric_share(frame[c]) > 0.9]
-        return SequenceColumns("long", tuple(values), label, id_col, step) if values else None
-    values = [c for c in rest if _numeric_share(frame[c]) > 0.9 and not _named(c, ID_NAMES)]
-    return SequenceColumns("wide", tuple(values), label) if values else None
+    values = tuple(
+        c.name for c in columns if c is not label and c.numeric and not _named(c.name, ID_NAMES)
+    )
+    return SequenceColumns("wide", values, label.name) if values else None
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, eq=False)
+class _Read:
+    """Sequences read from a frame, before their labels are checked and encoded."""
+
+    x: np.ndarray  # (sequences, time, features) float32, post-padded with 0
+    lengths: np.ndarray  # (sequences,) steps kept
+    steps_in_file: np.ndarray  # (sequences,) steps in the file (more than kept when cut)
+    labels: pd.Series  # one per sequence (None: no label)
+    name: Callable[[int], str]  # "sequence 'a1'", "data row 3": a sequence in messages
+    features: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    dated: bool = False  # the steps are dates
 
 
 def _numbers(frame: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarray:
@@ -437,11 +682,14 @@ def _missing(values: pd.Series) -> pd.Series:
     return values.isna() | values.astype(str).str.strip().eq("")
 
 
-def _encode_labels(labels: pd.Series, names: Sequence[str]) -> tuple[tuple[str, ...], np.ndarray]:
-    """Check the labels of the sequences (named ``names``) and turn them into class indices."""
+def _encode_labels(
+    labels: pd.Series, name: Callable[[int], str]
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """Check the labels of the sequences (``name(i)``: the i-th, in words) and turn them into
+    class indices."""
     missing = _missing(labels)
     if missing.any():
-        first = names[int(np.flatnonzero(missing.to_numpy())[0])]
+        first = name(int(np.flatnonzero(missing.to_numpy())[0]))
         raise DataError(
             f"{int(missing.sum())} sequence(s) have no label (the first: {first}); fill in the "
             "label or remove those rows."
@@ -465,107 +713,188 @@ def _encode_labels(labels: pd.Series, names: Sequence[str]) -> tuple[tuple[str, 
             f"Too few sequences in class(es) {', '.join(rare)}: every class needs at least "
             f"{MIN_PER_CLASS} to be split into training, validation and test sequences."
         )
-    index = {c: i for i, c in enumerate(classes)}
-    y = np.array([index[k] for k in keys], dtype=np.int64)
+    y = pd.Categorical(keys, categories=classes).codes.astype(np.int64)
     return tuple(_class_name(c) for c in classes), y
 
 
+ROLES = ("id", "step", "label")
+
+
 def _check_columns(frame: pd.DataFrame, columns: SequenceColumns) -> None:
-    named = [columns.label_column, *columns.value_columns]
-    named += [c for c in (columns.id_column, columns.step_column) if c is not None]
-    unknown = [c for c in named if c not in frame.columns]
+    """Every named column exists and plays one part: the id, step and label are never values."""
+    roles = {"label": columns.label_column}
+    if columns.layout == "long":
+        if columns.id_column is None:
+            raise DataError("A long table needs a column naming the sequence of each row.")
+        roles |= {"id": columns.id_column, "step": columns.step_column}
+    roles = {role: column for role, column in roles.items() if column is not None}
+    named = [*roles.values(), *columns.value_columns]
+    unknown = [c for c in dict.fromkeys(named) if c not in frame.columns]
     if unknown:
         raise DataError(f"The data has no column named {', '.join(map(repr, unknown))}.")
     if not columns.value_columns:
         raise DataError("Choose at least one column of values.")
-    if columns.label_column in columns.value_columns:
-        raise DataError(f"{columns.label_column!r} is the label; it cannot also be a value column.")
-    if columns.layout == "long" and columns.id_column is None:
-        raise DataError("A long table needs a column naming the sequence of each row.")
-    if len(set(named)) != len(named):
+    for role, column in roles.items():
+        if column in columns.value_columns:
+            raise DataError(f"{column!r} is the {role} column; it cannot also be a value column.")
+    if len(set(roles.values())) != len(roles):
         raise DataError("Each column can play only one part (id, step, value or label).")
 
 
 def sequences_from_frame(
     frame: pd.DataFrame, columns: SequenceColumns, name: str = "Uploaded CSV"
 ) -> SequenceDataset:
-    """Check an uploaded frame and turn it into a :class:`SequenceDataset` (ragged: padded)."""
+    """Check an uploaded frame and turn it into a :class:`SequenceDataset` (ragged: padded).
+
+    Its first note says in one sentence what was read (layout, sequences and steps, the columns,
+    features and classes); a long table's very long sequences are cut (a note says so).
+    """
     _check_columns(frame, columns)
     if frame.empty:
         raise DataError("The file has a header but no rows.")
-    if columns.layout == "long":
-        sequences, labels, ids = _long_sequences(frame, columns)
-        features = columns.value_columns
-    else:
-        sequences, labels, ids = _wide_sequences(frame, columns)
-        features = ("value",)
-    class_names, y = _encode_labels(labels, ids)
-    x, lengths = pad_sequences(sequences)
-    notes = [
-        f"{len(x):,} sequences of {lengths.min()}-{lengths.max()} steps x {len(features)} "
-        f"feature(s), {len(class_names)} classes ({columns.layout} table)."
-    ]
-    if lengths.min() != lengths.max():
+    read = (
+        _long_sequences(frame, columns)
+        if columns.layout == "long"
+        else _wide_sequences(frame, columns)
+    )
+    class_names, y = _encode_labels(read.labels, read.name)
+    notes = [_summary(columns, read, class_names, y), *read.notes]
+    if read.lengths.min() != read.lengths.max():
         notes.append("Shorter sequences are padded at the end; the model skips the padding.")
     return SequenceDataset(
-        name, x, lengths, y, class_names, tuple(map(str, features)), notes=tuple(notes)
+        name, read.x, read.lengths, y, class_names, read.features, notes=tuple(notes)
     )
 
 
-def _long_sequences(
-    frame: pd.DataFrame, columns: SequenceColumns
-) -> tuple[list[np.ndarray], pd.Series, list[str]]:
-    """One row per step: group by id, order by step, one label per sequence."""
-    missing_id = _missing(frame[columns.id_column])
-    if missing_id.any():
-        row = int(np.flatnonzero(missing_id.to_numpy())[0])
-        raise DataError(f"Column {columns.id_column!r} is empty in data row {row + 1}.")
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:LISTED])
+    return shown + (f", ... ({len(names) - LISTED:,} more)" if len(names) > LISTED else "")
+
+
+def _summary(
+    columns: SequenceColumns, read: _Read, class_names: Sequence[str], y: np.ndarray
+) -> str:
+    """What was read, in one sentence: "Long table: 211 sequences of 251 steps (id 'specimen',
+    step 'position'), 1 feature ('outline'), 3 classes (kind: a 70, b 71, c 70)."."""
+    lengths = read.steps_in_file
+    steps = f"{lengths.min():,}" + (f"-{lengths.max():,}" if lengths.min() != lengths.max() else "")
+    if columns.layout == "long":
+        step = f"step {columns.step_column!r}" if columns.step_column else "steps in file order"
+        step += ", read as dates" if read.dated else ""
+        where = f"id {columns.id_column!r}, {step}"
+        features = f" ({_listed([repr(f) for f in read.features])})"
+    else:
+        first, last = columns.value_columns[0], columns.value_columns[-1]
+        where = f"one per column, {first!r} to {last!r}" if first != last else f"column {first!r}"
+        features = ""
+    n_features = len(read.features)
+    counts = np.bincount(y, minlength=len(class_names))
+    classes = _listed([f"{c} {k:,}" for c, k in zip(class_names, counts, strict=True)])
+    return (
+        f"{columns.layout.capitalize()} table: {len(y):,} sequence{'s' * (len(y) != 1)} of "
+        f"{steps} steps ({where}), {n_features} feature{'s' * (n_features != 1)}{features}, "
+        f"{len(class_names)} classes ({columns.label_column}: {classes})."
+    )
+
+
+def _long_sequences(frame: pd.DataFrame, columns: SequenceColumns) -> _Read:
+    """One row per step: group by id, order by step, one label per sequence (vectorised: no
+    loop over the ids)."""
+    ids = _codes(frame[columns.id_column])
+    empty = ids.first_empty_row()
+    if empty is not None:
+        raise DataError(f"Column {columns.id_column!r} is empty in data row {empty + 1}.")
     values = _numbers(frame, columns.value_columns, "Values")  # (rows, features)
     if np.isnan(values).any():
         row = int(np.flatnonzero(np.isnan(values).any(axis=1))[0])
         raise DataError(f"A value is missing in data row {row + 1}; every step needs all values.")
-    order = np.arange(len(frame))
+    steps = None
     if columns.step_column is not None:
-        order = _numbers(frame, [columns.step_column], "Steps")[:, 0]
-    ids = frame[columns.id_column].astype(str).str.strip()
-    table = pd.DataFrame({"id": ids, "order": order, "row": np.arange(len(frame))})
-    sequences, labels, names = [], [], []
-    for seq_id, group in table.groupby("id", sort=False):
-        group = group.sort_values("order", kind="stable")
-        if group["order"].duplicated().any():
-            raise DataError(f"Sequence {seq_id!r} has two rows for the same step.")
-        seq_labels = frame[columns.label_column].iloc[group["row"]]
-        distinct = seq_labels[~_missing(seq_labels)].astype(str).str.strip().unique()
-        if len(distinct) > 1:
+        steps = _step_values(_codes(frame[columns.step_column]), columns.step_column)
+        if isinstance(steps, DataError):
+            raise steps
+    groups = _Groups.of(ids, None if steps is None else steps.values)
+    if steps is not None:
+        repeated = groups.repeated(steps.values)
+        if repeated.any():
+            row = int(groups.order[1:][repeated][0])
+            sequence = int(ids.codes[row])
             raise DataError(
-                f"Sequence {seq_id!r} has more than one label ({', '.join(distinct[:3])}); "
-                "every row of a sequence needs the same label."
+                f"{groups.name(sequence).capitalize()} has two rows for the same step "
+                f"({frame[columns.step_column].iloc[row]!r}, data rows "
+                f"{int(groups.order[:-1][repeated][0]) + 1} and {row + 1})."
             )
-        sequences.append(values[group["row"].to_numpy()])  # (steps, features)
-        labels.append(distinct[0] if len(distinct) else None)
-        names.append(f"sequence {seq_id!r}")
-    return sequences, pd.Series(labels, dtype=object), names
+    labels = _sequence_labels(frame[columns.label_column], groups)
+    x, lengths, notes = _pad_groups(values, groups)
+    dated = steps is not None and steps.dates
+    return _Read(x, lengths, groups.sizes, labels, groups.name, columns.value_columns, notes, dated)
 
 
-def _wide_sequences(
-    frame: pd.DataFrame, columns: SequenceColumns
-) -> tuple[list[np.ndarray], pd.Series, list[str]]:
+def _sequence_labels(labels: pd.Series, groups: _Groups) -> pd.Series:
+    """The label of each sequence (None: every row empty); a DataError naming the first sequence
+    whose rows disagree."""
+    codes = _codes(labels)
+    lowest, highest = groups.lowest_highest(codes.codes)
+    mixed = np.flatnonzero(lowest != highest)
+    if len(mixed):
+        k = int(mixed[0])
+        raise DataError(
+            f"{groups.name(k).capitalize()} has more than one label ({codes.texts[lowest[k]]}, "
+            f"{codes.texts[highest[k]]}); every row of a sequence needs the same label."
+        )
+    texts = np.append(np.asarray(codes.texts, dtype=object), None)  # texts[-1]: no label
+    return pd.Series(texts[highest], dtype=object)
+
+
+def _pad_groups(values: np.ndarray, groups: _Groups) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """``(sequences, time, features)`` post-padded with 0, time capped relative to the median
+    length (the first steps kept), within :data:`MAX_PADDED_BYTES`."""
+    sizes = groups.sizes
+    median = float(np.median(sizes))
+    cap = max(int(np.ceil(LENGTH_CAP_FACTOR * median)), MIN_LENGTH_CAP)
+    time = int(min(sizes.max(), cap))
+    n_bytes = len(sizes) * time * values.shape[1] * np.dtype(np.float32).itemsize
+    if n_bytes > MAX_PADDED_BYTES:
+        raise DataError(
+            f"Padded to {time:,} steps, the {len(sizes):,} sequences of {values.shape[1]} "
+            f"feature(s) would take {n_bytes / 1024**2:,.0f} MB, more than the "
+            f"{MAX_PADDED_BYTES // 1024**2} MB allowed; upload fewer or shorter sequences, or "
+            "fewer value columns."
+        )
+    position = groups.position()
+    kept = position < time
+    x = np.zeros((len(sizes), time, values.shape[1]), dtype=np.float32)
+    x[groups.sequence_of_row()[kept], position[kept]] = values[groups.order[kept]]
+    cut = int((sizes > time).sum())
+    notes = ()
+    if cut:
+        notes = (
+            f"{cut:,} sequence(s) longer than {time:,} steps ({LENGTH_CAP_FACTOR} times the "
+            f"median length, {median:g}, and at least {MIN_LENGTH_CAP}) were cut to their "
+            f"first {time:,} steps (the longest had {sizes.max():,}), so that the others need "
+            "not be padded that far.",
+        )
+    return x, np.minimum(sizes, time), notes
+
+
+def _wide_sequences(frame: pd.DataFrame, columns: SequenceColumns) -> _Read:
     """One row per sequence: its steps in the value columns, trailing empty cells trimmed."""
     values = _numbers(frame, columns.value_columns, "Steps")  # (sequences, steps)
     present = ~np.isnan(values)
     lengths = present.shape[1] - np.argmax(present[:, ::-1], axis=1)  # up to the last value
     lengths[~present.any(axis=1)] = 0
-    for row in range(len(values)):
-        if lengths[row] == 0:
-            raise DataError(f"Data row {row + 1} has no values.")
-        if not present[row, : lengths[row]].all():
-            raise DataError(
-                f"Data row {row + 1} has an empty cell before its last value; only the end of a "
-                "sequence may be empty (a shorter sequence)."
-            )
-    sequences = [values[row, : lengths[row], None] for row in range(len(values))]
-    names = [f"data row {row + 1}" for row in range(len(values))]
-    return sequences, frame[columns.label_column].reset_index(drop=True), names
+    empty = np.flatnonzero(lengths == 0)
+    if len(empty):
+        raise DataError(f"Data row {empty[0] + 1} has no values.")
+    holes = np.flatnonzero((~present & (np.arange(values.shape[1]) < lengths[:, None])).any(1))
+    if len(holes):
+        raise DataError(
+            f"Data row {holes[0] + 1} has an empty cell before its last value; only the end of a "
+            "sequence may be empty (a shorter sequence)."
+        )
+    x = np.where(present, values, 0.0).astype(np.float32)[:, :, None]
+    labels = frame[columns.label_column].reset_index(drop=True)
+    return _Read(x, lengths, lengths, labels, lambda row: f"data row {row + 1}", ("value",))
 
 
 # ----------------------------------------------------------------------------- split & scale
