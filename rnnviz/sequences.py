@@ -19,7 +19,7 @@ import gzip
 import importlib.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -365,8 +365,12 @@ def pad_sequences(
 MAX_PADDED_BYTES = 200 * 1024**2  # the padded float32 array of an upload, at most
 LENGTH_CAP_FACTOR = 10  # sequences longer than this many median lengths are cut...
 MIN_LENGTH_CAP = 100  # ...to their first max(factor x median, this) steps
-NAMED_LABEL_SHARE = 0.9  # a column named like a label may vary within a few ids (then: a message)
+LABEL_CONSTANT_SHARE = 0.9  # a label may vary within a few ids (reading them: a message)
 LISTED = 6  # names listed in a summary sentence, at most
+MAX_ID_CANDIDATES = 8  # columns tried as the id of a long table, at most
+GUESS_SAMPLE_ROWS = 5000  # rows sampled for the cheap facts of every column
+NUMERIC_SAMPLE_ROWS = 200  # of which this many tell a column of numbers
+PROBE_ROWS = 200  # rows of the longest sequence looked at before a column's exact check
 
 
 @dataclass(frozen=True)
@@ -409,6 +413,7 @@ class _Codes:
     def first_empty_row(self) -> int | None:
         return self.first_row(np.append(np.zeros(self.n_distinct, bool), True))
 
+    @cached_property
     def numbers(self) -> np.ndarray:
         """The distinct texts as numbers (NaN where one is not a number)."""
         texts = pd.Series(self.texts, dtype=object)
@@ -439,7 +444,7 @@ def _step_values(codes: _Codes, name: str) -> _Steps | DataError:
         return DataError(
             f"Column {name!r} is empty in data row {empty + 1}; every row needs a step."
         )
-    numbers = codes.numbers()
+    numbers = codes.numbers
     if not np.isnan(numbers).any():
         return _Steps(numbers[codes.codes], dates=False)
     dates = _parse_dates(pd.Series(codes.texts, dtype=object), name)
@@ -473,6 +478,10 @@ class _Groups:
     @property
     def starts(self) -> np.ndarray:
         return np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
+
+    def rows_of(self, sequence: int) -> np.ndarray:
+        start = int(self.starts[sequence])
+        return self.order[start : start + int(self.sizes[sequence])]
 
     def sequence_of_row(self) -> np.ndarray:
         """The sequence of each entry of ``order``."""
@@ -510,16 +519,40 @@ class _Groups:
 
 @dataclass(frozen=True, eq=False)
 class _Column:
+    """A column of the frame being guessed: cheap facts from a sample of its cells, the exact
+    codes only when asked (for the few columns that could be the id, step or label)."""
+
     name: str
-    codes: _Codes
-    numeric: bool  # more than 90% of its cells are numbers
+    cells: pd.Series
+    sample: pd.Series  # the same seeded sample of rows in every column
+
+    @cached_property
+    def codes(self) -> _Codes:
+        return _codes(self.cells)
+
+    @cached_property
+    def numeric(self) -> bool:
+        """More than 90% of the (sampled) cells are numbers."""
+        present = self.sample.iloc[:NUMERIC_SAMPLE_ROWS].dropna()
+        numbers = pd.to_numeric(present.astype(str).str.strip(), errors="coerce")
+        return bool(len(present)) and float(numbers.notna().mean()) > 0.9
+
+    @cached_property
+    def sampled_distinct(self) -> int:
+        """Distinct values among the sampled cells: at most as many as in the whole column."""
+        return int(self.sample.nunique())
+
+    @cached_property
+    def may_name_sequences(self) -> bool:
+        """Never empty and repeated in the sample (a long table's ids repeat: over a few
+        thousand sampled rows, all but surely)."""
+        return not self.sample.isna().any() and self.sampled_distinct < len(self.sample)
 
 
-def _column(frame: pd.DataFrame, name: str) -> _Column:
-    codes = _codes(frame[name])
-    counts = np.bincount(codes.codes[codes.codes >= 0], minlength=codes.n_distinct)
-    numeric = counts[~np.isnan(codes.numbers())].sum() > 0.9 * max(counts.sum(), 1)
-    return _Column(name, codes, bool(numeric))
+def _columns(frame: pd.DataFrame) -> list[_Column]:
+    rows = np.random.default_rng(0).permutation(len(frame))[:GUESS_SAMPLE_ROWS]
+    sample = frame.iloc[np.sort(rows)]
+    return [_Column(name, frame[name], sample[name]) for name in frame.columns]
 
 
 def _named(column: object, names: Sequence[str]) -> bool:
@@ -537,54 +570,98 @@ def suggest_sequence_columns(frame: pd.DataFrame) -> SequenceColumns | None:
     """
     if len(frame.columns) < 2 or frame.empty:
         return None
-    columns = [_column(frame, name) for name in frame.columns]
-    return _suggest_long(columns, len(frame)) or _suggest_wide(columns, len(frame))
+    columns = _columns(frame)
+    return _suggest_long(frame, columns) or _suggest_wide(columns, len(frame))
 
 
-def _suggest_long(columns: list[_Column], n_rows: int) -> SequenceColumns | None:
+def _suggest_long(frame: pd.DataFrame, columns: list[_Column]) -> SequenceColumns | None:
     best: tuple[int, SequenceColumns] | None = None
-    for id_column in columns:
-        ids = id_column.codes
-        if ids.first_empty_row() is not None or not 2 <= ids.n_distinct <= n_rows // 2:
-            continue
-        groups = _Groups.of(ids)
+    for id_column in _id_candidates(columns, len(frame)):
+        groups = _Groups.of(id_column.codes)
         others = [c for c in columns if c is not id_column]
-        label = _label_within(others, groups)
-        if label is None:
-            continue
-        rest = [c for c in others if c is not label]
+        # A cheap look at the first rows of the longest sequence first: a step never repeats
+        # there, a label never changes (a wide table's many columns fail at once).
+        probe = frame.iloc[groups.rows_of(int(np.argmax(groups.sizes)))[:PROBE_ROWS]]
+        distinct, present = probe.nunique(), probe.notna().sum()
+        unique = [
+            c
+            for c in others
+            if _named(c.name, STEP_NAMES) or distinct[c.name] == present[c.name] == len(probe)
+        ]
         step, step_score = max(
-            ((c, _step_score(c, groups)) for c in rest), key=lambda pair: pair[1]
+            ((c, _step_score(c, groups)) for c in unique),
+            key=lambda pair: pair[1],
+            default=(None, 0),
         )
         if step_score == 0:
             step = None
         if step is None and not _named(id_column.name, ID_NAMES):
             continue  # repeated values and a constant column alone do not make a long table
-        values = tuple(c.name for c in rest if c is not step and c.numeric)
+        constant = [
+            c
+            for c in others
+            if c is not step and (_named(c.name, LABEL_NAMES) or distinct[c.name] <= 1)
+        ]
+        label, label_score = _label_within(constant, groups)
+        if label is None:
+            continue
+        values = tuple(c.name for c in others if c not in (step, label) and c.numeric)
         if not values:
             continue
-        score = (
-            step_score + 3 * _named(id_column.name, ID_NAMES) + 3 * _named(label.name, LABEL_NAMES)
-        )
+        score = step_score + label_score + 3 * _named(id_column.name, ID_NAMES)
         if best is None or score > best[0]:
             guess = SequenceColumns("long", values, label.name, id_column.name, step and step.name)
             best = (score, guess)
     return best[1] if best else None
 
 
-def _label_within(columns: list[_Column], groups: _Groups) -> _Column | None:
-    """The column that labels whole sequences: constant within each id (a column named like a
-    label: within most), with fewer distinct values than there are ids."""
+def _id_candidates(columns: list[_Column], n_rows: int) -> list[_Column]:
+    """Columns that could name the sequence of each row: never empty, values repeated (most of
+    them: sequences of two steps or more), likeliest first (named like an id, then text, then
+    from the left), at most :data:`MAX_ID_CANDIDATES` (a wide table's many columns cost little)."""
+    ranked = sorted(
+        (not _named(c.name, ID_NAMES), c.numeric, k)
+        for k, c in enumerate(columns)
+        if c.may_name_sequences
+    )
+    found = []
+    for *_, k in ranked:
+        ids = columns[k].codes
+        if ids.first_empty_row() is not None or not 2 <= ids.n_distinct <= n_rows // 2:
+            continue
+        if np.median(np.bincount(ids.codes)) >= 2:
+            found.append(columns[k])
+            if len(found) == MAX_ID_CANDIDATES:
+                break
+    return found
+
+
+def _label_within(columns: list[_Column], groups: _Groups) -> tuple[_Column | None, int]:
+    """The column that labels whole sequences, and how sure that is: constant within the ids
+    (within most: a few mixed ones get a message when read), with fewer distinct values than
+    there are ids (or named like a label). Evidence: its name, constant in every id, text."""
     n_ids = len(groups.sizes)
     found = []
-    for column in columns:
-        lowest, highest = groups.lowest_highest(column.codes.codes)
-        constant = float(np.mean(lowest == highest))
+    for k, column in enumerate(columns):
         named = _named(column.name, LABEL_NAMES)
-        few = 2 <= column.codes.n_distinct <= MAX_CLASSES and column.codes.n_distinct < n_ids
-        if (named and constant >= NAMED_LABEL_SHARE) or (few and constant == 1.0):
-            found.append((named, not column.numeric, columns.index(column), column))
-    return max(found, key=lambda entry: entry[:3])[-1] if found else None
+        if not (named or _few_values(column, n_ids)):
+            continue
+        lowest, highest = groups.lowest_highest(column.codes.codes)
+        several = groups.sizes > 1  # one row proves nothing; the ids are weighed by their rows
+        constant = groups.sizes[several & (lowest == highest)].sum() / groups.sizes[several].sum()
+        if constant >= LABEL_CONSTANT_SHARE:
+            found.append((3 * named + 2 * (constant == 1.0), not column.numeric, k, column))
+    if not found:
+        return None, 0
+    score, *_, column = max(found, key=lambda entry: entry[:3])
+    return column, score
+
+
+def _few_values(column: _Column, below: int) -> bool:
+    """2 to :data:`MAX_CLASSES` distinct values, fewer than ``below`` (the sample first)."""
+    if column.sampled_distinct > MAX_CLASSES:
+        return False
+    return 2 <= column.codes.n_distinct <= MAX_CLASSES and column.codes.n_distinct < below
 
 
 def _step_score(column: _Column, groups: _Groups) -> int:
@@ -595,15 +672,18 @@ def _step_score(column: _Column, groups: _Groups) -> int:
     shared by the ids, whole numbers, and steps already in order within each id.
     """
     named = _named(column.name, STEP_NAMES)
+    most_on_a_grid = 2 * groups.sizes.max()  # distinct steps when the ids share their steps
+    if not named and column.numeric and column.sampled_distinct > most_on_a_grid:
+        return 0  # numbers on no grid: a value column (checked on the sample, cheaply)
     steps = _step_values(column.codes, column.name)
     if isinstance(steps, DataError):
         return 0
     values = steps.values
-    if _repeats_within(values, groups.ids):
-        return 3 if named else 0
-    grid = len(pd.unique(values)) <= 2 * groups.sizes.max()
+    grid = len(pd.unique(values)) <= most_on_a_grid
     if not (named or steps.dates or grid):
         return 0
+    if _repeats_within(values, groups.ids):
+        return 3 if named else 0
     in_order = bool(np.all(np.diff(values[groups.order])[groups.same_sequence()] > 0))
     whole = not steps.dates and bool(np.all(values == np.round(values)))
     return 3 * named + 3 * steps.dates + 2 * grid + in_order + whole
@@ -620,12 +700,17 @@ def _suggest_wide(columns: list[_Column], n_rows: int) -> SequenceColumns | None
     distinct values: text, never empty, first or last), every other numeric column a step."""
     label = next((c for c in columns if _named(c.name, LABEL_NAMES)), None)
     if label is None:
-        ranked = [
-            (not c.numeric, c.codes.first_empty_row() is None, c in (columns[0], columns[-1]), k)
-            for k, c in enumerate(columns)
-            if 2 <= c.codes.n_distinct <= min(MAX_CLASSES, n_rows // 2)
-        ]
-        label = columns[max(ranked)[-1]] if ranked else None
+        ranked = sorted(
+            (
+                (not c.numeric, not c.sample.isna().any(), c in (columns[0], columns[-1]), k)
+                for k, c in enumerate(columns)
+                if c.sampled_distinct <= MAX_CLASSES
+            ),
+            reverse=True,
+        )
+        label = next(
+            (columns[k] for *_, k in ranked if _few_values(columns[k], n_rows // 2 + 1)), None
+        )
     if label is None:
         return None
     values = tuple(
@@ -657,7 +742,9 @@ def _numbers(frame: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarr
     for k, col in enumerate(columns):
         raw = frame[col]
         values = pd.to_numeric(raw, errors="coerce")
-        bad = values.isna() & ~_missing(raw)  # an empty cell is missing, not "not a number"
+        bad = values.isna()
+        if bad.any():
+            bad &= ~_missing(raw)  # an empty cell is missing, not "not a number"
         if bad.any():
             row = bad.to_numpy().nonzero()[0][0]
             raise DataError(
