@@ -543,6 +543,11 @@ class _Column:
         return int(self.sample.nunique())
 
     @cached_property
+    def sampled_dates(self) -> bool:
+        """The (sampled) cells read as dates."""
+        return _parse_dates(self.sample.iloc[:NUMERIC_SAMPLE_ROWS].dropna(), self.name) is not None
+
+    @cached_property
     def may_name_sequences(self) -> bool:
         """Never empty and repeated in the sample (a long table's ids repeat: over a few
         thousand sampled rows, all but surely)."""
@@ -675,6 +680,8 @@ def _step_score(column: _Column, groups: _Groups) -> int:
     most_on_a_grid = 2 * groups.sizes.max()  # distinct steps when the ids share their steps
     if not named and column.numeric and column.sampled_distinct > most_on_a_grid:
         return 0  # numbers on no grid: a value column (checked on the sample, cheaply)
+    if not (named or column.numeric or column.sampled_dates):
+        return 0
     steps = _step_values(column.codes, column.name)
     if isinstance(steps, DataError):
         return 0
