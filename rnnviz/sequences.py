@@ -469,10 +469,11 @@ class _Groups:
 
     @classmethod
     def of(cls, ids: _Codes, steps: np.ndarray | None = None) -> _Groups:
-        if steps is None:
-            order = np.argsort(ids.codes, kind="stable")
-        else:
-            order = np.lexsort((steps, ids.codes))
+        key = ids.codes
+        if steps is not None:  # by id, then by step: one integer key (faster than lexsort)
+            distinct, rank = np.unique(steps, return_inverse=True)
+            key = ids.codes * len(distinct) + rank.reshape(-1)
+        order = np.argsort(key, kind="stable")
         return cls(ids, order, np.bincount(ids.codes, minlength=ids.n_distinct))
 
     @property
@@ -748,7 +749,10 @@ def _numbers(frame: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarr
     out = np.empty((len(frame), len(columns)), dtype=np.float32)
     for k, col in enumerate(columns):
         raw = frame[col]
-        values = pd.to_numeric(raw, errors="coerce")
+        try:  # the fast path: every cell a number or empty
+            values = raw.astype(np.float64)
+        except (TypeError, ValueError):
+            values = pd.to_numeric(raw, errors="coerce")
         bad = values.isna()
         if bad.any():
             bad &= ~_missing(raw)  # an empty cell is missing, not "not a number"
@@ -765,11 +769,10 @@ def _numbers(frame: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarr
     return out
 
 
-def _label_keys(labels: pd.Series) -> pd.Series:
-    """Labels as sortable keys: numbers when every label is one, else stripped strings."""
-    text = labels.astype(str).str.strip()
-    numeric = pd.to_numeric(text, errors="coerce")
-    return numeric if numeric.notna().all() else text
+def _label_keys(texts: pd.Index) -> list:
+    """Distinct label texts as sortable keys: numbers when every label is one, else the texts."""
+    numbers = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce")
+    return numbers.tolist() if numbers.notna().all() else list(texts)
 
 
 def _missing(values: pd.Series) -> pd.Series:
@@ -780,16 +783,16 @@ def _encode_labels(
     labels: pd.Series, name: Callable[[int], str]
 ) -> tuple[tuple[str, ...], np.ndarray]:
     """Check the labels of the sequences (``name(i)``: the i-th, in words) and turn them into
-    class indices."""
-    missing = _missing(labels)
-    if missing.any():
-        first = name(int(np.flatnonzero(missing.to_numpy())[0]))
+    class indices (the text work done once per distinct label)."""
+    codes = _codes(labels)
+    missing = np.flatnonzero(codes.codes < 0)
+    if len(missing):
         raise DataError(
-            f"{int(missing.sum())} sequence(s) have no label (the first: {first}); fill in the "
-            "label or remove those rows."
+            f"{len(missing)} sequence(s) have no label (the first: {name(int(missing[0]))}); fill "
+            "in the label or remove those rows."
         )
-    keys = _label_keys(labels)
-    classes = sorted(keys.unique().tolist())
+    keys = _label_keys(codes.texts)
+    classes = sorted(set(keys))
     if len(classes) < 2:
         raise DataError(
             f"Every sequence has the same label ({_class_name(classes[0])!r}); a classifier needs "
@@ -800,14 +803,17 @@ def _encode_labels(
             f"The label column has {len(classes)} different values; at most {MAX_CLASSES} classes "
             "are supported. Is it really the label column?"
         )
-    counts = keys.value_counts()
-    rare = [f"{_class_name(c)} ({counts[c]})" for c in classes if counts[c] < MIN_PER_CLASS]
+    index = {c: i for i, c in enumerate(classes)}
+    y = np.array([index[k] for k in keys], dtype=np.int64)[codes.codes]
+    counts = np.bincount(y, minlength=len(classes))
+    rare = [
+        f"{_class_name(c)} ({n})" for c, n in zip(classes, counts, strict=True) if n < MIN_PER_CLASS
+    ]
     if rare:
         raise DataError(
             f"Too few sequences in class(es) {', '.join(rare)}: every class needs at least "
             f"{MIN_PER_CLASS} to be split into training, validation and test sequences."
         )
-    y = pd.Categorical(keys, categories=classes).codes.astype(np.int64)
     return tuple(_class_name(c) for c in classes), y
 
 
