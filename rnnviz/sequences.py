@@ -514,6 +514,10 @@ class _Groups:
     def name(self, sequence: int) -> str:
         return f"sequence {self.ids.texts[sequence]!r}"
 
+    def named(self, sequence: int) -> str:
+        """The sequence's name starting a sentence."""
+        return f"Sequence {self.ids.texts[sequence]!r}"
+
 
 # --------------------------------------------------------------- guessing the layout and columns
 
@@ -571,8 +575,8 @@ def suggest_sequence_columns(frame: pd.DataFrame) -> SequenceColumns | None:
     Long (one row per step) when some column is an id whose values repeat, with a label constant
     within each id and a step column, numbers or dates, never repeated within an id (the best
     such triple; names like ``id``, ``step``/``time``, ``label`` only add weight). Otherwise wide:
-    the label is a column named like one or else the last with few distinct values, and every
-    other numeric column is a step. Columns may come in any order.
+    the label is a column named like one or else the likeliest column of few distinct values,
+    and every other numeric column is a step. Columns may come in any order.
     """
     if len(frame.columns) < 2 or frame.empty:
         return None
@@ -817,9 +821,6 @@ def _encode_labels(
     return tuple(_class_name(c) for c in classes), y
 
 
-ROLES = ("id", "step", "label")
-
-
 def _check_columns(frame: pd.DataFrame, columns: SequenceColumns) -> None:
     """Every named column exists and plays one part: the id, step and label are never values."""
     roles = {"label": columns.label_column}
@@ -920,7 +921,7 @@ def _long_sequences(frame: pd.DataFrame, columns: SequenceColumns) -> _Read:
             row = int(groups.order[1:][repeated][0])
             sequence = int(ids.codes[row])
             raise DataError(
-                f"{groups.name(sequence).capitalize()} has two rows for the same step "
+                f"{groups.named(sequence)} has two rows for the same step "
                 f"({frame[columns.step_column].iloc[row]!r}, data rows "
                 f"{int(groups.order[:-1][repeated][0]) + 1} and {row + 1})."
             )
@@ -939,7 +940,7 @@ def _sequence_labels(labels: pd.Series, groups: _Groups) -> pd.Series:
     if len(mixed):
         k = int(mixed[0])
         raise DataError(
-            f"{groups.name(k).capitalize()} has more than one label ({codes.texts[lowest[k]]}, "
+            f"{groups.named(k)} has more than one label ({codes.texts[lowest[k]]}, "
             f"{codes.texts[highest[k]]}); every row of a sequence needs the same label."
         )
     texts = np.append(np.asarray(codes.texts, dtype=object), None)  # texts[-1]: no label

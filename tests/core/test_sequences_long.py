@@ -194,6 +194,8 @@ def test_a_label_that_changes_within_an_id_names_the_first_such_id():
     assert suggest_sequence_columns(as_uploaded(shuffled)) == SPECIMEN  # still a long table
     message = _error(frame)
     assert message.startswith("Sequence 'sp4' has more than one label (b, c)")
+    frame["specimen"] = frame["specimen"].str.upper()  # ids quoted as written
+    assert _error(frame).startswith("Sequence 'SP4' has more than one label")
 
 
 def test_missing_labels_are_refused_with_a_count():
