@@ -615,7 +615,7 @@ def _suggest_long(frame: pd.DataFrame, columns: list[_Column]) -> SequenceColumn
         label, label_score = _label_within(constant, groups)
         if label is None:
             continue
-        values = tuple(c.name for c in others if c not in (step, label) and c.numeric)
+        values = _value_columns(others, {step and step.name, label.name})
         if not values:
             continue
         score = step_score + label_score + 3 * _named(id_column.name, ID_NAMES)
@@ -725,10 +725,27 @@ def _suggest_wide(columns: list[_Column], n_rows: int) -> SequenceColumns | None
         )
     if label is None:
         return None
-    values = tuple(
-        c.name for c in columns if c is not label and c.numeric and not _named(c.name, ID_NAMES)
-    )
+    values = _value_columns([c for c in columns if not _named(c.name, ID_NAMES)], {label.name})
     return SequenceColumns("wide", values, label.name) if values else None
+
+
+def _value_columns(columns: list[_Column], roles: set[str | None]) -> tuple[str, ...]:
+    return tuple(c.name for c in columns if c.name not in roles and c.numeric)
+
+
+def value_columns_for(
+    frame: pd.DataFrame,
+    layout: Literal["long", "wide"],
+    label: str,
+    id_column: str | None = None,
+    step_column: str | None = None,
+) -> tuple[str, ...]:
+    """The value columns of a layout chosen by hand: every numeric column but the label (and in
+    a long table the id and step; in a wide one, a column named like an id)."""
+    columns = _columns(frame)
+    if layout == "long":
+        return _value_columns(columns, {label, id_column, step_column})
+    return _value_columns([c for c in columns if not _named(c.name, ID_NAMES)], {label})
 
 
 # ----------------------------------------------------------------------------- reading

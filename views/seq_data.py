@@ -18,6 +18,7 @@ from rnnviz.sequences import (
     load_builtin_sequences,
     sequences_from_frame,
     suggest_sequence_columns,
+    value_columns_for,
 )
 from rnnviz.tasks import SEQUENCES
 from rnnviz.tasks.sequences import SplitSettings, describe_split, sequences_data
@@ -44,6 +45,21 @@ def keep_roles_out_of_values():
     if state.get("w_seq_layout") == "long":
         roles |= {state.get("w_seq_id"), state.get("w_seq_step")}
     state["w_seq_values"] = [c for c in state.get("w_seq_values", []) if c not in roles]
+
+
+def values_for_layout(frame):
+    """A layout chosen by hand gets its value columns: every numeric column but the others'."""
+    state = st.session_state
+    step = state.get("w_seq_step")
+    state["w_seq_values"] = list(
+        value_columns_for(
+            frame,
+            state["w_seq_layout"],
+            state.get("w_seq_label"),
+            state.get("w_seq_id"),
+            None if step == ROW_ORDER else step,
+        )
+    )
 
 
 def upload_ui():
@@ -88,7 +104,14 @@ def upload_ui():
         )
         current.defaults_for["seq_upload"] = file_key
     roles = {"on_change": keep_roles_out_of_values}
-    layout = st.radio("Layout", list(LAYOUTS), format_func=LAYOUTS.get, key="w_seq_layout", **roles)
+    layout = st.radio(
+        "Layout",
+        list(LAYOUTS),
+        format_func=LAYOUTS.get,
+        key="w_seq_layout",
+        on_change=values_for_layout,
+        args=(frame,),
+    )
     c1, c2, c3 = st.columns(3)
     label = c1.selectbox("Label column", columns, key="w_seq_label", **roles)
     id_column = step = None

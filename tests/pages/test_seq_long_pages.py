@@ -87,6 +87,17 @@ def test_a_column_chosen_as_step_or_id_leaves_the_values():
     assert not at.exception
 
 
+def test_a_layout_chosen_by_hand_gets_its_value_columns():
+    at = upload(sequences_app(), "specimens.csv", specimens())
+    at.radio(key="w_seq_layout").set_value("wide").run()
+    assert at.multiselect(key="w_seq_values").value == ["position", "outline"]
+    assert any(i.startswith("Wide table: 600 sequences of 2 steps") for i in infos(at))
+    at.radio(key="w_seq_layout").set_value("long").run()
+    assert at.multiselect(key="w_seq_values").value == ["outline"]
+    assert any(i.startswith("Long table: 30 sequences of 20 steps") for i in infos(at))
+    assert not at.exception and not errors(at)
+
+
 def test_a_label_that_changes_within_a_sequence_is_named():
     frame = specimens()
     frame.loc[(frame["specimen"] == "sp7") & (frame["position"] == 3), "kind"] = "a"
