@@ -605,7 +605,7 @@ def _suggest_long(frame: pd.DataFrame, columns: list[_Column]) -> SequenceColumn
         )
         if step_score == 0:
             step = None
-        if step is None and not _named(id_column.name, ID_NAMES):
+        if step is None and not (_named(id_column.name, ID_NAMES) or _in_blocks(id_column.codes)):
             continue  # repeated values and a constant column alone do not make a long table
         constant = [
             c
@@ -623,6 +623,12 @@ def _suggest_long(frame: pd.DataFrame, columns: list[_Column]) -> SequenceColumn
             guess = SequenceColumns("long", values, label.name, id_column.name, step and step.name)
             best = (score, guess)
     return best[1] if best else None
+
+
+def _in_blocks(ids: _Codes) -> bool:
+    """Each id's rows come one after another (a long table in file order, without steps)."""
+    runs = 1 + int(np.count_nonzero(ids.codes[1:] != ids.codes[:-1]))
+    return runs == ids.n_distinct
 
 
 def _id_candidates(columns: list[_Column], n_rows: int) -> list[_Column]:

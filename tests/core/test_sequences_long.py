@@ -141,6 +141,16 @@ def test_ragged_long_states_the_range_of_lengths():
     assert_specimens_read(data, frame)
 
 
+def test_long_without_a_step_column_in_file_order():
+    frame = specimens(ragged=True).drop(columns="position")  # each specimen's rows together
+    guess, data = read(frame)
+    assert guess == SequenceColumns("long", ("outline",), "kind", "specimen", None)
+    assert "(id 'specimen', steps in file order)" in data.notes[0]
+    assert_specimens_read(data, frame)
+    shuffled = as_uploaded(frame.sample(frac=1.0, random_state=9))
+    assert suggest_sequence_columns(shuffled).layout == "wide"  # no order left to read
+
+
 def test_long_with_two_features_and_a_numeric_label():
     frame = specimens()
     frame["width"] = frame["outline"] * 2
