@@ -530,17 +530,11 @@ class _Column:
     name: str
     cells: pd.Series
     sample: pd.Series  # the same seeded sample of rows in every column
+    numeric: bool  # more than 90% of the (sampled) cells are numbers
 
     @cached_property
     def codes(self) -> _Codes:
         return _codes(self.cells)
-
-    @cached_property
-    def numeric(self) -> bool:
-        """More than 90% of the (sampled) cells are numbers."""
-        present = self.sample.iloc[:NUMERIC_SAMPLE_ROWS].dropna()
-        numbers = pd.to_numeric(present.astype(str).str.strip(), errors="coerce")
-        return bool(len(present)) and float(numbers.notna().mean()) > 0.9
 
     @cached_property
     def sampled_distinct(self) -> int:
@@ -562,7 +556,21 @@ class _Column:
 def _columns(frame: pd.DataFrame) -> list[_Column]:
     rows = np.random.default_rng(0).permutation(len(frame))[:GUESS_SAMPLE_ROWS]
     sample = frame.iloc[np.sort(rows)]
-    return [_Column(name, frame[name], sample[name]) for name in frame.columns]
+    numeric = _numeric_shares(sample.iloc[:NUMERIC_SAMPLE_ROWS]) > 0.9
+    return [
+        _Column(name, frame[name], sample[name], bool(numeric[k]))
+        for k, name in enumerate(frame.columns)
+    ]
+
+
+def _numeric_shares(cells: pd.DataFrame) -> np.ndarray:
+    """Per column, the share of its non-empty cells that are numbers (all columns in one go)."""
+    flat = pd.Series(cells.to_numpy(dtype=object).ravel(), dtype=object)
+    empty = flat.isna().to_numpy().reshape(cells.shape)
+    text = flat.where(flat.isna(), flat.astype(str).str.strip())
+    numbers = pd.to_numeric(text, errors="coerce").notna().to_numpy().reshape(cells.shape)
+    present = (~empty).sum(axis=0)
+    return np.where(present > 0, numbers.sum(axis=0) / np.maximum(present, 1), 0.0)
 
 
 def _named(column: object, names: Sequence[str]) -> bool:
@@ -589,40 +597,59 @@ def _suggest_long(frame: pd.DataFrame, columns: list[_Column]) -> SequenceColumn
     for id_column in _id_candidates(columns, len(frame)):
         groups = _Groups.of(id_column.codes)
         others = [c for c in columns if c is not id_column]
-        # A cheap look at the first rows of the longest sequence first: a step never repeats
-        # there, a label never changes (a wide table's many columns fail at once).
-        probe = frame.iloc[groups.rows_of(int(np.argmax(groups.sizes)))[:PROBE_ROWS]]
+        steps = [c for c in others if _may_be_step(c, groups, exact=len(frame) <= len(c.sample))]
+        id_named = _named(id_column.name, ID_NAMES)
+        if not (steps or id_named or _in_blocks(id_column.codes)):
+            continue
+        labels = [
+            c for c in others if _named(c.name, LABEL_NAMES) or c.sampled_distinct <= MAX_CLASSES
+        ]
+        # A cheap look at the first rows of the longest sequence: a step never repeats there, a
+        # label never changes (a wide table's many columns fail here at once).
+        names = list(dict.fromkeys(c.name for c in steps + labels))
+        probe = frame[names].iloc[groups.rows_of(int(np.argmax(groups.sizes)))[:PROBE_ROWS]]
         distinct, present = probe.nunique(), probe.notna().sum()
-        unique = [
+        steps = [
             c
-            for c in others
+            for c in steps
             if _named(c.name, STEP_NAMES) or distinct[c.name] == present[c.name] == len(probe)
         ]
         step, step_score = max(
-            ((c, _step_score(c, groups)) for c in unique),
+            ((c, _step_score(c, groups)) for c in steps),
             key=lambda pair: pair[1],
             default=(None, 0),
         )
         if step_score == 0:
             step = None
-        if step is None and not (_named(id_column.name, ID_NAMES) or _in_blocks(id_column.codes)):
+        if step is None and not (id_named or _in_blocks(id_column.codes)):
             continue  # repeated values and a constant column alone do not make a long table
-        constant = [
+        labels = [
             c
-            for c in others
+            for c in labels
             if c is not step and (_named(c.name, LABEL_NAMES) or distinct[c.name] <= 1)
         ]
-        label, label_score = _label_within(constant, groups)
+        label, label_score = _label_within(labels, groups)
         if label is None:
             continue
         values = _value_columns(others, {step and step.name, label.name})
         if not values:
             continue
-        score = step_score + label_score + 3 * _named(id_column.name, ID_NAMES)
+        score = step_score + label_score + 3 * id_named
         if best is None or score > best[0]:
             guess = SequenceColumns("long", values, label.name, id_column.name, step and step.name)
             best = (score, guess)
     return best[1] if best else None
+
+
+def _may_be_step(column: _Column, groups: _Groups, exact: bool) -> bool:
+    """Cheap facts allow ``column`` to be the step: named like one, or numbers or dates with
+    at least as many distinct values as the longest sequence has rows (known when the sample
+    is the whole frame: ``exact``)."""
+    if _named(column.name, STEP_NAMES):
+        return True
+    if not (column.numeric or column.sampled_dates):
+        return False
+    return not exact or column.sampled_distinct >= groups.sizes.max()
 
 
 def _in_blocks(ids: _Codes) -> bool:
