@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -50,12 +51,26 @@ STEP_NAMES = (
     "time",
     "timestep",
     "time_step",
+    "timepoint",
     "index",
+    "idx",
     "position",
+    "pos",
     "order",
+    "frame",
+    "tick",
     "date",
     "datetime",
     "timestamp",
+    "when",
+    "second",
+    "seconds",
+    "minute",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "year",
 )
 
 
@@ -577,6 +592,12 @@ def _named(column: object, names: Sequence[str]) -> bool:
     return str(column).strip().lower() in names
 
 
+def _step_named(column: object) -> bool:
+    """Named like a step: 'time', or a word of it ('time (s)', 'Position_mm', 'day of year')."""
+    words = [w for w in re.split(r"[^a-z]+", str(column).lower()) if len(w) > 2]
+    return _named(column, STEP_NAMES) or any(w in STEP_NAMES for w in words)
+
+
 def suggest_sequence_columns(frame: pd.DataFrame) -> SequenceColumns | None:
     """Guess the layout and the columns of an uploaded frame (``None``: no guess).
 
@@ -612,7 +633,7 @@ def _suggest_long(frame: pd.DataFrame, columns: list[_Column]) -> SequenceColumn
         steps = [
             c
             for c in steps
-            if _named(c.name, STEP_NAMES) or distinct[c.name] == present[c.name] == len(probe)
+            if _step_named(c.name) or distinct[c.name] == present[c.name] == len(probe)
         ]
         step, step_score = max(
             ((c, _step_score(c, groups)) for c in steps),
@@ -645,7 +666,7 @@ def _may_be_step(column: _Column, groups: _Groups, exact: bool) -> bool:
     """Cheap facts allow ``column`` to be the step: named like one, or numbers or dates with
     at least as many distinct values as the longest sequence has rows (known when the sample
     is the whole frame: ``exact``)."""
-    if _named(column.name, STEP_NAMES):
+    if _step_named(column.name):
         return True
     if not (column.numeric or column.sampled_dates):
         return False
@@ -714,7 +735,7 @@ def _step_score(column: _Column, groups: _Groups) -> int:
     then reading says which id repeats one). Evidence: its name, dates, a grid of step values
     shared by the ids, whole numbers, and steps already in order within each id.
     """
-    named = _named(column.name, STEP_NAMES)
+    named = _step_named(column.name)
     most_on_a_grid = 2 * groups.sizes.max()  # distinct steps when the ids share their steps
     if not named and column.numeric and column.sampled_distinct > most_on_a_grid:
         return 0  # numbers on no grid: a value column (checked on the sample, cheaply)
@@ -795,7 +816,7 @@ class _Read:
     name: Callable[[int], str]  # "sequence 'a1'", "data row 3": a sequence in messages
     features: tuple[str, ...]
     notes: tuple[str, ...] = ()
-    dated: bool = False  # the steps are dates
+    dated: str = ""  # the steps are "dates" or "dates and times" (else numbers or file order)
 
 
 def _numbers(frame: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarray:
@@ -931,7 +952,7 @@ def _summary(
     steps = f"{lengths.min():,}" + (f"-{lengths.max():,}" if lengths.min() != lengths.max() else "")
     if columns.layout == "long":
         step = f"step {columns.step_column!r}" if columns.step_column else "steps in file order"
-        step += ", read as dates" if read.dated else ""
+        step += f", read as {read.dated}" if read.dated else ""
         where = f"id {columns.id_column!r}, {step}"
         features = f" ({_listed([repr(f) for f in read.features])})"
     else:
@@ -977,7 +998,10 @@ def _long_sequences(frame: pd.DataFrame, columns: SequenceColumns) -> _Read:
             )
     labels = _sequence_labels(frame[columns.label_column], groups)
     x, lengths, notes = _pad_groups(values, groups)
-    dated = steps is not None and steps.dates
+    dated = ""
+    if steps is not None and steps.dates:
+        whole_days = np.all(steps.values % (24 * 3600 * 10**9) == 0)
+        dated = "dates" if whole_days else "dates and times"
     return _Read(x, lengths, groups.sizes, labels, groups.name, columns.value_columns, notes, dated)
 
 

@@ -130,6 +130,21 @@ def test_long_with_a_date_step():
     assert_specimens_read(data, specimens())
 
 
+def test_long_with_times_of_day_or_irregular_seconds_as_steps():
+    frame = specimens()
+    clock = pd.Timestamp("2020-01-01 08:00") + pd.to_timedelta(frame["position"] * 30, unit="s")
+    timed = frame.assign(position=clock.dt.strftime("%H:%M:%S")).rename(columns={"position": "at"})
+    guess, data = read(timed.sample(frac=1.0, random_state=10))
+    assert guess.step_column == "at" and "step 'at', read as dates and times)" in data.notes[0]
+    assert_specimens_read(data, frame)
+    # Irregular seconds, on no grid shared by the specimens: a word of the name tells the step.
+    seconds = frame["position"] * 7.3 + frame["specimen"].str[2:].astype(int) * 1000
+    named = frame.assign(position=seconds).rename(columns={"position": "Elapsed time (s)"})
+    guess, data = read(named.sample(frac=1.0, random_state=11))
+    assert guess == SequenceColumns("long", ("outline",), "kind", "specimen", "Elapsed time (s)")
+    assert_specimens_read(data, frame)
+
+
 def test_ragged_long_states_the_range_of_lengths():
     frame = specimens(ragged=True)
     guess, data = read(frame.sample(frac=1.0, random_state=7))
