@@ -11,11 +11,14 @@ from rnnviz.safe import plain
 from rnnviz.seqfigures import example_images, example_sequences
 from rnnviz.sequences import (
     BUILTIN_SEQUENCES,
+    LENGTH_CAP_FACTOR,
+    MIN_LENGTH_CAP,
     SCALINGS,
     SequenceColumns,
     load_builtin_sequences,
     sequences_from_frame,
     suggest_sequence_columns,
+    value_columns_for,
 )
 from rnnviz.tasks import SEQUENCES
 from rnnviz.tasks.sequences import SplitSettings, describe_split, sequences_data
@@ -25,7 +28,7 @@ from rnnviz.ui.widgets import builtin_choice, data_or_stop
 
 SOURCES = {"builtin": "Built-in data set", "upload": "Upload a CSV of labelled sequences"}
 LAYOUTS = {
-    "long": "Long: one row per step (sequence id, step, values, label)",
+    "long": "Long: one row per step (sequence id, step, values, label; rows in any order)",
     "wide": "Wide: one row per sequence (its steps in columns, and a label)",
 }
 ROW_ORDER = "(the file's row order)"
@@ -35,6 +38,30 @@ st.title("Data: sequence classification")
 current = session()
 
 
+def keep_roles_out_of_values():
+    """A column just chosen as the label, id or step leaves the value columns (``on_change``)."""
+    state = st.session_state
+    roles = {state.get("w_seq_label")}
+    if state.get("w_seq_layout") == "long":
+        roles |= {state.get("w_seq_id"), state.get("w_seq_step")}
+    state["w_seq_values"] = [c for c in state.get("w_seq_values", []) if c not in roles]
+
+
+def values_for_layout(frame):
+    """A layout chosen by hand gets its value columns: every numeric column but the others'."""
+    state = st.session_state
+    step = state.get("w_seq_step")
+    state["w_seq_values"] = list(
+        value_columns_for(
+            frame,
+            state["w_seq_layout"],
+            state.get("w_seq_label"),
+            state.get("w_seq_id"),
+            None if step == ROW_ORDER else step,
+        )
+    )
+
+
 def upload_ui():
     """The uploaded CSV and the columns the user picks; None until a file is chosen."""
     upload = st.file_uploader(
@@ -42,9 +69,13 @@ def upload_ui():
     )
     if upload is None:
         st.caption(
-            "Long format: one row per step with a sequence id, optionally a step number, one or "
-            "more value columns and the label. Wide format: one row per sequence, its values in "
-            "columns (trailing empty cells make a shorter sequence) and a label column."
+            "Long format: one row per step with a sequence id, a step (numbers or dates; rows in "
+            "any order), one or more value columns and the label (the same on every row of a "
+            "sequence). Wide format: one row per sequence, its values in columns (trailing empty "
+            "cells make a shorter sequence) and a label column. The layout and the columns are "
+            "guessed from the data; change them below the upload. A sequence longer than "
+            f"{LENGTH_CAP_FACTOR} times the median length (and {MIN_LENGTH_CAP} steps) keeps its "
+            "first steps."
         )
         return None, None
     raw = upload.getvalue()
@@ -72,13 +103,23 @@ def upload_ui():
             overwrite=True,
         )
         current.defaults_for["seq_upload"] = file_key
-    layout = st.radio("Layout", list(LAYOUTS), format_func=LAYOUTS.get, key="w_seq_layout")
+    roles = {"on_change": keep_roles_out_of_values}
+    layout = st.radio(
+        "Layout",
+        list(LAYOUTS),
+        format_func=LAYOUTS.get,
+        key="w_seq_layout",
+        on_change=values_for_layout,
+        args=(frame,),
+    )
     c1, c2, c3 = st.columns(3)
-    label = c1.selectbox("Label column", columns, key="w_seq_label")
+    label = c1.selectbox("Label column", columns, key="w_seq_label", **roles)
     id_column = step = None
     if layout == "long":
-        id_column = c2.selectbox("Sequence id column", columns, key="w_seq_id")
-        step = c3.selectbox("Step column", [ROW_ORDER, *columns], key="w_seq_step")
+        id_column = c2.selectbox("Sequence id column", columns, key="w_seq_id", **roles)
+        step = c3.selectbox(
+            "Step column (numbers or dates)", [ROW_ORDER, *columns], key="w_seq_step", **roles
+        )
     values = st.multiselect(
         "Value columns" + (" (the features of a step)" if layout == "long" else " (the steps)"),
         columns,

@@ -1,4 +1,5 @@
-"""The sequence-classification flow in a real browser: MNIST read row by row, through Inspect.
+"""The sequence-classification flow in a real browser: MNIST read row by row, through Inspect;
+a long CSV (one row per step, rows shuffled, label first) read as meant with no switch touched.
 
 Screenshots land in artifacts/screenshots/seq_*.png for a person to look at.
 """
@@ -10,9 +11,11 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.core.test_sequences_long import specimens
 from tests.e2e.test_browser import (
     PAGE_TIMEOUT,
     TRAIN_TIMEOUT,
+    choose_radio,
     choose_task,
     drawn,
     go_to,
@@ -70,3 +73,26 @@ def test_mnist_rows_flow(page: Page, app_url: str, screenshots: Path):
     expect(page.get_by_text("Prediction:")).to_be_visible()
     no_exception(page, "sequence inspect")
     shoot(page, screenshots, "seq_inspect.png")
+
+
+def test_long_upload_read_as_meant(page: Page, app_url: str, screenshots: Path, tmp_path: Path):
+    """The issue's file: 211 specimens x 251 positions, 3 kinds, rows shuffled, label first."""
+    frame = specimens(211, 251)[["kind", "outline", "specimen", "position"]]
+    upload = tmp_path / "specimens.csv"
+    frame.sample(frac=1.0, random_state=0).to_csv(upload, index=False)
+    choose_task(page, app_url, "Classify sequences", "seq_data")
+    go_to(page, "Data")
+    choose_radio(page, "Upload a CSV of labelled sequences")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
+    summary = page.locator('[data-testid="stAlert"]').filter(has_text="Long table")
+    expect(summary).to_contain_text(
+        "Long table: 211 sequences of 251 steps (id 'specimen', step 'position'), 1 feature "
+        "('outline'), 3 classes (kind: a 71, b 70, c 70).",
+        timeout=PAGE_TIMEOUT,
+    )
+    expect(metric_value(page, "Sequences")).to_have_text("211")
+    expect(metric_value(page, "Steps x features")).to_have_text("251 x 1")
+    drawn(plotly_chart(page, containing="Examples"))
+    settle(page)
+    no_exception(page, "long upload")
+    shoot(page, screenshots, "seq_long_upload.png")
