@@ -88,7 +88,8 @@ def reattach(handle: RunHandle) -> None:
 def trained_on(handle: RunHandle, data: Any) -> bool:
     """Whether ``handle``'s run was trained on ``data`` (the same object or the same content;
     True when there is no data to compare with)."""
-    return data is None or data_key(handle.request.data) == data_key(data)
+    trained = handle.request.data
+    return data is None or trained is data or data_key(trained) == data_key(data)
 
 
 def collect_finished_run() -> None:
