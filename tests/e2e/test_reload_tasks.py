@@ -37,7 +37,8 @@ class Case:
     label: str  # its choice in the sidebar
     data_script: str  # its Data page
     ready: str  # what its Data page shows once the data is ready
-    epochs: int  # long enough to reload mid-run, short enough to wait for its end
+    epochs: int  # long enough to reload mid-run (about 10 s or more on an idle 2-core machine),
+    # short enough to wait for its end
     data: dict[str, int] = field(default_factory=dict)  # Data page numbers, by label
     build: dict[str, int] = field(default_factory=dict)  # Build page numbers
     train: dict[str, int] = field(default_factory=dict)  # Train page numbers (besides Epochs)
@@ -45,27 +46,32 @@ class Case:
 
 CASES = [
     Case(
-        "forecast", "Forecast a time series", "data", "Data ready", 60, build={"Units, layer 1": 4}
+        "forecast", "Forecast a time series", "data", "Data ready", 120, build={"Units, layer 1": 4}
     ),
     Case(
         "sentiment",
         "Classify text sentiment",
         "text_data",
         "vocabulary of 300 ids",
-        5,
+        10,
         data={"Vocabulary size (most frequent tokens)": 300},
         build={"Units, layer 1": 4, "Embedding size": 4},
         train={"Batch size": 256},
     ),
     Case(
-        "sequences", "Classify sequences", "seq_data", "3,200 train", 8, build={"Units, layer 1": 4}
+        "sequences",
+        "Classify sequences",
+        "seq_data",
+        "3,200 train",
+        16,
+        build={"Units, layer 1": 4},
     ),
     Case(
         "generation",
         "Generate text",
         "char_data",
         "sequences of 50 every 100",
-        12,
+        20,
         data={
             "Sequence length (characters)": 50,
             "Stride (characters between sequence starts)": 100,
