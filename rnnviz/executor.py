@@ -79,6 +79,11 @@ class RunResult:
     backtest: Any = None  # a forecast.Backtest (per-fold scores) for a backtest request
 
 
+def new_run_id() -> str:
+    """A fresh, unguessable id for a run handle (what ``?run=`` in the URL names)."""
+    return secrets.token_urlsafe(8)
+
+
 class WorkerLost(RuntimeError):
     """The worker process or actor went away without a result."""
 
@@ -97,8 +102,10 @@ class Channel(Protocol):
 class RunHandle:
     """The server's view of one submitted run: a mirrored state, Stop, and the result."""
 
-    def __init__(self, request: TrainRequest, executor: QueuedExecutor) -> None:
-        self.id = secrets.token_urlsafe(8)
+    def __init__(
+        self, request: TrainRequest, executor: QueuedExecutor, handle_id: str | None = None
+    ) -> None:
+        self.id = handle_id or new_run_id()
         self.request = request
         self._executor = executor
         self._lock = threading.Lock()
@@ -188,9 +195,10 @@ class QueuedExecutor:
         self._handles: dict[str, RunHandle] = {}
 
     # -- public ----------------------------------------------------------------------------------
-    def submit(self, request: TrainRequest) -> RunHandle:
-        """Queue ``request``; it starts as soon as fewer than ``max_running`` runs train."""
-        handle = RunHandle(request, self)
+    def submit(self, request: TrainRequest, handle_id: str | None = None) -> RunHandle:
+        """Queue ``request``; it starts as soon as fewer than ``max_running`` runs train.
+        ``handle_id``: the run's id, chosen beforehand (e.g. already put in the page's URL)."""
+        handle = RunHandle(request, self, handle_id)
         with self._cond:
             self._forget_old()
             self._handles[handle.id] = handle

@@ -24,6 +24,7 @@ from rnnviz.units import (
 TEMPERATURES = (0.0, 0.2, 0.5, 0.8, 1.0, 1.2, 1.5)
 MAX_PASSAGE = 3_000
 MAX_PROMPT = 500
+INSPECTED = "inspect_chars"  # in Session.defaults_for: the job whose defaults the widgets hold
 
 st.title("Inspect: text generation")
 current = session()
@@ -49,15 +50,20 @@ st.caption(
     "Kneser-Ney, order chosen on the same block) reads the characters before each one."
 )
 
-st.subheader("Generate")
+new_job = current.defaults_for.get(INSPECTED) != key  # another corpus or model: its own start
+current.defaults_for[INSPECTED] = key
+longest = min(MAX_PASSAGE, len(chars.val_text))
 set_widget_defaults(
     {
         "gen_prompt": prompt_to_field(data.prompt),
-        "gen_length": 300,
-        "gen_temperatures": [0.2, 0.8, 1.2],
-        "gen_seed": 0,
-    }
+        "next_passage": chars.val_text[:120],
+        "units_passage": min(600, longest),
+    },
+    overwrite=new_job,
 )
+
+st.subheader("Generate")
+set_widget_defaults({"gen_length": 300, "gen_temperatures": [0.2, 0.8, 1.2], "gen_seed": 0})
 c1, c2, c3, c4 = st.columns([3, 1, 3, 1])
 prompt = prompt_from_field(
     c1.text_input("Prompt (\\n for a new line)", max_chars=MAX_PROMPT, key="w_gen_prompt")
@@ -93,7 +99,6 @@ if samples:
             st.code(data.prompt + text, language=None, wrap_lines=True)
 
 st.subheader("What the model expected next")
-set_widget_defaults({"next_passage": chars.val_text[:120]})
 passage = st.text_area("A passage (up to 500 characters)", key="w_next_passage")[:500]
 try:
     rows = current.memo(
@@ -107,10 +112,6 @@ else:
 
 st.subheader("Units that track the text")
 c1, c2 = st.columns([1, 3])
-longest = min(MAX_PASSAGE, len(chars.val_text))
-set_widget_defaults({"units_passage": min(600, longest)})
-if st.session_state["w_units_passage"] > longest:  # a longer block of another run
-    set_widget_defaults({"units_passage": longest}, overwrite=True)
 held_out = c1.number_input(
     "Held-out characters read", min(100, longest), longest, step=100, key="w_units_passage"
 )
@@ -145,7 +146,7 @@ st.markdown(
 labels = {f"{layer} / {k}": (layer, k) for layer, k in sorted(activations)}
 best = found["position in line"][0]
 best_label = f"{best.layer} / {best.key}"
-if st.session_state.get("w_colour_unit") not in labels:  # first visit, or another model's layers
+if new_job or st.session_state.get("w_colour_unit") not in labels:
     set_widget_defaults({"colour_unit": best_label, "colour_index": best.unit}, overwrite=True)
 c1, c2, c3 = st.columns([3, 1, 2])
 chosen = c1.selectbox("Layer / state or gate", list(labels), key="w_colour_unit")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rnnviz.builder import metric_name
+from rnnviz.executor import RunHandle
 from rnnviz.figures import history_figure
 from rnnviz.runstate import RunState
 from rnnviz.safe import plain
@@ -16,9 +17,21 @@ from rnnviz.ui.live import (
     progress_near_end,
     wait_while_saving,
 )
-from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run
+from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run, trained_on
 from rnnviz.ui.state import require, session
 from rnnviz.ui.widgets import current_spec, train_spec_ui
+
+
+def run_on_other_data(other: RunHandle) -> None:
+    """Instead of the session's run on other data: where it is kept, and Stop while it trains."""
+    name = other.request.dataset_name
+    if other.done:
+        st.caption(plain(f"Your last run was trained on other data, {name}; see it in Runs."))
+    else:
+        st.caption(plain(f"Your run on other data, {name}, trains on; it will be kept in Runs."))
+        st.button("Stop that run", on_click=other.stop, key="stop_other")
+    st.page_link(nav.pages().runs, label="Runs", icon=":material/history:")
+
 
 st.title("Train")
 current = session()
@@ -27,6 +40,9 @@ spec = current_spec(task, data)
 handle = current_handle()
 if handle is not None and handle.request.task != task.name:
     handle = None  # the other task's run: it shows again when that task is chosen
+elif handle is not None and not trained_on(handle, data):
+    run_on_other_data(handle)  # a new data set, a fresh Train page: the run is kept in Runs
+    handle = None
 ready = spec is not None and data is not None
 require(
     ready or handle is not None,

@@ -6,7 +6,7 @@ Inspect page scripts, and its entry in :data:`TASKS`.
 
 from __future__ import annotations
 
-from rnnviz.tasks.base import Export, Job, Note, Ranking, Task
+from rnnviz.tasks.base import Export, Job, Note, Ranking, Task, data_key
 from rnnviz.tasks.forecast import FORECAST, ForecastData
 from rnnviz.tasks.generation import GENERATION, GenerationData
 from rnnviz.tasks.sentiment import SENTIMENT, SentimentData
@@ -44,6 +44,7 @@ __all__ = [
     "SentimentData",
     "SequencesData",
     "Task",
+    "data_key",
     "get_task",
     "task_of",
 ]

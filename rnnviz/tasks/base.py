@@ -14,6 +14,9 @@ build the same job from what the session holds.
 from __future__ import annotations
 
 import hashlib
+import pickle
+import threading
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +46,22 @@ def digest(*parts: Any) -> str:
             h.update(repr(part).encode())
         h.update(b"|")
     return h.hexdigest()[:16]
+
+
+_DATA_KEYS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+_DATA_KEYS_LOCK = threading.Lock()
+
+
+def data_key(data: Any) -> str:
+    """A content hash of a task's data object (what a run is trained on), computed once per
+    object: two objects with the same content (the same data set chosen again) share it."""
+    with _DATA_KEYS_LOCK:
+        key = _DATA_KEYS.get(data)
+    if key is None:
+        key = hashlib.sha1(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()[:16]
+        with _DATA_KEYS_LOCK:
+            _DATA_KEYS[data] = key
+    return key
 
 
 @dataclass(eq=False)

@@ -8,18 +8,19 @@ run store; :func:`collect_finished_run` loads it once as the session's job for I
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import streamlit as st
 
-from rnnviz.executor import RunHandle, TrainRequest, default_executor
+from rnnviz.executor import RunHandle, TrainRequest, default_executor, new_run_id
 from rnnviz.safe import plain
 from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import ForecastData, Job, Task, get_task
+from rnnviz.tasks import ForecastData, Job, Task, data_key, get_task
 from rnnviz.ui import nav
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import require, session
+from rnnviz.ui.url import keep_in_url, run_in_url
 
-URL_KEY = "run"
 SAVE_WAIT_SECONDS = 120.0  # the longest Inspect waits for a trained run to be saved
 _WARMING = False  # the server process has started creating its executor
 
@@ -35,12 +36,18 @@ def warm_up_executor() -> None:
 
 def submit_run(task: str, data, spec: ModelSpec, train: TrainSpec) -> RunHandle:
     """Queue a run of ``task`` on its ``data`` object for this session; it trains in a worker,
-    never in the server."""
-    request = TrainRequest(task, data, spec, train, str(run_store().root))
-    handle = default_executor().submit(request)
+    never in the server. The run's id reaches the URL first, before anything that may take a
+    while (the executor may still be starting its first worker), so a reload or a second tab
+    opened at once finds this run, not the previous one. The spec is completed from ``data``
+    here (its horizon, classes, vocabulary): a spec built on other data never trains."""
+    run_id = new_run_id()
+    keep_in_url(task=task, run=run_id)
+    request = TrainRequest(
+        task, data, get_task(task).model_spec(spec, data), train, str(run_store().root)
+    )
+    handle = default_executor().submit(request, run_id)
     current = session()
     current.run_handle, current.collected, current.collect_error = handle, None, ""
-    st.query_params[URL_KEY] = handle.id
     return handle
 
 
@@ -56,16 +63,33 @@ def current_handle() -> RunHandle | None:
     """This session's run, or the run named in the URL (after a reload, or in a second tab)."""
     current = session()
     handle = current.run_handle
-    run_id = st.query_params.get(URL_KEY)
+    run_id = run_in_url()
     if handle is None and run_id:
         handle = default_executor().get(run_id)
         if handle is not None:
-            current.run_handle = handle
-            if current.task != handle.request.task:
-                current.pending_task = handle.request.task
-    if handle is not None and run_id != handle.id:
-        st.query_params[URL_KEY] = handle.id  # kept in the URL on every page, for a reload
+            reattach(handle)
+    if handle is not None:
+        keep_in_url(run=handle.id)  # kept in the URL on every page, for a reload
     return handle
+
+
+def reattach(handle: RunHandle) -> None:
+    """Make a run found through the URL this session's: its task is chosen (it wins over the
+    task in the URL) and, when the session has no data for that task yet (a fresh session), the
+    data the run was trained on becomes the session's, so Train shows the run."""
+    current = session()
+    task = handle.request.task
+    current.run_handle = handle
+    current.data.setdefault(task, handle.request.data)
+    if current.task != task:
+        current.pending_task = task
+
+
+def trained_on(handle: RunHandle, data: Any) -> bool:
+    """Whether ``handle``'s run was trained on ``data`` (the same object or the same content;
+    True when there is no data to compare with)."""
+    trained = handle.request.data
+    return data is None or trained is data or data_key(trained) == data_key(data)
 
 
 def collect_finished_run() -> None:

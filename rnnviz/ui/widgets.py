@@ -159,21 +159,20 @@ def spec_from_widgets(task: Task) -> ModelSpec:
 
 
 def current_spec(task: Task, data: Any) -> ModelSpec | None:
-    """The model built on Build, or the one its controls describe when they changed after it was
-    built: a value typed there just before leaving the page reaches the next page's run, while the
-    Build run that would have built it was cut short by the page change. None until Build ran, or
+    """The model built on Build as its controls describe it now, completed from the current data
+    (its horizon, classes, vocabulary): a value typed there just before leaving the page reaches
+    the next page's run (the Build run that would have built it was cut short by the page
+    change), and data chosen since Build ran changes the model with it. None until Build ran, or
     when the controls now describe a model that cannot be built."""
     current = session()
     built = current.built_spec()
-    if built is None or data is None or current.built_controls is None:
+    if built is None or data is None:
         return built
-    controls = spec_from_widgets(task)
-    if controls != current.built_controls:
-        described = task.model_spec(controls, data)
-        valid = lookahead_reason(described) is None
-        current.model_spec = described if valid else None
-        current.model_task = task.name if valid else None
-        current.built_controls = controls
+    controls = built if current.built_controls is None else spec_from_widgets(task)  # None: seeded
+    described = task.model_spec(controls, data)
+    valid = lookahead_reason(described) is None
+    current.model_spec = described if valid else None
+    current.model_task = task.name if valid else None
     return current.built_spec()
 
 

@@ -24,6 +24,7 @@ from rnnviz.tasks import (
     GenerationData,
     Job,
     SentimentData,
+    data_key,
     get_task,
     task_of,
 )
@@ -237,3 +238,11 @@ def test_a_saved_rotten_tomatoes_run_exports_its_exact_data(tmp_path):
     assert namespace["build_model"]().count_params() == job.run.model.count_params()
     # Data that is not stored cannot be exported again.
     assert SENTIMENT.export(replace(record, dataset="my.csv")) is None
+
+
+def test_data_key_tells_the_same_data_chosen_again_from_other_data():
+    airline, again = (ForecastData(load_builtin("airline"), WindowSpec()) for _ in range(2))
+    assert airline is not again and data_key(airline) == data_key(again)
+    assert data_key(airline) != data_key(ForecastData(load_builtin("lynx"), WindowSpec()))
+    other_window = ForecastData(load_builtin("airline"), WindowSpec(window=6))
+    assert data_key(airline) != data_key(other_window)

@@ -1,0 +1,30 @@
+"""What the page's URL keeps for a reload or a second tab: the task (``?task=``) and the run
+(``?run=``). Streamlit drops the query string on a page change, so the app sets them again on
+every page; a fresh session (a reload, a second tab) reads them back."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz.tasks import TASK_NAMES
+
+TASK_KEY = "task"
+RUN_KEY = "run"
+
+
+def keep_in_url(**params: str) -> None:
+    """Put ``params`` in the URL's query string, sending only those that changed."""
+    for key, value in params.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def task_in_url() -> str | None:
+    """The task the URL names (None when it names none, or no known task)."""
+    name = st.query_params.get(TASK_KEY)
+    return name if name in TASK_NAMES else None
+
+
+def run_in_url() -> str | None:
+    """The run id the URL names, or None."""
+    return st.query_params.get(RUN_KEY) or None
