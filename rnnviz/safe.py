@@ -32,7 +32,7 @@ def plain(text: object) -> str:
     # GFM autolinks "http://", "www." and "a@b.c" even when escaped: an invisible word joiner
     # breaks each pattern and leaves the text as it reads.
     escaped = _WWW.sub(lambda m: m.group(0)[:-1] + WORD_JOINER + "\\.", escaped)
-    escaped = escaped.replace("\\:", WORD_JOINER + "\\:").replace(
+    escaped = escaped.replace("\\://", WORD_JOINER + "\\://").replace(
         "\\@", f"{WORD_JOINER}\\@{WORD_JOINER}"
     )
     return _LINE_START.sub(lambda m: m.group(1) + _escape_leading(m.group(2)), escaped)

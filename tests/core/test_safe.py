@@ -46,8 +46,8 @@ def test_plain_markdown_shows_the_text_and_nothing_else(name: str) -> None:
 
 
 # GitHub-flavoured Markdown's autolink literals, which Streamlit's renderer links even when escaped
-# (checked in Chromium): a scheme followed by "://" or ":", "www.", and an address around "@".
-AUTOLINK_LITERAL = re.compile(r"(?i)[a-z]://|\bwww\.|[\w.+-]@[\w-]|\b(mailto|xmpp):")
+# (checked in Chromium): "scheme://", "www.", and an address around "@".
+AUTOLINK_LITERAL = re.compile(r"(?i)[a-z]://|\bwww\.|[\w.+-]@[\w-]")
 
 
 @pytest.mark.parametrize(
