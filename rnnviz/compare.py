@@ -45,7 +45,8 @@ def save_job(store: RunStore, job, data: Any = None) -> RunRecord:
     """Persist a finished job (spec, history, metrics, model, predictions) and, given ``data``
     (the task's data object it was trained on), the uploaded data it was trained on."""
     data_config, metrics, predictions = job.summary()
-    data_file = get_task(job.task).data_file(data) if data is not None else None
+    task = get_task(job.task)
+    data_file = task.data_file(data) if data is not None else None
     state = job.run.snapshot()
     return store.save(
         task=job.task,
@@ -60,7 +61,7 @@ def save_job(store: RunStore, job, data: Any = None) -> RunRecord:
         message=state.message,
         predictions=predictions,
         data_file=data_file,
-        data_name=job.dataset_name,
+        data_name=task.dataset_name(data) if data is not None else job.dataset_name,
     )
 
 

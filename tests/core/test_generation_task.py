@@ -180,9 +180,13 @@ def test_summary_save_restore_round_trip(tmp_path, data, trained):
     assert job.run.snapshot().history == record.history
     saved = job.ngram()  # read back from the record, not fitted again
     assert saved.best_order == reference.best_order and saved.sample == reference.sample
-    with pytest.raises(ValueError, match="uploaded text"):
-        GENERATION.restore(record, store.load_model(record.run_id))  # its text is not stored
-    assert GENERATION.export(record) is None
+    with pytest.raises(ValueError, match="uploaded and is not stored"):
+        GENERATION.restore(record, store.load_model(record.run_id))  # saved without its text
+    kept = save_job(store, trained, data)
+    reopened = GENERATION.restore(kept, RunStore(tmp_path).load_model(kept.run_id))
+    np.testing.assert_array_equal(reopened.chars.x_train, data.chars.x_train)
+    assert reopened.chars.val_text == data.chars.val_text and reopened.data.prompt == PROMPT
+    assert load_script(GENERATION.export(kept).script)["TEXT"] == TEXT
 
     figures = GENERATION.comparison_figures([record, record])
     figure = figures["cmp_bpc"]
