@@ -21,7 +21,7 @@ from rnnviz.tasks import SEQUENCES
 from rnnviz.tasks.sequences import SplitSettings, describe_split, sequences_data
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import builtin_choice, data_or_stop
+from rnnviz.ui.widgets import builtin_choice, data_or_stop, kept_upload
 
 SOURCES = {"builtin": "Built-in data set", "upload": "Upload a CSV of labelled sequences"}
 LAYOUTS = {
@@ -37,9 +37,7 @@ current = session()
 
 def upload_ui():
     """The uploaded CSV and the columns the user picks; None until a file is chosen."""
-    upload = st.file_uploader(
-        "CSV of labelled sequences", type=["csv", "tsv", "txt"], key="seq_upload"
-    )
+    upload, note = kept_upload("CSV of labelled sequences", ["csv", "tsv", "txt"], "seq_upload")
     if upload is None:
         st.caption(
             "Long format: one row per step with a sequence id, optionally a step number, one or "
@@ -51,6 +49,7 @@ def upload_ui():
     file_key = (upload.name, content_key(raw))  # the content, never the name alone
     frame = current.memo("seq_csv", file_key, lambda: read_csv_table(raw, upload.name, dtype=str))
     frame = frame.frame
+    note.rows(len(frame))
     columns = list(frame.columns)
     if len(columns) < 2:
         raise DataError(
