@@ -272,3 +272,35 @@ def exported_test_rmse(script: Path) -> float:
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return float(re.search(r"^Test RMSE \(original units\): (\S+)$", result.stdout, re.M)[1])
+
+
+def test_a_sentiment_run_on_uploaded_texts_reopens_and_exports_them(tmp_path):
+    data = SentimentData("reviews.csv", prepare_text_data(synthetic(90), 20, 7))
+    spec = SENTIMENT.model_spec(ModelSpec(units=(4,), embedding_dim=4), data)
+    job = SENTIMENT.make_job(data, spec, TINY)
+    job.run.run()
+    record = save_job(RunStore(tmp_path), job, data)
+    back = SENTIMENT.restore(record, RunStore(tmp_path).load_model(record.run_id))
+    assert back.dataset_name == "reviews.csv"
+    assert back.summary()[1]["test accuracy"] == pytest.approx(record.metrics["test accuracy"])
+    namespace = {"__name__": "exported"}
+    exec(compile(SENTIMENT.export(record).script, "exported.py", "exec"), namespace)
+    np.testing.assert_array_equal(namespace["text_splits"]()["test"][0], data.text_data.x_test)
+
+
+def test_a_run_saved_on_another_machine_brings_its_data(tmp_path, forecast_job):
+    from types import SimpleNamespace
+
+    from rnnviz.worker import _saved_files
+
+    files = _saved_files(forecast_job, SimpleNamespace(data=forecast_data()))
+    assert [name for name in files if name.startswith(f"{DATA_DIR}/")] == [
+        f"{DATA_DIR}/{series_file(forecast_data().series).sha}.csv"
+    ]
+    store = RunStore(tmp_path)
+    record = store.adopt(files)
+    job = FORECAST.restore(record, store.load_model(record.run_id))
+    np.testing.assert_array_equal(job.data.x_test, forecast_job.data.x_test)
+    damaged = {**files, next(n for n in files if n.startswith(DATA_DIR)): b"other bytes"}
+    with pytest.raises(ValueError, match="does not match"):
+        store.adopt(damaged)
