@@ -433,6 +433,7 @@ class RunStore:
         if folder not in reported:
             raise KeyError(f"'{folder}' is not a damaged run folder of {self.root}.")
         self._discard(reported[folder])
+        self.collect_data()
 
     def _discard(self, path: Path) -> None:
         trash = self.root / f"{TRASH_PREFIX}{uuid.uuid4().hex}"
