@@ -134,8 +134,15 @@ def sentiment_script(
     return render("sentiment", docstring, settings, literal)
 
 
-def generation_script(data: GenerationData, model_spec: ModelSpec, train_spec: TrainSpec) -> str:
-    """A standalone script that trains ``model_spec`` on the same text, cut the same way."""
+def generation_script(
+    data: GenerationData,
+    model_spec: ModelSpec,
+    train_spec: TrainSpec,
+    data_filename: str | None = None,
+) -> str:
+    """A standalone script that trains ``model_spec`` on the same text, cut the same way: the
+    text embedded in it, or read from the file rnnviz kept for the run (``data_filename``,
+    beside the script unless ``DATA_FILE`` is changed)."""
     if model_spec.head != "multiclass" or model_spec.bidirectional or not model_spec.is_text:
         raise ValueError("generation_script exports next-character models (unidirectional).")
     chars = data.chars
@@ -152,10 +159,19 @@ def generation_script(data: GenerationData, model_spec: ModelSpec, train_spec: T
         **_model_settings(model_spec),
         **_train_settings(model_spec, train_spec),
     }
+    docstring = _generation_docstring(data, model_spec, in_file=data_filename is not None)
+    if data_filename is not None:
+        settings["DATA_FILE"] = data_filename
+        literal = "\n".join(
+            [
+                "# The text rnnviz kept for the run (UTF-8), read from DATA_FILE; download it from",
+                "# the Runs page, beside this script.",
+                'TEXT = (pathlib.Path(__file__).parent / DATA_FILE).read_text(encoding="utf-8")',
+            ]
+        )
+        return render("generation", docstring, settings, literal, tags=("data_file",))
     text = chars.vocab.decode(np.concatenate([chars.train_ids, chars.val_ids]))
-    literal = _corpus_literal(data.name, text)
-    docstring = _generation_docstring(data, model_spec)
-    return render("generation", docstring, settings, literal)
+    return render("generation", docstring, settings, _corpus_literal(data.name, text))
 
 
 def sequences_script(data: SequencesData, model_spec: ModelSpec, train_spec: TrainSpec) -> str:
@@ -376,16 +392,17 @@ def _sentiment_docstring(dataset_name: str, spec: ModelSpec, data: TextData) -> 
     )
 
 
-def _generation_docstring(data: GenerationData, spec: ModelSpec) -> str:
+def _generation_docstring(data: GenerationData, spec: ModelSpec, in_file: bool) -> str:
     units = ", ".join(str(u) for u in spec.units)
     chars = data.chars
+    where = "read from the file DATA_FILE names" if in_file else "embedded at the end of this file"
     return _docstring(
         f"Generate text like {data.name} with a {_kind(spec)}{spec.cell} network, character by "
         "character.",
         [
             _GENERATED.format(what="text"),
-            f"Data: {len(chars.train_ids) + len(chars.val_ids):,} characters embedded at the end "
-            f"of this file; the last {data.val_fraction:.0%} validates. Model: a character "
+            f"Data: {len(chars.train_ids) + len(chars.val_ids):,} characters {where}; the last "
+            f"{data.val_fraction:.0%} validates. Model: a character "
             f"embedding, {spec.depth} recurrent layer(s) of {units} units and a softmax over the "
             f"{len(chars.vocab)} characters after every step.",
             "It prints the parameter count, the training loss of the first and last epoch, the "

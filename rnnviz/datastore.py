@@ -200,5 +200,5 @@ def data_download(record: RunRecord) -> tuple[str, bytes] | None:
 def data_filename(ref: dict[str, Any]) -> str:
     """The name an export reads its data from: the upload's stem, the stored extension."""
     stem = Path(str(ref.get("filename") or "data")).stem
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._") or "data"
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._")[:60] or "data"
     return f"{slug}.{ref['ext']}"

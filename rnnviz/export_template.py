@@ -29,7 +29,9 @@ import numpy as np
 TASK = "forecast"  # "forecast", "sentiment", "sequences" or "generation"
 DATASET = "template"
 # <data_file>
-DATA_FILE = "data.csv"  # the data rnnviz kept for the run (a relative path: beside this script)
+# The data rnnviz kept for the run (downloaded from its Runs page; a relative path is read from
+# beside this script).
+DATA_FILE = "data.csv"
 # </data_file>
 # <forecast>
 COLUMNS = ["value"]  # the target first, then any extra inputs

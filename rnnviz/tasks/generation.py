@@ -19,7 +19,7 @@ from rnnviz.chars import (
     prepare_char_data,
 )
 from rnnviz.datasets import DataError
-from rnnviz.datastore import DataFile, read_stored
+from rnnviz.datastore import DataFile, data_filename, read_stored, stored_reference
 from rnnviz.recipes import CHAR_MODEL, CHAR_TRAIN
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
@@ -215,14 +215,17 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
         return {"cmp_bpc": bpc_comparison(curves, baseline, order)}
 
     def export(self, record: RunRecord) -> Export | None:
-        """The Keras script of a run on a Shakespeare corpus (uploads are not stored: None)."""
+        """The Keras script of a run: a Shakespeare corpus embedded in it, an uploaded text read
+        from the file the run keeps (its download beside the script); None without its text."""
         from rnnviz.codegen import generation_script, script_filename
 
         try:
             data = self._stored_data(record)
         except ValueError:
             return None
-        script = generation_script(data, record.model_spec, record.train_spec)
+        ref = stored_reference(record)
+        filename = data_filename(ref) if ref is not None else None
+        script = generation_script(data, record.model_spec, record.train_spec, filename)
         return Export(script_filename(data.corpus_key or data.name, record.model_spec), script)
 
 

@@ -27,6 +27,7 @@ from rnnviz.tasks.sequences import SplitSettings, sequences_data, sequences_file
 from rnnviz.text import parse_text_csv, prepare_text_data, text_dataset_from_frame
 from rnnviz.windows import WindowSpec
 from tests.core.synthetic_text import synthetic
+from tests.core.test_codegen import assert_lint_clean
 
 UPLOADS = Path(__file__).parents[1] / "fixtures" / "uploads"
 WINDOWS = WindowSpec(window=6, horizon=1, test_size=12, val_size=12)
@@ -257,6 +258,22 @@ def test_the_export_of_an_uploaded_series_reads_the_kept_csv_and_scores_as_the_a
     (folder / name).write_bytes(content)
     rmse = exported_test_rmse(folder / export.filename)
     assert rmse == pytest.approx(record.metrics["test RMSE"], rel=0.02)
+
+
+def test_exports_that_read_a_kept_file_are_lint_clean(tmp_path, forecast_job):
+    store = RunStore(tmp_path / "runs")
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    forecast = FORECAST.export(save_job(store, forecast_job, forecast_data()))
+    (scripts / forecast.filename).write_text(forecast.script)
+    data = char_data(b"To be, or not to be: that is the question.\n" * 60, "h.txt")
+    spec = GENERATION.model_spec(ModelSpec(units=(4,), embedding_dim=4), data)
+    job = GENERATION.make_job(data, spec, TrainSpec(epochs=1, batch_size=16, seed=3))
+    job.run.run()
+    generation = GENERATION.export(save_job(store, job, data))
+    assert 'DATA_FILE = "h.txt"' in generation.script
+    (scripts / generation.filename).write_text(generation.script)
+    assert_lint_clean(scripts)
 
 
 def exported_test_rmse(script: Path) -> float:

@@ -115,6 +115,8 @@ def test_an_uploaded_run_reopens_and_exports_after_a_restart(browser, tmp_path):
         downloads.mkdir()
         script = download(page, "Keras script (.py)", downloads)
         data = download(page, "Data (passengers.csv)", downloads)
+        page.mouse.move(0, 0)  # no tooltip over the buttons in the shot
+        page.wait_for_timeout(500)
         shoot(page, shots, "keepdata_runs.png")
         page.get_by_role("button", name="Open in Inspect").click()
         expect(page.locator("h1", has_text="Inspect")).to_be_visible(timeout=PAGE_TIMEOUT)
