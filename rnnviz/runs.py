@@ -416,15 +416,28 @@ class RunStore:
 
     def collect_data(self) -> list[Path]:
         """Remove the stored data files that no run (saved, or being saved) references."""
-        referenced = set()
+        return self.data.collect(self._data_shas().values())
+
+    def runs_with_data(self, sha: str) -> list[str]:
+        """The ids of the saved runs trained on the data with this content address, newest
+        first (run ids start with their time)."""
+        folders = self._data_shas()
+        return sorted(
+            (f for f, s in folders.items() if s == sha and not f.startswith(".")), reverse=True
+        )
+
+    def _data_shas(self) -> dict[str, str]:
+        """{folder name: sha of its data} for every run folder (hidden ones being saved too)
+        whose run.json references kept data."""
+        shas = {}
         if self.root.is_dir():
             for path in self.root.glob(f"*/{RUN_FILE}"):
                 try:
                     ref = json.loads(path.read_text(encoding="utf-8"))["data_config"][DATA_KEY]
-                    referenced.add(ref["sha"])
+                    shas[path.parent.name] = str(ref["sha"])
                 except (OSError, ValueError, KeyError, TypeError):
                     continue
-        return self.data.collect(referenced)
+        return shas
 
     def delete_damaged(self, folder: str) -> None:
         """Remove a damaged run folder that the latest :meth:`list` reported (by its folder

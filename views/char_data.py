@@ -24,7 +24,7 @@ from rnnviz.safe import plain
 from rnnviz.tasks import GENERATION, GenerationData
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import kept_upload
+from rnnviz.ui.widgets import kept_upload, same_data_note
 
 SOURCES = {"shakespeare": "Shakespeare (built in)", "upload": "Upload a .txt file"}
 
@@ -159,4 +159,5 @@ current.data[GENERATION.name] = GenerationData(
     float(temperature),
     int(length),
 )
+same_data_note(GENERATION, current.data[GENERATION.name], data_key)
 st.page_link(nav.pages().build, label="Build a model", icon=":material/construction:")

@@ -20,7 +20,13 @@ from rnnviz.safe import plain
 from rnnviz.tasks import FORECAST, ForecastData
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import apply_forecast_recipe, builtin_choice, kept_upload, window_spec_ui
+from rnnviz.ui.widgets import (
+    apply_forecast_recipe,
+    builtin_choice,
+    kept_upload,
+    same_data_note,
+    window_spec_ui,
+)
 from rnnviz.windows import split_bounds
 
 st.title("Data")
@@ -127,5 +133,6 @@ if series is not None:
             )
         )
         current.data[FORECAST.name] = ForecastData(series, spec)
+        same_data_note(FORECAST, current.data[FORECAST.name], series_key)
         st.success("Data ready. Next: build a model.")
         st.page_link(nav.pages().build, label="Build a model", icon=":material/construction:")

@@ -21,7 +21,7 @@ from rnnviz.tasks import SEQUENCES
 from rnnviz.tasks.sequences import SplitSettings, describe_split, sequences_data
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import builtin_choice, data_or_stop, kept_upload
+from rnnviz.ui.widgets import builtin_choice, data_or_stop, kept_upload, same_data_note
 
 SOURCES = {"builtin": "Built-in data set", "upload": "Upload a CSV of labelled sequences"}
 LAYOUTS = {
@@ -146,6 +146,7 @@ except ValueError as error:  # a split the classes cannot support
     st.error(plain(f"The sequences cannot be split this way: {error}"))
     st.stop()
 current.data[SEQUENCES.name] = data
+same_data_note(SEQUENCES, data, dataset_key)
 if new_data:  # the recipe's training budget for its size
     epochs, patience = recipe_budget(DEFAULT_SEQUENCE_RECIPE, len(data.prepared.x_train))
     set_widget_defaults({"epochs": epochs, "patience": patience}, overwrite=True)

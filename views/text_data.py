@@ -21,7 +21,7 @@ from rnnviz.text import (
 )
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import data_or_stop, kept_upload
+from rnnviz.ui.widgets import data_or_stop, kept_upload, same_data_note
 
 SOURCES = {
     "rotten": "Rotten Tomatoes snippets (built in, 12,808 sentences)",
@@ -112,6 +112,7 @@ data = current.memo(
     lambda: prepare_text_data(dataset, int(vocab_size), int(max_len)),
 )
 current.data[SENTIMENT.name] = SentimentData(dataset.name, data)
+same_data_note(SENTIMENT, current.data[SENTIMENT.name], (dataset_key, data.fingerprint))
 st.success(
     f"Split (stratified): {len(data.x_train):,} train, {len(data.x_val):,} validation, {len(data.x_test):,} test; "
     f"vocabulary of {len(data.vocab):,} ids fitted on the training texts only."

@@ -21,6 +21,7 @@ from rnnviz.spec import (
     lookahead_reason,
 )
 from rnnviz.tasks import FORECAST, TASK_NAMES, Task, get_task
+from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import KeptUpload, session, set_widget_defaults
 from rnnviz.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
 
@@ -300,3 +301,19 @@ def kept_upload(label: str, types: list[str], key: str) -> tuple[KeptUpload | No
             current.uploads[key] = KeptUpload(upload.name, upload.getvalue())
     kept = current.uploads.get(key)
     return kept, UploadNote(kept, fresh=upload is not None)
+
+
+def same_data_note(task: Task, data: Any, key: Any) -> None:
+    """Say which saved runs were trained on this very data (the same normalised content, whatever
+    the file was called); ``key``: the page's content key of ``data``. Built-in data: nothing."""
+    current = session()
+
+    def content_address() -> str | None:
+        stored = task.data_file(data)
+        return stored.sha if stored is not None else None
+
+    sha = current.memo(f"data_sha_{task.name}", key, content_address)
+    runs = run_store().runs_with_data(sha) if sha else []
+    if runs:
+        more = f" and {len(runs) - 1} more" if len(runs) > 1 else ""
+        st.caption(plain(f"Same data as run {runs[0]}{more} (saved runs trained on these values)."))

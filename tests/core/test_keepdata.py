@@ -87,6 +87,7 @@ def test_two_runs_on_the_same_data_store_it_once_and_the_last_delete_removes_it(
     assert [f.name for f in files] == [f"{ref_a['sha']}.csv"]
     assert {r.run_id for r in store.list()} == {first.run_id, second.run_id}  # data/ is no run
     assert store.problems() == []
+    assert store.runs_with_data(ref_a["sha"]) == sorted([first.run_id, second.run_id])[::-1]
     store.delete(first.run_id)
     assert files[0].exists()  # the second run still needs it
     store.delete(second.run_id)

@@ -130,3 +130,8 @@ def test_a_run_on_an_upload_reopens_from_runs_after_a_restart(store):
     job = session(fresh).job
     assert job.record.run_id == record.run_id and job.dataset_name == "passengers.csv"
     assert job.summary()[1]["test RMSE"] == pytest.approx(record.metrics["test RMSE"], rel=1e-5)
+
+    fresh = open_page("views/data.py", fresh)  # the same bytes again, under another name
+    fresh.radio(key="w_data_source").set_value("Upload a CSV").run()
+    fresh = upload(fresh, "again.csv", AIRLINE_CSV)
+    assert f"Same data as run {record.run_id} (saved runs trained on these values)." in texts(fresh)
