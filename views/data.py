@@ -133,6 +133,6 @@ if series is not None:
             )
         )
         current.data[FORECAST.name] = ForecastData(series, spec)
-        same_data_note(FORECAST, current.data[FORECAST.name], series_key)
+        same_data_note(FORECAST, current.data[FORECAST.name], series_key[:-1])  # not the season
         st.success("Data ready. Next: build a model.")
         st.page_link(nav.pages().build, label="Build a model", icon=":material/construction:")
