@@ -69,11 +69,12 @@ class ServerDidNotStart(RuntimeError):
 
 @contextlib.contextmanager
 def make_run(
-    runs_dir: str | Path, timeout: float = 180.0
+    runs_dir: str | Path, timeout: float = 180.0, port: int | None = None
 ) -> Iterator[tuple[subprocess.Popen, str]]:
-    """``make run PORT=<free port>`` (the README's command) in its own process group, saving runs
-    to ``runs_dir``; yields (process, base URL); kills the whole group at the end."""
-    port = free_port()
+    """``make run PORT=<port>`` (the README's command; a free port by default) in its own process
+    group, saving runs to ``runs_dir``; yields (process, base URL); kills the whole group at the
+    end."""
+    port = port or free_port()
     log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
         ["make", "run", f"PORT={port}"],

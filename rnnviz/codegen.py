@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnviz.cells import export_options
-from rnnviz.datasets import BUILTIN_SERIES, load_builtin
+from rnnviz.datasets import BUILTIN_SERIES, Series, load_builtin
 from rnnviz.spec import ModelSpec, TrainSpec, lookahead_reason
 from rnnviz.windows import WindowSpec
 
@@ -54,11 +54,53 @@ def forecast_script(
 
     ``inputs`` names extra input columns of the series (the target always comes first).
     """
-    _check(window_spec, model_spec)
     series = load_builtin(dataset_key).with_inputs(inputs)
-    settings = {
+    settings = _forecast_settings(dataset_key, series, window_spec, model_spec, train_spec)
+    data = _series_literal(dataset_key, series.frame, series.columns, filled=bool(series.notes))
+    info = BUILTIN_SERIES[dataset_key]
+    what = (
+        f"{info.title}, {series.n_rows} {info.frequency} values, embedded at the end of this file"
+    )
+    docstring = _forecast_docstring(dataset_key, model_spec, what)
+    return render("forecast", docstring, settings, data)
+
+
+def forecast_file_script(
+    series: Series,
+    data_filename: str,
+    window_spec: WindowSpec,
+    model_spec: ModelSpec,
+    train_spec: TrainSpec,
+) -> str:
+    """A standalone script that trains ``model_spec`` on an uploaded series as rnnviz does,
+    reading the series from the CSV rnnviz kept for the run (``DATA_FILE``, ``data_filename``
+    beside the script unless changed)."""
+    settings = _forecast_settings(series.name, series, window_spec, model_spec, train_spec)
+    settings["DATA_FILE"] = data_filename
+    data = "\n".join(
+        [
+            f"# The series rnnviz kept for the run: {series.n_rows} rows of a time column and "
+            "the values,",
+            "# read from DATA_FILE (download it from the Runs page, beside this script).",
+            "DATA = read_data_file()",
+        ]
+    )
+    what = f"{series.name} ({series.n_rows} rows), read from the file DATA_FILE names"
+    docstring = _forecast_docstring(series.name, model_spec, what)
+    return render("forecast", docstring, settings, data, tags=("data_file",))
+
+
+def _forecast_settings(
+    dataset: str,
+    series: Series,
+    window_spec: WindowSpec,
+    model_spec: ModelSpec,
+    train_spec: TrainSpec,
+) -> dict[str, object]:
+    _check(window_spec, model_spec)
+    return {
         "TASK": "forecast",
-        "DATASET": dataset_key,
+        "DATASET": dataset,
         "COLUMNS": list(series.columns),
         "WINDOW": window_spec.window,
         # Only an encoder-decoder trains on the full horizon; the others learn the next value.
@@ -70,9 +112,6 @@ def forecast_script(
         **_model_settings(model_spec),
         **_train_settings(model_spec, train_spec),
     }
-    data = _series_literal(dataset_key, series.frame, series.columns, filled=bool(series.notes))
-    docstring = _forecast_docstring(dataset_key, model_spec, series.n_rows)
-    return render("forecast", docstring, settings, data)
 
 
 def sentiment_script(
@@ -95,8 +134,15 @@ def sentiment_script(
     return render("sentiment", docstring, settings, literal)
 
 
-def generation_script(data: GenerationData, model_spec: ModelSpec, train_spec: TrainSpec) -> str:
-    """A standalone script that trains ``model_spec`` on the same text, cut the same way."""
+def generation_script(
+    data: GenerationData,
+    model_spec: ModelSpec,
+    train_spec: TrainSpec,
+    data_filename: str | None = None,
+) -> str:
+    """A standalone script that trains ``model_spec`` on the same text, cut the same way: the
+    text embedded in it, or read from the file rnnviz kept for the run (``data_filename``,
+    beside the script unless ``DATA_FILE`` is changed)."""
     if model_spec.head != "multiclass" or model_spec.bidirectional or not model_spec.is_text:
         raise ValueError("generation_script exports next-character models (unidirectional).")
     chars = data.chars
@@ -113,19 +159,33 @@ def generation_script(data: GenerationData, model_spec: ModelSpec, train_spec: T
         **_model_settings(model_spec),
         **_train_settings(model_spec, train_spec),
     }
+    docstring = _generation_docstring(data, model_spec, in_file=data_filename is not None)
+    if data_filename is not None:
+        settings["DATA_FILE"] = data_filename
+        literal = "\n".join(
+            [
+                "# The text rnnviz kept for the run (UTF-8), read from DATA_FILE; download it from",
+                "# the Runs page, beside this script.",
+                'TEXT = (pathlib.Path(__file__).parent / DATA_FILE).read_text(encoding="utf-8")',
+            ]
+        )
+        return render("generation", docstring, settings, literal, tags=("data_file",))
     text = chars.vocab.decode(np.concatenate([chars.train_ids, chars.val_ids]))
-    literal = _corpus_literal(data.name, text)
-    docstring = _generation_docstring(data, model_spec)
-    return render("generation", docstring, settings, literal)
+    return render("generation", docstring, settings, _corpus_literal(data.name, text))
 
 
 def sequences_script(data: SequencesData, model_spec: ModelSpec, train_spec: TrainSpec) -> str:
-    """A standalone script that trains ``model_spec`` on the same splits of a built-in sequence
-    set: its raw values and split rows embedded, scaled and padded in the script as rnnviz does."""
+    """A standalone script that trains ``model_spec`` on the same splits of a sequence set (built
+    in, or an upload the run keeps): its raw values and split rows embedded, scaled and padded in
+    the script as rnnviz does."""
     from rnnviz.sequences import BUILTIN_SEQUENCES, load_builtin_sequences
 
-    if data.key not in BUILTIN_SEQUENCES:
-        raise ValueError("sequences_script exports runs on a built-in sequence data set.")
+    if data.key in BUILTIN_SEQUENCES:
+        dataset = load_builtin_sequences(data.key)
+    elif data.source is not None:
+        dataset = data.source
+    else:
+        raise ValueError("sequences_script needs the sequences (a built-in set or an upload).")
     if model_spec.head != "multiclass" or model_spec.is_text:
         raise ValueError("sequences_script exports sequence classifiers (a softmax head).")
     if model_spec.mask_value != data.prepared.mask_value:
@@ -134,7 +194,7 @@ def sequences_script(data: SequencesData, model_spec: ModelSpec, train_spec: Tra
     steps, features = prepared.input_shape
     settings = {
         "TASK": "sequences",
-        "DATASET": data.key,
+        "DATASET": data.key or data.name,
         "STEPS": steps,
         "FEATURES": features,
         "SCALE_MEAN": [float(v) for v in prepared.scaler.mean],
@@ -144,7 +204,7 @@ def sequences_script(data: SequencesData, model_spec: ModelSpec, train_spec: Tra
         **_model_settings(model_spec),
         **_train_settings(model_spec, train_spec),
     }
-    literal = _sequences_literal(data, load_builtin_sequences(data.key))
+    literal = _sequences_literal(data, dataset)
     docstring = _sequences_docstring(data, model_spec)
     return render("sequences", docstring, settings, literal)
 
@@ -155,9 +215,12 @@ def script_filename(dataset_key: str, model_spec: ModelSpec) -> str:
     return f"rnnviz_{slug}_{model_spec.cell.lower()}_{model_spec.topology}.py"
 
 
-def render(task: str, docstring: str, settings: dict[str, object], data: str) -> str:
-    """The template's code for ``task``, with the docstring, settings and data replaced."""
-    source = _task_code(TEMPLATE.read_text(encoding="utf-8"), task)
+def render(
+    task: str, docstring: str, settings: dict[str, object], data: str, tags: Sequence[str] = ()
+) -> str:
+    """The template's code for ``task`` (and the blocks of ``tags``, e.g. ``data_file``), with the
+    docstring, settings and data replaced."""
+    source = _task_code(TEMPLATE.read_text(encoding="utf-8"), {task, *tags})
     body = source[source.index('"""', 3) + 3 :]  # after the template's own docstring
     head, rest = body.split("# <settings>\n", 1)
     block, tail = rest.split("# </settings>\n", 1)
@@ -176,11 +239,12 @@ _TASK_BLOCK = re.compile(
 )
 
 
-def _task_code(source: str, task: str) -> str:
-    """The template without the blocks of other tasks and without the markers of ``task``."""
+def _task_code(source: str, tags: set[str]) -> str:
+    """The template without the blocks of other tasks (or tags) and without the markers of
+    those in ``tags``."""
 
     def keep(block: re.Match) -> str:
-        if task not in block["task"].split(","):  # a block may serve several tasks: <a,b>
+        if tags.isdisjoint(block["task"].split(",")):  # a block may serve several tasks: <a,b>
             return ""
         return block[0].split("\n", 1)[1].rsplit(f"# </{block['task']}>\n", 1)[0]
 
@@ -289,15 +353,13 @@ def _kind(spec: ModelSpec) -> str:
     return ("stateful " if spec.stateful else "") + ("bidirectional " if spec.bidirectional else "")
 
 
-def _forecast_docstring(dataset_key: str, spec: ModelSpec, n_rows: int) -> str:
-    info = BUILTIN_SERIES[dataset_key]
+def _forecast_docstring(dataset: str, spec: ModelSpec, data: str) -> str:
     units = ", ".join(str(u) for u in spec.units)
     return _docstring(
-        f'Forecast the "{dataset_key}" series with a {_kind(spec)}{spec.cell} network.',
+        f'Forecast the "{dataset}" series with a {_kind(spec)}{spec.cell} network.',
         [
             _GENERATED.format(what="windows"),
-            f"Data: {info.title}, {n_rows} {info.frequency} values, embedded at the end of this "
-            f"file. Model: {spec.depth} recurrent layer(s) of {units} units; "
+            f"Data: {data}. Model: {spec.depth} recurrent layer(s) of {units} units; "
             f"{TOPOLOGY_NOTES[spec.topology]}.",
             "It prints the parameter count, the training loss of the first and last epoch, and "
             "the test RMSE in the series' original units (next to a naive last-value forecast "
@@ -330,16 +392,17 @@ def _sentiment_docstring(dataset_name: str, spec: ModelSpec, data: TextData) -> 
     )
 
 
-def _generation_docstring(data: GenerationData, spec: ModelSpec) -> str:
+def _generation_docstring(data: GenerationData, spec: ModelSpec, in_file: bool) -> str:
     units = ", ".join(str(u) for u in spec.units)
     chars = data.chars
+    where = "read from the file DATA_FILE names" if in_file else "embedded at the end of this file"
     return _docstring(
         f"Generate text like {data.name} with a {_kind(spec)}{spec.cell} network, character by "
         "character.",
         [
             _GENERATED.format(what="text"),
-            f"Data: {len(chars.train_ids) + len(chars.val_ids):,} characters embedded at the end "
-            f"of this file; the last {data.val_fraction:.0%} validates. Model: a character "
+            f"Data: {len(chars.train_ids) + len(chars.val_ids):,} characters {where}; the last "
+            f"{data.val_fraction:.0%} validates. Model: a character "
             f"embedding, {spec.depth} recurrent layer(s) of {units} units and a softmax over the "
             f"{len(chars.vocab)} characters after every step.",
             "It prints the parameter count, the training loss of the first and last epoch, the "

@@ -7,6 +7,7 @@ import itertools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -40,9 +41,12 @@ def variant_specs(
     return variants
 
 
-def save_job(store: RunStore, job) -> RunRecord:
-    """Persist a finished ForecastJob or SentimentJob (spec, history, metrics, model, predictions)."""
+def save_job(store: RunStore, job, data: Any = None) -> RunRecord:
+    """Persist a finished job (spec, history, metrics, model, predictions) and, given ``data``
+    (the task's data object it was trained on), the uploaded data it was trained on."""
     data_config, metrics, predictions = job.summary()
+    task = get_task(job.task)
+    data_file = task.data_file(data) if data is not None else None
     state = job.run.snapshot()
     return store.save(
         task=job.task,
@@ -56,6 +60,8 @@ def save_job(store: RunStore, job) -> RunRecord:
         status=state.status,
         message=state.message,
         predictions=predictions,
+        data_file=data_file,
+        data_name=task.dataset_name(data) if data is not None else job.dataset_name,
     )
 
 

@@ -12,6 +12,11 @@ sequences, ``Validation bits per character: X`` and a generated sample for a cha
 model). A block marked for several tasks (``<a,b>``) is kept for each of them.
 """
 
+# <data_file>
+import csv
+import pathlib
+
+# </data_file>
 # <sentiment>
 import re
 
@@ -23,6 +28,11 @@ import numpy as np
 # <settings>
 TASK = "forecast"  # "forecast", "sentiment", "sequences" or "generation"
 DATASET = "template"
+# <data_file>
+# The data rnnviz kept for the run (downloaded from its Runs page; a relative path is read from
+# beside this script).
+DATA_FILE = "data.csv"
+# </data_file>
 # <forecast>
 COLUMNS = ["value"]  # the target first, then any extra inputs
 WINDOW = 6  # look-back: past steps each prediction reads
@@ -81,6 +91,17 @@ KEEP_WEIGHTS = "best"  # "best": the best validation epoch's weights; "last": th
 # --- 2. The task: its data in, its test score out ------------------------------------------------
 MODEL_INPUT = {}  # per task: a function giving the model's input layers
 PREPARE = {}  # per task: a function giving the fit arrays and the test report
+
+
+# <data_file>
+def read_data_file() -> dict[str, list[str]]:
+    """The table rnnviz kept for the run (DATA_FILE, a plain UTF-8 CSV): {column: its values}."""
+    with open(pathlib.Path(__file__).parent / DATA_FILE, encoding="utf-8", newline="") as file:
+        header, *rows = csv.reader(file)
+    return {name: [row[i] for row in rows] for i, name in enumerate(header)}
+
+
+# </data_file>
 
 
 # <forecast>

@@ -2,7 +2,9 @@
 
 A run is a directory ``<root>/<run_id>/`` holding ``run.json`` (settings, history, metrics,
 library versions), ``model.keras`` and optionally ``predictions.csv``. The root is the
-``RNNVIZ_RUNS_DIR`` environment variable, else ``~/.rnnviz/runs``.
+``RNNVIZ_RUNS_DIR`` environment variable, else ``~/.rnnviz/runs``. The uploaded data a run was
+trained on is kept once for all runs in ``<root>/data/`` (:mod:`rnnviz.datastore`), and removed
+with the last run that references it.
 
 Saving is atomic: everything is written into ``<root>/.tmp-<uuid>/``, which is then renamed to
 its final name, so a crash mid-save leaves only a hidden ``.tmp-*`` directory that listing ignores
@@ -36,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnnviz.datastore import DATA_DIR, DATA_KEY, DataFile, DataStore, data_sha, reference
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks import TASK_NAMES
 
@@ -261,6 +264,15 @@ def _json_default(value: object) -> Any:
     raise TypeError(f"cannot save a {type(value).__name__} in run.json")
 
 
+def _write_record(record: RunRecord, folder: Path) -> None:
+    text = json.dumps(record.to_json(), indent=2, default=_json_default)
+    (folder / RUN_FILE).write_text(text, encoding="utf-8")
+
+
+def _with_data_ref(record: RunRecord, ref: dict) -> RunRecord:
+    return dataclasses.replace(record, data_config={**record.data_config, DATA_KEY: ref})
+
+
 def _new_run_id(now: datetime) -> str:
     return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
@@ -277,6 +289,7 @@ class RunStore:
         False, leftovers of crashed saves and deletes are removed now (see
         :meth:`cleanup_partial`)."""
         self.root = Path(root).expanduser() if root is not None else default_root()
+        self.data = DataStore(self.root / DATA_DIR)
         self._problems: list[tuple[Path, str]] = []
         if cleanup:
             self.cleanup_partial()
@@ -296,9 +309,13 @@ class RunStore:
         status: str,
         message: str,
         predictions: pd.DataFrame | None = None,
+        data_file: DataFile | None = None,
+        data_name: str = "",
     ) -> RunRecord:
         """Save a trained model and its record atomically; returns the saved record.
 
+        ``data_file``: the uploaded data it was trained on (``data_name``: the file's name), kept
+        in the data folder unless that would pass its cap (the record then says why not).
         On any failure nothing appears in :meth:`list` and the error propagates.
         """
         if task not in TASKS:
@@ -326,8 +343,9 @@ class RunStore:
             model.save(tmp / MODEL_FILE)
             if predictions is not None:
                 predictions.to_csv(tmp / PREDICTIONS_FILE, index=False)
-            text = json.dumps(record.to_json(), indent=2, default=_json_default)
-            (tmp / RUN_FILE).write_text(text, encoding="utf-8")
+            if data_file is not None:
+                record = self._keep_data(record, data_file, data_name or dataset)
+            _write_record(record, tmp)
             final = self.root / record.run_id
             os.replace(tmp, final)  # the atomic step: the run appears whole or not at all
         except BaseException:
@@ -335,10 +353,22 @@ class RunStore:
             raise
         return dataclasses.replace(record, path=final)
 
+    def _keep_data(self, record: RunRecord, data_file: DataFile, name: str) -> RunRecord:
+        """The record with a reference to its data, stored now (the reference is written first,
+        so a concurrent :meth:`collect_data` never removes a file a run being saved needs)."""
+        with_ref = _with_data_ref(record, reference(data_file, name))
+        _write_record(with_ref, record.path)
+        not_kept = self.data.put(data_file)
+        return (
+            _with_data_ref(record, reference(data_file, name, not_kept)) if not_kept else with_ref
+        )
+
     def adopt(self, files: dict[str, bytes]) -> RunRecord:
         """Store a run saved elsewhere (by a worker on another machine) under a fresh id,
-        atomically; only the store's own file names are accepted."""
-        unknown = set(files) - {RUN_FILE, MODEL_FILE, PREDICTIONS_FILE}
+        atomically; only the store's own file names are accepted (and the run's data file as
+        ``data/<sha>.<ext>``, checked against its hash)."""
+        data = {n: c for n, c in files.items() if n.startswith(f"{DATA_DIR}/")}
+        unknown = set(files) - {RUN_FILE, MODEL_FILE, PREDICTIONS_FILE} - set(data)
         if unknown or RUN_FILE not in files or MODEL_FILE not in files:
             raise RunError(f"not a saved run: files {sorted(files)}")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -346,17 +376,31 @@ class RunStore:
         tmp.mkdir()
         try:
             for name, content in files.items():
-                (tmp / name).write_bytes(content)
+                if name not in data:
+                    (tmp / name).write_bytes(content)
             record = self._read(tmp)
             record = dataclasses.replace(record, run_id=self._free_run_id(datetime.now()))
-            text = json.dumps(record.to_json(), indent=2, default=_json_default)
-            (tmp / RUN_FILE).write_text(text, encoding="utf-8")
+            _write_record(record, tmp)
+            for name, content in data.items():
+                record = self._adopt_data(record, name, content)
             final = self.root / record.run_id
             os.replace(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return dataclasses.replace(record, path=final)
+
+    def _adopt_data(self, record: RunRecord, name: str, content: bytes) -> RunRecord:
+        """Keep the data file an adopted run came with (its reference already written)."""
+        sha, _, ext = name.removeprefix(f"{DATA_DIR}/").partition(".")
+        ref = record.data_config.get(DATA_KEY)
+        if data_sha(content) != sha or not isinstance(ref, dict) or ref.get("sha") != sha:
+            raise RunError(f"the run's data file {name} does not match its reference")
+        not_kept = self.data.put(DataFile(content, ext, str(ref.get("kind", ""))))
+        if not_kept:
+            record = _with_data_ref(record, {**ref, "kept": False, "reason": not_kept})
+            _write_record(record, record.path)
+        return record
 
     def _free_run_id(self, now: datetime) -> str:
         for _ in range(100):
@@ -366,8 +410,35 @@ class RunStore:
         raise FileExistsError(f"could not find a free run id in {self.root}")
 
     def delete(self, run_id: str) -> None:
-        """Remove a run: renamed out of sight first, so a crash never leaves half a run listed."""
+        """Remove a run: renamed out of sight first, so a crash never leaves half a run listed;
+        then the data files no run references any more."""
         self._discard(self._run_dir(run_id))
+        self.collect_data()
+
+    def collect_data(self) -> list[Path]:
+        """Remove the stored data files that no run (saved, or being saved) references."""
+        return self.data.collect(self._data_shas().values())
+
+    def runs_with_data(self, sha: str) -> list[str]:
+        """The ids of the saved runs trained on the data with this content address, newest
+        first (run ids start with their time)."""
+        folders = self._data_shas()
+        return sorted(
+            (f for f, s in folders.items() if s == sha and not f.startswith(".")), reverse=True
+        )
+
+    def _data_shas(self) -> dict[str, str]:
+        """{folder name: sha of its data} for every run folder (hidden ones being saved too)
+        whose run.json references kept data."""
+        shas = {}
+        if self.root.is_dir():
+            for path in self.root.glob(f"*/{RUN_FILE}"):
+                try:
+                    ref = json.loads(path.read_text(encoding="utf-8"))["data_config"][DATA_KEY]
+                    shas[path.parent.name] = str(ref["sha"])
+                except (OSError, ValueError, KeyError, TypeError):
+                    continue
+        return shas
 
     def delete_damaged(self, folder: str) -> None:
         """Remove a damaged run folder that the latest :meth:`list` reported (by its folder
@@ -376,6 +447,7 @@ class RunStore:
         if folder not in reported:
             raise KeyError(f"'{folder}' is not a damaged run folder of {self.root}.")
         self._discard(reported[folder])
+        self.collect_data()
 
     def _discard(self, path: Path) -> None:
         trash = self.root / f"{TRASH_PREFIX}{uuid.uuid4().hex}"
@@ -405,7 +477,7 @@ class RunStore:
         records, problems = [], []
         if self.root.is_dir():
             for path in self.root.iterdir():
-                if path.name.startswith(".") or not path.is_dir():
+                if path.name.startswith(".") or path.name == DATA_DIR or not path.is_dir():
                     continue
                 if not RUN_ID_PATTERN.match(path.name):
                     problems.append((path, _bad_folder_name(path.name)))

@@ -496,9 +496,16 @@ def prepare_text_data(
     ``max_len=None`` picks the 95% quantile of training-text lengths.
     """
     train, val, test = split_texts(dataset, val_fraction, test_fraction, seed)
-    vocab = build_vocabulary(train.texts, vocab_size)
     if max_len is None:
         max_len = suggest_max_len([len(tokenize(t)) for t in train.texts])
+    return encode_splits(train, val, test, vocab_size, max_len)
+
+
+def encode_splits(
+    train: TextDataset, val: TextDataset, test: TextDataset, vocab_size: int, max_len: int
+) -> TextData:
+    """Fit the vocabulary on the training texts and encode every split (class names: train's)."""
+    vocab = build_vocabulary(train.texts, vocab_size)
 
     def labels(part: TextDataset) -> np.ndarray:
         return np.asarray(part.labels, dtype=np.int32)
@@ -512,7 +519,7 @@ def prepare_text_data(
         y_test=labels(test),
         texts_test=test.texts,
         vocab=vocab,
-        class_names=dataset.class_names,
+        class_names=train.class_names,
         max_len=int(max_len),
         texts_train=train.texts,
         texts_val=val.texts,

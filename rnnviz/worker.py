@@ -178,24 +178,27 @@ def _save(job, request: TrainRequest, state) -> RunResult:
 
     try:
         if request.return_files:
-            return RunResult(parameters=parameters, files=_saved_files(job))
+            return RunResult(parameters=parameters, files=_saved_files(job, request))
         from rnnviz.runs import RunStore
 
-        record = save_job(RunStore(request.runs_root), job)
+        record = save_job(RunStore(request.runs_root), job, request.data)
     except Exception as error:  # noqa: BLE001 - e.g. a full disk: the page says so
         return RunResult(parameters=parameters, save_error=str(error))
     return RunResult(run_id=record.run_id, parameters=parameters)
 
 
-def _saved_files(job) -> dict[str, bytes]:
+def _saved_files(job, request: TrainRequest) -> dict[str, bytes]:
     """The run saved into a private temporary store, as {file name: bytes} (for a worker on
     another machine, whose disk the server cannot read)."""
     from rnnviz.compare import save_job
     from rnnviz.runs import RunStore
 
     with tempfile.TemporaryDirectory(prefix="rnnviz-run-") as root:
-        record = save_job(RunStore(root), job)
-        return {path.name: path.read_bytes() for path in Path(record.path).iterdir()}
+        store = RunStore(root)
+        record = save_job(store, job, request.data)
+        files = {path.name: path.read_bytes() for path in Path(record.path).iterdir()}
+        data = [path for path in store.data.root.glob("*") if path.is_file()]
+        return files | {f"{store.data.root.name}/{path.name}": path.read_bytes() for path in data}
 
 
 def _finalize(request: TrainRequest) -> RunResult:

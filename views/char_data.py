@@ -24,6 +24,7 @@ from rnnviz.safe import plain
 from rnnviz.tasks import GENERATION, GenerationData
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
+from rnnviz.ui.widgets import kept_upload, same_data_note
 
 SOURCES = {"shakespeare": "Shakespeare (built in)", "upload": "Upload a .txt file"}
 
@@ -64,10 +65,10 @@ try:
         data_key = ("shakespeare", corpus_key)
         corpus = current.memo("char_corpus", data_key, lambda: load_shakespeare(corpus_key))
     else:
-        upload = st.file_uploader(
+        upload, note = kept_upload(
             f"A plain-text file (UTF-8, at most {MAX_UPLOAD_BYTES / 1e6:g} MB)",
-            type=["txt"],
-            key="char_upload",
+            ["txt"],
+            "char_upload",
         )
         if upload is not None:
             raw = upload.getvalue()
@@ -75,6 +76,7 @@ try:
             corpus = current.memo(
                 "char_corpus", data_key, lambda: parse_text_upload(raw, upload.name)
             )
+            note.rows(len(corpus), "characters")
 except DataError as error:
     refuse(error)
 if corpus is None:  # nothing uploaded yet: Build waits for it
@@ -157,4 +159,5 @@ current.data[GENERATION.name] = GenerationData(
     float(temperature),
     int(length),
 )
+same_data_note(GENERATION, current.data[GENERATION.name], data_key)
 st.page_link(nav.pages().build, label="Build a model", icon=":material/construction:")

@@ -24,7 +24,13 @@ from rnnviz.tasks import FORECAST, ForecastData
 from rnnviz.timeindex import describe_gaps
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import apply_forecast_recipe, builtin_choice, window_spec_ui
+from rnnviz.ui.widgets import (
+    apply_forecast_recipe,
+    builtin_choice,
+    kept_upload,
+    same_data_note,
+    window_spec_ui,
+)
 from rnnviz.windows import split_bounds
 
 st.title("Data")
@@ -61,8 +67,8 @@ if source == "Built-in series":
         inputs = covariates_ui(list(series.frame.columns), series.target, f"w_builtin_inputs_{key}")
         series = series.with_inputs(inputs)
 else:
-    upload = st.file_uploader(
-        "CSV with a date/time column and numeric columns", type=["csv", "txt"]
+    upload, note = kept_upload(
+        "CSV with a date/time column and numeric columns", ["csv", "txt"], "series_upload"
     )
     if upload is not None:
         raw = upload.getvalue()
@@ -75,6 +81,7 @@ else:
                 (*file_key, order),
                 lambda: parse_series_csv(raw, upload.name, order),
             )
+            note.rows(len(parsed.frame))
             if parsed.date_order is not None:
                 st.radio(
                     f"Date order ({parsed.ambiguous_dates} dates read either way)",
@@ -151,5 +158,6 @@ if series is not None:
         for warning in split_warnings(series, train_end, val_end):
             st.warning(plain(warning))
         current.data[FORECAST.name] = ForecastData(series, spec)
+        same_data_note(FORECAST, current.data[FORECAST.name], series_key[:-1])  # not the season
         st.success("Data ready. Next: build a model.")
         st.page_link(nav.pages().build, label="Build a model", icon=":material/construction:")

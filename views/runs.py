@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rnnviz.builder import layer_table
+from rnnviz.datastore import DataStoreError, data_download, stored_reference
 from rnnviz.model_upload import ModelFileError, load_uploaded_model
 from rnnviz.runs import RunError, RunRecord, config_diff, overview_columns
 from rnnviz.safe import plain, safe_csv
@@ -67,6 +68,7 @@ def run_actions(record: RunRecord) -> None:
         c4.caption(plain(f"No Keras script for this run: {error}"))
     if export is not None:
         c4.download_button("Keras script (.py)", export.script, export.filename, key="run_script")
+    kept_data_ui(record, c4)
     with st.expander("Delete this run"):
         if st.button(f"Delete {run_id}", key="run_delete"):
             try:
@@ -75,6 +77,33 @@ def run_actions(record: RunRecord) -> None:
                 st.error(plain(error.args[0] if isinstance(error, KeyError) else error))
             else:
                 st.rerun()
+
+
+def kept_data_ui(record: RunRecord, column) -> None:
+    """The data file the run keeps, to download beside its script, or why it is not kept."""
+    ref = stored_reference(record)
+    if ref is not None and ref.get("kept") is False:
+        st.warning(
+            plain(
+                f"The data of this run ({ref.get('filename')}) was not kept: {ref.get('reason')}."
+            )
+        )
+        return
+    try:
+        download = current.memo("run_data", record.run_id, lambda: data_download(record))
+    except DataStoreError as error:
+        st.warning(plain(error))
+        return
+    if download is not None:
+        name, content = download
+        column.download_button(
+            f"Data ({name})",
+            content,
+            name,
+            key="run_data",
+            help="The data this run was trained on, as rnnviz read it; the script reads it from "
+            "beside itself.",
+        )
 
 
 def run_choice(label: str, records: dict[str, RunRecord], ids: list[str], key: str, index=0) -> str:

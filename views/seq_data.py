@@ -24,7 +24,7 @@ from rnnviz.tasks import SEQUENCES
 from rnnviz.tasks.sequences import SplitSettings, describe_split, sequences_data
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import builtin_choice, data_or_stop
+from rnnviz.ui.widgets import builtin_choice, data_or_stop, kept_upload, same_data_note
 
 SOURCES = {"builtin": "Built-in data set", "upload": "Upload a CSV of labelled sequences"}
 LAYOUTS = {
@@ -64,9 +64,7 @@ def values_for_layout(frame):
 
 def upload_ui():
     """The uploaded CSV and the columns the user picks; None until a file is chosen."""
-    upload = st.file_uploader(
-        "CSV of labelled sequences", type=["csv", "tsv", "txt"], key="seq_upload"
-    )
+    upload, note = kept_upload("CSV of labelled sequences", ["csv", "tsv", "txt"], "seq_upload")
     if upload is None:
         st.caption(
             "Long format: one row per step with a sequence id, a step (numbers or dates; rows in "
@@ -82,6 +80,7 @@ def upload_ui():
     file_key = (upload.name, content_key(raw))  # the content, never the name alone
     frame = current.memo("seq_csv", file_key, lambda: read_csv_table(raw, upload.name, dtype=str))
     frame = frame.frame
+    note.rows(len(frame))
     columns = list(frame.columns)
     if len(columns) < 2:
         raise DataError(
@@ -188,6 +187,7 @@ except ValueError as error:  # a split the classes cannot support
     st.error(plain(f"The sequences cannot be split this way: {error}"))
     st.stop()
 current.data[SEQUENCES.name] = data
+same_data_note(SEQUENCES, data, dataset_key)
 if new_data:  # the recipe's training budget for its size
     epochs, patience = recipe_budget(DEFAULT_SEQUENCE_RECIPE, len(data.prepared.x_train))
     set_widget_defaults({"epochs": epochs, "patience": patience}, overwrite=True)

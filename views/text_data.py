@@ -21,7 +21,7 @@ from rnnviz.text import (
 )
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import data_or_stop
+from rnnviz.ui.widgets import data_or_stop, kept_upload, same_data_note
 
 SOURCES = {
     "rotten": "Rotten Tomatoes snippets (built in, 12,808 sentences)",
@@ -44,26 +44,24 @@ try:
             dataset = load_imdb()
             current.imdb_loaded = True
     else:
-        upload = st.file_uploader(
-            "CSV with a text column and a label column", type=["csv", "tsv", "txt"]
+        upload, note = kept_upload(
+            "CSV with a text column and a label column", ["csv", "tsv", "txt"], "text_upload"
         )
         if upload is not None:
             raw = upload.getvalue()
             file_key = (upload.name, content_key(raw))  # never the name or row count alone
             frame = current.memo("text_csv", file_key, lambda: parse_text_csv(raw, upload.name))
-            text_guess, label_guess = current.memo(
-                "text_columns", file_key, lambda: suggest_columns(frame)
-            )
+            note.rows(len(frame))
             columns = list(frame.columns)
+            if current.defaults_for.get("text_upload") != file_key:  # a new file: its guesses
+                text_guess, label_guess = suggest_columns(frame)
+                text_guess = text_guess or columns[0]
+                label_guess = label_guess or columns[min(1, len(columns) - 1)]
+                set_widget_defaults({"text_col": text_guess, "label_col": label_guess}, True)
+                current.defaults_for["text_upload"] = file_key
             c1, c2 = st.columns(2)
-            text_col = c1.selectbox(
-                "Text column", columns, index=columns.index(text_guess) if text_guess else 0
-            )
-            label_col = c2.selectbox(
-                "Label column",
-                columns,
-                index=columns.index(label_guess) if label_guess else min(1, len(columns) - 1),
-            )
+            text_col = c1.selectbox("Text column", columns, key="w_text_col")
+            label_col = c2.selectbox("Label column", columns, key="w_label_col")
             dataset_key = (source, *file_key, text_col, label_col)
             dataset = current.memo(
                 "text_dataset",
@@ -114,6 +112,7 @@ data = current.memo(
     lambda: prepare_text_data(dataset, int(vocab_size), int(max_len)),
 )
 current.data[SENTIMENT.name] = SentimentData(dataset.name, data)
+same_data_note(SENTIMENT, current.data[SENTIMENT.name], (dataset_key, data.fingerprint))
 st.success(
     f"Split (stratified): {len(data.x_train):,} train, {len(data.x_val):,} validation, {len(data.x_test):,} test; "
     f"vocabulary of {len(data.vocab):,} ids fitted on the training texts only."

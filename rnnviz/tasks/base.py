@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
+    from rnnviz.datastore import DataFile
     from rnnviz.runs import RunRecord
     from rnnviz.training import FitData, TrainingRun
 
@@ -195,6 +196,11 @@ class Task(ABC, Generic[D, J]):
         """The job of a saved run (``record`` set) on ``data`` (what it was trained on, e.g. the
         session's) or, without it, on its stored data loaded again; ValueError when that data is
         not available."""
+
+    def data_file(self, data: D) -> DataFile | None:
+        """The data in a normalised, plain form (no pickle) that a saved run keeps, so it can be
+        reopened and exported; None for built-in data, which a run references by its key."""
+        return None
 
     def job_from_model(self, model: keras.Model, data: D) -> J:
         """Inspect an uploaded model on ``data``; ValueError when the task cannot."""

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
 
 from rnnviz.datasets import BUILTIN_SERIES, Series, load_builtin
+from rnnviz.datastore import DataFile, read_stored
 from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
 from rnnviz.spec import TOPOLOGIES, ModelSpec, TrainSpec
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
@@ -19,6 +25,50 @@ if TYPE_CHECKING:
     from rnnviz.forecast import ForecastJob
     from rnnviz.runs import RunRecord
     from rnnviz.training import FitData
+
+
+TIME_COLUMN = "time"  # the first column of a stored series (its index)
+SERIES_KIND = "series CSV (a time column, then the value columns)"
+
+
+def series_file(series: Series) -> DataFile:
+    """A series as a clean CSV (its index, then every column, floats written to round-trip) and
+    what reading it back needs: the same bytes for the same values, whatever the file was called."""
+    frame, index = series.frame, series.frame.index
+    content = frame.to_csv(index=True, index_label=TIME_COLUMN, lineterminator="\n").encode()
+    config = {
+        "columns": [str(c) for c in frame.columns],
+        "index": "datetime" if isinstance(index, pd.DatetimeIndex) else "range",
+        "freq": index.freqstr if isinstance(index, pd.DatetimeIndex) else None,
+        "index_name": index.name,
+        "target": series.target,
+        "inputs": list(series.inputs),
+        "season": series.season,
+        "notes": list(series.notes),
+    }
+    return DataFile(content, "csv", SERIES_KIND, config)
+
+
+def series_from_file(content: bytes, ref: dict[str, Any], name: str) -> Series:
+    """The series :func:`series_file` stored, rebuilt exactly (index, columns, float values)."""
+    frame = pd.read_csv(io.BytesIO(content), index_col=0, encoding="utf-8")
+    frame.columns = list(ref["columns"])
+    if ref.get("index") == "datetime":
+        times = pd.to_datetime(frame.index, format="ISO8601")
+        frame.index = pd.DatetimeIndex(times, freq=ref.get("freq"), name=ref.get("index_name"))
+    else:
+        steps = frame.index.to_numpy(dtype=np.int64)
+        whole = len(steps) and np.array_equal(steps, np.arange(steps[0], steps[0] + len(steps)))
+        index = pd.RangeIndex(steps[0], steps[0] + len(steps)) if whole else pd.Index(steps)
+        frame.index = index.rename(ref.get("index_name"))
+    return Series(
+        name,
+        frame.astype(np.float64),
+        str(ref["target"]),
+        tuple(ref.get("inputs", ())),
+        ref.get("season"),
+        tuple(ref.get("notes", ())),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,23 +186,28 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
             record=record,
         )
 
+    def data_file(self, data: ForecastData) -> DataFile | None:
+        from rnnviz.forecast import builtin_key
+
+        return None if builtin_key(data.series) else series_file(data.series)
+
     @staticmethod
     def _stored_data(record: RunRecord) -> ForecastData:
-        """The built-in series and window settings a saved run was trained on, loaded again."""
+        """The series and window settings a saved run was trained on: a built-in series loaded
+        again, or the stored upload read back; ValueError when that cannot be done."""
         config = record.data_config
         key = config.get("dataset_key")
-        if key not in BUILTIN_SERIES:
-            raise ValueError(
-                "This run was trained on an uploaded file, which is not stored: upload it again "
-                "to retrain."
-            )
         window = record.window_config
         if window is None:
             raise ValueError(
                 "This run's data settings are incomplete (no look-back window saved): it cannot be "
                 "reopened."
             )
-        series = load_builtin(key).with_inputs(config.get("inputs", []))
+        if key in BUILTIN_SERIES:
+            series = load_builtin(key).with_inputs(config.get("inputs", []))
+        else:
+            content, ref = read_stored(record)
+            series = series_from_file(content, ref, record.dataset)
         return ForecastData(series, WindowSpec(**window))
 
     def job_from_model(self, model: keras.Model, data: ForecastData) -> ForecastJob:
@@ -204,18 +259,24 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
         return {"cmp_forecasts": forecast_overlay(first, tests, target)}
 
     def export(self, record: RunRecord) -> Export | None:
-        """The Keras script of a run on a built-in series (uploads are not stored: None)."""
-        from rnnviz.codegen import forecast_script, script_filename
+        """The Keras script of a run: a built-in series embedded in it, an uploaded one read from
+        the CSV the run keeps (its download beside the script); None without a saved window."""
+        from rnnviz.codegen import forecast_file_script, forecast_script, script_filename
+        from rnnviz.datastore import data_filename
 
         config = record.data_config
         key = config.get("dataset_key")
-        if key not in BUILTIN_SERIES or record.window_config is None:
+        if record.window_config is None:
             return None
         window = WindowSpec(**record.window_config)
-        script = forecast_script(
-            key, window, record.model_spec, record.train_spec, config.get("inputs", ())
-        )
-        return Export(script_filename(key, record.model_spec), script)
+        spec, train = record.model_spec, record.train_spec
+        if key in BUILTIN_SERIES:
+            script = forecast_script(key, window, spec, train, config.get("inputs", ()))
+            return Export(script_filename(key, spec), script)
+        data = self._stored_data(record)
+        filename = data_filename(config["stored_data"])
+        script = forecast_file_script(data.series, filename, window, spec, train)
+        return Export(script_filename(Path(record.dataset).stem, spec), script)
 
 
 FORECAST = ForecastTask()

@@ -7,15 +7,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from rnnviz.chars import (
     BIDIRECTIONAL_REASON,
     DEFAULT_PLAY,
+    CharCorpus,
     CharData,
     load_shakespeare,
     play_files,
     prepare_char_data,
 )
 from rnnviz.datasets import DataError
+from rnnviz.datastore import DataFile, data_filename, read_stored, stored_reference
 from rnnviz.recipes import CHAR_MODEL, CHAR_TRAIN
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
     from rnnviz.runs import RunRecord
     from rnnviz.training import FitData
 
+CORPUS_KIND = "UTF-8 text"
 STORED_KEYS = ("corpus_key", "seq_len", "stride", "val_fraction")  # what reopening a run needs
 
 
@@ -157,22 +162,29 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
         restored_samples(run, samples)
         return GenerationJob(data.name, data, run, record=record)
 
+    def data_file(self, data: GenerationData) -> DataFile | None:
+        """An uploaded corpus as UTF-8 text (as read: line ends made ``\\n``)."""
+        if data.corpus_key:
+            return None
+        chars = data.chars
+        text = chars.vocab.decode(np.concatenate([chars.train_ids, chars.val_ids]))
+        return DataFile(text.encode("utf-8"), "txt", CORPUS_KIND)
+
     @staticmethod
     def _stored_data(record: RunRecord) -> GenerationData:
-        """The Shakespeare corpus a saved run was trained on, cut again as it was; ValueError
-        for an uploaded text (not stored) or incomplete settings."""
+        """The corpus a saved run was trained on (a Shakespeare corpus loaded again, or the
+        text the run keeps), cut again as it was; ValueError when that cannot be done."""
         config = record.data_config
         if not set(STORED_KEYS) <= set(config):
             raise ValueError(
                 "This run's data settings are incomplete (no corpus, sequence length, stride or "
                 "validation share saved): it cannot be reopened."
             )
-        if not config["corpus_key"]:
-            raise ValueError(
-                f"This run was trained on an uploaded text ({record.dataset}), which is not "
-                "stored: upload it again to retrain."
-            )
-        corpus = load_shakespeare(config["corpus_key"])
+        if config["corpus_key"]:
+            corpus = load_shakespeare(config["corpus_key"])
+        else:
+            content, _ = read_stored(record)
+            corpus = CharCorpus(record.dataset, content.decode("utf-8"))
         chars = prepare_char_data(
             corpus, int(config["seq_len"]), int(config["stride"]), float(config["val_fraction"])
         )
@@ -203,14 +215,17 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
         return {"cmp_bpc": bpc_comparison(curves, baseline, order)}
 
     def export(self, record: RunRecord) -> Export | None:
-        """The Keras script of a run on a Shakespeare corpus (uploads are not stored: None)."""
+        """The Keras script of a run: a Shakespeare corpus embedded in it, an uploaded text read
+        from the file the run keeps (its download beside the script); None without its text."""
         from rnnviz.codegen import generation_script, script_filename
 
         try:
             data = self._stored_data(record)
         except ValueError:
             return None
-        script = generation_script(data, record.model_spec, record.train_spec)
+        ref = stored_reference(record)
+        filename = data_filename(ref) if ref is not None else None
+        script = generation_script(data, record.model_spec, record.train_spec, filename)
         return Export(script_filename(data.corpus_key or data.name, record.model_spec), script)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rnnviz.datastore import DataFile, read_stored
 from rnnviz.recipes import TEXT_MODEL, TEXT_TRAIN
 from rnnviz.safe import plain
 from rnnviz.spec import ModelSpec, TrainSpec
@@ -20,7 +22,54 @@ if TYPE_CHECKING:
     from rnnviz.text import TextData
     from rnnviz.training import FitData
 
-STORED_DATASETS = ("Rotten Tomatoes",)  # built in: a saved run on it can be reopened
+STORED_DATASETS = ("Rotten Tomatoes",)  # built in: loaded again to reopen a run on it
+SPLITS = ("train", "validation", "test")
+TEXTS_KIND = "labelled texts CSV (text, label, split)"
+
+
+def texts_file(text: TextData) -> DataFile:
+    """The encoded splits' texts as a CSV of text, label (the class name) and split, in split
+    order: what rebuilds the same splits, vocabulary and token ids."""
+    import pandas as pd
+
+    parts = zip(
+        SPLITS,
+        (text.texts_train, text.texts_val, text.texts_test),
+        (text.y_train, text.y_val, text.y_test),
+        strict=True,
+    )
+    frame = pd.DataFrame(
+        [
+            (t, text.class_names[int(y)], split)
+            for split, texts, labels in parts
+            for t, y in zip(texts, labels, strict=True)
+        ],
+        columns=["text", "label", "split"],
+    )
+    content = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    config = {
+        "classes": list(text.class_names),
+        "vocab_size": len(text.vocab),
+        "max_len": text.max_len,
+    }
+    return DataFile(content, "csv", TEXTS_KIND, config)
+
+
+def texts_from_file(content: bytes, ref: dict, name: str) -> TextData:
+    """The encoded splits :func:`texts_file` stored, encoded again the same way."""
+    import pandas as pd
+
+    from rnnviz.text import TextDataset, encode_splits
+
+    frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8")
+    classes = tuple(ref["classes"])
+    index = {c: i for i, c in enumerate(classes)}
+    parts = [frame[frame["split"] == split] for split in SPLITS]
+    train, val, test = (
+        TextDataset(name, tuple(p["text"]), tuple(index[c] for c in p["label"]), classes)
+        for p in parts
+    )
+    return encode_splits(train, val, test, int(ref["vocab_size"]), int(ref["max_len"]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,16 +167,18 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         script = sentiment_script(data.name, data.text_data, record.model_spec, record.train_spec)
         return Export(script_filename(data.name, record.model_spec), script)
 
+    def data_file(self, data: SentimentData) -> DataFile | None:
+        return None if data.name in STORED_DATASETS else texts_file(data.text_data)
+
     @staticmethod
     def _stored_data(record: RunRecord) -> SentimentData:
-        """The encoded splits a run on built-in texts was trained on, prepared again;
-        ValueError when they cannot be (other data is not stored)."""
+        """The encoded splits a run was trained on: built-in texts prepared again, or the texts
+        the run keeps encoded again; ValueError when they cannot be."""
         from rnnviz.text import load_rotten_tomatoes, prepare_text_data
 
         if record.dataset not in STORED_DATASETS:
-            raise ValueError(
-                f"The data of this run ({record.dataset}) is not stored: load it again to retrain."
-            )
+            content, ref = read_stored(record)
+            return SentimentData(record.dataset, texts_from_file(content, ref, record.dataset))
         config = record.data_config
         if not {"vocab_size", "max_len"} <= set(config):
             raise ValueError(

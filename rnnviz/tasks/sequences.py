@@ -3,10 +3,14 @@ own CSV) read step by step, a softmax head over the classes."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from rnnviz.datastore import DataFile, read_stored
 from rnnviz.recipes import DEFAULT_SEQUENCE_RECIPE
 from rnnviz.safe import plain
 from rnnviz.sequences import (
@@ -56,6 +60,7 @@ class SequencesData:
     settings: SplitSettings
     feature_names: tuple[str, ...]
     image_shape: tuple[int, int] | None = None  # (rows, columns) of an image read row by row
+    source: SequenceDataset | None = field(default=None, repr=False)  # before split and scaling
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -89,7 +94,57 @@ def sequences_data(
         official_split=settings.official_split,
     )
     return SequencesData(
-        dataset.name, key, prepared, settings, dataset.feature_names, dataset.image_shape
+        dataset.name, key, prepared, settings, dataset.feature_names, dataset.image_shape, dataset
+    )
+
+
+SEQUENCE_ID, STEP, LABEL = "sequence", "step", "label"
+SEQUENCES_KIND = "long CSV of labelled sequences (sequence, step, features, label)"
+
+
+def sequences_file(dataset: SequenceDataset) -> DataFile:
+    """Labelled sequences as a long CSV: one row per real step (the sequence's number, the step,
+    every feature's value, the class name), values written to round-trip."""
+    import pandas as pd
+
+    rows = np.repeat(np.arange(len(dataset)), dataset.lengths)
+    steps = np.concatenate([np.arange(n) for n in dataset.lengths]) if len(dataset) else rows
+    values = dataset.x[rows, steps].astype(np.float64)  # (real steps, features)
+    frame = pd.DataFrame(values, columns=[f"f{i}" for i in range(dataset.n_features)])
+    frame.insert(0, STEP, steps)
+    frame.insert(0, SEQUENCE_ID, rows)
+    frame[LABEL] = np.asarray(dataset.class_names, dtype=object)[dataset.y[rows]]
+    frame.columns = [SEQUENCE_ID, STEP, *dataset.feature_names, LABEL]
+    config = {
+        "classes": list(dataset.class_names),
+        "features": list(dataset.feature_names),
+        "padded_steps": dataset.n_steps,
+        "official_train": dataset.n_official_train,
+        "notes": list(dataset.notes),
+    }
+    content = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return DataFile(content, "csv", SEQUENCES_KIND, config)
+
+
+def sequences_from_file(content: bytes, ref: dict, name: str) -> SequenceDataset:
+    """The labelled sequences :func:`sequences_file` stored (read by position, not by name)."""
+    import pandas as pd
+
+    frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8")
+    features, classes = tuple(ref["features"]), tuple(ref["classes"])
+    rows = frame.iloc[:, 0].astype(np.int64).to_numpy()
+    steps = frame.iloc[:, 1].astype(np.int64).to_numpy()
+    values = frame.iloc[:, 2 : 2 + len(features)].astype(np.float64).to_numpy()
+    n = int(rows.max()) + 1 if len(rows) else 0
+    x = np.zeros((n, int(ref["padded_steps"]), len(features)), np.float32)
+    x[rows, steps] = values
+    lengths = np.bincount(rows, minlength=n).astype(np.int64)
+    index = {c: i for i, c in enumerate(classes)}
+    y = np.zeros(n, np.int64)
+    y[rows] = [index[c] for c in frame.iloc[:, -1]]
+    official = ref.get("official_train")
+    return SequenceDataset(
+        name, x, lengths, y, classes, features, official, notes=tuple(ref.get("notes", ()))
     )
 
 
@@ -210,17 +265,17 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
         run = finished_run(record, model, self.fit_data(data, record.model_spec))
         return SequenceJob(data.name, data, run, record=record)
 
+    def data_file(self, data: SequencesData) -> DataFile | None:
+        if data.key in BUILTIN_SEQUENCES or data.source is None:
+            return None
+        return sequences_file(data.source)
+
     @staticmethod
     def _stored_data(record: RunRecord) -> SequencesData:
-        """The built-in set a saved run was trained on, split and scaled again; ValueError for an
-        upload (not stored) or incomplete settings."""
+        """The set a saved run was trained on (a built-in one loaded again, or the sequences the
+        run keeps), split and scaled again; ValueError when that cannot be done."""
         config = record.data_config
         key = config.get("dataset_key")
-        if key not in BUILTIN_SEQUENCES:
-            raise ValueError(
-                f"The data of this run ({record.dataset}) was uploaded and is not stored: upload "
-                "it again to retrain."
-            )
         fields = SplitSettings.__dataclass_fields__
         if not set(fields) <= set(config):
             raise ValueError(
@@ -228,7 +283,10 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
                 "be reopened."
             )
         settings = SplitSettings(**{name: config[name] for name in fields})
-        return sequences_data(load_builtin_sequences(key), settings, key)
+        if key in BUILTIN_SEQUENCES:
+            return sequences_data(load_builtin_sequences(key), settings, key)
+        content, ref = read_stored(record)
+        return sequences_data(sequences_from_file(content, ref, record.dataset), settings)
 
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """Test accuracy of every saved variant beside the classical baselines."""

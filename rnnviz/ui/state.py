@@ -29,6 +29,18 @@ SESSION_KEY = "rnnviz"
 KEPT_KEY = "rnnviz_widget_values"  # the copy of the widget values (see keep_widget_values)
 
 
+@dataclass(frozen=True, eq=False)
+class KeptUpload:
+    """A file the user uploaded, kept in the session: the Data page reads it again on return
+    (Streamlit's uploader is empty then). Reads like Streamlit's ``UploadedFile``."""
+
+    name: str
+    raw: bytes
+
+    def getvalue(self) -> bytes:
+        return self.raw
+
+
 @dataclass(eq=False)
 class Session:
     """What one browser session holds between script runs (a page test can seed any of it)."""
@@ -40,6 +52,7 @@ class Session:
     defaults_for: dict[str, Hashable] = field(default_factory=dict)  # per data page: the data whose
     # recommended settings were applied (a new choice of data applies them again)
     imdb_loaded: bool = False  # the user asked for IMDB once (it downloads)
+    uploads: dict[str, KeptUpload] = field(default_factory=dict)  # per uploader: its last file
     model_spec: ModelSpec | None = None  # the model built on the Build page ...
     model_task: str | None = None  # ... and the task it was built for
     built_controls: ModelSpec | None = None  # ... and what the Build controls said then

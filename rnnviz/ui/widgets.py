@@ -21,7 +21,8 @@ from rnnviz.spec import (
     lookahead_reason,
 )
 from rnnviz.tasks import FORECAST, TASK_NAMES, Task, get_task
-from rnnviz.ui.state import session, set_widget_defaults
+from rnnviz.ui.persist import run_store
+from rnnviz.ui.state import KeptUpload, session, set_widget_defaults
 from rnnviz.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
 
 
@@ -261,3 +262,57 @@ def data_or_stop(dataset: Any) -> None:
         st.stop()
     for note in dataset.notes:
         st.info(plain(note))
+
+
+class UploadNote:
+    """The line under an uploader that says which kept file the page uses (see
+    :func:`kept_upload`); :meth:`rows` adds how many rows the page read from it."""
+
+    def __init__(self, upload: KeptUpload | None, fresh: bool) -> None:
+        self.upload = upload
+        self.slot = st.empty() if upload is not None and not fresh else None
+        self.rows()
+
+    def rows(self, count: int | None = None, unit: str = "rows") -> None:
+        if self.slot is None or self.upload is None:
+            return
+        size = f"{count:,} {unit}" if count is not None else f"{len(self.upload.raw) / 1e3:,.1f} kB"
+        self.slot.caption(
+            plain(f"Using {self.upload.name} (uploaded, {size}) — upload another to replace it.")
+        )
+
+
+def kept_upload(label: str, types: list[str], key: str) -> tuple[KeptUpload | None, UploadNote]:
+    """A file uploader whose file stays in the session: back on the page (where Streamlit's
+    uploader is empty again) the last file is used, with a line saying so, until another is
+    uploaded or the file is removed from the uploader. Returns the file (None before any) and
+    the note under the uploader. ``key`` must not start with ``w_`` (an upload is no setting)."""
+    current = session()
+
+    def forget_if_removed() -> None:
+        if st.session_state.get(key) is None:
+            current.uploads.pop(key, None)
+
+    upload = st.file_uploader(label, type=types, key=key, on_change=forget_if_removed)
+    if upload is not None:
+        kept = current.uploads.get(key)
+        if kept is None or kept.name != upload.name or kept.raw != upload.getvalue():
+            current.uploads[key] = KeptUpload(upload.name, upload.getvalue())
+    kept = current.uploads.get(key)
+    return kept, UploadNote(kept, fresh=upload is not None)
+
+
+def same_data_note(task: Task, data: Any, key: Any) -> None:
+    """Say which saved runs were trained on this very data (the same normalised content, whatever
+    the file was called); ``key``: the page's content key of ``data``. Built-in data: nothing."""
+    current = session()
+
+    def content_address() -> str | None:
+        stored = task.data_file(data)
+        return stored.sha if stored is not None else None
+
+    sha = current.memo(f"data_sha_{task.name}", key, content_address)
+    runs = run_store().runs_with_data(sha) if sha else []
+    if runs:
+        more = f" and {len(runs) - 1} more" if len(runs) > 1 else ""
+        st.caption(plain(f"Same data as run {runs[0]}{more} (saved runs trained on these values)."))

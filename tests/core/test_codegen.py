@@ -206,10 +206,21 @@ def test_long_texts_and_settings_are_split_into_valid_lines():
     assert max(len(line) for line in source.splitlines()) <= 100
 
 
-def test_generated_code_is_lint_clean_and_formatted(tmp_path):
+def assert_lint_clean(folder: Path) -> None:
+    """Every script in ``folder`` passes ruff's checks and format (skips without ruff)."""
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
     if not Path(ruff).exists():
         pytest.skip("ruff is not installed")
+    common = ["--isolated", "--no-cache", "--line-length", "100"]
+    lint = [ruff, "check", *common, "--select", "E,F,W,I,B,UP", str(folder)]
+    result = subprocess.run(lint, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    fmt = [ruff, "format", *common, "--check", "--diff", str(folder)]
+    result = subprocess.run(fmt, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_generated_code_is_lint_clean_and_formatted(tmp_path):
     specs = [
         spec_for("LSTM", "many_to_one", False),
         spec_for("GRU", "encoder_decoder", True, dropout=0.25, reset_after=False),
@@ -236,13 +247,7 @@ def test_generated_code_is_lint_clean_and_formatted(tmp_path):
     text_spec = TEXT_SPEC.with_(bidirectional=True, dropout=0.3)
     (tmp_path / "text.py").write_text(sentiment_script("synthetic", TEXT_DATA, text_spec, TRAIN))
     shutil.copy(TEMPLATE, tmp_path / "template.py")  # the template itself, as every export uses it
-    common = ["--isolated", "--no-cache", "--line-length", "100"]
-    lint = [ruff, "check", *common, "--select", "E,F,W,I,B,UP", str(tmp_path)]
-    result = subprocess.run(lint, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
-    fmt = [ruff, "format", *common, "--check", "--diff", str(tmp_path)]
-    result = subprocess.run(fmt, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
+    assert_lint_clean(tmp_path)
 
 
 def test_invalid_exports_are_refused():

@@ -17,6 +17,7 @@ from rnnviz.builder import build_model
 from rnnviz.chars import BIDIRECTIONAL_REASON, CharCorpus, prepare_char_data
 from rnnviz.codegen import generation_script
 from rnnviz.compare import save_job
+from rnnviz.datastore import data_download
 from rnnviz.generate import sample_text
 from rnnviz.generation import GenerationJob, bpc_logs
 from rnnviz.ngram import ngram_baseline
@@ -180,9 +181,17 @@ def test_summary_save_restore_round_trip(tmp_path, data, trained):
     assert job.run.snapshot().history == record.history
     saved = job.ngram()  # read back from the record, not fitted again
     assert saved.best_order == reference.best_order and saved.sample == reference.sample
-    with pytest.raises(ValueError, match="uploaded text"):
-        GENERATION.restore(record, store.load_model(record.run_id))  # its text is not stored
-    assert GENERATION.export(record) is None
+    with pytest.raises(ValueError, match="uploaded and is not stored"):
+        GENERATION.restore(record, store.load_model(record.run_id))  # saved without its text
+    kept = save_job(store, trained, data)
+    reopened = GENERATION.restore(kept, RunStore(tmp_path).load_model(kept.run_id))
+    np.testing.assert_array_equal(reopened.chars.x_train, data.chars.x_train)
+    assert reopened.chars.val_text == data.chars.val_text and reopened.data.prompt == PROMPT
+    export, (name, content) = GENERATION.export(kept), data_download(kept)
+    (tmp_path / name).write_bytes(content)  # downloaded beside the script, which reads it
+    namespace = {"__name__": "generated_script", "__file__": str(tmp_path / export.filename)}
+    exec(compile(export.script, export.filename, "exec"), namespace)
+    assert namespace["TEXT"] == TEXT and namespace["DATA_FILE"] == name == "tiny_play.txt"
 
     figures = GENERATION.comparison_figures([record, record])
     figure = figures["cmp_bpc"]

@@ -165,13 +165,20 @@ def test_a_saved_builtin_run_reopens_and_compares(tmp_path):
     assert figure.data[0].y[0] == pytest.approx(record.metrics["test accuracy"])
 
 
-def test_an_uploaded_run_is_not_stored_and_says_so(tmp_path):
+def test_an_uploaded_run_keeps_its_sequences_and_reopens_without_the_session(tmp_path):
     store = RunStore(tmp_path)
     job = trained(tiny_sequences())
-    record = save_job(store, job)
+    old = save_job(store, job)  # saved without its data (as runs were before they kept it)
     with pytest.raises(ValueError, match="uploaded and is not stored"):
-        SEQUENCES.restore(record, store.load_model(record.run_id))
-    assert SEQUENCES.export(record) is None
+        SEQUENCES.restore(old, store.load_model(old.run_id))
+    record = save_job(store, job, tiny_sequences())
+    reopened = SEQUENCES.restore(record, RunStore(tmp_path).load_model(record.run_id))
+    for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test"):
+        np.testing.assert_array_equal(
+            getattr(reopened.data.prepared, name), getattr(tiny_sequences().prepared, name)
+        )
+    namespace = load_script(SEQUENCES.export(record).script)
+    assert namespace["DATASET"] == "tiny" and namespace["CLASSES"] == list(CLASSES)
     # On the session's data (what collecting a finished run passes) it reopens.
     on_data = SEQUENCES.restore(record, store.load_model(record.run_id), tiny_sequences())
     assert on_data.dataset_name == "tiny" and on_data.record is record
