@@ -18,6 +18,7 @@ atomically in the run store; nothing here imports TensorFlow.
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import subprocess
@@ -519,6 +520,52 @@ def _ray_trainer_class(ray: Any) -> Any:
     return ray.remote(num_cpus=1, max_concurrency=4)(RayTrainer)
 
 
+_RAY_LOCK = threading.Lock()
+RAY_START_SECONDS = 300.0  # the longest ray.init may take (a local cluster starts in seconds)
+
+
+def connect_ray(address: str) -> Any:
+    """Ray, initialised once per process for ``address`` and kept alive until the process exits.
+
+    ``ray.init`` runs in a daemon thread that then waits for the life of the process: a local
+    cluster's processes (GCS, raylet) are started with a parent-death signal, which Linux sends
+    when the *thread* that started them ends, so initialising Ray from a short-lived thread (a
+    page's script run, a warm-up thread) kills the cluster and, a minute later, the server with
+    it. Ray is shut down at exit.
+    """
+    import ray
+
+    with _RAY_LOCK:
+        if ray.is_initialized():
+            return ray
+        started: dict[str, BaseException | None] = {}
+        ready = threading.Event()
+
+        def own_ray() -> None:
+            try:
+                ray.init(
+                    address=None if address == "local" else address,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    runtime_env={"py_modules": [str(PROJECT_ROOT / "rnnviz")]},  # shipped
+                )
+            except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
+                started["error"] = error
+                ready.set()
+                return
+            started["error"] = None
+            ready.set()
+            threading.Event().wait()  # keep the thread, and so Ray's processes, alive
+
+        threading.Thread(target=own_ray, name="rnnviz-ray", daemon=True).start()
+        if not ready.wait(RAY_START_SECONDS):
+            raise RuntimeError(f"Ray did not start within {RAY_START_SECONDS:.0f} s")
+        if started["error"] is not None:
+            raise started["error"]
+        atexit.register(ray.shutdown)
+        return ray
+
+
 class RayExecutor(QueuedExecutor):
     """Each run as a Ray actor on a cluster: ``address`` is ``auto`` (the cluster this machine
     belongs to), ``ray://host:port`` (a remote one) or ``local`` (start one here). The nodes need
@@ -531,16 +578,7 @@ class RayExecutor(QueuedExecutor):
     def __init__(
         self, address: str, max_running: int | None = None, stop_grace: float = STOP_GRACE
     ) -> None:
-        import ray
-
-        if not ray.is_initialized():
-            ray.init(
-                address=None if address == "local" else address,
-                include_dashboard=False,
-                log_to_driver=False,
-                runtime_env={"py_modules": [str(PROJECT_ROOT / "rnnviz")]},  # this code, shipped
-            )
-        self.ray = ray
+        self.ray = ray = connect_ray(address)
         self._actor_class = _ray_trainer_class(ray)
         cluster_cpus = int(ray.cluster_resources().get("CPU", 1))
         super().__init__(max_running or cluster_cpus, stop_grace)
