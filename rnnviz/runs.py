@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnnviz.model_upload import MAX_UNPACKED_BYTES, ModelFileError, vet_model_file
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks import TASK_NAMES
 
@@ -435,6 +436,10 @@ class RunStore:
                 f"Run '{run_id}': {MODEL_FILE} is damaged or incomplete (not a whole .keras "
                 "archive; was the save interrupted?). The run cannot be opened."
             )
+        try:  # the checks an upload gets: a file in the store may have been put there by anyone
+            vet_model_file(path, MAX_UNPACKED_BYTES)
+        except ModelFileError as error:
+            raise RunError(f"Run '{run_id}': {MODEL_FILE} is refused. {error}") from None
         try:
             return keras.models.load_model(path, compile=compile, safe_mode=True)
         except Exception as error:  # noqa: BLE001 - a damaged file becomes a message
