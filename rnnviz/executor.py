@@ -340,6 +340,7 @@ class _ProcessChannel:
             env = {
                 **os.environ,
                 "RNNVIZ_WORKER_KEY": authkey.hex(),
+                "RNNVIZ_SERVER_PID": str(os.getpid()),  # the worker ends when this process does
                 "PYTHONPATH": os.pathsep.join(
                     [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
                 ),

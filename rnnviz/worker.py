@@ -29,6 +29,8 @@ PUMP_SECONDS = 0.25  # how often progress is sent
 RELAY_SECONDS = 0.02  # how soon the server hears a message the run has queued (its last one too)
 CHECKPOINT_EVERY = 2.0  # at most one best-weights checkpoint per this many seconds
 HEARTBEAT_SECONDS = 1.0  # a worker with nothing to report says it is alive this often
+PARENT_POLL_SECONDS = 0.5  # how often a worker checks that the server that started it lives
+PARENT_ENV = "RNNVIZ_SERVER_PID"  # the server's pid, set by the executor
 
 Emit = Callable[[tuple], None]
 
@@ -43,6 +45,7 @@ def main(address: str) -> None:
     """
     from multiprocessing.connection import Client
 
+    exit_with_parent(int(os.environ.get(PARENT_ENV, os.getppid())))
     conn = Client(address, family="AF_UNIX", authkey=bytes.fromhex(os.environ["RNNVIZ_WORKER_KEY"]))
     import keras  # noqa: F401 - the warm-up: paid before the user clicks Train
 
@@ -56,6 +59,20 @@ def main(address: str) -> None:
         pass  # the server went away: nothing left to tell
     finally:
         conn.close()
+
+
+def exit_with_parent(parent: int) -> None:
+    """End this process at once when ``parent`` (the server) is no longer its parent: killed,
+    even with SIGKILL, or gone before this worker started. Polled: a parent-death signal
+    (prctl) follows the parent *thread*, and the server starts workers from short-lived
+    threads, so it would kill a waiting spare worker as soon as its thread ended."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)  # no clean-up: TensorFlow's can block, and no one is left to tell
+
+    threading.Thread(target=watch, name="rnnviz-parent-watch", daemon=True).start()
 
 
 def prewarm() -> None:
