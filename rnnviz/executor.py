@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rnnviz.progress import apply_delta
+from rnnviz.runs import CHECKPOINT_DIR, owned_name
 from rnnviz.runstate import RunState
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks import Job, get_task
@@ -429,7 +430,7 @@ class LocalExecutor(QueuedExecutor):
     def prepare(self, request: TrainRequest, handle_id: str) -> TrainRequest:
         if request.checkpoint_path or request.finalize_from:
             return request
-        path = Path(request.runs_root) / ".checkpoints" / f"{handle_id}.npz"
+        path = Path(request.runs_root) / CHECKPOINT_DIR / owned_name(f"{handle_id}.npz")
         return replace(request, checkpoint_path=str(path))
 
     def open_channel(self, request: TrainRequest, handle_id: str) -> _ProcessChannel:

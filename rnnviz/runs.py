@@ -47,6 +47,7 @@ SCHEMA_VERSION = 1
 TMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
 STALE_SECONDS = 3600.0
+CHECKPOINT_DIR = ".checkpoints"  # best weights of runs in progress, <server pid>-<run>.npz
 TASKS = TASK_NAMES  # the registered tasks (rnnviz.tasks)
 WINDOW_KEYS = ("window", "horizon", "test_size", "val_size", "transform")
 OPTIONAL_WINDOW_KEYS = ("scaler",)  # absent from runs saved before the scaler choice
@@ -305,7 +306,7 @@ class RunStore:
             raise ValueError(f"task must be one of {TASKS}, got {task!r}")
         self.root.mkdir(parents=True, exist_ok=True)
         now = datetime.now().astimezone()
-        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        tmp = self.root / f"{TMP_PREFIX}{owned_name(uuid.uuid4().hex)}"
         tmp.mkdir()
         try:
             record = RunRecord(
@@ -342,7 +343,7 @@ class RunStore:
         if unknown or RUN_FILE not in files or MODEL_FILE not in files:
             raise RunError(f"not a saved run: files {sorted(files)}")
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        tmp = self.root / f"{TMP_PREFIX}{owned_name(uuid.uuid4().hex)}"
         tmp.mkdir()
         try:
             for name, content in files.items():
@@ -383,16 +384,25 @@ class RunStore:
         shutil.rmtree(trash, ignore_errors=True)
 
     def cleanup_partial(self, max_age_seconds: float = STALE_SECONDS) -> list[Path]:
-        """Remove ``.tmp-*`` directories older than ``max_age_seconds`` and leftover ``.trash-*``
-        ones; returns what was removed."""
+        """Remove leftovers of crashed saves, deletes and runs: ``.trash-*`` directories, and
+        ``.tmp-*`` directories and checkpoints (``.checkpoints/*.npz``) whose process has ended
+        or, when the name tells no process, that are older than ``max_age_seconds``; returns
+        what was removed."""
         if not self.root.is_dir():
             return []
         removed = []
         cutoff = time.time() - max_age_seconds
         for path in self.root.iterdir():
-            stale_tmp = path.name.startswith(TMP_PREFIX) and _mtime(path) < cutoff
+            stale_tmp = path.name.startswith(TMP_PREFIX) and _abandoned(
+                path.name.removeprefix(TMP_PREFIX), path, cutoff
+            )
             if path.is_dir() and (stale_tmp or path.name.startswith(TRASH_PREFIX)):
                 shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        checkpoints = self.root / CHECKPOINT_DIR
+        for path in checkpoints.glob("*.npz") if checkpoints.is_dir() else []:
+            if _abandoned(path.name, path, cutoff):
+                path.unlink(missing_ok=True)
                 removed.append(path)
         return removed
 
@@ -483,6 +493,32 @@ def _bad_folder_name(name: str) -> str:
         f"the folder name '{name}' is not a run id (letters, digits, '-' and '_' only, starting "
         "with a letter or digit): rename the folder to open or delete the run."
     )
+
+
+def owned_name(name: str, pid: int | None = None) -> str:
+    """``name`` prefixed with the pid of the process that owns the file (default: this one), so
+    a later clean-up can tell a live run's file from a dead one's."""
+    return f"{os.getpid() if pid is None else pid}-{name}"
+
+
+def _abandoned(name: str, path: Path, cutoff: float) -> bool:
+    """Whether a temporary file or folder called ``name`` (see :func:`owned_name`) is left over:
+    its owner process has ended, or (no owner in the name) it was last changed before
+    ``cutoff``."""
+    owner, dash, _ = name.partition("-")
+    if dash and owner.isdigit():
+        return not _process_alive(int(owner))
+    return _mtime(path) < cutoff
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _mtime(path: Path) -> float:
