@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rnnviz.progress import apply_delta
-from rnnviz.runs import CHECKPOINT_DIR, owned_name
+from rnnviz.runs import CHECKPOINT_DIR, owned_name, store_space_problem
 from rnnviz.runstate import RunState
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks import Job, get_task
@@ -168,7 +168,7 @@ class RunHandle:
             elif result.error:
                 self._state.status, self._state.message = "error", result.error
             if result.save_error:
-                self._state.message += f" The run could not be saved: {result.save_error}"
+                self._state.message += f" The run could not be saved. {result.save_error}."
         self._result = result
         self.ended_at = time.monotonic()
         self._done.set()
@@ -193,11 +193,16 @@ class QueuedExecutor:
     def submit(self, request: TrainRequest) -> RunHandle:
         """Queue ``request``; it starts as soon as fewer than ``max_running`` runs train."""
         handle = RunHandle(request, self)
+        refused = store_space_problem(request.runs_root) if not request.backtest_folds else ""
         with self._cond:
             self._forget_old()
             self._handles[handle.id] = handle
-            self._queue.append(handle)
-        threading.Thread(target=self._serve, args=(handle,), daemon=True).start()
+            if not refused:
+                self._queue.append(handle)
+        if refused:  # it could not be saved: not started (a backtest saves nothing)
+            handle._end(RunResult(error=refused))
+        else:
+            threading.Thread(target=self._serve, args=(handle,), daemon=True).start()
         return handle
 
     def get(self, handle_id: str) -> RunHandle | None:
@@ -605,12 +610,12 @@ class _StoreOnArrival:
         if message[0] != "done" or not message[1].files:
             return message
         kind, payload = message
-        from rnnviz.runs import RunStore
+        from rnnviz.runs import RunStore, save_failure
 
         try:
             record = RunStore(self.request.runs_root).adopt(payload.files)
         except (OSError, ValueError) as error:
-            return kind, replace(payload, files=None, save_error=str(error))
+            return kind, replace(payload, files=None, save_error=save_failure(error))
         return kind, replace(payload, files=None, run_id=record.run_id)
 
     def request_stop(self) -> None:

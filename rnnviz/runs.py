@@ -47,6 +47,8 @@ SCHEMA_VERSION = 1
 TMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
 STALE_SECONDS = 3600.0
+MIN_FREE_BYTES = 200 * 1024 * 1024  # a run is not started with less free space in the store
+SAVE_CAUSES = ("No space left on device", "Read-only file system", "Permission denied")
 CHECKPOINT_DIR = ".checkpoints"  # best weights of runs in progress, <server pid>-<run>.npz
 TASKS = TASK_NAMES  # the registered tasks (rnnviz.tasks)
 WINDOW_KEYS = ("window", "horizon", "test_size", "val_size", "transform")
@@ -493,6 +495,40 @@ def _bad_folder_name(name: str) -> str:
         f"the folder name '{name}' is not a run id (letters, digits, '-' and '_' only, starting "
         "with a letter or digit): rename the folder to open or delete the run."
     )
+
+
+def store_space_problem(root: Path | str) -> str:
+    """Why a run could not be saved under ``root`` (read-only, under :data:`MIN_FREE_BYTES`
+    free), or "" when it can."""
+    folder = Path(root).expanduser()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the store is made on the first save
+    if not os.access(folder, os.W_OK):
+        return (
+            f"The run store ({root}) is read-only here, so a trained run could not be saved. "
+            "Set RNNVIZ_RUNS_DIR to a folder you can write to."
+        )
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        return (
+            f"Only {free / 2**20:,.0f} MB is free on the disk of the run store ({root}); "
+            f"training needs at least {MIN_FREE_BYTES / 2**20:,.0f} MB to save its run. Free "
+            "some space or set RNNVIZ_RUNS_DIR to another disk."
+        )
+    return ""
+
+
+def save_failure(error: BaseException) -> str:
+    """A failed save in plain words, its cause first ("No space left on device: ..."), also
+    when a library wrapped the system's error into its own message."""
+    text = re.sub(r"^\[Errno \d+\] ", "", " ".join(str(error).split()))[:300]
+    text = text or type(error).__name__
+    code = getattr(error, "errno", None)
+    if isinstance(code, int) and code > 0:
+        reason = os.strerror(code)
+    else:
+        reason = next((cause for cause in SAVE_CAUSES if cause.lower() in text.lower()), "")
+    return f"{reason}: {text}" if reason and not text.startswith(reason) else text
 
 
 def owned_name(name: str, pid: int | None = None) -> str:

@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -139,7 +140,10 @@ def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) 
     state = run.snapshot()
     emit(("progress", cursor.delta(state)))
     result = _save(job, request, state)
-    checkpoint.remove()
+    if result.save_error:
+        result = replace(result, save_error=checkpoint.keep(run.best_weights, result.save_error))
+    else:
+        checkpoint.remove()
     emit(("done", result))
     return result
 
@@ -200,7 +204,9 @@ def _save(job, request: TrainRequest, state) -> RunResult:
 
         record = save_job(RunStore(request.runs_root), job)
     except Exception as error:  # noqa: BLE001 - e.g. a full disk: the page says so
-        return RunResult(parameters=parameters, save_error=str(error))
+        from rnnviz.runs import save_failure
+
+        return RunResult(parameters=parameters, save_error=save_failure(error))
     return RunResult(run_id=record.run_id, parameters=parameters)
 
 
@@ -245,6 +251,17 @@ class _Checkpoint:
         np.savez(tmp, **{f"w{i}": w for i, w in enumerate(weights)})
         os.replace(tmp, self.path)
         self.written, self.at = weights, time.monotonic()
+
+    def keep(self, weights: list[np.ndarray] | None, why: str) -> str:
+        """After a failed save: the best weights written (if they can be) and kept; ``why``
+        with where they are."""
+        try:
+            self.maybe_write(weights, force=True)
+        except OSError:
+            pass  # the disk that refused the run may refuse this too: an older one may be kept
+        if self.path is None or not os.path.exists(self.path):
+            return why
+        return f"{why}. The best weights so far are kept in {self.path}"
 
     def remove(self) -> None:
         if self.path is not None and os.path.exists(self.path):
