@@ -22,11 +22,10 @@ from tests.e2e.test_browser import (
     PAGE_TIMEOUT,
     go_to,
     no_exception,
-    open_data_page,
     plotly_chart,
-    set_number,
     shoot,
 )
+from tests.e2e.test_worker_kill import airline_train_page
 
 PAST_GCS_TIMEOUT = 70.0  # s after Ray starts: Ray gave up on a killed GCS after 60 s
 RAY_TRAIN_TIMEOUT = 180_000  # ms: the first Ray actor imports TensorFlow before it trains
@@ -65,15 +64,8 @@ def test_ray_local_server_survives_and_trains_a_run_to_inspect(
 ):
     process, url = ray_app
     page = ray_page
-    open_data_page(page, url)  # the first page past Home: the executor (Ray) starts now
-    ray_started = time.monotonic()
-    expect(page.get_by_text("Data ready. Next: build a model.")).to_be_visible(timeout=PAGE_TIMEOUT)
-    go_to(page, "Build")
-    set_number(page, "Units, layer 1", 6)
-    expect(plotly_chart(page)).to_contain_text("6 units", timeout=PAGE_TIMEOUT)
-    go_to(page, "Train")
-    expect(page.get_by_text("units [6]")).to_be_visible()
-    set_number(page, "Epochs", 2)
+    ray_started = time.monotonic()  # the Data page, the first past Home, starts Ray
+    airline_train_page(page, url, epochs=2)
 
     time.sleep(max(0.0, PAST_GCS_TIMEOUT - (time.monotonic() - ray_started)))
     assert process.poll() is None, "the server exited while Ray was idle"
