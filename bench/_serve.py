@@ -69,11 +69,14 @@ class ServerDidNotStart(RuntimeError):
 
 @contextlib.contextmanager
 def make_run(
-    runs_dir: str | Path, timeout: float = 180.0, port: int | None = None
+    runs_dir: str | Path,
+    timeout: float = 180.0,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     """``make run PORT=<port>`` (the README's command; a free port by default) in its own process
-    group, saving runs to ``runs_dir``; yields (process, base URL); kills the whole group at the
-    end."""
+    group, saving runs to ``runs_dir``, with ``env`` added to the environment; yields (process,
+    base URL); kills the whole group at the end."""
     port = port or free_port()
     log = tempfile.TemporaryFile(mode="w+")
     process = subprocess.Popen(
@@ -88,6 +91,7 @@ def make_run(
             # each inotify overflow re-walks the tree and starved training ~6x in this process.
             "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
             "STREAMLIT_SERVER_HEADLESS": "true",
+            **(env or {}),
         },
         stdin=subprocess.DEVNULL,
         stdout=log,

@@ -18,6 +18,7 @@ atomically in the run store; nothing here imports TensorFlow.
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 import subprocess
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rnnviz.progress import apply_delta
+from rnnviz.runs import CHECKPOINT_DIR, owned_name, store_space_problem
 from rnnviz.runstate import RunState
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks import Job, get_task
@@ -173,7 +175,7 @@ class RunHandle:
             elif result.error:
                 self._state.status, self._state.message = "error", result.error
             if result.save_error:
-                self._state.message += f" The run could not be saved: {result.save_error}"
+                self._state.message += f" The run could not be saved. {result.save_error}."
         self._result = result
         self.ended_at = time.monotonic()
         self._done.set()
@@ -199,11 +201,16 @@ class QueuedExecutor:
         """Queue ``request``; it starts as soon as fewer than ``max_running`` runs train.
         ``handle_id``: the run's id, chosen beforehand (e.g. already put in the page's URL)."""
         handle = RunHandle(request, self, handle_id)
+        refused = store_space_problem(request.runs_root) if not request.backtest_folds else ""
         with self._cond:
             self._forget_old()
             self._handles[handle.id] = handle
-            self._queue.append(handle)
-        threading.Thread(target=self._serve, args=(handle,), daemon=True).start()
+            if not refused:
+                self._queue.append(handle)
+        if refused:  # it could not be saved: not started (a backtest saves nothing)
+            handle._end(RunResult(error=refused))
+        else:
+            threading.Thread(target=self._serve, args=(handle,), daemon=True).start()
         return handle
 
     def get(self, handle_id: str) -> RunHandle | None:
@@ -347,6 +354,7 @@ class _ProcessChannel:
             env = {
                 **os.environ,
                 "RNNVIZ_WORKER_KEY": authkey.hex(),
+                "RNNVIZ_SERVER_PID": str(os.getpid()),  # the worker ends when this process does
                 "PYTHONPATH": os.pathsep.join(
                     [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
                 ),
@@ -435,7 +443,7 @@ class LocalExecutor(QueuedExecutor):
     def prepare(self, request: TrainRequest, handle_id: str) -> TrainRequest:
         if request.checkpoint_path or request.finalize_from:
             return request
-        path = Path(request.runs_root) / ".checkpoints" / f"{handle_id}.npz"
+        path = Path(request.runs_root) / CHECKPOINT_DIR / owned_name(f"{handle_id}.npz")
         return replace(request, checkpoint_path=str(path))
 
     def open_channel(self, request: TrainRequest, handle_id: str) -> _ProcessChannel:
@@ -527,6 +535,52 @@ def _ray_trainer_class(ray: Any) -> Any:
     return ray.remote(num_cpus=1, max_concurrency=4)(RayTrainer)
 
 
+_RAY_LOCK = threading.Lock()
+RAY_START_SECONDS = 300.0  # the longest ray.init may take (a local cluster starts in seconds)
+
+
+def connect_ray(address: str) -> Any:
+    """Ray, initialised once per process for ``address`` and kept alive until the process exits.
+
+    ``ray.init`` runs in a daemon thread that then waits for the life of the process: a local
+    cluster's processes (GCS, raylet) are started with a parent-death signal, which Linux sends
+    when the *thread* that started them ends, so initialising Ray from a short-lived thread (a
+    page's script run, a warm-up thread) kills the cluster and, a minute later, the server with
+    it. Ray is shut down at exit.
+    """
+    import ray
+
+    with _RAY_LOCK:
+        if ray.is_initialized():
+            return ray
+        started: dict[str, BaseException | None] = {}
+        ready = threading.Event()
+
+        def own_ray() -> None:
+            try:
+                ray.init(
+                    address=None if address == "local" else address,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    runtime_env={"py_modules": [str(PROJECT_ROOT / "rnnviz")]},  # shipped
+                )
+            except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
+                started["error"] = error
+                ready.set()
+                return
+            started["error"] = None
+            ready.set()
+            threading.Event().wait()  # keep the thread, and so Ray's processes, alive
+
+        threading.Thread(target=own_ray, name="rnnviz-ray", daemon=True).start()
+        if not ready.wait(RAY_START_SECONDS):
+            raise RuntimeError(f"Ray did not start within {RAY_START_SECONDS:.0f} s")
+        if started["error"] is not None:
+            raise started["error"]
+        atexit.register(ray.shutdown)
+        return ray
+
+
 class RayExecutor(QueuedExecutor):
     """Each run as a Ray actor on a cluster: ``address`` is ``auto`` (the cluster this machine
     belongs to), ``ray://host:port`` (a remote one) or ``local`` (start one here). The nodes need
@@ -539,16 +593,7 @@ class RayExecutor(QueuedExecutor):
     def __init__(
         self, address: str, max_running: int | None = None, stop_grace: float = STOP_GRACE
     ) -> None:
-        import ray
-
-        if not ray.is_initialized():
-            ray.init(
-                address=None if address == "local" else address,
-                include_dashboard=False,
-                log_to_driver=False,
-                runtime_env={"py_modules": [str(PROJECT_ROOT / "rnnviz")]},  # this code, shipped
-            )
-        self.ray = ray
+        self.ray = ray = connect_ray(address)
         self._actor_class = _ray_trainer_class(ray)
         cluster_cpus = int(ray.cluster_resources().get("CPU", 1))
         super().__init__(max_running or cluster_cpus, stop_grace)
@@ -573,12 +618,12 @@ class _StoreOnArrival:
         if message[0] != "done" or not message[1].files:
             return message
         kind, payload = message
-        from rnnviz.runs import RunStore
+        from rnnviz.runs import RunStore, save_failure
 
         try:
             record = RunStore(self.request.runs_root).adopt(payload.files)
         except (OSError, ValueError) as error:
-            return kind, replace(payload, files=None, save_error=str(error))
+            return kind, replace(payload, files=None, save_error=save_failure(error))
         return kind, replace(payload, files=None, run_id=record.run_id)
 
     def request_stop(self) -> None:

@@ -8,9 +8,14 @@ Anything a user uploads is checked in this order, each step bounded in time and 
    size, the number of members, their names, their declared sizes and compression ratios (a
    zip bomb is refused here, in milliseconds);
 3. the members' checksums (streamed in 1 MiB chunks) and ``config.json`` (read with a limit):
-   Lambda layers, implausibly large layers;
-4. Keras's own loader (safe mode, uncompiled), then: does the model have a recurrent layer that
+   Lambda layers, implausibly large layers, and what building the model would allocate (layer
+   count, parameters, largest tensor: :mod:`rnnviz.model_limits`);
+4. ``model.weights.h5`` in a separate, memory-limited process (:mod:`rnnviz.weights_check`):
+   every dataset's declared shape and type against the configuration, then read once;
+5. Keras's own loader (safe mode, uncompiled), then: does the model have a recurrent layer that
    rnnviz can inspect?
+
+Steps 1-4 are :func:`vet_model_file`, which the run store applies to its saved models too.
 
 Every refusal is a :class:`ModelFileError` whose message can be shown as it is. No streamlit.
 """
@@ -20,18 +25,22 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import struct
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from rnnviz.csvread import MAX_UPLOAD_BYTES, size_over_limit
+from rnnviz.model_limits import ModelLimitError, WeightPlan, weight_plan
+from rnnviz.weights_check import check_weights
 
 MIB = 1024 * 1024
 MAX_DIRECTORY_BYTES = 1 * MIB  # a Keras archive's zip directory is a few hundred bytes
 MAX_MEMBERS = 1000
 MAX_UNPACKED_BYTES = 256 * MIB  # every member together, as declared in the directory
-MAX_CONFIG_BYTES = 8 * MIB
+MAX_CONFIG_BYTES = 1 * MIB  # a 64-layer model's configuration is about 200 KB
 MAX_RATIO = 50  # inflated / compressed size, for members over RATIO_FROM_BYTES
 RATIO_FROM_BYTES = 1 * MIB  # small members (configs, tiny weight files) compress very well
 MAX_LAYER_SIZE = 4096  # units, filters, output dimensions
@@ -41,6 +50,8 @@ SIZE_KEYS = ("units", "filters", "output_dim", "key_dim", "num_heads")
 SUPPORTED_CELLS = ("SimpleRNN", "LSTM", "GRU")
 EOCD = b"PK\x05\x06"  # end of central directory record
 EOCD_SIZE = 22
+TAIL_BYTES = 65_536 + EOCD_SIZE  # the end record lies within this many bytes of the end
+WEIGHTS_FILE = "model.weights.h5"
 
 
 class ModelFileError(ValueError):
@@ -55,12 +66,13 @@ def load_uploaded_model(raw: bytes):
     implausibly large layers, a model without a recurrent layer rnnviz can inspect, or any other
     failure to load.
     """
-    check_archive(raw)
+    _check_file(raw[:8], len(raw))
     import keras
 
     with tempfile.TemporaryDirectory(prefix="rnnviz-upload-") as folder:
         path = Path(folder, "uploaded.keras")
         path.write_bytes(raw)
+        vet_model_file(path)
         try:
             model = keras.models.load_model(path, compile=False, safe_mode=True)
         except Exception as error:  # noqa: BLE001 - every failure becomes a message
@@ -75,16 +87,44 @@ def load_uploaded_model(raw: bytes):
 # Before Keras
 
 
-def check_archive(raw: bytes) -> None:
-    """Refuse what is not a ``.keras`` archive rnnviz may open, before anything inflates it."""
-    _check_file(raw)
-    _check_directory_size(raw)
+def vet_model_file(path: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
+    """Every check short of Keras on the ``.keras`` file at ``path`` (at most ``max_bytes``):
+    the archive and its configuration here, the weights in a memory-limited child process.
+    Raises :class:`ModelFileError`; once it returns, Keras may load the file."""
+    with open(path, "rb") as handle:
+        plan = check_archive(handle, max_bytes)
+        try:
+            with tempfile.TemporaryDirectory(prefix="rnnviz-weights-") as folder:
+                weights = Path(folder, WEIGHTS_FILE)
+                with zipfile.ZipFile(handle) as archive, archive.open(WEIGHTS_FILE) as member:
+                    with open(weights, "wb") as out:
+                        shutil.copyfileobj(member, out, MIB)  # its size was checked
+                check_weights(weights, plan)
+        except ModelLimitError as error:
+            raise ModelFileError(str(error)) from None
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
+            raise ModelFileError(
+                f"The .keras archive is damaged and cannot be read ({error})."
+            ) from None
+
+
+def check_archive(source: bytes | BinaryIO, max_bytes: int = MAX_UPLOAD_BYTES) -> WeightPlan:
+    """Refuse what is not a ``.keras`` archive rnnviz may open, before anything inflates it;
+    ``source`` is the file's bytes or a seekable binary file. Returns what building the model
+    would allocate."""
+    handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    size = handle.seek(0, io.SEEK_END)
+    handle.seek(0)
+    _check_file(handle.read(8), size, max_bytes)
+    handle.seek(max(0, size - TAIL_BYTES))
+    _check_directory_size(handle.read(TAIL_BYTES))
+    handle.seek(0)
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        with zipfile.ZipFile(handle) as archive:
             members = archive.infolist()
             _check_members(members)
             names = {member.filename for member in members}
-            if "config.json" not in names or not any(n.endswith(".weights.h5") for n in names):
+            if "config.json" not in names or WEIGHTS_FILE not in names:
                 raise ModelFileError(
                     "This zip archive is not a Keras model: it lacks config.json or the weights "
                     "(model.weights.h5). Save the model with model.save('model.keras')."
@@ -101,42 +141,46 @@ def check_archive(raw: bytes) -> None:
         ) from None
     if broken is not None:
         raise ModelFileError(f"The .keras archive is damaged: '{broken}' is corrupt.")
-    _check_config(config)
+    return _check_config(config)
 
 
-def _check_file(raw: bytes) -> None:
-    if not raw:
+def _check_file(head: bytes, size: int, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
+    """The file's size and its first bytes (``head``)."""
+    if not size:
         raise ModelFileError("The file is empty.")
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise ModelFileError(f"The file is {size_over_limit(len(raw))}.")
-    if raw.startswith(b"\x89HDF"):
+    if size > max_bytes:
+        raise ModelFileError(f"The file is {size_over_limit(size, max_bytes)}.")
+    if head.startswith(b"\x89HDF"):
         raise ModelFileError(
             "This is an HDF5 (.h5) file from older Keras versions. Load it in Keras and save it "
             "again with model.save('model.keras'), then upload that file."
         )
-    if raw.startswith(b"PK\x03\x04") and not zipfile.is_zipfile(io.BytesIO(raw)):
-        raise ModelFileError(
-            "The file starts like a .keras archive but is incomplete or damaged (was the upload "
-            "cut short?). Save the model again and upload the new file."
-        )
-    if not zipfile.is_zipfile(io.BytesIO(raw)):
+    if not head.startswith(b"PK"):
         raise ModelFileError(
             "This is not a Keras model file: a .keras file is a zip archive made by "
             "model.save('model.keras')."
         )
 
 
-def _check_directory_size(raw: bytes) -> None:
-    """The zip directory's size, read from the end record: zipfile would parse all of it."""
-    start = raw.rfind(EOCD, max(0, len(raw) - 65_536 - EOCD_SIZE))
-    if start < 0 or start + EOCD_SIZE > len(raw):
-        return  # zipfile reports it
-    entries, directory_bytes = struct.unpack("<HI", raw[start + 10 : start + 16])
+def _check_directory_size(tail: bytes) -> None:
+    """The zip directory's size, read from the end record (in the file's last bytes, ``tail``):
+    zipfile would parse all of it."""
+    start = tail.rfind(EOCD)
+    if start < 0 or start + EOCD_SIZE > len(tail):
+        _not_a_whole_zip()
+    entries, directory_bytes = struct.unpack("<HI", tail[start + 10 : start + 16])
     if entries > MAX_MEMBERS or directory_bytes > MAX_DIRECTORY_BYTES:
         raise ModelFileError(
             f"The archive lists {entries:,} files in a {directory_bytes:,}-byte directory: a "
             ".keras file holds three. rnnviz does not open it."
         )
+
+
+def _not_a_whole_zip() -> None:
+    raise ModelFileError(
+        "The file starts like a .keras archive but is incomplete or damaged (was the upload "
+        "cut short?). Save the model again and upload the new file."
+    )
 
 
 def _check_members(members: list[zipfile.ZipInfo]) -> None:
@@ -170,13 +214,14 @@ def _check_members(members: list[zipfile.ZipInfo]) -> None:
         )
 
 
-def _check_config(config: bytes) -> None:
+def _check_config(config: bytes) -> WeightPlan:
+    """Lambda layers, oversized layers, and what building the model would allocate."""
     if len(config) > MAX_CONFIG_BYTES:
         raise ModelFileError("config.json is larger than its directory entry says: damaged.")
     try:
         tree = json.loads(config)
     except (ValueError, UnicodeDecodeError):
-        return  # Keras reports the broken config
+        raise ModelFileError("config.json is not valid JSON: the file is damaged.") from None
     except RecursionError:
         raise ModelFileError("config.json is nested too deeply to be a model.") from None
     if _uses_lambda(tree):
@@ -190,6 +235,10 @@ def _check_config(config: bytes) -> None:
             f"The model declares {oversized}: too large to build and inspect here "
             f"(at most {MAX_LAYER_SIZE:,} units per layer)."
         )
+    try:
+        return weight_plan(tree)
+    except ModelLimitError as error:
+        raise ModelFileError(str(error)) from None
 
 
 def _walk(tree: object):

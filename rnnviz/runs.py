@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.datastore import DATA_DIR, DATA_KEY, DataFile, DataStore, data_sha, reference
+from rnnviz.model_upload import MAX_UNPACKED_BYTES, ModelFileError, vet_model_file
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks import TASK_NAMES
 
@@ -50,6 +51,9 @@ SCHEMA_VERSION = 1
 TMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
 STALE_SECONDS = 3600.0
+MIN_FREE_BYTES = 200 * 1024 * 1024  # a run is not started with less free space in the store
+SAVE_CAUSES = ("No space left on device", "Read-only file system", "Permission denied")
+CHECKPOINT_DIR = ".checkpoints"  # best weights of runs in progress, <server pid>-<run>.npz
 TASKS = TASK_NAMES  # the registered tasks (rnnviz.tasks)
 WINDOW_KEYS = ("window", "horizon", "test_size", "val_size", "transform")
 OPTIONAL_WINDOW_KEYS = ("scaler",)  # absent from runs saved before the scaler choice
@@ -322,7 +326,7 @@ class RunStore:
             raise ValueError(f"task must be one of {TASKS}, got {task!r}")
         self.root.mkdir(parents=True, exist_ok=True)
         now = datetime.now().astimezone()
-        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        tmp = self.root / f"{TMP_PREFIX}{owned_name(uuid.uuid4().hex)}"
         tmp.mkdir()
         try:
             record = RunRecord(
@@ -372,7 +376,7 @@ class RunStore:
         if unknown or RUN_FILE not in files or MODEL_FILE not in files:
             raise RunError(f"not a saved run: files {sorted(files)}")
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        tmp = self.root / f"{TMP_PREFIX}{owned_name(uuid.uuid4().hex)}"
         tmp.mkdir()
         try:
             for name, content in files.items():
@@ -457,16 +461,25 @@ class RunStore:
         shutil.rmtree(trash, ignore_errors=True)
 
     def cleanup_partial(self, max_age_seconds: float = STALE_SECONDS) -> list[Path]:
-        """Remove ``.tmp-*`` directories older than ``max_age_seconds`` and leftover ``.trash-*``
-        ones; returns what was removed."""
+        """Remove leftovers of crashed saves, deletes and runs: ``.trash-*`` directories, and
+        ``.tmp-*`` directories and checkpoints (``.checkpoints/*.npz``) whose process has ended
+        or, when the name tells no process, that are older than ``max_age_seconds``; returns
+        what was removed."""
         if not self.root.is_dir():
             return []
         removed = []
         cutoff = time.time() - max_age_seconds
         for path in self.root.iterdir():
-            stale_tmp = path.name.startswith(TMP_PREFIX) and _mtime(path) < cutoff
+            stale_tmp = path.name.startswith(TMP_PREFIX) and _abandoned(
+                path.name.removeprefix(TMP_PREFIX), path, cutoff
+            )
             if path.is_dir() and (stale_tmp or path.name.startswith(TRASH_PREFIX)):
                 path.unlink() if path.is_symlink() else shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+        checkpoints = self.root / CHECKPOINT_DIR
+        for path in checkpoints.glob("*.npz") if checkpoints.is_dir() else []:
+            if _abandoned(path.name, path, cutoff):
+                path.unlink(missing_ok=True)
                 removed.append(path)
         return removed
 
@@ -510,6 +523,10 @@ class RunStore:
                 f"Run '{run_id}': {MODEL_FILE} is damaged or incomplete (not a whole .keras "
                 "archive; was the save interrupted?). The run cannot be opened."
             )
+        try:  # the checks an upload gets: a file in the store may have been put there by anyone
+            vet_model_file(path, MAX_UNPACKED_BYTES)
+        except ModelFileError as error:
+            raise RunError(f"Run '{run_id}': {MODEL_FILE} is refused. {error}") from None
         try:
             return keras.models.load_model(path, compile=compile, safe_mode=True)
         except Exception as error:  # noqa: BLE001 - a damaged file becomes a message
@@ -571,6 +588,66 @@ def _bad_folder_name(name: str) -> str:
         f"the folder name '{name}' is not a run id (letters, digits, '-' and '_' only, starting "
         "with a letter or digit): rename the folder to open or delete the run."
     )
+
+
+def store_space_problem(root: Path | str) -> str:
+    """Why a run could not be saved under ``root`` (read-only, under :data:`MIN_FREE_BYTES`
+    free), or "" when it can."""
+    folder = Path(root).expanduser()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the store is made on the first save
+    if not os.access(folder, os.W_OK):
+        return (
+            f"The run store ({root}) is read-only here, so a trained run could not be saved. "
+            "Set RNNVIZ_RUNS_DIR to a folder you can write to."
+        )
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        return (
+            f"Only {free / 2**20:,.0f} MB is free on the disk of the run store ({root}); "
+            f"training needs at least {MIN_FREE_BYTES / 2**20:,.0f} MB to save its run. Free "
+            "some space or set RNNVIZ_RUNS_DIR to another disk."
+        )
+    return ""
+
+
+def save_failure(error: BaseException) -> str:
+    """A failed save in plain words, its cause first ("No space left on device: ..."), also
+    when a library wrapped the system's error into its own message."""
+    text = re.sub(r"^\[Errno \d+\] ", "", " ".join(str(error).split()))[:300]
+    text = text or type(error).__name__
+    code = getattr(error, "errno", None)
+    if isinstance(code, int) and code > 0:
+        reason = os.strerror(code)
+    else:
+        reason = next((cause for cause in SAVE_CAUSES if cause.lower() in text.lower()), "")
+    return f"{reason}: {text}" if reason and not text.startswith(reason) else text
+
+
+def owned_name(name: str, pid: int | None = None) -> str:
+    """``name`` prefixed with the pid of the process that owns the file (default: this one), so
+    a later clean-up can tell a live run's file from a dead one's."""
+    return f"{os.getpid() if pid is None else pid}-{name}"
+
+
+def _abandoned(name: str, path: Path, cutoff: float) -> bool:
+    """Whether a temporary file or folder called ``name`` (see :func:`owned_name`) is left over:
+    its owner process has ended, or (no owner in the name) it was last changed before
+    ``cutoff``."""
+    owner, dash, _ = name.partition("-")
+    if dash and owner.isdigit():
+        return not _process_alive(int(owner))
+    return _mtime(path) < cutoff
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _mtime(path: Path) -> float:

@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,8 @@ PUMP_SECONDS = 0.25  # how often progress is sent
 RELAY_SECONDS = 0.02  # how soon the server hears a message the run has queued (its last one too)
 CHECKPOINT_EVERY = 2.0  # at most one best-weights checkpoint per this many seconds
 HEARTBEAT_SECONDS = 1.0  # a worker with nothing to report says it is alive this often
+PARENT_POLL_SECONDS = 0.5  # how often a worker checks that the server that started it lives
+PARENT_ENV = "RNNVIZ_SERVER_PID"  # the server's pid, set by the executor
 
 Emit = Callable[[tuple], None]
 
@@ -43,6 +46,7 @@ def main(address: str) -> None:
     """
     from multiprocessing.connection import Client
 
+    exit_with_parent(int(os.environ.get(PARENT_ENV, os.getppid())))
     conn = Client(address, family="AF_UNIX", authkey=bytes.fromhex(os.environ["RNNVIZ_WORKER_KEY"]))
     import keras  # noqa: F401 - the warm-up: paid before the user clicks Train
 
@@ -56,6 +60,20 @@ def main(address: str) -> None:
         pass  # the server went away: nothing left to tell
     finally:
         conn.close()
+
+
+def exit_with_parent(parent: int) -> None:
+    """End this process at once when ``parent`` (the server) is no longer its parent: killed,
+    even with SIGKILL, or gone before this worker started. Polled: a parent-death signal
+    (prctl) follows the parent *thread*, and the server starts workers from short-lived
+    threads, so it would kill a waiting spare worker as soon as its thread ended."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)  # no clean-up: TensorFlow's can block, and no one is left to tell
+
+    threading.Thread(target=watch, name="rnnviz-parent-watch", daemon=True).start()
 
 
 def prewarm() -> None:
@@ -122,7 +140,10 @@ def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) 
     state = run.snapshot()
     emit(("progress", cursor.delta(state)))
     result = _save(job, request, state)
-    checkpoint.remove()
+    if result.save_error:
+        result = replace(result, save_error=checkpoint.keep(run.best_weights, result.save_error))
+    else:
+        checkpoint.remove()
     emit(("done", result))
     return result
 
@@ -183,7 +204,9 @@ def _save(job, request: TrainRequest, state) -> RunResult:
 
         record = save_job(RunStore(request.runs_root), job, request.data)
     except Exception as error:  # noqa: BLE001 - e.g. a full disk: the page says so
-        return RunResult(parameters=parameters, save_error=str(error))
+        from rnnviz.runs import save_failure
+
+        return RunResult(parameters=parameters, save_error=save_failure(error))
     return RunResult(run_id=record.run_id, parameters=parameters)
 
 
@@ -231,6 +254,17 @@ class _Checkpoint:
         np.savez(tmp, **{f"w{i}": w for i, w in enumerate(weights)})
         os.replace(tmp, self.path)
         self.written, self.at = weights, time.monotonic()
+
+    def keep(self, weights: list[np.ndarray] | None, why: str) -> str:
+        """After a failed save: the best weights written (if they can be) and kept; ``why``
+        with where they are."""
+        try:
+            self.maybe_write(weights, force=True)
+        except OSError:
+            pass  # the disk that refused the run may refuse this too: an older one may be kept
+        if self.path is None or not os.path.exists(self.path):
+            return why
+        return f"{why}. The best weights so far are kept in {self.path}"
 
     def remove(self) -> None:
         if self.path is not None and os.path.exists(self.path):

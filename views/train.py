@@ -84,9 +84,10 @@ def show_outcome(slot, run_state: RunState) -> None:
 
 
 def outcome_message(run_state: RunState) -> None:
+    result = handle.result(0)
     if run_state.status == "saving":
         st.info(plain(run_state.message))
-    elif run_state.status in ("nan", "error"):
+    elif run_state.status in ("nan", "error") or (result is not None and result.save_error):
         st.error(plain(run_state.message))
     elif run_state.done:
         ended_early = run_state.status == "stopped" and not handle.stop_requested  # worker lost

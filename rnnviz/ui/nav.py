@@ -1,4 +1,10 @@
-"""The app's pages as ``st.Page`` objects, built once from the task registry; pages link to these."""
+"""The app's pages as ``st.Page`` objects, built from the task registry once per session; pages
+link to these.
+
+Per session, not per process: ``st.navigation`` marks the page it returns as callable and
+running the page clears the mark, so page objects shared by sessions race (one session's run
+clears the mark another session's navigation has just set: "This page cannot be called
+directly", seen with eight sessions clicking Train at once)."""
 
 from __future__ import annotations
 
@@ -21,33 +27,35 @@ class Pages:
     inspect: dict[str, StreamlitPage]  # per task
 
 
-_PAGES: list[Pages] = []  # built on the first script run (st.Page needs one), then reused
+SESSION_KEY = "_rnnviz_pages"  # this session's Pages in st.session_state
 
 
 def pages() -> Pages:
-    """Every page of the app (the task pages come from the registry)."""
-    if not _PAGES:
-        data_icon, inspect_icon = ":material/show_chart:", ":material/search:"
-        _PAGES.append(
-            Pages(
-                home=st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
-                build=st.Page("views/build.py", title="Build", icon=":material/construction:"),
-                train=st.Page("views/train.py", title="Train", icon=":material/model_training:"),
-                compare=st.Page(
-                    "views/compare.py", title="Compare", icon=":material/compare_arrows:"
-                ),
-                runs=st.Page("views/runs.py", title="Runs", icon=":material/history:"),
-                data={
-                    name: st.Page(task.data_page, title="Data", icon=data_icon)
-                    for name, task in TASKS.items()
-                },
-                inspect={
-                    name: st.Page(task.inspect_page, title="Inspect", icon=inspect_icon)
-                    for name, task in TASKS.items()
-                },
-            )
-        )
-    return _PAGES[0]
+    """Every page of the app (the task pages come from the registry), this session's objects."""
+    built = st.session_state.get(SESSION_KEY)
+    if built is None:
+        built = st.session_state[SESSION_KEY] = build_pages()
+    return built
+
+
+def build_pages() -> Pages:
+    """A fresh set of page objects (st.Page needs a script run)."""
+    data_icon, inspect_icon = ":material/show_chart:", ":material/search:"
+    return Pages(
+        home=st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
+        build=st.Page("views/build.py", title="Build", icon=":material/construction:"),
+        train=st.Page("views/train.py", title="Train", icon=":material/model_training:"),
+        compare=st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        runs=st.Page("views/runs.py", title="Runs", icon=":material/history:"),
+        data={
+            name: st.Page(task.data_page, title="Data", icon=data_icon)
+            for name, task in TASKS.items()
+        },
+        inspect={
+            name: st.Page(task.inspect_page, title="Inspect", icon=inspect_icon)
+            for name, task in TASKS.items()
+        },
+    )
 
 
 def navigation(task: str) -> list[StreamlitPage]:

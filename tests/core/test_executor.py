@@ -81,7 +81,7 @@ def test_local_run_streams_progress_and_saves_the_run(executor, tmp_path):
     assert record.history["loss"] == pytest.approx(state.history["loss"])
     # GRU(4) on 1 feature: 3 * (4 * (1 + 4) + 2 * 4) weights, plus a Dense(4 -> 1) head.
     assert result.parameters == 3 * (4 * 5 + 2 * 4) + 5
-    assert not (tmp_path / ".checkpoints" / f"{handle.id}.npz").exists()
+    assert not list((tmp_path / ".checkpoints").glob(f"*{handle.id}.npz"))
     assert executor.get(handle.id) is handle
 
 

@@ -61,8 +61,10 @@ def app_url(runs_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(app_url: str):
+def browser():
     from playwright.sync_api import sync_playwright
+
+    _require_chromium()
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -74,7 +76,12 @@ def browser(app_url: str):
 
 @pytest.fixture
 def page(browser, app_url: str):
-    """A fresh browser context (hence a fresh Streamlit session) per test."""
+    """A fresh browser context (hence a fresh Streamlit session) per test, on the app."""
+    yield from new_page(browser)
+
+
+def new_page(browser) -> Iterator:
+    """A page in a fresh browser context (hence a fresh Streamlit session), closed at the end."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(30_000)

@@ -1,0 +1,65 @@
+"""Crafted .keras files (tests/fixtures/hostile_models.py): every one is refused with a plain
+message, within 10 s and without the process growing by 300 MB, as an upload and as a model
+found in the run store."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from rnnviz.model_upload import ModelFileError, load_uploaded_model
+from rnnviz.runs import MODEL_FILE, RunError, RunStore
+from tests.core.test_runs import model, save  # noqa: F401 - model is a fixture
+from tests.fixtures.hostile_models import HOSTILE, pack, tiny_model_files
+
+SECONDS = 10.0
+GROWTH_BYTES = 300 * 1024 * 1024
+
+
+def peak_rss_reset() -> None:
+    """Reset this process's peak resident size (VmHWM) to its current size (Linux)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss() -> int:
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) * 1024
+
+
+def rss() -> int:
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_hostile_upload_is_refused_quickly_in_bounded_memory(name, tmp_path):
+    build, message = HOSTILE[name]
+    raw = build(tmp_path)
+    assert len(raw) < 1_000_000, len(raw)  # small on disk
+    before = rss()
+    peak_rss_reset()
+    start = time.perf_counter()
+    with pytest.raises(ModelFileError, match=message):
+        load_uploaded_model(raw)
+    elapsed = time.perf_counter() - start
+    assert elapsed < SECONDS, elapsed
+    assert peak_rss() - before < GROWTH_BYTES, (peak_rss() - before) / 2**20
+
+
+def test_the_sound_original_of_the_hostile_files_loads(tmp_path):
+    loaded = load_uploaded_model(pack(tiny_model_files(tmp_path)))
+    assert loaded.count_params() == 4 * 4 * (1 + 4 + 1) + 5
+
+
+@pytest.mark.parametrize("name", ["filled-dataset", "deep-gru", "external-link"])
+def test_a_hostile_model_file_in_the_run_store_is_refused_on_open(name, tmp_path, model):  # noqa: F811
+    store = RunStore(tmp_path / "runs")
+    record = save(store, model)
+    assert store.load_model(record.run_id).count_params() == model.count_params()
+    build, message = HOSTILE[name]
+    (record.path / MODEL_FILE).write_bytes(build(tmp_path))
+    with pytest.raises(RunError, match=f"Run '{record.run_id}'.*refused. .*{message}"):
+        store.load_model(record.run_id)
