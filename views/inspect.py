@@ -38,7 +38,11 @@ st.caption(
         f"{job.run.snapshot().message}"
     )
 )
-baseline_names = [c for c in report.future.columns if c.startswith(("Naive", "Seasonal"))]
+baseline_names = [
+    c
+    for c in report.future.columns
+    if c not in ("time", "forecast") and not c.startswith(("low ", "high "))
+]
 show_baselines = st.toggle("Draw the baselines on the forecast", key="w_show_baselines")
 st.plotly_chart(
     forecast_figure(
@@ -76,13 +80,9 @@ st.plotly_chart(horizon_figure(report.by_horizon), key="by_horizon")
 st.dataframe(
     report.by_horizon.style.format(precision=2), hide_index=True, width="stretch", key="by_h"
 )
-rmse_columns = [c for c in report.by_horizon.columns if c.endswith("RMSE")]
-beaten = (
-    report.by_horizon[rmse_columns[0]] < report.by_horizon[rmse_columns[1:]].min(axis=1)
-).sum()
-(st.success if beaten == steps else st.warning)(
-    f"The RNN beats every baseline at {beaten} of {steps} horizons."
-)
+st.caption(report.baseline_note)
+verdict = job.verdict(report)
+(st.success if verdict.good else st.warning)(verdict.text)
 if is_tutorial(job):
     rnn_rmse = report.errors.set_index("model").loc["RNN", "RMSE"]
     st.info(
