@@ -10,6 +10,7 @@ from rnnviz.datasets import BUILTIN_SERIES, Series, load_builtin
 from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
 from rnnviz.spec import TOPOLOGIES, ModelSpec, TrainSpec
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
+from rnnviz.verdicts import MIN_VAL_WINDOWS
 from rnnviz.windows import WindowSpec
 
 if TYPE_CHECKING:
@@ -31,6 +32,12 @@ class ForecastData:
     @property
     def name(self) -> str:
         return self.series.name
+
+
+def window_count(rows: int, window_spec: WindowSpec, topology: str) -> int:
+    """Windows whose targets fit in ``rows`` consecutive rows (a decoder's span a horizon)."""
+    span = window_spec.horizon if topology == "encoder_decoder" else 1
+    return max(0, rows - span + 1)
 
 
 class ForecastTask(Task[ForecastData, "ForecastJob"]):
@@ -97,6 +104,16 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
             )
             if window_spec.horizon > 1:
                 output += f" A {window_spec.horizon}-step forecast feeds predictions back in."
+        val_windows = window_count(window_spec.val_size, window_spec, spec.topology)
+        if val_windows < MIN_VAL_WINDOWS:
+            notes.append(
+                Note(
+                    "warning",
+                    f"The validation part gives {val_windows} window(s), fewer than "
+                    f"{MIN_VAL_WINDOWS}: early stopping would have too little to go on, so "
+                    "training runs the whole epoch budget and keeps the last epoch's weights.",
+                )
+            )
         features = len(data.series.columns)
         notes.append(
             Note(
