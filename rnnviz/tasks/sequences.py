@@ -117,7 +117,7 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
     name = "sequences"
     label = "Classify sequences"
     blurb = "an MNIST digit read row by row, UCR/UEA series or your own labelled sequences; the confusion matrix, the class probabilities after each row, 1-NN and logistic baselines."
-    ranking = Ranking("test accuracy", higher_is_better=True)
+    ranking = Ranking(shown="test accuracy")
     data_page = "views/seq_data.py"
     inspect_page = "views/inspect_seq.py"
     job_module = "rnnviz.seqclass"
