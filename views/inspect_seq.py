@@ -9,6 +9,7 @@ from rnnviz.safe import plain
 from rnnviz.seqclass import (
     SequenceJob,
     confused_pairs,
+    dtw_reason,
     most_confused,
     per_class_table,
     probabilities_by_step,
@@ -42,7 +43,8 @@ for column, (name, report) in zip(columns, reports.items(), strict=False):
 columns[-1].metric("Majority class", f"{rnn['majority_accuracy']:.3f}")
 st.caption(
     "The baselines fit the same training and validation sequences (scaled, flattened) and are "
-    f"scored on the same {len(frame):,} test sequences ({prepared.split})."
+    f"scored on the same {len(frame):,} test sequences ({prepared.split}). "
+    + (dtw_reason(prepared) or "1-NN DTW warps each pair within a band of 10% of the length.")
 )
 
 st.subheader("Test split")

@@ -239,7 +239,12 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
         scores = {label: value for label, value in scores.items() if value is not None}
         if not scores:
             return {}
-        for name in ("1-NN accuracy", "logistic accuracy"):
+        for name in (
+            "1-NN accuracy",
+            "1-NN DTW accuracy",
+            "logistic accuracy",
+            "majority accuracy",
+        ):
             value = records[0].metrics.get(name)
             if value is not None:
                 scores[name.replace(" accuracy", "")] = value
