@@ -137,7 +137,8 @@ else:
         if result is None or result.folds.empty:
             return
         st.dataframe(result.folds.style.format(precision=2), hide_index=True, key="bt_folds")
-        models = [c for c in result.folds.columns if c == "RNN" or "naive" in c.lower()]
+        fold_columns = ("fold", "training rows", "test from", "test to")
+        models = [c for c in result.folds.columns if c not in fold_columns]
         st.caption(
             "Mean RMSE over folds (standard deviation): "
             + "; ".join(
