@@ -38,7 +38,13 @@ from rnnviz.training import (
     fixed_budget_if_thin,
     new_model,
 )
-from rnnviz.verdicts import Verdict, forecast_verdict, kept_epoch, validation_warning
+from rnnviz.verdicts import (
+    Verdict,
+    forecast_verdict,
+    kept_epoch,
+    strongest_baselines,
+    validation_warning,
+)
 from rnnviz.windows import (
     WindowedData,
     WindowSpec,
@@ -302,6 +308,17 @@ def horizon_errors(forecasts: HorizonForecasts) -> pd.DataFrame:
             row[f"{name} MAE"] = mae(actual, predicted)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def error_columns(by_horizon: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The horizon table with one error (``RMSE`` or ``MAE``) per model, named by the model
+    alone, and the strongest baseline at each horizon: narrow enough for the page."""
+    columns = [c for c in by_horizon.columns if c.endswith(f" {unit}")]
+    table = by_horizon[["horizon", "rows", *columns]].rename(
+        columns=lambda c: c.removesuffix(f" {unit}")
+    )
+    best = strongest_baselines(by_horizon, RNN, unit)
+    return table.assign(**{"strongest baseline": best.to_numpy()})
 
 
 # -- prediction intervals --------------------------------------------------------------------------

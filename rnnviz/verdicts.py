@@ -64,10 +64,12 @@ def _horizon_ranges(horizons: Sequence[int]) -> str:
     return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs)
 
 
-def strongest_baselines(by_horizon: pd.DataFrame, model: str = "RNN") -> pd.Series:
-    """Per horizon, the baseline with the lowest RMSE (index: horizon)."""
-    columns = [c for c in by_horizon.columns if c.endswith(" RMSE") and c != f"{model} RMSE"]
-    best = by_horizon[columns].idxmin(axis=1).str.removesuffix(" RMSE")
+def strongest_baselines(
+    by_horizon: pd.DataFrame, model: str = "RNN", unit: str = "RMSE"
+) -> pd.Series:
+    """Per horizon, the baseline with the lowest error (index: horizon)."""
+    columns = [c for c in by_horizon.columns if c.endswith(f" {unit}") and c != f"{model} {unit}"]
+    best = by_horizon[columns].idxmin(axis=1).str.removesuffix(f" {unit}")
     return pd.Series(best.to_numpy(), index=by_horizon["horizon"].to_numpy(), name="strongest")
 
 

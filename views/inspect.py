@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz.figures import forecast_figure, horizon_figure, residuals_figure
-from rnnviz.forecast import ForecastJob
+from rnnviz.forecast import ForecastJob, error_columns
 from rnnviz.probes import trace
 from rnnviz.recipes import TUTORIAL
 from rnnviz.safe import plain
@@ -78,8 +78,18 @@ st.caption(
 )
 st.plotly_chart(horizon_figure(report.by_horizon), key="by_horizon")
 st.dataframe(
-    report.by_horizon.style.format(precision=2), hide_index=True, width="stretch", key="by_h"
+    error_columns(report.by_horizon, "RMSE").style.format(precision=2),
+    hide_index=True,
+    width="stretch",
+    key="by_h",
 )
+with st.expander("MAE at every horizon"):
+    st.dataframe(
+        error_columns(report.by_horizon, "MAE").style.format(precision=2),
+        hide_index=True,
+        width="stretch",
+        key="by_h_mae",
+    )
 st.caption(report.baseline_note)
 verdict = job.verdict(report)
 (st.success if verdict.good else st.warning)(verdict.text)
