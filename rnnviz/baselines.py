@@ -17,6 +17,7 @@ import numpy as np
 
 MEAN, DRIFT, ETS = "Mean (training rows)", "Drift", "ETS (Holt-Winters)"
 MAX_ESTIMATED_SEASON = 24  # longer seasons start from statsmodels' heuristic, not an optimisation
+MAX_ETS_ROWS = 20_000  # a longer series is left without ETS (its fit would hold the page up)
 
 
 def mean_forecast(target: np.ndarray, train_end: int, starts: np.ndarray, steps: int) -> np.ndarray:
@@ -76,7 +77,7 @@ def ets_candidates(target: np.ndarray, train_end: int, season: int | None) -> li
     for seasonal in seasonal_kinds:
         try:
             fits.append(_fit_ets(np.asarray(target, dtype=float), train, seasonal, season))
-        except (ValueError, np.linalg.LinAlgError):  # too short or degenerate for statsmodels
+        except Exception:  # noqa: BLE001 - too short or degenerate for statsmodels: left out
             continue
     return [fit for fit in fits if np.isfinite(fit.level).all()]
 

@@ -19,6 +19,7 @@ import pandas as pd
 from rnnviz.baselines import (
     DRIFT,
     ETS,
+    MAX_ETS_ROWS,
     MEAN,
     EtsFit,
     drift_forecast,
@@ -270,6 +271,8 @@ def horizon_forecasts(
 def choose_ets(data: WindowedData, season: int | None, steps: int) -> tuple[EtsFit | None, str]:
     """The Holt-Winters fit (additive or multiplicative season) with the lower mean RMSE over
     horizons 1..steps on validation (rolling origin), and a sentence on what was chosen."""
+    if data.n_rows > MAX_ETS_ROWS:
+        return None, f"ETS left out: the series has more than {MAX_ETS_ROWS:,} rows."
     candidates = ets_candidates(data.target, data.train_end, season)
     if not candidates:
         return None, "ETS left out: statsmodels could not fit it on the training rows."

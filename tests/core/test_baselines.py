@@ -1,6 +1,7 @@
 """Forecast baselines checked against hand computation and statsmodels itself."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
@@ -101,3 +102,16 @@ def test_a_series_with_zeros_gets_only_an_additive_season():
     fits = ets_candidates(values, 96, 12)
     assert [f.seasonal for f in fits] == ["add"]
     assert [f.seasonal for f in ets_candidates(values, 96, None)] == [None]
+
+
+def test_ets_is_left_out_of_a_very_long_series_and_says_so():
+    from rnnviz.baselines import MAX_ETS_ROWS
+    from rnnviz.datasets import Series
+
+    n = MAX_ETS_ROWS + 100
+    index = pd.date_range("2000-01-01", periods=n, freq="h")
+    frame = pd.DataFrame({"y": np.sin(np.arange(n) / 5.0) + 2}, index=index)
+    data = make_windows(Series("long", frame, "y"), WindowSpec(window=8, test_size=24))
+    ets, note = choose_ets(data, None, 1)
+    assert ets is None and note == "ETS left out: the series has more than 20,000 rows."
+    assert ETS not in baseline_forecasts(data, None, data.start_test, 1, ets)
