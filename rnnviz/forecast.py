@@ -290,9 +290,10 @@ def choose_ets(data: WindowedData, season: int | None, steps: int) -> tuple[EtsF
 
     scores = [(val_rmse(fit), fit) for fit in candidates]
     score, chosen = min(scores, key=lambda pair: pair[0])
+    kinds = {"add": "an additive season", "mul": "a multiplicative season", None: "no season"}
     why = (
-        f", chosen on validation (RMSE {score:.3g} vs "
-        + ", ".join(f"{s:.3g} {f.seasonal}" for s, f in scores if f is not chosen)
+        f", chosen on validation (RMSE {score:.3g}, against "
+        + ", ".join(f"{s:.3g} with {kinds[f.seasonal]}" for s, f in scores if f is not chosen)
         + ")"
         if len(scores) > 1
         else ""

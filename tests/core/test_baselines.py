@@ -83,7 +83,8 @@ def test_ets_is_chosen_on_validation_and_every_baseline_is_forecast():
     data = make_windows(series, WindowSpec(window=12, horizon=1, test_size=24, val_size=12))
     ets, note = choose_ets(data, 12, 3)
     assert ets is not None and ets.seasonal == "mul"
-    assert "multiplicative season of 12 rows, chosen on validation" in note
+    assert "multiplicative season of 12 rows, chosen on validation (RMSE " in note
+    assert "with an additive season)." in note
     starts = data.start_test[:4]
     baselines = baseline_forecasts(data, 12, starts, 3, ets)
     assert list(baselines) == [
