@@ -108,3 +108,19 @@ def forecast_verdict(by_horizon: pd.DataFrame, caution: str = "", model: str = "
     if caution:
         text = f"{caution} {text}"
     return Verdict(not lost and not caution, text)
+
+
+def classifier_verdict(rnn: float, baselines: dict[str, float]) -> Verdict:
+    """Test accuracy of the RNN against every baseline: green only when it beats them all."""
+    name, best = max(baselines.items(), key=lambda pair: pair[1])
+    if rnn > best:
+        return Verdict(
+            True,
+            f"The RNN's test accuracy {rnn:.3f} beats every baseline (the strongest: {name}, "
+            f"{best:.3f}).",
+        )
+    return Verdict(
+        False,
+        f"The RNN's test accuracy {rnn:.3f} does not beat {name} ({best:.3f}): "
+        + ("it ties." if rnn == best else "it loses to it."),
+    )

@@ -3,6 +3,7 @@
 import pandas as pd
 
 from rnnviz.verdicts import (
+    classifier_verdict,
     forecast_verdict,
     kept_epoch,
     strongest_baselines,
@@ -64,3 +65,13 @@ def test_early_kept_weights_on_enough_windows_warn_too():
     assert "kept the last weights" in validation_warning(6, 30, 30, kept_last=True)
     assert kept_epoch({"loss": [3.0, 2.0], "val_loss": [1.0, 2.0]}, "last") == 2
     assert kept_epoch({}, "best") is None
+
+
+def test_a_classifier_verdict_names_the_baseline_it_loses_to():
+    lost = classifier_verdict(0.58, {"1-NN": 0.81, "logistic": 0.6, "the majority class": 0.2})
+    assert not lost.good
+    assert lost.text == "The RNN's test accuracy 0.580 does not beat 1-NN (0.810): it loses to it."
+    tie = classifier_verdict(0.77, {"TF-IDF + logistic regression": 0.77})
+    assert not tie.good and tie.text.endswith("it ties.")
+    won = classifier_verdict(0.96, {"1-NN": 0.955, "the majority class": 0.5})
+    assert won.good and "(the strongest: 1-NN, 0.955)" in won.text

@@ -170,6 +170,7 @@ def test_digits_build_train_inspect_then_reopen_from_runs(store):
     assert float(shown["1-nearest neighbour (Euclidean)"]) > 0.9  # digits: 1-NN is strong
     assert "logistic regression (flattened)" in shown and "Majority class" in shown
     assert float(shown["1-NN DTW (10% band)"]) > 0.9  # 8 steps: DTW is cheap here
+    assert "test accuracy" in at.warning[0].value and "does not beat" in at.warning[0].value
     assert any("warps each pair within a band of 10%" in c.value for c in at.caption)
     charts = {c.proto.spec for c in plotly_charts(at)}
     assert any("Confusion matrix" in spec for spec in charts)
