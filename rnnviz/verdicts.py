@@ -99,11 +99,16 @@ def forecast_verdict(by_horizon: pd.DataFrame, caution: str = "", model: str = "
         text = f"The RNN beats every baseline at all {steps} horizons. Strongest baseline: {named}."
     else:
         worst = max(lost, key=lambda h: rnn[h] - best_baseline[h])
+        where = (
+            f"The RNN loses to a baseline at every horizon (1-{steps})"
+            if len(lost) == steps
+            else f"The RNN beats every baseline at {steps - len(lost)} of {steps} horizons and "
+            f"loses at horizon{'s' if len(lost) > 1 else ''} {_horizon_ranges(lost)}"
+        )
         text = (
-            f"The RNN beats every baseline at {steps - len(lost)} of {steps} horizons and loses "
-            f"at horizon{'s' if len(lost) > 1 else ''} {_horizon_ranges(lost)}: at horizon "
-            f"{worst}, {strongest[worst]} has RMSE {best_baseline[worst]:.3g} against the RNN's "
-            f"{rnn[worst]:.3g}. Strongest baseline: {named}."
+            f"{where}: at horizon {worst}, {strongest[worst]} has RMSE "
+            f"{best_baseline[worst]:.3g} against the RNN's {rnn[worst]:.3g}. "
+            f"Strongest baseline: {named}."
         )
     if caution:
         text = f"{caution} {text}"
