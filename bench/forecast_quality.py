@@ -8,8 +8,12 @@
    ``tutorial rmse <x>``; a plain-Keras rerun of the tutorial gives 51.9 (it reports 47.5).
 3. Coverage of the 80% and 95% split-conformal intervals on the test rows (every horizon) of
    airline and CO2 (CO2 with a shorter epoch budget, see --co2-epochs).
+4. Every built-in series (--series, default all) with the default recipe, one line each:
+   ``forecast <series> rnn <x> seasonal_naive <y> ets <z> mean <m> drift <d> naive <n>``, each
+   the test RMSE averaged over horizons 1..H (rolling origin), and the verdict Inspect shows.
 
 Run: .venv/bin/python bench/forecast_quality.py [--seeds 7 1] [--co2-epochs 30]
+     [--series airline lynx] [--skip airline tutorial co2 series]
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from dataclasses import replace
 import _bootstrap  # noqa: F401  (repository root on sys.path)
 import pandas as pd
 
-from rnnviz.datasets import load_builtin
-from rnnviz.forecast import RNN, forecast_errors, forecast_job
+from rnnviz.baselines import DRIFT, ETS, MEAN
+from rnnviz.datasets import BUILTIN_SERIES, load_builtin
+from rnnviz.forecast import NAIVE, RNN, forecast_errors, forecast_job
 from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, TUTORIAL, recommended_window_spec
 
 
@@ -102,11 +107,35 @@ def co2_coverage(epochs: int) -> str:
     return coverage_line("co2", coverage_of(report))
 
 
+def series_line(key: str) -> str:
+    """The default recipe on one built-in series against every baseline (mean RMSE over
+    horizons 1..H on test), as one line."""
+    series = load_builtin(key)
+    spec = recommended_window_spec(series)
+    job = trained(key, spec, DEFAULT_MODEL, DEFAULT_TRAIN)
+    report = job.report()
+    mean = {
+        c.removesuffix(" RMSE"): report.by_horizon[c].mean()
+        for c in report.by_horizon.columns
+        if c.endswith(" RMSE")
+    }
+    seasonal = next((v for k, v in mean.items() if k.startswith("Seasonal")), float("nan"))
+    names = {"rnn": RNN, "ets": ETS, "mean": MEAN, "drift": DRIFT, "naive": NAIVE}
+    figures = {short: mean.get(name, float("nan")) for short, name in names.items()}
+    print(f"   {report.baseline_note}\n   {job.verdict(report).text}")
+    return f"forecast {key} rnn {figures['rnn']:.3f} seasonal_naive {seasonal:.3f} " + " ".join(
+        f"{short} {value:.3f}" for short, value in figures.items() if short != "rnn"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 1])
     parser.add_argument("--co2-epochs", type=int, default=30)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["airline", "tutorial", "co2"])
+    parser.add_argument("--series", nargs="*", default=list(BUILTIN_SERIES))
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["airline", "tutorial", "co2", "series"]
+    )
     args = parser.parse_args()
     lines = []
     if "airline" not in args.skip:
@@ -115,6 +144,8 @@ def main() -> None:
         tutorial()
     if "co2" not in args.skip:
         lines.append(co2_coverage(args.co2_epochs))
+    if "series" not in args.skip:
+        lines += [series_line(key) for key in args.series]
     print("\n".join(lines))
 
 

@@ -362,8 +362,8 @@ def _forecast_docstring(dataset: str, spec: ModelSpec, data: str) -> str:
             f"Data: {data}. Model: {spec.depth} recurrent layer(s) of {units} units; "
             f"{TOPOLOGY_NOTES[spec.topology]}.",
             "It prints the parameter count, the training loss of the first and last epoch, and "
-            "the test RMSE in the series' original units (next to a naive last-value forecast "
-            "for comparison).",
+            "the test RMSE in the series' original units (next to naive last-value, training-mean "
+            "and drift forecasts for comparison).",
         ],
     )
 

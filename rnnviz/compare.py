@@ -66,8 +66,8 @@ def save_job(store: RunStore, job, data: Any = None) -> RunRecord:
 
 
 def results_table(handles: Sequence[RunHandle], store: RunStore) -> pd.DataFrame:
-    """Per variant: parameters, seconds per epoch, best validation loss and the saved test metrics,
-    ranked by the task's own measure (:attr:`Task.ranking`), never by the validation loss."""
+    """Per variant: parameters, seconds per epoch, epochs, best validation loss and the task's
+    test figure, ranked on validation (:attr:`Task.ranking`); test plays no part in the order."""
     ranking = get_task(handles[0].request.task).ranking if handles else None
     rows = []
     for handle in handles:
@@ -78,35 +78,47 @@ def results_table(handles: Sequence[RunHandle], store: RunStore) -> pd.DataFrame
             "s / epoch": sum(snap.epoch_seconds) / max(1, len(snap.epoch_seconds)),
             "epochs": snap.epoch,
             "best val loss": snap.best_val_loss if snap.best_epoch else None,
-            "status": snap.status,
         }
         record = saved_record(handle, store)
-        if record is not None:
+        if record is not None and ranking is not None:
             row.update(
                 {
                     k: v
                     for k, v in record.metrics.items()
-                    if k.startswith("test") or (ranking is not None and k == ranking.metric)
+                    if k.startswith((ranking.metric, ranking.shown)) and not isinstance(v, dict)
                 }
             )
+        if snap.status not in ("finished", "early_stopped"):
+            row["status"] = snap.status
         rows.append(row)
     return rank_variants(pd.DataFrame(rows), ranking)
 
 
 def rank_variants(table: pd.DataFrame, ranking: Ranking | None) -> pd.DataFrame:
-    """Sort by the ranking's metric (the first column whose name starts with it), best first,
-    and number the variants; a table without that column (nothing saved yet) is left as it is."""
+    """Sort on the ranking's validation measure (the first column whose name starts with it),
+    best first, and number the variants; a table without that column is left as it is."""
     key = next(
         (c for c in table.columns if ranking is not None and str(c).startswith(ranking.metric)),
         None,
     )
-    if key is None:
+    if key is None or table[key].isna().all():
         return table
     ranked = table.sort_values(
         key, ascending=not ranking.higher_is_better, na_position="last", kind="stable"
     ).reset_index(drop=True)
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
     return ranked
+
+
+def ranking_note(ranking: Ranking | None) -> str:
+    """What the order of the table rests on, for the page."""
+    if ranking is None:
+        return ""
+    return (
+        f"Ranked on validation ({ranking.metric}, "
+        f"{'higher' if ranking.higher_is_better else 'lower'} is better); the test figures are "
+        "shown but play no part in the ranking."
+    )
 
 
 def saved_record(handle: RunHandle, store: RunStore) -> RunRecord | None:

@@ -204,9 +204,15 @@ def report_forecast(predictor: keras.Model, splits: dict, values: np.ndarray, sc
     target = values[:, 0]
     predicted = to_original(predict_steps(predictor, x_test), start, target, *scale)
     actual = target[start[:, None] + np.arange(predicted.shape[1])]
+    steps = np.arange(1, predicted.shape[1] + 1)
     naive = np.repeat(target[start - 1][:, None], predicted.shape[1], axis=1)
+    mean = np.full(predicted.shape, target[: len(target) - TEST_SIZE - VAL_SIZE].mean())
+    slope = (target[start - 1] - target[0]) / np.maximum(start - 1, 1)
+    drift = target[start - 1][:, None] + slope[:, None] * steps[None, :]
     print(f"Test RMSE (original units): {rmse(actual, predicted):.4f}")
     print(f"Naive last-value RMSE: {rmse(actual, naive):.4f}")
+    print(f"Training-mean RMSE: {rmse(actual, mean):.4f}")
+    print(f"Drift RMSE: {rmse(actual, drift):.4f}")
 
 
 def forecast_input(batch_size: int | None) -> tuple:

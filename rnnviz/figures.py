@@ -161,7 +161,7 @@ def history_figure(
     return fig
 
 
-BASELINE_COLOURS = ("#868E96", "#AE3EC9")
+BASELINE_COLOURS = ("#868E96", "#AE3EC9", "#F08C00", "#1098AD", "#D6336C")
 BAND_COLOUR = "47, 158, 68"  # FUTURE_COLOUR as rgb, for translucent bands
 
 
@@ -251,7 +251,9 @@ def horizon_figure(by_horizon: pd.DataFrame, unit: str = "RMSE") -> go.Figure:
                 name=column.removesuffix(f" {unit}"),
                 mode="lines+markers",
                 line=dict(
-                    color=FUTURE_COLOUR if is_model else BASELINE_COLOURS[(i - 1) % 2],
+                    color=FUTURE_COLOUR
+                    if is_model
+                    else BASELINE_COLOURS[(i - 1) % len(BASELINE_COLOURS)],
                     width=2.5 if is_model else 1.5,
                     dash="solid" if is_model else "dash",
                 ),

@@ -16,13 +16,36 @@ import keras
 import numpy as np
 import pandas as pd
 
+from rnnviz.baselines import (
+    DRIFT,
+    ETS,
+    MAX_ETS_ROWS,
+    MEAN,
+    EtsFit,
+    drift_forecast,
+    ets_candidates,
+    mean_forecast,
+)
 from rnnviz.builder import stateless_twin
 from rnnviz.datasets import BUILTIN_SERIES, DataError, Series
 from rnnviz.inference import predict
 from rnnviz.metrics import error_table, mae, rmse
 from rnnviz.spec import ModelSpec, Topology, TrainSpec
 from rnnviz.tasks.base import Job
-from rnnviz.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
+from rnnviz.training import (
+    PROBE_SAMPLES,
+    FitData,
+    TrainingRun,
+    fixed_budget_if_thin,
+    new_model,
+)
+from rnnviz.verdicts import (
+    Verdict,
+    forecast_verdict,
+    kept_epoch,
+    strongest_baselines,
+    validation_warning,
+)
 from rnnviz.windows import (
     WindowedData,
     WindowSpec,
@@ -192,6 +215,41 @@ class HorizonForecasts:
         return self.actual[keep, h - 1], self.predictions[name][keep, h - 1]
 
 
+def baseline_forecasts(
+    data: WindowedData,
+    season: int | None,
+    starts: np.ndarray,
+    steps: int,
+    ets: EtsFit | None = None,
+) -> dict[str, np.ndarray]:
+    """Every baseline's (n, steps) forecasts from each origin: naive, seasonal naive (with a
+    season), the training mean, drift and ETS (when fitted)."""
+    baselines = {NAIVE: naive_forecast(data, starts, steps)}
+    if season:
+        baselines[seasonal_label(season)] = seasonal_naive_forecast(data, starts, steps, season)
+    baselines[MEAN] = mean_forecast(data.target, data.train_end, starts, steps)
+    baselines[DRIFT] = drift_forecast(data.target, starts, steps)
+    if ets is not None:
+        baselines[ETS] = ets.forecast(starts, steps)
+    return baselines
+
+
+def split_rows(data: WindowedData, split: str) -> tuple[int, int]:
+    """The ``[lo, hi)`` rows of a split."""
+    return {
+        "train": (0, data.train_end),
+        "val": (data.train_end, data.val_end),
+        "test": (data.val_end, data.n_rows),
+    }[split]
+
+
+def split_origins(data: WindowedData, split: str, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Origins and mask of the forecasts whose target row lies in ``split`` (rolling origin)."""
+    lo, hi = split_rows(data, split)
+    starts, mask = _origins(data, lo, hi, steps)
+    return starts, mask & ((starts[:, None] + np.arange(steps)) < data.n_rows)
+
+
 def horizon_forecasts(
     model: keras.Model,
     data: WindowedData,
@@ -199,22 +257,48 @@ def horizon_forecasts(
     season: int | None,
     split: str,
     steps: int,
+    ets: EtsFit | None = None,
 ) -> HorizonForecasts:
-    """The model and the naive baselines at horizons 1..steps for every target row of ``split``."""
-    lo, hi = {
-        "train": (0, data.train_end),
-        "val": (data.train_end, data.val_end),
-        "test": (data.val_end, data.n_rows),
-    }[split]
-    starts, mask = _origins(data, lo, hi, steps)
-    mask &= (starts[:, None] + np.arange(steps)) < data.n_rows
+    """The model and the baselines at horizons 1..steps for every target row of ``split``."""
+    starts, mask = split_origins(data, split, steps)
     predictions = {
         RNN: multi_step(model, data, topology, starts, steps),
-        NAIVE: naive_forecast(data, starts, steps),
+        **baseline_forecasts(data, season, starts, steps, ets),
     }
-    if season:
-        predictions[seasonal_label(season)] = seasonal_naive_forecast(data, starts, steps, season)
     return HorizonForecasts(starts, data.actual(starts, steps), predictions, mask)
+
+
+def choose_ets(data: WindowedData, season: int | None, steps: int) -> tuple[EtsFit | None, str]:
+    """The Holt-Winters fit (additive or multiplicative season) with the lower mean RMSE over
+    horizons 1..steps on validation (rolling origin), and a sentence on what was chosen."""
+    if data.n_rows > MAX_ETS_ROWS:
+        return None, f"ETS left out: the series has more than {MAX_ETS_ROWS:,} rows."
+    candidates = ets_candidates(data.target, data.train_end, season)
+    if not candidates:
+        return None, "ETS left out: statsmodels could not fit it on the training rows."
+    starts, mask = split_origins(data, "val", steps)
+    if not mask.any():
+        chosen = candidates[0]
+        return chosen, f"ETS: {chosen.description} (no validation rows to choose on)."
+    actual = data.actual(starts, steps)
+
+    def val_rmse(fit: EtsFit) -> float:
+        predicted = fit.forecast(starts, steps)
+        return float(
+            np.mean([rmse(actual[mask[:, h], h], predicted[mask[:, h], h]) for h in range(steps)])
+        )
+
+    scores = [(val_rmse(fit), fit) for fit in candidates]
+    score, chosen = min(scores, key=lambda pair: pair[0])
+    kinds = {"add": "an additive season", "mul": "a multiplicative season", None: "no season"}
+    why = (
+        f", chosen on validation (RMSE {score:.3g}, against "
+        + ", ".join(f"{s:.3g} with {kinds[f.seasonal]}" for s, f in scores if f is not chosen)
+        + ")"
+        if len(scores) > 1
+        else ""
+    )
+    return chosen, f"ETS: {chosen.description}{why}."
 
 
 def horizon_errors(forecasts: HorizonForecasts) -> pd.DataFrame:
@@ -228,6 +312,17 @@ def horizon_errors(forecasts: HorizonForecasts) -> pd.DataFrame:
             row[f"{name} MAE"] = mae(actual, predicted)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def error_columns(by_horizon: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The horizon table with one error (``RMSE`` or ``MAE``) per model, named by the model
+    alone, and the strongest baseline at each horizon: narrow enough for the page."""
+    columns = [c for c in by_horizon.columns if c.endswith(f" {unit}")]
+    table = by_horizon[["horizon", "rows", *columns]].rename(
+        columns=lambda c: c.removesuffix(f" {unit}")
+    )
+    best = strongest_baselines(by_horizon, RNN, unit)
+    return table.assign(**{"strongest baseline": best.to_numpy()})
 
 
 # -- prediction intervals --------------------------------------------------------------------------
@@ -293,6 +388,8 @@ def interval_coverage(intervals: ConformalIntervals, forecasts: HorizonForecasts
     for level in intervals.quantiles:
         low, high = intervals.bounds(forecasts.predictions[RNN], level)  # (n, H)
         inside = (forecasts.actual >= low) & (forecasts.actual <= high)
+        if math.isinf(intervals.quantiles[level]):
+            continue  # an unbounded interval covers everything by construction: no figure
         per_h = [float(inside[forecasts.mask[:, h]].mean()) for h in range(forecasts.steps)]
         rows.append(
             {
@@ -315,6 +412,7 @@ class ForecastReport:
     by_horizon: pd.DataFrame = field(default_factory=pd.DataFrame)  # horizon_errors on test
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)  # interval_coverage on test
     interval_note: str = ""
+    baseline_note: str = ""  # which ETS was fitted and how it was chosen
 
 
 def horizon_metrics(report: ForecastReport) -> dict[str, float]:
@@ -354,13 +452,12 @@ def one_step_fitted(model: keras.Model, data: WindowedData, topology: Topology) 
     return pd.concat(frames, ignore_index=True)
 
 
-def future_baselines(data: WindowedData, season: int | None, steps: int) -> dict[str, np.ndarray]:
-    """Naive and seasonal-naive forecasts past the end of the series, (steps,) each."""
+def future_baselines(
+    data: WindowedData, season: int | None, steps: int, ets: EtsFit | None = None
+) -> dict[str, np.ndarray]:
+    """Every baseline's forecast past the end of the series, (steps,) each."""
     end = np.array([data.n_rows])
-    baselines = {NAIVE: naive_forecast(data, end, steps)[0]}
-    if season:
-        baselines[seasonal_label(season)] = seasonal_naive_forecast(data, end, steps, season)[0]
-    return baselines
+    return {name: f[0] for name, f in baseline_forecasts(data, season, end, steps, ets).items()}
 
 
 def evaluate_forecast(
@@ -374,14 +471,15 @@ def evaluate_forecast(
     future forecast with conformal bands, and their coverage on test."""
     steps = data.spec.horizon if topology == "encoder_decoder" else future_steps
     future, note = forecast_future(model, data, topology, steps)
+    ets, ets_note = choose_ets(data, season, steps)
     future_frame = pd.DataFrame(
         {
             "time": future_index(data.index, len(future)),
             "forecast": future,
-            **future_baselines(data, season, len(future)),
+            **future_baselines(data, season, len(future), ets),
         }
     )
-    test = horizon_forecasts(model, data, topology, season, "test", steps)
+    test = horizon_forecasts(model, data, topology, season, "test", steps, ets)
     coverage, interval_note = pd.DataFrame(), ""
     if data.spec.val_size:
         calibration = horizon_forecasts(model, data, topology, None, "val", steps)
@@ -405,7 +503,7 @@ def evaluate_forecast(
         interval_note = "No validation rows: no prediction intervals (they are calibrated there)."
     return ForecastReport(
         fitted=one_step_fitted(model, data, topology),
-        errors=forecast_errors(model, data, topology, season),
+        errors=forecast_errors(model, data, topology, season, ets),
         future=future_frame,
         future_note=note,
         horizon=data.y_test.shape[1] if topology == "encoder_decoder" else 1,
@@ -413,11 +511,22 @@ def evaluate_forecast(
         by_horizon=horizon_errors(test),
         coverage=coverage,
         interval_note=interval_note,
+        baseline_note=BASELINE_NOTE + " " + ets_note,
     )
 
 
+BASELINE_NOTE = (
+    "Baselines are fit on the training rows only, like the RNN's weights; at each origin they "
+    "read the rows before it, as the RNN's window does."
+)
+
+
 def forecast_errors(
-    model: keras.Model, data: WindowedData, topology: Topology, season: int | None
+    model: keras.Model,
+    data: WindowedData,
+    topology: Topology,
+    season: int | None,
+    ets: EtsFit | None = None,
 ) -> pd.DataFrame:
     """RMSE, MAE and MAPE on every test target step, for the model and the baselines."""
     start = data.start_test
@@ -425,13 +534,9 @@ def forecast_errors(
     h = scaled.shape[1]
     actual = data.actual(start, h)
     predictions = {
-        "RNN": data.to_original(scaled, start),
-        "Naive (last value)": naive_forecast(data, start, h),
+        RNN: data.to_original(scaled, start),
+        **baseline_forecasts(data, season, start, h, ets),
     }
-    if season:
-        predictions[f"Seasonal naive (season {season})"] = seasonal_naive_forecast(
-            data, start, h, season
-        )
     return pd.DataFrame(error_table(actual, predictions))
 
 
@@ -496,6 +601,18 @@ class ForecastJob(Job):
             self.inference_model, self.data, self.topology, self.season, self.window_spec.horizon
         )
 
+    def verdict(self, report: ForecastReport) -> Verdict:
+        """Beats every baseline at every horizon? Never green on too little validation data."""
+        state = self.run.snapshot()
+        keep = self.run.train.keep_weights
+        caution = validation_warning(
+            len(self.data.x_val),
+            kept_epoch(state.history, keep),
+            len(state.history.get("loss", [])),
+            kept_last=keep == "last",
+        )
+        return forecast_verdict(report.by_horizon, caution)
+
 
 def forecast_job(
     series: Series, window_spec: WindowSpec, spec: ModelSpec, train: TrainSpec
@@ -503,6 +620,7 @@ def forecast_job(
     """Window the data for the topology, build and compile a seeded model, wrap it in a run."""
     data = make_windows(series, windows_for(window_spec, spec.topology))
     fit = fit_data(data, spec.topology)
+    train = fixed_budget_if_thin(train, len(fit.x_val))
     model = new_model(spec, train, fit.x_train.shape[1:])
     probe_x = (fit.x_val if len(fit.x_val) else fit.x_train)[:PROBE_SAMPLES]
     run = TrainingRun(model, spec, train, fit, probe_x=probe_x)

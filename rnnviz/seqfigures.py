@@ -151,16 +151,23 @@ def step_probabilities_figure(frame: pd.DataFrame, class_names: Sequence[str]) -
 
 def accuracy_bars(scores: dict[str, float]) -> go.Figure:
     """Test accuracy per model (variants and baselines), as labelled bars."""
+    return score_bars(scores, "Test accuracy", (0, 1.1))
+
+
+def score_bars(
+    scores: dict[str, float], title: str, y_range: tuple[float, float] | None = None
+) -> go.Figure:
+    """One labelled bar per model (variants and baselines)."""
     names = [plotly_text(name) for name in scores]
     values = list(scores.values())
     fig = go.Figure(
         go.Bar(
             x=names,
             y=values,
-            text=[f"{v:.3f}" for v in values],
+            text=[f"{v:.3g}" if abs(v) >= 1 else f"{v:.3f}" for v in values],
             textposition="outside",
             marker_color=[_class_colour(k) for k in range(len(values))],
         )
     )
-    fig.update_layout(**LAYOUT, title="Test accuracy", yaxis=dict(range=[0, 1.1]))
+    fig.update_layout(**LAYOUT, title=title, yaxis=dict(range=y_range) if y_range else {})
     return fig

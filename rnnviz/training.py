@@ -13,7 +13,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import keras
 import numpy as np
@@ -21,6 +21,7 @@ import numpy as np
 from rnnviz.builder import metric_name, reset_states
 from rnnviz.runstate import FINAL_STATUSES, RunState, Status  # noqa: F401 - re-exported
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.verdicts import MIN_VAL_WINDOWS
 
 # The metric Keras compiles for each head (builder.metric_name), for validating stateful runs.
 VALIDATION_METRICS = {
@@ -55,6 +56,14 @@ def new_model(spec: ModelSpec, train: TrainSpec, input_shape: tuple[int, ...]) -
     with _BUILD_LOCK:
         keras.utils.set_random_seed(train.seed)
         return compile_model(build_model(spec, input_shape), spec, train)
+
+
+def fixed_budget_if_thin(train: TrainSpec, val_windows: int) -> TrainSpec:
+    """With fewer than :data:`MIN_VAL_WINDOWS` validation windows early stopping has too little to
+    go on: train the whole epoch budget and keep the last epoch's weights instead."""
+    if val_windows >= MIN_VAL_WINDOWS:
+        return train
+    return replace(train, early_stopping=False, keep_weights="last")
 
 
 def trim_to_batches(x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz.compare import (
     Comparison,
+    ranking_note,
     results_table,
     saturation_table,
     saved_record,
@@ -118,6 +119,7 @@ def draw() -> None:
         hide_index=True,
         width="stretch",
     )
+    st.caption(ranking_note(task.ranking))
     saturation = saturation_table(comparison.handles)
     if not saturation.empty:
         st.markdown(

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz.figures import forecast_figure, horizon_figure, residuals_figure
-from rnnviz.forecast import ForecastJob
+from rnnviz.forecast import ForecastJob, error_columns
 from rnnviz.probes import trace
 from rnnviz.recipes import TUTORIAL
 from rnnviz.safe import plain
@@ -38,7 +38,11 @@ st.caption(
         f"{job.run.snapshot().message}"
     )
 )
-baseline_names = [c for c in report.future.columns if c.startswith(("Naive", "Seasonal"))]
+baseline_names = [
+    c
+    for c in report.future.columns
+    if c not in ("time", "forecast") and not c.startswith(("low ", "high "))
+]
 show_baselines = st.toggle("Draw the baselines on the forecast", key="w_show_baselines")
 st.plotly_chart(
     forecast_figure(
@@ -74,15 +78,21 @@ st.caption(
 )
 st.plotly_chart(horizon_figure(report.by_horizon), key="by_horizon")
 st.dataframe(
-    report.by_horizon.style.format(precision=2), hide_index=True, width="stretch", key="by_h"
+    error_columns(report.by_horizon, "RMSE").style.format(precision=2),
+    hide_index=True,
+    width="stretch",
+    key="by_h",
 )
-rmse_columns = [c for c in report.by_horizon.columns if c.endswith("RMSE")]
-beaten = (
-    report.by_horizon[rmse_columns[0]] < report.by_horizon[rmse_columns[1:]].min(axis=1)
-).sum()
-(st.success if beaten == steps else st.warning)(
-    f"The RNN beats every baseline at {beaten} of {steps} horizons."
-)
+with st.expander("MAE at every horizon"):
+    st.dataframe(
+        error_columns(report.by_horizon, "MAE").style.format(precision=2),
+        hide_index=True,
+        width="stretch",
+        key="by_h_mae",
+    )
+st.caption(report.baseline_note)
+verdict = job.verdict(report)
+(st.success if verdict.good else st.warning)(verdict.text)
 if is_tutorial(job):
     rnn_rmse = report.errors.set_index("model").loc["RNN", "RMSE"]
     st.info(
@@ -137,7 +147,8 @@ else:
         if result is None or result.folds.empty:
             return
         st.dataframe(result.folds.style.format(precision=2), hide_index=True, key="bt_folds")
-        models = [c for c in result.folds.columns if c == "RNN" or "naive" in c.lower()]
+        fold_columns = ("fold", "training rows", "test from", "test to")
+        models = [c for c in result.folds.columns if c not in fold_columns]
         st.caption(
             "Mean RMSE over folds (standard deviation): "
             + "; ".join(

@@ -9,6 +9,7 @@ from rnnviz.safe import plain
 from rnnviz.seqclass import (
     SequenceJob,
     confused_pairs,
+    dtw_reason,
     most_confused,
     per_class_table,
     probabilities_by_step,
@@ -21,6 +22,7 @@ from rnnviz.tasks import SEQUENCES
 from rnnviz.ui.gates import choose_trace, gate_explorer
 from rnnviz.ui.runner import finished_job
 from rnnviz.ui.state import session, set_widget_defaults
+from rnnviz.verdicts import classifier_verdict
 
 st.title("Inspect: sequences")
 current = session()
@@ -40,9 +42,18 @@ columns = st.columns(len(reports) + 1)
 for column, (name, report) in zip(columns, reports.items(), strict=False):
     column.metric(f"{name} test accuracy" if name == "RNN" else name, f"{report['accuracy']:.3f}")
 columns[-1].metric("Majority class", f"{rnn['majority_accuracy']:.3f}")
+verdict = classifier_verdict(
+    rnn["accuracy"],
+    {
+        **{name: r["accuracy"] for name, r in reports.items() if name != "RNN"},
+        "the majority class": rnn["majority_accuracy"],
+    },
+)
+(st.success if verdict.good else st.warning)(verdict.text)  # our own words: no user text
 st.caption(
     "The baselines fit the same training and validation sequences (scaled, flattened) and are "
-    f"scored on the same {len(frame):,} test sequences ({prepared.split})."
+    f"scored on the same {len(frame):,} test sequences ({prepared.split}). "
+    + (dtw_reason(prepared) or "1-NN DTW warps each pair within a band of 10% of the length.")
 )
 
 st.subheader("Test split")

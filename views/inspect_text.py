@@ -22,6 +22,7 @@ from rnnviz.text import tokenize
 from rnnviz.ui.gates import gate_explorer
 from rnnviz.ui.runner import finished_job
 from rnnviz.ui.state import session
+from rnnviz.verdicts import classifier_verdict
 
 st.title("Inspect: sentiment")
 current = session()
@@ -44,6 +45,14 @@ c1, c2, c3 = st.columns(3)
 c1.metric("RNN test accuracy", f"{rnn['accuracy']:.3f}")
 c2.metric("TF-IDF + logistic regression", f"{baseline['accuracy']:.3f}")
 c3.metric("Majority class", f"{rnn['majority_accuracy']:.3f}")
+verdict = classifier_verdict(
+    rnn["accuracy"],
+    {
+        "TF-IDF + logistic regression": baseline["accuracy"],
+        "the majority class": rnn["majority_accuracy"],
+    },
+)
+(st.success if verdict.good else st.warning)(verdict.text)  # our own words: no user text
 
 st.subheader("Read a sentence")
 text = st.text_input(

@@ -120,10 +120,13 @@ class Note:
 
 @dataclass(frozen=True)
 class Ranking:
-    """How Compare orders a task's variants: by a saved metric (or the one whose name starts so:
-    a forecast's "test RMSE 1-H steps" depends on H), never by the validation loss."""
+    """How Compare orders a task's variants: on validation only (``metric``, a column of the
+    table or a saved metric, or the first whose name starts so), never on test. ``shown`` is the
+    test figure shown beside it ("test RMSE 1-" matches "test RMSE 1-12 steps"): it plays no
+    part in the order."""
 
-    metric: str
+    shown: str
+    metric: str = "best val loss"
     higher_is_better: bool = False
 
 

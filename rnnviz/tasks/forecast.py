@@ -16,6 +16,7 @@ from rnnviz.datastore import DataFile, read_stored
 from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
 from rnnviz.spec import TOPOLOGIES, ModelSpec, TrainSpec
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
+from rnnviz.verdicts import MIN_VAL_WINDOWS
 from rnnviz.windows import WindowSpec
 
 if TYPE_CHECKING:
@@ -83,11 +84,33 @@ class ForecastData:
         return self.series.name
 
 
+def baseline_scores(records: Sequence[RunRecord]) -> tuple[int, dict[str, float]] | None:
+    """Mean test RMSE over horizons 1..H of every saved variant, then of every baseline (from
+    the first record: the variants share the data), and H; None when nothing was saved."""
+    from rnnviz.compare import variant_label
+
+    key = next((k for k in records[0].metrics if k.startswith("test RMSE 1-")), None)
+    if key is None:
+        return None
+    suffix = key.removeprefix("test RMSE")  # " 1-12 steps"
+    scores = {variant_label(r.model_spec): r.metrics[key] for r in records if key in r.metrics}
+    for name, value in records[0].metrics.items():
+        if name.endswith(f" RMSE{suffix}") and name != key:
+            scores[name.removesuffix(f" RMSE{suffix}")] = value
+    return int(suffix.split("-")[1].split()[0]), scores
+
+
+def window_count(rows: int, window_spec: WindowSpec, topology: str) -> int:
+    """Windows whose targets fit in ``rows`` consecutive rows (a decoder's span a horizon)."""
+    span = window_spec.horizon if topology == "encoder_decoder" else 1
+    return max(0, rows - span + 1)
+
+
 class ForecastTask(Task[ForecastData, "ForecastJob"]):
     name = "forecast"
     label = "Forecast a time series"
     blurb = "a built-in series or your own CSV, read through a look-back window; forecasts in the series' own units against naive baselines, per horizon, with intervals."
-    ranking = Ranking("test RMSE 1-")  # mean over horizons 1..H, as Inspect shows
+    ranking = Ranking(shown="test RMSE 1-")  # mean over horizons 1..H, as Inspect shows
     data_page = "views/data.py"
     inspect_page = "views/inspect.py"
     job_module = "rnnviz.forecast"
@@ -147,6 +170,16 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
             )
             if window_spec.horizon > 1:
                 output += f" A {window_spec.horizon}-step forecast feeds predictions back in."
+        val_windows = window_count(window_spec.val_size, window_spec, spec.topology)
+        if val_windows < MIN_VAL_WINDOWS:
+            notes.append(
+                Note(
+                    "warning",
+                    f"The validation part gives {val_windows} window(s), fewer than "
+                    f"{MIN_VAL_WINDOWS}: early stopping would have too little to go on, so "
+                    "training runs the whole epoch budget and keeps the last epoch's weights.",
+                )
+            )
         features = len(data.series.columns)
         notes.append(
             Note(
@@ -249,6 +282,7 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
         """The test forecasts of every saved variant over the actual values."""
         from rnnviz.compare import variant_label
         from rnnviz.figures import forecast_overlay
+        from rnnviz.seqfigures import score_bars
 
         frames = {variant_label(r.model_spec): r.predictions() for r in records}
         tests = {label: f[f["split"] == "test"] for label, f in frames.items() if f is not None}
@@ -256,7 +290,14 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
             return {}
         first = next(iter(tests.values()))
         target = records[0].data_config.get("target", "value")
-        return {"cmp_forecasts": forecast_overlay(first, tests, target)}
+        figures = {"cmp_forecasts": forecast_overlay(first, tests, target)}
+        scores = baseline_scores(records)
+        if scores:
+            steps, values = scores
+            figures["cmp_baselines"] = score_bars(
+                values, f"Test RMSE, mean over horizons 1-{steps} (lower is better)"
+            )
+        return figures
 
     def export(self, record: RunRecord) -> Export | None:
         """The Keras script of a run: a built-in series embedded in it, an uploaded one read from

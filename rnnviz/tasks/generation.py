@@ -60,7 +60,7 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
     name = "generation"
     label = "Generate text"
     blurb = "a character-level model on Shakespeare or your own text; samples at several temperatures, the next characters it expects, and the units that track line position."
-    ranking = Ranking("val bpc")  # bits per character on the held-out block
+    ranking = Ranking(shown="val bpc", metric="val bpc")  # bits per character, held out
     data_page = "views/char_data.py"
     inspect_page = "views/inspect_chars.py"
     job_module = "rnnviz.generation"

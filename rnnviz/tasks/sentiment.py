@@ -84,7 +84,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
     name = "sentiment"
     label = "Classify text sentiment"
     blurb = "Embedding + LSTM on critic snippets or your labelled texts; accuracy beside TF-IDF, and one sentence read word by word."
-    ranking = Ranking("test accuracy", higher_is_better=True)
+    ranking = Ranking(shown="test accuracy")
     data_page = "views/text_data.py"
     inspect_page = "views/inspect_text.py"
     job_module = "rnnviz.sentiment"

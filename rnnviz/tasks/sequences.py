@@ -172,7 +172,7 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
     name = "sequences"
     label = "Classify sequences"
     blurb = "an MNIST digit read row by row, UCR/UEA series or your own labelled sequences; the confusion matrix, the class probabilities after each row, 1-NN and logistic baselines."
-    ranking = Ranking("test accuracy", higher_is_better=True)
+    ranking = Ranking(shown="test accuracy")
     data_page = "views/seq_data.py"
     inspect_page = "views/inspect_seq.py"
     job_module = "rnnviz.seqclass"
@@ -297,7 +297,12 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
         scores = {label: value for label, value in scores.items() if value is not None}
         if not scores:
             return {}
-        for name in ("1-NN accuracy", "logistic accuracy"):
+        for name in (
+            "1-NN accuracy",
+            "1-NN DTW accuracy",
+            "logistic accuracy",
+            "majority accuracy",
+        ):
             value = records[0].metrics.get(name)
             if value is not None:
                 scores[name.replace(" accuracy", "")] = value

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rnnviz.baselines import drift_forecast, mean_forecast
 from rnnviz.builder import build_model
 from rnnviz.codegen import TEMPLATE, forecast_script, script_filename, sentiment_script
 from rnnviz.datasets import load_builtin
@@ -327,6 +328,18 @@ def test_exported_script_trains(script_runs, name):
     assert last < first, result.stdout[-3000:]
     rmse = float(re.search(r"^Test RMSE \(original units\): (\S+)$", result.stdout, re.M).group(1))
     assert np.isfinite(rmse) and rmse > 0
+    # The training-mean and drift baselines print the app's own figures on the same rows.
+    data = make_windows(load_builtin("airline"), windows_for(windows, spec.topology))
+    start = data.start_test
+    h = windows.horizon if spec.topology == "encoder_decoder" else 1
+    actual = data.actual(start, h)
+    for label, forecast in {
+        "Training-mean": mean_forecast(data.target, data.train_end, start, h),
+        "Drift": drift_forecast(data.target, start, h),
+    }.items():
+        printed = re.search(rf"^{label} RMSE: (\S+)$", result.stdout, re.M).group(1)
+        expected = np.sqrt(np.mean((actual - forecast) ** 2))
+        assert float(printed) == pytest.approx(expected, abs=1e-4)
 
 
 @pytest.mark.parametrize("name", ["template", "sentiment"])

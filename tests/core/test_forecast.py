@@ -258,8 +258,9 @@ def test_backtest_runs_in_a_worker_and_stops(tmp_path):
 @pytest.mark.parametrize("keep", ["best", "last"])
 def test_the_weights_kept_are_those_asked_for(keep):
     series = ramp_series()
-    train = TrainSpec(epochs=6, learning_rate=0.05, early_stopping=False, keep_weights=keep)
-    job = forecast_job(series, WINDOWS3, ModelSpec(cell="GRU", units=(4,)), train)
+    train = TrainSpec(epochs=6, learning_rate=0.1, early_stopping=False, keep_weights=keep)
+    windows = WindowSpec(window=6, horizon=3, test_size=6, val_size=14)  # 14 validation windows
+    job = forecast_job(series, windows, ModelSpec(cell="GRU", units=(4,)), train)
     state = job.run.run()
     fit = job.run.data
     loss = job.run.model.evaluate(fit.x_val, fit.y_val, verbose=0)[0]
@@ -268,6 +269,16 @@ def test_the_weights_kept_are_those_asked_for(keep):
     expected = min(history) if keep == "best" else history[-1]
     assert loss == pytest.approx(expected, rel=1e-4)
     assert ("last epoch (6)" in state.message) == (keep == "last")
+
+
+def test_too_few_validation_windows_train_the_budget_and_keep_the_last_weights():
+    train = TrainSpec(epochs=3, early_stopping=True, patience=1, keep_weights="best")
+    job = forecast_job(ramp_series(), WINDOWS3, ModelSpec(cell="GRU", units=(4,)), train)
+    assert len(job.data.x_val) == 6
+    assert not job.run.train.early_stopping and job.run.train.keep_weights == "last"
+    enough = WindowSpec(window=6, horizon=3, test_size=6, val_size=12)
+    kept = forecast_job(ramp_series(), enough, ModelSpec(cell="GRU", units=(4,)), train)
+    assert kept.run.train == train  # 12 windows: early stopping as asked
 
 
 def test_no_validation_rows_means_no_intervals_but_a_report():

@@ -161,7 +161,14 @@ def test_a_saved_builtin_run_reopens_and_compares(tmp_path):
     report = report_from_predictions(saved, data.class_names)
     assert report["RNN"]["accuracy"] == pytest.approx(record.metrics["test accuracy"])
     figure = SEQUENCES.comparison_figures(records)["cmp_accuracy"]
-    assert list(figure.data[0].x) == ["GRU uni x1", "LSTM uni x1", "1-NN", "logistic"]
+    assert list(figure.data[0].x) == [
+        "GRU uni x1",
+        "LSTM uni x1",
+        "1-NN",
+        "1-NN DTW",
+        "logistic",
+        "majority",
+    ]
     assert figure.data[0].y[0] == pytest.approx(record.metrics["test accuracy"])
 
 

@@ -1,6 +1,7 @@
 """Compare and Runs pages (AppTest): variants side by side, saved runs listed, diffed, reopened."""
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -35,18 +36,20 @@ def test_compare_two_cells_then_list_diff_and_reopen(store):
     at = compare(built(), ["SimpleRNN", "GRU"])
     assert not at.exception and not at.error
     table = at.dataframe[0].value
-    # Ranked on the mean test RMSE over horizons 1..12, as Inspect reports it.
-    assert (
-        table["rank"].tolist() == [1, 2] and table["test RMSE 1-12 steps"].is_monotonic_increasing
-    )
+    # Ranked on validation; the mean test RMSE over horizons 1..12 is shown beside it.
+    assert table["rank"].tolist() == [1, 2] and table["best val loss"].is_monotonic_increasing
+    assert any("Ranked on validation (best val loss" in c.value for c in at.caption)
     parameters = dict(zip(table["variant"], table["parameters"], strict=True))
     # Keras's own parameter counts: SimpleRNN 4*(1+4+1)+5, GRU 3*4*(1+4+2)+5.
     assert parameters == {"SimpleRNN uni x1": 29, "GRU uni x1": 89}
-    assert (table["test RMSE"] > 0).all()
+    assert (table["test RMSE 1-12 steps"] > 0).all()
     assert (
         "forget" not in at.dataframe[1].value.columns and "update" in at.dataframe[1].value.columns
     )
-    assert len(plotly_charts(at)) == 2  # overlaid curves and the test forecasts side by side
+    # Overlaid curves, the test forecasts side by side, and the variants beside the baselines.
+    assert len(plotly_charts(at)) == 3
+    bars = json.loads(plotly_charts(at)[2].proto.spec)["data"][0]["x"]
+    assert bars[:2] == ["SimpleRNN uni x1", "GRU uni x1"] and "ETS (Holt-Winters)" in bars
 
     at = open_page("views/runs.py", at)
     listed = at.dataframe[0].value

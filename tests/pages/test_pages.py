@@ -140,11 +140,29 @@ def test_train_then_inspect_forecast(data_ready):
     gate_history = session(at).job.run.snapshot().gate_history
     assert len(gate_history) == 2 and ("rnn_1", "forward", "forget") in gate_history[0]
     at = open_page("views/inspect.py", at)
-    by_horizon, errors = at.dataframe[0].value, at.dataframe[1].value
+    by_horizon = at.dataframe[0].value
+    errors = next(d.value for d in at.dataframe if "model" in d.value.columns)
     assert by_horizon["horizon"].tolist() == list(range(1, 13))
     assert (by_horizon["rows"] == 24).all()  # every test row at every horizon
-    assert {"RNN RMSE", "Naive (last value) RMSE", "Seasonal naive (season 12) RMSE"} <= set(
-        by_horizon.columns
+    assert list(by_horizon.columns) == [
+        "horizon",
+        "rows",
+        "RNN",
+        "Naive (last value)",
+        "Seasonal naive (season 12)",
+        "Mean (training rows)",
+        "Drift",
+        "ETS (Holt-Winters)",
+        "strongest baseline",
+    ]  # RMSE; the MAE in an expander
+    assert set(by_horizon["strongest baseline"]) <= set(by_horizon.columns[3:8])
+    # A two-epoch model loses: the verdict says where, and names the strongest baseline.
+    verdict = at.warning[0].value
+    assert verdict.startswith("The RNN ") and " loses " in verdict
+    assert "Strongest baseline:" in verdict
+    assert "ETS (Holt-Winters) at horizon" in verdict
+    assert any(
+        "multiplicative season of 12 rows, chosen on validation" in c.value for c in at.caption
     )
     assert list(errors["model"])[:2] == ["RNN", "Naive (last value)"]
     assert any(name.startswith("Seasonal naive") for name in errors["model"])
@@ -162,6 +180,7 @@ def test_train_then_inspect_forecast(data_ready):
     at.toggle(key="w_show_baselines").set_value(True).run()
     names = [t.get("name") for t in json.loads(plotly_charts(at)[0].proto.spec)["data"]]
     assert "Naive (last value)" in names and "Seasonal naive (season 12)" in names
+    assert {"Mean (training rows)", "Drift", "ETS (Holt-Winters)"} <= set(names)
     # Backtest: 2 refits with the run's settings, RMSE per fold, mean and spread.
     at.number_input(key="w_backtest_folds").set_value(2)
     at.button(key="backtest").click().run()
@@ -174,6 +193,26 @@ def test_train_then_inspect_forecast(data_ready):
     at.selectbox(key="w_explore_gate_LSTM").set_value("forget").run()
     at.radio(key="w_explore_split").set_value("train").run()
     assert not at.exception
+
+
+def test_thin_validation_trains_the_budget_and_is_never_green(data_ready):
+    data_ready.number_input(key="w_horizon").set_value(4).run()
+    data_ready.number_input(key="w_val_size").set_value(4).run()
+    at = open_page("views/build.py", data_ready)
+    assert any("gives 4 window(s), fewer than 10" in w.value for w in at.warning)
+    at = train_tiny(at, epochs=3)
+    assert any(
+        "Finished 3 epochs. Kept the weights of the last epoch" in s.value for s in at.success
+    )
+    at = open_page("views/inspect.py", at)
+    assert not at.success  # never green
+    verdict = at.warning[0].value
+    assert verdict.startswith("The validation part holds 4 window(s), fewer than 10: early")
+    assert "trained its full epoch budget and kept the last weights" in verdict
+    # 4 horizons x 4 validation rows: too few residuals for a 95% interval, so no coverage.
+    labels = [m.label for m in at.metric]
+    assert not any(label.startswith("95% interval") for label in labels)
+    assert any("unbounded" in c.value for c in at.caption)
 
 
 def test_encoder_decoder_gate_explorer_shows_decoder_steps(data_ready):

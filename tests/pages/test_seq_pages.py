@@ -168,7 +168,10 @@ def test_digits_build_train_inspect_then_reopen_from_runs(store):
         record.metrics["test accuracy"], abs=1e-3
     )
     assert float(shown["1-nearest neighbour (Euclidean)"]) > 0.9  # digits: 1-NN is strong
-    assert "logistic regression (flattened)" in shown
+    assert "logistic regression (flattened)" in shown and "Majority class" in shown
+    assert float(shown["1-NN DTW (10% band)"]) > 0.9  # 8 steps: DTW is cheap here
+    assert "test accuracy" in at.warning[0].value and "does not beat" in at.warning[0].value
+    assert any("warps each pair within a band of 10%" in c.value for c in at.caption)
     charts = {c.proto.spec for c in plotly_charts(at)}
     assert any("Confusion matrix" in spec for spec in charts)
     assert any("image, read row by row" in spec for spec in charts)  # digit beside its gates
@@ -200,7 +203,7 @@ def test_compare_two_cells_on_ragged_sequences(store):
     table = at.dataframe[0].value
     assert set(table["variant"]) == {"SimpleRNN uni x1", "GRU uni x1"}
     assert table["test accuracy"].between(0, 1).all()
-    assert list(table["rank"]) == [1, 2] and table["test accuracy"].is_monotonic_decreasing
+    assert list(table["rank"]) == [1, 2] and table["best val loss"].is_monotonic_increasing
     # Keras's own parameter counts: 12 features, 4 units, 9 classes.
     parameters = dict(zip(table["variant"], table["parameters"], strict=True))
     assert parameters == {
@@ -228,6 +231,9 @@ def test_inspect_a_bidirectional_model_on_ragged_series():
     at.run()
     at = open_page("views/inspect_seq.py", at)
     assert not at.exception and not at.error
+    assert any(
+        "DTW is left out: the sequences have different lengths" in c.value for c in at.caption
+    )
     position = at.selectbox(key="w_seq_example").value
     length = int(data.prepared.lengths_test[position])
     explorer = next(
