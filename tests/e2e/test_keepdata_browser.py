@@ -8,7 +8,6 @@ can be made, else artifacts/screenshots/.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from playwright.sync_api import Page, expect
 from rnnviz.datasets import load_builtin
 from rnnviz.runs import RunStore
 from tests.core.test_keepdata import exported_test_rmse
-from tests.e2e.conftest import SCREENSHOTS, VIEWPORT, _require_chromium
+from tests.e2e.conftest import SCREENSHOTS, VIEWPORT
 from tests.e2e.test_browser import (
     PAGE_TIMEOUT,
     TRAIN_TIMEOUT,
@@ -33,35 +32,11 @@ from tests.e2e.test_browser import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from _serve import CHROMIUM, CHROMIUM_ARGS, make_run  # noqa: E402
-
-PORT = int(os.environ.get("RNNVIZ_KEEPDATA_PORT", "8613"))
+from _serve import free_port, make_run  # noqa: E402
 
 
-def shots_folder() -> Path:
-    for folder in (Path("/work/shots"), SCREENSHOTS):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            return folder
-        except OSError:
-            continue
-    return SCREENSHOTS
-
-
-@pytest.fixture
-def browser():
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def new_page(browser) -> Page:
+def downloading_page(browser) -> Page:
+    """A page in a fresh context (a new Streamlit session) that may download files."""
     page = browser.new_context(viewport=VIEWPORT, accept_downloads=True).new_page()
     page.set_default_timeout(30_000)
     return page
@@ -97,16 +72,17 @@ def download(page: Page, label: str, folder: Path) -> Path:
 
 
 def test_an_uploaded_run_reopens_and_exports_after_a_restart(browser, tmp_path):
-    shots, runs_dir = shots_folder(), tmp_path / "runs"
+    shots, runs_dir, port = SCREENSHOTS, tmp_path / "runs", free_port()
+    shots.mkdir(parents=True, exist_ok=True)
     csv = tmp_path / "passengers.csv"
     csv.write_bytes(load_builtin("airline").frame.to_csv().encode())
-    with make_run(runs_dir, port=PORT) as (_, url):
-        upload_and_train(new_page(browser), url, csv, shots)
+    with make_run(runs_dir, port=port) as (_, url):
+        upload_and_train(downloading_page(browser), url, csv, shots)
     [record] = RunStore(runs_dir).list()
     assert record.data_config["stored_data"]["filename"] == "passengers.csv"
 
-    with make_run(runs_dir, port=PORT) as (_, url):  # a restarted server, a new session
-        page = new_page(browser)
+    with make_run(runs_dir, port=port) as (_, url):  # a restarted server, a new session
+        page = downloading_page(browser)
         page.goto(url)
         settle(page)
         go_to(page, "Runs")

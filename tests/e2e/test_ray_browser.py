@@ -39,7 +39,7 @@ def ray_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     _require_chromium()
     runs = tmp_path_factory.mktemp("ray-runs")
     try:
-        with make_run(runs, SERVER_START_TIMEOUT, {"RNNVIZ_RAY_ADDRESS": "local"}) as started:
+        with make_run(runs, SERVER_START_TIMEOUT, env={"RNNVIZ_RAY_ADDRESS": "local"}) as started:
             yield started
     except ServerDidNotStart as error:
         pytest.fail(str(error))
