@@ -827,18 +827,19 @@ def date_order_note(column: str, dates: dict) -> str:
         if dates["mixed"]
         else f"'{column}'"
     )
-    note = f"Read {which} {how}: {why}."
+    # The summary sentence already gives the order and why for a column of numeric dates only.
+    said = [f"Read {which} {how}: {why}."] if dates["mixed"] else []
     if evidence.ambiguous:
-        note += (
-            f" {plural(evidence.ambiguous, 'date')} would read differently in the other order; "
-            "switch the date order if this is wrong."
+        said.append(
+            f"{plural(evidence.ambiguous, 'date')} of '{column}' would read differently in the "
+            "other order; switch the date order if this is wrong."
         )
     if dates["contradicting"]:
-        note += (
-            f" {plural(dates['contradicting'], 'row')} can only be read in the other order: "
+        said.append(
+            f"{plural(dates['contradicting'], 'row')} can only be read in the other order: "
             "the file mixes orders, and those rows were dropped."
         )
-    return note
+    return " ".join(said)
 
 
 QUARTER = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$|^Q([1-4])\s*-?\s*(\d{4})$", re.IGNORECASE)
@@ -965,7 +966,7 @@ def _extract_time_column(
         notes = [times.attrs["note"]] if "note" in times.attrs else []
         dates = times.attrs.get("dates")
         if dates:
-            notes.append(date_order_note(column, dates))
+            notes.extend(filter(None, [date_order_note(column, dates)]))
             if dates["question"]:
                 dates["question"] = dates["question"].replace(
                     "The dates", f"The dates of '{column}'", 1
