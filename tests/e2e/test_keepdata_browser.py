@@ -60,6 +60,11 @@ def upload_and_train(page: Page, url: str, csv: Path, shots: Path) -> None:
     set_number(page, "Epochs", 2)
     page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_text("Finished 2 epochs")).to_be_visible(timeout=TRAIN_TIMEOUT)
+    # The outcome shows as training ends; the Inspect link once the worker has saved the run
+    # (the server must not be stopped before: its workers end with it).
+    expect(page.get_by_role("link", name="Inspect the results")).to_be_visible(
+        timeout=TRAIN_TIMEOUT
+    )
     settle(page)
 
 
