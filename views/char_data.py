@@ -25,7 +25,7 @@ from rnnviz.safe import plain
 from rnnviz.tasks import GENERATION, GenerationData
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import kept_upload, same_data_note
+from rnnviz.ui.widgets import forget_data, kept_upload, same_data_note
 
 SOURCES = {"shakespeare": "Shakespeare (built in)", "upload": "Upload a .txt file"}
 
@@ -33,7 +33,7 @@ SOURCES = {"shakespeare": "Shakespeare (built in)", "upload": "Upload a .txt fil
 def refuse(error: Exception) -> None:
     """Say what is wrong with the data and keep no data for Build (it would be stale)."""
     st.error(plain(error))
-    session().data.pop(GENERATION.name, None)
+    forget_data(GENERATION)
     st.stop()
 
 
@@ -81,7 +81,7 @@ try:
 except DataError as error:
     refuse(error)
 if corpus is None:  # nothing uploaded yet: Build waits for it
-    current.data.pop(GENERATION.name, None)
+    forget_data(GENERATION)
     st.stop()
 
 for note in corpus.notes:
