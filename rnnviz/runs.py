@@ -48,7 +48,7 @@ from rnnviz.datastore import (  # noqa: F401 - TMP_PREFIX and owned_name re-expo
     owned_name,
     reference,
 )
-from rnnviz.model_upload import MAX_UNPACKED_BYTES, ModelFileError, vet_model_file
+from rnnviz.model_upload import MAX_UNPACKED_BYTES, STORE_LIMIT, ModelFileError, vet_model_file
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks import TASK_NAMES
 
@@ -536,7 +536,7 @@ class RunStore:
                 "archive; was the save interrupted?). The run cannot be opened."
             )
         try:  # the checks an upload gets: a file in the store may have been put there by anyone
-            vet_model_file(path, MAX_UNPACKED_BYTES)
+            vet_model_file(path, MAX_UNPACKED_BYTES, STORE_LIMIT)
         except ModelFileError as error:
             raise RunError(f"Run '{run_id}': {MODEL_FILE} is refused. {error}") from None
         try:
