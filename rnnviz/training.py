@@ -104,13 +104,21 @@ class ArrayBatches(keras.utils.PyDataset):
 
 
 def fit_arguments(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> dict:
-    """``model.fit`` arguments for the training arrays: as they are, or, for a strided view
-    (overlapping windows sharing memory), an :class:`ArrayBatches` that never copies it whole."""
-    if x.flags.c_contiguous and y.flags.c_contiguous:
+    """``model.fit`` arguments for the training arrays: as they are, or, for windows whose rows
+    overlap in memory (strided views of one text), an :class:`ArrayBatches` that never copies
+    them whole."""
+    if not rows_overlap(x):
         return dict(x=x, y=y, batch_size=batch_size, shuffle=shuffle)
     batches = ArrayBatches(x, y, batch_size, shuffle, seed)
     # shuffle=False: the rows are shuffled already (Keras would shuffle the batches, unseeded)
     return dict(x=batches, shuffle=False, validation_batch_size=batch_size)
+
+
+def rows_overlap(a: np.ndarray) -> bool:
+    """Whether consecutive rows of ``a`` share memory (a sliding-window view): copying it whole
+    would take ``row size / row step`` times the memory it is a view of."""
+    row_bytes = a.itemsize * math.prod(a.shape[1:])
+    return a.ndim > 1 and len(a) > 1 and 0 <= a.strides[0] < row_bytes
 
 
 class TrainingRun:

@@ -87,8 +87,11 @@ def test_only_overlapping_windows_are_fed_batch_by_batch():
     ids = np.arange(400, dtype=np.int32)
     overlapping = fit_arguments(*make_sequences(ids, 10, 2), 8, True, 0)
     assert isinstance(overlapping["x"], ArrayBatches) and "y" not in overlapping
-    apart = fit_arguments(*make_sequences(ids, 10, 10), 8, True, 0)
-    assert isinstance(apart["x"], np.ndarray) and apart["batch_size"] == 8
+    for stride in (10, 13):  # side by side, or with gaps: a copy is no bigger than the text
+        apart = fit_arguments(*make_sequences(ids, 10, stride), 8, True, 0)
+        assert isinstance(apart["x"], np.ndarray) and apart["batch_size"] == 8
+    y = np.zeros((40, 3), np.float32)[:, :1]  # another task's strided (not overlapping) slice
+    assert isinstance(fit_arguments(np.zeros((40, 5, 2)), y, 8, True, 0)["x"], np.ndarray)
 
 
 def test_batches_cover_every_window_once_per_epoch_in_a_seeded_order():
