@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from rnnviz.csvread import UTF16_BOMS
 from rnnviz.datasets import DataError, plural
@@ -34,6 +34,7 @@ DEFAULT_PLAY = "tragedies/macbeth"
 ALL_PLAYS = "all"
 MAX_UPLOAD_BYTES = 10_000_000  # the 38 plays together are about 5 MB
 MIN_CHARS = 2_000
+MAX_EPOCH_CHARS = 100_000_000  # characters one training epoch may read (windows x length)
 BIDIRECTIONAL_REASON = (
     "Bidirectional layers are refused for text generation: the backward half reads the text "
     "after each step, including the very next character the model is asked to predict, so "
@@ -238,11 +239,15 @@ class CharVocab:
 
     def encode(self, text: str) -> np.ndarray:
         """Ids of ``text`` (int32); characters outside the vocabulary give a clear error."""
-        unknown = sorted(set(text) - set(self.index))
+        codes = code_points(text)
+        table = np.full(max(int(codes.max(initial=0)), *map(ord, self.chars)) + 1, -1, np.int32)
+        table[[ord(c) for c in self.chars]] = np.arange(len(self.chars))
+        ids = table[codes]  # id per code point; -1 outside the vocabulary
+        unknown = sorted(chr(c) for c in np.unique(codes[ids < 0]))
         if unknown:
             shown = ", ".join(repr(c) for c in unknown[:10])
             raise DataError(f"Characters not in the training text's vocabulary: {shown}.")
-        return np.fromiter((self.index[c] for c in text), dtype=np.int32, count=len(text))
+        return ids
 
     def decode(self, ids) -> str:
         return "".join(self.chars[int(i)] for i in ids)
@@ -265,8 +270,14 @@ def build_char_vocab(text: str) -> CharVocab:
     """Every character of ``text``, most frequent first (ties by code point)."""
     if not text:
         raise DataError("Cannot build a vocabulary from an empty text.")
-    ranked = sorted(Counter(text).items(), key=lambda kv: (-kv[1], kv[0]))
-    return CharVocab(tuple(c for c, _ in ranked), tuple(n for _, n in ranked))
+    codes, counts = np.unique(code_points(text), return_counts=True)  # by code point
+    ranked = np.argsort(-counts, kind="stable")  # most frequent first, ties by code point
+    return CharVocab(tuple(chr(c) for c in codes[ranked]), tuple(int(n) for n in counts[ranked]))
+
+
+def code_points(text: str) -> np.ndarray:
+    """The Unicode code point of every character of ``text`` (uint32, 4 bytes a character)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 # ----------------------------------------------------------------------------- splits, windows
@@ -280,21 +291,30 @@ def split_ids(ids: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndar
     return ids[:cut], ids[cut:]
 
 
+def window_count(n_ids: int, seq_len: int, stride: int) -> int:
+    """How many windows of ``seq_len`` (plus the next character) start every ``stride`` ids."""
+    return max(0, (n_ids - 1 - seq_len) // stride + 1)
+
+
 def make_sequences(ids: np.ndarray, seq_len: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
-    """Windows ``x`` (n, seq_len) starting every ``stride`` characters, targets ``y`` = ``x`` + 1."""
+    """Windows ``x`` (n, seq_len) starting every ``stride`` characters, targets ``y`` = ``x`` + 1.
+
+    Both are read-only strided views of ``ids`` (no copy: overlapping windows share memory), so
+    a 10 MB text with stride 1 costs its ids, not ``n x seq_len`` of them; copy rows a batch at a
+    time (:class:`rnnviz.training.ArrayBatches`).
+    """
     if seq_len < 1 or stride < 1:
         raise DataError("Sequence length and stride must be at least 1.")
-    n = (len(ids) - 1 - seq_len) // stride + 1
+    n = window_count(len(ids), seq_len, stride)
     if n < 1:
         raise DataError(
             f"A text of {len(ids):,} characters is too short for sequences of {seq_len + 1} "
             "(input plus next character)."
         )
-    starts = np.arange(n) * stride  # (n,)
-    offsets = np.arange(seq_len)  # (seq_len,)
-    x = ids[starts[:, None] + offsets]  # (n, seq_len)
-    y = ids[starts[:, None] + offsets + 1]  # (n, seq_len)
-    return x.astype(np.int32), y.astype(np.int32)
+    ids = np.asarray(ids, dtype=np.int32)
+    x = sliding_window_view(ids[:-1], seq_len)[::stride][:n]  # (n, seq_len)
+    y = sliding_window_view(ids[1:], seq_len)[::stride][:n]  # (n, seq_len)
+    return x, y
 
 
 def stateful_streams(
@@ -330,6 +350,7 @@ def stateful_streams(
 class CharData:
     """A corpus encoded and cut for training a next-character model.
 
+    Only the ids are kept (and pickled to a worker); the windows are views computed on demand.
     ``x_train``/``y_train`` are windows of ``seq_len`` every ``stride`` characters (or, when
     ``stateful_batch_size`` is set, the stream layout of :func:`stateful_streams`);
     ``x_val``/``y_val`` are non-overlapping windows, so each validation character is scored once.
@@ -341,11 +362,34 @@ class CharData:
     val_ids: np.ndarray
     seq_len: int
     stride: int
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray
-    y_val: np.ndarray
     stateful_batch_size: int | None = None
+
+    @property
+    def train_windows(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(x_train, y_train)``: strided views of the training ids (streams when stateful)."""
+        if self.stateful_batch_size:
+            return stateful_streams(self.train_ids, self.stateful_batch_size, self.seq_len)
+        return make_sequences(self.train_ids, self.seq_len, self.stride)
+
+    @property
+    def x_train(self) -> np.ndarray:
+        return self.train_windows[0]
+
+    @property
+    def y_train(self) -> np.ndarray:
+        return self.train_windows[1]
+
+    @property
+    def x_val(self) -> np.ndarray:
+        return make_sequences(self.val_ids, self.seq_len, self.seq_len)[0]
+
+    @property
+    def y_val(self) -> np.ndarray:
+        return make_sequences(self.val_ids, self.seq_len, self.seq_len)[1]
+
+    @property
+    def n_train_windows(self) -> int:
+        return len(self.x_train)
 
     @property
     def train_text(self) -> str:
@@ -369,6 +413,30 @@ class CharData:
         }
 
 
+def check_window_budget(data: CharData) -> int:
+    """The number of training windows, or a DataError when one epoch would read more than
+    :data:`MAX_EPOCH_CHARS` characters (windows x sequence length), naming a stride that fits.
+    Checked before any training starts (streams read each character once: never refused)."""
+    n_ids, seq_len, stride = len(data.train_ids), data.seq_len, data.stride
+    n = data.n_train_windows
+    if data.stateful_batch_size or n * seq_len <= MAX_EPOCH_CHARS:
+        return n
+    fitting = next(
+        (
+            s
+            for s in range(stride + 1, n_ids)
+            if window_count(n_ids, seq_len, s) * seq_len <= MAX_EPOCH_CHARS
+        ),
+        n_ids,
+    )
+    raise DataError(
+        f"Sequences of {seq_len} every {stride} characters make {n:,} training sequences: one "
+        f"epoch would read {n * seq_len:,} characters (each about {seq_len / stride:.0f} times), "
+        f"over the limit of {MAX_EPOCH_CHARS:,}. Raise the stride to {fitting} or more, or "
+        "shorten the sequences."
+    )
+
+
 def prepare_char_data(
     corpus: CharCorpus,
     seq_len: int = 100,
@@ -380,26 +448,12 @@ def prepare_char_data(
 
     ``stride=None`` uses ``seq_len`` (non-overlapping windows). The vocabulary covers the whole
     corpus so a validation character is never unknown (a character seen only there keeps an
-    untrained embedding).
+    untrained embedding). Both blocks are checked to be long enough for their windows (a
+    DataError says which is not); the windows themselves are views made when read.
     """
     stride = seq_len if stride is None else stride
     vocab = build_char_vocab(corpus.text)
     train_ids, val_ids = split_ids(vocab.encode(corpus.text), val_fraction)
-    if stateful_batch_size:
-        x_train, y_train = stateful_streams(train_ids, stateful_batch_size, seq_len)
-    else:
-        x_train, y_train = make_sequences(train_ids, seq_len, stride)
-    x_val, y_val = make_sequences(val_ids, seq_len, seq_len)
-    return CharData(
-        corpus.name,
-        vocab,
-        train_ids,
-        val_ids,
-        seq_len,
-        stride,
-        x_train,
-        y_train,
-        x_val,
-        y_val,
-        stateful_batch_size,
-    )
+    data = CharData(corpus.name, vocab, train_ids, val_ids, seq_len, stride, stateful_batch_size)
+    data.train_windows, data.x_val  # noqa: B018 - raise now if a block is too short
+    return data

@@ -68,12 +68,14 @@ def content_key(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-def size_over_limit(n_bytes: int, limit: int = MAX_UPLOAD_BYTES) -> str:
+def size_over_limit(
+    n_bytes: int, limit: int = MAX_UPLOAD_BYTES, limit_name: str = "upload limit"
+) -> str:
     """'20.1 MB, over the 20 MB upload limit': the size rounded *up* to 0.1 MB, so a file just
-    over the limit never reads as the limit itself."""
+    over the limit never reads as the limit itself; ``limit_name`` says which limit it is."""
     mib = 1024 * 1024
     size = math.ceil(n_bytes * 10 / mib) / 10
-    return f"{size:.1f} MB, over the {limit / mib:g} MB upload limit"
+    return f"{size:.1f} MB, over the {limit / mib:g} MB {limit_name}"
 
 
 def check_upload_size(raw: bytes, filename: str) -> None:

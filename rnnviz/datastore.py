@@ -32,6 +32,7 @@ DATA_DIR = "data"  # under the runs root
 DATA_KEY = "stored_data"  # the reference's key in a run's data_config
 CAP_ENV = "RNNVIZ_DATA_CAP_MB"
 DEFAULT_CAP_MB = 200.0
+TMP_PREFIX = ".tmp-"  # a file or folder being written (here and in the run store)
 _NAME = re.compile(r"^(?P<sha>[0-9a-f]{64})\.(?P<ext>[a-z0-9]{1,8})$")
 
 
@@ -56,6 +57,12 @@ class DataFile:
 def data_sha(content: bytes) -> str:
     """The content address of a data file (SHA-256, hex)."""
     return hashlib.sha256(content).hexdigest()
+
+
+def owned_name(name: str, pid: int | None = None) -> str:
+    """``name`` prefixed with the pid of the process that owns the file (default: this one), so
+    a later clean-up can tell a live run's file from a dead one's."""
+    return f"{os.getpid() if pid is None else pid}-{name}"
 
 
 def cap_bytes() -> int:
@@ -97,7 +104,7 @@ class DataStore:
                 f"of {limit / 1e6:g} MB ({used / 1e6:.1f} MB used; set {CAP_ENV} to change)"
             )
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".tmp-{uuid.uuid4().hex}"
+        tmp = self.root / f"{TMP_PREFIX}{owned_name(uuid.uuid4().hex)}"  # see cleanup_partial
         try:
             tmp.write_bytes(data.content)
             os.replace(tmp, target)

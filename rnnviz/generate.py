@@ -25,6 +25,7 @@ from rnnviz.datasets import DataError
 from rnnviz.recipes import DEFAULT_CHAR_RECIPE, char_recipe  # noqa: F401 - re-exported
 from rnnviz.sampling import apply_temperature, draw
 from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.training import fit_arguments
 
 LN2 = math.log(2.0)
 MAX_GENERATED = 5_000
@@ -123,10 +124,12 @@ def fit_char_model(
             StatefulValidation(spec, data.x_val, data.y_val, train.batch_size),
             *callbacks,
         ]
-        options |= dict(batch_size=spec.stateful_batch_size, shuffle=False)
+        batch_size, shuffle = spec.stateful_batch_size, False
     else:
-        options |= dict(batch_size=train.batch_size, validation_data=(data.x_val, data.y_val))
-    return model.fit(data.x_train, data.y_train, **options)
+        batch_size, shuffle = train.batch_size, True
+        options["validation_data"] = (data.x_val, data.y_val)
+    x, y = data.train_windows
+    return model.fit(**fit_arguments(x, y, batch_size, shuffle, train.seed), **options)
 
 
 # ----------------------------------------------------------------------------- bits per character

@@ -16,7 +16,7 @@ import keras
 import pandas as pd
 
 from rnnviz.builder import stateless_twin
-from rnnviz.chars import CharData, stateful_streams
+from rnnviz.chars import CharData, check_window_budget, stateful_streams
 from rnnviz.datasets import DataError
 from rnnviz.generate import (
     SampleEachEpoch,
@@ -210,6 +210,8 @@ def generation_job(data: GenerationData, spec: ModelSpec, train: TrainSpec) -> G
     """A seeded, compiled next-character model on ``data`` wrapped in a training run."""
     chars = data.chars
     spec = check_generation_spec(char_model_spec(len(chars.vocab), spec))
+    if not spec.stateful:
+        check_window_budget(chars)
     model = new_model(spec, train, (chars.seq_len,))
     fit = char_fit_data(chars, spec)
     run = TrainingRun(

@@ -40,6 +40,8 @@ MIB = 1024 * 1024
 MAX_DIRECTORY_BYTES = 1 * MIB  # a Keras archive's zip directory is a few hundred bytes
 MAX_MEMBERS = 1000
 MAX_UNPACKED_BYTES = 256 * MIB  # every member together, as declared in the directory
+UPLOAD_LIMIT = "upload limit"
+STORE_LIMIT = "limit for a model file in the run store"
 MAX_CONFIG_BYTES = 1 * MIB  # a 64-layer model's configuration is about 200 KB
 MAX_RATIO = 50  # inflated / compressed size, for members over RATIO_FROM_BYTES
 RATIO_FROM_BYTES = 1 * MIB  # small members (configs, tiny weight files) compress very well
@@ -87,12 +89,15 @@ def load_uploaded_model(raw: bytes):
 # Before Keras
 
 
-def vet_model_file(path: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
-    """Every check short of Keras on the ``.keras`` file at ``path`` (at most ``max_bytes``):
-    the archive and its configuration here, the weights in a memory-limited child process.
-    Raises :class:`ModelFileError`; once it returns, Keras may load the file."""
+def vet_model_file(
+    path: Path, max_bytes: int = MAX_UPLOAD_BYTES, limit_name: str = UPLOAD_LIMIT
+) -> None:
+    """Every check short of Keras on the ``.keras`` file at ``path`` (at most ``max_bytes``,
+    called ``limit_name`` when refused): the archive and its configuration here, the weights in
+    a memory-limited child process. Raises :class:`ModelFileError`; once it returns, Keras may
+    load the file."""
     with open(path, "rb") as handle:
-        plan = check_archive(handle, max_bytes)
+        plan = check_archive(handle, max_bytes, limit_name)
         try:
             with tempfile.TemporaryDirectory(prefix="rnnviz-weights-") as folder:
                 weights = Path(folder, WEIGHTS_FILE)
@@ -108,14 +113,16 @@ def vet_model_file(path: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
             ) from None
 
 
-def check_archive(source: bytes | BinaryIO, max_bytes: int = MAX_UPLOAD_BYTES) -> WeightPlan:
+def check_archive(
+    source: bytes | BinaryIO, max_bytes: int = MAX_UPLOAD_BYTES, limit_name: str = UPLOAD_LIMIT
+) -> WeightPlan:
     """Refuse what is not a ``.keras`` archive rnnviz may open, before anything inflates it;
     ``source`` is the file's bytes or a seekable binary file. Returns what building the model
     would allocate."""
     handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     size = handle.seek(0, io.SEEK_END)
     handle.seek(0)
-    _check_file(handle.read(8), size, max_bytes)
+    _check_file(handle.read(8), size, max_bytes, limit_name)
     handle.seek(max(0, size - TAIL_BYTES))
     _check_directory_size(handle.read(TAIL_BYTES))
     handle.seek(0)
@@ -144,12 +151,14 @@ def check_archive(source: bytes | BinaryIO, max_bytes: int = MAX_UPLOAD_BYTES) -
     return _check_config(config)
 
 
-def _check_file(head: bytes, size: int, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
+def _check_file(
+    head: bytes, size: int, max_bytes: int = MAX_UPLOAD_BYTES, limit_name: str = UPLOAD_LIMIT
+) -> None:
     """The file's size and its first bytes (``head``)."""
     if not size:
         raise ModelFileError("The file is empty.")
     if size > max_bytes:
-        raise ModelFileError(f"The file is {size_over_limit(size, max_bytes)}.")
+        raise ModelFileError(f"The file is {size_over_limit(size, max_bytes, limit_name)}.")
     if head.startswith(b"\x89HDF"):
         raise ModelFileError(
             "This is an HDF5 (.h5) file from older Keras versions. Load it in Keras and save it "

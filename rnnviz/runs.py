@@ -38,8 +38,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rnnviz.datastore import DATA_DIR, DATA_KEY, DataFile, DataStore, data_sha, reference
-from rnnviz.model_upload import MAX_UNPACKED_BYTES, ModelFileError, vet_model_file
+from rnnviz.datastore import (  # noqa: F401 - TMP_PREFIX and owned_name re-exported
+    DATA_DIR,
+    DATA_KEY,
+    TMP_PREFIX,
+    DataFile,
+    DataStore,
+    data_sha,
+    owned_name,
+    reference,
+)
+from rnnviz.model_upload import MAX_UNPACKED_BYTES, STORE_LIMIT, ModelFileError, vet_model_file
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks import TASK_NAMES
 
@@ -48,7 +57,6 @@ MODEL_FILE = "model.keras"
 MAX_RECORD_BYTES = 16 * 1024 * 1024  # a run.json holds settings and history: kilobytes
 PREDICTIONS_FILE = "predictions.csv"
 SCHEMA_VERSION = 1
-TMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
 STALE_SECONDS = 3600.0
 MIN_FREE_BYTES = 200 * 1024 * 1024  # a run is not started with less free space in the store
@@ -462,9 +470,9 @@ class RunStore:
 
     def cleanup_partial(self, max_age_seconds: float = STALE_SECONDS) -> list[Path]:
         """Remove leftovers of crashed saves, deletes and runs: ``.trash-*`` directories, and
-        ``.tmp-*`` directories and checkpoints (``.checkpoints/*.npz``) whose process has ended
-        or, when the name tells no process, that are older than ``max_age_seconds``; returns
-        what was removed."""
+        ``.tmp-*`` directories, checkpoints (``.checkpoints/*.npz``) and half-written data files
+        (``data/.tmp-*``) whose process has ended or, when the name tells no process, that are
+        older than ``max_age_seconds``; returns what was removed."""
         if not self.root.is_dir():
             return []
         removed = []
@@ -480,6 +488,10 @@ class RunStore:
         for path in checkpoints.glob("*.npz") if checkpoints.is_dir() else []:
             if _abandoned(path.name, path, cutoff):
                 path.unlink(missing_ok=True)
+                removed.append(path)
+        for path in self.data.root.glob(f"{TMP_PREFIX}*") if self.data.root.is_dir() else []:
+            if _abandoned(path.name.removeprefix(TMP_PREFIX), path, cutoff):
+                path.unlink(missing_ok=True)  # a data file half-written by a crashed save
                 removed.append(path)
         return removed
 
@@ -524,7 +536,7 @@ class RunStore:
                 "archive; was the save interrupted?). The run cannot be opened."
             )
         try:  # the checks an upload gets: a file in the store may have been put there by anyone
-            vet_model_file(path, MAX_UNPACKED_BYTES)
+            vet_model_file(path, MAX_UNPACKED_BYTES, STORE_LIMIT)
         except ModelFileError as error:
             raise RunError(f"Run '{run_id}': {MODEL_FILE} is refused. {error}") from None
         try:
@@ -622,12 +634,6 @@ def save_failure(error: BaseException) -> str:
     else:
         reason = next((cause for cause in SAVE_CAUSES if cause.lower() in text.lower()), "")
     return f"{reason}: {text}" if reason and not text.startswith(reason) else text
-
-
-def owned_name(name: str, pid: int | None = None) -> str:
-    """``name`` prefixed with the pid of the process that owns the file (default: this one), so
-    a later clean-up can tell a live run's file from a dead one's."""
-    return f"{os.getpid() if pid is None else pid}-{name}"
 
 
 def _abandoned(name: str, path: Path, cutoff: float) -> bool:

@@ -72,6 +72,55 @@ def trim_to_batches(x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[np.n
     return x[len(x) - usable :], y[len(y) - usable :]
 
 
+class ArrayBatches(keras.utils.PyDataset):
+    """Rows of ``x`` and ``y`` copied one batch at a time, in a seeded order reshuffled every
+    epoch (or in order). For windows that are strided views of one text (:func:`rnnviz.chars.
+    make_sequences`): Keras would copy such arrays whole before fitting (``n x length`` ids)."""
+
+    def __init__(
+        self, x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int = 0
+    ) -> None:
+        super().__init__()
+        self.x, self.y, self.batch_size, self.shuffle = x, y, batch_size, shuffle
+        self._rng = np.random.default_rng(seed)
+        self._order = self._epoch_order()
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+        return self.x[rows], self.y[rows]  # fancy indexing copies only these rows (np.take
+        # would first copy a strided view whole)
+
+    def on_epoch_end(self) -> None:
+        self._order = self._epoch_order()
+
+    def _epoch_order(self) -> np.ndarray:
+        rows = np.arange(len(self.x), dtype=np.int32 if len(self.x) < 2**31 else np.int64)
+        if self.shuffle:
+            self._rng.shuffle(rows)
+        return rows
+
+
+def fit_arguments(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> dict:
+    """``model.fit`` arguments for the training arrays: as they are, or, for windows whose rows
+    overlap in memory (strided views of one text), an :class:`ArrayBatches` that never copies
+    them whole."""
+    if not rows_overlap(x):
+        return dict(x=x, y=y, batch_size=batch_size, shuffle=shuffle)
+    batches = ArrayBatches(x, y, batch_size, shuffle, seed)
+    # shuffle=False: the rows are shuffled already (Keras would shuffle the batches, unseeded)
+    return dict(x=batches, shuffle=False, validation_batch_size=batch_size)
+
+
+def rows_overlap(a: np.ndarray) -> bool:
+    """Whether consecutive rows of ``a`` share memory (a sliding-window view): copying it whole
+    would take ``row size / row step`` times the memory it is a view of."""
+    row_bytes = a.itemsize * math.prod(a.shape[1:])
+    return a.ndim > 1 and len(a) > 1 and 0 <= a.strides[0] < row_bytes
+
+
 class TrainingRun:
     """One model trained once, in a background thread (``start``) or in the caller (``run``)."""
 
@@ -194,11 +243,8 @@ class TrainingRun:
                     f"No training windows left after trimming to batches of {batch_size}."
                 )
             self.model.fit(
-                x,
-                y,
-                batch_size=batch_size,
+                **fit_arguments(x, y, batch_size, not stateful, self.train.seed),
                 epochs=self.train.epochs,
-                shuffle=not stateful,
                 # A stateful model is validated by the recorder, with states reset around it.
                 validation_data=None if stateful else (self.data.x_val, self.data.y_val),
                 callbacks=[recorder, *self.callbacks],

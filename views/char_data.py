@@ -8,6 +8,7 @@ from rnnviz.chars import (
     DEFAULT_PLAY,
     MAX_UPLOAD_BYTES,
     build_char_vocab,
+    check_window_budget,
     corpus_choices,
     load_shakespeare,
     parse_text_upload,
@@ -24,7 +25,7 @@ from rnnviz.safe import plain
 from rnnviz.tasks import GENERATION, GenerationData
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import kept_upload, same_data_note
+from rnnviz.ui.widgets import forget_data, kept_upload, same_data_note
 
 SOURCES = {"shakespeare": "Shakespeare (built in)", "upload": "Upload a .txt file"}
 
@@ -32,7 +33,7 @@ SOURCES = {"shakespeare": "Shakespeare (built in)", "upload": "Upload a .txt fil
 def refuse(error: Exception) -> None:
     """Say what is wrong with the data and keep no data for Build (it would be stale)."""
     st.error(plain(error))
-    session().data.pop(GENERATION.name, None)
+    forget_data(GENERATION)
     st.stop()
 
 
@@ -80,7 +81,7 @@ try:
 except DataError as error:
     refuse(error)
 if corpus is None:  # nothing uploaded yet: Build waits for it
-    current.data.pop(GENERATION.name, None)
+    forget_data(GENERATION)
     st.stop()
 
 for note in corpus.notes:
@@ -115,6 +116,7 @@ try:
         (data_key, int(seq_len), int(stride), float(val_fraction)),
         lambda: prepare_char_data(corpus, int(seq_len), int(stride), float(val_fraction)),
     )
+    check_window_budget(chars)
 except DataError as error:
     refuse(error)
 summary = chars.summary()
@@ -123,13 +125,14 @@ st.success(
     f"({summary['train characters']:,} characters, {summary['train sequences']:,} sequences of "
     f"{seq_len} every {stride}), the last {val_fraction:.0%} validates "
     f"({summary['validation characters']:,} characters, {summary['validation sequences']:,} "
-    f"sequences that do not overlap). Each sequence's target is the same text one character on."
+    f"sequences that do not overlap). Each sequence's target is the same text one character on. "
+    f"One epoch reads {summary['train sequences'] * seq_len:,} characters."
 )
 c1, c2 = st.columns(2)
 c1.caption("End of the training block")
-c1.code(chars.train_text[-160:], language=None, wrap_lines=True)
+c1.code(chars.vocab.decode(chars.train_ids[-160:]), language=None, wrap_lines=True)
 c2.caption("Start of the validation block")
-c2.code(chars.val_text[:160], language=None, wrap_lines=True)
+c2.code(chars.vocab.decode(chars.val_ids[:160]), language=None, wrap_lines=True)
 
 st.subheader("Samples while training")
 if current.defaults_for.get(GENERATION.name) != data_key:  # new text: a prompt from it

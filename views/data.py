@@ -27,6 +27,7 @@ from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.ui.widgets import (
     apply_forecast_recipe,
     builtin_choice,
+    forget_data,
     kept_upload,
     same_data_note,
     window_spec_ui,
@@ -131,7 +132,9 @@ else:
         except DataError as error:  # a question about the dates is a warning, not an error
             (st.warning if isinstance(error, DateOrderQuestion) else st.error)(plain(error))
 
-if series is not None:
+if series is None:  # no file yet, or a refused one: Build and Train wait for data
+    forget_data(FORECAST)
+else:
     for note in series.notes:
         st.info(plain(note))
     if current.defaults_for.get(FORECAST.name) != series_key[:2]:  # a new series: its settings
@@ -142,6 +145,7 @@ if series is not None:
         train_end, val_end = split_bounds(series, spec)
     except DataError as error:
         st.error(plain(error))
+        forget_data(FORECAST)
     else:
         st.plotly_chart(
             series_preview(series.frame, series.target, train_end, val_end, series.name)

@@ -24,7 +24,13 @@ from rnnviz.tasks import SEQUENCES
 from rnnviz.tasks.sequences import SplitSettings, describe_split, sequences_data
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import builtin_choice, data_or_stop, kept_upload, same_data_note
+from rnnviz.ui.widgets import (
+    builtin_choice,
+    data_or_stop,
+    forget_data,
+    kept_upload,
+    same_data_note,
+)
 
 SOURCES = {"builtin": "Built-in data set", "upload": "Upload a CSV of labelled sequences"}
 LAYOUTS = {
@@ -151,7 +157,7 @@ try:
         dataset, dataset_key = upload_ui()
 except DataError as error:
     st.error(plain(error))
-data_or_stop(dataset)
+data_or_stop(dataset, SEQUENCES)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Sequences", f"{len(dataset):,}")
 lengths = dataset.lengths
@@ -185,6 +191,7 @@ try:
     )
 except ValueError as error:  # a split the classes cannot support
     st.error(plain(f"The sequences cannot be split this way: {error}"))
+    forget_data(SEQUENCES)
     st.stop()
 current.data[SEQUENCES.name] = data
 same_data_note(SEQUENCES, data, dataset_key)

@@ -70,7 +70,7 @@ try:
             )
 except DataError as error:
     st.error(plain(error))
-data_or_stop(dataset)
+data_or_stop(dataset, SENTIMENT)
 dataset_key = dataset.fingerprint  # the content, never the name or row count alone
 stats = current.memo("text_stats", dataset_key, lambda: text_stats(dataset))
 c1, c2, c3, c4 = st.columns(4)

@@ -255,10 +255,17 @@ def apply_forecast_recipe(recipe: ForecastRecipe) -> None:
     current.recipe_task = FORECAST.name
 
 
-def data_or_stop(dataset: Any) -> None:
-    """Stop the Data page while no data set is chosen or loaded (a bad file's error is already
-    on it); otherwise show the loader's notes on the data set."""
+def forget_data(task: Task) -> None:
+    """Drop the task's data from the session: after a refused file or setting, Build and Train
+    ask for data again instead of going on with the previous data set."""
+    session().data.pop(task.name, None)
+
+
+def data_or_stop(dataset: Any, task: Task) -> None:
+    """Stop the Data page, with no data kept for ``task``, while no data set is chosen or loaded
+    (a bad file's error is already on it); otherwise show the loader's notes on the data set."""
     if dataset is None:
+        forget_data(task)
         st.stop()
     for note in dataset.notes:
         st.info(plain(note))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnviz.model_upload import ModelFileError, load_uploaded_model
+from rnnviz.model_upload import ModelFileError, check_archive, load_uploaded_model
 from rnnviz.runs import MODEL_FILE, RunError, RunStore
 from tests.core.test_runs import model, save  # noqa: F401 - model is a fixture
 from tests.fixtures.hostile_models import HOSTILE, pack, tiny_model_files
@@ -63,3 +63,16 @@ def test_a_hostile_model_file_in_the_run_store_is_refused_on_open(name, tmp_path
     (record.path / MODEL_FILE).write_bytes(build(tmp_path))
     with pytest.raises(RunError, match=f"Run '{record.run_id}'.*refused. .*{message}"):
         store.load_model(record.run_id)
+
+
+def test_an_oversized_model_in_the_run_store_is_not_called_an_upload(tmp_path, model, monkeypatch):  # noqa: F811
+    store = RunStore(tmp_path / "runs")
+    record = save(store, model)
+    size = (record.path / MODEL_FILE).stat().st_size
+    monkeypatch.setattr("rnnviz.runs.MAX_UNPACKED_BYTES", size - 1)
+    with pytest.raises(RunError) as err:
+        store.load_model(record.run_id)
+    message = str(err.value)
+    assert "limit for a model file in the run store" in message and "upload" not in message
+    with pytest.raises(ModelFileError, match="MB upload limit"):  # an upload says upload
+        check_archive((record.path / MODEL_FILE).read_bytes(), size - 1)

@@ -1,5 +1,5 @@
 """Leftovers of dead runs leave the store: half-written run folders (``.tmp-*``) and best-weight
-checkpoints (``.checkpoints/*.npz``) whose process has ended go at once; a live process's stay;
+checkpoints (``.checkpoints/*.npz``) and half-written data files (``data/.tmp-*``) whose process has ended go at once; a live process's stay;
 files whose names tell no process go once stale."""
 
 from __future__ import annotations
@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
+from rnnviz.datastore import DataFile
 from rnnviz.runs import CHECKPOINT_DIR, TMP_PREFIX, RunStore, owned_name
 
 
@@ -63,3 +65,38 @@ def test_a_run_store_opened_by_a_new_server_cleans_up_at_once(tmp_path):
     np.savez(checkpoint, w0=np.zeros(3))
     RunStore(tmp_path)  # what every page run does
     assert not checkpoint.exists()
+
+
+def test_half_written_data_files_of_dead_processes_leave_the_data_folder(tmp_path):
+    store = RunStore(tmp_path, cleanup=False)
+    assert store.data.put(DataFile(b"a,b\n1,2\n", "csv", "CSV")) == ""  # a real file stays
+    kept_file = next(store.data.root.glob("*.csv"))
+    dead = ended_pid()
+    leftovers = {
+        "dead": store.data.root / f"{TMP_PREFIX}{owned_name('a1', dead)}",
+        "live": store.data.root / f"{TMP_PREFIX}{owned_name('b2')}",
+        "old anonymous": store.data.root / f"{TMP_PREFIX}c3",  # named before owners were
+        "new anonymous": store.data.root / f"{TMP_PREFIX}d4",
+    }
+    for path in leftovers.values():
+        path.write_bytes(b"half a file")
+    os.utime(leftovers["old anonymous"], (0, 0))
+
+    removed = set(store.cleanup_partial())
+
+    assert removed == {leftovers["dead"], leftovers["old anonymous"]}
+    assert leftovers["live"].exists() and leftovers["new anonymous"].exists()
+    assert kept_file.exists() and not any(path.exists() for path in removed)
+
+
+def test_the_data_store_names_its_temporary_file_after_its_process(tmp_path, monkeypatch):
+    seen = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        seen.append(Path(src).name)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    RunStore(tmp_path, cleanup=False).data.put(DataFile(b"x\n1\n", "csv", "CSV"))
+    assert seen and seen[0].startswith(f"{TMP_PREFIX}{os.getpid()}-")
