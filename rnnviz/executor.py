@@ -30,8 +30,9 @@ from multiprocessing.connection import Listener
 from pathlib import Path
 from typing import Any, Protocol
 
+from rnnviz.datastore import owned_name
 from rnnviz.progress import apply_delta
-from rnnviz.runs import CHECKPOINT_DIR, owned_name, store_space_problem
+from rnnviz.runs import CHECKPOINT_DIR, store_space_problem
 from rnnviz.runstate import RunState
 from rnnviz.spec import ModelSpec, TrainSpec
 from rnnviz.tasks import Job, get_task

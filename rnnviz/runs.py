@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rnnviz.datastore import (  # noqa: F401 - TMP_PREFIX and owned_name re-exported
+from rnnviz.datastore import (
     DATA_DIR,
     DATA_KEY,
     TMP_PREFIX,
