@@ -1,9 +1,10 @@
-"""rnnviz: the router. Pages live in views/ (never `pages/`, which Streamlit would serve directly,
-bypassing this router), listed in rnnviz/ui/nav.py; the core in rnnviz/."""
+"""rnnviz: the router. Page scripts live in pages/common/ and pages/<task>/ (never directly in
+`pages/`, whose top-level scripts Streamlit's v1 multipage mode would serve bypassing this router),
+listed in rnnviz/ui/nav.py; the core in rnnviz/."""
 
 import streamlit as st
 
-from rnnviz.tasks import TASK_NAMES, get_task
+from rnnviz.tasks.registry import TASK_NAMES, get_task
 from rnnviz.ui import nav
 from rnnviz.ui.runtime import keep_keras_between_runs
 from rnnviz.ui.state import keep_widget_values, session, set_widget_defaults

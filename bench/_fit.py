@@ -6,7 +6,7 @@ import time
 
 import keras
 
-from rnnviz.spec import TrainSpec
+from rnnviz.model.spec import TrainSpec
 
 
 def timed_fit(

@@ -321,7 +321,7 @@ def wait_for_warm_worker(server_pid: int, timeout: float = 180.0) -> float:
     on the Data and Build pages."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
-        workers = [p for p in descendants(server_pid) if "rnnviz.worker" in cmdline(p)]
+        workers = [p for p in descendants(server_pid) if "rnnviz.service.worker" in cmdline(p)]
         warm = [p for p in workers if tensorflow_loaded(p)]
         if warm:
             before = {p: cpu_seconds(p) for p in warm}
@@ -336,7 +336,7 @@ def wait_for_warm_worker(server_pid: int, timeout: float = 180.0) -> float:
 def cpu_by_group(server_pid: int) -> dict[str, float]:
     """CPU seconds so far of the streamlit server itself, of its worker processes (live ones
     plus the exited ones the server has reaped) and of the headless browser this bench drives."""
-    workers = [p for p in descendants(server_pid) if "rnnviz.worker" in cmdline(p)]
+    workers = [p for p in descendants(server_pid) if "rnnviz.service.worker" in cmdline(p)]
     browser = [p for p in descendants(os.getpid()) if "chrom" in cmdline(p)]
     return {
         "server": cpu_seconds(server_pid),
@@ -366,13 +366,13 @@ def run_bare(params: dict) -> float:
     """The bare side: data loaded first, then the job built (seeded, compiled model) and fit."""
     import keras  # noqa: F401 - imported before timing, as the warm worker has it
 
-    from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, TEXT_MODEL, TEXT_TRAIN
+    from rnnviz.model.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, TEXT_MODEL, TEXT_TRAIN
 
     if params["task"] == "airline":
-        from rnnviz.datasets import load_builtin
-        from rnnviz.forecast import forecast_job
-        from rnnviz.recipes import recommended_window_spec
-        from rnnviz.windows import WindowSpec
+        from rnnviz.model.recipes import recommended_window_spec
+        from rnnviz.tasks.forecast.evaluation import forecast_job
+        from rnnviz.tasks.forecast.series import load_builtin
+        from rnnviz.tasks.forecast.windows import WindowSpec
 
         series = load_builtin("airline")
         window = WindowSpec(**{**recommended_window_spec(series).__dict__, **params["window"]})
@@ -380,8 +380,8 @@ def run_bare(params: dict) -> float:
         train = replace(DEFAULT_TRAIN, epochs=params["epochs"], early_stopping=False)
         build = lambda: forecast_job(series, window, spec, train)  # noqa: E731
     else:
-        from rnnviz.sentiment import sentiment_job
-        from rnnviz.text import load_rotten_tomatoes, prepare_text_data
+        from rnnviz.tasks.sentiment.analysis import sentiment_job
+        from rnnviz.tasks.sentiment.text import load_rotten_tomatoes, prepare_text_data
 
         data = prepare_text_data(load_rotten_tomatoes(), params["vocab_size"], params["max_len"])
         spec = TEXT_MODEL.with_(units=(params["units"],))
@@ -438,7 +438,7 @@ def main() -> None:
         for task in [args.only] if args.only else ["airline", "sentiment"]:
             setup = prepare[task]()
             runs, bare = [], []
-            if not any("rnnviz.worker" in cmdline(p) for p in descendants(server)):
+            if not any("rnnviz.service.worker" in cmdline(p) for p in descendants(server)):
                 cold = timed_app_run(pages[task], meters[task], server)
                 print(
                     f"[{task}] COLD first run (no worker yet: the executor starts its first, "

@@ -16,10 +16,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from rnnviz.chars import CharCorpus, prepare_char_data
-from rnnviz.generate import build_char_model, char_recipe_specs
-from rnnviz.recipes import DEFAULT_CHAR_RECIPE
-from rnnviz.training import fit_arguments
+from rnnviz.model.recipes import DEFAULT_CHAR_RECIPE
+from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data
+from rnnviz.tasks.generation.model import build_char_model, char_recipe_specs
+from rnnviz.train.training import fit_arguments
 
 
 def peak_rss_mb() -> float:

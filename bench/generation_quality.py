@@ -3,7 +3,7 @@
 GOAL: validation bits per character below the 3-gram's within 300 s of CPU training on one play;
 the unit finder's best unit for "position in line" with |r| >= 0.5.
 
-Trains with plain ``model.fit`` (through ``rnnviz.generate.fit_char_model``), keeps the weights
+Trains with plain ``model.fit`` (through ``rnnviz.tasks.generation.model.fit_char_model``), keeps the weights
 of the best validation epoch, stops before the time budget would be exceeded.
 
 Run:  TF_CPP_MIN_LOG_LEVEL=3 python bench/generation_quality.py [--corpus tragedies/macbeth]
@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keras  # noqa: E402
 
-from rnnviz.chars import DEFAULT_PLAY, load_shakespeare, prepare_char_data  # noqa: E402
-from rnnviz.generate import (  # noqa: E402
+from rnnviz.tasks.generation.chars import DEFAULT_PLAY, load_shakespeare, prepare_char_data  # noqa: E402
+from rnnviz.tasks.generation.model import (  # noqa: E402
     DEFAULT_CHAR_RECIPE,
     build_char_model,
     char_recipe_specs,
@@ -36,8 +36,8 @@ from rnnviz.generate import (  # noqa: E402
     fit_char_model,
     sample_text,
 )
-from rnnviz.ngram import ngram_baseline  # noqa: E402
-from rnnviz.units import find_units  # noqa: E402
+from rnnviz.tasks.generation.ngram import ngram_baseline  # noqa: E402
+from rnnviz.tasks.generation.units import find_units  # noqa: E402
 
 PASSAGE_CHARS = 5_000
 PROMPT = "MACBETH:\n"
@@ -72,7 +72,7 @@ class TimeBudget(keras.callbacks.Callback):
 def train_as_the_app(data, corpus_key, recipe, model_spec, train_spec, budget):
     """The task's job as a worker runs it: bits per character, the sample of every epoch, live
     gate probes, the best epoch's weights kept. Returns the inference model and the seconds."""
-    from rnnviz.tasks import GENERATION, GenerationData
+    from rnnviz.tasks.registry import GENERATION, GenerationData
 
     job_data = GenerationData(data, corpus_key, recipe["val_fraction"], PROMPT)
     job = GENERATION.make_job(job_data, model_spec, train_spec)

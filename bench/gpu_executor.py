@@ -18,11 +18,11 @@ import _bootstrap  # noqa: F401  (repository root on sys.path)
 import numpy as np
 import pandas as pd
 
-from rnnviz.datasets import Series
-from rnnviz.executor import LocalExecutor, TrainRequest
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import ForecastData
-from rnnviz.windows import WindowSpec
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.service.executor import LocalExecutor, TrainRequest
+from rnnviz.tasks.forecast.series import Series
+from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.registry import ForecastData
 
 
 def series(rows: int = 40_000) -> Series:
@@ -33,7 +33,7 @@ def series(rows: int = 40_000) -> Series:
 
 
 def bare_fit_seconds(data: Series, window: WindowSpec, spec: ModelSpec, train: TrainSpec) -> float:
-    from rnnviz.forecast import forecast_job
+    from rnnviz.tasks.forecast.evaluation import forecast_job
 
     start = time.perf_counter()
     job = forecast_job(data, window, spec, train)

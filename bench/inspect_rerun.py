@@ -46,16 +46,16 @@ def wait_until_trained(at, timeout: float = 600) -> None:
 
 
 def main(repeats: int = 8) -> None:
-    at = open_page("views/data.py")
-    at = open_page("views/build.py", at)
+    at = open_page("pages/forecast/data.py")
+    at = open_page("pages/common/build.py", at)
     at.number_input(key="w_units_1").set_value(128).run()
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/train.py", at)
     at.number_input(key="w_epochs").set_value(3)
     at.button(key="train").click().run()
     wait_until_trained(at)
     at.run()
     start = time.perf_counter()
-    at = open_page("views/inspect.py", at)
+    at = open_page("pages/forecast/inspect.py", at)
     first = time.perf_counter() - start
     slider = at.slider(key="w_explore_window_test")
     times = []

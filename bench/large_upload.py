@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402, TID251 - drives the real page
 
-from rnnviz.datasets import MAX_UPLOAD_BYTES, parse_series_csv  # noqa: E402
+from rnnviz.tasks.forecast.series import MAX_UPLOAD_BYTES, parse_series_csv  # noqa: E402
 
 RERUN_GOAL_S, PAYLOAD_GOAL_MB = 0.5, 2.0
 
@@ -74,7 +74,7 @@ def main() -> None:
     )
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
-    at.switch_page("views/data.py").run()
+    at.switch_page("pages/forecast/data.py").run()
     at.radio(key="w_data_source").set_value("Upload a CSV").run()
     at.get("file_uploader")[0].set_value(("big.csv", raw, "text/csv"))
     start = time.perf_counter()

@@ -48,7 +48,7 @@ def rss_mb(pid: int) -> float:
 
 
 class MemorySampler(threading.Thread):
-    """Samples the RSS of the streamlit server and of its rnnviz.worker descendants."""
+    """Samples the RSS of the streamlit server and of its rnnviz.service.worker descendants."""
 
     def __init__(self, make_pid: int, every: float = 0.5) -> None:
         super().__init__(daemon=True)
@@ -63,7 +63,7 @@ class MemorySampler(threading.Thread):
         server = self.server_pid()
         if server is None:
             return 0.0, 0.0, 0
-        workers = [p for p in descendants(server) if "rnnviz.worker" in cmdline(p)]
+        workers = [p for p in descendants(server) if "rnnviz.service.worker" in cmdline(p)]
         return rss_mb(server), sum(rss_mb(p) for p in workers), len(workers)
 
     def run(self) -> None:
@@ -83,7 +83,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     print(f"{args.sessions} sessions, airline default, epochs {epochs}, seeds {seeds}")
 
-    from rnnviz.runs import RunStore
+    from rnnviz.train.runs import RunStore
     from tests.e2e.test_browser import set_number
 
     with (

@@ -5,9 +5,9 @@ writes a long table of that many sequences, 3-7 steps each (5 on average: 200,00
 columns in a scrambled order (``value, kind, step, id``), then times (best of 3):
 
 * ``pandas``: a plain ``pandas.read_csv`` of the bytes (the floor);
-* ``text``: :func:`rnnviz.csvread.read_csv_table` with ``dtype=str`` (what the page parses);
-* ``guess``: :func:`rnnviz.sequences.suggest_sequence_columns` (layout and columns);
-* ``sequences``: :func:`rnnviz.sequences.sequences_from_frame` (grouping, ordering, padding);
+* ``text``: :func:`rnnviz.common.csvread.read_csv_table` with ``dtype=str`` (what the page parses);
+* ``guess``: :func:`rnnviz.tasks.sequences.data.suggest_sequence_columns` (layout and columns);
+* ``sequences``: :func:`rnnviz.tasks.sequences.data.sequences_from_frame` (grouping, ordering, padding);
 
 and prints the page's whole read (text + guess + sequences) against the pandas read. Goal (issue
 22 §3): 200,000 ids in seconds, growing with the file (no per-id Python loop).
@@ -28,8 +28,8 @@ import io  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from rnnviz.csvread import read_csv_table  # noqa: E402
-from rnnviz.sequences import sequences_from_frame, suggest_sequence_columns  # noqa: E402
+from rnnviz.common.csvread import read_csv_table  # noqa: E402
+from rnnviz.tasks.sequences.data import sequences_from_frame, suggest_sequence_columns  # noqa: E402
 
 
 def long_csv(n_ids: int, seed: int = 0) -> bytes:

@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from rnnviz.builder import build_model  # noqa: E402
-from rnnviz.probes import trace  # noqa: E402
-from rnnviz.spec import CELLS, ModelSpec  # noqa: E402
+from rnnviz.model.builder import build_model  # noqa: E402
+from rnnviz.model.probes import trace  # noqa: E402
+from rnnviz.model.spec import CELLS, ModelSpec  # noqa: E402
 
 BATCH, TIME, FEATURES, UNITS = 64, 100, 8, 64
 REPEATS = 5

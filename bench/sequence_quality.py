@@ -21,7 +21,7 @@ import ast
 import _bootstrap  # noqa: F401  (repository root on sys.path, quiet TF logs)
 from _fit import timed_fit
 
-from rnnviz.seqclass import (
+from rnnviz.tasks.sequences.classify import (
     DEFAULT_SEQUENCE_RECIPE,
     LSTM30_RECIPE,
     evaluate_sequences,
@@ -29,8 +29,8 @@ from rnnviz.seqclass import (
     nearest_neighbour_baseline,
     sequence_specs,
 )
-from rnnviz.sequences import BUILTIN_SEQUENCES, load_builtin_sequences, prepare_sequences
-from rnnviz.training import new_model
+from rnnviz.tasks.sequences.data import BUILTIN_SEQUENCES, load_builtin_sequences, prepare_sequences
+from rnnviz.train.training import new_model
 
 RUNS = [(key, "default", DEFAULT_SEQUENCE_RECIPE) for key in BUILTIN_SEQUENCES]
 RUNS.insert(1, ("mnist_rows", "LSTM(30)", LSTM30_RECIPE))

@@ -14,12 +14,12 @@ import time
 
 import _bootstrap  # noqa: F401  (repository root on sys.path)
 
-from rnnviz.datasets import load_builtin
-from rnnviz.forecast import fit_data, windows_for
-from rnnviz.recipes import recommended_window_spec
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.training import TrainingRun, new_model
-from rnnviz.windows import make_windows
+from rnnviz.model.recipes import recommended_window_spec
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.forecast.evaluation import fit_data, windows_for
+from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.windows import make_windows
+from rnnviz.train.training import TrainingRun, new_model
 
 
 def timed(fn) -> float:

@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 import numpy as np
 
-from rnnviz.spec import ModelSpec, Topology, TrainSpec
+from rnnviz.model.spec import ModelSpec, Topology, TrainSpec
 
 if TYPE_CHECKING:
     import keras
     import pandas as pd
     import plotly.graph_objects as go
 
-    from rnnviz.datastore import DataFile
-    from rnnviz.runs import RunRecord
-    from rnnviz.training import FitData, TrainingRun
+    from rnnviz.train.datastore import DataFile
+    from rnnviz.train.runs import RunRecord
+    from rnnviz.train.training import FitData, TrainingRun
 
 
 def digest(*parts: Any) -> str:
@@ -69,7 +69,7 @@ def data_key(data: Any) -> str:
 class Job(ABC):
     """One model of a task with the data it was trained on: what Train, Inspect and the store read.
 
-    Every job has ``run`` (the :class:`rnnviz.training.TrainingRun`) and ``dataset_name``, declared
+    Every job has ``run`` (the :class:`rnnviz.train.training.TrainingRun`) and ``dataset_name``, declared
     by each subclass. ``record`` is set once the run is in the store; ``save_error`` when saving
     failed (a run the worker saved is restored with ``record`` set).
     """
@@ -145,8 +145,6 @@ class Task(ABC, Generic[D, J]):
     label: ClassVar[str]  # the sidebar's choice
     blurb: ClassVar[str]  # what the task shows a learner (the Home page lists it)
     ranking: ClassVar[Ranking | None] = None  # how Compare orders this task's variants
-    data_page: ClassVar[str]  # page scripts, relative to the app's root
-    inspect_page: ClassVar[str]
     job_module: ClassVar[str]  # the module make_job imports (a worker imports it while it waits)
     topologies: ClassVar[tuple[Topology, ...]]  # what Build offers
     topology_note: ClassVar[str] = ""  # shown instead of a choice when there is one topology
@@ -159,6 +157,15 @@ class Task(ABC, Generic[D, J]):
     inspects_uploads: ClassVar[bool] = (
         False  # an uploaded .keras model can be inspected on its data
     )
+
+    @property
+    def data_page(self) -> str:
+        """The Data page script (relative to the app's root): its folder is the task's name."""
+        return f"pages/{self.name}/data.py"
+
+    @property
+    def inspect_page(self) -> str:
+        return f"pages/{self.name}/inspect.py"
 
     # -- recipe and data ----------------------------------------------------------------------
     @abstractmethod
@@ -225,7 +232,7 @@ class Task(ABC, Generic[D, J]):
 
 def finished_run(record: RunRecord, model: keras.Model, data: FitData) -> TrainingRun:
     """The training run of a saved record, rebuilt finished (nothing to train)."""
-    from rnnviz.training import TrainingRun
+    from rnnviz.train.training import TrainingRun
 
     return TrainingRun.restored(
         model,

@@ -8,9 +8,14 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnnviz.figures import gate_explorer_figure, gate_heatmaps, gate_stats_figure, unit_lines_figure
-from rnnviz.gates import GATE_KEYS, GATE_LABELS, Trace
-from rnnviz.runstate import RunState
+from rnnviz.common.figures import (
+    gate_explorer_figure,
+    gate_heatmaps,
+    gate_stats_figure,
+    unit_lines_figure,
+)
+from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, Trace
+from rnnviz.train.runstate import RunState
 from rnnviz.ui import state
 from rnnviz.ui.live import FIGURE_SECONDS
 

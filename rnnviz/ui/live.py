@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from rnnviz.runstate import RunState
+from rnnviz.train.runstate import RunState
 
 if TYPE_CHECKING:
-    from rnnviz.executor import RunHandle
+    from rnnviz.service.executor import RunHandle
 
 REFRESH_SECONDS = 2.0
 END_WAIT_SECONDS = REFRESH_SECONDS - 0.2  # the longest one refresh waits for a run's end

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from rnnviz.tasks import TASKS, get_task
+from rnnviz.tasks.registry import TASKS, get_task
 
 
 @dataclass(frozen=True)
@@ -42,17 +42,21 @@ def build_pages() -> Pages:
     """A fresh set of page objects (st.Page needs a script run)."""
     data_icon, inspect_icon = ":material/show_chart:", ":material/search:"
     return Pages(
-        home=st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
-        build=st.Page("views/build.py", title="Build", icon=":material/construction:"),
-        train=st.Page("views/train.py", title="Train", icon=":material/model_training:"),
-        compare=st.Page("views/compare.py", title="Compare", icon=":material/compare_arrows:"),
-        runs=st.Page("views/runs.py", title="Runs", icon=":material/history:"),
+        home=st.Page("pages/common/home.py", title="Home", icon=":material/home:", default=True),
+        build=st.Page("pages/common/build.py", title="Build", icon=":material/construction:"),
+        train=st.Page("pages/common/train.py", title="Train", icon=":material/model_training:"),
+        compare=st.Page(
+            "pages/common/compare.py", title="Compare", icon=":material/compare_arrows:"
+        ),
+        runs=st.Page("pages/common/runs.py", title="Runs", icon=":material/history:"),
         data={
-            name: st.Page(task.data_page, title="Data", icon=data_icon)
+            name: st.Page(task.data_page, title="Data", icon=data_icon, url_path=f"{name}_data")
             for name, task in TASKS.items()
         },
         inspect={
-            name: st.Page(task.inspect_page, title="Inspect", icon=inspect_icon)
+            name: st.Page(
+                task.inspect_page, title="Inspect", icon=inspect_icon, url_path=f"{name}_inspect"
+            )
             for name, task in TASKS.items()
         },
     )

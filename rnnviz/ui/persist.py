@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rnnviz.runs import RunStore
+from rnnviz.train.runs import RunStore
 
 
 def run_store() -> RunStore:

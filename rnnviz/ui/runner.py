@@ -12,10 +12,10 @@ from typing import Any
 
 import streamlit as st
 
-from rnnviz.executor import RunHandle, TrainRequest, default_executor, new_run_id
-from rnnviz.safe import plain
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import ForecastData, Job, Task, data_key, get_task
+from rnnviz.common.safe import plain
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.service.executor import RunHandle, TrainRequest, default_executor, new_run_id
+from rnnviz.tasks.registry import ForecastData, Job, Task, data_key, get_task
 from rnnviz.ui import nav
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import require, session

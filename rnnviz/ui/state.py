@@ -19,10 +19,10 @@ import streamlit as st
 if TYPE_CHECKING:
     from streamlit.navigation.page import StreamlitPage
 
-    from rnnviz.compare import Comparison
-    from rnnviz.executor import RunHandle
-    from rnnviz.spec import ModelSpec
-    from rnnviz.tasks import Job
+    from rnnviz.model.spec import ModelSpec
+    from rnnviz.service.compare import Comparison
+    from rnnviz.service.executor import RunHandle
+    from rnnviz.tasks.registry import Job
 
 WIDGET_PREFIX = "w_"
 SESSION_KEY = "rnnviz"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.tasks import TASK_NAMES
+from rnnviz.tasks.registry import TASK_NAMES
 
 TASK_KEY = "task"
 RUN_KEY = "run"

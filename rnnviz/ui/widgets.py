@@ -9,9 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from rnnviz.recipes import ForecastRecipe
-from rnnviz.safe import plain
-from rnnviz.spec import (
+from rnnviz.common.safe import plain
+from rnnviz.model.recipes import ForecastRecipe
+from rnnviz.model.spec import (
     CELLS,
     KEEP_WEIGHTS,
     MERGE_MODES,
@@ -20,10 +20,10 @@ from rnnviz.spec import (
     TrainSpec,
     lookahead_reason,
 )
-from rnnviz.tasks import FORECAST, TASK_NAMES, Task, get_task
+from rnnviz.tasks.forecast.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
+from rnnviz.tasks.registry import FORECAST, TASK_NAMES, Task, get_task
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import KeptUpload, session, set_widget_defaults
-from rnnviz.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
 
 
 def builtin_choice(label: str, catalog: Mapping[str, Any], key: str) -> str:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from rnnviz.text import TextDataset
+from rnnviz.tasks.sentiment.text import TextDataset
 
 
 def synthetic(n: int = 100, seed: int = 0) -> TextDataset:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-from rnnviz.baselines import (
+from rnnviz.tasks.forecast.baselines import (
     DRIFT,
     ETS,
     MEAN,
@@ -13,9 +13,9 @@ from rnnviz.baselines import (
     ets_candidates,
     mean_forecast,
 )
-from rnnviz.datasets import load_builtin
-from rnnviz.forecast import baseline_forecasts, choose_ets
-from rnnviz.windows import WindowSpec, make_windows
+from rnnviz.tasks.forecast.evaluation import baseline_forecasts, choose_ets
+from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.windows import WindowSpec, make_windows
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +106,8 @@ def test_a_series_with_zeros_gets_only_an_additive_season():
 
 
 def test_ets_is_left_out_of_a_very_long_series_and_says_so():
-    from rnnviz.baselines import MAX_ETS_ROWS
-    from rnnviz.datasets import Series
+    from rnnviz.tasks.forecast.baselines import MAX_ETS_ROWS
+    from rnnviz.tasks.forecast.series import Series
 
     n = MAX_ETS_ROWS + 100
     index = pd.date_range("2000-01-01", periods=n, freq="h")

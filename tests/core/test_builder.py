@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from rnnviz.builder import (
+from rnnviz.model.builder import (
     LookAheadError,
     _assemble,
     build_model,
@@ -15,7 +15,7 @@ from rnnviz.builder import (
     lookahead_reason,
     stateless_twin,
 )
-from rnnviz.spec import CELLS, TOPOLOGIES, ModelSpec
+from rnnviz.model.spec import CELLS, TOPOLOGIES, ModelSpec
 
 
 def leaks(bidirectional: bool, topology: str) -> bool:

@@ -9,7 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.chars import (
+from rnnviz.model.recipes import DEFAULT_CHAR_RECIPE
+from rnnviz.tasks.forecast.series import DataError
+from rnnviz.tasks.generation.chars import (
     MAX_EPOCH_CHARS,
     CharCorpus,
     check_window_budget,
@@ -17,10 +19,8 @@ from rnnviz.chars import (
     prepare_char_data,
     window_count,
 )
-from rnnviz.datasets import DataError
-from rnnviz.generate import build_char_model, char_recipe_specs, fit_char_model
-from rnnviz.recipes import DEFAULT_CHAR_RECIPE
-from rnnviz.training import ArrayBatches, fit_arguments
+from rnnviz.tasks.generation.model import build_char_model, char_recipe_specs, fit_char_model
+from rnnviz.train.training import ArrayBatches, fit_arguments
 
 TEN_MB = 10_000_000
 

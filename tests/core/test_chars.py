@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnviz.chars import (
+from rnnviz.tasks.forecast.series import DataError
+from rnnviz.tasks.generation.chars import (
     MIN_CHARS,
     build_char_vocab,
     corpus_choices,
@@ -18,7 +19,6 @@ from rnnviz.chars import (
     stateful_streams,
     strip_markdown,
 )
-from rnnviz.datasets import DataError
 
 MARKDOWN = """# Macbeth
 
@@ -167,7 +167,7 @@ def test_prepare_char_data_for_a_play():
 
 
 def test_suggested_prompt_and_the_new_line_escape():
-    from rnnviz.chars import prompt_from_field, prompt_to_field, suggested_prompt
+    from rnnviz.tasks.generation.chars import prompt_from_field, prompt_to_field, suggested_prompt
 
     text = "HAMLET:\nTo be.\n\n" + "x" * 80 + "\nHORATIO:\nMy lord.\n"
     assert suggested_prompt(text, 0.2) == "HORATIO:\n"  # a speaker of the held-out end

@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnviz.baselines import drift_forecast, mean_forecast
-from rnnviz.builder import build_model
-from rnnviz.codegen import TEMPLATE, forecast_script, script_filename, sentiment_script
-from rnnviz.datasets import load_builtin
-from rnnviz.forecast import fit_data, windows_for
-from rnnviz.spec import CELLS, TOPOLOGIES, ModelSpec, TrainSpec
-from rnnviz.text import prepare_text_data
-from rnnviz.windows import WindowSpec, make_windows
+from rnnviz.export.codegen import TEMPLATE, forecast_script, script_filename, sentiment_script
+from rnnviz.model.builder import build_model
+from rnnviz.model.spec import CELLS, TOPOLOGIES, ModelSpec, TrainSpec
+from rnnviz.tasks.forecast.baselines import drift_forecast, mean_forecast
+from rnnviz.tasks.forecast.evaluation import fit_data, windows_for
+from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.windows import WindowSpec, make_windows
+from rnnviz.tasks.sentiment.text import prepare_text_data
 from tests.core.synthetic_text import synthetic
 
 WINDOWS = WindowSpec(window=8, horizon=3, test_size=12, val_size=12)

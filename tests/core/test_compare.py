@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.compare import (
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.service.compare import (
     MAX_VARIANTS,
     Comparison,
     results_table,
@@ -14,14 +15,13 @@ from rnnviz.compare import (
     variant_label,
     variant_specs,
 )
-from rnnviz.datasets import load_builtin
-from rnnviz.executor import TrainRequest, default_executor
-from rnnviz.forecast import forecast_job
-from rnnviz.restore import job_from_uploaded_model, restore_job, spec_of
-from rnnviz.runs import RunStore
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import ForecastData
-from rnnviz.windows import WindowSpec
+from rnnviz.service.executor import TrainRequest, default_executor
+from rnnviz.service.restore import job_from_uploaded_model, restore_job, spec_of
+from rnnviz.tasks.forecast.evaluation import forecast_job
+from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.registry import ForecastData
+from rnnviz.train.runs import RunStore
 
 WINDOWS = WindowSpec(window=12, horizon=1, test_size=24, val_size=12, transform="log_diff")
 TINY = TrainSpec(epochs=2, batch_size=16, seed=3)
@@ -107,7 +107,7 @@ def test_saved_run_restores_to_the_same_forecast(tmp_path):
 def test_uploaded_model_is_described_and_checked_against_the_data():
     # Built elsewhere: rnnviz refuses to build this topology (it reads the future it predicts),
     # but an uploaded one can still be inspected (its last step has no future to read).
-    from rnnviz.builder import _assemble
+    from rnnviz.model.builder import _assemble
 
     spec = ModelSpec(cell="LSTM", units=(4, 3), bidirectional=True, topology="many_to_many")
     model = _assemble(spec, (WINDOWS.window, 1))
@@ -138,8 +138,8 @@ def test_same_spec_data_and_seed_give_the_same_history():
 
 
 def test_forecast_variants_are_ranked_on_validation_not_test():
-    from rnnviz.compare import rank_variants, ranking_note
-    from rnnviz.tasks import FORECAST
+    from rnnviz.service.compare import rank_variants, ranking_note
+    from rnnviz.tasks.registry import FORECAST
 
     # The case: LSTM has the better test RMSE, SimpleRNN the better validation loss.
     table = pd.DataFrame(
@@ -167,8 +167,8 @@ def test_forecast_variants_are_ranked_on_validation_not_test():
     ],
 )
 def test_every_task_ranks_its_variants_on_validation(task, column, values, order):
-    from rnnviz.compare import rank_variants
-    from rnnviz.tasks import get_task
+    from rnnviz.service.compare import rank_variants
+    from rnnviz.tasks.registry import get_task
 
     table = pd.DataFrame(
         {"variant": ["a", "b", "c"], column: values, "test accuracy": [0.9, 0.1, 0.5]}

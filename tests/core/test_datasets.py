@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.datasets import (
+from rnnviz.tasks.forecast.series import (
     BUILTIN_SERIES,
     MAX_UPLOAD_BYTES,
     DataError,

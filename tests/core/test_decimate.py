@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rnnviz.decimate import decimate_frame, minmax_indices
-from rnnviz.figures import series_preview
+from rnnviz.common.decimate import decimate_frame, minmax_indices
+from rnnviz.common.figures import series_preview
 
 
 def brute_force(values: np.ndarray, n_buckets: int) -> set[int]:

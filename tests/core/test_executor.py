@@ -10,20 +10,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz import worker
-from rnnviz.executor import LocalExecutor, TrainRequest
-from rnnviz.progress import DeltaCursor, apply_delta
-from rnnviz.runs import RunStore
-from rnnviz.runstate import RunState
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import ForecastData
-from rnnviz.windows import WindowSpec
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.service import worker
+from rnnviz.service.executor import LocalExecutor, TrainRequest
+from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.registry import ForecastData
+from rnnviz.train.progress import DeltaCursor, apply_delta
+from rnnviz.train.runs import RunStore
+from rnnviz.train.runstate import RunState
 
 TIMEOUT = 120  # seconds: spawning a worker imports TensorFlow (slow on a loaded 2-core machine)
 
 
 def sine_series(n: int = 120):
-    from rnnviz.datasets import Series
+    from rnnviz.tasks.forecast.series import Series
 
     t = np.arange(n)
     frame = pd.DataFrame({"y": np.sin(t * 0.3) + 0.01 * t})
@@ -151,14 +151,14 @@ def test_the_next_spare_worker_is_made_only_once_no_run_trains(tmp_path):
 def test_a_prewarmed_worker_starts_runs_from_a_fresh_keras_session():
     import keras
 
-    from rnnviz.worker import prewarm
+    from rnnviz.service.worker import prewarm
 
     prewarm()  # fits a tiny LSTM: Keras's first-use costs paid before the Train click
     assert keras.layers.LSTM(2).name == "lstm"  # names restart: as in a new process
 
 
 def test_a_trained_run_shows_its_outcome_while_its_worker_saves_it(tmp_path):
-    from rnnviz.executor import RunHandle, RunResult
+    from rnnviz.service.executor import RunHandle, RunResult
 
     handle = RunHandle(request(tmp_path), executor=None)
     handle._apply({"scalars": {"status": "finished", "message": "Finished 2 epochs.", "epoch": 2}})
@@ -174,7 +174,7 @@ def test_a_trained_run_shows_its_outcome_while_its_worker_saves_it(tmp_path):
 def test_wait_trained_returns_when_training_ends_not_when_the_run_is_saved(tmp_path):
     import threading
 
-    from rnnviz.executor import RunHandle
+    from rnnviz.service.executor import RunHandle
 
     handle = RunHandle(request(tmp_path), executor=None)
     trained = {"scalars": {"status": "finished", "message": "Finished 2 epochs.", "epoch": 2}}

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.figures import (
+from rnnviz.common.figures import (
     comparison_curves,
     gate_explorer_figure,
     gate_heatmaps,
@@ -18,8 +18,8 @@ from rnnviz.figures import (
     series_preview,
     topology_diagram,
 )
-from rnnviz.gates import GATE_KEYS, Trace
-from rnnviz.spec import ModelSpec
+from rnnviz.model.gates import GATE_KEYS, Trace
+from rnnviz.model.spec import ModelSpec
 
 
 @pytest.mark.parametrize(

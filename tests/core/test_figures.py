@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from rnnviz.figures import (
+from rnnviz.common.figures import (
     comparison_curves,
     confusion_figure,
     forecast_figure,
@@ -15,8 +15,8 @@ from rnnviz.figures import (
     series_preview,
     topology_diagram,
 )
-from rnnviz.gates import GATE_KEYS, Trace
-from rnnviz.spec import ModelSpec
+from rnnviz.model.gates import GATE_KEYS, Trace
+from rnnviz.model.spec import ModelSpec
 
 
 def lstm_trace(batch=2, time=5, units=3) -> Trace:

@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.datasets import Series, load_builtin
-from rnnviz.forecast import (
+from rnnviz.common.metrics import mae, mape, rmse
+from rnnviz.model.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, recommended_window_spec
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.forecast.evaluation import (
     NAIVE,
     RNN,
     HorizonForecasts,
@@ -29,12 +31,10 @@ from rnnviz.forecast import (
     seasonal_naive_forecast,
     windows_for,
 )
-from rnnviz.metrics import mae, mape, rmse
-from rnnviz.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, recommended_window_spec
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import ForecastData
-from rnnviz.training import new_model
-from rnnviz.windows import WindowSpec, make_windows
+from rnnviz.tasks.forecast.series import Series, load_builtin
+from rnnviz.tasks.forecast.windows import WindowSpec, make_windows
+from rnnviz.tasks.registry import ForecastData
+from rnnviz.train.training import new_model
 
 
 def ramp_series(n: int = 80) -> Series:
@@ -228,7 +228,7 @@ def test_backtest_folds_tile_the_end_and_honour_stop():
 
 
 def test_backtest_runs_in_a_worker_and_stops(tmp_path):
-    from rnnviz.executor import TrainRequest, default_executor
+    from rnnviz.service.executor import TrainRequest, default_executor
 
     series = ramp_series(96)
     spec, train = ModelSpec(cell="GRU", units=(4,)), TrainSpec(epochs=1)

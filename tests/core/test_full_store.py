@@ -10,10 +10,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from rnnviz import runs
-from rnnviz.executor import QueuedExecutor
-from rnnviz.runs import CHECKPOINT_DIR, RunStore, save_failure, store_space_problem
-from rnnviz.worker import execute
+from rnnviz.service.executor import QueuedExecutor
+from rnnviz.service.worker import execute
+from rnnviz.train import runs
+from rnnviz.train.runs import CHECKPOINT_DIR, RunStore, save_failure, store_space_problem
 from tests.core.test_executor import request
 
 Usage = namedtuple("Usage", "total used free")
@@ -37,7 +37,7 @@ def test_a_read_only_store_is_named(tmp_path, monkeypatch):
 
 def test_a_run_that_could_not_be_saved_is_not_started(tmp_path, monkeypatch):
     monkeypatch.setattr(
-        "rnnviz.executor.store_space_problem", lambda root: f"Only 5 MB is free ({root})."
+        "rnnviz.service.executor.store_space_problem", lambda root: f"Only 5 MB is free ({root})."
     )
     executor = QueuedExecutor(max_running=1)  # no worker: the run must not need one
     handle = executor.submit(request(tmp_path))

@@ -6,10 +6,11 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.builder import build_model, expected_params
-from rnnviz.chars import CharCorpus, prepare_char_data, printable
-from rnnviz.datasets import DataError
-from rnnviz.generate import (
+from rnnviz.model.builder import build_model, expected_params
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.forecast.series import DataError
+from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data, printable
+from rnnviz.tasks.generation.model import (
     BIDIRECTIONAL_REASON,
     DEFAULT_CHAR_RECIPE,
     ResetStatesEachEpoch,
@@ -26,8 +27,7 @@ from rnnviz.generate import (
     sample_text,
     top_k_next,
 )
-from rnnviz.sampling import apply_temperature, draw
-from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.generation.sampling import apply_temperature, draw
 
 TEXT = "MACBETH:\nSo foul and fair a day I have not seen.\n[Enter ROSS]\n\n" * 40
 SEQ = 12

@@ -13,19 +13,19 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.builder import build_model
-from rnnviz.chars import BIDIRECTIONAL_REASON, CharCorpus, prepare_char_data
-from rnnviz.codegen import generation_script
-from rnnviz.compare import save_job
-from rnnviz.datastore import data_download
-from rnnviz.generate import sample_text
-from rnnviz.generation import GenerationJob, bpc_logs
-from rnnviz.ngram import ngram_baseline
-from rnnviz.progress import DeltaCursor, apply_delta
-from rnnviz.runs import RunStore
-from rnnviz.runstate import RunState
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import GENERATION, GenerationData, get_task
+from rnnviz.export.codegen import generation_script
+from rnnviz.model.builder import build_model
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.service.compare import save_job
+from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, CharCorpus, prepare_char_data
+from rnnviz.tasks.generation.job import GenerationJob, bpc_logs
+from rnnviz.tasks.generation.model import sample_text
+from rnnviz.tasks.generation.ngram import ngram_baseline
+from rnnviz.tasks.registry import GENERATION, GenerationData, get_task
+from rnnviz.train.datastore import data_download
+from rnnviz.train.progress import DeltaCursor, apply_delta
+from rnnviz.train.runs import RunStore
+from rnnviz.train.runstate import RunState
 
 TEXT = (
     "MACBETH:\nSo foul and fair a day I have not seen.\n[Enter ROSS]\n\n"
@@ -201,7 +201,7 @@ def test_summary_save_restore_round_trip(tmp_path, data, trained):
 
 
 def test_a_shakespeare_run_reopens_and_exports_its_text(tmp_path):
-    from rnnviz.chars import load_shakespeare
+    from rnnviz.tasks.generation.chars import load_shakespeare
 
     corpus = load_shakespeare("tragedies/macbeth")
     chars = prepare_char_data(corpus, seq_len=40, stride=400, val_fraction=0.05)

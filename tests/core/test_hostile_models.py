@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnviz.model_upload import ModelFileError, check_archive, load_uploaded_model
-from rnnviz.runs import MODEL_FILE, RunError, RunStore
+from rnnviz.model.upload import ModelFileError, check_archive, load_uploaded_model
+from rnnviz.train.runs import MODEL_FILE, RunError, RunStore
 from tests.core.test_runs import model, save  # noqa: F401 - model is a fixture
 from tests.fixtures.hostile_models import HOSTILE, pack, tiny_model_files
 
@@ -69,7 +69,7 @@ def test_an_oversized_model_in_the_run_store_is_not_called_an_upload(tmp_path, m
     store = RunStore(tmp_path / "runs")
     record = save(store, model)
     size = (record.path / MODEL_FILE).stat().st_size
-    monkeypatch.setattr("rnnviz.runs.MAX_UNPACKED_BYTES", size - 1)
+    monkeypatch.setattr("rnnviz.train.runs.MAX_UNPACKED_BYTES", size - 1)
     with pytest.raises(RunError) as err:
         store.load_model(record.run_id)
     message = str(err.value)

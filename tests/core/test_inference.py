@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.inference import predict
+from rnnviz.model.inference import predict
 
 
 def _tiny_lstm(seed: int = 3) -> keras.Model:

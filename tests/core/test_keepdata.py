@@ -13,19 +13,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.chars import parse_text_upload, prepare_char_data
-from rnnviz.compare import save_job
-from rnnviz.datasets import load_builtin, parse_series_csv, series_from_csv
-from rnnviz.datastore import DATA_DIR, DATA_KEY, DataStoreError, data_download
-from rnnviz.runs import RunStore
-from rnnviz.sequences import SequenceColumns, sequences_from_frame
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import FORECAST, GENERATION, SENTIMENT, SEQUENCES, ForecastData, GenerationData
-from rnnviz.tasks.forecast import series_file, series_from_file
-from rnnviz.tasks.sentiment import SentimentData, texts_file, texts_from_file
-from rnnviz.tasks.sequences import SplitSettings, sequences_data, sequences_file
-from rnnviz.text import parse_text_csv, prepare_text_data, text_dataset_from_frame
-from rnnviz.windows import WindowSpec
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.service.compare import save_job
+from rnnviz.tasks.forecast.series import load_builtin, parse_series_csv, series_from_csv
+from rnnviz.tasks.forecast.task import series_file, series_from_file
+from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.generation.chars import parse_text_upload, prepare_char_data
+from rnnviz.tasks.registry import (
+    FORECAST,
+    GENERATION,
+    SENTIMENT,
+    SEQUENCES,
+    ForecastData,
+    GenerationData,
+)
+from rnnviz.tasks.sentiment.task import SentimentData, texts_file, texts_from_file
+from rnnviz.tasks.sentiment.text import parse_text_csv, prepare_text_data, text_dataset_from_frame
+from rnnviz.tasks.sequences.data import SequenceColumns, sequences_from_frame
+from rnnviz.tasks.sequences.task import SplitSettings, sequences_data, sequences_file
+from rnnviz.train.datastore import DATA_DIR, DATA_KEY, DataStoreError, data_download
+from rnnviz.train.runs import RunStore
 from tests.core.synthetic_text import synthetic
 from tests.core.test_codegen import assert_lint_clean
 
@@ -201,7 +208,7 @@ def long_sequences_csv() -> bytes:
 
 
 def uploaded_sequences(raw: bytes, name: str):
-    from rnnviz.csvread import read_csv_table
+    from rnnviz.common.csvread import read_csv_table
 
     frame = read_csv_table(raw, name, dtype=str).frame
     return sequences_from_frame(
@@ -309,7 +316,7 @@ def test_a_sentiment_run_on_uploaded_texts_reopens_and_exports_them(tmp_path):
 def test_a_run_saved_on_another_machine_brings_its_data(tmp_path, forecast_job):
     from types import SimpleNamespace
 
-    from rnnviz.worker import _saved_files
+    from rnnviz.service.worker import _saved_files
 
     files = _saved_files(forecast_job, SimpleNamespace(data=forecast_data()))
     assert [name for name in files if name.startswith(f"{DATA_DIR}/")] == [

@@ -14,16 +14,16 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.builder import build_model
-from rnnviz.model_upload import (
+from rnnviz.model.builder import build_model
+from rnnviz.model.spec import ModelSpec
+from rnnviz.model.upload import (
     MAX_CONFIG_BYTES,
     ModelFileError,
     check_archive,
     load_uploaded_model,
     recurrent_layers,
 )
-from rnnviz.restore import spec_of
-from rnnviz.spec import ModelSpec
+from rnnviz.service.restore import spec_of
 
 
 @pytest.fixture(scope="module")

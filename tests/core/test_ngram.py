@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnviz.chars import CharCorpus, prepare_char_data
-from rnnviz.datasets import DataError
-from rnnviz.ngram import CharNgram, max_order_for, ngram_baseline
+from rnnviz.tasks.forecast.series import DataError
+from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data
+from rnnviz.tasks.generation.ngram import CharNgram, max_order_for, ngram_baseline
 
 A, B, C = 0, 1, 2
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from keras import layers
 
-from rnnviz.builder import _assemble, build_model
-from rnnviz.gates import GATE_KEYS, GATE_LABELS, SIGMOID_GATES, Trace
-from rnnviz.probes import gate_summary, trace
-from rnnviz.spec import CELLS, MERGE_MODES, TOPOLOGIES, ModelSpec
+from rnnviz.model.builder import _assemble, build_model
+from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, SIGMOID_GATES, Trace
+from rnnviz.model.probes import gate_summary, trace
+from rnnviz.model.spec import CELLS, MERGE_MODES, TOPOLOGIES, ModelSpec
 
 ATOL = 1e-5
 BATCH, TIME, FEATURES = 2, 6, 3

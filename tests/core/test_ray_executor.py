@@ -3,13 +3,13 @@
 import pytest
 import ray
 
-from rnnviz.runs import RunStore
+from rnnviz.train.runs import RunStore
 from tests.core.test_executor import TIMEOUT, request, wait_until
 
 
 @pytest.fixture(scope="module")
 def ray_executor():
-    from rnnviz.executor import RayExecutor
+    from rnnviz.service.executor import RayExecutor
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:

@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz import runs
-from rnnviz.builder import build_model, compile_model
-from rnnviz.runs import (
+from rnnviz.model.builder import build_model, compile_model
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.train import runs
+from rnnviz.train.runs import (
     TABLE_COLUMNS,
     RunRecord,
     RunStore,
     config_diff,
 )
-from rnnviz.spec import ModelSpec, TrainSpec
 
 SPEC = ModelSpec(cell="GRU", units=(4, 4), bidirectional=True)
 TRAIN = TrainSpec(epochs=1, batch_size=8, learning_rate=0.01)
@@ -290,7 +290,7 @@ def test_a_corrupt_predictions_file_raises_run_error(tmp_path, model):
 
 
 def test_missing_window_keys_give_no_window_and_restore_says_so(tmp_path, model):
-    from rnnviz.restore import restore_job
+    from rnnviz.service.restore import restore_job
 
     store = RunStore(tmp_path)
     record = save(store, model, data_config={"dataset_key": "airline"})

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from rnnviz.figures import class_balance, confusion_figure, series_preview
-from rnnviz.safe import WORD_JOINER, plain, plotly_text, safe_csv, spreadsheet_cell
+from rnnviz.common.figures import class_balance, confusion_figure, series_preview
+from rnnviz.common.safe import WORD_JOINER, plain, plotly_text, safe_csv, spreadsheet_cell
 
 HOSTILE_NAMES = [
     "![x](https://evil.example/pixel.png).csv",

@@ -6,8 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.builder import build_model, compile_model
-from rnnviz.sentiment import (
+from rnnviz.model.builder import build_model, compile_model
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.sentiment.analysis import (
     classify,
     evaluate_classifier,
     importance_html,
@@ -17,8 +18,7 @@ from rnnviz.sentiment import (
     tfidf_baseline,
     word_importance,
 )
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.text import encode, prepare_text_data, tokenize
+from rnnviz.tasks.sentiment.text import encode, prepare_text_data, tokenize
 from tests.core.synthetic_text import synthetic
 
 MAX_LEN = 8

@@ -16,19 +16,19 @@ import pandas as pd
 import pytest
 from keras import layers
 
-from rnnviz.builder import build_model
-from rnnviz.compare import save_job
-from rnnviz.runs import RunStore
-from rnnviz.seqclass import (
+from rnnviz.model.builder import build_model
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.service.compare import save_job
+from rnnviz.tasks.registry import SEQUENCES, get_task
+from rnnviz.tasks.sequences.classify import (
     SequenceJob,
     per_class_table,
     predict_proba,
     report_from_predictions,
 )
-from rnnviz.sequences import SequenceDataset, load_builtin_sequences
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import SEQUENCES, get_task
-from rnnviz.tasks.sequences import SequencesData, SplitSettings, sequences_data
+from rnnviz.tasks.sequences.data import SequenceDataset, load_builtin_sequences
+from rnnviz.tasks.sequences.task import SequencesData, SplitSettings, sequences_data
+from rnnviz.train.runs import RunStore
 from tests.core.test_codegen import load_script, strip_names
 
 TINY = TrainSpec(epochs=2, batch_size=16, seed=3, learning_rate=0.02)

@@ -9,11 +9,12 @@ import pytest
 from keras import layers
 from threadpoolctl import threadpool_limits
 
-from rnnviz.builder import build_model, expected_params
-from rnnviz.metrics import evaluate_classifier
-from rnnviz.probes import trace
-from rnnviz.sentiment import evaluate_classifier as old_name
-from rnnviz.seqclass import (
+from rnnviz.common.metrics import evaluate_classifier
+from rnnviz.model.builder import build_model, expected_params
+from rnnviz.model.probes import trace
+from rnnviz.model.spec import ModelSpec
+from rnnviz.tasks.sentiment.analysis import evaluate_classifier as old_name
+from rnnviz.tasks.sequences.classify import (
     DEFAULT_SEQUENCE_RECIPE,
     LSTM30_RECIPE,
     baselines,
@@ -28,9 +29,8 @@ from rnnviz.seqclass import (
     sequence_specs,
     step_probability_frame,
 )
-from rnnviz.sequences import load_builtin_sequences, prepare_sequences
-from rnnviz.spec import ModelSpec
-from rnnviz.training import new_model
+from rnnviz.tasks.sequences.data import load_builtin_sequences, prepare_sequences
+from rnnviz.train.training import new_model
 
 ATOL = 1e-5
 FEATURES, CLASSES, MASK = 3, 4, -1000.0
@@ -246,7 +246,7 @@ def test_a_tiny_model_trains_and_evaluates_on_a_ragged_set():
 
 
 def test_dtw_matches_a_plain_dynamic_programme_and_its_band():
-    from rnnviz.dtw import band, dtw_distances
+    from rnnviz.tasks.sequences.dtw import band, dtw_distances
 
     def plain_dtw(x, y, window):
         length = len(x)
@@ -275,7 +275,7 @@ def test_dtw_matches_a_plain_dynamic_programme_and_its_band():
 
 
 def test_dtw_is_left_out_where_it_is_not_cheap():
-    from rnnviz.dtw import dtw_skip_reason
+    from rnnviz.tasks.sequences.dtw import dtw_skip_reason
 
     assert dtw_skip_reason(67, 1029, 24, 1, ragged=False) == ""  # ItalyPowerDemand
     osuleaf = dtw_skip_reason(200, 242, 427, 1, ragged=False)

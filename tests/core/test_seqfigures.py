@@ -3,9 +3,10 @@
 import numpy as np
 import pandas as pd
 
-from rnnviz.figures import topology_diagram
-from rnnviz.gates import Trace
-from rnnviz.seqfigures import (
+from rnnviz.common.figures import topology_diagram
+from rnnviz.model.gates import Trace
+from rnnviz.model.spec import ModelSpec
+from rnnviz.tasks.sequences.figures import (
     MAX_LINES_PER_CLASS,
     accuracy_bars,
     digit_gate_figure,
@@ -13,7 +14,6 @@ from rnnviz.seqfigures import (
     example_sequences,
     step_probabilities_figure,
 )
-from rnnviz.spec import ModelSpec
 
 
 def _annotations(figure) -> str:

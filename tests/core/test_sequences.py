@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.datasets import DataError
-from rnnviz.sequences import (
+from rnnviz.tasks.forecast.series import DataError
+from rnnviz.tasks.sequences.data import (
     BUILTIN_SEQUENCES,
     MAX_CLASSES,
     MIN_MASK_VALUE,

@@ -9,10 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import rnnviz.sequences as sequences
-from rnnviz.csvread import read_csv_table
-from rnnviz.datasets import DataError
-from rnnviz.sequences import SequenceColumns, sequences_from_frame, suggest_sequence_columns
+import rnnviz.tasks.sequences.data as sequences
+from rnnviz.common.csvread import read_csv_table
+from rnnviz.tasks.forecast.series import DataError
+from rnnviz.tasks.sequences.data import (
+    SequenceColumns,
+    sequences_from_frame,
+    suggest_sequence_columns,
+)
 
 SPECIMEN = SequenceColumns("long", ("outline",), "kind", "specimen", "position")
 

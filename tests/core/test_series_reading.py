@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.datasets import (
+from rnnviz.tasks.forecast.series import (
     DataError,
     DateOrderQuestion,
     Series,

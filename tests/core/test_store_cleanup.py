@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnviz.datastore import TMP_PREFIX, DataFile, owned_name
-from rnnviz.runs import CHECKPOINT_DIR, RunStore
+from rnnviz.train.datastore import TMP_PREFIX, DataFile, owned_name
+from rnnviz.train.runs import CHECKPOINT_DIR, RunStore
 
 
 def ended_pid() -> int:

@@ -7,15 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnviz.builder import build_model
-from rnnviz.cells import CELL_TYPES, cudnn_blockers, export_options, layer_options
-from rnnviz.chars import CharCorpus, prepare_char_data
-from rnnviz.compare import save_job
-from rnnviz.datasets import load_builtin
-from rnnviz.executor import TrainRequest
-from rnnviz.runs import RunStore
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import (
+from rnnviz.model.builder import build_model
+from rnnviz.model.cells import CELL_TYPES, cudnn_blockers, export_options, layer_options
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.service.compare import save_job
+from rnnviz.service.executor import TrainRequest
+from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data
+from rnnviz.tasks.registry import (
     FORECAST,
     SENTIMENT,
     TASK_NAMES,
@@ -28,8 +28,8 @@ from rnnviz.tasks import (
     get_task,
     task_of,
 )
-from rnnviz.text import prepare_text_data
-from rnnviz.windows import WindowSpec
+from rnnviz.tasks.sentiment.text import prepare_text_data
+from rnnviz.train.runs import RunStore
 from tests.core.synthetic_text import synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -218,7 +218,7 @@ def test_export_options_name_what_differs_from_keras():
 
 
 def test_a_saved_rotten_tomatoes_run_exports_its_exact_data(tmp_path):
-    from rnnviz.text import load_rotten_tomatoes
+    from rnnviz.tasks.sentiment.text import load_rotten_tomatoes
 
     data = SentimentData("Rotten Tomatoes", prepare_text_data(load_rotten_tomatoes(), 200, 12))
     spec = SENTIMENT.model_spec(ModelSpec(units=(2,), embedding_dim=2), data)

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz import text as T
-from rnnviz.text import (
+from rnnviz.tasks.sentiment import text as T
+from rnnviz.tasks.sentiment.text import (
     MAX_PADDED_LEN,
     DataError,
     TextDataset,

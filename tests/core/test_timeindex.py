@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.timeindex import describe_gaps, describe_steps, fill_gaps, missing_times, spacing
+from rnnviz.tasks.forecast.timeindex import (
+    describe_gaps,
+    describe_steps,
+    fill_gaps,
+    missing_times,
+    spacing,
+)
 
 DROPPED = [3, 4, 10]  # two gaps: 2 periods, then 1
 

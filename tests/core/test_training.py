@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.builder import build_model
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.training import FitData, TrainingRun, new_model, trim_to_batches
+from rnnviz.model.builder import build_model
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.train.training import FitData, TrainingRun, new_model, trim_to_batches
 
 
 def sine_data(n: int = 64, window: int = 8, seed: int = 0) -> FitData:
@@ -64,7 +64,7 @@ def test_background_run_stops_within_one_batch():
 
 
 def test_stop_during_a_long_validation_pass_ends_it_within_a_batch(monkeypatch):
-    from rnnviz import training
+    from rnnviz.train import training
 
     small = sine_data()  # 16 validation windows
     x_val = np.repeat(small.x_val, 2000, axis=0)  # 32,000 validation windows: 4,000 batches of 8
@@ -175,8 +175,8 @@ def test_same_seed_same_initial_weights():
 
 
 def test_gates_are_traced_at_the_first_and_last_epoch_and_at_most_once_a_second(monkeypatch):
-    import rnnviz.training as training
-    from rnnviz.figures import gate_stats_figure
+    import rnnviz.train.training as training
+    from rnnviz.common.figures import gate_stats_figure
 
     train = TrainSpec(epochs=4, batch_size=8, early_stopping=False)
     monkeypatch.setattr(training, "PROBE_SECONDS", 3600.0)  # short epochs: only first and last

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from scipy.stats import pearsonr
 
-from rnnviz.builder import build_model
-from rnnviz.chars import build_char_vocab
-from rnnviz.datasets import DataError
-from rnnviz.generate import char_model_spec
-from rnnviz.spec import ModelSpec
-from rnnviz.units import (
+from rnnviz.model.builder import build_model
+from rnnviz.model.spec import ModelSpec
+from rnnviz.tasks.forecast.series import DataError
+from rnnviz.tasks.generation.chars import build_char_vocab
+from rnnviz.tasks.generation.model import char_model_spec
+from rnnviz.tasks.generation.units import (
     char_properties,
     correlations,
     find_units,
@@ -161,7 +161,7 @@ def test_colouring_gives_one_value_per_character(tiny_lstm):
 
 
 def test_colouring_html_escapes_the_text_and_shades_by_value():
-    from rnnviz.units import CharColouring, colouring_html
+    from rnnviz.tasks.generation.units import CharColouring, colouring_html
 
     text = '<b>"&\n'
     colouring = CharColouring(tuple(text), (1.0, -0.5, 0.0, 0.25, 1.0, -1.0), 1.0)

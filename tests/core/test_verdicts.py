@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from rnnviz.verdicts import (
+from rnnviz.common.verdicts import (
     classifier_verdict,
     forecast_verdict,
     kept_epoch,

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.datasets import DataError, Series, load_builtin
-from rnnviz.windows import (
+from rnnviz.tasks.forecast.series import DataError, Series, load_builtin
+from rnnviz.tasks.forecast.windows import (
     MIN_TRAIN_WINDOWS,
     TRANSFORMS,
     Scaler,

@@ -19,7 +19,7 @@ GONE_WITHIN = 8.0  # seconds (a loaded 2-core machine may be slow to schedule th
 SERVER = textwrap.dedent(
     """
     import time
-    from rnnviz.executor import LocalExecutor
+    from rnnviz.service.executor import LocalExecutor
     from tests.core.test_executor import request, wait_until
 
     executor = LocalExecutor(max_running=1)

@@ -188,7 +188,7 @@ def drawn(chart) -> None:
 
 def choose_task(page: Page, app_url: str, label: str, data_script: str) -> None:
     """Open the app and choose a task in the sidebar; returns once the navigation is rebuilt
-    for it (its Data link points at ``data_script``, e.g. "text_data")."""
+    for it (its Data link points at ``data_script``, e.g. "sentiment_data")."""
     page.goto(app_url)
     expect(page.get_by_text("rnnviz: see recurrent networks learn")).to_be_visible(
         timeout=PAGE_TIMEOUT
@@ -201,7 +201,7 @@ def choose_task(page: Page, app_url: str, label: str, data_script: str) -> None:
 
 
 def test_sentiment_flow(page: Page, app_url: str, screenshots: Path):
-    choose_task(page, app_url, "Classify text sentiment", "text_data")
+    choose_task(page, app_url, "Classify text sentiment", "sentiment_data")
 
     go_to(page, "Data")
     expect(page.locator("h1", has_text="Data: text sentiment")).to_be_visible()

@@ -27,7 +27,7 @@ from tests.e2e.test_browser import (
 
 
 def test_generation_flow(page: Page, app_url: str, screenshots: Path):
-    choose_task(page, app_url, "Generate text", "char_data")
+    choose_task(page, app_url, "Generate text", "generation_data")
 
     go_to(page, "Data")
     expect(page.locator("h1", has_text="Data: text generation")).to_be_visible()

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from rnnviz.datasets import load_builtin
-from rnnviz.runs import RunStore
+from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.train.runs import RunStore
 from tests.core.test_keepdata import exported_test_rmse
 from tests.e2e.conftest import SCREENSHOTS, VIEWPORT
 from tests.e2e.test_browser import (

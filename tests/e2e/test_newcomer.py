@@ -12,7 +12,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from rnnviz.runs import RunStore
+from rnnviz.train.runs import RunStore
 from tests.e2e.test_browser import (
     EXCEPTION,
     PAGE_TIMEOUT,

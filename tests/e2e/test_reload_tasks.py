@@ -46,12 +46,12 @@ class Case:
 
 CASES = [
     Case(
-        "forecast", "Forecast a time series", "data", "Data ready", 120, build={"Units, layer 1": 4}
+        "forecast", "Forecast a time series", "forecast_data", "Data ready", 120, build={"Units, layer 1": 4}
     ),
     Case(
         "sentiment",
         "Classify text sentiment",
-        "text_data",
+        "sentiment_data",
         "vocabulary of 300 ids",
         10,
         data={"Vocabulary size (most frequent tokens)": 300},
@@ -61,7 +61,7 @@ CASES = [
     Case(
         "sequences",
         "Classify sequences",
-        "seq_data",
+        "sequences_data",
         "3,200 train",
         16,
         build={"Units, layer 1": 4},
@@ -69,7 +69,7 @@ CASES = [
     Case(
         "generation",
         "Generate text",
-        "char_data",
+        "generation_data",
         "sequences of 50 every 100",
         20,
         data={

@@ -29,7 +29,7 @@ from tests.e2e.test_browser import (
 
 
 def test_mnist_rows_flow(page: Page, app_url: str, screenshots: Path):
-    choose_task(page, app_url, "Classify sequences", "seq_data")
+    choose_task(page, app_url, "Classify sequences", "sequences_data")
 
     go_to(page, "Data")
     expect(page.locator("h1", has_text="Data: sequence classification")).to_be_visible()
@@ -80,7 +80,7 @@ def test_long_upload_read_as_meant(page: Page, app_url: str, screenshots: Path, 
     frame = specimens(211, 251)[["kind", "outline", "specimen", "position"]]
     upload = tmp_path / "specimens.csv"
     frame.sample(frac=1.0, random_state=0).to_csv(upload, index=False)
-    choose_task(page, app_url, "Classify sequences", "seq_data")
+    choose_task(page, app_url, "Classify sequences", "sequences_data")
     go_to(page, "Data")
     choose_radio(page, "Upload a CSV of labelled sequences")
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))

@@ -64,11 +64,11 @@ def server_pid(app_url: str) -> int:
 
 
 def worker_pids(app_url: str) -> list[int]:
-    """Every ``python -m rnnviz.worker`` descended from the server (the spare included)."""
+    """Every ``python -m rnnviz.service.worker`` descended from the server (the spare included)."""
     server = server_pid(app_url)
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or "rnnviz.worker" not in _cmdline(int(entry.name)):
+        if not entry.name.isdigit() or "rnnviz.service.worker" not in _cmdline(int(entry.name)):
             continue
         pid = int(entry.name)
         ancestor = _parent(pid)
@@ -129,7 +129,7 @@ def test_killed_worker_ends_the_run_with_a_message_and_the_next_run_works(
     shoot(page, screenshots, "worker_kill_running.png")
 
     workers = worker_pids(app_url)
-    assert workers, "no rnnviz.worker process under the server while a run trains"
+    assert workers, "no rnnviz.service.worker process under the server while a run trains"
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
 

@@ -9,4 +9,4 @@ from tests.pages.helpers import open_page
 @pytest.fixture
 def data_ready() -> AppTest:
     """The Data page with the default built-in series (airline passengers) chosen."""
-    return open_page("views/data.py")
+    return open_page("pages/forecast/data.py")

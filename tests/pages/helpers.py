@@ -46,7 +46,7 @@ def wait_for_training(at: AppTest, timeout: float = 180) -> None:
 def train_on_page(at: AppTest, epochs: int, **numbers: int) -> AppTest:
     """Open Train, set Epochs (and any other number inputs, by widget key), click Train and wait
     for the run to end."""
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/train.py", at)
     at.number_input(key="w_epochs").set_value(epochs)
     for key, value in numbers.items():
         at.number_input(key=key).set_value(value)

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from rnnviz.runs import RunStore
+from rnnviz.train.runs import RunStore
 from tests.pages.helpers import open_page, plotly_charts, session
 
 
@@ -17,14 +17,14 @@ def store(tmp_path, monkeypatch) -> RunStore:
 
 
 def built(units: int = 4):
-    at = open_page("views/data.py")
-    at = open_page("views/build.py", at)
+    at = open_page("pages/forecast/data.py")
+    at = open_page("pages/common/build.py", at)
     at.number_input(key="w_units_1").set_value(units).run()
     return at
 
 
 def compare(at, cells, epochs=2):
-    at = open_page("views/compare.py", at)
+    at = open_page("pages/common/compare.py", at)
     at.multiselect(key="w_cmp_cells").set_value(cells)
     at.number_input(key="w_epochs").set_value(epochs).run()
     at.button(key="compare").click().run()
@@ -51,7 +51,7 @@ def test_compare_two_cells_then_list_diff_and_reopen(store):
     bars = json.loads(plotly_charts(at)[2].proto.spec)["data"][0]["x"]
     assert bars[:2] == ["SimpleRNN uni x1", "GRU uni x1"] and "ETS (Holt-Winters)" in bars
 
-    at = open_page("views/runs.py", at)
+    at = open_page("pages/common/runs.py", at)
     listed = at.dataframe[0].value
     assert sorted(listed["cell"]) == ["GRU", "SimpleRNN"] and len(store.list()) == 2
     diff = at.dataframe[1].value
@@ -70,7 +70,7 @@ def test_runs_page_deletes_and_survives_a_damaged_run(store):
     at = compare(built(), ["LSTM"], epochs=1)
     (store.root / "20990101-000000-dead").mkdir()
     (store.root / "20990101-000000-dead" / "run.json").write_text("{ half written")
-    at = open_page("views/runs.py", at)
+    at = open_page("pages/common/runs.py", at)
     assert not at.exception
     assert any("damaged" in w.value for w in at.warning)
     run_id = at.selectbox(key="w_run").value
@@ -83,7 +83,7 @@ def test_model_upload_good_and_corrupt(store, tmp_path):
     at = compare(built(), ["GRU"], epochs=1)
     handle = session(at).comparison.handles[0]
     path = store.get(handle.result().run_id).model_path  # the model the worker saved
-    at = open_page("views/runs.py", at)
+    at = open_page("pages/common/runs.py", at)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("hello.txt", "not a model")

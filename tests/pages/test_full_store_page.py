@@ -3,11 +3,11 @@ in a red box, never inside a green success box, and no link to Inspect."""
 
 from __future__ import annotations
 
-from rnnviz.datasets import load_builtin
-from rnnviz.executor import QueuedExecutor, RunHandle, RunResult, TrainRequest
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import ForecastData
-from rnnviz.windows import WindowSpec
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.service.executor import QueuedExecutor, RunHandle, RunResult, TrainRequest
+from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.registry import ForecastData
 from tests.pages.helpers import new_app, session
 
 CAUSE = "No space left on device: '/runs/.tmp-1-ab'. The best weights so far are kept in /x.npz"
@@ -22,7 +22,7 @@ def test_a_run_that_could_not_be_saved_shows_its_cause_as_an_error(tmp_path):
     at = new_app()
     at.run()
     session(at).run_handle = handle
-    at.switch_page("views/train.py").run()
+    at.switch_page("pages/common/train.py").run()
     assert not at.exception
     errors = " ".join(e.value for e in at.error)
     assert "Finished 2 epochs. The run could not be saved. No space left on device" in errors

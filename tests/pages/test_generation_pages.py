@@ -4,8 +4,8 @@ runs (AppTest)."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.chars import BIDIRECTIONAL_REASON, DEFAULT_PLAY, MIN_CHARS
-from rnnviz.runs import RunStore
+from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, DEFAULT_PLAY, MIN_CHARS
+from rnnviz.train.runs import RunStore
 from tests.pages.helpers import (
     new_app,
     open_page,
@@ -28,7 +28,7 @@ def generation_app() -> AppTest:
     # that radio (the browser test clicks it for real).
     at = new_app(task="generation")
     at.run()
-    return open_page("views/char_data.py", at)
+    return open_page("pages/generation/data.py", at)
 
 
 def generation_data(at):
@@ -95,7 +95,7 @@ def test_text_upload_good_and_bad():
 
 def test_build_refuses_bidirectional_and_explains_statefulness():
     at = generation_app()
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     assert not at.exception
     assert not [t for t in at.toggle if t.key == "w_bidirectional"]  # not offered ...
     assert any("refused for text generation" in c.value for c in at.caption)  # ... and why
@@ -119,13 +119,13 @@ def test_build_refuses_bidirectional_and_explains_statefulness():
 
 def test_pages_ask_for_what_is_missing():
     at = generation_app()
-    at = open_page("views/inspect_chars.py", at)
+    at = open_page("pages/generation/inspect.py", at)
     assert at.info and at.get("page_link")  # no run yet
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/train.py", at)
     assert "build a model first" in at.info[0].value
-    at = open_page("views/char_data.py", at)
+    at = open_page("pages/generation/data.py", at)
     at.radio(key="w_char_source").set_value("upload").run()  # no text: nothing to build on
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     assert at.info[0].value == "Choose the data first."
 
 
@@ -133,7 +133,7 @@ def small_build(at, units: int = 8):
     at.number_input(key="w_char_seq_len").set_value(50)
     at.number_input(key="w_char_stride").set_value(100)
     at.number_input(key="w_char_sample_length").set_value(40).run()
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     at.number_input(key="w_units_1").set_value(units)
     at.number_input(key="w_embedding_dim").set_value(8).run()
     return at
@@ -151,7 +151,7 @@ def test_generation_train_inspect_reopen_export(store):
     assert shown[:2] == state.samples[::-1]  # newest first, as generated in the worker
     assert plotly_charts(at)[0].proto.spec  # loss and bits per character
 
-    at = open_page("views/inspect_chars.py", at)
+    at = open_page("pages/generation/inspect.py", at)
     assert not at.exception and not at.error
     labels = [m.label for m in at.metric]
     assert labels[0] == "RNN validation bits/char" and labels[1].startswith("Best n-gram (")
@@ -188,7 +188,7 @@ def test_generation_train_inspect_reopen_export(store):
     at.multiselect(key="w_gen_temperatures").set_value([0.0]).run()
     assert not at.exception
 
-    at = open_page("views/runs.py", at)
+    at = open_page("pages/common/runs.py", at)
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert "Keras script (.py)" in labels  # a Shakespeare run exports its text
@@ -200,7 +200,7 @@ def test_generation_train_inspect_reopen_export(store):
 
 def test_compare_two_cells_for_generation(store):
     at = small_build(generation_app(), units=4)
-    at = open_page("views/compare.py", at)
+    at = open_page("pages/common/compare.py", at)
     at.multiselect(key="w_cmp_cells").set_value(["SimpleRNN", "GRU"])
     at.number_input(key="w_epochs").set_value(1)
     at.number_input(key="w_batch_size").set_value(128).run()

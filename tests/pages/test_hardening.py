@@ -16,9 +16,9 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.builder import build_model
-from rnnviz.runs import RunStore
-from rnnviz.spec import ModelSpec, TrainSpec
+from rnnviz.model.builder import build_model
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.train.runs import RunStore
 from tests.pages.helpers import APP, TIMEOUT, new_app, open_page, plotly_charts, session
 
 # ---------------------------------------------------------------------------------------------
@@ -28,7 +28,7 @@ from tests.pages.helpers import APP, TIMEOUT, new_app, open_page, plotly_charts,
 def sentiment_upload_page() -> AppTest:
     at = new_app(task="sentiment")
     at.run()
-    at = open_page("views/text_data.py", at)
+    at = open_page("pages/sentiment/data.py", at)
     at.radio(key="w_text_source").set_value("upload").run()
     return at
 
@@ -76,7 +76,7 @@ def test_no_pages_folder_makes_streamlit_bypass_the_router():
 
 def test_every_page_is_reached_through_the_router():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    for page in ("views/data.py", "views/build.py", "views/runs.py"):
+    for page in ("pages/forecast/data.py", "pages/common/build.py", "pages/common/runs.py"):
         at.switch_page(page).run()
         assert not at.exception
         assert at.radio(key="w_task").value == "forecast"  # the router's sidebar ran
@@ -97,14 +97,14 @@ def test_a_new_text_file_with_the_same_name_and_row_count_is_used():
 
 
 def test_a_series_upload_is_parsed_once_per_content(monkeypatch):
-    import rnnviz.datasets
+    import rnnviz.tasks.forecast.series
 
     calls = []
-    real = rnnviz.datasets.parse_series_csv
+    real = rnnviz.tasks.forecast.series.parse_series_csv
     monkeypatch.setattr(
-        rnnviz.datasets, "parse_series_csv", lambda *a: calls.append(a[1]) or real(*a)
+        rnnviz.tasks.forecast.series, "parse_series_csv", lambda *a: calls.append(a[1]) or real(*a)
     )
-    at = open_page("views/data.py")
+    at = open_page("pages/forecast/data.py")
     at.radio(key="w_data_source").set_value("Upload a CSV").run()
     rows = [f"2021-01-{d:02d},{d * 1.5 % 7}" for d in range(1, 32)]
     content = ("day,sales\n" + "\n".join(rows)).encode()
@@ -185,7 +185,7 @@ def damaged_store(store: RunStore) -> dict[str, str]:
 
 def test_runs_page_lists_damaged_runs_and_open_and_delete_never_raise(store):
     cases = damaged_store(store)
-    at = open_page("views/runs.py")
+    at = open_page("pages/common/runs.py")
     assert not at.exception
     assert not (store.root / ".tmp-crashed-save").exists()  # removed when the store opened
     assert "has spaces (copy)" in texts(at.warning) and "not a run id" in texts(at.warning)
@@ -205,7 +205,7 @@ def test_runs_page_lists_damaged_runs_and_open_and_delete_never_raise(store):
             ) in message
             assert "not found" not in message.lower()
         if at.title[0].value != "Runs":
-            at = open_page("views/runs.py", at)
+            at = open_page("pages/common/runs.py", at)
     at.button(key="damaged_delete_0").click().run()  # the folder that is not a run id
     assert not at.exception and not (store.root / "has spaces (copy)").exists()
     for run_id in ("renamed-by-hand", "20990101-000003-trunc"):
@@ -223,7 +223,7 @@ def test_predictions_download_cannot_run_formulas(store):
         }
     )
     saved_run(store, predictions=predictions)
-    at = open_page("views/runs.py")
+    at = open_page("pages/common/runs.py")
     content = downloaded(at, "run_csv").decode()
     frame = pd.read_csv(pd.io.common.StringIO(content))
     assert frame["text"].tolist() == [
@@ -240,7 +240,7 @@ def test_predictions_download_cannot_run_formulas(store):
 
 
 def test_file_and_column_names_are_shown_literally():
-    at = open_page("views/data.py")
+    at = open_page("pages/forecast/data.py")
     at.radio(key="w_data_source").set_value("Upload a CSV").run()
     at = upload(at, "![x](https://evil.example/p.png).csv", b"")
     assert "\\!\\[x\\]\\(https\u2060\\://evil.example/p.png\\)" in at.error[0].value
@@ -290,7 +290,7 @@ def test_latin1_semicolon_text_csv_is_read():
 
 
 def test_the_upload_limit_message_never_reads_as_the_limit_itself():
-    at = open_page("views/data.py")
+    at = open_page("pages/forecast/data.py")
     at.radio(key="w_data_source").set_value("Upload a CSV").run()
     at = upload(at, "big.csv", b"a" * (20 * 1024 * 1024 + 1))
     assert "20.1 MB, over the 20 MB upload limit" in at.error[0].value

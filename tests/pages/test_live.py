@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from rnnviz.runstate import RunState
+from rnnviz.train.runstate import RunState
 from rnnviz.ui import live, runner, state
 from rnnviz.ui.state import Session
 
@@ -107,11 +107,11 @@ def test_inspect_waits_for_a_trained_run_that_is_being_saved(tmp_path):
     import threading
     import time
 
-    from rnnviz.datasets import load_builtin
-    from rnnviz.executor import RunHandle, RunResult, TrainRequest
-    from rnnviz.spec import ModelSpec, TrainSpec
-    from rnnviz.tasks import ForecastData
-    from rnnviz.windows import WindowSpec
+    from rnnviz.model.spec import ModelSpec, TrainSpec
+    from rnnviz.service.executor import RunHandle, RunResult, TrainRequest
+    from rnnviz.tasks.forecast.series import load_builtin
+    from rnnviz.tasks.forecast.windows import WindowSpec
+    from rnnviz.tasks.registry import ForecastData
     from tests.pages.helpers import new_app, session
 
     data = ForecastData(load_builtin("airline"), WindowSpec(window=12, test_size=12, val_size=12))
@@ -120,7 +120,7 @@ def test_inspect_waits_for_a_trained_run_that_is_being_saved(tmp_path):
     handle._apply({"scalars": {"status": "finished", "message": "Finished 1 epochs.", "epoch": 1}})
     at = new_app()
     at.run()
-    at.switch_page("views/inspect.py")
+    at.switch_page("pages/forecast/inspect.py")
     at.run()  # nothing trained yet; the page's imports are paid here
     assert "Train a model first" in at.info[0].value
     session(at).run_handle = handle

@@ -16,7 +16,7 @@ SESSIONS = 8
 
 
 def test_every_session_has_its_own_page_objects():
-    first, second = open_page("views/runs.py"), open_page("views/runs.py")
+    first, second = open_page("pages/common/runs.py"), open_page("pages/common/runs.py")
     mine, theirs = (at.session_state[nav.SESSION_KEY] for at in (first, second))
     assert (
         mine.train is not theirs.train
@@ -46,7 +46,7 @@ def test_sessions_changing_pages_at_once_never_meet_an_uncallable_page(monkeypat
 
     def browse(at: AppTest) -> None:
         start.wait()
-        for page in ("views/runs.py", "views/home.py") * 3:
+        for page in ("pages/common/runs.py", "pages/common/home.py") * 3:
             at.switch_page(page).run()
             errors.extend(
                 e.message for e in at.exception if "cannot be called directly" in e.message

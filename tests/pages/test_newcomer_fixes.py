@@ -6,15 +6,15 @@ import keras
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.builder import build_model, compile_model
-from rnnviz.datasets import load_builtin
-from rnnviz.runs import RunRecord, RunStore
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import TASK_NAMES, ForecastData, get_task
-from rnnviz.tasks.sentiment import SentimentData
-from rnnviz.text import load_rotten_tomatoes, prepare_text_data
+from rnnviz.model.builder import build_model, compile_model
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.registry import TASK_NAMES, ForecastData, get_task
+from rnnviz.tasks.sentiment.task import SentimentData
+from rnnviz.tasks.sentiment.text import load_rotten_tomatoes, prepare_text_data
+from rnnviz.train.runs import RunRecord, RunStore
 from rnnviz.ui.widgets import learning_rate_choices, nearest_rate
-from rnnviz.windows import WindowSpec
 from tests.pages.helpers import new_app, open_page, session
 
 SPEC = ModelSpec(cell="GRU", units=(4,), embedding_dim=4)
@@ -64,7 +64,7 @@ def test_open_in_inspect_a_run_of_the_other_task(store):
     record = save_untrained_run(store, "forecast")
     at = new_app(task="sentiment")
     at.run()
-    at = open_page("views/runs.py", at)
+    at = open_page("pages/common/runs.py", at)
     assert at.selectbox(key="w_run").value == record.run_id
     at.button(key="run_open").click().run()
     assert not at.exception, at.exception
@@ -75,20 +75,20 @@ def test_open_in_inspect_a_run_of_the_other_task(store):
 
 
 def test_train_page_names_a_stateful_bidirectional_model_and_its_batch_size(data_ready):
-    at = open_page("views/build.py", data_ready)
+    at = open_page("pages/common/build.py", data_ready)
     at.toggle(key="w_bidirectional").set_value(True)
     at.toggle(key="w_stateful").set_value(True).run()
     at.number_input(key="w_stateful_batch_size").set_value(5).run()
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/train.py", at)
     caption = at.caption[0].value.replace("\\", "")  # markdown escapes undone
     assert "bidirectional (concat)" in caption and "stateful (batch 5)" in caption
     batch = at.number_input(key="w_batch_size")
     assert batch.disabled
     assert any("batches of its stateful batch size, 5" in c.value for c in at.caption)
 
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     at.toggle(key="w_stateful").set_value(False).run()
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/train.py", at)
     assert not at.number_input(key="w_batch_size").disabled
     assert "stateful" not in at.caption[0].value and "bidirectional" in at.caption[0].value
 
@@ -96,7 +96,7 @@ def test_train_page_names_a_stateful_bidirectional_model_and_its_batch_size(data
 def test_runs_picker_follows_the_filter_and_metrics_come_first(store):
     forecast = save_untrained_run(store, "forecast")
     save_untrained_run(store, "sentiment")
-    at = open_page("views/runs.py")
+    at = open_page("pages/common/runs.py")
     assert len(at.selectbox(key="w_run").options) == 2
     order = list(at.dataframe[0].proto.column_order)
     leading = ["id", "dataset", "cell", "direction", "depth", "units"]
@@ -111,9 +111,9 @@ def test_runs_picker_follows_the_filter_and_metrics_come_first(store):
 
 
 def test_compare_shows_and_changes_the_shared_topology_and_units(data_ready):
-    at = open_page("views/build.py", data_ready)
+    at = open_page("pages/common/build.py", data_ready)
     at.number_input(key="w_units_1").set_value(6).run()
-    at = open_page("views/compare.py", at)
+    at = open_page("pages/common/compare.py", at)
     assert at.radio(key="w_cmp_topology").value == "many_to_one"
     assert at.number_input(key="w_cmp_units").value == 6
     at.radio(key="w_cmp_topology").set_value("encoder_decoder")
@@ -128,26 +128,26 @@ def test_compare_shows_and_changes_the_shared_topology_and_units(data_ready):
     assert "3 variants" in at.caption[0].value  # the bidirectional ones would read the future
     assert any("read the future" in w.value for w in at.warning)
 
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     at.number_input(key="w_units_1").set_value(7).run()
-    at = open_page("views/compare.py", at)  # a new model on Build: Compare starts from it
+    at = open_page("pages/common/compare.py", at)  # a new model on Build: Compare starts from it
     assert at.number_input(key="w_cmp_units").value == 7
     assert at.radio(key="w_cmp_topology").value == "many_to_one"
 
 
 def test_build_shows_the_stateful_batch_size_only_where_stateful_applies(data_ready):
-    at = open_page("views/build.py", data_ready)
+    at = open_page("pages/common/build.py", data_ready)
     assert "Stateful batch size" in [n.label for n in at.number_input]  # forecast: offered
     at = new_app(task="sentiment")
     at.run()
-    at = open_page("views/build.py", open_page("views/text_data.py", at))
+    at = open_page("pages/common/build.py", open_page("pages/sentiment/data.py", at))
     labels = [n.label for n in at.number_input]
     assert "Embedding size" in labels and "Stateful batch size" not in labels
 
 
 def test_learning_rate_is_a_log_spaced_choice(data_ready):
-    at = open_page("views/build.py", data_ready)
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/build.py", data_ready)
+    at = open_page("pages/common/train.py", at)
     rate = at.select_slider(key="w_learning_rate")
     assert rate.value == 0.005  # the airline recipe's
     options = [float(o) for o in rate.options]

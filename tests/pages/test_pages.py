@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from rnnviz.spec import ModelSpec
+from rnnviz.model.spec import ModelSpec
 from tests.pages.helpers import open_page, plotly_charts, session, train_on_page, wait_for_training
 
 
@@ -25,7 +25,7 @@ def test_home_shows_datasets_and_hardware_without_tensorflow():
     assert result == {**result, "tf": False, "exc": 0, "table": 1}
     assert "recurrent" in result["title"]
     assert "CPU" in result["text"]
-    from rnnviz.tasks import TASKS
+    from rnnviz.tasks.registry import TASKS
 
     for task in TASKS.values():  # every registered task is introduced
         assert f"{task.label}**: {task.blurb}" in result["text"]
@@ -100,7 +100,7 @@ def test_bad_uploads_get_a_message_not_a_traceback(data_ready, name, content, wo
 
 
 def test_build_page_counts_parameters_and_warns(data_ready):
-    at = open_page("views/build.py", data_ready)
+    at = open_page("pages/common/build.py", data_ready)
     table = at.dataframe[0].value
     assert list(table["layer"]) == ["input", "rnn_1", "head"]
     assert table["parameters"].sum() == 4 * 32 * (1 + 32 + 1) + 33  # LSTM(32) on 1 feature + Dense
@@ -118,7 +118,7 @@ def test_build_page_counts_parameters_and_warns(data_ready):
 
 
 def test_pages_ask_for_what_is_missing():
-    for page in ("views/build.py", "views/train.py", "views/inspect.py"):
+    for page in ("pages/common/build.py", "pages/common/train.py", "pages/forecast/inspect.py"):
         at = open_page(page)
         assert at.info and at.get("page_link"), page
 
@@ -129,7 +129,7 @@ def train_tiny(at, epochs: int = 2):
 
 
 def test_train_then_inspect_forecast(data_ready):
-    at = open_page("views/build.py", data_ready)
+    at = open_page("pages/common/build.py", data_ready)
     at = train_tiny(at)
     assert not at.exception and not at.error
     assert any("Finished 2 epochs" in s.value for s in at.success)
@@ -139,7 +139,7 @@ def test_train_then_inspect_forecast(data_ready):
     assert any("Gates, live" in h.value for h in at.subheader)
     gate_history = session(at).job.run.snapshot().gate_history
     assert len(gate_history) == 2 and ("rnn_1", "forward", "forget") in gate_history[0]
-    at = open_page("views/inspect.py", at)
+    at = open_page("pages/forecast/inspect.py", at)
     by_horizon = at.dataframe[0].value
     errors = next(d.value for d in at.dataframe if "model" in d.value.columns)
     assert by_horizon["horizon"].tolist() == list(range(1, 13))
@@ -198,13 +198,13 @@ def test_train_then_inspect_forecast(data_ready):
 def test_thin_validation_trains_the_budget_and_is_never_green(data_ready):
     data_ready.number_input(key="w_horizon").set_value(4).run()
     data_ready.number_input(key="w_val_size").set_value(4).run()
-    at = open_page("views/build.py", data_ready)
+    at = open_page("pages/common/build.py", data_ready)
     assert any("gives 4 window(s), fewer than 10" in w.value for w in at.warning)
     at = train_tiny(at, epochs=3)
     assert any(
         "Finished 3 epochs. Kept the weights of the last epoch" in s.value for s in at.success
     )
-    at = open_page("views/inspect.py", at)
+    at = open_page("pages/forecast/inspect.py", at)
     assert not at.success  # never green
     verdict = at.warning[0].value
     assert verdict.startswith("The validation part holds 4 window(s), fewer than 10: early")
@@ -216,11 +216,11 @@ def test_thin_validation_trains_the_budget_and_is_never_green(data_ready):
 
 
 def test_encoder_decoder_gate_explorer_shows_decoder_steps(data_ready):
-    at = open_page("views/build.py", data_ready)
+    at = open_page("pages/common/build.py", data_ready)
     at.radio(key="w_topology").set_value("encoder_decoder")
     at.radio(key="w_cell").set_value("GRU").run()
     at = train_tiny(at, epochs=1)
-    at = open_page("views/inspect.py", at)
+    at = open_page("pages/forecast/inspect.py", at)
     labels = at.selectbox(key="w_explore_trace").options
     assert labels == ["encoder_1 (forward, GRU)", "decoder_1 (forward, GRU)"]
     at.selectbox(key="w_explore_trace").set_value("decoder_1 (forward, GRU)").run()
@@ -233,7 +233,7 @@ def test_encoder_decoder_gate_explorer_shows_decoder_steps(data_ready):
 
 
 def test_build_refuses_a_model_that_reads_the_future(data_ready):
-    at = open_page("views/build.py", data_ready)
+    at = open_page("pages/common/build.py", data_ready)
     at.radio(key="w_topology").set_value("many_to_many")
     at.toggle(key="w_bidirectional").set_value(True).run()
     assert not at.exception
@@ -262,9 +262,9 @@ def test_tutorial_recipe_sets_every_page(data_ready):
     spec = session(at).data["forecast"].window_spec
     assert (spec.window, spec.test_size, spec.val_size, spec.scaler) == (1, 48, 0, "minmax")
     assert session(at).data["forecast"].series.name == "Airline passengers"
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     assert session(at).model_spec.units == (4,)
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/train.py", at)
     assert at.number_input(key="w_batch_size").value == 1
     assert at.number_input(key="w_epochs").value == 100
     assert at.radio(key="w_keep_weights").value == "last"
@@ -273,7 +273,7 @@ def test_tutorial_recipe_sets_every_page(data_ready):
     at.button(key="train").click().run()
     wait_for_training(at)
     assert any("last epoch (1)" in s.value.replace("\\", "") for s in at.success)  # escaped
-    at = open_page("views/inspect.py", at)
+    at = open_page("pages/forecast/inspect.py", at)
     assert not at.exception
     assert any("47.5" in i.value for i in at.info)  # the app's figure beside the tutorial's
     assert any("No validation rows" in c.value for c in at.caption) and not at.metric
@@ -299,10 +299,10 @@ def test_day_first_upload_says_which_order_and_can_switch(data_ready):
 def test_train_uses_a_build_value_typed_just_before_leaving_build(data_ready):
     """A value typed on Build reaches the next page's run even when the Build run that would
     have built it was cut short by the page change: Train trains what the controls say."""
-    at = open_page("views/build.py", data_ready)
+    at = open_page("pages/common/build.py", data_ready)
     built = session(at).model_spec
     at.session_state["w_units_1"] = built.units[0] + 3  # the typed value; Build never reran
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/train.py", at)
     spec = session(at).model_spec
     assert spec.units[0] == built.units[0] + 3 and spec.horizon == built.horizon
     caption = " ".join(c.value for c in at.caption).replace("\\", "")  # Markdown escapes

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import chars
+from rnnviz.tasks.generation import chars
 from tests.pages.helpers import new_app, open_page, session
 
 NOT_A_TABLE = b"\x00\x01\x02 not a csv \xff\xfe" * 50
@@ -23,7 +23,7 @@ def built_and_refused(task: str, page: str, source_key: str, upload_source: str)
     at.run()
     at = open_page(page, at)
     assert session(at).data.get(task) is not None
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     assert not at.info and session(at).model_spec is not None
     at = open_page(page, at)
     at.radio(key=source_key).set_value(upload_source).run()
@@ -34,9 +34,9 @@ def assert_data_cleared(at: AppTest, task: str) -> None:
     assert not at.exception
     assert at.error and "broken.csv" in at.error[0].value  # the refusal names the file
     assert session(at).data.get(task) is None
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     assert at.info[0].value == "Choose the data first."
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/train.py", at)
     assert "Choose the data" in at.info[0].value
     assert not at.button  # no Train button on the previous data
 
@@ -44,9 +44,9 @@ def assert_data_cleared(at: AppTest, task: str) -> None:
 @pytest.mark.parametrize(
     ("task", "page", "source_key", "upload_source"),
     [
-        ("forecast", "views/data.py", "w_data_source", "Upload a CSV"),
-        ("sentiment", "views/text_data.py", "w_text_source", "upload"),
-        ("sequences", "views/seq_data.py", "w_seq_source", "upload"),
+        ("forecast", "pages/forecast/data.py", "w_data_source", "Upload a CSV"),
+        ("sentiment", "pages/sentiment/data.py", "w_text_source", "upload"),
+        ("sequences", "pages/sequences/data.py", "w_seq_source", "upload"),
     ],
 )
 def test_a_refused_csv_clears_the_tasks_data(task, page, source_key, upload_source):
@@ -55,7 +55,7 @@ def test_a_refused_csv_clears_the_tasks_data(task, page, source_key, upload_sour
 
 
 def test_a_forecast_split_that_cannot_be_made_clears_the_data():
-    at = open_page("views/data.py")
+    at = open_page("pages/forecast/data.py")
     assert session(at).data.get("forecast") is not None
     at.number_input(key="w_window").set_value(72)  # airline: 144 rows, half of them tested
     at.number_input(key="w_test_size").set_value(72).run()
@@ -67,7 +67,7 @@ def test_an_absurd_generation_setting_is_refused_and_clears_the_data(monkeypatch
     monkeypatch.setattr(chars, "MAX_EPOCH_CHARS", 1_000_000)
     at = new_app(task="generation")
     at.run()
-    at = open_page("views/char_data.py", at)
+    at = open_page("pages/generation/data.py", at)
     assert session(at).data.get("generation") is not None
     assert "One epoch reads" in at.success[0].value
     at.number_input(key="w_char_stride").set_value(1).run()
@@ -75,5 +75,5 @@ def test_an_absurd_generation_setting_is_refused_and_clears_the_data(monkeypatch
     message = at.error[0].value
     assert "training sequences" in message and "Raise the stride to" in message
     assert session(at).data.get("generation") is None
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     assert at.info[0].value == "Choose the data first."

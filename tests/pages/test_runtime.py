@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_a_script_run_does_not_reset_keras():
     """Streamlit's runner calls keras.backend.clear_session() after every run, which also
     restarts Keras's layer-name counter; with the app's change the counter keeps counting."""
-    at = open_page("views/data.py")
+    at = open_page("pages/forecast/data.py")
     before = keras.layers.Dense(1).name
     at.run()  # a whole script run ends here (Streamlit's clean-up included)
     after = keras.layers.Dense(1).name

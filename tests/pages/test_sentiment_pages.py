@@ -16,7 +16,7 @@ def sentiment_app() -> AppTest:
     # that radio (the browser test clicks it for real).
     at = new_app(task="sentiment")
     at.run()
-    return open_page("views/text_data.py", at)
+    return open_page("pages/sentiment/data.py", at)
 
 
 def test_text_data_page_explores_rotten_tomatoes():
@@ -66,7 +66,7 @@ def test_text_upload_good_and_bad():
 def test_sentiment_build_train_inspect():
     at = sentiment_app()
     at.number_input(key="w_vocab_size").set_value(300).run()
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     assert list(at.dataframe[0].value["layer"]) == ["input", "embedding", "rnn_1", "head"]
     at.toggle(key="w_bidirectional").set_value(False)
     at.number_input(key="w_units_1").set_value(4)
@@ -77,7 +77,7 @@ def test_sentiment_build_train_inspect():
     assert not at.exception and not at.error
     history = session(at).job.run.snapshot().history
     assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-    at = open_page("views/inspect_text.py", at)
+    at = open_page("pages/sentiment/inspect.py", at)
     labels = [m.label for m in at.metric]
     assert labels == ["RNN test accuracy", "TF-IDF + logistic regression", "Majority class"]
     tfidf = float(at.metric[1].value)

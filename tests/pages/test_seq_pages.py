@@ -5,7 +5,7 @@ import math
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.runs import RunStore
+from rnnviz.train.runs import RunStore
 from tests.pages.helpers import (
     new_app,
     open_page,
@@ -26,7 +26,7 @@ def sequences_app(builtin: str | None = None) -> AppTest:
     # seeds it (the browser test clicks it for real).
     at = new_app(task="sequences")
     at.run()
-    at = open_page("views/seq_data.py", at)
+    at = open_page("pages/sequences/data.py", at)
     if builtin is not None:
         at.selectbox(key="w_seq_builtin").set_value(builtin).run()
     assert not at.exception, at.exception
@@ -40,9 +40,9 @@ def metrics(at: AppTest) -> dict[str, str]:
 def test_pages_ask_for_data_and_a_run_first():
     at = new_app(task="sequences")
     at.run()
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     assert "Choose the data first" in at.info[0].value
-    at = open_page("views/inspect_seq.py", at)
+    at = open_page("pages/sequences/inspect.py", at)
     assert "Train a sequence classifier first" in at.info[0].value
 
 
@@ -146,7 +146,7 @@ def test_upload_long_and_wide_and_every_bad_file_gets_a_message():
 
 def test_digits_build_train_inspect_then_reopen_from_runs(store):
     at = sequences_app("digits_rows")
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     assert list(at.dataframe[0].value["layer"]) == ["input", "rnn_1", "head"]
     at.number_input(key="w_units_1").set_value(4).run()
     spec = session(at).model_spec
@@ -160,7 +160,7 @@ def test_digits_build_train_inspect_then_reopen_from_runs(store):
     history = session(at).job.run.snapshot().history
     assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
 
-    at = open_page("views/inspect_seq.py", at)
+    at = open_page("pages/sequences/inspect.py", at)
     assert not at.exception and not at.error
     shown = metrics(at)
     record = session(at).job.record
@@ -180,7 +180,7 @@ def test_digits_build_train_inspect_then_reopen_from_runs(store):
     assert list(per_class["class"]) == [str(d) for d in range(10)]
     assert at.selectbox(key="w_seq_example").value is not None
 
-    at = open_page("views/runs.py", at)
+    at = open_page("pages/common/runs.py", at)
     assert list(store.table()["dataset"]) == ["Small digits (8 x 8), row by row"]
     assert any(b.label == "Keras script (.py)" for b in at.get("download_button"))
     at.button(key="run_open").click().run()
@@ -190,10 +190,10 @@ def test_digits_build_train_inspect_then_reopen_from_runs(store):
 
 def test_compare_two_cells_on_ragged_sequences(store):
     at = sequences_app("JapaneseVowels")
-    at = open_page("views/build.py", at)
+    at = open_page("pages/common/build.py", at)
     at.number_input(key="w_units_1").set_value(4).run()
     assert list(at.dataframe[0].value["layer"]) == ["input", "masking", "rnn_1", "head"]
-    at = open_page("views/compare.py", at)
+    at = open_page("pages/common/compare.py", at)
     at.multiselect(key="w_cmp_cells").set_value(["SimpleRNN", "GRU"])
     at.number_input(key="w_epochs").set_value(1).run()
     at.button(key="compare").click().run()
@@ -216,10 +216,10 @@ def test_compare_two_cells_on_ragged_sequences(store):
 
 
 def test_inspect_a_bidirectional_model_on_ragged_series():
-    from rnnviz.sequences import load_builtin_sequences
-    from rnnviz.spec import ModelSpec, TrainSpec
-    from rnnviz.tasks import SEQUENCES
-    from rnnviz.tasks.sequences import SplitSettings, sequences_data
+    from rnnviz.model.spec import ModelSpec, TrainSpec
+    from rnnviz.tasks.registry import SEQUENCES
+    from rnnviz.tasks.sequences.data import load_builtin_sequences
+    from rnnviz.tasks.sequences.task import SplitSettings, sequences_data
 
     data = sequences_data(
         load_builtin_sequences("JapaneseVowels"), SplitSettings(), "JapaneseVowels"
@@ -229,7 +229,7 @@ def test_inspect_a_bidirectional_model_on_ragged_series():
     job.run.run()  # not saved: Inspect computes the predictions and baselines itself
     at = new_app(task="sequences", data={"sequences": data}, job=job)
     at.run()
-    at = open_page("views/inspect_seq.py", at)
+    at = open_page("pages/sequences/inspect.py", at)
     assert not at.exception and not at.error
     assert any(
         "DTW is left out: the sequences have different lengths" in c.value for c in at.caption

@@ -28,7 +28,7 @@ def csv_rows(header: str, times, values=None) -> bytes:
 
 def upload(name: str, content: bytes, at: AppTest | None = None) -> AppTest:
     if at is None:
-        at = open_page("views/data.py")
+        at = open_page("pages/forecast/data.py")
         at.radio(key="w_data_source").set_value("Upload a CSV").run()
     at.get("file_uploader")[0].set_value((name, content, "text/csv"))
     return at.run()

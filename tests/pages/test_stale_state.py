@@ -7,10 +7,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.chars import CharCorpus, prepare_char_data
-from rnnviz.executor import QueuedExecutor, RunHandle, TrainRequest
-from rnnviz.spec import ModelSpec, TrainSpec
-from rnnviz.tasks import GENERATION, SEQUENCES, GenerationData
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.service.executor import QueuedExecutor, RunHandle, TrainRequest
+from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data
+from rnnviz.tasks.registry import GENERATION, SEQUENCES, GenerationData
 from rnnviz.ui import runner
 from tests.core.test_seq_task import tiny_sequences
 from tests.pages.helpers import APP, TIMEOUT, new_app, open_page, plotly_charts, session
@@ -55,7 +55,7 @@ def test_a_fresh_session_takes_its_task_from_the_url():
     at.run()
     assert session(at).task == "sequences"
     assert at.sidebar.radio(key="w_task").value == "sequences"
-    at = open_page("views/seq_data.py", at)  # the task's own pages are in the navigation
+    at = open_page("pages/sequences/data.py", at)  # the task's own pages are in the navigation
     assert at.title[0].value.startswith("Data: sequence classification")
     assert at.query_params["task"] == "sequences"
 
@@ -65,7 +65,7 @@ def test_a_reload_during_a_sequence_run_finds_its_task_and_data(held):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)  # a fresh session, the run's URL
     at.query_params.update(run=handle.id, task="forecast")  # the run's own task wins
     at.run()
-    at.switch_page("views/train.py").run()
+    at.switch_page("pages/common/train.py").run()
     assert not at.exception
     current = session(at)
     assert current.task == "sequences" and current.run_handle is handle
@@ -80,15 +80,15 @@ def test_a_reload_during_a_sequence_run_finds_its_task_and_data(held):
 
 
 def test_switching_data_clears_the_other_data_run_from_train(held, data_ready):
-    at = open_page("views/build.py", data_ready)
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/build.py", data_ready)
+    at = open_page("pages/common/train.py", at)
     at.button(key="train").click().run()
     handle = session(at).run_handle
     assert plotly_charts(at) and at.get("progress")  # the airline run, live
 
-    at = open_page("views/data.py", at)
+    at = open_page("pages/forecast/data.py", at)
     at.selectbox(key="w_builtin").set_value("sunspots").run()
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/train.py", at)
     assert not at.exception
     assert not plotly_charts(at) and not at.get("progress")  # a fresh Train page
     assert not [link for link in at.get("page_link") if "Inspect" in link.proto.label]
@@ -97,19 +97,19 @@ def test_switching_data_clears_the_other_data_run_from_train(held, data_ready):
     at.button(key="stop_other").click().run()
     assert handle.stop_requested
 
-    at = open_page("views/data.py", at)
+    at = open_page("pages/forecast/data.py", at)
     at.selectbox(key="w_builtin").set_value("airline").run()  # the same data again
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/train.py", at)
     assert plotly_charts(at) and at.get("progress")  # its run shows again
     assert "other data" not in texts(at, "caption")
 
 
 def test_the_horizon_follows_the_data_chosen_after_build(held, data_ready):
-    at = open_page("views/build.py", data_ready)
+    at = open_page("pages/common/build.py", data_ready)
     assert session(at).model_spec.horizon == 12
-    at = open_page("views/data.py", at)
+    at = open_page("pages/forecast/data.py", at)
     at.number_input(key="w_horizon").set_value(6).run()
-    at = open_page("views/train.py", at)  # Build not visited again
+    at = open_page("pages/common/train.py", at)  # Build not visited again
     assert session(at).model_spec.horizon == 6
     at.button(key="train").click().run()
     assert session(at).run_handle.request.model_spec.horizon == 6  # what Runs will show
@@ -117,8 +117,8 @@ def test_the_horizon_follows_the_data_chosen_after_build(held, data_ready):
 
 
 def test_the_run_is_in_the_url_before_it_is_submitted(held, data_ready):
-    at = open_page("views/build.py", data_ready)
-    at = open_page("views/train.py", at)
+    at = open_page("pages/common/build.py", data_ready)
+    at = open_page("pages/common/train.py", at)
     at.button(key="train").click().run()
     handle = session(at).run_handle
     assert held.urls_at_submit == [{"task": "forecast", "run": handle.id}]
@@ -141,7 +141,7 @@ def trained_generation(text: str, name: str):
 def test_generation_inspect_starts_from_the_current_corpus():
     first, second = trained_generation(TEXT_A, "play A"), trained_generation(TEXT_B, "story B")
     assert "(" in first.chars.val_text[:120] and "(" not in second.chars.vocab.chars
-    at = open_page("views/inspect_chars.py", new_app(task="generation", job=first))
+    at = open_page("pages/generation/inspect.py", new_app(task="generation", job=first))
     assert at.text_input(key="w_gen_prompt").value == "MACBETH:\\n"
 
     session(at).job = second  # trained on another corpus

@@ -35,7 +35,7 @@ def test_the_manifest_covers_every_file():
 
 
 def forecast_upload_page() -> AppTest:
-    at = open_page("views/data.py")
+    at = open_page("pages/forecast/data.py")
     at.radio(key="w_data_source").set_value("Upload a CSV").run()
     return at
 
@@ -43,14 +43,14 @@ def forecast_upload_page() -> AppTest:
 def text_upload_page() -> AppTest:
     at = new_app(task="sentiment")
     at.run()
-    at = open_page("views/text_data.py", at)
+    at = open_page("pages/sentiment/data.py", at)
     at.radio(key="w_text_source").set_value("upload").run()
     return at
 
 
 def model_upload_page(tmp_path, monkeypatch) -> AppTest:
     monkeypatch.setenv("RNNVIZ_RUNS_DIR", str(tmp_path))
-    return open_page("views/runs.py")
+    return open_page("pages/common/runs.py")
 
 
 def upload(at: AppTest, kind: str, name: str) -> AppTest:

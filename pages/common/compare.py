@@ -1,0 +1,137 @@
+"""Compare: cell types, directions and depths side by side on the same data, split, seed and budget."""
+
+import streamlit as st
+
+from rnnviz.common.figures import comparison_curves
+from rnnviz.common.safe import plain
+from rnnviz.model.spec import CELLS, TOPOLOGY_LABELS, ModelSpec, lookahead_reason
+from rnnviz.service.compare import (
+    Comparison,
+    ranking_note,
+    results_table,
+    saturation_table,
+    saved_record,
+    variant_label,
+    variant_specs,
+)
+from rnnviz.service.executor import TrainRequest, default_executor
+from rnnviz.tasks.registry import get_task
+from rnnviz.ui import nav
+from rnnviz.ui.live import live_panel
+from rnnviz.ui.persist import run_store
+from rnnviz.ui.state import require, session, set_widget_defaults
+from rnnviz.ui.widgets import train_spec_ui
+
+st.title("Compare")
+current = session()
+task, data, base = get_task(current.task), current.task_data(), current.built_spec()
+require(
+    base is not None and data is not None,
+    "Choose the data and build a model first: its units, dropout and topology are shared.",
+    nav.pages().build,
+    "Go to Build",
+    ":material/construction:",
+)
+
+
+def shared_model_ui(built: ModelSpec) -> ModelSpec:
+    """The topology and units every variant shares: the built model's until changed here."""
+    if current.defaults_for.get("compare") != built:  # a new model on Build: start from it
+        set_widget_defaults({"cmp_topology": built.topology, "cmp_units": built.units[0]}, True)
+        current.defaults_for["compare"] = built
+    c1, c2 = st.columns(2)
+    if len(task.topologies) > 1:
+        topology = c1.radio(
+            "Topology", task.topologies, format_func=TOPOLOGY_LABELS.get, key="w_cmp_topology"
+        )
+    else:
+        topology = task.topologies[0]
+        c1.markdown(task.topology_note)
+    units = c2.number_input("Units per layer", 1, 512, key="w_cmp_units")
+    return task.model_spec(built.with_(topology=topology, units=(int(units),)), data)
+
+
+base = shared_model_ui(base)
+c1, c2, c3 = st.columns(3)
+cells = c1.multiselect("Cell types", CELLS, default=list(CELLS), key="w_cmp_cells")
+directions = c2.multiselect(
+    "Directions",
+    [False, True],
+    default=[False],
+    format_func=lambda b: "bidirectional" if b else "unidirectional",
+    key="w_cmp_directions",
+)
+depths = c3.multiselect("Depths", [1, 2, 3, 4], default=[1], key="w_cmp_depths")
+with st.expander("Shared training settings (epoch budget, seed...)"):
+    train = train_spec_ui()
+try:
+    specs = variant_specs(base, cells, directions, depths)
+except ValueError as error:
+    st.error(plain(error))
+    st.stop()
+future_readers = [s for s in specs if lookahead_reason(s)]
+if future_readers:
+    st.warning(
+        plain(f"Left out, they would read the future: {lookahead_reason(future_readers[0])}")
+    )
+    specs = [s for s in specs if not lookahead_reason(s)]
+if not specs:
+    st.stop()
+st.caption(
+    f"{len(specs)} variants: "
+    + ", ".join(variant_label(s) for s in specs)
+    + f"; {base.topology.replace('_', '-')}, units {base.units[0]} per layer."
+)
+
+comparison = current.comparison
+running = comparison is not None and not comparison.done
+store = run_store()
+requests = {  # read the session here: the comparison submits them later, from its thread
+    spec: TrainRequest(task.name, data, spec, train, str(store.root)) for spec in specs
+}
+
+
+b1, b2, _ = st.columns([1, 1, 6])
+if b1.button("Compare", type="primary", disabled=running, key="compare"):
+    comparison = Comparison(specs, requests.__getitem__, default_executor().submit)
+    current.comparison = comparison
+    comparison.start()
+    st.rerun()
+b2.button("Stop", disabled=not running, key="compare_stop", on_click=lambda: comparison.stop())
+if comparison is None:
+    st.stop()
+
+
+def draw() -> None:
+    stopped = " (stopped)" if comparison.stopped and comparison.done else ""
+    st.progress(
+        comparison.progress,
+        text=f"{comparison.finished_count} of {len(comparison.specs)} variants trained{stopped}",
+    )
+    if comparison.error:
+        st.error(plain(comparison.error))
+    histories = {
+        variant_label(h.request.model_spec): h.snapshot().history for h in comparison.handles
+    }
+    st.plotly_chart(comparison_curves(histories), key="cmp_curves")
+    st.dataframe(
+        results_table(comparison.handles, store).style.format(precision=3),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(ranking_note(task.ranking))
+    saturation = saturation_table(comparison.handles)
+    if not saturation.empty:
+        st.markdown(
+            "**Gate saturation** (share of values below 0.1 or above 0.9, first layer, last epoch)"
+        )
+        st.dataframe(saturation.style.format("{:.2f}", na_rep="-"), width="stretch")
+
+
+live_panel(lambda: not comparison.done, draw)
+records = [saved_record(h, store) for h in comparison.handles]
+records = [record for record in records if record is not None]
+if comparison.done and records:
+    for key, figure in get_task(records[0].task).comparison_figures(records).items():
+        st.plotly_chart(figure, key=key)
+    st.caption("Every variant is saved in the run store: see the Runs page.")

@@ -1,0 +1,137 @@
+"""Inspect (sequences): test metrics beside classical baselines, and one sequence read step by step."""
+
+import streamlit as st
+
+from rnnviz.common.figures import confusion_figure
+from rnnviz.common.safe import plain
+from rnnviz.common.verdicts import classifier_verdict
+from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, Trace
+from rnnviz.model.probes import trace
+from rnnviz.tasks.registry import SEQUENCES
+from rnnviz.tasks.sequences.classify import (
+    SequenceJob,
+    confused_pairs,
+    dtw_reason,
+    most_confused,
+    per_class_table,
+    probabilities_by_step,
+    report_from_predictions,
+    step_probability_frame,
+    unscaled,
+)
+from rnnviz.tasks.sequences.figures import digit_gate_figure, step_probabilities_figure
+from rnnviz.ui.gates import choose_trace, gate_explorer
+from rnnviz.ui.runner import finished_job
+from rnnviz.ui.state import session, set_widget_defaults
+
+st.title("Inspect: sequences")
+current = session()
+job: SequenceJob = finished_job(
+    SEQUENCES, "Train a sequence classifier first; its results show here when training ends."
+)
+
+data, spec, model = job.data, job.run.spec, job.inference_model
+prepared, names = data.prepared, data.class_names
+job_key = job.content_key()
+frame = current.memo("seq_predictions", job_key, job.predictions)  # saved by the worker
+reports = report_from_predictions(frame, names)
+rnn = reports["RNN"]
+
+st.caption(plain(f"{job.dataset_name}: {spec.cell}, {job.run.snapshot().message}"))
+columns = st.columns(len(reports) + 1)
+for column, (name, report) in zip(columns, reports.items(), strict=False):
+    column.metric(f"{name} test accuracy" if name == "RNN" else name, f"{report['accuracy']:.3f}")
+columns[-1].metric("Majority class", f"{rnn['majority_accuracy']:.3f}")
+verdict = classifier_verdict(
+    rnn["accuracy"],
+    {
+        **{name: r["accuracy"] for name, r in reports.items() if name != "RNN"},
+        "the majority class": rnn["majority_accuracy"],
+    },
+)
+(st.success if verdict.good else st.warning)(verdict.text)  # our own words: no user text
+st.caption(
+    "The baselines fit the same training and validation sequences (scaled, flattened) and are "
+    f"scored on the same {len(frame):,} test sequences ({prepared.split}). "
+    + (dtw_reason(prepared) or "1-NN DTW warps each pair within a band of 10% of the length.")
+)
+
+st.subheader("Test split")
+c1, c2 = st.columns(2)
+c1.plotly_chart(confusion_figure(rnn["confusion"], names), key="confusion")
+c2.markdown("**Per class** (precision and recall of the RNN; recall of each baseline)")
+c2.dataframe(per_class_table(reports).style.format(precision=3), hide_index=True, width="stretch")
+y_test, proba = prepared.y_test, rnn["proba"]
+pairs = confused_pairs(rnn["confusion"], names)
+if len(pairs):
+    c2.markdown("**Most frequent mistakes**")
+    c2.dataframe(pairs, hide_index=True, width="stretch")
+st.markdown("**Most confused** test sequences (wrong, and surest of it):")
+confused = most_confused(list(frame["row"]), y_test, proba, names, k=8)
+st.dataframe(confused.style.format({"confidence": "{:.3f}"}), hide_index=True, width="stretch")
+
+st.subheader("One test sequence, step by step")
+positions = list(range(len(frame)))
+wrong = [int(i) for i in (proba.argmax(axis=1) != y_test).nonzero()[0]]
+if current.defaults_for.get("seq_inspect") != job_key:  # a new run: start at its worst mistake
+    worst = frame["row"].tolist().index(confused["row"].iloc[0]) if len(confused) else 0
+    set_widget_defaults({"seq_example": worst}, overwrite=True)
+    current.defaults_for["seq_inspect"] = job_key
+position = st.selectbox(
+    f"Test sequence ({len(wrong)} of {len(positions)} misclassified)",
+    positions,
+    format_func=lambda i: (
+        f"row {frame['row'].iloc[i]}: true {frame['true'].iloc[i]}, "
+        f"predicted {frame['predicted'].iloc[i]}"
+    ),
+    key="w_seq_example",
+)
+length = int(prepared.lengths_test[position])
+x = prepared.x_test[position : position + 1]  # (1, time, features)
+predicted = int(proba[position].argmax())
+st.markdown(
+    f"**Prediction: {plain(names[predicted])}** (probability {proba[position, predicted]:.2f}); "
+    f"true class {plain(names[y_test[position]])}; {length} steps."
+)
+traces = [
+    Trace(t.layer, t.direction, t.cell, {k: v[:, :length] for k, v in t.gates.items()})
+    for t in current.memo("seq_trace", (job_key, position), lambda: trace(model, x))
+]
+raw = unscaled(prepared, x[0], length)  # (length, features) in the data's units
+steps = list(range(1, length + 1))
+if data.image_shape is not None:
+    c1, c2 = st.columns(2)
+    with c1:
+        chosen = choose_trace(traces, key="w_explore_trace")
+    gate = c2.selectbox(
+        "Gate",
+        GATE_KEYS[chosen.cell],
+        format_func=GATE_LABELS[chosen.cell].get,
+        key=f"w_explore_gate_{chosen.cell}",
+    )
+    title = f"true {names[y_test[position]]}, predicted {names[predicted]}"
+    st.plotly_chart(digit_gate_figure(raw, chosen, gate, title), key="digit_gates")
+    st.caption("Row r of the image is level with the gate's values just after reading row r.")
+else:
+    feature = 0
+    if len(data.feature_names) > 1:
+        feature_names = list(data.feature_names)
+        feature = feature_names.index(
+            st.selectbox("Feature drawn above", feature_names, key="w_seq_inspect_feature")
+        )
+    gate_explorer(traces, lambda _: (steps, raw[:, feature]), data.feature_names[feature])
+
+if spec.bidirectional:
+    st.caption(
+        "Bidirectional model: its backward direction has read the whole sequence at every step, "
+        "so there is no prediction after each step."
+    )
+else:
+    by_step = current.memo(
+        "seq_by_step",
+        (job_key, position),
+        lambda: probabilities_by_step(model, spec, x)[0],  # (time, classes)
+    )
+    figure = step_probabilities_figure(step_probability_frame(by_step, length, names), names)
+    st.plotly_chart(figure, key="by_step")
+    st.caption("The head applied to the hidden state after each step (for an image: each row).")

@@ -1,0 +1,1 @@
+"""Export: a saved run as a standalone, readable Keras script."""

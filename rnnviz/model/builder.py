@@ -1,0 +1,180 @@
+"""Turn a :class:`ModelSpec` into a Keras model with stable, readable layer names.
+
+Layer names: ``embedding`` (text input), ``rnn_1..rnn_k`` (many-to-one / many-to-many) or
+``encoder_1..`` / ``repeat`` / ``decoder_1..`` (encoder-decoder), and ``head``. A bidirectional
+layer keeps the name; Keras names its directions ``forward_<name>`` and ``backward_<name>``.
+A padded series input (``spec.mask_value`` set) starts with a ``masking`` layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+from keras import layers
+
+from rnnviz.model.cells import CELL_TYPES, cell_type, cudnn_blockers, layer_options
+from rnnviz.model.spec import ModelSpec, TrainSpec, lookahead_reason
+
+CELL_CLASSES = {name: cell.keras_class for name, cell in CELL_TYPES.items()}
+RECURRENT_TYPES = tuple(CELL_CLASSES.values())
+__all__ = ["cudnn_blockers"]  # re-exported: the rule lives with the cells
+
+
+class LookAheadError(ValueError):
+    """A model that would read the values it is asked to predict; the message says why."""
+
+
+def build_model(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
+    """Build the (uncompiled) model; a topology that reads the future raises LookAheadError.
+
+    ``input_shape`` excludes the batch axis: ``(time, features)`` for a series, ``(time,)`` for
+    token ids. A stateful model gets the fixed batch size ``spec.stateful_batch_size``.
+    """
+    reason = lookahead_reason(spec)
+    if reason is not None:
+        raise LookAheadError(reason)
+    return _assemble(spec, input_shape)
+
+
+def _assemble(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
+    """The layers the spec asks for, without the look-ahead check (tests use it to prove the
+    check is needed)."""
+    batch_size = spec.stateful_batch_size if spec.stateful else None
+    dtype = "int32" if spec.is_text else "float32"
+    inputs = keras.Input(shape=input_shape, batch_size=batch_size, dtype=dtype, name="input")
+    x = inputs
+    if spec.is_text:
+        x = layers.Embedding(
+            spec.vocab_size, spec.embedding_dim, mask_zero=spec.mask_zero, name="embedding"
+        )(x)
+    elif spec.mask_value is not None:  # a step whose features all equal mask_value is padding
+        x = layers.Masking(mask_value=spec.mask_value, name="masking")(x)
+    if spec.topology == "encoder_decoder":
+        x = _recurrent_stack(spec, x, "encoder", sequences_out=False)  # (batch, units)
+        x = layers.RepeatVector(spec.horizon, name="repeat")(x)  # (batch, horizon, units)
+        x = _recurrent_stack(spec, x, "decoder", sequences_out=True)  # (batch, horizon, units)
+    else:
+        x = _recurrent_stack(spec, x, "rnn", sequences_out=spec.topology == "many_to_many")
+    head = _head(spec)
+    outputs = layers.TimeDistributed(head, name="head")(x) if len(x.shape) == 3 else head(x)
+    return keras.Model(inputs, outputs, name=f"{spec.cell.lower()}_{spec.topology}")
+
+
+def recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, name: str) -> layers.Layer:
+    """One recurrent layer as the spec asks, wrapped in Bidirectional when chosen."""
+    options: dict = dict(
+        units=units,
+        return_sequences=return_sequences,
+        stateful=spec.stateful,
+        **layer_options(spec),
+    )
+    cell_class = CELL_CLASSES[spec.cell]
+    if not spec.bidirectional:
+        return cell_class(name=name, **options)
+    return layers.Bidirectional(cell_class(**options), merge_mode=spec.merge_mode, name=name)
+
+
+def _recurrent_stack(spec: ModelSpec, x, prefix: str, sequences_out: bool):
+    for depth, units in enumerate(spec.units, start=1):
+        is_last = depth == spec.depth
+        layer = recurrent_layer(spec, units, sequences_out or not is_last, f"{prefix}_{depth}")
+        x = layer(x)
+    return x
+
+
+def _head(spec: ModelSpec) -> layers.Dense:
+    if spec.head == "binary":
+        return layers.Dense(1, activation="sigmoid", name="head")
+    if spec.head == "multiclass":
+        return layers.Dense(spec.n_outputs, activation="softmax", name="head")
+    return layers.Dense(spec.n_outputs, name="head")
+
+
+def compile_model(model: keras.Model, spec: ModelSpec, train: TrainSpec) -> keras.Model:
+    """Compile with the loss and metric that fit the head."""
+    optimizers = {
+        "adam": keras.optimizers.Adam,
+        "rmsprop": keras.optimizers.RMSprop,
+        "sgd": keras.optimizers.SGD,
+    }
+    optimizer = optimizers[train.optimizer](
+        learning_rate=train.learning_rate, clipnorm=train.clipnorm
+    )
+    model.compile(optimizer=optimizer, loss=loss_name(spec), metrics=[metric_name(spec)])
+    return model
+
+
+def loss_name(spec: ModelSpec) -> str:
+    return {
+        "regression": "mse",
+        "binary": "binary_crossentropy",
+        "multiclass": "sparse_categorical_crossentropy",
+    }[spec.head]
+
+
+def metric_name(spec: ModelSpec) -> str:
+    """The metric charted beside the loss: MAE for a forecast, accuracy for a classifier."""
+    return "mae" if spec.head == "regression" else "accuracy"
+
+
+def stateless_twin(model: keras.Model, spec: ModelSpec) -> keras.Model:
+    """The same network and weights without a fixed batch size or carried state, for inference."""
+    if not spec.stateful:
+        return model
+    twin = build_model(spec.with_(stateful=False), tuple(model.input_shape[1:]))
+    twin.set_weights(model.get_weights())
+    return twin
+
+
+def reset_states(model: keras.Model) -> None:
+    """Zero the carried state of every stateful recurrent layer."""
+    for layer in model.layers:
+        if getattr(layer, "stateful", False) and hasattr(layer, "reset_states"):
+            layer.reset_states()
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    name: str
+    kind: str
+    output_shape: str
+    params: int
+
+
+def layer_table(model: keras.Model) -> list[LayerRow]:
+    """Name, type, output shape and parameter count of each layer (as Keras counts them)."""
+    rows = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if isinstance(layer, layers.Bidirectional):
+            kind = f"Bidirectional({type(layer.forward_layer).__name__}, {layer.merge_mode})"
+        elif isinstance(layer, layers.TimeDistributed):
+            kind = f"TimeDistributed({type(layer.layer).__name__})"
+        shape = layer.output.shape if hasattr(layer, "output") else ()
+        rows.append(LayerRow(layer.name, kind, str(tuple(shape)), layer.count_params()))
+    return rows
+
+
+def expected_params(spec: ModelSpec, input_features: int) -> int:
+    """Parameter count from the textbook formulas, independent of Keras.
+
+    SimpleRNN: u(d + u + 1); LSTM: 4u(d + u + 1); GRU: 3u(d + u + 1), plus 3u more biases
+    with ``reset_after`` (a separate recurrent bias).
+    """
+    cell = cell_type(spec.cell)
+    gates, bias_sets = cell.n_gates, cell.bias_sets(spec)
+    directions = 2 if spec.bidirectional else 1
+    total = 0
+    d = input_features
+    if spec.is_text:
+        total += spec.vocab_size * spec.embedding_dim
+        d = spec.embedding_dim
+    stacks = 2 if spec.topology == "encoder_decoder" else 1
+    for _ in range(stacks):
+        for u in spec.units:
+            per_direction = gates * u * (d + u) + (gates * u * bias_sets if spec.use_bias else 0)
+            total += directions * per_direction
+            d = u * (2 if spec.bidirectional and spec.merge_mode == "concat" else 1)
+    head_units = 1 if spec.head == "binary" else spec.n_outputs
+    return total + head_units * (d + 1)

@@ -1,0 +1,255 @@
+"""Exact per-gate activations of a built model, recomputed in NumPy from its weights.
+
+:func:`trace` replays every recurrent layer of a :func:`rnnviz.model.builder.build_model` network
+step by step and records each gate, so the Inspect pages can show what Keras computes inside
+the cell (Keras itself only exposes the hidden output). The model is never called: only its
+layer configuration is read, and the weight values come either from the live model or from a
+snapshot (``model.get_weights()`` taken by the training thread), so a trace never races training.
+
+Conventions:
+
+* Every trace starts from a zero state, also for a stateful model (its carried state belongs to
+  the training stream, not to the probed batch).
+* ``gates[k][:, t]`` is aligned to *input* step ``t`` in both directions: the backward half of a
+  Bidirectional layer runs over the reversed sequence, and its gates are put back in input order.
+* Masking (text models, token 0 = padding): as Keras does, a masked step leaves the state
+  unchanged. ``"hidden"`` and ``"cell"`` therefore hold the carried state at a masked step (the
+  zero initial state before the first token), which equals the sequence output of a
+  unidirectional Keras layer; the gate activations of a masked step are NaN ("not read").
+  Note that Keras's Bidirectional layer zeroes (instead of carries) its masked sequence output.
+  A padded series is masked by a ``Masking`` layer: a step whose features all equal its value.
+* Dropout and recurrent dropout are inactive at inference and are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+
+import keras
+import numpy as np
+from keras import layers
+
+from rnnviz.model.cells import CellParams, cell_type
+from rnnviz.model.gates import SATURATION, SIGMOID_GATES, Trace
+
+try:  # installed with scikit-learn
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover
+    threadpool_limits = None
+
+Array = np.ndarray
+Activation = Callable[[Array], Array]
+
+# --- activations ------------------------------------------------------------------------------
+
+
+def _sigmoid(x: Array) -> Array:
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # overflow-free logistic
+
+
+def _hard_sigmoid(x: Array) -> Array:
+    return np.clip((x + 3.0) / 6.0, 0.0, 1.0)  # Keras 3: relu6(x + 3) / 6
+
+
+_NUMPY_ACTIVATIONS: dict[str, Activation] = {
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid,
+    "hard_sigmoid": _hard_sigmoid,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "linear": lambda x: x,
+    "softsign": lambda x: x / (1.0 + np.abs(x)),
+}
+
+
+def _numpy_activation(fn: Callable | None) -> Activation:
+    """A NumPy twin of a Keras activation (falls back to evaluating the Keras op)."""
+    if fn is None:
+        return _NUMPY_ACTIVATIONS["linear"]
+    known = _NUMPY_ACTIVATIONS.get(getattr(fn, "__name__", ""))
+    if known is not None:
+        return known
+    return lambda x: np.asarray(keras.ops.convert_to_numpy(fn(x)), dtype=x.dtype)
+
+
+# --- parameters of one cell -------------------------------------------------------------------
+
+WeightReader = Callable[[keras.Variable], Array]
+
+
+def _weight_reader(model: keras.Model, weights: list[Array] | None) -> WeightReader:
+    """Read a variable's value from the live model or from a ``get_weights()`` snapshot."""
+    if weights is None:
+        return lambda v: np.asarray(v.numpy(), dtype=np.float32)
+    variables = model.weights  # same order as get_weights()
+    if len(variables) != len(weights):
+        raise ValueError(f"snapshot has {len(weights)} arrays, the model {len(variables)} weights")
+    index = {id(v): i for i, v in enumerate(variables)}
+    return lambda v: np.asarray(weights[index[id(v)]], dtype=np.float32)
+
+
+def _cell_params(layer: layers.Layer, read: WeightReader) -> CellParams:
+    cell = layer.cell
+    kind = type(layer).__name__
+    options = cell_type(kind).extra_options  # what this cell type has beyond SimpleRNN's
+    bias = read(cell.bias) if cell.use_bias else None
+    recurrent_bias = None
+    reset_after = "reset_after" in options and bool(cell.reset_after)
+    if bias is not None and bias.ndim == 2:  # GRU reset_after: [input bias; recurrent bias]
+        bias, recurrent_bias = bias[0], bias[1]
+    return CellParams(
+        cell=kind,
+        units=int(cell.units),
+        kernel=read(cell.kernel),
+        recurrent_kernel=read(cell.recurrent_kernel),
+        bias=bias,
+        recurrent_bias=recurrent_bias,
+        activation=_numpy_activation(cell.activation),
+        recurrent_activation=_numpy_activation(
+            cell.recurrent_activation if "recurrent_activation" in options else None
+        ),
+        reset_after=reset_after,
+    )
+
+
+# --- shared driver: time loop, masking, direction ---------------------------------------------
+
+
+def _run_direction(x: Array, mask: Array | None, p: CellParams, backward: bool) -> dict[str, Array]:
+    """Run one cell over ``x`` (batch, time, features); results aligned to input time."""
+    batch, steps, _ = x.shape
+    xw = x @ p.kernel  # (batch, time, n_gates*units), all steps at once
+    if p.bias is not None:
+        xw += p.bias
+    cell = cell_type(p.cell)
+    step, keys, state_keys = cell.step, cell.gates, cell.states
+    out = {k: np.empty((batch, steps, p.units), dtype=np.float32) for k in keys}
+    state = {k: np.zeros((batch, p.units), dtype=np.float32) for k in state_keys}
+    for t in reversed(range(steps)) if backward else range(steps):
+        new = step(xw[:, t], state, p)
+        if mask is not None:
+            keep = mask[:, t, None]  # (batch, 1)
+            new = {k: np.where(keep, v, state[k] if k in state else np.nan) for k, v in new.items()}
+        for k in keys:
+            out[k][:, t] = new[k]
+        state = {k: new[k] for k in state_keys}
+    return out
+
+
+def _merge(fwd: Array, bwd: Array, mode: str) -> Array:
+    if mode == "concat":
+        return np.concatenate([fwd, bwd], axis=-1)
+    if mode == "sum":
+        return fwd + bwd
+    if mode == "mul":
+        return fwd * bwd
+    if mode == "ave":
+        return (fwd + bwd) / 2
+    raise ValueError(f"unsupported merge_mode {mode!r}")
+
+
+def _layer_output(hidden: Array, backward: bool, sequences: bool) -> Array:
+    """The layer's output from its hidden states: the sequence, or the final state."""
+    if sequences:
+        return hidden  # (batch, time, units)
+    return hidden[:, 0] if backward else hidden[:, -1]  # (batch, units); carried past padding
+
+
+def _trace_recurrent(
+    layer: layers.Layer, x: Array, mask: Array | None, read: WeightReader
+) -> tuple[list[Trace], Array]:
+    """Trace a recurrent (or Bidirectional) layer; returns its traces and merged output."""
+    sequences = bool(layer.return_sequences)
+    if isinstance(layer, layers.Bidirectional):
+        halves = [(layer.forward_layer, "forward"), (layer.backward_layer, "backward")]
+    else:
+        halves = [(layer, "forward")]
+    traces, outputs = [], []
+    for sub, direction in halves:
+        params = _cell_params(sub, read)
+        backward = bool(sub.go_backwards)
+        gates = _run_direction(x, mask, params, backward)
+        traces.append(Trace(layer.name, direction, params.cell, gates))
+        # masked steps of a sequence output never reach the next layer's state: left as is
+        outputs.append(_layer_output(gates["hidden"], backward, sequences))
+    merged = outputs[0] if len(outputs) == 1 else _merge(*outputs, layer.merge_mode)
+    return traces, merged.astype(np.float32)
+
+
+def trace(
+    model: keras.Model, x: np.ndarray, weights: list[np.ndarray] | None = None
+) -> list[Trace]:
+    """Per-gate activations of every recurrent layer of ``model`` on the batch ``x``.
+
+    ``x`` is ``(batch, time, features)`` for a series or ``(batch, time)`` token ids. With
+    ``weights`` (a ``model.get_weights()`` snapshot) those arrays are used instead of the live
+    variables. The model is never called; the walk stops at the head (Dense/TimeDistributed).
+    """
+    with _single_threaded_blas():
+        return _trace_layers(model, np.asarray(x), _weight_reader(model, weights))
+
+
+def _single_threaded_blas() -> AbstractContextManager:
+    """One BLAS thread: the matrices are tiny, and a multi-threaded BLAS competing with the
+    training thread for the cores can run 10x slower."""
+    if threadpool_limits is None:  # pragma: no cover
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> list[Trace]:
+    """Walk the layer chain up to the head, replaying each recurrent layer."""
+    mask: Array | None = None
+    traces: list[Trace] = []
+    for layer in model.layers:
+        if isinstance(layer, layers.InputLayer):
+            continue
+        if isinstance(layer, layers.Embedding):
+            tokens = h.astype(np.int64)
+            h = read(layer.embeddings)[tokens]  # (batch, time, embedding_dim)
+            mask = tokens != 0 if layer.mask_zero else None
+        elif isinstance(layer, layers.Masking):
+            mask = np.any(h != layer.mask_value, axis=-1)  # (batch, time): read unless all padding
+        elif isinstance(layer, (layers.RNN, layers.Bidirectional)):
+            layer_traces, h = _trace_recurrent(layer, h.astype(np.float32), mask, read)
+            traces.extend(layer_traces)
+            mask = mask if layer.return_sequences else None
+        elif isinstance(layer, layers.RepeatVector):
+            h = np.repeat(h[:, None, :], layer.n, axis=1)  # (batch, n, features)
+        elif isinstance(layer, (layers.Dense, layers.TimeDistributed)):
+            break
+        else:
+            raise TypeError(f"trace cannot replay layer {layer.name!r} ({type(layer).__name__})")
+    return traces
+
+
+# --- summary for live charts ------------------------------------------------------------------
+
+
+def _summarised(cell: str, key: str) -> bool:
+    """Sigmoid gates, the tanh candidate, and a SimpleRNN's hidden state (its tanh output)."""
+    return key in SIGMOID_GATES or key == "candidate" or (cell == "SimpleRNN" and key == "hidden")
+
+
+def gate_summary(traces: list[Trace]) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """``(layer, direction, gate) -> (mean, saturated share)``, ignoring NaN (masked) steps.
+
+    Saturated: a sigmoid gate below 0.1 or above 0.9; a tanh value (LSTM/GRU candidate,
+    SimpleRNN hidden) with ``|v| > 0.9``. Thresholds assume the default activations.
+    Pre-activations and states are left out.
+    """
+    summary = {}
+    for tr in traces:
+        for key, values in tr.gates.items():
+            if not _summarised(tr.cell, key):
+                continue
+            v = values[~np.isnan(values)]
+            if v.size == 0:
+                summary[(tr.layer, tr.direction, key)] = (float("nan"), float("nan"))
+                continue
+            if key in SIGMOID_GATES:
+                saturated = (v < 1.0 - SATURATION) | (v > SATURATION)
+            else:
+                saturated = np.abs(v) > SATURATION
+            summary[(tr.layer, tr.direction, key)] = (float(v.mean()), float(saturated.mean()))
+    return summary

@@ -1,0 +1,145 @@
+"""Frozen configuration dataclasses: what the user chose, hashable so they double as cache keys."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Literal
+
+from rnnviz.model.cells import CELL_NAMES
+
+Cell = Literal["SimpleRNN", "LSTM", "GRU"]
+Topology = Literal["many_to_one", "many_to_many", "encoder_decoder"]
+MergeMode = Literal["concat", "sum", "mul", "ave"]
+Head = Literal["regression", "binary", "multiclass"]
+
+CELLS: tuple[Cell, ...] = CELL_NAMES  # type: ignore[assignment]
+TOPOLOGIES: tuple[Topology, ...] = ("many_to_one", "many_to_many", "encoder_decoder")
+MERGE_MODES: tuple[MergeMode, ...] = ("concat", "sum", "mul", "ave")
+TOPOLOGY_LABELS: dict[str, str] = {
+    "many_to_one": "Many-to-one (next value)",
+    "many_to_many": "Many-to-many (a value per step)",
+    "encoder_decoder": "Encoder-decoder (multi-step horizon)",
+}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The recurrent network a user assembled on the Build page.
+
+    ``units`` holds one entry per stacked recurrent layer, so ``len(units)`` is the depth.
+    For text models ``vocab_size`` is set and the input is a padded sequence of token ids.
+    """
+
+    cell: Cell = "LSTM"
+    units: tuple[int, ...] = (32,)
+    bidirectional: bool = False
+    merge_mode: MergeMode = "concat"
+    stateful: bool = False
+    stateful_batch_size: int = 8
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    topology: Topology = "many_to_one"
+    horizon: int = 1  # output steps of an encoder-decoder
+    n_outputs: int = 1  # values predicted per output step (regression) or classes (multiclass)
+    head: Head = "regression"
+    vocab_size: int | None = None  # set for text input: Embedding(vocab_size, embedding_dim)
+    mask_value: float | None = None  # padded series input: Masking(mask_value) skips padding
+    embedding_dim: int = 32
+    mask_zero: bool = True  # text input: id 0 is padding (False for characters: id 0 is a char)
+    activation: str = "tanh"
+    recurrent_activation: str = "sigmoid"
+    use_bias: bool = True
+    reset_after: bool = True  # GRU only
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
+        if self.topology not in TOPOLOGIES:
+            raise ValueError(f"topology must be one of {TOPOLOGIES}, got {self.topology!r}")
+        if self.merge_mode not in MERGE_MODES:
+            raise ValueError(f"merge_mode must be one of {MERGE_MODES}")
+        if not 1 <= len(self.units) <= 4 or any(u < 1 for u in self.units):
+            raise ValueError("depth must be 1-4 layers, each with at least one unit")
+        if not (0.0 <= self.dropout < 1.0 and 0.0 <= self.recurrent_dropout < 1.0):
+            raise ValueError("dropout and recurrent dropout must be in [0, 1)")
+        if self.horizon < 1 or self.stateful_batch_size < 1:
+            raise ValueError("horizon and batch size must be positive")
+
+    @property
+    def depth(self) -> int:
+        return len(self.units)
+
+    @property
+    def is_text(self) -> bool:
+        return self.vocab_size is not None
+
+    def with_(self, **changes: object) -> ModelSpec:
+        """A copy with some fields changed (``units`` given as any sequence)."""
+        if "units" in changes:
+            changes["units"] = tuple(int(u) for u in changes["units"])  # type: ignore[union-attr]
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelSpec:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "units" in known:
+            known["units"] = tuple(known["units"])
+        return cls(**known)
+
+
+def describe_model(spec: ModelSpec) -> str:
+    """One line naming every choice that shapes training: cell, units, topology, direction,
+    statefulness (e.g. ``LSTM, units [8, 4], many-to-one, bidirectional (concat), stateful``)."""
+    parts = [spec.cell, f"units {list(spec.units)}", spec.topology.replace("_", "-")]
+    if spec.bidirectional:
+        parts.append(f"bidirectional ({spec.merge_mode})")
+    if spec.stateful:
+        parts.append(f"stateful (batch {spec.stateful_batch_size})")
+    return ", ".join(parts)
+
+
+def lookahead_reason(spec: ModelSpec) -> str | None:
+    """Why ``spec`` would see the future it predicts, or None when every output is causal.
+
+    A many-to-many forecaster predicts, at each step, the value of the next step, which is also
+    the next step's input. A backward direction reads the window from its end, so its output at
+    step t has already seen the inputs after t: the very values it must predict. Many-to-one and
+    encoder-decoder models predict only rows after the whole window, so both directions are safe.
+    """
+    if spec.bidirectional and spec.topology == "many_to_many" and not spec.is_text:
+        return (
+            "A bidirectional many-to-many forecaster would cheat: its backward direction reads "
+            "the steps after t, which are the values it must predict at t. Its training and "
+            "validation losses would look excellent while real forecasts are worse. Choose a "
+            "unidirectional layer, or the many-to-one or encoder-decoder topology (those may be "
+            "bidirectional: they predict only steps after the whole window)."
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """How the Train page fits a model."""
+
+    optimizer: Literal["adam", "rmsprop", "sgd"] = "adam"
+    learning_rate: float = 0.01
+    batch_size: int = 16
+    epochs: int = 100
+    seed: int = 7
+    early_stopping: bool = True
+    patience: int = 15
+    clipnorm: float | None = 1.0
+    keep_weights: Literal["best", "last"] = "best"  # best validation epoch, or the last epoch
+
+    def __post_init__(self) -> None:
+        if self.keep_weights not in KEEP_WEIGHTS:
+            raise ValueError(f"keep_weights must be one of {tuple(KEEP_WEIGHTS)}")
+
+
+KEEP_WEIGHTS: dict[str, str] = {
+    "best": "Best validation epoch",
+    "last": "Last epoch",
+}

@@ -1,0 +1,1 @@
+"""Runs leave the web server: requests, the executor (local workers or Ray), what a worker does, comparisons."""

@@ -1,0 +1,277 @@
+"""What a worker does with one :class:`~rnnviz.service.executor.TrainRequest` (no streamlit).
+
+:func:`execute` is the whole life of a run on the worker's side, the same for a local worker
+process and a Ray actor: build the job (seeded model, windowed or encoded data), train it in a
+thread while the calling thread streams progress deltas, honours Stop and keeps a checkpoint of
+the best weights on disk, then save the run to the store atomically and report a
+:class:`~rnnviz.service.executor.RunResult`. Messages are ``("progress", delta)`` and
+``("done", RunResult)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import queue
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from rnnviz.service.executor import RunResult, TrainRequest
+from rnnviz.tasks.registry import TASKS
+from rnnviz.train.progress import DeltaCursor
+
+PUMP_SECONDS = 0.25  # how often progress is sent
+RELAY_SECONDS = 0.02  # how soon the server hears a message the run has queued (its last one too)
+CHECKPOINT_EVERY = 2.0  # at most one best-weights checkpoint per this many seconds
+HEARTBEAT_SECONDS = 1.0  # a worker with nothing to report says it is alive this often
+PARENT_POLL_SECONDS = 0.5  # how often a worker checks that the server that started it lives
+PARENT_ENV = "RNNVIZ_SERVER_PID"  # the server's pid, set by the executor
+
+Emit = Callable[[tuple], None]
+
+
+def main(address: str) -> None:
+    """A worker process: connect back to the server, import TensorFlow (the worker now waits
+    warm), run the one request it is sent and exit, so every run starts from a clean Keras state.
+
+    The run executes in a thread; this thread only talks to the server: it forwards the run's
+    messages, reads Stop, and says ``("alive",)`` every second, so the server can tell a busy
+    worker (building a model, saving a run) from one that no longer answers.
+    """
+    from multiprocessing.connection import Client
+
+    exit_with_parent(int(os.environ.get(PARENT_ENV, os.getppid())))
+    conn = Client(address, family="AF_UNIX", authkey=bytes.fromhex(os.environ["RNNVIZ_WORKER_KEY"]))
+    import keras  # noqa: F401 - the warm-up: paid before the user clicks Train
+
+    for task in TASKS.values():
+        importlib.import_module(task.job_module)
+    prewarm()
+    try:
+        request = conn.recv()
+        _serve(conn, request)
+    except (EOFError, OSError):
+        pass  # the server went away: nothing left to tell
+    finally:
+        conn.close()
+
+
+def exit_with_parent(parent: int) -> None:
+    """End this process at once when ``parent`` (the server) is no longer its parent: killed,
+    even with SIGKILL, or gone before this worker started. Polled: a parent-death signal
+    (prctl) follows the parent *thread*, and the server starts workers from short-lived
+    threads, so it would kill a waiting spare worker as soon as its thread ended."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)  # no clean-up: TensorFlow's can block, and no one is left to tell
+
+    threading.Thread(target=watch, name="rnnviz-parent-watch", daemon=True).start()
+
+
+def prewarm() -> None:
+    """Fit and evaluate a one-unit LSTM on four samples: Keras's and TensorFlow's first-use costs
+    (lazy imports, function tracing machinery, kernel set-up) are paid while the worker waits,
+    not after the Train click. The user's own model is still traced for its shapes."""
+    import keras
+
+    x = np.zeros((4, 3, 1), np.float32)  # (batch, time, features)
+    model = keras.Sequential([keras.Input((3, 1)), keras.layers.LSTM(1), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    model.fit(x, x[:, 0], batch_size=2, epochs=1, validation_data=(x, x[:, 0]), verbose=0)
+    model.predict_on_batch(x)
+    keras.backend.clear_session()
+
+
+def _serve(conn, request: TrainRequest) -> None:
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=execute, args=(request, outbox.put, stop.is_set), name="rnnviz-run", daemon=True
+    )
+    runner.start()
+    said = time.monotonic()
+    while runner.is_alive() or not outbox.empty():
+        if conn.poll(RELAY_SECONDS) and conn.recv() == ("stop",):
+            stop.set()
+        while not outbox.empty():
+            conn.send(outbox.get())
+            said = time.monotonic()
+        if time.monotonic() - said >= HEARTBEAT_SECONDS:
+            conn.send(("alive",))
+            said = time.monotonic()
+
+
+def build_job(request: TrainRequest):
+    """The task's job (a compiled, seeded model wrapped in a TrainingRun) for ``request``."""
+    return request.build_job()
+
+
+def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> RunResult:
+    """Train ``request`` to its end, streaming progress through ``emit``; returns (and emits)
+    the result. Never raises for a failure of the run itself: that becomes the result's error."""
+    if request.finalize_from or request.backtest_folds:
+        result = (
+            _finalize(request) if request.finalize_from else _backtest(request, emit, should_stop)
+        )
+        emit(("done", result))
+        return result
+    try:
+        job = build_job(request)
+    except Exception as error:  # noqa: BLE001 - any failure is a message on the page
+        result = RunResult(error=str(error) or type(error).__name__)
+        emit(("done", result))
+        return result
+    run, cursor = job.run, DeltaCursor()
+    checkpoint = _Checkpoint(request.checkpoint_path)
+
+    def emit_and_checkpoint(message: tuple) -> None:
+        emit(message)
+        checkpoint.maybe_write(run.best_weights, force=run.stop_requested)
+
+    _train_streaming(job, emit_and_checkpoint, should_stop, cursor)
+    state = run.snapshot()
+    emit(("progress", cursor.delta(state)))
+    result = _save(job, request, state)
+    if result.save_error:
+        result = replace(result, save_error=checkpoint.keep(run.best_weights, result.save_error))
+    else:
+        checkpoint.remove()
+    emit(("done", result))
+    return result
+
+
+def _train_streaming(job, emit: Emit, should_stop: Callable[[], bool], cursor=None) -> None:
+    """Fit ``job`` in a thread while this one honours Stop (and streams progress when given a
+    cursor); returns when the run has concluded (its final weights and status set), while the
+    fit thread may still be inside ``fit`` freeing its data pipeline."""
+    run = job.run
+    thread = threading.Thread(target=run.run, name="rnnviz-fit", daemon=True)
+    thread.start()
+    while thread.is_alive() and not run.ended.wait(PUMP_SECONDS):
+        if should_stop() and not run.stop_requested:
+            run.stop()
+        if cursor is not None:
+            emit(("progress", cursor.delta(run.snapshot())))
+
+
+def _backtest(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> RunResult:
+    """Refit ``request.backtest_folds`` folds on expanding data; progress counts folds."""
+    from rnnviz.tasks.forecast.evaluation import backtest, forecast_job
+    from rnnviz.train.runstate import RunState
+
+    series, window_spec = request.data.series, request.data.window_spec
+    state, cursor = RunState(status="running", epochs=request.backtest_folds), DeltaCursor()
+    emit(("progress", cursor.delta(state)))
+
+    def fit(fold_series, fold_window):
+        job = forecast_job(fold_series, fold_window, request.model_spec, request.train_spec)
+        _train_streaming(job, emit, should_stop)
+        return job
+
+    def progress(done: int, total: int) -> None:
+        state.epoch = done
+        emit(("progress", cursor.delta(state)))
+
+    try:
+        result = backtest(series, window_spec, request.backtest_folds, fit, progress, should_stop)
+    except ValueError as error:  # DataError included: a fold too short to split, say
+        return RunResult(error=f"The backtest could not run: {error}")
+    state.status = "stopped" if result.stopped else "finished"
+    state.message = f"{len(result.folds)} of {request.backtest_folds} folds scored."
+    emit(("progress", cursor.delta(state)))
+    return RunResult(backtest=result)
+
+
+def _save(job, request: TrainRequest, state) -> RunResult:
+    """Save a run that has a model to inspect; the parameter count in any case."""
+    parameters = int(job.run.model.count_params())
+    if not state.has_result or not state.epoch:
+        return RunResult(parameters=parameters)
+    from rnnviz.service.compare import save_job
+
+    try:
+        if request.return_files:
+            return RunResult(parameters=parameters, files=_saved_files(job, request))
+        from rnnviz.train.runs import RunStore
+
+        record = save_job(RunStore(request.runs_root), job, request.data)
+    except Exception as error:  # noqa: BLE001 - e.g. a full disk: the page says so
+        from rnnviz.train.runs import save_failure
+
+        return RunResult(parameters=parameters, save_error=save_failure(error))
+    return RunResult(run_id=record.run_id, parameters=parameters)
+
+
+def _saved_files(job, request: TrainRequest) -> dict[str, bytes]:
+    """The run saved into a private temporary store, as {file name: bytes} (for a worker on
+    another machine, whose disk the server cannot read)."""
+    from rnnviz.service.compare import save_job
+    from rnnviz.train.runs import RunStore
+
+    with tempfile.TemporaryDirectory(prefix="rnnviz-run-") as root:
+        store = RunStore(root)
+        record = save_job(store, job, request.data)
+        files = {path.name: path.read_bytes() for path in Path(record.path).iterdir()}
+        data = [path for path in store.data.root.glob("*") if path.is_file()]
+        return files | {f"{store.data.root.name}/{path.name}": path.read_bytes() for path in data}
+
+
+def _finalize(request: TrainRequest) -> RunResult:
+    """Save a run whose worker died or hung, from its best-weights checkpoint."""
+    job = build_job(request)
+    with np.load(request.finalize_from) as archive:
+        weights = [archive[f"w{i}"] for i in range(len(archive.files))]
+    job.run.model.set_weights(weights)
+    job.run.set_state(request.final_state)
+    result = _save(job, request, job.run.snapshot())
+    os.remove(request.finalize_from)
+    return result
+
+
+class _Checkpoint:
+    """The best weights so far, written atomically to ``path`` when they change."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.written: list | None = None
+        self.at = 0.0
+
+    def maybe_write(self, weights: list[np.ndarray] | None, force: bool = False) -> None:
+        if self.path is None or weights is None or weights is self.written:
+            return
+        if not force and time.monotonic() - self.at < CHECKPOINT_EVERY:
+            return
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        tmp = f"{self.path}.part.npz"
+        np.savez(tmp, **{f"w{i}": w for i, w in enumerate(weights)})
+        os.replace(tmp, self.path)
+        self.written, self.at = weights, time.monotonic()
+
+    def keep(self, weights: list[np.ndarray] | None, why: str) -> str:
+        """After a failed save: the best weights written (if they can be) and kept; ``why``
+        with where they are."""
+        try:
+            self.maybe_write(weights, force=True)
+        except OSError:
+            pass  # the disk that refused the run may refuse this too: an older one may be kept
+        if self.path is None or not os.path.exists(self.path):
+            return why
+        return f"{why}. The best weights so far are kept in {self.path}"
+
+    def remove(self) -> None:
+        if self.path is not None and os.path.exists(self.path):
+            os.remove(self.path)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1])

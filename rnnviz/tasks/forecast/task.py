@@ -1,0 +1,321 @@
+"""The forecasting task: a time series, windows over it and a regression head."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from rnnviz.common.verdicts import MIN_VAL_WINDOWS
+from rnnviz.model.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
+from rnnviz.model.spec import TOPOLOGIES, ModelSpec, TrainSpec
+from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
+from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series, load_builtin
+from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.train.datastore import DataFile, read_stored
+
+if TYPE_CHECKING:
+    import keras
+    import plotly.graph_objects as go
+
+    from rnnviz.tasks.forecast.evaluation import ForecastJob
+    from rnnviz.train.runs import RunRecord
+    from rnnviz.train.training import FitData
+
+
+TIME_COLUMN = "time"  # the first column of a stored series (its index)
+SERIES_KIND = "series CSV (a time column, then the value columns)"
+
+
+def series_file(series: Series) -> DataFile:
+    """A series as a clean CSV (its index, then every column, floats written to round-trip) and
+    what reading it back needs: the same bytes for the same values, whatever the file was called."""
+    frame, index = series.frame, series.frame.index
+    content = frame.to_csv(index=True, index_label=TIME_COLUMN, lineterminator="\n").encode()
+    config = {
+        "columns": [str(c) for c in frame.columns],
+        "index": "datetime" if isinstance(index, pd.DatetimeIndex) else "range",
+        "freq": index.freqstr if isinstance(index, pd.DatetimeIndex) else None,
+        "index_name": index.name,
+        "target": series.target,
+        "inputs": list(series.inputs),
+        "season": series.season,
+        "notes": list(series.notes),
+    }
+    return DataFile(content, "csv", SERIES_KIND, config)
+
+
+def series_from_file(content: bytes, ref: dict[str, Any], name: str) -> Series:
+    """The series :func:`series_file` stored, rebuilt exactly (index, columns, float values)."""
+    frame = pd.read_csv(io.BytesIO(content), index_col=0, encoding="utf-8")
+    frame.columns = list(ref["columns"])
+    if ref.get("index") == "datetime":
+        times = pd.to_datetime(frame.index, format="ISO8601")
+        frame.index = pd.DatetimeIndex(times, freq=ref.get("freq"), name=ref.get("index_name"))
+    else:
+        steps = frame.index.to_numpy(dtype=np.int64)
+        whole = len(steps) and np.array_equal(steps, np.arange(steps[0], steps[0] + len(steps)))
+        index = pd.RangeIndex(steps[0], steps[0] + len(steps)) if whole else pd.Index(steps)
+        frame.index = index.rename(ref.get("index_name"))
+    return Series(
+        name,
+        frame.astype(np.float64),
+        str(ref["target"]),
+        tuple(ref.get("inputs", ())),
+        ref.get("season"),
+        tuple(ref.get("notes", ())),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ForecastData:
+    """What a forecasting job is built from: the series and how it is windowed and split."""
+
+    series: Series
+    window_spec: WindowSpec
+
+    @property
+    def name(self) -> str:
+        return self.series.name
+
+
+def baseline_scores(records: Sequence[RunRecord]) -> tuple[int, dict[str, float]] | None:
+    """Mean test RMSE over horizons 1..H of every saved variant, then of every baseline (from
+    the first record: the variants share the data), and H; None when nothing was saved."""
+    from rnnviz.service.compare import variant_label
+
+    key = next((k for k in records[0].metrics if k.startswith("test RMSE 1-")), None)
+    if key is None:
+        return None
+    suffix = key.removeprefix("test RMSE")  # " 1-12 steps"
+    scores = {variant_label(r.model_spec): r.metrics[key] for r in records if key in r.metrics}
+    for name, value in records[0].metrics.items():
+        if name.endswith(f" RMSE{suffix}") and name != key:
+            scores[name.removesuffix(f" RMSE{suffix}")] = value
+    return int(suffix.split("-")[1].split()[0]), scores
+
+
+def window_count(rows: int, window_spec: WindowSpec, topology: str) -> int:
+    """Windows whose targets fit in ``rows`` consecutive rows (a decoder's span a horizon)."""
+    span = window_spec.horizon if topology == "encoder_decoder" else 1
+    return max(0, rows - span + 1)
+
+
+class ForecastTask(Task[ForecastData, "ForecastJob"]):
+    name = "forecast"
+    label = "Forecast a time series"
+    blurb = "a built-in series or your own CSV, read through a look-back window; forecasts in the series' own units against naive baselines, per horizon, with intervals."
+    ranking = Ranking(shown="test RMSE 1-")  # mean over horizons 1..H, as Inspect shows
+    job_module = "rnnviz.tasks.forecast.evaluation"
+    topologies = TOPOLOGIES
+    stateful = True
+    inspects_uploads = True
+
+    def default_recipe(self) -> tuple[ModelSpec, TrainSpec]:
+        return DEFAULT_MODEL, DEFAULT_TRAIN
+
+    def catalog(self) -> list[dict[str, str]]:
+        return [
+            {
+                "data": s.title,
+                "rows": f"{s.rows:,}",
+                "description": s.description,
+                "ships in": s.source,
+            }
+            for s in BUILTIN_SERIES.values()
+        ]
+
+    def dataset_name(self, data: ForecastData) -> str:
+        return data.name
+
+    def model_spec(self, spec: ModelSpec, data: ForecastData) -> ModelSpec:
+        return spec.with_(horizon=data.window_spec.horizon)
+
+    def input_shape(self, data: ForecastData, spec: ModelSpec) -> tuple[int, ...]:
+        return (data.window_spec.window, len(data.series.columns))
+
+    def fit_data(self, data: ForecastData, spec: ModelSpec) -> FitData:
+        from rnnviz.tasks.forecast.evaluation import fit_data, windows_for
+        from rnnviz.tasks.forecast.windows import make_windows
+
+        windows = make_windows(data.series, windows_for(data.window_spec, spec.topology))
+        return fit_data(windows, spec.topology)
+
+    def build_notes(self, data: ForecastData, spec: ModelSpec) -> list[Note]:
+        notes = []
+        window_spec = data.window_spec
+        if spec.stateful:
+            batch = spec.stateful_batch_size
+            notes.append(
+                Note(
+                    "warning",
+                    f"Stateful: the batch size is fixed at {batch}; the state of sample i in one "
+                    f"batch carries to sample i of the next; training runs without shuffling and "
+                    f"the states reset every epoch and before evaluation. The training windows are "
+                    f"trimmed to a multiple of {batch} (the oldest ones are dropped).",
+                )
+            )
+        if spec.topology == "encoder_decoder":
+            output = f"Output: {window_spec.horizon} future steps at once."
+        else:
+            output = "Output: the next value" + (
+                " after every step." if spec.topology == "many_to_many" else "."
+            )
+            if window_spec.horizon > 1:
+                output += f" A {window_spec.horizon}-step forecast feeds predictions back in."
+        val_windows = window_count(window_spec.val_size, window_spec, spec.topology)
+        if val_windows < MIN_VAL_WINDOWS:
+            notes.append(
+                Note(
+                    "warning",
+                    f"The validation part gives {val_windows} window(s), fewer than "
+                    f"{MIN_VAL_WINDOWS}: early stopping would have too little to go on, so "
+                    "training runs the whole epoch budget and keeps the last epoch's weights.",
+                )
+            )
+        features = len(data.series.columns)
+        notes.append(
+            Note(
+                "caption",
+                f"Input: windows of {window_spec.window} steps x {features} feature(s). {output}",
+            )
+        )
+        return notes
+
+    def make_job(self, data: ForecastData, spec: ModelSpec, train: TrainSpec) -> ForecastJob:
+        from rnnviz.tasks.forecast.evaluation import forecast_job
+
+        return forecast_job(data.series, data.window_spec, spec, train)
+
+    def restore(
+        self, record: RunRecord, model: keras.Model, data: ForecastData | None = None
+    ) -> ForecastJob:
+        from rnnviz.tasks.forecast.evaluation import ForecastJob, fit_data, windows_for
+        from rnnviz.tasks.forecast.windows import make_windows
+
+        key = record.data_config.get("dataset_key")
+        data = self._stored_data(record) if data is None else data
+        series, window_spec = data.series, data.window_spec
+        topology = record.model_spec.topology
+        windows = make_windows(series, windows_for(window_spec, topology))
+        # The saved model is the stateless twin: restore it as such.
+        stateless = replace(record, model_spec=record.model_spec.with_(stateful=False))
+        run = finished_run(stateless, model, fit_data(windows, topology))
+        return ForecastJob(
+            series.name,
+            series.season,
+            window_spec,
+            windows,
+            run,
+            key,
+            series.inputs,
+            record=record,
+        )
+
+    def data_file(self, data: ForecastData) -> DataFile | None:
+        from rnnviz.tasks.forecast.evaluation import builtin_key
+
+        return None if builtin_key(data.series) else series_file(data.series)
+
+    @staticmethod
+    def _stored_data(record: RunRecord) -> ForecastData:
+        """The series and window settings a saved run was trained on: a built-in series loaded
+        again, or the stored upload read back; ValueError when that cannot be done."""
+        config = record.data_config
+        key = config.get("dataset_key")
+        window = record.window_config
+        if window is None:
+            raise ValueError(
+                "This run's data settings are incomplete (no look-back window saved): it cannot be "
+                "reopened."
+            )
+        if key in BUILTIN_SERIES:
+            series = load_builtin(key).with_inputs(config.get("inputs", []))
+        else:
+            content, ref = read_stored(record)
+            series = series_from_file(content, ref, record.dataset)
+        return ForecastData(series, WindowSpec(**window))
+
+    def job_from_model(self, model: keras.Model, data: ForecastData) -> ForecastJob:
+        """Inspect an uploaded forecasting model on the current series; ValueError if shapes differ."""
+        from rnnviz.service.restore import spec_of
+        from rnnviz.tasks.forecast.evaluation import ForecastJob, builtin_key, fit_data, windows_for
+        from rnnviz.tasks.forecast.windows import make_windows
+        from rnnviz.train.training import TrainingRun
+
+        series, window_spec = data.series, data.window_spec
+        spec = spec_of(model)
+        expected = self.input_shape(data, spec)
+        if tuple(model.input_shape[1:]) != expected:
+            raise ValueError(
+                f"The model reads windows shaped {tuple(model.input_shape[1:])}, but the current "
+                f"data gives {expected} (window x features): choose matching data settings."
+            )
+        windows = make_windows(series, windows_for(window_spec, spec.topology))
+        run = TrainingRun.restored(
+            model,
+            spec,
+            TrainSpec(),
+            fit_data(windows, spec.topology),
+            {},
+            "finished",
+            "Uploaded model.",
+        )
+        return ForecastJob(
+            series.name,
+            series.season,
+            window_spec,
+            windows,
+            run,
+            builtin_key(series),
+            series.inputs,
+        )
+
+    def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
+        """The test forecasts of every saved variant over the actual values."""
+        from rnnviz.common.figures import forecast_overlay
+        from rnnviz.service.compare import variant_label
+        from rnnviz.tasks.sequences.figures import score_bars
+
+        frames = {variant_label(r.model_spec): r.predictions() for r in records}
+        tests = {label: f[f["split"] == "test"] for label, f in frames.items() if f is not None}
+        if not tests:
+            return {}
+        first = next(iter(tests.values()))
+        target = records[0].data_config.get("target", "value")
+        figures = {"cmp_forecasts": forecast_overlay(first, tests, target)}
+        scores = baseline_scores(records)
+        if scores:
+            steps, values = scores
+            figures["cmp_baselines"] = score_bars(
+                values, f"Test RMSE, mean over horizons 1-{steps} (lower is better)"
+            )
+        return figures
+
+    def export(self, record: RunRecord) -> Export | None:
+        """The Keras script of a run: a built-in series embedded in it, an uploaded one read from
+        the CSV the run keeps (its download beside the script); None without a saved window."""
+        from rnnviz.export.codegen import forecast_file_script, forecast_script, script_filename
+        from rnnviz.train.datastore import data_filename
+
+        config = record.data_config
+        key = config.get("dataset_key")
+        if record.window_config is None:
+            return None
+        window = WindowSpec(**record.window_config)
+        spec, train = record.model_spec, record.train_spec
+        if key in BUILTIN_SERIES:
+            script = forecast_script(key, window, spec, train, config.get("inputs", ()))
+            return Export(script_filename(key, spec), script)
+        data = self._stored_data(record)
+        filename = data_filename(config["stored_data"])
+        script = forecast_file_script(data.series, filename, window, spec, train)
+        return Export(script_filename(Path(record.dataset).stem, spec), script)
+
+
+FORECAST = ForecastTask()

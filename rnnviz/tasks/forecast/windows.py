@@ -1,0 +1,322 @@
+"""Cut a series into supervised windows for a forecasting RNN, and map predictions back.
+
+Rows are split chronologically: train ``[0, train_end)``, validation ``[train_end, val_end)``,
+test ``[val_end, n_rows)``. A window whose first target row is ``s`` reads the inputs of rows
+``s - window .. s - 1`` and predicts the target at rows ``s .. s + horizon - 1``; it belongs to the
+split holding all its target rows (its inputs may come from earlier splits). Every possible ``s``
+is used (stride 1).
+
+The target (feature 0) is transformed first (``log``, ``diff`` or ``log_diff``); then every
+feature is scaled as ``WindowSpec.scaler`` asks (standardised, min-max to [0, 1], or left as it
+is), with statistics fit on training rows only. A
+difference has no value at row 0, so with a diff transform row 0 is dropped from the features and
+windows simply start one row later. To guarantee something to learn from, the training split
+must hold at least ``MIN_TRAIN_WINDOWS`` windows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from rnnviz.tasks.forecast.series import DataError, Series, plural
+
+Transform = Literal["none", "log", "diff", "log_diff"]
+TRANSFORMS: tuple[Transform, ...] = ("none", "log", "diff", "log_diff")
+TRANSFORM_LABELS: dict[str, str] = {
+    "none": "None",
+    "log": "Log",
+    "diff": "Difference (change from the previous step)",
+    "log_diff": "Log difference (relative change)",
+}
+MIN_TRAIN_WINDOWS = 10
+ScalerKind = Literal["standard", "minmax", "none"]
+SCALERS: tuple[ScalerKind, ...] = ("standard", "minmax", "none")
+SCALER_LABELS: dict[str, str] = {
+    "standard": "Standardise (mean 0, standard deviation 1)",
+    "minmax": "Min-max (training rows span 0 to 1)",
+    "none": "None (raw values)",
+}
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """How a series is cut into windows and split (hashable: doubles as a cache key)."""
+
+    window: int = 12  # look-back steps
+    horizon: int = 1  # steps predicted per window
+    test_size: int = 24  # rows at the end held out for test
+    val_size: int = 12  # rows before the test rows, for validation (0: no validation)
+    transform: Transform = "none"  # applied to the target before scaling
+    scaler: ScalerKind = "standard"  # how every feature is scaled (fit on training rows)
+
+    def __post_init__(self) -> None:
+        if self.window < 1:
+            raise DataError("The window must be at least 1 step.")
+        if self.horizon < 1:
+            raise DataError("The horizon must be at least 1 step.")
+        if self.test_size < self.horizon:
+            raise DataError(
+                f"The test part ({self.test_size} rows) must be at least as long as the horizon "
+                f"({self.horizon})."
+            )
+        if self.val_size != 0 and self.val_size < self.horizon:
+            raise DataError(
+                f"The validation part ({self.val_size} rows) must be 0 or at least as long as the "
+                f"horizon ({self.horizon})."
+            )
+        if self.transform not in TRANSFORMS:
+            raise DataError(f"Unknown transform '{self.transform}'; choose one of {TRANSFORMS}.")
+        if self.scaler not in SCALERS:
+            raise DataError(f"Unknown scaler '{self.scaler}'; choose one of {SCALERS}.")
+
+    @property
+    def is_diff(self) -> bool:
+        return self.transform in ("diff", "log_diff")
+
+    @property
+    def is_log(self) -> bool:
+        return self.transform in ("log", "log_diff")
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """Per-column ``(value - mean) / std``; a column with no spread gets a ``std`` of 1.
+
+    ``mean`` and ``std`` are the centre and spread the scaling uses: the mean and standard
+    deviation (standardise), the minimum and the range (min-max), or 0 and 1 (none).
+    """
+
+    mean: np.ndarray  # (features,)
+    std: np.ndarray  # (features,)
+    kind: ScalerKind = "standard"
+
+    @classmethod
+    def fit(cls, values: np.ndarray, kind: ScalerKind = "standard") -> Scaler:
+        """Fit on ``values`` (rows, features), which must be the training rows only."""
+        if kind == "minmax":
+            centre, spread = values.min(axis=0), values.max(axis=0) - values.min(axis=0)
+        elif kind == "none":
+            centre, spread = np.zeros(values.shape[1]), np.ones(values.shape[1])
+        else:
+            centre, spread = values.mean(axis=0), values.std(axis=0)
+        return cls(centre, np.where(spread > 0, spread, 1.0), kind)
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        return (values - self.mean) / self.std  # (rows, features)
+
+    def inverse_target(self, scaled: np.ndarray) -> np.ndarray:
+        """Scaled values of feature 0 (the target) back to its transformed units."""
+        return scaled * self.std[0] + self.mean[0]
+
+
+def check_series_length(
+    n_rows: int, window: int, horizon: int, test_size: int, val_size: int, lost_rows: int = 0
+) -> None:
+    """Raise DataError when the series is too short for the windows and splits asked for.
+
+    ``lost_rows`` counts rows a transform drops at the start (1 for a difference).
+    """
+    extra_train = MIN_TRAIN_WINDOWS - 1
+    needed = lost_rows + window + horizon + extra_train + val_size + test_size
+    if n_rows >= needed:
+        return
+    lost = f" + {lost_rows} row lost to differencing" if lost_rows else ""
+    raise DataError(
+        f"The series has {n_rows} rows but needs at least {needed}: window ({window}) + horizon "
+        f"({horizon}) + {extra_train} more rows for {MIN_TRAIN_WINDOWS} training windows + "
+        f"validation ({val_size}) + test ({test_size}){lost}. Shorten the window, horizon, "
+        "validation or test part, or use a longer series."
+    )
+
+
+def transform_target(target: np.ndarray, transform: Transform, name: str = "target") -> np.ndarray:
+    """The target in transformed units, (rows,); a diff leaves NaN at row 0."""
+    values = np.asarray(target, dtype=np.float64)
+    if transform in ("log", "log_diff"):
+        non_positive = values[values <= 0]
+        if non_positive.size:
+            raise DataError(
+                f"A log transform needs positive values, but '{name}' has {non_positive.size} "
+                f"values of zero or below (smallest: {non_positive.min():g}). Choose 'none' or "
+                "'diff' instead."
+            )
+        values = np.log(values)
+    if transform in ("diff", "log_diff"):
+        values = np.concatenate([[np.nan], np.diff(values)])
+    return values
+
+
+def sliding_windows(values: np.ndarray, length: int) -> np.ndarray:
+    """Every run of ``length`` consecutive rows of ``values`` (rows, features), oldest first."""
+    views = np.lib.stride_tricks.sliding_window_view(values, length, axis=0)  # (n, features, len)
+    return np.ascontiguousarray(views.transpose(0, 2, 1))  # (n, length, features)
+
+
+@dataclass(frozen=True, eq=False)
+class WindowedData:
+    """Model-ready windows of one series, plus what is needed to map predictions back."""
+
+    x_train: np.ndarray  # (n_train, window, features) float32, scaled
+    y_train: np.ndarray  # (n_train, horizon) float32, scaled transformed target
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    start_train: np.ndarray  # (n_train,) row of each window's first target step
+    start_val: np.ndarray
+    start_test: np.ndarray
+    spec: WindowSpec
+    columns: tuple[str, ...]  # feature order; the target is feature 0
+    train_end: int
+    val_end: int
+    scaler: Scaler  # fit on training rows only
+    scaled: np.ndarray  # (n_rows, features) float64; NaN in row 0 of the target for a diff
+    target: np.ndarray  # (n_rows,) float64, the target in its original units
+    index: pd.Index  # the series' index
+    season: int | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.target)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.columns)
+
+    @property
+    def first_row(self) -> int:
+        """The first row with features (1 when a difference drops row 0)."""
+        return 1 if self.spec.is_diff else 0
+
+    def split(self, name: Literal["train", "val", "test"]) -> tuple[np.ndarray, ...]:
+        """``(x, y, start)`` of one split."""
+        return {
+            "train": (self.x_train, self.y_train, self.start_train),
+            "val": (self.x_val, self.y_val, self.start_val),
+            "test": (self.x_test, self.y_test, self.start_test),
+        }[name]
+
+    def to_original(self, y_scaled: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """Scaled, transformed target predictions for rows ``start .. start + h - 1`` -> (n, h)
+        values in the series' original units.
+
+        ``y_scaled`` may be (n, h), (n, h, 1) or (n,). For a diff transform each row of
+        predictions is cumulated from the actual value at row ``start - 1``, the last one
+        observed before the window's targets. ``start`` may equal ``n_rows`` (a forecast past the
+        end of the series).
+        """
+        start = np.asarray(start, dtype=np.int64).reshape(-1)  # (n,)
+        y = np.asarray(y_scaled, dtype=np.float64).reshape(len(start), -1)  # (n, h)
+        z = self.scaler.inverse_target(y)  # (n, h) transformed units
+        if self.spec.is_diff:
+            if np.any(start < 1) or np.any(start > self.n_rows):
+                raise ValueError(f"start must lie in [1, {self.n_rows}] for a diff transform")
+            base = self.target[start - 1][:, None]  # (n, 1)
+            if self.spec.transform == "log_diff":
+                return base * np.exp(np.cumsum(z, axis=1))
+            return base + np.cumsum(z, axis=1)
+        return np.exp(z) if self.spec.is_log else z
+
+    def actual(self, start: np.ndarray, h: int) -> np.ndarray:
+        """(n, h) true values at rows ``start .. start + h - 1``, NaN before row 0 or past the end."""
+        rows = np.asarray(start, dtype=np.int64).reshape(-1, 1) + np.arange(h)  # (n, h)
+        padded = np.append(self.target, np.nan)  # row n_rows reads NaN
+        outside = (rows < 0) | (rows >= self.n_rows)
+        return padded[np.where(outside, self.n_rows, rows)]
+
+    def last_window(self) -> np.ndarray:
+        """(1, window, features) scaled inputs ending at the last row: a forecast's input."""
+        last = self.scaled[self.n_rows - self.spec.window :]  # (window, features)
+        return last[None].astype(np.float32)
+
+
+def split_bounds(series: Series, spec: WindowSpec) -> tuple[int, int]:
+    """``(train_end, val_end)`` of the chronological split, after every check
+    :func:`make_windows` makes (length, missing and infinite values, transform), without
+    building windows: cheap enough to run on each redraw of a long series."""
+    _, _, train_end, val_end = _checked_features(series, spec)
+    return train_end, val_end
+
+
+def check_finite(series: Series) -> None:
+    """Raise DataError naming the columns that hold infinite values (every window would be NaN)."""
+    values = series.values()  # (rows, features)
+    infinite = np.isinf(values)
+    if not infinite.any():
+        return
+    where = [
+        f"{plural(int(infinite[:, i].sum()), 'value')} in '{column}' (first at "
+        f"{series.frame.index[int(np.argmax(infinite[:, i]))]})"
+        for i, column in enumerate(series.columns)
+        if infinite[:, i].any()
+    ]
+    raise DataError(
+        "The series holds infinite values (inf): "
+        + "; ".join(where)
+        + ". Replace them with real numbers or leave those cells empty to interpolate them."
+    )
+
+
+def _checked_features(series: Series, spec: WindowSpec) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The series' values (rows, features), the same with the target transformed, and the split
+    bounds; DataError when ``spec`` cannot be applied to ``series``."""
+    check_finite(series)
+    values = series.values()  # (rows, features)
+    n_rows = len(values)
+    lost = 1 if spec.is_diff else 0
+    check_series_length(n_rows, spec.window, spec.horizon, spec.test_size, spec.val_size, lost)
+    if np.isnan(values).any():
+        raise DataError("The series still has missing values; fill them before windowing.")
+    features = values.copy()
+    features[:, 0] = transform_target(values[:, 0], spec.transform, series.target)
+    val_end = n_rows - spec.test_size
+    return values, features, val_end - spec.val_size, val_end
+
+
+def make_windows(series: Series, spec: WindowSpec) -> WindowedData:
+    """Transform, scale (fit on training rows) and window ``series`` as ``spec`` asks."""
+    values, features, train_end, val_end = _checked_features(series, spec)
+    n_rows = len(values)
+    lost = 1 if spec.is_diff else 0
+    scaler = Scaler.fit(features[lost:train_end], spec.scaler)
+    scaled = scaler.transform(features)  # (rows, features)
+
+    first_start = lost + spec.window
+    x_all = sliding_windows(scaled[lost:-1], spec.window)
+    # x_all[i] reads rows first_start - window + i .. first_start - 1 + i
+    n_possible = n_rows - spec.horizon + 1 - first_start  # windows whose targets fit in the series
+    starts = np.arange(first_start, first_start + n_possible)  # (n_possible,)
+    x_all = x_all[:n_possible]  # (n_possible, window, features)
+    y_all = scaled[starts[:, None] + np.arange(spec.horizon), 0]  # (n_possible, horizon)
+
+    def pick(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        keep = (starts >= lo) & (starts + spec.horizon <= hi)
+        return x_all[keep].astype(np.float32), y_all[keep].astype(np.float32), starts[keep]
+
+    x_train, y_train, start_train = pick(0, train_end)
+    x_val, y_val, start_val = pick(train_end, val_end)
+    x_test, y_test, start_test = pick(val_end, n_rows)
+    return WindowedData(
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        x_test,
+        y_test,
+        start_train,
+        start_val,
+        start_test,
+        spec=spec,
+        columns=series.columns,
+        train_end=train_end,
+        val_end=val_end,
+        scaler=scaler,
+        scaled=scaled,
+        target=values[:, 0].copy(),
+        index=series.frame.index,
+        season=series.season,
+    )

@@ -1,0 +1,173 @@
+"""Figures of the sequence-classification task: example sequences, digits beside their gates,
+the prediction after each step, accuracies side by side. Pure Plotly; no streamlit, no models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+from rnnviz.common.figures import LAYOUT, _gate_range
+from rnnviz.common.safe import plotly_text
+from rnnviz.model.gates import GATE_LABELS, Trace
+
+GREYS = [[0.0, "#FFFFFF"], [1.0, "#000000"]]  # ink on paper: high values dark
+MAX_LINES_PER_CLASS = 3
+
+
+def _class_colour(k: int) -> str:
+    """Ten distinct colours (MNIST's digits each their own), then the next ten again."""
+    return qualitative.Plotly[k % len(qualitative.Plotly)]
+
+
+def example_images(
+    images: np.ndarray, titles: Sequence[str], columns: int = 5, height: int = 220
+) -> go.Figure:
+    """Images ``(n, rows, columns)`` in a grid, each titled (e.g. with its label)."""
+    n = len(images)
+    grid_rows = max(1, int(np.ceil(n / columns)))
+    fig = make_subplots(
+        rows=grid_rows,
+        cols=columns,
+        subplot_titles=[plotly_text(t) for t in titles],
+        horizontal_spacing=0.02,
+        vertical_spacing=0.12,
+    )
+    for i, image in enumerate(images):
+        fig.add_trace(
+            go.Heatmap(z=image, colorscale=GREYS, showscale=False, hoverinfo="skip"),
+            row=i // columns + 1,
+            col=i % columns + 1,
+        )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    margin = {**LAYOUT["margin"], "t": 70}  # the title above the images' own titles
+    fig.update_layout(
+        **{**LAYOUT, "height": height * grid_rows, "margin": margin}, title="Examples"
+    )
+    return fig
+
+
+def example_sequences(
+    x: np.ndarray,
+    lengths: np.ndarray,
+    y: np.ndarray,
+    class_names: Sequence[str],
+    feature: int = 0,
+    feature_name: str = "value",
+) -> go.Figure:
+    """A few sequences of each class (one feature over its real steps), coloured by class."""
+    fig = go.Figure()
+    for k, name in enumerate(class_names):
+        rows = np.flatnonzero(y == k)[:MAX_LINES_PER_CLASS]
+        for j, row in enumerate(rows):
+            n = int(lengths[row])
+            fig.add_trace(
+                go.Scatter(
+                    x=np.arange(1, n + 1),
+                    y=x[row, :n, feature],
+                    name=plotly_text(name),
+                    legendgroup=str(k),
+                    showlegend=j == 0,
+                    mode="lines",
+                    line=dict(color=_class_colour(k), width=1.5),
+                )
+            )
+    fig.update_layout(
+        **LAYOUT,
+        title=f"Examples ({MAX_LINES_PER_CLASS} per class): {plotly_text(feature_name)}",
+        xaxis_title="step",
+        yaxis_title=plotly_text(feature_name),
+    )
+    return fig
+
+
+def digit_gate_figure(image: np.ndarray, trace: Trace, gate: str, title: str = "") -> go.Figure:
+    """The image beside one gate of one trace (sample 0), row ``r`` of the image level with the
+    gate's values after the network read row ``r``."""
+    values = trace.gates[gate][0]  # (time = image rows, units)
+    rows = np.arange(1, image.shape[0] + 1)
+    label = GATE_LABELS[trace.cell][gate]
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        column_widths=[0.3, 0.7],
+        horizontal_spacing=0.03,
+        subplot_titles=("image, read row by row", f"{label}: {trace.layer} ({trace.direction})"),
+    )
+    fig.add_trace(
+        go.Heatmap(z=image, y=rows, colorscale=GREYS, showscale=False, hoverinfo="skip"),
+        row=1,
+        col=1,
+    )
+    lo, hi = _gate_range(gate)
+    fig.add_trace(
+        go.Heatmap(
+            z=values,
+            y=rows,
+            zmin=lo,
+            zmax=hi,
+            colorscale="Viridis" if lo == 0.0 else "RdBu",
+            colorbar=dict(title=gate),
+            hovertemplate="row %{y}<br>unit %{x}<br>value %{z:.3f}<extra></extra>",
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_yaxes(autorange="reversed", title_text="row (time step)", row=1, col=1)
+    fig.update_xaxes(visible=False, row=1, col=1)
+    fig.update_xaxes(title_text="unit", row=1, col=2)
+    fig.update_layout(**{**LAYOUT, "height": 420}, title=plotly_text(title) or None)
+    return fig
+
+
+def step_probabilities_figure(frame: pd.DataFrame, class_names: Sequence[str]) -> go.Figure:
+    """The probability of each class after each step (``frame``: step, p_<class>...)."""
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=frame["step"],
+                y=frame[f"p_{name}"],
+                name=plotly_text(name),
+                mode="lines+markers",
+                line=dict(color=_class_colour(k)),
+            )
+            for k, name in enumerate(class_names)
+        ]
+    )
+    fig.update_layout(
+        **LAYOUT,
+        title="Class probabilities after each step",
+        xaxis_title="step (row)",
+        yaxis=dict(range=[0, 1], title="probability"),
+    )
+    return fig
+
+
+def accuracy_bars(scores: dict[str, float]) -> go.Figure:
+    """Test accuracy per model (variants and baselines), as labelled bars."""
+    return score_bars(scores, "Test accuracy", (0, 1.1))
+
+
+def score_bars(
+    scores: dict[str, float], title: str, y_range: tuple[float, float] | None = None
+) -> go.Figure:
+    """One labelled bar per model (variants and baselines)."""
+    names = [plotly_text(name) for name in scores]
+    values = list(scores.values())
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=values,
+            text=[f"{v:.3g}" if abs(v) >= 1 else f"{v:.3f}" for v in values],
+            textposition="outside",
+            marker_color=[_class_colour(k) for k in range(len(values))],
+        )
+    )
+    fig.update_layout(**LAYOUT, title=title, yaxis=dict(range=y_range) if y_range else {})
+    return fig
