@@ -366,11 +366,12 @@ def run_bare(params: dict) -> float:
     """The bare side: data loaded first, then the job built (seeded, compiled model) and fit."""
     import keras  # noqa: F401 - imported before timing, as the warm worker has it
 
-    from rnnviz.model.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, TEXT_MODEL, TEXT_TRAIN
+    from rnnviz.tasks.forecast.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
+    from rnnviz.tasks.sentiment.recipes import TEXT_MODEL, TEXT_TRAIN
 
     if params["task"] == "airline":
-        from rnnviz.model.recipes import recommended_window_spec
         from rnnviz.tasks.forecast.evaluation import forecast_job
+        from rnnviz.tasks.forecast.recipes import recommended_window_spec
         from rnnviz.tasks.forecast.series import load_builtin
         from rnnviz.tasks.forecast.windows import WindowSpec
 

@@ -3,7 +3,7 @@
 1. Airline, the app's default recipe (last 24 months as test): test RMSE at every horizon 1..12 by
    rolling origin (recursive forecasts), beside naive and seasonal naive, for two seeds; the RNN
    must beat seasonal naive at every horizon.
-2. The tutorial recipe (rnnviz.model.recipes.TUTORIAL: LSTM(4), look-back 1, min-max, first 67% for
+2. The tutorial recipe (rnnviz.tasks.forecast.recipes.TUTORIAL: LSTM(4), look-back 1, min-max, first 67% for
    training, 100 epochs of batch 1, last-epoch weights): one-step test RMSE, printed as
    ``tutorial rmse <x>``; a plain-Keras rerun of the tutorial gives 51.9 (it reports 47.5).
 3. Coverage of the 80% and 95% split-conformal intervals on the test rows (every horizon) of
@@ -25,9 +25,14 @@ from dataclasses import replace
 import _bootstrap  # noqa: F401  (repository root on sys.path)
 import pandas as pd
 
-from rnnviz.model.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, TUTORIAL, recommended_window_spec
 from rnnviz.tasks.forecast.baselines import DRIFT, ETS, MEAN
 from rnnviz.tasks.forecast.evaluation import NAIVE, RNN, forecast_errors, forecast_job
+from rnnviz.tasks.forecast.recipes import (
+    DEFAULT_MODEL,
+    DEFAULT_TRAIN,
+    TUTORIAL,
+    recommended_window_spec,
+)
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, load_builtin
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from rnnviz.model.recipes import DEFAULT_CHAR_RECIPE
 from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data
 from rnnviz.tasks.generation.model import build_char_model, char_recipe_specs
+from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE
 from rnnviz.train.training import fit_arguments
 
 

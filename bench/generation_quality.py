@@ -72,7 +72,7 @@ class TimeBudget(keras.callbacks.Callback):
 def train_as_the_app(data, corpus_key, recipe, model_spec, train_spec, budget):
     """The task's job as a worker runs it: bits per character, the sample of every epoch, live
     gate probes, the best epoch's weights kept. Returns the inference model and the seconds."""
-    from rnnviz.tasks.registry import GENERATION, GenerationData
+    from rnnviz.tasks.generation.task import GENERATION, GenerationData
 
     job_data = GenerationData(data, corpus_key, recipe["val_fraction"], PROMPT)
     job = GENERATION.make_job(job_data, model_spec, train_spec)

@@ -21,8 +21,8 @@ import pandas as pd
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.service.executor import LocalExecutor, TrainRequest
 from rnnviz.tasks.forecast.series import Series
+from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec
-from rnnviz.tasks.registry import ForecastData
 
 
 def series(rows: int = 40_000) -> Series:

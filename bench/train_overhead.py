@@ -14,9 +14,9 @@ import time
 
 import _bootstrap  # noqa: F401  (repository root on sys.path)
 
-from rnnviz.model.recipes import recommended_window_spec
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.forecast.evaluation import fit_data, windows_for
+from rnnviz.tasks.forecast.recipes import recommended_window_spec
 from rnnviz.tasks.forecast.series import load_builtin
 from rnnviz.tasks.forecast.windows import make_windows
 from rnnviz.train.training import TrainingRun, new_model

@@ -3,9 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz.common.figures import topology_diagram
 from rnnviz.common.safe import plain
-from rnnviz.model.builder import LookAheadError, build_model, cudnn_blockers, layer_table
+from rnnviz.model.builder import LookAheadError, cudnn_blockers, layer_table
 from rnnviz.model.cells import cell_type
 from rnnviz.tasks.registry import get_task
 from rnnviz.ui import nav
@@ -27,14 +26,14 @@ controls = model_spec_ui(task)
 spec = task.model_spec(controls, data)
 input_shape = task.input_shape(data, spec)
 try:
-    model = build_model(spec, input_shape)
+    model = task.build_model(spec, input_shape)
 except LookAheadError as error:
     current.model_spec = current.model_task = None
     st.error(plain(error))
     st.stop()
 current.model_spec, current.model_task, current.built_controls = spec, task.name, controls
 
-st.plotly_chart(topology_diagram(spec, input_shape))
+st.plotly_chart(task.diagram(spec, input_shape))
 rows = pd.DataFrame([row.__dict__ for row in layer_table(model)])
 rows.columns = ["layer", "type", "output shape", "parameters"]
 st.dataframe(rows, hide_index=True, width="stretch")

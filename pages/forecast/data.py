@@ -5,8 +5,8 @@ import streamlit as st
 from rnnviz.common.csvread import content_key
 from rnnviz.common.figures import series_preview
 from rnnviz.common.safe import plain
-from rnnviz.model.recipes import TUTORIAL, recommended_window_spec
 from rnnviz.tasks.forecast.evaluation import COVARIATE_NOTE
+from rnnviz.tasks.forecast.recipes import TUTORIAL, recommended_window_spec
 from rnnviz.tasks.forecast.series import (
     AGGREGATIONS,
     BUILTIN_SERIES,
@@ -20,9 +20,9 @@ from rnnviz.tasks.forecast.series import (
     series_from_csv,
     split_warnings,
 )
+from rnnviz.tasks.forecast.task import FORECAST, ForecastData
 from rnnviz.tasks.forecast.timeindex import describe_gaps
 from rnnviz.tasks.forecast.windows import split_bounds
-from rnnviz.tasks.registry import FORECAST, ForecastData
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.ui.widgets import (

@@ -6,9 +6,9 @@ import streamlit as st
 from rnnviz.common.figures import forecast_figure, horizon_figure, residuals_figure
 from rnnviz.common.safe import plain
 from rnnviz.model.probes import trace
-from rnnviz.model.recipes import TUTORIAL
 from rnnviz.tasks.forecast.evaluation import ForecastJob, error_columns
-from rnnviz.tasks.registry import FORECAST, ForecastData
+from rnnviz.tasks.forecast.recipes import TUTORIAL
+from rnnviz.tasks.forecast.task import FORECAST, ForecastData
 from rnnviz.ui.gates import gate_explorer
 from rnnviz.ui.live import live_panel
 from rnnviz.ui.runner import finished_job, submit_backtest

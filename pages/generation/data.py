@@ -7,7 +7,6 @@ import streamlit as st
 from rnnviz.common.csvread import content_key
 from rnnviz.common.figures import char_frequency_figure
 from rnnviz.common.safe import plain
-from rnnviz.model.recipes import DEFAULT_CHAR_RECIPE
 from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import (
     DEFAULT_PLAY,
@@ -22,7 +21,8 @@ from rnnviz.tasks.generation.chars import (
     prompt_to_field,
     suggested_prompt,
 )
-from rnnviz.tasks.registry import GENERATION, GenerationData
+from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE
+from rnnviz.tasks.generation.task import GENERATION, GenerationData
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.ui.widgets import forget_data, kept_upload, same_data_note

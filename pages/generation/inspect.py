@@ -10,6 +10,7 @@ from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import prompt_from_field, prompt_to_field
 from rnnviz.tasks.generation.job import GenerationJob
 from rnnviz.tasks.generation.model import MAX_GENERATED, next_chars_table, sample_text, top_k_next
+from rnnviz.tasks.generation.task import GENERATION
 from rnnviz.tasks.generation.units import (
     colouring_html,
     find_units,
@@ -17,7 +18,6 @@ from rnnviz.tasks.generation.units import (
     unit_activations,
     unit_colouring,
 )
-from rnnviz.tasks.registry import GENERATION
 from rnnviz.ui.runner import finished_job
 from rnnviz.ui.state import session, set_widget_defaults
 

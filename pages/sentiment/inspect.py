@@ -7,7 +7,6 @@ from rnnviz.common.safe import plain
 from rnnviz.common.verdicts import classifier_verdict
 from rnnviz.model.gates import Trace
 from rnnviz.model.probes import trace
-from rnnviz.tasks.registry import SENTIMENT
 from rnnviz.tasks.sentiment.analysis import (
     SentimentJob,
     classify,
@@ -19,6 +18,7 @@ from rnnviz.tasks.sentiment.analysis import (
     tfidf_baseline,
     word_importance,
 )
+from rnnviz.tasks.sentiment.task import SENTIMENT
 from rnnviz.tasks.sentiment.text import tokenize
 from rnnviz.ui.gates import gate_explorer
 from rnnviz.ui.runner import finished_job

@@ -6,9 +6,7 @@ import streamlit as st
 from rnnviz.common.csvread import content_key, read_csv_table
 from rnnviz.common.figures import class_balance
 from rnnviz.common.safe import plain
-from rnnviz.model.recipes import DEFAULT_SEQUENCE_RECIPE, recipe_budget
 from rnnviz.tasks.forecast.series import DataError
-from rnnviz.tasks.registry import SEQUENCES
 from rnnviz.tasks.sequences.data import (
     BUILTIN_SEQUENCES,
     LENGTH_CAP_FACTOR,
@@ -21,7 +19,8 @@ from rnnviz.tasks.sequences.data import (
     value_columns_for,
 )
 from rnnviz.tasks.sequences.figures import example_images, example_sequences
-from rnnviz.tasks.sequences.task import SplitSettings, describe_split, sequences_data
+from rnnviz.tasks.sequences.recipes import DEFAULT_SEQUENCE_RECIPE, recipe_budget
+from rnnviz.tasks.sequences.task import SEQUENCES, SplitSettings, describe_split, sequences_data
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.ui.widgets import (

@@ -7,7 +7,6 @@ from rnnviz.common.safe import plain
 from rnnviz.common.verdicts import classifier_verdict
 from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, Trace
 from rnnviz.model.probes import trace
-from rnnviz.tasks.registry import SEQUENCES
 from rnnviz.tasks.sequences.classify import (
     SequenceJob,
     confused_pairs,
@@ -20,6 +19,7 @@ from rnnviz.tasks.sequences.classify import (
     unscaled,
 )
 from rnnviz.tasks.sequences.figures import digit_gate_figure, step_probabilities_figure
+from rnnviz.tasks.sequences.task import SEQUENCES
 from rnnviz.ui.gates import choose_trace, gate_explorer
 from rnnviz.ui.runner import finished_job
 from rnnviz.ui.state import session, set_widget_defaults

@@ -50,6 +50,10 @@ class ModelSpec:
     recurrent_activation: str = "sigmoid"
     use_bias: bool = True
     reset_after: bool = True  # GRU only
+    # A model that is not a plain stack of recurrent layers (e.g. an RCNN, an autoencoder) is
+    # built by its task (Task.build_model); its own settings are (name, value) pairs here.
+    architecture: str = "recurrent"
+    options: tuple[tuple[str, object], ...] = ()
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
@@ -64,6 +68,10 @@ class ModelSpec:
             raise ValueError("dropout and recurrent dropout must be in [0, 1)")
         if self.horizon < 1 or self.stateful_batch_size < 1:
             raise ValueError("horizon and batch size must be positive")
+
+    def option(self, name: str, default: object = None) -> object:
+        """The value of an architecture setting in :attr:`options` (``default`` when unset)."""
+        return dict(self.options).get(name, default)
 
     @property
     def depth(self) -> int:
@@ -87,6 +95,11 @@ class ModelSpec:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         if "units" in known:
             known["units"] = tuple(known["units"])
+        if "options" in known:  # JSON lists back to hashable pairs (list values to tuples)
+            known["options"] = tuple(
+                (str(name), tuple(value) if isinstance(value, list) else value)
+                for name, value in known["options"]
+            )
         return cls(**known)
 
 

@@ -13,7 +13,8 @@ import pandas as pd
 
 from rnnviz.model.spec import ModelSpec
 from rnnviz.service.executor import RunHandle, TrainRequest
-from rnnviz.tasks.registry import Ranking, get_task
+from rnnviz.tasks.base import Ranking
+from rnnviz.tasks.registry import get_task
 from rnnviz.train.runs import RunRecord, RunStore
 
 MAX_VARIANTS = 6

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.registry import Job, get_task
+from rnnviz.tasks.base import Job
+from rnnviz.tasks.registry import get_task
 from rnnviz.train.datastore import owned_name
 from rnnviz.train.progress import apply_delta
 from rnnviz.train.runs import CHECKPOINT_DIR, store_space_problem

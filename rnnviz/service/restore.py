@@ -8,10 +8,12 @@ import keras
 
 from rnnviz.model.spec import ModelSpec
 from rnnviz.model.upload import recurrent_layers
+from rnnviz.tasks.base import Job
 from rnnviz.tasks.forecast.evaluation import ForecastJob
 from rnnviz.tasks.forecast.series import Series
+from rnnviz.tasks.forecast.task import FORECAST, ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec
-from rnnviz.tasks.registry import FORECAST, ForecastData, Job, get_task
+from rnnviz.tasks.registry import get_task
 from rnnviz.train.runs import RunRecord
 
 

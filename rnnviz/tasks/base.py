@@ -192,6 +192,20 @@ class Task(ABC, Generic[D, J]):
     def fit_data(self, data: D, spec: ModelSpec) -> FitData:
         """Training and validation arrays shaped for the model."""
 
+    def build_model(self, spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
+        """The (uncompiled) model of ``spec``: the shared recurrent builder, unless the task
+        supplies its own architecture for ``spec.architecture`` (override this, and pass it to
+        :func:`rnnviz.train.training.new_model` as ``build``)."""
+        from rnnviz.model.builder import build_model  # keeps TensorFlow off the light import path
+
+        return build_model(spec, input_shape)
+
+    def diagram(self, spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
+        """The Build page's picture of the model (a task with its own architecture draws it)."""
+        from rnnviz.common.figures import topology_diagram  # Plotly stays off the light path
+
+        return topology_diagram(spec, input_shape)
+
     def build_notes(self, data: D, spec: ModelSpec) -> list[Note]:
         """What the Build page says about the input, the output and task-specific choices."""
         return []

@@ -1,19 +1,27 @@
 """The task registry: every task the app offers, by name (light: no Keras at import).
 
-Adding a task = one module here (a :class:`Task` subclass and its singleton), its Data and
-Inspect page scripts, and its entry in :data:`TASKS`.
+Adding a task = its folder ``rnnviz/tasks/<name>/`` (and ``pages/<name>/``) and one line here.
 """
 
 from __future__ import annotations
 
-from rnnviz.tasks.base import Export, Job, Note, Ranking, Task, data_key
-from rnnviz.tasks.forecast.task import FORECAST, ForecastData
-from rnnviz.tasks.generation.task import GENERATION, GenerationData
-from rnnviz.tasks.sentiment.task import SENTIMENT, SentimentData
-from rnnviz.tasks.sequences.task import SEQUENCES, SequencesData
+import importlib
 
-TASKS: dict[str, Task] = {task.name: task for task in (FORECAST, SENTIMENT, SEQUENCES, GENERATION)}
-TASK_NAMES: tuple[str, ...] = tuple(TASKS)
+from rnnviz.tasks.base import Task
+
+TASK_FOLDERS: tuple[str, ...] = ("forecast", "sentiment", "sequences", "generation")  # one per task
+
+
+def _load(folder: str) -> Task:
+    """The task singleton ``TASK`` of ``rnnviz/tasks/<folder>/task.py``; its name is its folder's."""
+    task = importlib.import_module(f"rnnviz.tasks.{folder}.task").TASK
+    if task.name != folder:
+        raise RuntimeError(f"the task in rnnviz/tasks/{folder}/ is named {task.name!r}")
+    return task
+
+
+TASKS: dict[str, Task] = {folder: _load(folder) for folder in TASK_FOLDERS}
+TASK_NAMES: tuple[str, ...] = TASK_FOLDERS
 
 
 def get_task(name: str) -> Task:
@@ -22,29 +30,3 @@ def get_task(name: str) -> Task:
         return TASKS[name]
     except KeyError:
         raise ValueError(f"task must be one of {TASK_NAMES}, got {name!r}") from None
-
-
-def task_of(job: Job) -> Task:
-    return get_task(job.task)
-
-
-__all__ = [
-    "FORECAST",
-    "GENERATION",
-    "SENTIMENT",
-    "SEQUENCES",
-    "TASKS",
-    "TASK_NAMES",
-    "Export",
-    "ForecastData",
-    "GenerationData",
-    "Job",
-    "Note",
-    "Ranking",
-    "SentimentData",
-    "SequencesData",
-    "Task",
-    "data_key",
-    "get_task",
-    "task_of",
-]

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
-from rnnviz.model.builder import metric_name, reset_states
+from rnnviz.model.builder import build_model, compile_model, metric_name, reset_states
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.train.runstate import FINAL_STATUSES, RunState, Status  # noqa: F401 - re-exported
 
@@ -49,13 +49,18 @@ class FitData:
 _BUILD_LOCK = threading.Lock()  # seeding is global in Keras: build one seeded model at a time
 
 
-def new_model(spec: ModelSpec, train: TrainSpec, input_shape: tuple[int, ...]) -> keras.Model:
-    """A freshly initialised, compiled model, seeded by ``train.seed``."""
-    from rnnviz.model.builder import build_model, compile_model
-
+def new_model(
+    spec: ModelSpec,
+    train: TrainSpec,
+    input_shape: tuple[int, ...],
+    build: Callable[[ModelSpec, tuple[int, ...]], keras.Model] | None = None,
+) -> keras.Model:
+    """A freshly initialised, compiled model, seeded by ``train.seed``: built by ``build`` (a
+    task's own architecture, see :meth:`rnnviz.tasks.base.Task.build_model`) or the shared
+    recurrent builder."""
     with _BUILD_LOCK:
         keras.utils.set_random_seed(train.seed)
-        return compile_model(build_model(spec, input_shape), spec, train)
+        return compile_model((build or build_model)(spec, input_shape), spec, train)
 
 
 def fixed_budget_if_thin(train: TrainSpec, val_windows: int) -> TrainSpec:

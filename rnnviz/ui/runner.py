@@ -15,7 +15,9 @@ import streamlit as st
 from rnnviz.common.safe import plain
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.service.executor import RunHandle, TrainRequest, default_executor, new_run_id
-from rnnviz.tasks.registry import ForecastData, Job, Task, data_key, get_task
+from rnnviz.tasks.base import Job, Task, data_key
+from rnnviz.tasks.forecast.task import ForecastData
+from rnnviz.tasks.registry import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import require, session

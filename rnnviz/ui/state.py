@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rnnviz.model.spec import ModelSpec
     from rnnviz.service.compare import Comparison
     from rnnviz.service.executor import RunHandle
-    from rnnviz.tasks.registry import Job
+    from rnnviz.tasks.base import Job
 
 WIDGET_PREFIX = "w_"
 SESSION_KEY = "rnnviz"

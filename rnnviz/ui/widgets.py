@@ -10,7 +10,6 @@ from typing import Any
 import streamlit as st
 
 from rnnviz.common.safe import plain
-from rnnviz.model.recipes import ForecastRecipe
 from rnnviz.model.spec import (
     CELLS,
     KEEP_WEIGHTS,
@@ -20,8 +19,11 @@ from rnnviz.model.spec import (
     TrainSpec,
     lookahead_reason,
 )
+from rnnviz.tasks.base import Task
+from rnnviz.tasks.forecast.recipes import ForecastRecipe
+from rnnviz.tasks.forecast.task import FORECAST
 from rnnviz.tasks.forecast.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
-from rnnviz.tasks.registry import FORECAST, TASK_NAMES, Task, get_task
+from rnnviz.tasks.registry import TASK_NAMES, get_task
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import KeptUpload, session, set_widget_defaults
 

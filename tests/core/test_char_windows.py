@@ -9,7 +9,6 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.model.recipes import DEFAULT_CHAR_RECIPE
 from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import (
     MAX_EPOCH_CHARS,
@@ -20,6 +19,7 @@ from rnnviz.tasks.generation.chars import (
     window_count,
 )
 from rnnviz.tasks.generation.model import build_char_model, char_recipe_specs, fit_char_model
+from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE
 from rnnviz.train.training import ArrayBatches, fit_arguments
 
 TEN_MB = 10_000_000

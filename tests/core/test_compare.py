@@ -19,8 +19,8 @@ from rnnviz.service.executor import TrainRequest, default_executor
 from rnnviz.service.restore import job_from_uploaded_model, restore_job, spec_of
 from rnnviz.tasks.forecast.evaluation import forecast_job
 from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec
-from rnnviz.tasks.registry import ForecastData
 from rnnviz.train.runs import RunStore
 
 WINDOWS = WindowSpec(window=12, horizon=1, test_size=24, val_size=12, transform="log_diff")
@@ -139,7 +139,7 @@ def test_same_spec_data_and_seed_give_the_same_history():
 
 def test_forecast_variants_are_ranked_on_validation_not_test():
     from rnnviz.service.compare import rank_variants, ranking_note
-    from rnnviz.tasks.registry import FORECAST
+    from rnnviz.tasks.forecast.task import FORECAST
 
     # The case: LSTM has the better test RMSE, SimpleRNN the better validation loss.
     table = pd.DataFrame(

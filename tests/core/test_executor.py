@@ -13,8 +13,8 @@ import pytest
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.service import worker
 from rnnviz.service.executor import LocalExecutor, TrainRequest
+from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec
-from rnnviz.tasks.registry import ForecastData
 from rnnviz.train.progress import DeltaCursor, apply_delta
 from rnnviz.train.runs import RunStore
 from rnnviz.train.runstate import RunState

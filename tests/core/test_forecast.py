@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from rnnviz.common.metrics import mae, mape, rmse
-from rnnviz.model.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, recommended_window_spec
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.forecast.evaluation import (
     NAIVE,
@@ -31,9 +30,10 @@ from rnnviz.tasks.forecast.evaluation import (
     seasonal_naive_forecast,
     windows_for,
 )
+from rnnviz.tasks.forecast.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, recommended_window_spec
 from rnnviz.tasks.forecast.series import Series, load_builtin
+from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec, make_windows
-from rnnviz.tasks.registry import ForecastData
 from rnnviz.train.training import new_model
 
 

@@ -21,7 +21,8 @@ from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, CharCorpus, prep
 from rnnviz.tasks.generation.job import GenerationJob, bpc_logs
 from rnnviz.tasks.generation.model import sample_text
 from rnnviz.tasks.generation.ngram import ngram_baseline
-from rnnviz.tasks.registry import GENERATION, GenerationData, get_task
+from rnnviz.tasks.generation.task import GENERATION, GenerationData
+from rnnviz.tasks.registry import get_task
 from rnnviz.train.datastore import data_download
 from rnnviz.train.progress import DeltaCursor, apply_delta
 from rnnviz.train.runs import RunStore

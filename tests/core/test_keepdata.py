@@ -16,21 +16,14 @@ import pytest
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.service.compare import save_job
 from rnnviz.tasks.forecast.series import load_builtin, parse_series_csv, series_from_csv
-from rnnviz.tasks.forecast.task import series_file, series_from_file
+from rnnviz.tasks.forecast.task import FORECAST, ForecastData, series_file, series_from_file
 from rnnviz.tasks.forecast.windows import WindowSpec
 from rnnviz.tasks.generation.chars import parse_text_upload, prepare_char_data
-from rnnviz.tasks.registry import (
-    FORECAST,
-    GENERATION,
-    SENTIMENT,
-    SEQUENCES,
-    ForecastData,
-    GenerationData,
-)
-from rnnviz.tasks.sentiment.task import SentimentData, texts_file, texts_from_file
+from rnnviz.tasks.generation.task import GENERATION, GenerationData
+from rnnviz.tasks.sentiment.task import SENTIMENT, SentimentData, texts_file, texts_from_file
 from rnnviz.tasks.sentiment.text import parse_text_csv, prepare_text_data, text_dataset_from_frame
 from rnnviz.tasks.sequences.data import SequenceColumns, sequences_from_frame
-from rnnviz.tasks.sequences.task import SplitSettings, sequences_data, sequences_file
+from rnnviz.tasks.sequences.task import SEQUENCES, SplitSettings, sequences_data, sequences_file
 from rnnviz.train.datastore import DATA_DIR, DATA_KEY, DataStoreError, data_download
 from rnnviz.train.runs import RunStore
 from tests.core.synthetic_text import synthetic

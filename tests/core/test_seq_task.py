@@ -19,7 +19,7 @@ from keras import layers
 from rnnviz.model.builder import build_model
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.service.compare import save_job
-from rnnviz.tasks.registry import SEQUENCES, get_task
+from rnnviz.tasks.registry import get_task
 from rnnviz.tasks.sequences.classify import (
     SequenceJob,
     per_class_table,
@@ -27,7 +27,7 @@ from rnnviz.tasks.sequences.classify import (
     report_from_predictions,
 )
 from rnnviz.tasks.sequences.data import SequenceDataset, load_builtin_sequences
-from rnnviz.tasks.sequences.task import SequencesData, SplitSettings, sequences_data
+from rnnviz.tasks.sequences.task import SEQUENCES, SequencesData, SplitSettings, sequences_data
 from rnnviz.train.runs import RunStore
 from tests.core.test_codegen import load_script, strip_names
 

@@ -12,22 +12,14 @@ from rnnviz.model.cells import CELL_TYPES, cudnn_blockers, export_options, layer
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.service.compare import save_job
 from rnnviz.service.executor import TrainRequest
+from rnnviz.tasks.base import Job, data_key
 from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.task import FORECAST, ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec
 from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data
-from rnnviz.tasks.registry import (
-    FORECAST,
-    SENTIMENT,
-    TASK_NAMES,
-    TASKS,
-    ForecastData,
-    GenerationData,
-    Job,
-    SentimentData,
-    data_key,
-    get_task,
-    task_of,
-)
+from rnnviz.tasks.generation.task import GenerationData
+from rnnviz.tasks.registry import TASK_NAMES, TASKS, get_task
+from rnnviz.tasks.sentiment.task import SENTIMENT, SentimentData
 from rnnviz.tasks.sentiment.text import prepare_text_data
 from rnnviz.train.runs import RunStore
 from tests.core.synthetic_text import synthetic
@@ -90,7 +82,7 @@ def test_factory_job_matches_the_declared_shapes(
     recipe, _ = task.default_recipe()
     spec = task.model_spec(recipe.with_(units=(4,), embedding_dim=4), data)
     job = task.make_job(data, spec, TINY)
-    assert isinstance(job, Job) and task_of(job) is task and task.owns(job)
+    assert isinstance(job, Job) and get_task(job.task) is task and task.owns(job)
     assert job.dataset_name == task.dataset_name(data)
     shape = task.input_shape(data, spec)
     assert tuple(job.run.model.input_shape[1:]) == shape

@@ -46,7 +46,12 @@ class Case:
 
 CASES = [
     Case(
-        "forecast", "Forecast a time series", "forecast_data", "Data ready", 120, build={"Units, layer 1": 4}
+        "forecast",
+        "Forecast a time series",
+        "forecast_data",
+        "Data ready",
+        120,
+        build={"Units, layer 1": 4},
     ),
     Case(
         "sentiment",

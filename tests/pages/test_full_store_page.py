@@ -6,8 +6,8 @@ from __future__ import annotations
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.service.executor import QueuedExecutor, RunHandle, RunResult, TrainRequest
 from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec
-from rnnviz.tasks.registry import ForecastData
 from tests.pages.helpers import new_app, session
 
 CAUSE = "No space left on device: '/runs/.tmp-1-ab'. The best weights so far are kept in /x.npz"

@@ -110,8 +110,8 @@ def test_inspect_waits_for_a_trained_run_that_is_being_saved(tmp_path):
     from rnnviz.model.spec import ModelSpec, TrainSpec
     from rnnviz.service.executor import RunHandle, RunResult, TrainRequest
     from rnnviz.tasks.forecast.series import load_builtin
+    from rnnviz.tasks.forecast.task import ForecastData
     from rnnviz.tasks.forecast.windows import WindowSpec
-    from rnnviz.tasks.registry import ForecastData
     from tests.pages.helpers import new_app, session
 
     data = ForecastData(load_builtin("airline"), WindowSpec(window=12, test_size=12, val_size=12))

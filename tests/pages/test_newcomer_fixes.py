@@ -9,8 +9,9 @@ from streamlit.testing.v1 import AppTest
 from rnnviz.model.builder import build_model, compile_model
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec
-from rnnviz.tasks.registry import TASK_NAMES, ForecastData, get_task
+from rnnviz.tasks.registry import TASK_NAMES, get_task
 from rnnviz.tasks.sentiment.task import SentimentData
 from rnnviz.tasks.sentiment.text import load_rotten_tomatoes, prepare_text_data
 from rnnviz.train.runs import RunRecord, RunStore

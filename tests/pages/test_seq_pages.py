@@ -217,9 +217,8 @@ def test_compare_two_cells_on_ragged_sequences(store):
 
 def test_inspect_a_bidirectional_model_on_ragged_series():
     from rnnviz.model.spec import ModelSpec, TrainSpec
-    from rnnviz.tasks.registry import SEQUENCES
     from rnnviz.tasks.sequences.data import load_builtin_sequences
-    from rnnviz.tasks.sequences.task import SplitSettings, sequences_data
+    from rnnviz.tasks.sequences.task import SEQUENCES, SplitSettings, sequences_data
 
     data = sequences_data(
         load_builtin_sequences("JapaneseVowels"), SplitSettings(), "JapaneseVowels"

@@ -2,8 +2,8 @@
 
 from rnnviz.model.spec import ModelSpec
 from rnnviz.tasks.forecast.series import load_builtin
+from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec
-from rnnviz.tasks.registry import ForecastData
 from tests.pages.helpers import new_app, open_page, session
 
 

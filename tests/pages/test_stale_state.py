@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.service.executor import QueuedExecutor, RunHandle, TrainRequest
 from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data
-from rnnviz.tasks.registry import GENERATION, SEQUENCES, GenerationData
+from rnnviz.tasks.generation.task import GENERATION, GenerationData
+from rnnviz.tasks.sequences.task import SEQUENCES
 from rnnviz.ui import runner
 from tests.core.test_seq_task import tiny_sequences
 from tests.pages.helpers import APP, TIMEOUT, new_app, open_page, plotly_charts, session

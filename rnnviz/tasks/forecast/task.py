@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
-from rnnviz.model.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
 from rnnviz.model.spec import TOPOLOGIES, ModelSpec, TrainSpec
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
+from rnnviz.tasks.forecast.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series, load_builtin
 from rnnviz.tasks.forecast.windows import WindowSpec
 from rnnviz.train.datastore import DataFile, read_stored
@@ -319,3 +319,4 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
 
 
 FORECAST = ForecastTask()
+TASK = FORECAST  # what the registry loads

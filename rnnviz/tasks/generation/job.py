@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import keras
 import pandas as pd
 
+from rnnviz.common.csvread import DataError
 from rnnviz.model.builder import stateless_twin
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Job
-from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import CharData, check_window_budget, stateful_streams
 from rnnviz.tasks.generation.model import (
     SampleEachEpoch,

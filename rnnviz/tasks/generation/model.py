@@ -19,11 +19,11 @@ import keras
 import numpy as np
 import pandas as pd
 
+from rnnviz.common.csvread import DataError
 from rnnviz.model.builder import build_model, compile_model, reset_states
-from rnnviz.model.recipes import DEFAULT_CHAR_RECIPE, char_recipe  # noqa: F401 - re-exported
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, CharData, CharVocab, printable
+from rnnviz.tasks.generation.recipes import char_recipe
 from rnnviz.tasks.generation.sampling import apply_temperature, draw
 from rnnviz.train.training import fit_arguments
 

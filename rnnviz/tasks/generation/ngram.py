@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.tasks.forecast.series import DataError
+from rnnviz.common.csvread import DataError
 from rnnviz.tasks.generation.chars import CharData
 from rnnviz.tasks.generation.sampling import apply_temperature, draw
 

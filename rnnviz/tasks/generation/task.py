@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rnnviz.model.recipes import CHAR_MODEL, CHAR_TRAIN
+from rnnviz.common.csvread import DataError
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
-from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import (
     BIDIRECTIONAL_REASON,
     DEFAULT_PLAY,
@@ -22,6 +21,7 @@ from rnnviz.tasks.generation.chars import (
     play_files,
     prepare_char_data,
 )
+from rnnviz.tasks.generation.recipes import CHAR_MODEL, CHAR_TRAIN
 from rnnviz.train.datastore import DataFile, data_filename, read_stored, stored_reference
 
 if TYPE_CHECKING:
@@ -249,3 +249,4 @@ def stateful_note(chars: CharData, batch: int) -> str:
 
 
 GENERATION = GenerationTask()
+TASK = GENERATION  # what the registry loads

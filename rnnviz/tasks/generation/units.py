@@ -17,9 +17,9 @@ import keras
 import numpy as np
 import pandas as pd
 
+from rnnviz.common.csvread import DataError
 from rnnviz.common.safe import html_text
 from rnnviz.model.probes import trace
-from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import CharVocab
 
 Array = np.ndarray

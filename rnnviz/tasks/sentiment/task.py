@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rnnviz.common.safe import plain
-from rnnviz.model.recipes import TEXT_MODEL, TEXT_TRAIN
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
+from rnnviz.tasks.sentiment.recipes import TEXT_MODEL, TEXT_TRAIN
 from rnnviz.train.datastore import DataFile, read_stored
 
 if TYPE_CHECKING:
@@ -211,3 +211,4 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
 
 
 SENTIMENT = SentimentTask()
+TASK = SENTIMENT  # what the registry loads

@@ -25,9 +25,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rnnviz.common.csvread import read_csv_table
-from rnnviz.model.recipes import DEFAULT_TEXT_RECIPE, text_recipe
-from rnnviz.tasks.forecast.series import DataError  # one error type for every data problem
+from rnnviz.common.csvread import (
+    DataError,  # one error type for every data problem
+    read_csv_table,
+)
+from rnnviz.tasks.sentiment.recipes import DEFAULT_TEXT_RECIPE, text_recipe
 
 __all__ = ["DEFAULT_TEXT_RECIPE"]  # defined with the other recipes; read here by the text pages
 

@@ -18,17 +18,12 @@ from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.model.inference import PREDICT_BATCH, predict
-from rnnviz.model.recipes import (  # noqa: F401 - the recipes live there (light), re-exported
-    DEFAULT_SEQUENCE_RECIPE,
-    LSTM30_RECIPE,
-    recipe_budget,
-    recipe_epochs,
-)
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Job
 from rnnviz.tasks.sentiment.analysis import is_bidirectional, most_confident_errors, stepwise_twin
 from rnnviz.tasks.sequences.data import SequenceData, flat_features
 from rnnviz.tasks.sequences.dtw import band, dtw_distances, dtw_skip_reason
+from rnnviz.tasks.sequences.recipes import recipe_budget
 from rnnviz.train.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
 
 if TYPE_CHECKING:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnviz.common.safe import plain
-from rnnviz.model.recipes import DEFAULT_SEQUENCE_RECIPE
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 from rnnviz.tasks.sequences.data import (
@@ -23,6 +22,7 @@ from rnnviz.tasks.sequences.data import (
     load_builtin_sequences,
     prepare_sequences,
 )
+from rnnviz.tasks.sequences.recipes import DEFAULT_SEQUENCE_RECIPE
 from rnnviz.train.datastore import DataFile, read_stored
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def sequences_from_file(content: bytes, ref: dict, name: str) -> SequenceDataset
 
 
 def default_specs() -> tuple[ModelSpec, TrainSpec]:
-    """The default recipe (:data:`rnnviz.model.recipes.DEFAULT_SEQUENCE_RECIPE`) before any data."""
+    """The default recipe (:data:`rnnviz.tasks.sequences.recipes.DEFAULT_SEQUENCE_RECIPE`) before any data."""
     recipe = DEFAULT_SEQUENCE_RECIPE
     model = ModelSpec(
         cell=recipe["cell"],
@@ -328,3 +328,4 @@ def describe_split(data: SequencesData) -> str:
 
 
 SEQUENCES = SequencesTask()
+TASK = SEQUENCES  # what the registry loads
