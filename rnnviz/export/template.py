@@ -1,10 +1,10 @@
 """The template of every script rnnviz exports (run as it is, it trains a tiny forecast).
 
-rnnviz.export.codegen writes an export from this file: it keeps the code between ``<task>``
-markers of the exported task only (here every task's code stays, each registering its input layer
-and its data preparation), and replaces this docstring, the settings between the ``<settings>`` markers
-and the data between the ``<data>`` markers. The rest is copied as it is, so what the tests lint
-and run here is what every export runs. It needs only Keras 3 (with a backend) and NumPy.
+rnnviz.export.codegen writes an export from this file: it keeps the code between ``<task>`` markers
+of the exported task only (here every task's code stays, each registering its input layer and its
+data preparation), and replaces this docstring, the settings between the ``<settings>`` markers and
+the data between the ``<data>`` markers. The rest is copied as it is, so what the tests lint and
+run here is what every export runs. It needs only Keras 3 (with a backend) and NumPy.
 
 It prints three parseable lines: ``Parameters: N``, ``LOSS first=... last=...`` and a test
 score (``Test RMSE (original units): X`` for a forecast, ``Test accuracy: X`` for texts and
