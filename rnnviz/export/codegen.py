@@ -108,6 +108,7 @@ def _forecast_settings(
         "TEST_SIZE": window_spec.test_size,
         "VAL_SIZE": window_spec.val_size,
         "TRANSFORM": window_spec.transform,
+        "LAG": window_spec.lag,
         "SCALER": window_spec.scaler,
         **_model_settings(model_spec),
         **_train_settings(model_spec, train_spec),

@@ -41,7 +41,8 @@ HORIZON = 1  # future steps predicted per window (an encoder-decoder's output st
 # <forecast>
 TEST_SIZE = 8  # rows at the end held out for the test
 VAL_SIZE = 6  # rows before those, for validation (0: none)
-TRANSFORM = "none"  # on the target: "none", "log", "diff", "log_diff"
+TRANSFORM = "none"  # on the target: "none", "log", "diff", "log_diff", "seasonal_diff", ...
+LAG = 0  # rows a difference spans: 1, a season for a seasonal difference, 0 without one
 SCALER = "standard"  # "standard", "minmax" or "none"; fit on training rows
 # </forecast>
 # <sentiment>
@@ -111,12 +112,11 @@ def load_series() -> np.ndarray:
 
 
 def transform_target(target: np.ndarray) -> np.ndarray:
-    """The target in transformed units; a difference leaves NaN in row 0 (nothing before it)."""
-    values = target.copy()
-    if TRANSFORM in ("log", "log_diff"):
-        values = np.log(values)
-    if TRANSFORM in ("diff", "log_diff"):
-        values = np.concatenate([[np.nan], np.diff(values)])
+    """The target in transformed units; a difference leaves NaN in its first LAG rows (nothing
+    LAG rows before them)."""
+    values = np.log(target) if TRANSFORM.startswith("log") else target.copy()
+    if LAG:
+        values = np.concatenate([np.full(LAG, np.nan), values[LAG:] - values[:-LAG]])
     return values
 
 
@@ -133,7 +133,7 @@ def make_windows(values: np.ndarray) -> tuple[dict, float, float]:
     centre) / spread).
     """
     n_rows = len(values)
-    lost = 1 if TRANSFORM in ("diff", "log_diff") else 0  # a difference has no value at row 0
+    lost = LAG  # a difference has no value in its first LAG rows
     features = values.copy()
     features[:, 0] = transform_target(values[:, 0])
     val_end = n_rows - TEST_SIZE
@@ -185,12 +185,13 @@ def to_original(
 ) -> np.ndarray:
     """Scaled, transformed predictions for rows ``start ..`` back in the series' units."""
     z = scaled * std + mean  # undo the scaling
-    if TRANSFORM in ("diff", "log_diff"):
-        # Add the predicted changes up, starting from the last value seen before the targets.
-        base = target[start - 1][:, None]
-        z = np.cumsum(z, axis=1)
-        return base * np.exp(z) if TRANSFORM == "log_diff" else base + z
-    return np.exp(z) if TRANSFORM == "log" else z
+    if LAG:
+        # Add each predicted change onto the level LAG rows before it: an observed row, or a step
+        # already rebuilt.
+        levels = np.log(target) if TRANSFORM.startswith("log") else target
+        for j in range(z.shape[1]):
+            z[:, j] += z[:, j - LAG] if j >= LAG else levels[start + j - LAG]
+    return np.exp(z) if TRANSFORM.startswith("log") else z
 
 
 def rmse(actual: np.ndarray, predicted: np.ndarray) -> float:

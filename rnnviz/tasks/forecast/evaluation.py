@@ -685,7 +685,7 @@ def backtest(
             window_spec.horizon,
             window_spec.test_size,
             window_spec.val_size,
-            1 if window_spec.is_diff else 0,
+            window_spec.lag,
         )
     except DataError as error:
         message = f"With {folds} folds the first one keeps {max(first_end, 0)} rows. {error}"

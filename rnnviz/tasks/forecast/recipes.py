@@ -3,37 +3,138 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.forecast.series import Series
-from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.forecast.windows import Transform, WindowSpec
 
 DEFAULT_MODEL = ModelSpec(cell="LSTM", units=(32,), topology="many_to_one")
 DEFAULT_TRAIN = TrainSpec(
     optimizer="adam", learning_rate=0.005, batch_size=16, epochs=150, patience=25
 )
 
+# The rules that derive the default recipe from the series' size and shape (see data_recipe).
+SMALL_SERIES_ROWS = 200  # fewer rows: a small model and a fixed budget
+SMALL_MODEL = ModelSpec(cell="LSTM", units=(16,), topology="many_to_one")
+SMALL_EPOCHS = 60  # the fixed budget of a small series, whose last weights are kept
+LONG_SERIES_STEPS = 5_000_000  # a long series reads about this many window steps in all
+MIN_EPOCHS = 10
+LONG_PATIENCE = 5  # epochs without gain before a long series stops
+SEASONS_FOR_DIFFERENCE = 6  # a seasonal difference needs this many seasons of rows
 
-def recommended_window_spec(series: Series) -> WindowSpec:
-    """A look-back of two seasons (or 12 rows), a horizon of one season and a test of two.
 
-    Positive trending series (airline passengers, CO2) are modelled as log differences so that
-    the network learns the seasonal pattern of the changes rather than an ever-rising level.
-    """
+@dataclass(frozen=True)
+class ForecastDefaults:
+    """The default recipe derived from one series, and why each choice was made."""
+
+    window_spec: WindowSpec
+    model: ModelSpec
+    train: TrainSpec
+    reasons: tuple[str, ...]  # one sentence per choice
+
+    @property
+    def explanation(self) -> str:
+        return " ".join(self.reasons)
+
+
+def target_transform(series: Series) -> tuple[Transform, str]:
+    """The target transform the data calls for, and a sentence saying why ('' for none).
+
+    A positive seasonal series with enough seasons learns its relative change from one season
+    before (the error of seasonal naive, in log units); a positive series that grows, its
+    relative change from step to step; anything else, its own level."""
+    target = series.frame[series.target]
+    positive = bool((target > 0).all())
+    season = series.season or 0
+    if positive and season > 1 and len(target) >= SEASONS_FOR_DIFFERENCE * season:
+        return "log_seasonal_diff", (
+            f"A positive seasonal series ({len(target) // season} seasons of {season} rows): the "
+            "network learns the relative change from one season before, where seasonal naive "
+            "assumes none."
+        )
+    if positive and target.iloc[-1] > 1.5 * target.iloc[0]:
+        return "log_diff", (
+            "A positive series that grows: the network learns its relative change from step to "
+            "step rather than an ever-rising level."
+        )
+    return "none", ""
+
+
+def look_back(series: Series, transform: Transform) -> tuple[int, str]:
+    """Two seasons (or 12 rows) of look-back; three for a seasonal series read as it is, so the
+    network sees where in the cycle it stands. At most a sixth of the rows."""
+    n, season = len(series.frame), series.season or 0
+    seasons = 3 if season > 1 and transform in ("none", "log") else 2
+    window = min(max(seasons * season, 12), max(2, n // 6))
+    why = (
+        f"A seasonal series read as it is: a look-back of {window} rows, to place the cycle."
+        if seasons == 3
+        else ""
+    )
+    return window, why
+
+
+def training_budget(
+    n_rows: int, train_windows: int, window: int
+) -> tuple[ModelSpec, TrainSpec, str]:
+    """The model and training budget for a series of ``n_rows`` rows giving ``train_windows``
+    training windows of ``window`` steps, and a sentence saying why ('' for the plain default)."""
+    if n_rows < SMALL_SERIES_ROWS:
+        train = replace(
+            DEFAULT_TRAIN, epochs=SMALL_EPOCHS, early_stopping=False, keep_weights="last"
+        )
+        return (
+            SMALL_MODEL,
+            train,
+            (
+                f"A small series ({n_rows} rows): a small model ({SMALL_MODEL.cell}"
+                f"({SMALL_MODEL.units[0]})) and a fixed budget of {SMALL_EPOCHS} epochs, keeping the "
+                "last weights (its few validation rows give early stopping little to go on)."
+            ),
+        )
+    steps = max(1, train_windows * window)
+    epochs = min(DEFAULT_TRAIN.epochs, max(MIN_EPOCHS, LONG_SERIES_STEPS // steps))
+    if epochs == DEFAULT_TRAIN.epochs:
+        return DEFAULT_MODEL, DEFAULT_TRAIN, ""
+    train = replace(DEFAULT_TRAIN, epochs=epochs, patience=LONG_PATIENCE)
+    return (
+        DEFAULT_MODEL,
+        train,
+        (
+            f"A long series ({train_windows:,} training windows of {window} steps): {epochs} "
+            f"epochs (about {LONG_SERIES_STEPS / 1e6:g} million steps read in all), stopping after "
+            f"{LONG_PATIENCE} without gain."
+        ),
+    )
+
+
+def data_recipe(series: Series) -> ForecastDefaults:
+    """The default recipe for ``series``: the target transform, look-back and training budget
+    its shape and size call for, a horizon of one season (or 12 rows) and a test part of two."""
     n = len(series.frame)
     season = series.season or 0
-    window = min(max(2 * season, 12), max(2, n // 6))
+    transform, why_transform = target_transform(series)
+    window, why_window = look_back(series, transform)
     horizon = max(1, min(season or 12, n // 12))
-    test = max(horizon, min(2 * (season or 12), n // 6))
-    val = max(horizon, min(season or 12, n // 8))
-    target = series.frame[series.target]
-    transform = (
-        "log_diff" if (target > 0).all() and target.iloc[-1] > 1.5 * target.iloc[0] else "none"
+    window_spec = WindowSpec(
+        window=window,
+        horizon=horizon,
+        test_size=max(horizon, min(2 * (season or 12), n // 6)),
+        val_size=max(horizon, min(season or 12, n // 8)),
+        transform=transform,
+        season=season if transform == "log_seasonal_diff" else 0,
     )
-    return WindowSpec(
-        window=window, horizon=horizon, test_size=test, val_size=val, transform=transform
-    )
+    spec = window_spec
+    train_windows = max(0, n - spec.lag - spec.window - spec.val_size - spec.test_size)
+    model, train, why_budget = training_budget(n, train_windows, window)
+    reasons = tuple(r for r in (why_transform, why_window, why_budget) if r)
+    return ForecastDefaults(window_spec, model, train, reasons)
+
+
+def recommended_window_spec(series: Series) -> WindowSpec:
+    """The windows of the default recipe for ``series`` (see :func:`data_recipe`)."""
+    return data_recipe(series).window_spec
 
 
 @dataclass(frozen=True)

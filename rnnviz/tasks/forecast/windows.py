@@ -6,11 +6,12 @@ test ``[val_end, n_rows)``. A window whose first target row is ``s`` reads the i
 split holding all its target rows (its inputs may come from earlier splits). Every possible ``s``
 is used (stride 1).
 
-The target (feature 0) is transformed first (``log``, ``diff`` or ``log_diff``); then every
-feature is scaled as ``WindowSpec.scaler`` asks (standardised, min-max to [0, 1], or left as it
-is), with statistics fit on training rows only. A
-difference has no value at row 0, so with a diff transform row 0 is dropped from the features and
-windows simply start one row later. To guarantee something to learn from, the training split
+The target (feature 0) is transformed first (``log``, ``diff``, ``log_diff`` or a seasonal
+difference, the change from one season before, i.e. the seasonal-naive forecast's residual);
+then every feature is scaled as ``WindowSpec.scaler`` asks (standardised, min-max to [0, 1], or
+left as it is), with statistics fit on training rows only. A difference over ``lag`` rows has no
+value in the first ``lag`` rows, so those rows are dropped from the features and windows simply
+start ``lag`` rows later. To guarantee something to learn from, the training split
 must hold at least ``MIN_TRAIN_WINDOWS`` windows.
 """
 
@@ -24,13 +25,22 @@ import pandas as pd
 
 from rnnviz.tasks.forecast.series import DataError, Series, plural
 
-Transform = Literal["none", "log", "diff", "log_diff"]
-TRANSFORMS: tuple[Transform, ...] = ("none", "log", "diff", "log_diff")
+Transform = Literal["none", "log", "diff", "log_diff", "seasonal_diff", "log_seasonal_diff"]
+TRANSFORMS: tuple[Transform, ...] = (
+    "none",
+    "log",
+    "diff",
+    "log_diff",
+    "seasonal_diff",
+    "log_seasonal_diff",
+)
 TRANSFORM_LABELS: dict[str, str] = {
     "none": "None",
     "log": "Log",
     "diff": "Difference (change from the previous step)",
     "log_diff": "Log difference (relative change)",
+    "seasonal_diff": "Seasonal difference (change from one season before)",
+    "log_seasonal_diff": "Log seasonal difference (relative change from one season before)",
 }
 MIN_TRAIN_WINDOWS = 10
 ScalerKind = Literal["standard", "minmax", "none"]
@@ -52,6 +62,7 @@ class WindowSpec:
     val_size: int = 12  # rows before the test rows, for validation (0: no validation)
     transform: Transform = "none"  # applied to the target before scaling
     scaler: ScalerKind = "standard"  # how every feature is scaled (fit on training rows)
+    season: int = 0  # rows one season back, read by the seasonal transforms only
 
     def __post_init__(self) -> None:
         if self.window < 1:
@@ -72,14 +83,30 @@ class WindowSpec:
             raise DataError(f"Unknown transform '{self.transform}'; choose one of {TRANSFORMS}.")
         if self.scaler not in SCALERS:
             raise DataError(f"Unknown scaler '{self.scaler}'; choose one of {SCALERS}.")
+        if self.is_seasonal and self.season < 2:
+            raise DataError(
+                "A seasonal difference needs a seasonal period of at least 2 rows; this series "
+                "has none: choose another transform or set the season."
+            )
 
     @property
     def is_diff(self) -> bool:
-        return self.transform in ("diff", "log_diff")
+        return self.transform != "none" and self.transform != "log"
+
+    @property
+    def is_seasonal(self) -> bool:
+        return self.transform in ("seasonal_diff", "log_seasonal_diff")
 
     @property
     def is_log(self) -> bool:
-        return self.transform in ("log", "log_diff")
+        return self.transform.startswith("log")
+
+    @property
+    def lag(self) -> int:
+        """Rows between the values a difference subtracts (0: no difference)."""
+        if not self.is_diff:
+            return 0
+        return self.season if self.is_seasonal else 1
 
 
 @dataclass(frozen=True)
@@ -118,13 +145,13 @@ def check_series_length(
 ) -> None:
     """Raise DataError when the series is too short for the windows and splits asked for.
 
-    ``lost_rows`` counts rows a transform drops at the start (1 for a difference).
+    ``lost_rows`` counts rows a transform drops at the start (a difference's lag).
     """
     extra_train = MIN_TRAIN_WINDOWS - 1
     needed = lost_rows + window + horizon + extra_train + val_size + test_size
     if n_rows >= needed:
         return
-    lost = f" + {lost_rows} row lost to differencing" if lost_rows else ""
+    lost = f" + {plural(lost_rows, 'row')} lost to differencing" if lost_rows else ""
     raise DataError(
         f"The series has {n_rows} rows but needs at least {needed}: window ({window}) + horizon "
         f"({horizon}) + {extra_train} more rows for {MIN_TRAIN_WINDOWS} training windows + "
@@ -133,10 +160,13 @@ def check_series_length(
     )
 
 
-def transform_target(target: np.ndarray, transform: Transform, name: str = "target") -> np.ndarray:
-    """The target in transformed units, (rows,); a diff leaves NaN at row 0."""
+def transform_target(
+    target: np.ndarray, transform: Transform, name: str = "target", lag: int = 1
+) -> np.ndarray:
+    """The target in transformed units, (rows,); a difference over ``lag`` rows leaves NaN in
+    the first ``lag`` rows."""
     values = np.asarray(target, dtype=np.float64)
-    if transform in ("log", "log_diff"):
+    if transform.startswith("log"):
         non_positive = values[values <= 0]
         if non_positive.size:
             raise DataError(
@@ -145,8 +175,8 @@ def transform_target(target: np.ndarray, transform: Transform, name: str = "targ
                 "'diff' instead."
             )
         values = np.log(values)
-    if transform in ("diff", "log_diff"):
-        values = np.concatenate([[np.nan], np.diff(values)])
+    if transform not in ("none", "log"):
+        values = np.concatenate([np.full(lag, np.nan), values[lag:] - values[:-lag]])
     return values
 
 
@@ -190,7 +220,7 @@ class WindowedData:
     @property
     def first_row(self) -> int:
         """The first row with features (1 when a difference drops row 0)."""
-        return 1 if self.spec.is_diff else 0
+        return self.spec.lag
 
     def split(self, name: Literal["train", "val", "test"]) -> tuple[np.ndarray, ...]:
         """``(x, y, start)`` of one split."""
@@ -213,13 +243,21 @@ class WindowedData:
         y = np.asarray(y_scaled, dtype=np.float64).reshape(len(start), -1)  # (n, h)
         z = self.scaler.inverse_target(y)  # (n, h) transformed units
         if self.spec.is_diff:
-            if np.any(start < 1) or np.any(start > self.n_rows):
-                raise ValueError(f"start must lie in [1, {self.n_rows}] for a diff transform")
-            base = self.target[start - 1][:, None]  # (n, 1)
-            if self.spec.transform == "log_diff":
-                return base * np.exp(np.cumsum(z, axis=1))
-            return base + np.cumsum(z, axis=1)
+            z = self._undifferenced(z, start)  # (n, h) levels, in log units for a log transform
         return np.exp(z) if self.spec.is_log else z
+
+    def _undifferenced(self, z: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """Differences ``z`` (n, h) over ``lag`` rows added back onto the level ``lag`` rows
+        before each step: an observed row before ``start``, else a step already rebuilt."""
+        lag = self.spec.lag
+        if np.any(start < lag) or np.any(start > self.n_rows):
+            raise ValueError(f"start must lie in [{lag}, {self.n_rows}] for this difference")
+        levels = np.log(self.target) if self.spec.is_log else self.target  # (n_rows,)
+        out = np.empty_like(z)  # (n, h)
+        for j in range(z.shape[1]):
+            before = out[:, j - lag] if j >= lag else levels[start + j - lag]  # (n,)
+            out[:, j] = before + z[:, j]
+        return out
 
     def actual(self, start: np.ndarray, h: int) -> np.ndarray:
         """(n, h) true values at rows ``start .. start + h - 1``, NaN before row 0 or past the end."""
@@ -267,12 +305,12 @@ def _checked_features(series: Series, spec: WindowSpec) -> tuple[np.ndarray, np.
     check_finite(series)
     values = series.values()  # (rows, features)
     n_rows = len(values)
-    lost = 1 if spec.is_diff else 0
+    lost = spec.lag
     check_series_length(n_rows, spec.window, spec.horizon, spec.test_size, spec.val_size, lost)
     if np.isnan(values).any():
         raise DataError("The series still has missing values; fill them before windowing.")
     features = values.copy()
-    features[:, 0] = transform_target(values[:, 0], spec.transform, series.target)
+    features[:, 0] = transform_target(values[:, 0], spec.transform, series.target, spec.lag)
     val_end = n_rows - spec.test_size
     return values, features, val_end - spec.val_size, val_end
 
@@ -281,7 +319,7 @@ def make_windows(series: Series, spec: WindowSpec) -> WindowedData:
     """Transform, scale (fit on training rows) and window ``series`` as ``spec`` asks."""
     values, features, train_end, val_end = _checked_features(series, spec)
     n_rows = len(values)
-    lost = 1 if spec.is_diff else 0
+    lost = spec.lag
     scaler = Scaler.fit(features[lost:train_end], spec.scaler)
     scaled = scaler.transform(features)  # (rows, features)
 
