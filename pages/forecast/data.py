@@ -6,7 +6,7 @@ from rnnviz.common.csvread import content_key
 from rnnviz.common.figures import series_preview
 from rnnviz.common.safe import plain
 from rnnviz.tasks.forecast.evaluation import COVARIATE_NOTE
-from rnnviz.tasks.forecast.recipes import TUTORIAL, recommended_window_spec
+from rnnviz.tasks.forecast.recipes import TUTORIAL, data_recipe
 from rnnviz.tasks.forecast.series import (
     AGGREGATIONS,
     BUILTIN_SERIES,
@@ -24,8 +24,9 @@ from rnnviz.tasks.forecast.task import FORECAST, ForecastData
 from rnnviz.tasks.forecast.timeindex import describe_gaps
 from rnnviz.tasks.forecast.windows import split_bounds
 from rnnviz.ui import nav
-from rnnviz.ui.state import session, set_widget_defaults
+from rnnviz.ui.state import session
 from rnnviz.ui.widgets import (
+    apply_data_recipe,
     apply_forecast_recipe,
     builtin_choice,
     forget_data,
@@ -137,10 +138,13 @@ if series is None:  # no file yet, or a refused one: Build and Train wait for da
 else:
     for note in series.notes:
         st.info(plain(note))
-    if current.defaults_for.get(FORECAST.name) != series_key[:2]:  # a new series: its settings
-        set_widget_defaults(recommended_window_spec(series).__dict__, overwrite=True)
+    recipe = data_recipe(series)
+    if current.defaults_for.get(FORECAST.name) != series_key[:2]:  # a new series: its recipe
+        apply_data_recipe(recipe)
         current.defaults_for[FORECAST.name] = series_key[:2]
-    spec = window_spec_ui(len(series.frame))
+    spec = window_spec_ui(len(series.frame), series.season)
+    if recipe.reasons:
+        st.info(plain("Default recipe for this series. " + recipe.explanation))
     try:  # the checks of make_windows (length, transform, split sizes), no windows built yet
         train_end, val_end = split_bounds(series, spec)
     except DataError as error:

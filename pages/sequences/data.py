@@ -19,7 +19,12 @@ from rnnviz.tasks.sequences.data import (
     value_columns_for,
 )
 from rnnviz.tasks.sequences.figures import example_images, example_sequences
-from rnnviz.tasks.sequences.recipes import DEFAULT_SEQUENCE_RECIPE, recipe_budget
+from rnnviz.tasks.sequences.recipes import (
+    DEFAULT_SEQUENCE_RECIPE,
+    chunk_reason,
+    reading_chunk,
+    recipe_budget,
+)
 from rnnviz.tasks.sequences.task import SEQUENCES, SplitSettings, describe_split, sequences_data
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
@@ -166,8 +171,12 @@ c3.metric("Classes", f"{dataset.n_classes}")
 c4.metric("Majority class", f"{max(dataset.class_counts().values()) / len(dataset):.1%}")
 
 new_data = current.defaults_for.get(SEQUENCES.name) != dataset_key
-if new_data:  # its default scaling
-    set_widget_defaults({"seq_scaling": dataset.default_scaling}, overwrite=True)
+median_steps = int(np.median(lengths))
+if new_data:  # its default scaling and reading
+    chunk = reading_chunk(median_steps)
+    set_widget_defaults(
+        {"seq_scaling": dataset.default_scaling, "seq_chunk": chunk}, overwrite=True
+    )
 set_widget_defaults({"seq_official": True, "seq_test": 0.2, "seq_seed": 7})
 c1, c2, c3 = st.columns(3)
 scaling = c1.selectbox(
@@ -181,8 +190,21 @@ test_fraction = c2.slider(
     "Test share", 0.1, 0.5, step=0.05, key="w_seq_test", disabled=bool(official)
 )
 seed = c3.number_input("Split seed", 0, 2**31 - 1, key="w_seq_seed")
+set_widget_defaults({"seq_chunk": 1})
+chunk = st.number_input(
+    "Steps read at once (their values side by side as one input step)",
+    1,
+    max(1, dataset.n_steps),
+    key="w_seq_chunk",
+)
+if why := chunk_reason(median_steps, reading_chunk(median_steps)):
+    st.info(plain(f"Default for this data: {why}"))
 settings = SplitSettings(
-    scaling=scaling, seed=int(seed), test_fraction=float(test_fraction), official_split=official
+    scaling=scaling,
+    seed=int(seed),
+    test_fraction=float(test_fraction),
+    official_split=official,
+    chunk=int(chunk),
 )
 try:
     data = current.memo(

@@ -179,7 +179,11 @@ def sequences_script(data: SequencesData, model_spec: ModelSpec, train_spec: Tra
     """A standalone script that trains ``model_spec`` on the same splits of a sequence set (built
     in, or an upload the run keeps): its raw values and split rows embedded, scaled and padded in
     the script as rnnviz does."""
-    from rnnviz.tasks.sequences.data import BUILTIN_SEQUENCES, load_builtin_sequences
+    from rnnviz.tasks.sequences.data import (
+        BUILTIN_SEQUENCES,
+        load_builtin_sequences,
+        read_in_chunks,
+    )
 
     if data.key in BUILTIN_SEQUENCES:
         dataset = load_builtin_sequences(data.key)
@@ -187,6 +191,7 @@ def sequences_script(data: SequencesData, model_spec: ModelSpec, train_spec: Tra
         dataset = data.source
     else:
         raise ValueError("sequences_script needs the sequences (a built-in set or an upload).")
+    dataset = read_in_chunks(dataset, data.settings.chunk)  # as the run read them
     if model_spec.head != "multiclass" or model_spec.is_text:
         raise ValueError("sequences_script exports sequence classifiers (a softmax head).")
     if model_spec.mask_value != data.prepared.mask_value:

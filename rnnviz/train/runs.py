@@ -64,7 +64,7 @@ SAVE_CAUSES = ("No space left on device", "Read-only file system", "Permission d
 CHECKPOINT_DIR = ".checkpoints"  # best weights of runs in progress, <server pid>-<run>.npz
 TASKS = TASK_NAMES  # the registered tasks (rnnviz.tasks)
 WINDOW_KEYS = ("window", "horizon", "test_size", "val_size", "transform")
-OPTIONAL_WINDOW_KEYS = ("scaler",)  # absent from runs saved before the scaler choice
+OPTIONAL_WINDOW_KEYS = ("scaler", "season")  # absent from runs saved before these settings
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # Library -> the distributions that provide it (TensorFlow ships under several names).
 VERSION_PACKAGES = {

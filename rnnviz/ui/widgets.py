@@ -20,9 +20,14 @@ from rnnviz.model.spec import (
     lookahead_reason,
 )
 from rnnviz.tasks.base import Task
-from rnnviz.tasks.forecast.recipes import ForecastRecipe
+from rnnviz.tasks.forecast.recipes import ForecastDefaults, ForecastRecipe
 from rnnviz.tasks.forecast.task import FORECAST
-from rnnviz.tasks.forecast.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
+from rnnviz.tasks.forecast.windows import (
+    SCALER_LABELS,
+    SEASONAL_TRANSFORMS,
+    TRANSFORM_LABELS,
+    WindowSpec,
+)
 from rnnviz.tasks.registry import TASK_NAMES, get_task
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import KeptUpload, session, set_widget_defaults
@@ -36,8 +41,9 @@ def builtin_choice(label: str, catalog: Mapping[str, Any], key: str) -> str:
     return chosen
 
 
-def window_spec_ui(n_rows: int) -> WindowSpec:
-    """Look-back window, horizon, split sizes and target transform."""
+def window_spec_ui(n_rows: int, season: int | None = None) -> WindowSpec:
+    """Look-back window, horizon, split sizes and target transform (the seasonal differences
+    offered only for a series with a season of 2 rows or more)."""
     c1, c2, c3, c4 = st.columns(4)
     top = max(2, n_rows // 2)
     window = c1.number_input("Look-back window (steps)", 1, top, key="w_window")
@@ -45,9 +51,10 @@ def window_spec_ui(n_rows: int) -> WindowSpec:
     test = c3.number_input("Test rows (at the end)", 1, top, key="w_test_size")
     val = c4.number_input("Validation rows (before test; 0: none)", 0, top, key="w_val_size")
     c1, c2 = st.columns(2)
+    seasonal = (season or 0) > 1
     transform = c1.selectbox(
         "Target transform",
-        list(TRANSFORM_LABELS),
+        [t for t in TRANSFORM_LABELS if seasonal or t not in SEASONAL_TRANSFORMS],
         format_func=TRANSFORM_LABELS.get,
         key="w_transform",
     )
@@ -64,6 +71,7 @@ def window_spec_ui(n_rows: int) -> WindowSpec:
         val_size=int(val),
         transform=transform,
         scaler=scaler,
+        season=season if transform in SEASONAL_TRANSFORMS else 0,
     )
 
 
@@ -255,6 +263,14 @@ def apply_forecast_recipe(recipe: ForecastRecipe) -> None:
     current = session()
     current.defaults_for[FORECAST.name] = ("builtin", recipe.dataset)  # keep the recipe's windows
     current.recipe_task = FORECAST.name
+
+
+def apply_data_recipe(recipe: ForecastDefaults) -> None:
+    """Set the window, Build and Train controls to the default recipe derived from a series."""
+    windows = {k: v for k, v in asdict(recipe.window_spec).items() if k != "season"}
+    set_widget_defaults(
+        {**windows, **recipe_widget_values(recipe.model, recipe.train)}, overwrite=True
+    )
 
 
 def forget_data(task: Task) -> None:

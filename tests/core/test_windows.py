@@ -36,17 +36,21 @@ def make_series(n_rows: int = N_ROWS, seed: int = 0) -> Series:
 
 
 def transformed_features(series: Series, transform: str) -> np.ndarray:
-    """Feature matrix with the target transformed, computed row by row; NaN row 0 for a diff."""
+    """Feature matrix with the target transformed, computed row by row; NaN in the rows a
+    difference has nothing before (row 0, or the first season of 12 rows)."""
     values = series.values()
     out = values.copy()
     for row in range(len(values)):
         level = values[row, 0]
         previous = values[row - 1, 0] if row > 0 else np.nan
+        year_ago = values[row - 12, 0] if row >= 12 else np.nan
         out[row, 0] = {
             "none": level,
             "log": np.log(level),
             "diff": level - previous,
             "log_diff": np.log(level) - np.log(previous),
+            "seasonal_diff": level - year_ago,
+            "log_seasonal_diff": np.log(level) - np.log(year_ago),
         }[transform]
     return out
 
@@ -58,13 +62,17 @@ SPECS = [
     WindowSpec(window=8, horizon=4, test_size=12, val_size=8, transform="diff"),
     WindowSpec(window=6, horizon=2, test_size=12, val_size=12, transform="log_diff"),
     WindowSpec(window=10, horizon=1, test_size=15, val_size=5, transform="log"),
+    WindowSpec(window=6, horizon=3, test_size=12, val_size=6, transform="seasonal_diff", season=12),
+    WindowSpec(
+        window=4, horizon=14, test_size=14, val_size=14, transform="log_seasonal_diff", season=12
+    ),
 ]
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=str)
 def test_windows_are_every_start_whose_targets_fit_in_one_split(spec: WindowSpec) -> None:
     data = make_windows(make_series(), spec)
-    first_row = 1 if spec.transform in ("diff", "log_diff") else 0
+    first_row = spec.lag
     bounds = {
         "train": (0, N_ROWS - spec.test_size - spec.val_size),
         "val": (N_ROWS - spec.test_size - spec.val_size, N_ROWS - spec.test_size),
@@ -88,7 +96,7 @@ def test_x_and_y_hold_the_scaled_past_and_next_values(spec: WindowSpec) -> None:
     series = make_series()
     data = make_windows(series, spec)
     features = transformed_features(series, spec.transform)
-    train_rows = features[1 if spec.transform in ("diff", "log_diff") else 0 : data.train_end]
+    train_rows = features[spec.lag : data.train_end]
     mean, std = train_rows.mean(axis=0), train_rows.std(axis=0)
     for name in ("train", "val", "test"):
         x, y, starts = data.split(name)
@@ -104,10 +112,11 @@ def test_x_and_y_hold_the_scaled_past_and_next_values(spec: WindowSpec) -> None:
 
 
 @pytest.mark.parametrize("transform", TRANSFORMS)
-@pytest.mark.parametrize("horizon", [1, 3])
+@pytest.mark.parametrize("horizon", [1, 3, 14])
 def test_to_original_reproduces_the_actual_values(transform: str, horizon: int) -> None:
     series = load_builtin("airline")
-    data = make_windows(series, WindowSpec(window=12, horizon=horizon, transform=transform))
+    spec = WindowSpec(12, horizon, val_size=max(12, horizon), transform=transform, season=12)
+    data = make_windows(series, spec)
     raw = series.frame["passengers"].to_numpy()
     for name in ("train", "val", "test"):
         _, y, starts = data.split(name)
@@ -152,10 +161,10 @@ def test_actual_is_nan_past_the_end() -> None:
 @pytest.mark.parametrize("transform", TRANSFORMS)
 def test_last_window_holds_the_final_rows(transform: str) -> None:
     series = make_series()
-    spec = WindowSpec(window=7, transform=transform)
+    spec = WindowSpec(window=7, transform=transform, season=12)
     data = make_windows(series, spec)
     features = transformed_features(series, transform)
-    train = features[1 if transform in ("diff", "log_diff") else 0 : data.train_end]
+    train = features[spec.lag : data.train_end]
     expected = (features[-7:] - train.mean(axis=0)) / train.std(axis=0)
     last = data.last_window()
     assert last.shape == (1, 7, 3) and last.dtype == np.float32

@@ -14,7 +14,7 @@ import pandas as pd
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
 from rnnviz.model.spec import TOPOLOGIES, ModelSpec, TrainSpec
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
-from rnnviz.tasks.forecast.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
+from rnnviz.tasks.forecast.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, data_recipe
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series, load_builtin
 from rnnviz.tasks.forecast.windows import WindowSpec
 from rnnviz.train.datastore import DataFile, read_stored
@@ -147,7 +147,9 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
         return fit_data(windows, spec.topology)
 
     def build_notes(self, data: ForecastData, spec: ModelSpec) -> list[Note]:
-        notes = []
+        recipe = data_recipe(data.series)
+        notes = [Note("caption", "Default recipe for this series. " + recipe.explanation)]
+        notes = notes if recipe.reasons else []
         window_spec = data.window_spec
         if spec.stateful:
             batch = spec.stateful_batch_size

@@ -34,6 +34,7 @@ TRANSFORMS: tuple[Transform, ...] = (
     "seasonal_diff",
     "log_seasonal_diff",
 )
+SEASONAL_TRANSFORMS: tuple[Transform, ...] = ("seasonal_diff", "log_seasonal_diff")
 TRANSFORM_LABELS: dict[str, str] = {
     "none": "None",
     "log": "Log",
@@ -95,7 +96,7 @@ class WindowSpec:
 
     @property
     def is_seasonal(self) -> bool:
-        return self.transform in ("seasonal_diff", "log_seasonal_diff")
+        return self.transform in SEASONAL_TRANSFORMS
 
     @property
     def is_log(self) -> bool:

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -219,6 +220,16 @@ BUILTIN_SEQUENCES: dict[str, BuiltinSequences] = {
             640,
             "7-29 x 12",
             "270 / 370",
+        ),
+        BuiltinSequences(
+            "OSULeaf",
+            "OSU leaf outlines (UCR)",
+            "The outlines of leaves of six tree species, each unrolled into one series of 427 "
+            "steps: few (200 training), long sequences.",
+            "sktime",
+            442,
+            "427 x 1",
+            "200 / 242",
         ),
     )
 }
@@ -1197,6 +1208,26 @@ def prepare_sequences(
         scaling=scaling,
         mask_value=mask_value,
         split=split,
+    )
+
+
+def read_in_chunks(dataset: SequenceDataset, size: int) -> SequenceDataset:
+    """Every ``size`` consecutive steps read as one step, their values side by side: (n, T, f)
+    -> (n, ceil(T / size), size * f), the last chunk padded with 0; the same values, so
+    Euclidean distances between sequences of one length are unchanged."""
+    if size <= 1:
+        return dataset
+    n, time, features = dataset.x.shape
+    steps = math.ceil(time / size)
+    padded = np.zeros((n, steps * size, features), np.float32)  # (n, steps * size, f)
+    padded[:, :time] = dataset.x
+    names = tuple(f"{name} +{k}" for k in range(size) for name in dataset.feature_names)
+    return replace(
+        dataset,
+        x=padded.reshape(n, steps, size * features),  # (n, steps, size * f)
+        lengths=-(-dataset.lengths // size),
+        feature_names=names,
+        image_shape=None,
     )
 
 

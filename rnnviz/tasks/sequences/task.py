@@ -21,6 +21,7 @@ from rnnviz.tasks.sequences.data import (
     SequenceDataset,
     load_builtin_sequences,
     prepare_sequences,
+    read_in_chunks,
 )
 from rnnviz.tasks.sequences.recipes import DEFAULT_SEQUENCE_RECIPE
 from rnnviz.train.datastore import DataFile, read_stored
@@ -43,6 +44,7 @@ class SplitSettings:
     val_fraction: float = 0.2
     test_fraction: float = 0.2
     official_split: bool = True
+    chunk: int = 1  # steps read at once (see rnnviz.tasks.sequences.recipes.reading_chunk)
 
     def __post_init__(self) -> None:
         if self.scaling is not None and self.scaling not in SCALINGS:
@@ -84,9 +86,11 @@ class SequencesData:
 def sequences_data(
     dataset: SequenceDataset, settings: SplitSettings, key: str | None = None
 ) -> SequencesData:
-    """Split, scale and pad ``dataset`` as ``settings`` say (``key``: its built-in key)."""
+    """Read ``dataset`` in chunks, split, scale and pad it as ``settings`` say (``key``: its
+    built-in key); ``source`` keeps the sequences as they were read."""
+    chunked = read_in_chunks(dataset, settings.chunk)
     prepared = prepare_sequences(
-        dataset,
+        chunked,
         val_fraction=settings.val_fraction,
         test_fraction=settings.test_fraction,
         seed=settings.seed,
@@ -94,7 +98,7 @@ def sequences_data(
         official_split=settings.official_split,
     )
     return SequencesData(
-        dataset.name, key, prepared, settings, dataset.feature_names, dataset.image_shape, dataset
+        dataset.name, key, prepared, settings, chunked.feature_names, chunked.image_shape, dataset
     )
 
 
@@ -274,13 +278,13 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
         run keeps), split and scaled again; ValueError when that cannot be done."""
         config = record.data_config
         key = config.get("dataset_key")
-        fields = SplitSettings.__dataclass_fields__
-        if not set(fields) <= set(config):
+        fields = set(SplitSettings.__dataclass_fields__) - {"chunk"}  # runs before chunks: 1
+        if not fields <= set(config):
             raise ValueError(
                 "This run's data settings are incomplete (no split or scaling saved): it cannot "
                 "be reopened."
             )
-        settings = SplitSettings(**{name: config[name] for name in fields})
+        settings = SplitSettings(chunk=config.get("chunk", 1), **{n: config[n] for n in fields})
         if key in BUILTIN_SEQUENCES:
             return sequences_data(load_builtin_sequences(key), settings, key)
         content, ref = read_stored(record)

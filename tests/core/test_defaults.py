@@ -1,0 +1,126 @@
+"""Default recipes derived from the data's size and shape (issue 18 §3), on crafted data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnviz.tasks.forecast.recipes import (
+    DEFAULT_MODEL,
+    DEFAULT_TRAIN,
+    LONG_PATIENCE,
+    SMALL_EPOCHS,
+    SMALL_MODEL,
+    data_recipe,
+)
+from rnnviz.tasks.forecast.series import Series
+from rnnviz.tasks.forecast.windows import make_windows
+from rnnviz.tasks.sequences.data import SequenceDataset, read_in_chunks
+from rnnviz.tasks.sequences.recipes import chunk_reason, reading_chunk
+from rnnviz.tasks.sequences.task import SplitSettings, sequences_data
+
+
+def seasonal_series(rows: int, season: int = 12, level: float = 100.0, trend: float = 0.5):
+    """A noisy seasonal series with a trend (positive when ``level`` is high enough)."""
+    rng = np.random.default_rng(0)
+    t = np.arange(rows)
+    seasonal = 10 * np.sin(2 * np.pi * t / season) if season else 0.0
+    values = level + trend * t + seasonal + rng.normal(0, 1, rows)
+    frame = pd.DataFrame({"y": values}, index=pd.RangeIndex(rows))
+    return Series("crafted", frame, "y", season=season or None)
+
+
+def test_a_small_positive_seasonal_series_gets_the_seasonal_residual_and_a_small_fixed_budget():
+    series = seasonal_series(144)
+    recipe = data_recipe(series)
+    spec = recipe.window_spec
+    assert (spec.transform, spec.season, spec.lag) == ("log_seasonal_diff", 12, 12)
+    assert (spec.window, spec.horizon, spec.test_size, spec.val_size) == (24, 12, 24, 12)
+    assert recipe.model == SMALL_MODEL and recipe.model.units == (16,)
+    train = recipe.train
+    assert (train.epochs, train.early_stopping, train.keep_weights) == (SMALL_EPOCHS, False, "last")
+    assert "12 seasons of 12 rows" in recipe.explanation
+    assert "A small series (144 rows)" in recipe.explanation
+    data = make_windows(series, spec)  # the recipe fits the series
+    y = series.frame["y"].to_numpy()
+    start = data.start_train[0]
+    residual = np.log(y[start] / y[start - 12])  # the error of seasonal naive, in log units
+    assert data.scaler.inverse_target(data.y_train[0, 0]) == pytest.approx(residual, rel=1e-5)
+
+
+def test_a_seasonal_series_below_zero_is_read_as_it_is_over_three_seasons():
+    series = seasonal_series(300, level=0.0, trend=0.0)
+    recipe = data_recipe(series)
+    assert recipe.window_spec.transform == "none" and recipe.window_spec.window == 36
+    assert "look-back of 36 rows" in recipe.explanation
+    assert recipe.model == DEFAULT_MODEL and recipe.train == DEFAULT_TRAIN  # 300 rows: plain
+
+
+def test_a_long_series_gets_a_budget_of_steps_read():
+    series = seasonal_series(2000, season=52, level=300.0, trend=0.05)
+    recipe = data_recipe(series)
+    spec = recipe.window_spec
+    assert spec.transform == "log_seasonal_diff" and spec.window == 104
+    train_windows = 2000 - 52 - 104 - spec.val_size - spec.test_size
+    assert recipe.train.epochs == 5_000_000 // (train_windows * 104) < DEFAULT_TRAIN.epochs
+    assert recipe.train.patience == LONG_PATIENCE and recipe.train.early_stopping
+    assert f"A long series ({train_windows:,} training windows of 104 steps)" in (
+        recipe.explanation
+    )
+    make_windows(series, spec)
+
+
+def test_a_growing_series_without_season_learns_its_relative_change():
+    recipe = data_recipe(seasonal_series(300, season=0, trend=2.0))
+    assert recipe.window_spec.transform == "log_diff" and recipe.window_spec.lag == 1
+    assert "relative change from step to step" in recipe.explanation
+
+
+def test_too_few_seasons_for_a_seasonal_difference():
+    recipe = data_recipe(seasonal_series(60, trend=0.0))  # 5 seasons of 12 rows
+    assert recipe.window_spec.transform == "none"
+    assert "A small series (60 rows)" in recipe.explanation
+    make_windows(seasonal_series(60, trend=0.0), recipe.window_spec)
+
+
+# -- sequences ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("steps", "chunk"), [(28, 1), (150, 1), (200, 1), (201, 8), (427, 16), (1000, 32)]
+)
+def test_long_sequences_are_read_in_chunks_of_a_power_of_two(steps, chunk):
+    assert reading_chunk(steps) == chunk
+    assert -(-steps // chunk) <= 32 or chunk == 1
+
+
+def test_the_chunk_reason_names_the_length_and_the_chunk():
+    assert chunk_reason(150, 1) == ""
+    assert chunk_reason(427, 16).startswith(
+        "427 steps is long for a recurrent cell: it reads 16 steps at a time (27 steps of 16"
+    )
+
+
+def ragged_dataset() -> SequenceDataset:
+    rng = np.random.default_rng(1)
+    lengths = np.array([10, 7, 10, 3, 9, 10, 8, 10, 6, 10, 10, 5])
+    x = rng.normal(size=(12, 10, 2)).astype(np.float32)
+    x[np.arange(10)[None, :] >= lengths[:, None]] = 0  # post-padding
+    return SequenceDataset("r", x, lengths, np.arange(12) % 2, ("a", "b"), ("u", "v"))
+
+
+def test_reading_in_chunks_puts_consecutive_steps_side_by_side():
+    dataset = ragged_dataset()
+    chunked = read_in_chunks(dataset, 4)
+    assert chunked.x.shape == (12, 3, 8)  # ceil(10 / 4) steps of 4 x 2 values
+    assert chunked.lengths.tolist() == [3, 2, 3, 1, 3, 3, 2, 3, 2, 3, 3, 2]
+    assert chunked.feature_names[:4] == ("u +0", "v +0", "u +1", "v +1")
+    np.testing.assert_array_equal(chunked.x[0, 1], dataset.x[0, 4:8].ravel())  # steps 4-7
+    np.testing.assert_array_equal(chunked.x[0, 2, 4:], 0)  # the last chunk's padding
+    flat, chunked_flat = dataset.x.reshape(12, -1), chunked.x.reshape(12, -1)[:, :20]
+    np.testing.assert_array_equal(flat, chunked_flat)  # the same values: same distances
+    assert read_in_chunks(dataset, 1) is dataset
+
+
+def test_sequence_data_reads_in_the_chunks_its_settings_say():
+    data = sequences_data(ragged_dataset(), SplitSettings(chunk=4, test_fraction=0.25))
+    assert data.prepared.input_shape == (3, 8) and data.feature_names[-1] == "v +3"
+    assert data.source.x.shape == (12, 10, 2)  # kept as read, for the run's stored file
+    assert SplitSettings().chunk == 1
