@@ -8,7 +8,8 @@
    ``tutorial rmse <x>``; a plain-Keras rerun of the tutorial gives 51.9 (it reports 47.5).
 3. Coverage of the 80% and 95% split-conformal intervals on the test rows (every horizon) of
    airline and CO2 (CO2 with a shorter epoch budget, see --co2-epochs).
-4. Every built-in series (--series, default all) with the default recipe, one line each:
+4. Every built-in series (--series, default all) with the default recipe derived from it
+   (rnnviz.tasks.forecast.recipes.data_recipe, whose reasons are printed), one line each:
    ``forecast <series> rnn <x> seasonal_naive <y> ets <z> mean <m> drift <d> naive <n>``, each
    the test RMSE averaged over horizons 1..H (rolling origin), and the verdict Inspect shows.
 
@@ -27,12 +28,7 @@ import pandas as pd
 
 from rnnviz.tasks.forecast.baselines import DRIFT, ETS, MEAN
 from rnnviz.tasks.forecast.evaluation import NAIVE, RNN, forecast_errors, forecast_job
-from rnnviz.tasks.forecast.recipes import (
-    DEFAULT_MODEL,
-    DEFAULT_TRAIN,
-    TUTORIAL,
-    recommended_window_spec,
-)
+from rnnviz.tasks.forecast.recipes import TUTORIAL, data_recipe
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, load_builtin
 
 
@@ -57,12 +53,12 @@ def coverage_of(report) -> pd.Series:
 
 
 def airline_default(seeds: list[int]) -> list[str]:
-    series = load_builtin("airline")
-    spec = recommended_window_spec(series)
-    print(f"== airline, default recipe: {spec}")
+    recipe = data_recipe(load_builtin("airline"))
+    spec = recipe.window_spec
+    print(f"== airline, default recipe: {spec}\n   {recipe.explanation}")
     table, coverage = None, []  # coverage: per seed, share inside by level
     for seed in seeds:
-        job = trained("airline", spec, DEFAULT_MODEL, replace(DEFAULT_TRAIN, seed=seed))
+        job = trained("airline", spec, recipe.model, replace(recipe.train, seed=seed))
         report = job.report()
         by_h = report.by_horizon.set_index("horizon")
         if table is None:
@@ -95,10 +91,10 @@ def tutorial() -> None:
 
 
 def co2_coverage(epochs: int) -> str:
-    series = load_builtin("co2")
-    spec = recommended_window_spec(series)
+    recipe = data_recipe(load_builtin("co2"))
+    spec = recipe.window_spec
     print(f"== co2, default recipe with {epochs} epochs: {spec}")
-    job = trained("co2", spec, DEFAULT_MODEL, replace(DEFAULT_TRAIN, epochs=epochs))
+    job = trained("co2", spec, recipe.model, replace(recipe.train, epochs=epochs))
     report = job.report()
     by_h = report.by_horizon
     print(
@@ -115,9 +111,9 @@ def co2_coverage(epochs: int) -> str:
 def series_line(key: str) -> str:
     """The default recipe on one built-in series against every baseline (mean RMSE over
     horizons 1..H on test), as one line."""
-    series = load_builtin(key)
-    spec = recommended_window_spec(series)
-    job = trained(key, spec, DEFAULT_MODEL, DEFAULT_TRAIN)
+    recipe = data_recipe(load_builtin(key))
+    print(f"== {key}, default recipe: {recipe.window_spec}\n   {recipe.explanation}")
+    job = trained(key, recipe.window_spec, recipe.model, recipe.train)
     report = job.report()
     mean = {
         c.removesuffix(" RMSE"): report.by_horizon[c].mean()

@@ -1,6 +1,6 @@
 """How good are the sequence-classification recipes? Train each built-in set, compare with 1-NN.
 
-GOALS (2 CPU cores): MNIST rows, default recipe: test accuracy >= 0.93 in < 180 s of training;
+GOALS (2 CPU cores): MNIST rows, default recipe: test accuracy >= 0.95 in < 180 s of training;
 ItalyPowerDemand (archive split), default recipe: >= 0.95 (1-NN Euclidean: 0.955 in the UCR
 archive); GunPoint reported against 1-NN Euclidean (0.913).
 
@@ -19,6 +19,7 @@ import argparse
 import ast
 
 import _bootstrap  # noqa: F401  (repository root on sys.path, quiet TF logs)
+import numpy as np
 from _fit import timed_fit
 
 from rnnviz.tasks.sequences.classify import (
@@ -29,16 +30,27 @@ from rnnviz.tasks.sequences.classify import (
     nearest_neighbour_baseline,
     sequence_specs,
 )
-from rnnviz.tasks.sequences.data import BUILTIN_SEQUENCES, load_builtin_sequences, prepare_sequences
+from rnnviz.tasks.sequences.data import (
+    BUILTIN_SEQUENCES,
+    load_builtin_sequences,
+    prepare_sequences,
+    read_in_chunks,
+)
+from rnnviz.tasks.sequences.recipes import reading_chunk
 from rnnviz.train.training import new_model
 
 RUNS = [(key, "default", DEFAULT_SEQUENCE_RECIPE) for key in BUILTIN_SEQUENCES]
 RUNS.insert(1, ("mnist_rows", "LSTM(30)", LSTM30_RECIPE))
-GOALS = {("mnist_rows", "default"): (0.93, 180.0), ("ItalyPowerDemand", "default"): (0.95, None)}
+GOALS = {
+    ("mnist_rows", "default"): (0.95, 180.0),
+    ("ItalyPowerDemand", "default"): (0.95, None),
+}
 
 
 def run_one(key: str, label: str, recipe: dict, seed: int) -> bool:
-    data = prepare_sequences(load_builtin_sequences(key), seed=seed)
+    dataset = load_builtin_sequences(key)
+    chunk = reading_chunk(int(np.median(dataset.lengths)))  # the default reading of its length
+    data = prepare_sequences(read_in_chunks(dataset, chunk), seed=seed)
     model_spec, train_spec = sequence_specs(recipe, data, seed=seed)
     model = new_model(model_spec, train_spec, data.input_shape)
     history, seconds = timed_fit(model, data, train_spec)
@@ -49,7 +61,8 @@ def run_one(key: str, label: str, recipe: dict, seed: int) -> bool:
     print(
         f"{key}[{label}] test accuracy {accuracy:.4f} baseline {nn:.4f} seconds {seconds:.1f}"
         f"  # 1-NN Euclidean; logistic {logistic:.4f}; {epochs}/{train_spec.epochs} epochs; "
-        f"{len(data.x_train)}/{len(data.x_val)}/{len(data.x_test)} train/val/test",
+        f"{len(data.x_train)}/{len(data.x_val)}/{len(data.x_test)} train/val/test"
+        + (f"; read {chunk} steps at a time" if chunk > 1 else ""),
         flush=True,
     )
     goal_accuracy, goal_seconds = GOALS.get((key, label), (None, None))

@@ -8,9 +8,11 @@ from rnnviz.tasks.forecast.recipes import (
     DEFAULT_MODEL,
     DEFAULT_TRAIN,
     LONG_PATIENCE,
+    LONG_SERIES_STEPS,
     SMALL_EPOCHS,
     SMALL_MODEL,
     data_recipe,
+    season_correlation,
 )
 from rnnviz.tasks.forecast.series import Series
 from rnnviz.tasks.forecast.windows import make_windows
@@ -19,11 +21,13 @@ from rnnviz.tasks.sequences.recipes import chunk_reason, reading_chunk
 from rnnviz.tasks.sequences.task import SplitSettings, sequences_data
 
 
-def seasonal_series(rows: int, season: int = 12, level: float = 100.0, trend: float = 0.5):
+def seasonal_series(
+    rows: int, season: int = 12, level: float = 100.0, trend: float = 0.5, amplitude: float = 10.0
+) -> Series:
     """A noisy seasonal series with a trend (positive when ``level`` is high enough)."""
     rng = np.random.default_rng(0)
     t = np.arange(rows)
-    seasonal = 10 * np.sin(2 * np.pi * t / season) if season else 0.0
+    seasonal = amplitude * np.sin(2 * np.pi * t / season) if season else 0.0
     values = level + trend * t + seasonal + rng.normal(0, 1, rows)
     frame = pd.DataFrame({"y": values}, index=pd.RangeIndex(rows))
     return Series("crafted", frame, "y", season=season or None)
@@ -38,7 +42,7 @@ def test_a_small_positive_seasonal_series_gets_the_seasonal_residual_and_a_small
     assert recipe.model == SMALL_MODEL and recipe.model.units == (16,)
     train = recipe.train
     assert (train.epochs, train.early_stopping, train.keep_weights) == (SMALL_EPOCHS, False, "last")
-    assert "12 seasons of 12 rows" in recipe.explanation
+    assert "A firm season of 12 rows" in recipe.explanation
     assert "A small series (144 rows)" in recipe.explanation
     data = make_windows(series, spec)  # the recipe fits the series
     y = series.frame["y"].to_numpy()
@@ -47,12 +51,29 @@ def test_a_small_positive_seasonal_series_gets_the_seasonal_residual_and_a_small
     assert data.scaler.inverse_target(data.y_train[0, 0]) == pytest.approx(residual, rel=1e-5)
 
 
-def test_a_seasonal_series_below_zero_is_read_as_it_is_over_three_seasons():
+def test_a_firm_season_below_zero_learns_the_plain_seasonal_difference():
     series = seasonal_series(300, level=0.0, trend=0.0)
     recipe = data_recipe(series)
-    assert recipe.window_spec.transform == "none" and recipe.window_spec.window == 36
-    assert "look-back of 36 rows" in recipe.explanation
+    assert (recipe.window_spec.transform, recipe.window_spec.window) == ("seasonal_diff", 24)
+    assert "learns the change from one season before" in recipe.explanation
     assert recipe.model == DEFAULT_MODEL and recipe.train == DEFAULT_TRAIN  # 300 rows: plain
+    make_windows(series, recipe.window_spec)
+
+
+def test_a_loose_cycle_is_read_as_it_is_over_three_seasons():
+    series = seasonal_series(300, level=0.0, trend=0.0, amplitude=1.0)  # noise as large
+    recipe = data_recipe(series)
+    assert recipe.window_spec.transform == "none" and recipe.window_spec.window == 36
+    assert "A loose cycle of about 12 rows" in recipe.explanation
+    assert "look-back of 36 rows" in recipe.explanation
+
+
+def test_season_correlation_is_the_lag_correlation_of_the_values():
+    values = seasonal_series(200).frame["y"].to_numpy()
+    expected = pd.Series(values).autocorr(lag=12)  # pandas' own lag correlation
+    assert season_correlation(values, 12) == pytest.approx(expected)
+    assert season_correlation(values[:20], 12) == 0.0  # too few rows for two seasons
+    assert season_correlation(np.ones(50), 12) == 0.0  # no spread
 
 
 def test_a_long_series_gets_a_budget_of_steps_read():
@@ -61,7 +82,7 @@ def test_a_long_series_gets_a_budget_of_steps_read():
     spec = recipe.window_spec
     assert spec.transform == "log_seasonal_diff" and spec.window == 104
     train_windows = 2000 - 52 - 104 - spec.val_size - spec.test_size
-    assert recipe.train.epochs == 5_000_000 // (train_windows * 104) < DEFAULT_TRAIN.epochs
+    assert recipe.train.epochs == LONG_SERIES_STEPS // (train_windows * 104) < DEFAULT_TRAIN.epochs
     assert recipe.train.patience == LONG_PATIENCE and recipe.train.early_stopping
     assert f"A long series ({train_windows:,} training windows of 104 steps)" in (
         recipe.explanation
@@ -70,16 +91,9 @@ def test_a_long_series_gets_a_budget_of_steps_read():
 
 
 def test_a_growing_series_without_season_learns_its_relative_change():
-    recipe = data_recipe(seasonal_series(300, season=0, trend=2.0))
+    recipe = data_recipe(seasonal_series(300, season=0, trend=2.0))  # last tenth 3x the first
     assert recipe.window_spec.transform == "log_diff" and recipe.window_spec.lag == 1
     assert "relative change from step to step" in recipe.explanation
-
-
-def test_too_few_seasons_for_a_seasonal_difference():
-    recipe = data_recipe(seasonal_series(60, trend=0.0))  # 5 seasons of 12 rows
-    assert recipe.window_spec.transform == "none"
-    assert "A small series (60 rows)" in recipe.explanation
-    make_windows(seasonal_series(60, trend=0.0), recipe.window_spec)
 
 
 # -- sequences ---------------------------------------------------------------------------------

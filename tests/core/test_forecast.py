@@ -30,7 +30,7 @@ from rnnviz.tasks.forecast.evaluation import (
     seasonal_naive_forecast,
     windows_for,
 )
-from rnnviz.tasks.forecast.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, recommended_window_spec
+from rnnviz.tasks.forecast.recipes import data_recipe
 from rnnviz.tasks.forecast.series import Series, load_builtin
 from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec, make_windows
@@ -113,7 +113,8 @@ def test_job_trains_and_forecasts_past_the_end(topology):
 def test_default_recipe_beats_seasonal_naive_on_airline():
     """The quality anchor: last 24 months as test, the RNN's RMSE below the seasonal-naive one."""
     series = load_builtin("airline")
-    job = forecast_job(series, recommended_window_spec(series), DEFAULT_MODEL, DEFAULT_TRAIN)
+    recipe = data_recipe(series)  # a small series: LSTM(16), 60 epochs, the seasonal residual
+    job = forecast_job(series, recipe.window_spec, recipe.model, recipe.train)
     job.run.run()
     errors = forecast_errors(job.inference_model, job.data, job.topology, series.season).set_index(
         "model"

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.forecast.series import Series
-from rnnviz.tasks.forecast.windows import Transform, WindowSpec
+from rnnviz.tasks.forecast.windows import SEASONAL_TRANSFORMS, Transform, WindowSpec
 
 DEFAULT_MODEL = ModelSpec(cell="LSTM", units=(32,), topology="many_to_one")
 DEFAULT_TRAIN = TrainSpec(
@@ -18,10 +20,10 @@ DEFAULT_TRAIN = TrainSpec(
 SMALL_SERIES_ROWS = 200  # fewer rows: a small model and a fixed budget
 SMALL_MODEL = ModelSpec(cell="LSTM", units=(16,), topology="many_to_one")
 SMALL_EPOCHS = 60  # the fixed budget of a small series, whose last weights are kept
-LONG_SERIES_STEPS = 5_000_000  # a long series reads about this many window steps in all
+LONG_SERIES_STEPS = 3_000_000  # a long series reads about this many window steps in all
 MIN_EPOCHS = 10
 LONG_PATIENCE = 5  # epochs without gain before a long series stops
-SEASONS_FOR_DIFFERENCE = 6  # a seasonal difference needs this many seasons of rows
+FIRM_SEASON = 0.7  # correlation with one season before that makes a season firm
 
 
 @dataclass(frozen=True)
@@ -38,25 +40,48 @@ class ForecastDefaults:
         return " ".join(self.reasons)
 
 
-def target_transform(series: Series) -> tuple[Transform, str]:
+def season_correlation(values: np.ndarray, season: int) -> float:
+    """The correlation of ``values`` (rows,) with themselves one season before (0 when too few
+    rows or no spread)."""
+    if season < 2 or len(values) < 2 * season + 2:
+        return 0.0
+    now, before = values[season:], values[:-season]
+    if now.std() == 0 or before.std() == 0:
+        return 0.0
+    return float(np.corrcoef(now, before)[0, 1])
+
+
+def target_transform(series: Series, train_rows: int) -> tuple[Transform, str]:
     """The target transform the data calls for, and a sentence saying why ('' for none).
 
-    A positive seasonal series with enough seasons learns its relative change from one season
-    before (the error of seasonal naive, in log units); a positive series that grows, its
-    relative change from step to step; anything else, its own level."""
-    target = series.frame[series.target]
+    A firm season (the training rows, in log units for a positive series, correlate with
+    themselves one season before at :data:`FIRM_SEASON` or more) makes the network learn the
+    change from one season before, the error of seasonal naive (relative for a positive series);
+    a positive series without one that grows (its last tenth 1.5 times its first on average)
+    learns its relative change from step to step;
+    anything else (a loose cycle included) its own level."""
+    target = series.frame[series.target].to_numpy(dtype=np.float64)
     positive = bool((target > 0).all())
     season = series.season or 0
-    if positive and season > 1 and len(target) >= SEASONS_FOR_DIFFERENCE * season:
-        return "log_seasonal_diff", (
-            f"A positive seasonal series ({len(target) // season} seasons of {season} rows): the "
-            "network learns the relative change from one season before, where seasonal naive "
-            "assumes none."
+    train = np.log(target[:train_rows]) if positive else target[:train_rows]
+    correlation = season_correlation(train, season)
+    if correlation >= FIRM_SEASON:
+        what = "relative change" if positive else "change"
+        return ("log_seasonal_diff" if positive else "seasonal_diff"), (
+            f"A firm season of {season} rows (the training rows correlate at {correlation:.2f} "
+            f"with one season before): the network learns the {what} from one season before, "
+            "the error of seasonal naive."
         )
-    if positive and target.iloc[-1] > 1.5 * target.iloc[0]:
+    tenth = max(1, len(target) // 10)
+    if positive and target[-tenth:].mean() > 1.5 * target[:tenth].mean():
         return "log_diff", (
             "A positive series that grows: the network learns its relative change from step to "
             "step rather than an ever-rising level."
+        )
+    if season > 1:
+        return "none", (
+            f"A loose cycle of about {season} rows (correlation {correlation:.2f} with one "
+            "season before): the network reads the series as it is."
         )
     return "none", ""
 
@@ -67,11 +92,7 @@ def look_back(series: Series, transform: Transform) -> tuple[int, str]:
     n, season = len(series.frame), series.season or 0
     seasons = 3 if season > 1 and transform in ("none", "log") else 2
     window = min(max(seasons * season, 12), max(2, n // 6))
-    why = (
-        f"A seasonal series read as it is: a look-back of {window} rows, to place the cycle."
-        if seasons == 3
-        else ""
-    )
+    why = f"A look-back of {window} rows, to place the cycle." if seasons == 3 else ""
     return window, why
 
 
@@ -114,16 +135,18 @@ def data_recipe(series: Series) -> ForecastDefaults:
     its shape and size call for, a horizon of one season (or 12 rows) and a test part of two."""
     n = len(series.frame)
     season = series.season or 0
-    transform, why_transform = target_transform(series)
-    window, why_window = look_back(series, transform)
     horizon = max(1, min(season or 12, n // 12))
+    test = max(horizon, min(2 * (season or 12), n // 6))
+    val = max(horizon, min(season or 12, n // 8))
+    transform, why_transform = target_transform(series, n - test - val)
+    window, why_window = look_back(series, transform)
     window_spec = WindowSpec(
         window=window,
         horizon=horizon,
-        test_size=max(horizon, min(2 * (season or 12), n // 6)),
-        val_size=max(horizon, min(season or 12, n // 8)),
+        test_size=test,
+        val_size=val,
         transform=transform,
-        season=season if transform == "log_seasonal_diff" else 0,
+        season=season if transform in SEASONAL_TRANSFORMS else 0,
     )
     spec = window_spec
     train_windows = max(0, n - spec.lag - spec.window - spec.val_size - spec.test_size)
