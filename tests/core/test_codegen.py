@@ -111,6 +111,13 @@ def test_stateful_and_unusual_options_rebuild_the_same_model():
             "many_to_one",
         ),
         ("seattle_temp", ("wind",), WindowSpec(scaler="none", transform="diff"), "many_to_one"),
+        (
+            "airline",
+            (),
+            WindowSpec(horizon=14, val_size=14, transform="log_seasonal_diff", season=12),
+            "encoder_decoder",
+        ),
+        ("seattle_temp", (), WindowSpec(transform="seasonal_diff", season=365), "many_to_one"),
     ],
 )
 def test_script_rebuilds_rnnviz_data_exactly(dataset, inputs, windows, topology):
