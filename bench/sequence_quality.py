@@ -23,8 +23,6 @@ import numpy as np
 from _fit import timed_fit
 
 from rnnviz.tasks.sequences.classify import (
-    DEFAULT_SEQUENCE_RECIPE,
-    LSTM30_RECIPE,
     evaluate_sequences,
     logistic_baseline,
     nearest_neighbour_baseline,
@@ -36,7 +34,7 @@ from rnnviz.tasks.sequences.data import (
     prepare_sequences,
     read_in_chunks,
 )
-from rnnviz.tasks.sequences.recipes import reading_chunk
+from rnnviz.tasks.sequences.recipes import DEFAULT_SEQUENCE_RECIPE, LSTM30_RECIPE, reading_chunk
 from rnnviz.train.training import new_model
 
 RUNS = [(key, "default", DEFAULT_SEQUENCE_RECIPE) for key in BUILTIN_SEQUENCES]

@@ -42,6 +42,27 @@ def test_data_page_previews_airline_with_split(data_ready):
     assert data.window_spec.test_size == 24
 
 
+def test_data_page_derives_the_recipe_from_the_series_and_says_why(data_ready):
+    at = data_ready  # airline: 144 monthly rows with a firm yearly season
+    info = " ".join(i.value for i in at.info).replace("\\", "")
+    assert "Default recipe for this series. A firm season of 12 rows" in info
+    assert "A small series (144 rows): a small model (LSTM(16))" in info
+    assert at.selectbox(key="w_transform").value == "log_seasonal_diff"
+    assert session(at).data["forecast"].window_spec.season == 12
+    state = at.session_state
+    assert (state["w_units_1"], state["w_epochs"], state["w_keep_weights"]) == (16, 60, "last")
+    at = open_page("pages/common/build.py", at)
+    assert any("A small series (144 rows)" in c.value.replace("\\", "") for c in at.caption)
+    at = open_page("pages/forecast/data.py", at)
+    at.selectbox(key="w_builtin").set_value("sunspots").run()  # a loose cycle: read as it is
+    info = " ".join(i.value for i in at.info)
+    assert "A loose cycle of about 11 rows" in info and "look-back of 33 rows" in info
+    assert at.selectbox(key="w_transform").value == "none"
+    assert at.number_input(key="w_window").value == 33
+    assert at.session_state["w_units_1"] == 32 and at.session_state["w_epochs"] == 150
+    assert not at.exception
+
+
 def test_data_page_reports_a_too_short_split(data_ready):
     at = data_ready
     at.number_input(key="w_test_size").set_value(70).run()
@@ -101,6 +122,7 @@ def test_bad_uploads_get_a_message_not_a_traceback(data_ready, name, content, wo
 
 def test_build_page_counts_parameters_and_warns(data_ready):
     at = open_page("pages/common/build.py", data_ready)
+    at.number_input(key="w_units_1").set_value(32).run()  # airline's own default: LSTM(16)
     table = at.dataframe[0].value
     assert list(table["layer"]) == ["input", "rnn_1", "head"]
     assert table["parameters"].sum() == 4 * 32 * (1 + 32 + 1) + 33  # LSTM(32) on 1 feature + Dense

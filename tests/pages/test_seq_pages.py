@@ -46,6 +46,21 @@ def test_pages_ask_for_data_and_a_run_first():
     assert "Train a sequence classifier first" in at.info[0].value
 
 
+def test_few_long_sequences_are_read_in_chunks_and_the_page_says_why():
+    at = sequences_app("OSULeaf")  # 442 leaf outlines of 427 steps
+    info = " ".join(i.value for i in at.info).replace("\\", "")  # Markdown escapes
+    assert "427 steps is long for a recurrent cell: it reads 16 steps at a time" in info
+    assert at.number_input(key="w_seq_chunk").value == 16
+    data = session(at).data["sequences"]
+    assert data.prepared.input_shape == (27, 16) and data.settings.chunk == 16
+    at.number_input(key="w_seq_chunk").set_value(1).run()  # the user may read every step
+    assert session(at).data["sequences"].prepared.input_shape == (427, 1)
+    at.selectbox(key="w_seq_builtin").set_value("GunPoint").run()  # 150 steps: one at a time
+    assert at.number_input(key="w_seq_chunk").value == 1
+    assert not any("long for a recurrent cell" in i.value for i in at.info)
+    assert not at.exception
+
+
 def test_mnist_rows_shows_sizes_classes_and_digits():
     at = sequences_app()  # the first built-in set: MNIST read row by row
     assert metrics(at) == {
