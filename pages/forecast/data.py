@@ -22,17 +22,11 @@ from rnnviz.tasks.forecast.series import (
 )
 from rnnviz.tasks.forecast.task import FORECAST, ForecastData
 from rnnviz.tasks.forecast.timeindex import describe_gaps
+from rnnviz.tasks.forecast.widgets import apply_forecast_recipe, window_spec_ui
 from rnnviz.tasks.forecast.windows import split_bounds
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import (
-    apply_forecast_recipe,
-    builtin_choice,
-    forget_data,
-    kept_upload,
-    same_data_note,
-    window_spec_ui,
-)
+from rnnviz.ui.widgets import builtin_choice, forget_data, kept_upload, same_data_note
 
 st.title("Data")
 current = session()

@@ -60,7 +60,10 @@ class TrainRequest:
     return_files: bool = False  # send the saved run back as bytes (worker on another machine)
     finalize_from: str | None = None  # save a run from this checkpoint instead of training
     final_state: RunState | None = None  # the run's state when finalizing
-    backtest_folds: int = 0  # > 0: refit this many folds on expanding data instead (forecasts)
+    analysis: str = (
+        ""  # a task's analysis to run instead of training (Task.analyse), e.g. a backtest
+    )
+    analysis_steps: int = 0  # its size (e.g. folds); progress counts these steps
 
     @property
     def dataset_name(self) -> str:
@@ -80,7 +83,7 @@ class RunResult:
     error: str = ""  # the job could not be built or run
     save_error: str = ""  # trained, but the run could not be saved
     files: dict[str, bytes] | None = field(default=None, repr=False)
-    backtest: Any = None  # a forecast.Backtest (per-fold scores) for a backtest request
+    analysis: Any = None  # what an analysis request found (e.g. a forecast backtest's folds)
 
 
 def new_run_id() -> str:
@@ -203,13 +206,13 @@ class QueuedExecutor:
         """Queue ``request``; it starts as soon as fewer than ``max_running`` runs train.
         ``handle_id``: the run's id, chosen beforehand (e.g. already put in the page's URL)."""
         handle = RunHandle(request, self, handle_id)
-        refused = store_space_problem(request.runs_root) if not request.backtest_folds else ""
+        refused = store_space_problem(request.runs_root) if not request.analysis else ""
         with self._cond:
             self._forget_old()
             self._handles[handle.id] = handle
             if not refused:
                 self._queue.append(handle)
-        if refused:  # it could not be saved: not started (a backtest saves nothing)
+        if refused:  # it could not be saved: not started (an analysis saves nothing)
             handle._end(RunResult(error=refused))
         else:
             threading.Thread(target=self._serve, args=(handle,), daemon=True).start()

@@ -18,9 +18,9 @@ import pickle
 import threading
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 import numpy as np
 
@@ -131,6 +131,27 @@ class Ranking:
 
 
 @dataclass(frozen=True)
+class Analysis:
+    """A task's analysis that trains several models instead of one run (e.g. a forecast's
+    rolling-origin backtest): its name, the data and specs, and its size in steps."""
+
+    name: str
+    data: Any
+    spec: ModelSpec
+    train: TrainSpec
+    steps: int
+
+
+class AnalysisResult(Protocol):
+    """What an analysis returns: whether Stop ended it early and a one-line summary."""
+
+    stopped: bool
+
+    @property
+    def summary(self) -> str: ...
+
+
+@dataclass(frozen=True)
 class Export:
     """A standalone script and the file name to download it as."""
 
@@ -232,6 +253,18 @@ class Task(ABC, Generic[D, J]):
 
     def owns(self, job: Job | None) -> bool:
         return job is not None and job.task == self.name
+
+    def analyse(
+        self,
+        analysis: Analysis,
+        fit: Callable[[J], None],
+        progress: Callable[[int, int], None],
+        should_stop: Callable[[], bool],
+    ) -> AnalysisResult:
+        """Run ``analysis`` in a worker: ``fit(job)`` trains a job to its end (honouring Stop),
+        ``progress(done, total)`` reports steps. ValueError when the task has no such analysis
+        or the data does not allow it."""
+        raise ValueError(f"the {self.label} task has no analysis {analysis.name!r}")
 
     # -- comparison and export ----------------------------------------------------------------
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:

@@ -63,8 +63,6 @@ MIN_FREE_BYTES = 200 * 1024 * 1024  # a run is not started with less free space 
 SAVE_CAUSES = ("No space left on device", "Read-only file system", "Permission denied")
 CHECKPOINT_DIR = ".checkpoints"  # best weights of runs in progress, <server pid>-<run>.npz
 TASKS = TASK_NAMES  # the registered tasks (rnnviz.tasks)
-WINDOW_KEYS = ("window", "horizon", "test_size", "val_size", "transform")
-OPTIONAL_WINDOW_KEYS = ("scaler",)  # absent from runs saved before the scaler choice
 RUN_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # Library -> the distributions that provide it (TensorFlow ships under several names).
 VERSION_PACKAGES = {
@@ -191,15 +189,6 @@ class RunRecord:
                 f"{self.path.name}/{PREDICTIONS_FILE} is damaged and cannot be read "
                 f"({type(error).__name__})."
             ) from None
-
-    @property
-    def window_config(self) -> dict | None:
-        """The look-back window settings of a forecast run (``WindowSpec`` fields), or None when
-        its ``data_config`` lacks any of them (a run saved by another tool or hand-edited)."""
-        if not all(key in self.data_config for key in WINDOW_KEYS):
-            return None
-        optional = {k: self.data_config[k] for k in OPTIONAL_WINDOW_KEYS if k in self.data_config}
-        return {**{key: self.data_config[key] for key in WINDOW_KEYS}, **optional}
 
     @property
     def created_at(self) -> datetime:

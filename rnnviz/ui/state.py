@@ -64,8 +64,8 @@ class Session:
     # (a page change starts the next page's run before the stopped one has finished loading)
     job_from: RunHandle | None = None  # ... and the run ``job`` was loaded from
     collect_error: str = ""  # why the finished run could not be loaded
-    backtest: RunHandle | None = None  # the Inspect page's backtest run ...
-    backtest_for: Job | None = None  # ... and the job it refits
+    analysis: RunHandle | None = None  # an Inspect page's analysis run (e.g. a backtest) ...
+    analysis_for: Job | None = None  # ... and the job it studies
     comparison: Comparison | None = None
     cache: dict[str, tuple[Hashable, Any]] = field(default_factory=dict)  # see memo()
     throttled: dict[str, tuple[tuple[Hashable, Hashable], float, Any]] = field(

@@ -12,7 +12,6 @@ from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data, printable
 from rnnviz.tasks.generation.model import (
     BIDIRECTIONAL_REASON,
-    DEFAULT_CHAR_RECIPE,
     ResetStatesEachEpoch,
     SampleEachEpoch,
     bpc_history,
@@ -27,6 +26,7 @@ from rnnviz.tasks.generation.model import (
     sample_text,
     top_k_next,
 )
+from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE
 from rnnviz.tasks.generation.sampling import apply_temperature, draw
 
 TEXT = "MACBETH:\nSo foul and fair a day I have not seen.\n[Enter ROSS]\n\n" * 40

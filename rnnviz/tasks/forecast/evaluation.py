@@ -651,6 +651,11 @@ class Backtest:
 
     folds: pd.DataFrame
     stopped: bool = False
+    planned: int = 0  # the folds asked for
+
+    @property
+    def summary(self) -> str:
+        return f"{len(self.folds)} of {self.planned} folds scored."
 
     def spread(self, model: str = RNN) -> tuple[float, float]:
         """Mean and standard deviation of a model's fold RMSEs."""
@@ -693,12 +698,12 @@ def backtest(
     rows = []
     for i in range(folds):
         if should_stop is not None and should_stop():
-            return Backtest(pd.DataFrame(rows), stopped=True)
+            return Backtest(pd.DataFrame(rows), stopped=True, planned=folds)
         end = series.n_rows - (folds - 1 - i) * window_spec.test_size
         fold_series = replace(series, frame=series.frame.iloc[:end])
         job = fit(fold_series, window_spec)
         if should_stop is not None and should_stop():  # stopped inside the fold: not scored
-            return Backtest(pd.DataFrame(rows), stopped=True)
+            return Backtest(pd.DataFrame(rows), stopped=True, planned=folds)
         test_from = end - window_spec.test_size
         rows.append(
             {
@@ -711,4 +716,4 @@ def backtest(
         )
         if on_progress is not None:
             on_progress(i + 1, folds)
-    return Backtest(pd.DataFrame(rows))
+    return Backtest(pd.DataFrame(rows), planned=folds)

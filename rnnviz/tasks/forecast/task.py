@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,17 +13,17 @@ import pandas as pd
 
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
 from rnnviz.model.spec import TOPOLOGIES, ModelSpec, TrainSpec
-from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
+from rnnviz.tasks.base import Analysis, Export, Note, Ranking, Task, finished_run
 from rnnviz.tasks.forecast.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series, load_builtin
-from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.forecast.windows import WindowSpec, window_config
 from rnnviz.train.datastore import DataFile, read_stored
 
 if TYPE_CHECKING:
     import keras
     import plotly.graph_objects as go
 
-    from rnnviz.tasks.forecast.evaluation import ForecastJob
+    from rnnviz.tasks.forecast.evaluation import Backtest, ForecastJob
     from rnnviz.train.runs import RunRecord
     from rnnviz.train.training import FitData
 
@@ -228,7 +228,7 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
         again, or the stored upload read back; ValueError when that cannot be done."""
         config = record.data_config
         key = config.get("dataset_key")
-        window = record.window_config
+        window = window_config(record.data_config)
         if window is None:
             raise ValueError(
                 "This run's data settings are incomplete (no look-back window saved): it cannot be "
@@ -276,6 +276,29 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
             series.inputs,
         )
 
+    def analyse(
+        self,
+        analysis: Analysis,
+        fit: Callable[[ForecastJob], None],
+        progress: Callable[[int, int], None],
+        should_stop: Callable[[], bool],
+    ) -> Backtest:
+        """The rolling-origin backtest: ``analysis.steps`` refits on expanding data."""
+        if analysis.name != "backtest":
+            return super().analyse(analysis, fit, progress, should_stop)
+        # the job module imports Keras: the task stays light until a worker runs this
+        from rnnviz.tasks.forecast.evaluation import backtest, forecast_job
+
+        def fit_fold(series: Series, window_spec: WindowSpec) -> ForecastJob:
+            job = forecast_job(series, window_spec, analysis.spec, analysis.train)
+            fit(job)
+            return job
+
+        data = analysis.data
+        return backtest(
+            data.series, data.window_spec, analysis.steps, fit_fold, progress, should_stop
+        )
+
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """The test forecasts of every saved variant over the actual values."""
         from rnnviz.common.figures import forecast_overlay
@@ -305,9 +328,10 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
 
         config = record.data_config
         key = config.get("dataset_key")
-        if record.window_config is None:
+        saved_window = window_config(config)
+        if saved_window is None:
             return None
-        window = WindowSpec(**record.window_config)
+        window = WindowSpec(**saved_window)
         spec, train = record.model_spec, record.train_spec
         if key in BUILTIN_SERIES:
             script = forecast_script(key, window, spec, train, config.get("inputs", ()))

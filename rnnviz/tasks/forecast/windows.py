@@ -320,3 +320,17 @@ def make_windows(series: Series, spec: WindowSpec) -> WindowedData:
         index=series.frame.index,
         season=series.season,
     )
+
+
+WINDOW_KEYS = ("window", "horizon", "test_size", "val_size", "transform")
+OPTIONAL_WINDOW_KEYS = ("scaler",)  # absent from runs saved before the scaler choice
+
+
+def window_config(data_config: dict) -> dict | None:
+    """The look-back window settings (``WindowSpec`` fields) a saved forecast run's
+    ``data_config`` holds, or None when it lacks any of them (a run saved by another tool or
+    hand-edited)."""
+    if not all(key in data_config for key in WINDOW_KEYS):
+        return None
+    optional = {k: data_config[k] for k in OPTIONAL_WINDOW_KEYS if k in data_config}
+    return {**{key: data_config[key] for key in WINDOW_KEYS}, **optional}
