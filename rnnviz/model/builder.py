@@ -118,13 +118,29 @@ def metric_name(spec: ModelSpec) -> str:
     return "mae" if spec.head == "regression" else "accuracy"
 
 
+def twin(
+    model: keras.Model,
+    spec: ModelSpec,
+    input_shape: tuple[int, ...] | None = None,
+    **changes: object,
+) -> keras.Model:
+    """The same network and weights built from ``spec`` with ``changes``: stateless (no fixed
+    batch size or carried state), the head at every step (``topology="many_to_many"``: a
+    ``TimeDistributed`` head holds the same two arrays), a stateful stream of one step, or
+    another input length (``input_shape``; by default the model's own)."""
+    shape = tuple(input_shape) if input_shape is not None else tuple(model.input_shape[1:])
+    copy = build_model(spec.with_(**changes), shape)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def stateless_twin(model: keras.Model, spec: ModelSpec) -> keras.Model:
-    """The same network and weights without a fixed batch size or carried state, for inference."""
-    if not spec.stateful:
-        return model
-    twin = build_model(spec.with_(stateful=False), tuple(model.input_shape[1:]))
-    twin.set_weights(model.get_weights())
-    return twin
+    """The model itself, or for a stateful one its :func:`twin` without fixed batch or state."""
+    return twin(model, spec, stateful=False) if spec.stateful else model
+
+
+def is_bidirectional(model: keras.Model) -> bool:
+    return any(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers)
 
 
 def reset_states(model: keras.Model) -> None:

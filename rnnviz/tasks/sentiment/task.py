@@ -189,8 +189,8 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """ROC curves of every saved binary variant on the test split (its saved predictions)."""
         from rnnviz.common.figures import roc_figure
+        from rnnviz.common.metrics import evaluate_classifier
         from rnnviz.service.compare import variant_label
-        from rnnviz.tasks.sentiment.analysis import evaluate_classifier
 
         curves = {}
         for record in records:

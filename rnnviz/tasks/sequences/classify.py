@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
+from rnnviz.common.labels import most_confident_errors
 from rnnviz.common.metrics import evaluate_classifier
+from rnnviz.model.builder import is_bidirectional, twin
 from rnnviz.model.inference import PREDICT_BATCH, predict
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Job
-from rnnviz.tasks.sentiment.analysis import is_bidirectional, most_confident_errors, stepwise_twin
 from rnnviz.tasks.sequences.data import SequenceData, flat_features
 from rnnviz.tasks.sequences.dtw import band, dtw_distances, dtw_skip_reason
 from rnnviz.tasks.sequences.recipes import recipe_budget
@@ -83,9 +84,9 @@ def probabilities_by_step(model: keras.Model, spec: ModelSpec, x: np.ndarray) ->
             "A bidirectional model has read the whole sequence at every step: it has no "
             "prediction after each step."
         )
-    twin = stepwise_twin(model, spec)
+    stepwise = twin(model, spec, topology="many_to_many", stateful=False)
     x = np.asarray(x, dtype=np.float32)
-    return np.asarray(predict(twin, x, PREDICT_BATCH), dtype=np.float64)
+    return np.asarray(predict(stepwise, x, PREDICT_BATCH), dtype=np.float64)
 
 
 def step_probability_frame(
