@@ -15,9 +15,9 @@ from keras import layers
 
 from rnnviz.model.cells import CELL_TYPES, cell_type, cudnn_blockers, layer_options
 from rnnviz.model.spec import ModelSpec, TrainSpec, lookahead_reason
+from rnnviz.model.upload import recurrent_layers
 
 CELL_CLASSES = {name: cell.keras_class for name, cell in CELL_TYPES.items()}
-RECURRENT_TYPES = tuple(CELL_CLASSES.values())
 __all__ = ["cudnn_blockers"]  # re-exported: the rule lives with the cells
 
 
@@ -194,3 +194,26 @@ def expected_params(spec: ModelSpec, input_features: int) -> int:
             d = u * (2 if spec.bidirectional and spec.merge_mode == "concat" else 1)
     head_units = 1 if spec.head == "binary" else spec.n_outputs
     return total + head_units * (d + 1)
+
+
+def spec_of(model: keras.Model) -> ModelSpec:
+    """A best-effort ModelSpec describing a loaded model (cell, units, direction, topology)."""
+    recurrent = recurrent_layers(model)
+    if not recurrent:
+        raise ValueError("The model has no recurrent layer.")
+    inner = [getattr(layer, "forward_layer", layer) for layer in recurrent]
+    has_repeat = any(isinstance(layer, keras.layers.RepeatVector) for layer in model.layers)
+    out_rank = len(model.output_shape)
+    topology = (
+        "encoder_decoder" if has_repeat else ("many_to_many" if out_rank == 3 else "many_to_one")
+    )
+    units = tuple(layer.units for layer in inner)
+    if has_repeat:
+        units = units[: max(1, len(units) // 2)]
+    return ModelSpec(
+        cell=type(inner[0]).__name__,
+        units=units[:4],
+        bidirectional=isinstance(recurrent[0], keras.layers.Bidirectional),
+        topology=topology,
+        horizon=model.output_shape[1] if has_repeat else 1,
+    )

@@ -7,12 +7,12 @@ from typing import Literal
 
 from rnnviz.model.cells import CELL_NAMES
 
-Cell = Literal["SimpleRNN", "LSTM", "GRU"]
+Cell = str  # a name in rnnviz.model.cells.CELL_NAMES: one entry there adds a cell (checked below)
 Topology = Literal["many_to_one", "many_to_many", "encoder_decoder"]
 MergeMode = Literal["concat", "sum", "mul", "ave"]
 Head = Literal["regression", "binary", "multiclass"]
 
-CELLS: tuple[Cell, ...] = CELL_NAMES  # type: ignore[assignment]
+CELLS: tuple[Cell, ...] = CELL_NAMES
 TOPOLOGIES: tuple[Topology, ...] = ("many_to_one", "many_to_many", "encoder_decoder")
 MERGE_MODES: tuple[MergeMode, ...] = ("concat", "sum", "mul", "ave")
 TOPOLOGY_LABELS: dict[str, str] = {
@@ -156,3 +156,9 @@ KEEP_WEIGHTS: dict[str, str] = {
     "best": "Best validation epoch",
     "last": "Last epoch",
 }
+
+
+def variant_label(spec: ModelSpec) -> str:
+    """A variant's short name in Compare (e.g. ``LSTM bi x2``)."""
+    direction = "bi" if spec.bidirectional else "uni"
+    return f"{spec.cell} {direction} x{spec.depth}"

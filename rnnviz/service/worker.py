@@ -201,7 +201,7 @@ def _save(job, request: TrainRequest, state) -> RunResult:
     parameters = int(job.run.model.count_params())
     if not state.has_result or not state.epoch:
         return RunResult(parameters=parameters)
-    from rnnviz.service.compare import save_job
+    from rnnviz.train.runs import save_job
 
     try:
         if request.return_files:
@@ -219,8 +219,7 @@ def _save(job, request: TrainRequest, state) -> RunResult:
 def _saved_files(job, request: TrainRequest) -> dict[str, bytes]:
     """The run saved into a private temporary store, as {file name: bytes} (for a worker on
     another machine, whose disk the server cannot read)."""
-    from rnnviz.service.compare import save_job
-    from rnnviz.train.runs import RunStore
+    from rnnviz.train.runs import RunStore, save_job
 
     with tempfile.TemporaryDirectory(prefix="rnnviz-run-") as root:
         store = RunStore(root)

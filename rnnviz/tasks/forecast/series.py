@@ -74,10 +74,6 @@ class Series:
     def n_rows(self) -> int:
         return len(self.frame)
 
-    @property
-    def has_time_index(self) -> bool:
-        return isinstance(self.frame.index, pd.DatetimeIndex)
-
     def values(self) -> np.ndarray:
         """The target and extra inputs, in ``columns`` order."""
         return self.frame[list(self.columns)].to_numpy(dtype=np.float64)  # (rows, features)

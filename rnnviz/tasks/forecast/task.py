@@ -87,7 +87,7 @@ class ForecastData:
 def baseline_scores(records: Sequence[RunRecord]) -> tuple[int, dict[str, float]] | None:
     """Mean test RMSE over horizons 1..H of every saved variant, then of every baseline (from
     the first record: the variants share the data), and H; None when nothing was saved."""
-    from rnnviz.service.compare import variant_label
+    from rnnviz.model.spec import variant_label
 
     key = next((k for k in records[0].metrics if k.startswith("test RMSE 1-")), None)
     if key is None:
@@ -243,7 +243,7 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
 
     def job_from_model(self, model: keras.Model, data: ForecastData) -> ForecastJob:
         """Inspect an uploaded forecasting model on the current series; ValueError if shapes differ."""
-        from rnnviz.service.restore import spec_of
+        from rnnviz.model.builder import spec_of  # imports Keras: the task stays light
         from rnnviz.tasks.forecast.evaluation import ForecastJob, builtin_key, fit_data, windows_for
         from rnnviz.tasks.forecast.windows import make_windows
         from rnnviz.train.training import TrainingRun
@@ -302,7 +302,7 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """The test forecasts of every saved variant over the actual values."""
         from rnnviz.common.figures import forecast_overlay
-        from rnnviz.service.compare import variant_label
+        from rnnviz.model.spec import variant_label
         from rnnviz.tasks.sequences.figures import score_bars
 
         frames = {variant_label(r.model_spec): r.predictions() for r in records}

@@ -198,7 +198,7 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """Validation bits per character per epoch of every variant, beside the n-gram's."""
         from rnnviz.common.figures import bpc_comparison
-        from rnnviz.service.compare import variant_label
+        from rnnviz.model.spec import variant_label
 
         curves = {
             variant_label(r.model_spec): r.history["val_bpc"]

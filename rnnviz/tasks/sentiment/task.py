@@ -190,7 +190,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         """ROC curves of every saved binary variant on the test split (its saved predictions)."""
         from rnnviz.common.figures import roc_figure
         from rnnviz.common.metrics import evaluate_classifier
-        from rnnviz.service.compare import variant_label
+        from rnnviz.model.spec import variant_label
 
         curves = {}
         for record in records:

@@ -288,7 +288,7 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
 
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """Test accuracy of every saved variant beside the classical baselines."""
-        from rnnviz.service.compare import variant_label
+        from rnnviz.model.spec import variant_label
         from rnnviz.tasks.sequences.figures import accuracy_bars
 
         scores = {variant_label(r.model_spec): r.metrics.get("test accuracy") for r in records}
