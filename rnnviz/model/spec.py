@@ -162,3 +162,30 @@ def variant_label(spec: ModelSpec) -> str:
     """A variant's short name in Compare (e.g. ``LSTM bi x2``)."""
     direction = "bi" if spec.bidirectional else "uni"
     return f"{spec.cell} {direction} x{spec.depth}"
+
+
+RECIPE_MODEL_KEYS = ("bidirectional", "dropout", "embedding_dim", "stateful")  # beside cell, units
+
+
+def recipe_to_specs(
+    recipe: dict, seed: int = 7, train: dict | None = None, **model: object
+) -> tuple[ModelSpec, TrainSpec]:
+    """The (ModelSpec, TrainSpec) a recipe describes: its cell, units (a number or one per layer)
+    and :data:`RECIPE_MODEL_KEYS`; its optimizer, learning rate, batch size, epochs and patience.
+    ``model`` sets what the task decides (head, topology, vocabulary...); ``train`` overrides
+    training fields (e.g. epochs raised for a small data set, no early stopping)."""
+    units = recipe["units"]
+    spec = ModelSpec(
+        cell=recipe["cell"],
+        units=tuple(int(u) for u in units) if isinstance(units, list | tuple) else (int(units),),
+        **{key: recipe[key] for key in RECIPE_MODEL_KEYS if key in recipe},
+        **model,
+    )
+    fields = {key: recipe[key] for key in ("optimizer", "epochs", "patience") if key in recipe}
+    fitting = TrainSpec(
+        learning_rate=float(recipe["learning_rate"]),
+        batch_size=int(recipe["batch_size"]),
+        seed=seed,
+        **{**fields, **(train or {})},
+    )
+    return spec, fitting

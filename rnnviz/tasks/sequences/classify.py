@@ -20,7 +20,7 @@ from rnnviz.common.labels import most_confident_errors
 from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.model.builder import is_bidirectional, twin
 from rnnviz.model.inference import PREDICT_BATCH, predict
-from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs
 from rnnviz.tasks.base import Job
 from rnnviz.tasks.sequences.data import SequenceData, flat_features
 from rnnviz.tasks.sequences.dtw import band, dtw_distances, dtw_skip_reason
@@ -37,28 +37,16 @@ if TYPE_CHECKING:
 def sequence_specs(recipe: dict, data: SequenceData, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
     """The (ModelSpec, TrainSpec) a recipe describes for ``data``: softmax head, masking if
     ragged, epochs and patience raised for small training sets."""
-    units = recipe["units"]
-    model = ModelSpec(
-        cell=recipe["cell"],
-        units=tuple(units) if isinstance(units, list | tuple) else (int(units),),
-        bidirectional=bool(recipe["bidirectional"]),
-        dropout=float(recipe["dropout"]),
+    epochs, patience = recipe_budget(recipe, len(data.x_train))
+    return recipe_to_specs(
+        recipe,
+        seed,
+        train={"epochs": epochs, "patience": patience, "early_stopping": True},
         topology="many_to_one",
         head="multiclass",
         n_outputs=data.n_classes,
         mask_value=data.mask_value,
     )
-    epochs, patience = recipe_budget(recipe, len(data.x_train))
-    train = TrainSpec(
-        optimizer=recipe["optimizer"],
-        learning_rate=float(recipe["learning_rate"]),
-        batch_size=int(recipe["batch_size"]),
-        epochs=epochs,
-        seed=seed,
-        early_stopping=True,
-        patience=patience,
-    )
-    return model, train
 
 
 # ----------------------------------------------------------------------------- inference

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnviz.common.safe import plain
-from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 from rnnviz.tasks.sequences.data import (
     BUILTIN_SEQUENCES,
@@ -150,22 +150,7 @@ def sequences_from_file(content: bytes, ref: dict, name: str) -> SequenceDataset
 
 def default_specs() -> tuple[ModelSpec, TrainSpec]:
     """The default recipe (:data:`rnnviz.tasks.sequences.recipes.DEFAULT_SEQUENCE_RECIPE`) before any data."""
-    recipe = DEFAULT_SEQUENCE_RECIPE
-    model = ModelSpec(
-        cell=recipe["cell"],
-        units=(int(recipe["units"]),),
-        bidirectional=bool(recipe["bidirectional"]),
-        dropout=float(recipe["dropout"]),
-        head="multiclass",
-    )
-    train = TrainSpec(
-        optimizer=recipe["optimizer"],
-        learning_rate=float(recipe["learning_rate"]),
-        batch_size=int(recipe["batch_size"]),
-        epochs=int(recipe["epochs"]),
-        patience=int(recipe["patience"]),
-    )
-    return model, train
+    return recipe_to_specs(DEFAULT_SEQUENCE_RECIPE, TrainSpec.seed, head="multiclass")
 
 
 class SequencesTask(Task[SequencesData, "SequenceJob"]):
