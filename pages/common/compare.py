@@ -13,7 +13,8 @@ from rnnviz.service.compare import (
     saved_record,
     variant_specs,
 )
-from rnnviz.service.executor import TrainRequest, default_executor
+from rnnviz.service.executor import default_executor
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.registry import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.live import live_panel

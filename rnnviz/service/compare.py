@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from rnnviz.model.spec import ModelSpec, variant_label
-from rnnviz.service.executor import RunHandle, TrainRequest
+from rnnviz.service.executor import RunHandle
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.base import Ranking
 from rnnviz.tasks.registry import get_task
 from rnnviz.train.runs import RunRecord, RunStore

@@ -279,7 +279,7 @@ class Task(ABC, Generic[D, J]):
 
 def finished_run(record: RunRecord, model: keras.Model, data: FitData) -> TrainingRun:
     """The training run of a saved record, rebuilt finished (nothing to train)."""
-    from rnnviz.train.training import TrainingRun
+    from rnnviz.train.training import TrainingRun  # imports Keras: the task stays light
 
     return TrainingRun.restored(
         model,

@@ -9,7 +9,8 @@ import pytest
 from rnnviz.model.builder import spec_of
 from rnnviz.model.spec import ModelSpec, TrainSpec, variant_label
 from rnnviz.service.compare import MAX_VARIANTS, Comparison, results_table, variant_specs
-from rnnviz.service.executor import TrainRequest, default_executor
+from rnnviz.service.executor import default_executor
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.forecast.evaluation import forecast_job
 from rnnviz.tasks.forecast.series import load_builtin
 from rnnviz.tasks.forecast.task import FORECAST, ForecastData

@@ -10,7 +10,7 @@ import pytest
 from rnnviz.model.builder import build_model
 from rnnviz.model.cells import CELL_TYPES, cudnn_blockers, export_options, layer_options
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.service.executor import TrainRequest
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.base import Job, data_key
 from rnnviz.tasks.forecast.series import load_builtin
 from rnnviz.tasks.forecast.task import FORECAST, ForecastData

@@ -25,6 +25,7 @@ from rnnviz.tasks.base import Job
 from rnnviz.tasks.sequences.data import SequenceData, flat_features
 from rnnviz.tasks.sequences.dtw import band, dtw_distances, dtw_skip_reason
 from rnnviz.tasks.sequences.recipes import recipe_budget
+from rnnviz.train.runs import RunError
 from rnnviz.train.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
 
 if TYPE_CHECKING:
@@ -238,7 +239,6 @@ class SequenceJob(Job):
         """The saved test predictions, or computed now with the baselines when there are none
         (not saved yet) or they cannot be used (a damaged file, a label the CSV read back as
         another value, e.g. "NA")."""
-        from rnnviz.train.runs import RunError
 
         try:
             frame = self.record.predictions() if self.record is not None else None
@@ -316,7 +316,7 @@ def per_class_table(reports: dict[str, dict]) -> pd.DataFrame:
 def sequence_job(data: SequencesData, spec: ModelSpec, train: TrainSpec) -> SequenceJob:
     """Build and compile a seeded classifier for ``data`` (softmax head, masking when ragged)
     and wrap it in a training run."""
-    from rnnviz.tasks.sequences.task import SEQUENCES
+    from rnnviz.tasks.sequences.task import SEQUENCES  # the task imports this job module lazily
 
     prepared = data.prepared
     spec = SEQUENCES.model_spec(spec, data)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnviz.common.safe import plain
-from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs
+from rnnviz.export.codegen import script_filename, sequences_script
+from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs, variant_label
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 from rnnviz.tasks.sequences.data import (
     BUILTIN_SEQUENCES,
@@ -194,7 +195,7 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
         return data.prepared.input_shape
 
     def fit_data(self, data: SequencesData, spec: ModelSpec) -> FitData:
-        from rnnviz.train.training import FitData
+        from rnnviz.train.training import FitData  # imports Keras: the task stays light
 
         p = data.prepared
         return FitData(p.x_train, p.y_train, p.x_val, p.y_val)
@@ -234,14 +235,18 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
         return notes
 
     def make_job(self, data: SequencesData, spec: ModelSpec, train: TrainSpec) -> SequenceJob:
-        from rnnviz.tasks.sequences.classify import sequence_job
+        from rnnviz.tasks.sequences.classify import (
+            sequence_job,  # imports Keras: the task stays light
+        )
 
         return sequence_job(data, spec, train)
 
     def restore(
         self, record: RunRecord, model: keras.Model, data: SequencesData | None = None
     ) -> SequenceJob:
-        from rnnviz.tasks.sequences.classify import SequenceJob
+        from rnnviz.tasks.sequences.classify import (
+            SequenceJob,  # imports Keras: the task stays light
+        )
 
         if data is None:
             data = self._stored_data(record)
@@ -273,8 +278,7 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
 
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """Test accuracy of every saved variant beside the classical baselines."""
-        from rnnviz.model.spec import variant_label
-        from rnnviz.tasks.sequences.figures import accuracy_bars
+        from rnnviz.tasks.sequences.figures import accuracy_bars  # Plotly stays off the light path
 
         scores = {variant_label(r.model_spec): r.metrics.get("test accuracy") for r in records}
         scores = {label: value for label, value in scores.items() if value is not None}
@@ -293,7 +297,6 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
 
     def export(self, record: RunRecord) -> Export | None:
         """The Keras script of a run on a built-in set (uploads are not stored: None)."""
-        from rnnviz.export.codegen import script_filename, sequences_script
 
         try:
             data = self._stored_data(record)
