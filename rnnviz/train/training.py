@@ -426,7 +426,8 @@ class _Recorder(keras.callbacks.Callback):
     def _probe(self, weights: list[np.ndarray]) -> tuple[dict | None, list | None]:
         if self.run.probe_x is None:
             return None, None
-        from rnnviz.model.probes import gate_summary, trace  # imports Keras: only a probe needs it
+        # imports Keras: only a probe needs it
+        from rnnviz.model.probes import gate_summary, trace
 
         traces = trace(self.model, self.run.probe_x, weights=weights)
         return gate_summary(traces), traces

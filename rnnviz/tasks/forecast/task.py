@@ -190,9 +190,8 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
         return notes
 
     def make_job(self, data: ForecastData, spec: ModelSpec, train: TrainSpec) -> ForecastJob:
-        from rnnviz.tasks.forecast.evaluation import (
-            forecast_job,  # imports Keras: the task stays light
-        )
+        # imports Keras: the task stays light
+        from rnnviz.tasks.forecast.evaluation import forecast_job
 
         return forecast_job(data.series, data.window_spec, spec, train)
 
@@ -225,9 +224,8 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
         )
 
     def data_file(self, data: ForecastData) -> DataFile | None:
-        from rnnviz.tasks.forecast.evaluation import (
-            builtin_key,  # imports Keras: the task stays light
-        )
+        # imports Keras: the task stays light
+        from rnnviz.tasks.forecast.evaluation import builtin_key
 
         return None if builtin_key(data.series) else series_file(data.series)
 
@@ -252,14 +250,17 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
 
     def job_from_model(self, model: keras.Model, data: ForecastData) -> ForecastJob:
         """Inspect an uploaded forecasting model on the current series; ValueError if shapes differ."""
-        from rnnviz.model.builder import spec_of  # imports Keras: the task stays light
+        # imports Keras: the task stays light
+        from rnnviz.model.builder import spec_of
         from rnnviz.tasks.forecast.evaluation import (  # imports Keras: the task stays light
             ForecastJob,
             builtin_key,
             fit_data,
             windows_for,
         )
-        from rnnviz.train.training import TrainingRun  # imports Keras: the task stays light
+
+        # imports Keras: the task stays light
+        from rnnviz.train.training import TrainingRun
 
         series, window_spec = data.series, data.window_spec
         spec = spec_of(model)
@@ -317,8 +318,11 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
 
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """The test forecasts of every saved variant over the actual values."""
-        from rnnviz.common.figures import forecast_overlay  # Plotly stays off the light path
-        from rnnviz.tasks.sequences.figures import score_bars  # Plotly stays off the light path
+        # Plotly stays off the light path
+        from rnnviz.common.figures import forecast_overlay
+
+        # Plotly stays off the light path
+        from rnnviz.tasks.sequences.figures import score_bars
 
         frames = {variant_label(r.model_spec): r.predictions() for r in records}
         tests = {label: f[f["split"] == "test"] for label, f in frames.items() if f is not None}

@@ -112,7 +112,8 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
         return (data.chars.seq_len,)
 
     def fit_data(self, data: GenerationData, spec: ModelSpec) -> FitData:
-        from rnnviz.tasks.generation.job import char_fit_data  # imports Keras: the task stays light
+        # imports Keras: the task stays light
+        from rnnviz.tasks.generation.job import char_fit_data
 
         return char_fit_data(data.chars, spec)
 
@@ -141,9 +142,8 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
         return notes
 
     def make_job(self, data: GenerationData, spec: ModelSpec, train: TrainSpec) -> GenerationJob:
-        from rnnviz.tasks.generation.job import (
-            generation_job,  # imports Keras: the task stays light
-        )
+        # imports Keras: the task stays light
+        from rnnviz.tasks.generation.job import generation_job
 
         return generation_job(data, spec, train)
 
@@ -204,7 +204,8 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
 
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """Validation bits per character per epoch of every variant, beside the n-gram's."""
-        from rnnviz.common.figures import bpc_comparison  # Plotly stays off the light path
+        # Plotly stays off the light path
+        from rnnviz.common.figures import bpc_comparison
 
         curves = {
             variant_label(r.model_spec): r.history["val_bpc"]

@@ -127,7 +127,8 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         return (data.text_data.max_len,)
 
     def fit_data(self, data: SentimentData, spec: ModelSpec) -> FitData:
-        from rnnviz.train.training import FitData  # imports Keras: the task stays light
+        # imports Keras: the task stays light
+        from rnnviz.train.training import FitData
 
         text = data.text_data
         return FitData(text.x_train, text.y_train, text.x_val, text.y_val)
@@ -146,18 +147,16 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         ]
 
     def make_job(self, data: SentimentData, spec: ModelSpec, train: TrainSpec) -> SentimentJob:
-        from rnnviz.tasks.sentiment.analysis import (
-            sentiment_job,  # imports Keras: the task stays light
-        )
+        # imports Keras: the task stays light
+        from rnnviz.tasks.sentiment.analysis import sentiment_job
 
         return sentiment_job(data.name, data.text_data, spec, train)
 
     def restore(
         self, record: RunRecord, model: keras.Model, data: SentimentData | None = None
     ) -> SentimentJob:
-        from rnnviz.tasks.sentiment.analysis import (
-            SentimentJob,  # imports Keras: the task stays light
-        )
+        # imports Keras: the task stays light
+        from rnnviz.tasks.sentiment.analysis import SentimentJob
 
         if data is None:
             data = self._stored_data(record)
@@ -196,7 +195,8 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
 
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """ROC curves of every saved binary variant on the test split (its saved predictions)."""
-        from rnnviz.common.figures import roc_figure  # Plotly stays off the light path
+        # Plotly stays off the light path
+        from rnnviz.common.figures import roc_figure
 
         curves = {}
         for record in records:

@@ -316,7 +316,8 @@ def per_class_table(reports: dict[str, dict]) -> pd.DataFrame:
 def sequence_job(data: SequencesData, spec: ModelSpec, train: TrainSpec) -> SequenceJob:
     """Build and compile a seeded classifier for ``data`` (softmax head, masking when ragged)
     and wrap it in a training run."""
-    from rnnviz.tasks.sequences.task import SEQUENCES  # the task imports this job module lazily
+    # the task imports this job module lazily
+    from rnnviz.tasks.sequences.task import SEQUENCES
 
     prepared = data.prepared
     spec = SEQUENCES.model_spec(spec, data)

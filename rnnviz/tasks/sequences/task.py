@@ -195,7 +195,8 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
         return data.prepared.input_shape
 
     def fit_data(self, data: SequencesData, spec: ModelSpec) -> FitData:
-        from rnnviz.train.training import FitData  # imports Keras: the task stays light
+        # imports Keras: the task stays light
+        from rnnviz.train.training import FitData
 
         p = data.prepared
         return FitData(p.x_train, p.y_train, p.x_val, p.y_val)
@@ -235,18 +236,16 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
         return notes
 
     def make_job(self, data: SequencesData, spec: ModelSpec, train: TrainSpec) -> SequenceJob:
-        from rnnviz.tasks.sequences.classify import (
-            sequence_job,  # imports Keras: the task stays light
-        )
+        # imports Keras: the task stays light
+        from rnnviz.tasks.sequences.classify import sequence_job
 
         return sequence_job(data, spec, train)
 
     def restore(
         self, record: RunRecord, model: keras.Model, data: SequencesData | None = None
     ) -> SequenceJob:
-        from rnnviz.tasks.sequences.classify import (
-            SequenceJob,  # imports Keras: the task stays light
-        )
+        # imports Keras: the task stays light
+        from rnnviz.tasks.sequences.classify import SequenceJob
 
         if data is None:
             data = self._stored_data(record)
@@ -278,7 +277,8 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
 
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """Test accuracy of every saved variant beside the classical baselines."""
-        from rnnviz.tasks.sequences.figures import accuracy_bars  # Plotly stays off the light path
+        # Plotly stays off the light path
+        from rnnviz.tasks.sequences.figures import accuracy_bars
 
         scores = {variant_label(r.model_spec): r.metrics.get("test accuracy") for r in records}
         scores = {label: value for label, value in scores.items() if value is not None}
