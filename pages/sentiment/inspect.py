@@ -3,6 +3,8 @@
 import streamlit as st
 
 from rnnviz.common.figures import confusion_figure, reading_figure, roc_figure
+from rnnviz.common.labels import most_confident_errors
+from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.common.safe import plain
 from rnnviz.common.verdicts import classifier_verdict
 from rnnviz.model.gates import Trace
@@ -10,9 +12,7 @@ from rnnviz.model.probes import trace
 from rnnviz.tasks.sentiment.analysis import (
     SentimentJob,
     classify,
-    evaluate_classifier,
     importance_html,
-    most_confident_errors,
     predict_proba,
     reading_trace,
     tfidf_baseline,

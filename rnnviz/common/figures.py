@@ -11,7 +11,7 @@ from plotly.subplots import make_subplots
 
 from rnnviz.common.decimate import decimate_frame
 from rnnviz.common.safe import plotly_text
-from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, SIGMOID_GATES, Trace
+from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, Trace, gate_range
 from rnnviz.model.spec import ModelSpec
 
 SPLIT_COLOURS = {"train": "#4C6EF5", "val": "#F59F00", "test": "#E03131"}
@@ -367,14 +367,6 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
 GATE_COLOURS = ("#4C6EF5", "#E03131", "#2F9E44", "#F59F00", "#AE3EC9", "#1098AD")
 
 
-def _gate_range(gate: str) -> tuple[float | None, float | None]:
-    if gate in SIGMOID_GATES:
-        return 0.0, 1.0
-    if gate in ("candidate", "hidden"):
-        return -1.0, 1.0
-    return None, None
-
-
 RANGE_NAMES = {(0.0, 1.0): "0 to 1", (-1.0, 1.0): "-1 to 1", (None, None): "any"}
 
 
@@ -389,10 +381,10 @@ def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = 
     fig = make_subplots(
         rows=1, cols=len(keys), subplot_titles=[names[k] for k in keys], shared_yaxes=True
     )
-    ranges = list(dict.fromkeys(_gate_range(key) for key in keys))  # in order of first use
+    ranges = list(dict.fromkeys(gate_range(key) for key in keys))  # in order of first use
     for col, key in enumerate(keys, start=1):
         values = trace.gates[key][sample]  # (time, units)
-        lo, hi = _gate_range(key)
+        lo, hi = gate_range(key)
         axis = ranges.index((lo, hi))
         fig.add_trace(
             go.Heatmap(
@@ -508,7 +500,7 @@ def gate_explorer_figure(
             row=1,
             col=1,
         )
-    lo, hi = _gate_range(gate)
+    lo, hi = gate_range(gate)
     fig.add_trace(
         go.Heatmap(
             z=values.T,

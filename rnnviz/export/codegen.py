@@ -22,6 +22,7 @@ from rnnviz.model.cells import export_options
 from rnnviz.model.spec import ModelSpec, TrainSpec, lookahead_reason
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series, load_builtin
 from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.sequences.data import BUILTIN_SEQUENCES, load_builtin_sequences, read_in_chunks
 
 if TYPE_CHECKING:
     from rnnviz.tasks.generation.task import GenerationData
@@ -179,11 +180,6 @@ def sequences_script(data: SequencesData, model_spec: ModelSpec, train_spec: Tra
     """A standalone script that trains ``model_spec`` on the same splits of a sequence set (built
     in, or an upload the run keeps): its raw values and split rows embedded, scaled and padded in
     the script as rnnviz does."""
-    from rnnviz.tasks.sequences.data import (
-        BUILTIN_SEQUENCES,
-        load_builtin_sequences,
-        read_in_chunks,
-    )
 
     if data.key in BUILTIN_SEQUENCES:
         dataset = load_builtin_sequences(data.key)

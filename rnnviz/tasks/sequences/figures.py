@@ -11,9 +11,9 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from rnnviz.common.figures import LAYOUT, _gate_range
+from rnnviz.common.figures import LAYOUT
 from rnnviz.common.safe import plotly_text
-from rnnviz.model.gates import GATE_LABELS, Trace
+from rnnviz.model.gates import GATE_LABELS, Trace, gate_range
 
 GREYS = [[0.0, "#FFFFFF"], [1.0, "#000000"]]  # ink on paper: high values dark
 MAX_LINES_PER_CLASS = 3
@@ -105,7 +105,7 @@ def digit_gate_figure(image: np.ndarray, trace: Trace, gate: str, title: str = "
         row=1,
         col=1,
     )
-    lo, hi = _gate_range(gate)
+    lo, hi = gate_range(gate)
     fig.add_trace(
         go.Heatmap(
             z=values,
