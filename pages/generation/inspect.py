@@ -10,6 +10,7 @@ from rnnviz.common.safe import plain
 from rnnviz.tasks.generation.chars import prompt_from_field, prompt_to_field
 from rnnviz.tasks.generation.job import GenerationJob
 from rnnviz.tasks.generation.model import MAX_GENERATED, next_chars_table, sample_text, top_k_next
+from rnnviz.tasks.generation.ngram import why_ngram_wins
 from rnnviz.tasks.generation.task import GENERATION
 from rnnviz.tasks.generation.units import (
     colouring_html,
@@ -49,6 +50,8 @@ st.caption(
     f"{chars.seq_len}-character window from a zero state; the n-gram model (interpolated "
     "Kneser-Ney, order chosen on the same block) reads the characters before each one."
 )
+if why := why_ngram_wins(val_bpc, baseline, len(chars.train_ids)):
+    st.info(plain(why))
 
 new_job = current.defaults_for.get(INSPECTED) != key  # another corpus or model: its own start
 current.defaults_for[INSPECTED] = key

@@ -16,6 +16,7 @@ from rnnviz.tasks.forecast.recipes import (
 )
 from rnnviz.tasks.forecast.series import Series
 from rnnviz.tasks.forecast.windows import make_windows
+from rnnviz.tasks.generation.ngram import NgramReport, why_ngram_wins
 from rnnviz.tasks.sequences.data import SequenceDataset, read_in_chunks
 from rnnviz.tasks.sequences.recipes import chunk_reason, reading_chunk
 from rnnviz.tasks.sequences.task import SplitSettings, sequences_data
@@ -138,3 +139,12 @@ def test_sequence_data_reads_in_the_chunks_its_settings_say():
     assert data.prepared.input_shape == (3, 8) and data.feature_names[-1] == "v +3"
     assert data.source.x.shape == (12, 10, 2)  # kept as read, for the run's stored file
     assert SplitSettings().chunk == 1
+
+
+# -- generation ----------------------------------------------------------------------------------
+def test_why_the_ngram_wins_is_said_only_when_it_does():
+    report = NgramReport({3: 2.8, 6: 2.359}, 6, "")
+    why = why_ngram_wins(2.472, report, 90_000)
+    assert why.startswith("The 6-gram wins (2.359 against 2.472 bits per character): on 90,000")
+    assert "5-character contexts" in why
+    assert why_ngram_wins(2.3, report, 90_000) == ""

@@ -159,6 +159,9 @@ def test_generation_train_inspect_reopen_export(store):
     assert rnn_bpc == pytest.approx(state.history["val_bpc"][-1], abs=2e-3)
     record = session(at).job.record
     assert float(at.metric[1].value) == pytest.approx(record.metrics["ngram bpc"], abs=1e-3)
+    assert rnn_bpc > float(at.metric[1].value)  # two epochs of a tiny model: the n-gram wins
+    info = " ".join(i.value for i in at.info).replace("\\", "")
+    assert f"gram wins ({at.metric[1].value} against {rnn_bpc:.3f} bits per character)" in info
     codes = [c.value for c in at.code]
     assert sum(code.startswith("DOCTOR:\n") for code in codes) >= 4  # 3 temperatures + n-gram
     next_chars = at.dataframe[0].value
