@@ -119,7 +119,8 @@ def test_model_spec_completes_the_build_spec_for_the_data(forecast_data, sentime
     assert sentiment.vocab_size == len(text.vocab) == 13 and sentiment.head == "binary"
     assert SENTIMENT.input_shape(sentiment_data, sentiment) == (6,)
     notes = FORECAST.build_notes(forecast_data, forecast.with_(stateful=True))
-    assert [n.kind for n in notes] == ["warning", "caption"]
+    assert [n.kind for n in notes] == ["caption", "warning", "caption"]
+    assert notes[0].text.startswith("Default recipe for this series. A firm season of 12 rows")
     assert "3 future steps at once" in notes[-1].text
     assert "P(pos)" in SENTIMENT.build_notes(sentiment_data, sentiment)[0].text
 
