@@ -96,6 +96,17 @@ def test_upload_a_csv_series(data_ready):
     assert len(plotly_charts(at)) == 1
 
 
+def test_a_seasonal_difference_goes_with_the_season(data_ready):
+    at = upload(data_ready, "sales.csv", GOOD_CSV)  # daily: a season of 7 rows guessed
+    at.selectbox(key="w_transform").set_value("seasonal_diff").run()
+    assert session(at).data["forecast"].window_spec.season == 7
+    at.number_input(key="w_csv_season_sales.csv").set_value(0).run()  # no season any more
+    assert not at.exception and not at.error
+    assert at.selectbox(key="w_transform").value == "none"
+    assert "seasonal_diff" not in at.selectbox(key="w_transform").options
+    assert session(at).data["forecast"].window_spec.season == 0
+
+
 @pytest.mark.parametrize(
     "name,content,words",
     [

@@ -30,6 +30,8 @@ def window_spec_ui(n_rows: int, season: int | None = None) -> WindowSpec:
     val = c4.number_input("Validation rows (before test; 0: none)", 0, top, key="w_val_size")
     c1, c2 = st.columns(2)
     seasonal = (season or 0) > 1
+    if not seasonal and st.session_state.get("w_transform") in SEASONAL_TRANSFORMS:
+        st.session_state["w_transform"] = "none"  # the season was taken away: none to difference
     transform = c1.selectbox(
         "Target transform",
         [t for t in TRANSFORM_LABELS if seasonal or t not in SEASONAL_TRANSFORMS],
