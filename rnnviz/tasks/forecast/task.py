@@ -319,10 +319,8 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """The test forecasts of every saved variant over the actual values."""
         # Plotly stays off the light path
-        from rnnviz.common.figures import forecast_overlay
-
-        # Plotly stays off the light path
-        from rnnviz.tasks.sequences.figures import score_bars
+        from rnnviz.common.figures import score_bars
+        from rnnviz.tasks.forecast.figures import forecast_overlay
 
         frames = {variant_label(r.model_spec): r.predictions() for r in records}
         tests = {label: f[f["split"] == "test"] for label, f in frames.items() if f is not None}

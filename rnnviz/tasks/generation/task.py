@@ -205,7 +205,7 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """Validation bits per character per epoch of every variant, beside the n-gram's."""
         # Plotly stays off the light path
-        from rnnviz.common.figures import bpc_comparison
+        from rnnviz.tasks.generation.figures import bpc_comparison
 
         curves = {
             variant_label(r.model_spec): r.history["val_bpc"]
