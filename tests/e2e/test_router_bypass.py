@@ -45,7 +45,9 @@ def test_every_page_url_typed_on_a_fresh_server_goes_through_the_router(
                 settle(page)
                 chosen = sidebar.get_by_role("radio", name=TASKS[task].label)
                 expect(chosen).to_be_checked()
-                expect(page.get_by_role("heading").filter(has_text=heading).first).to_be_visible()
+                title = page.get_by_role("heading").filter(has_text=heading).first
+                expect(title).to_be_visible(timeout=PAGE_TIMEOUT)  # the first page imports Keras
+                expect(page.get_by_text("Page not found")).to_have_count(0)
                 boxes = page.locator(EXCEPTION)
                 assert boxes.count() == 0, f"/{path}: {boxes.all_inner_texts()}"
                 if path in ("sentiment_inspect", "generation_data"):
