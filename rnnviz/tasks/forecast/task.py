@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
-from rnnviz.export.codegen import forecast_file_script, forecast_script, script_filename
+from rnnviz.export.codegen import script_filename
 from rnnviz.model.spec import TOPOLOGIES, ModelSpec, TrainSpec, variant_label
 from rnnviz.tasks.base import Analysis, Export, Note, Ranking, Task, finished_run
+from rnnviz.tasks.forecast.export import forecast_file_script, forecast_script
 from rnnviz.tasks.forecast.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series, load_builtin
 from rnnviz.tasks.forecast.windows import WindowSpec, make_windows, window_config
