@@ -4,10 +4,10 @@ import streamlit as st
 
 from rnnviz.common.columns import DATE_ORDER_LABELS
 from rnnviz.common.csvread import DataError, content_key
-from rnnviz.common.figures import series_preview
 from rnnviz.common.safe import plain
 from rnnviz.common.timeindex import describe_gaps
 from rnnviz.tasks.forecast.evaluation import COVARIATE_NOTE
+from rnnviz.tasks.forecast.figures import series_preview
 from rnnviz.tasks.forecast.recipes import TUTORIAL, data_recipe
 from rnnviz.tasks.forecast.series import (
     AGGREGATIONS,

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz.common.figures import confusion_figure, reading_figure, roc_figure
+from rnnviz.common.figures import confusion_figure, roc_figure
 from rnnviz.common.labels import most_confident_errors
 from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.common.safe import plain
@@ -18,6 +18,7 @@ from rnnviz.tasks.sentiment.analysis import (
     tfidf_baseline,
     word_importance,
 )
+from rnnviz.tasks.sentiment.figures import reading_figure
 from rnnviz.tasks.sentiment.task import SENTIMENT
 from rnnviz.tasks.sentiment.text import tokenize
 from rnnviz.ui.gates import gate_explorer

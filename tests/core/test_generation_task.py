@@ -13,10 +13,10 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.export.codegen import generation_script
 from rnnviz.model.builder import build_model
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, CharCorpus, prepare_char_data
+from rnnviz.tasks.generation.export import generation_script
 from rnnviz.tasks.generation.job import GenerationJob, bpc_logs
 from rnnviz.tasks.generation.model import sample_text
 from rnnviz.tasks.generation.ngram import ngram_baseline

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
-from rnnviz.export.codegen import forecast_file_script, forecast_script, script_filename
+from rnnviz.export.codegen import script_filename
 from rnnviz.model.spec import TOPOLOGIES, ModelSpec, TrainSpec, variant_label
 from rnnviz.tasks.base import Analysis, Export, Note, Ranking, Task, finished_run
+from rnnviz.tasks.forecast.export import forecast_file_script, forecast_script
 from rnnviz.tasks.forecast.recipes import DEFAULT_MODEL, DEFAULT_TRAIN, data_recipe
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series, load_builtin
 from rnnviz.tasks.forecast.windows import WindowSpec, make_windows, window_config
@@ -321,10 +322,8 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """The test forecasts of every saved variant over the actual values."""
         # Plotly stays off the light path
-        from rnnviz.common.figures import forecast_overlay
-
-        # Plotly stays off the light path
-        from rnnviz.tasks.sequences.figures import score_bars
+        from rnnviz.common.figures import score_bars
+        from rnnviz.tasks.forecast.figures import forecast_overlay
 
         frames = {variant_label(r.model_spec): r.predictions() for r in records}
         tests = {label: f[f["split"] == "test"] for label, f in frames.items() if f is not None}

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnviz.common.csvread import DataError
-from rnnviz.export.codegen import generation_script, script_filename
+from rnnviz.export.codegen import script_filename
 from rnnviz.model.spec import ModelSpec, TrainSpec, variant_label
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 from rnnviz.tasks.generation.chars import (
@@ -22,6 +22,7 @@ from rnnviz.tasks.generation.chars import (
     play_files,
     prepare_char_data,
 )
+from rnnviz.tasks.generation.export import generation_script
 from rnnviz.tasks.generation.recipes import CHAR_MODEL, CHAR_TRAIN
 from rnnviz.train.datastore import DataFile, data_filename, read_stored, stored_reference
 
@@ -205,7 +206,7 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """Validation bits per character per epoch of every variant, beside the n-gram's."""
         # Plotly stays off the light path
-        from rnnviz.common.figures import bpc_comparison
+        from rnnviz.tasks.generation.figures import bpc_comparison
 
         curves = {
             variant_label(r.model_spec): r.history["val_bpc"]

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.common.safe import plain
-from rnnviz.export.codegen import script_filename, sentiment_script
+from rnnviz.export.codegen import script_filename
 from rnnviz.model.spec import ModelSpec, TrainSpec, variant_label
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
+from rnnviz.tasks.sentiment.export import sentiment_script
 from rnnviz.tasks.sentiment.recipes import TEXT_MODEL, TEXT_TRAIN
 from rnnviz.tasks.sentiment.text import (
     TextDataset,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnviz.common.safe import plain
-from rnnviz.export.codegen import script_filename, sequences_script
+from rnnviz.export.codegen import script_filename
 from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs, variant_label
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 from rnnviz.tasks.sequences.data import (
@@ -24,6 +24,7 @@ from rnnviz.tasks.sequences.data import (
     prepare_sequences,
     read_in_chunks,
 )
+from rnnviz.tasks.sequences.export import sequences_script
 from rnnviz.tasks.sequences.recipes import DEFAULT_SEQUENCE_RECIPE
 from rnnviz.train.datastore import DataFile, read_stored
 
