@@ -193,10 +193,12 @@ def test_an_uploaded_run_keeps_its_sequences_and_reopens_without_the_session(tmp
         SEQUENCES.restore(incomplete, store.load_model(record.run_id))
 
 
-def test_export_rebuilds_the_same_masked_model_and_splits(tmp_path):
+@pytest.mark.parametrize("chunk", [1, 4])  # 4: read four steps at a time, as a saved run did
+def test_export_rebuilds_the_same_masked_model_and_splits(tmp_path, chunk):
     data = sequences_data(
-        load_builtin_sequences("JapaneseVowels"), SplitSettings(), "JapaneseVowels"
+        load_builtin_sequences("JapaneseVowels"), SplitSettings(chunk=chunk), "JapaneseVowels"
     )
+    assert data.prepared.input_shape == ((29, 12) if chunk == 1 else (8, 48))
     spec = SEQUENCES.model_spec(ModelSpec(cell="GRU", units=(4, 3), bidirectional=True), data)
     record = save_job(RunStore(tmp_path), SEQUENCES.make_job(data, spec, TINY))
     export = SEQUENCES.export(record)
