@@ -22,13 +22,16 @@ from tests.e2e.test_browser import EXCEPTION, PAGE_TIMEOUT, settle, shoot
 COMMON = {"": "rnnviz", "build": "Build", "train": "Train", "compare": "Compare", "runs": "Runs"}
 
 
+UNKNOWN = ("home", "data", "inspect", "inspect_text")  # script names and the old views/ names
+
+
 def typed_urls() -> list[tuple[str, str, str]]:
     """(URL path, the task whose sidebar must be chosen, a heading the page shows)."""
     urls = [(f"{name}_inspect", name, "Inspect") for name in TASKS]  # first: the heaviest pages
     urls += [(f"{name}_data", name, "Data") for name in TASKS]
     urls += [(path, "forecast", heading) for path, heading in COMMON.items()]
-    # the page scripts' own names and the old views/ names: not pages; the router's default
-    urls += [(path, "forecast", "rnnviz") for path in ("home", "data", "inspect", "inspect_text")]
+    # not pages: the router says so and opens Home
+    urls += [(path, "forecast", "rnnviz") for path in UNKNOWN]
     return urls
 
 
@@ -49,8 +52,13 @@ def test_every_page_url_typed_on_a_fresh_server_goes_through_the_router(
                 expect(chosen).to_be_checked()
                 title = page.get_by_role("heading").filter(has_text=heading).first
                 expect(title).to_be_visible(timeout=PAGE_TIMEOUT)  # the first page imports Keras
-                if not first:  # the server's very first run went through v1 (rnnviz/ui/runtime.py)
-                    expect(page.get_by_text("Page not found")).to_have_count(0)
+                not_found = page.get_by_text("Page not found")
+                if path in UNKNOWN:
+                    expect(not_found).to_be_visible()
+                elif (
+                    not first
+                ):  # the server's very first run went through v1 (rnnviz/ui/runtime.py)
+                    expect(not_found).to_have_count(0)
                 boxes = page.locator(EXCEPTION)
                 assert boxes.count() == 0, f"/{path}: {boxes.all_inner_texts()}"
                 if path in ("sentiment_inspect", "generation_data"):
