@@ -13,32 +13,23 @@ from rnnviz.tasks.sentiment.analysis import (
     SentimentJob,
     classify,
     importance_html,
-    predict_proba,
     reading_trace,
-    tfidf_baseline,
     word_importance,
 )
 from rnnviz.tasks.sentiment.task import SENTIMENT
 from rnnviz.tasks.sentiment.text import tokenize
 from rnnviz.ui.gates import gate_explorer
 from rnnviz.ui.runner import finished_job
-from rnnviz.ui.state import session
 
 st.title("Inspect: sentiment")
-current = session()
 job: SentimentJob = finished_job(
     SENTIMENT, "Train a text model first; its results show here when training ends."
 )
 
 data, model, names = job.data, job.inference_model, job.data.class_names
-proba = current.memo("test_proba", job.content_key(), lambda: predict_proba(model, data.x_test))
+proba = job.test_proba()  # saved with the run (else predicted once)
 rnn = evaluate_classifier(data.y_test, proba, names)
-tfidf = current.memo(
-    "tfidf",
-    data.fingerprint,
-    lambda: tfidf_baseline(data.texts_train, data.y_train, data.texts_test, data.y_test),
-)
-baseline = evaluate_classifier(data.y_test, tfidf["proba"], names)
+baseline = evaluate_classifier(data.y_test, job.tfidf_proba(), names)
 
 st.caption(plain(f"{job.dataset_name}: {job.run.spec.cell}, {job.run.snapshot().message}"))
 c1, c2, c3 = st.columns(3)

@@ -125,7 +125,11 @@ class GenerationJob(Job):
         return stateless_twin(self.run.model, self.run.spec)
 
     def val_bpc(self) -> float:
-        """Bits per character on the validation windows, each read from a zero state."""
+        """Bits per character on the validation windows, each read from a zero state: saved
+        with the run, else evaluated now."""
+        saved = self.record.metrics.get("val bpc") if self.record is not None else None
+        if isinstance(saved, int | float):
+            return float(saved)
         return evaluate_bpc(self.inference_model, self.spec, self.chars.x_val, self.chars.y_val)
 
     def ngram(self) -> NgramReport:

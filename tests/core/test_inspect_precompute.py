@@ -1,0 +1,74 @@
+"""What Inspect reads is computed once per run at save time (in the worker) and stored with it;
+runs saved before that still open, the parts computed on demand (issue 19)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.sentiment import analysis
+from rnnviz.tasks.sentiment.analysis import (
+    TFIDF_PREFIX,
+    predict_proba,
+    sentiment_job,
+    tfidf_baseline,
+)
+from rnnviz.tasks.sentiment.task import SENTIMENT, SentimentData
+from rnnviz.tasks.sentiment.text import prepare_text_data
+from rnnviz.train.runs import PREDICTIONS_FILE, RunStore, save_job
+from tests.core.synthetic_text import synthetic
+
+SPEC = ModelSpec(cell="GRU", units=(4,), embedding_dim=4)
+TRAIN = TrainSpec(epochs=1, batch_size=32, seed=3)
+
+
+@pytest.fixture(scope="module")
+def saved_sentiment(tmp_path_factory):
+    """A one-epoch sentiment run on synthetic texts, saved as the worker saves it."""
+    data = SentimentData("synthetic", prepare_text_data(synthetic(), 50, 8, seed=0))
+    job = sentiment_job(data.name, data.text_data, SENTIMENT.model_spec(SPEC, data), TRAIN)
+    job.run.run()
+    store = RunStore(tmp_path_factory.mktemp("runs"))
+    record = save_job(store, job, data)
+    return store, record, data, job
+
+
+def reopened(store: RunStore, record, data: SentimentData):
+    return SENTIMENT.restore(store.get(record.run_id), store.load_model(record.run_id), data)
+
+
+def test_a_saved_sentiment_run_opens_without_predicting_or_fitting_the_baseline(
+    saved_sentiment, monkeypatch
+):
+    store, record, data, trained = saved_sentiment
+    text = data.text_data
+    expected_rnn = predict_proba(trained.inference_model, text.x_test)
+    expected_tfidf = tfidf_baseline(text.texts_train, text.y_train, text.texts_test, text.y_test)
+    job = reopened(store, record, data)
+
+    def refused(*_, **__):
+        raise AssertionError("computed again although the run saved it")
+
+    monkeypatch.setattr(analysis, "predict_proba", refused)
+    monkeypatch.setattr(analysis, "tfidf_baseline", refused)
+    np.testing.assert_allclose(job.test_proba(), expected_rnn, rtol=1e-6)
+    np.testing.assert_allclose(job.tfidf_proba(), expected_tfidf["proba"], rtol=1e-9)
+    assert job.tfidf_proba().shape == (len(text.y_test), 2)
+
+
+def test_a_run_saved_before_the_baseline_was_stored_computes_it_on_demand(saved_sentiment):
+    store, record, data, _ = saved_sentiment
+    path = store.get(record.run_id).path / PREDICTIONS_FILE
+    frame = pd.read_csv(path)
+    old = frame[[c for c in frame.columns if not c.startswith(TFIDF_PREFIX)]]
+    old.to_csv(path, index=False)  # what a run saved before this change holds
+    try:
+        job = reopened(store, record, data)
+        text = data.text_data
+        expected = tfidf_baseline(text.texts_train, text.y_train, text.texts_test, text.y_test)
+        np.testing.assert_allclose(job.tfidf_proba(), expected["proba"], rtol=1e-9)
+        assert job.tfidf_proba() is job.tfidf_proba()  # fitted once per job
+    finally:
+        frame.to_csv(path, index=False)
