@@ -304,6 +304,38 @@ class SentimentJob(Job):
         return encode(self.data.vocab, [text], self.data.max_len)
 
 
+@dataclass(frozen=True)
+class SentenceReading:
+    """Everything Inspect shows about one typed sentence (computed once per sentence)."""
+
+    label: int  # the predicted class
+    probabilities: np.ndarray  # (n_classes,)
+    frame: pd.DataFrame  # the prediction after each word (see reading_trace)
+    note: str
+    importance: pd.DataFrame  # leave-one-out word importance
+    traces: list  # probes.Trace per layer direction, cut to the sentence's words
+
+
+def read_sentence(job: SentimentJob, text: str) -> SentenceReading:
+    """Classify ``text`` with ``job``'s model, read it word by word, weigh each word and trace
+    the gates over its words."""
+    from rnnviz.model.gates import Trace
+    from rnnviz.model.probes import trace
+
+    model, data = job.inference_model, job.data
+    label, probabilities = classify(model, data.vocab, text, data.max_len)
+    frame, note = reading_trace(
+        model, data.vocab, text, data.max_len, spec=job.run.spec, class_names=data.class_names
+    )
+    importance = word_importance(model, data.vocab, text, data.max_len)
+    words = len(frame)
+    traces = [
+        Trace(t.layer, t.direction, t.cell, {k: v[:, :words] for k, v in t.gates.items()})
+        for t in trace(model, job.encode(text))  # (1, max_len) ids in
+    ]
+    return SentenceReading(label, probabilities, frame, note, importance, traces)
+
+
 def sentiment_job(
     dataset_name: str, data: TextData, spec: ModelSpec, train: TrainSpec
 ) -> SentimentJob:
