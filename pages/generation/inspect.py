@@ -8,8 +8,13 @@ import streamlit as st
 from rnnviz.common.csvread import DataError
 from rnnviz.common.safe import plain
 from rnnviz.tasks.generation.chars import prompt_from_field, prompt_to_field
-from rnnviz.tasks.generation.job import GenerationJob
-from rnnviz.tasks.generation.model import MAX_GENERATED, next_chars_table, sample_text, top_k_next
+from rnnviz.tasks.generation.job import (
+    SAMPLE_LENGTH,
+    SAMPLE_SEED,
+    SAMPLE_TEMPERATURES,
+    GenerationJob,
+)
+from rnnviz.tasks.generation.model import MAX_GENERATED
 from rnnviz.tasks.generation.task import GENERATION
 from rnnviz.tasks.generation.units import (
     colouring_html,
@@ -56,7 +61,7 @@ longest = min(MAX_PASSAGE, len(chars.val_text))
 set_widget_defaults(
     {
         "gen_prompt": prompt_to_field(data.prompt),
-        "next_passage": chars.val_text[:120],
+        "next_passage": job.first_passage(),
         "units_passage": min(600, longest),
     },
     overwrite=new_job,
@@ -66,7 +71,13 @@ set_widget_defaults(
 @st.fragment  # a prompt, length, temperature or seed redraws this part only
 def generate() -> None:
     st.subheader("Generate")
-    set_widget_defaults({"gen_length": 300, "gen_temperatures": [0.2, 0.8, 1.2], "gen_seed": 0})
+    set_widget_defaults(
+        {
+            "gen_length": SAMPLE_LENGTH,
+            "gen_temperatures": list(SAMPLE_TEMPERATURES),
+            "gen_seed": SAMPLE_SEED,
+        }
+    )
     c1, c2, c3, c4 = st.columns([3, 1, 3, 1])
     prompt = prompt_from_field(
         c1.text_input("Prompt (\\n for a new line)", max_chars=MAX_PROMPT, key="w_gen_prompt")
@@ -81,9 +92,7 @@ def generate() -> None:
             texts = current.memo(
                 "char_samples",
                 (key, prompt, int(length), tuple(temperatures), int(seed)),
-                lambda: sample_text(
-                    model, spec, chars.vocab, prompt, int(length), temperatures, int(seed)
-                ),
+                lambda: job.samples(prompt, int(length), temperatures, int(seed)),
             )
         except DataError as error:
             st.error(plain(error))
@@ -112,13 +121,10 @@ def expected_next() -> None:
     st.subheader("What the model expected next")
     passage = st.text_area("A passage (up to 500 characters)", key="w_next_passage")[:500]
     try:
-        rows = current.memo(
-            "char_next", (key, passage), lambda: top_k_next(model, spec, chars.vocab, passage, 5)
-        )
+        table = current.memo("char_next", (key, passage), lambda: job.next_table(passage))
     except DataError as error:
         st.error(plain(error))
     else:
-        table = next_chars_table(rows)
         st.dataframe(table.style.format({"P(actual)": "{:.3f}"}), hide_index=True, width="stretch")
 
 

@@ -16,6 +16,10 @@ from rnnviz.tasks.forecast.evaluation import ForecastReport, evaluate_forecast, 
 from rnnviz.tasks.forecast.series import load_builtin
 from rnnviz.tasks.forecast.task import FORECAST, ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.generation import job as generation_job
+from rnnviz.tasks.generation.job import SAMPLE_LENGTH, SAMPLE_SEED, SAMPLE_TEMPERATURES
+from rnnviz.tasks.generation.model import next_chars_table, sample_text, top_k_next
+from rnnviz.tasks.generation.task import GENERATION
 from rnnviz.tasks.sentiment import analysis
 from rnnviz.tasks.sentiment.analysis import (
     TFIDF_PREFIX,
@@ -28,6 +32,8 @@ from rnnviz.tasks.sentiment.text import prepare_text_data
 from rnnviz.train.inspect_file import INSPECT_FILE, read_inspect, write_inspect
 from rnnviz.train.runs import PREDICTIONS_FILE, RunStore, save_job
 from tests.core.synthetic_text import synthetic
+from tests.core.test_generation_task import tiny_data as tiny_generation_data
+from tests.core.test_generation_task import tiny_spec as tiny_generation_spec
 
 SPEC = ModelSpec(cell="GRU", units=(4,), embedding_dim=4)
 TRAIN = TrainSpec(epochs=1, batch_size=32, seed=3)
@@ -145,3 +151,29 @@ def test_a_damaged_inspect_file_reads_as_empty(tmp_path):
     path.write_bytes(b"not a zip")
     assert read_inspect(path) == {}
     assert read_inspect(tmp_path / "absent.zip") == {}
+
+
+def test_a_saved_generation_run_shows_its_first_samples_and_next_characters_as_saved(
+    tmp_path, monkeypatch
+):
+    data = tiny_generation_data()
+    job = GENERATION.make_job(data, tiny_generation_spec(data), TrainSpec(epochs=1, seed=3))
+    job.run.run()
+    store = RunStore(tmp_path)
+    record = save_job(store, job, data)
+    first = (data.prompt, SAMPLE_LENGTH, SAMPLE_TEMPERATURES, SAMPLE_SEED)
+    expected_samples = sample_text(job.inference_model, job.spec, data.chars.vocab, *first)
+    expected_next = next_chars_table(
+        top_k_next(job.inference_model, job.spec, data.chars.vocab, job.first_passage(), 5)
+    )
+    reopened = GENERATION.restore(store.get(record.run_id), store.load_model(record.run_id), data)
+
+    def refused(*_, **__):
+        raise AssertionError("computed again although the run saved it")
+
+    monkeypatch.setattr(generation_job, "sample_text", refused)
+    monkeypatch.setattr(generation_job, "top_k_next", refused)
+    assert reopened.samples(*first) == expected_samples
+    pd.testing.assert_frame_equal(reopened.next_table(reopened.first_passage()), expected_next)
+    with pytest.raises(AssertionError, match="computed again"):  # other settings: computed now
+        reopened.samples(data.prompt, SAMPLE_LENGTH, (1.0,), SAMPLE_SEED)
