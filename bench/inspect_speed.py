@@ -107,38 +107,45 @@ class Case:
     task: str  # in the URL
     ready: str  # what its Data page shows once the data is ready
     last: str  # a text near the end of its Inspect page
-    interact: Callable[[Page], None]  # one typical widget change on its Inspect page
+    interact: Callable[[Page], float]  # one widget change on its Inspect page; when committed
     epochs: int = 1
     data: dict[str, int] = field(default_factory=dict)  # Data page numbers, by label
 
 
-def choose_option(page: Page, label: str) -> None:
-    """Pick the next option of the select box labelled ``label`` (keyboard: down, Enter)."""
+def choose_option(page: Page, label: str) -> float:
+    """Pick the next option of the select box labelled ``label`` (keyboard: down, Enter); the
+    time of the committing key press."""
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
     box.locator("input").click()
     page.wait_for_timeout(300)  # the list opens
     page.keyboard.press("ArrowDown")
+    start = time.perf_counter()
     page.keyboard.press("Enter")
+    return start
 
 
-def change_gate(page: Page) -> None:
-    choose_option(page, "Gate")
+def change_gate(page: Page) -> float:
+    return choose_option(page, "Gate")
 
 
-def type_sentence(page: Page) -> None:
+def type_sentence(page: Page) -> float:
     box = page.get_by_label("Type a sentence", exact=True)
     box.fill("a dull , lifeless script that never finds its footing")
+    start = time.perf_counter()
     box.press("Enter")
+    return start
 
 
-def pick_digit(page: Page) -> None:
-    choose_option(page, "Test sequence")
+def pick_digit(page: Page) -> float:
+    return choose_option(page, "Test sequence")
 
 
-def type_passage(page: Page) -> None:
+def type_passage(page: Page) -> float:
     box = page.get_by_label("A passage (up to 500 characters)", exact=True)
     box.fill("Enter the King and his train, with the witches upon the heath.")
+    start = time.perf_counter()
     box.press("Control+Enter")
+    return start
 
 
 CASES = {
@@ -245,8 +252,7 @@ def time_inspect(
         if shots:
             page.screenshot(path=str(shots / f"inspect_{case.task}.png"), full_page=True)
         since = runs.finished
-        start = time.perf_counter()
-        case.interact(page)
+        start = case.interact(page)  # timed from the committing key press
         interaction = runs.wait_settled(page, since) - start
         no_exception(page, f"{case.task} interaction")
         return first, interaction
