@@ -128,12 +128,18 @@ def change_gate(page: Page) -> float:
     return choose_option(page, "Gate")
 
 
-def type_sentence(page: Page) -> float:
-    box = page.get_by_label("Type a sentence", exact=True)
-    box.fill("a dull , lifeless script that never finds its footing")
+def type_into(page: Page, label: str, text: str, commit: str) -> float:
+    """Type ``text`` into the field labelled ``label``; the time of the committing key press."""
+    box = page.get_by_label(label, exact=True)
+    box.fill(text)
     start = time.perf_counter()
-    box.press("Enter")
+    box.press(commit)
     return start
+
+
+def type_sentence(page: Page) -> float:
+    sentence = "a dull , lifeless script that never finds its footing"
+    return type_into(page, "Type a sentence", sentence, "Enter")
 
 
 def pick_digit(page: Page) -> float:
@@ -141,11 +147,8 @@ def pick_digit(page: Page) -> float:
 
 
 def type_passage(page: Page) -> float:
-    box = page.get_by_label("A passage (up to 500 characters)", exact=True)
-    box.fill("Enter the King and his train, with the witches upon the heath.")
-    start = time.perf_counter()
-    box.press("Control+Enter")
-    return start
+    passage = "Enter the King and his train, with the witches upon the heath."
+    return type_into(page, "A passage (up to 500 characters)", passage, "Control+Enter")
 
 
 CASES = {
