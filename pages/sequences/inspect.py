@@ -16,6 +16,7 @@ from rnnviz.tasks.sequences.classify import (
     probabilities_by_step,
     report_from_predictions,
     step_probability_frame,
+    stepwise_twin,
     unscaled,
 )
 from rnnviz.tasks.sequences.figures import digit_gate_figure, step_probabilities_figure
@@ -133,7 +134,12 @@ def one_sequence() -> None:
         by_step = current.memo(
             "seq_by_step",
             (job_key, position),
-            lambda: probabilities_by_step(model, spec, x)[0],  # (time, classes)
+            lambda: probabilities_by_step(  # (time, classes)
+                model,
+                spec,
+                x,
+                current.memo("seq_stepwise", job_key, lambda: stepwise_twin(model, spec)),
+            )[0],
         )
         figure = step_probabilities_figure(step_probability_frame(by_step, length, names), names)
         st.plotly_chart(figure, key="by_step")
