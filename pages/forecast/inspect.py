@@ -29,7 +29,8 @@ def is_tutorial(job: ForecastJob) -> bool:
     )
 
 
-report = current.memo("report", job.content_key(), job.report)
+job_key = job.content_key()
+report = current.memo("report", job_key, job.report)
 
 target = job.data.columns[0]
 st.caption(
@@ -163,29 +164,39 @@ else:
     if backtest is not None:
         live_panel(lambda: not backtest.done, draw_backtest)
 
-st.subheader("Gate explorer")
-split = st.radio("Windows from", ["test", "val", "train"], horizontal=True, key="w_explore_split")
-starts = getattr(job.data, f"start_{split}")
-if len(starts) == 0:
-    st.info(f"The {split} split has no windows.")
-    st.stop()
-index = st.slider("Window", 0, len(starts) - 1, len(starts) - 1, key=f"w_explore_window_{split}")
-x = getattr(job.data, f"x_{split}")[index : index + 1]  # (1, window, features)
-traces = trace(job.inference_model, x)
-start = int(starts[index])
-window = job.window_spec.window
+
+@st.fragment  # a window, layer or gate choice redraws this part only
+def explore_gates() -> None:
+    st.subheader("Gate explorer")
+    split = st.radio(
+        "Windows from", ["test", "val", "train"], horizontal=True, key="w_explore_split"
+    )
+    starts = getattr(job.data, f"start_{split}")
+    if len(starts) == 0:
+        st.info(f"The {split} split has no windows.")
+        return
+    index = st.slider(
+        "Window", 0, len(starts) - 1, len(starts) - 1, key=f"w_explore_window_{split}"
+    )
+    x = getattr(job.data, f"x_{split}")[index : index + 1]  # (1, window, features)
+    traces = current.memo(  # traced once per window: a gate choice does not run the model
+        "explore_trace", (job_key, split, index), lambda: trace(job.inference_model, x)
+    )
+    start = int(starts[index])
+    window = job.window_spec.window
+
+    def time_axis(layer_trace):
+        """Encoder layers read the input window; decoder layers run over the forecast horizon."""
+        if layer_trace.layer.startswith("decoder"):
+            rows = range(start, start + layer_trace.gates["hidden"].shape[1])
+            return [
+                job.data.index[r] if r < job.data.n_rows else f"+{r - job.data.n_rows + 1}"
+                for r in rows
+            ], None
+        rows = np.arange(start - window, start)
+        return list(job.data.index[rows]), job.data.target[rows]
+
+    gate_explorer(traces, time_axis, input_name=target)
 
 
-def time_axis(layer_trace):
-    """Encoder layers read the input window; decoder layers run over the forecast horizon."""
-    if layer_trace.layer.startswith("decoder"):
-        rows = range(start, start + layer_trace.gates["hidden"].shape[1])
-        return [
-            job.data.index[r] if r < job.data.n_rows else f"+{r - job.data.n_rows + 1}"
-            for r in rows
-        ], None
-    rows = np.arange(start - window, start)
-    return list(job.data.index[rows]), job.data.target[rows]
-
-
-gate_explorer(traces, time_axis, input_name=target)
+explore_gates()

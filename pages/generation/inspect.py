@@ -8,8 +8,13 @@ import streamlit as st
 from rnnviz.common.csvread import DataError
 from rnnviz.common.safe import plain
 from rnnviz.tasks.generation.chars import prompt_from_field, prompt_to_field
-from rnnviz.tasks.generation.job import GenerationJob
-from rnnviz.tasks.generation.model import MAX_GENERATED, next_chars_table, sample_text, top_k_next
+from rnnviz.tasks.generation.job import (
+    SAMPLE_LENGTH,
+    SAMPLE_SEED,
+    SAMPLE_TEMPERATURES,
+    GenerationJob,
+)
+from rnnviz.tasks.generation.model import MAX_GENERATED
 from rnnviz.tasks.generation.ngram import why_ngram_wins
 from rnnviz.tasks.generation.task import GENERATION
 from rnnviz.tasks.generation.units import (
@@ -59,106 +64,129 @@ longest = min(MAX_PASSAGE, len(chars.val_text))
 set_widget_defaults(
     {
         "gen_prompt": prompt_to_field(data.prompt),
-        "next_passage": chars.val_text[:120],
+        "next_passage": job.first_passage(),
         "units_passage": min(600, longest),
     },
     overwrite=new_job,
 )
 
-st.subheader("Generate")
-set_widget_defaults({"gen_length": 300, "gen_temperatures": [0.2, 0.8, 1.2], "gen_seed": 0})
-c1, c2, c3, c4 = st.columns([3, 1, 3, 1])
-prompt = prompt_from_field(
-    c1.text_input("Prompt (\\n for a new line)", max_chars=MAX_PROMPT, key="w_gen_prompt")
-)
-length = c2.number_input("Characters", 1, MAX_GENERATED, key="w_gen_length")
-temperatures = c3.multiselect("Temperatures", TEMPERATURES, key="w_gen_temperatures")
-seed = c4.number_input("Seed", 0, 2**31 - 1, key="w_gen_seed")
-if not temperatures:
-    st.warning("Choose at least one temperature.")
-else:
+
+@st.fragment  # a prompt, length, temperature or seed redraws this part only
+def generate() -> None:
+    st.subheader("Generate")
+    set_widget_defaults(
+        {
+            "gen_length": SAMPLE_LENGTH,
+            "gen_temperatures": list(SAMPLE_TEMPERATURES),
+            "gen_seed": SAMPLE_SEED,
+        }
+    )
+    c1, c2, c3, c4 = st.columns([3, 1, 3, 1])
+    prompt = prompt_from_field(
+        c1.text_input("Prompt (\\n for a new line)", max_chars=MAX_PROMPT, key="w_gen_prompt")
+    )
+    length = c2.number_input("Characters", 1, MAX_GENERATED, key="w_gen_length")
+    temperatures = c3.multiselect("Temperatures", TEMPERATURES, key="w_gen_temperatures")
+    seed = c4.number_input("Seed", 0, 2**31 - 1, key="w_gen_seed")
+    if not temperatures:
+        st.warning("Choose at least one temperature.")
+    else:
+        try:
+            texts = current.memo(
+                "char_samples",
+                (key, prompt, int(length), tuple(temperatures), int(seed)),
+                lambda: job.samples(prompt, int(length), temperatures, int(seed)),
+            )
+        except DataError as error:
+            st.error(plain(error))
+        else:
+            columns = st.columns(len(texts) + 1)
+            for column, temperature, text in zip(columns, temperatures, texts, strict=False):
+                column.caption(
+                    f"RNN, temperature {temperature:g}" + (" (greedy)" * (not temperature))
+                )
+                column.code(prompt + text, language=None, wrap_lines=True)
+            columns[-1].caption(f"{baseline.best_order}-gram, temperature 1 (the training prompt)")
+            columns[-1].code(data.prompt + baseline.sample, language=None, wrap_lines=True)
+    samples = job.run.snapshot().samples
+    if samples:
+        with st.expander(f"The sample after each epoch (temperature {data.temperature:g})"):
+            for epoch, text in enumerate(samples, start=1):
+                st.caption(f"Epoch {epoch}")
+                st.code(data.prompt + text, language=None, wrap_lines=True)
+
+
+generate()
+
+
+@st.fragment  # a passage redraws this part only
+def expected_next() -> None:
+    st.subheader("What the model expected next")
+    passage = st.text_area("A passage (up to 500 characters)", key="w_next_passage")[:500]
     try:
-        texts = current.memo(
-            "char_samples",
-            (key, prompt, int(length), tuple(temperatures), int(seed)),
-            lambda: sample_text(
-                model, spec, chars.vocab, prompt, int(length), temperatures, int(seed)
-            ),
-        )
+        table = current.memo("char_next", (key, passage), lambda: job.next_table(passage))
     except DataError as error:
         st.error(plain(error))
     else:
-        columns = st.columns(len(texts) + 1)
-        for column, temperature, text in zip(columns, temperatures, texts, strict=False):
-            column.caption(f"RNN, temperature {temperature:g}" + (" (greedy)" * (not temperature)))
-            column.code(prompt + text, language=None, wrap_lines=True)
-        columns[-1].caption(f"{baseline.best_order}-gram, temperature 1 (the training prompt)")
-        columns[-1].code(data.prompt + baseline.sample, language=None, wrap_lines=True)
-samples = job.run.snapshot().samples
-if samples:
-    with st.expander(f"The sample after each epoch (temperature {data.temperature:g})"):
-        for epoch, text in enumerate(samples, start=1):
-            st.caption(f"Epoch {epoch}")
-            st.code(data.prompt + text, language=None, wrap_lines=True)
+        st.dataframe(table.style.format({"P(actual)": "{:.3f}"}), hide_index=True, width="stretch")
 
-st.subheader("What the model expected next")
-passage = st.text_area("A passage (up to 500 characters)", key="w_next_passage")[:500]
-try:
-    rows = current.memo(
-        "char_next", (key, passage), lambda: top_k_next(model, spec, chars.vocab, passage, 5)
-    )
-except DataError as error:
-    st.error(plain(error))
-else:
-    table = next_chars_table(rows)
-    st.dataframe(table.style.format({"P(actual)": "{:.3f}"}), hide_index=True, width="stretch")
 
-st.subheader("Units that track the text")
-c1, c2 = st.columns([1, 3])
-held_out = c1.number_input(
-    "Held-out characters read", min(100, longest), longest, step=100, key="w_units_passage"
-)
-pattern = c2.text_input(
-    "Your own property: a regular expression (every character inside a match counts)",
-    key="w_units_regex",
-)
-held = chars.val_text[: int(held_out)]
-activations = current.memo(
-    "char_activations", (key, held), lambda: unit_activations(model, chars.vocab, held)
-)
-try:
-    found = current.memo(
-        "char_units", (key, held, pattern), lambda: find_units(model, chars.vocab, held, pattern)
-    )
-except DataError as error:
-    st.error(plain(error))
-    found = current.memo(
-        "char_units", (key, held, ""), lambda: find_units(model, chars.vocab, held)
-    )
-ranking = ranking_table(found)
-st.caption(
-    "Pearson correlation of every unit (hidden and cell states, gates) with each property over "
-    "the held-out characters (Karpathy, Johnson and Fei-Fei 2015); the best five per property."
-)
-st.dataframe(ranking.style.format({"r": "{:+.3f}"}), hide_index=True, width="stretch")
+expected_next()
 
-st.markdown(
-    "**A held-out passage coloured by one unit** after each character (blue: positive, red: "
-    "negative; the value shows on hover). It starts on the best unit for the position in the line."
-)
-labels = {f"{layer} / {k}": (layer, k) for layer, k in sorted(activations)}
-best = found["position in line"][0]
-best_label = f"{best.layer} / {best.key}"
-if new_job or st.session_state.get("w_colour_unit") not in labels:
-    set_widget_defaults({"colour_unit": best_label, "colour_index": best.unit}, overwrite=True)
-c1, c2, c3 = st.columns([3, 1, 2])
-chosen = c1.selectbox("Layer / state or gate", list(labels), key="w_colour_unit")
-layer, gate = labels[chosen]
-units = activations[(layer, gate)].shape[1]
-if st.session_state["w_colour_index"] >= units:
-    set_widget_defaults({"colour_index": units - 1}, overwrite=True)
-unit = c2.number_input("Unit", 0, units - 1, key="w_colour_index")
-set_widget_defaults({"colour_centred": True})
-centred = c3.toggle("Centre on the unit's mean over the passage", key="w_colour_centred")
-colouring = unit_colouring(held, activations, layer, gate, int(unit), centred)
-st.html(colouring_html(colouring))
+
+@st.fragment  # a passage length, property or unit redraws this part only
+def units_that_track() -> None:
+    st.subheader("Units that track the text")
+    c1, c2 = st.columns([1, 3])
+    held_out = c1.number_input(
+        "Held-out characters read", min(100, longest), longest, step=100, key="w_units_passage"
+    )
+    pattern = c2.text_input(
+        "Your own property: a regular expression (every character inside a match counts)",
+        key="w_units_regex",
+    )
+    held = chars.val_text[: int(held_out)]
+    activations = current.memo(
+        "char_activations", (key, held), lambda: unit_activations(model, chars.vocab, held)
+    )
+    try:
+        found = current.memo(
+            "char_units",
+            (key, held, pattern),
+            lambda: find_units(model, chars.vocab, held, pattern),
+        )
+    except DataError as error:
+        st.error(plain(error))
+        found = current.memo(
+            "char_units", (key, held, ""), lambda: find_units(model, chars.vocab, held)
+        )
+    ranking = ranking_table(found)
+    st.caption(
+        "Pearson correlation of every unit (hidden and cell states, gates) with each property over "
+        "the held-out characters (Karpathy, Johnson and Fei-Fei 2015); the best five per property."
+    )
+    st.dataframe(ranking.style.format({"r": "{:+.3f}"}), hide_index=True, width="stretch")
+
+    st.markdown(
+        "**A held-out passage coloured by one unit** after each character (blue: positive, red: "
+        "negative; the value shows on hover). It starts on the best unit for the position in the line."
+    )
+    labels = {f"{layer} / {k}": (layer, k) for layer, k in sorted(activations)}
+    best = found["position in line"][0]
+    best_label = f"{best.layer} / {best.key}"
+    if new_job or st.session_state.get("w_colour_unit") not in labels:
+        set_widget_defaults({"colour_unit": best_label, "colour_index": best.unit}, overwrite=True)
+    c1, c2, c3 = st.columns([3, 1, 2])
+    chosen = c1.selectbox("Layer / state or gate", list(labels), key="w_colour_unit")
+    layer, gate = labels[chosen]
+    units = activations[(layer, gate)].shape[1]
+    if st.session_state["w_colour_index"] >= units:
+        set_widget_defaults({"colour_index": units - 1}, overwrite=True)
+    unit = c2.number_input("Unit", 0, units - 1, key="w_colour_index")
+    set_widget_defaults({"colour_centred": True})
+    centred = c3.toggle("Centre on the unit's mean over the passage", key="w_colour_centred")
+    colouring = unit_colouring(held, activations, layer, gate, int(unit), centred)
+    st.html(colouring_html(colouring))
+
+
+units_that_track()

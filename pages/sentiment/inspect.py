@@ -7,16 +7,10 @@ from rnnviz.common.labels import most_confident_errors
 from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.common.safe import plain
 from rnnviz.common.verdicts import classifier_verdict
-from rnnviz.model.gates import Trace
-from rnnviz.model.probes import trace
 from rnnviz.tasks.sentiment.analysis import (
     SentimentJob,
-    classify,
     importance_html,
-    predict_proba,
-    reading_trace,
-    tfidf_baseline,
-    word_importance,
+    read_sentence,
 )
 from rnnviz.tasks.sentiment.figures import reading_figure
 from rnnviz.tasks.sentiment.task import SENTIMENT
@@ -26,20 +20,14 @@ from rnnviz.ui.runner import finished_job
 from rnnviz.ui.state import session
 
 st.title("Inspect: sentiment")
-current = session()
 job: SentimentJob = finished_job(
     SENTIMENT, "Train a text model first; its results show here when training ends."
 )
 
-data, model, names = job.data, job.inference_model, job.data.class_names
-proba = current.memo("test_proba", job.content_key(), lambda: predict_proba(model, data.x_test))
+data, names = job.data, job.data.class_names
+proba = job.test_proba()  # saved with the run (else predicted once)
 rnn = evaluate_classifier(data.y_test, proba, names)
-tfidf = current.memo(
-    "tfidf",
-    data.fingerprint,
-    lambda: tfidf_baseline(data.texts_train, data.y_train, data.texts_test, data.y_test),
-)
-baseline = evaluate_classifier(data.y_test, tfidf["proba"], names)
+baseline = evaluate_classifier(data.y_test, job.tfidf_proba(), names)
 
 st.caption(plain(f"{job.dataset_name}: {job.run.spec.cell}, {job.run.snapshot().message}"))
 c1, c2, c3 = st.columns(3)
@@ -55,33 +43,35 @@ verdict = classifier_verdict(
 )
 (st.success if verdict.good else st.warning)(verdict.text)  # our own words: no user text
 
-st.subheader("Read a sentence")
-text = st.text_input(
-    "Type a sentence", "a gripping , beautifully acted film that never lets go", key="w_sentence"
-)
-if not tokenize(text):
-    st.warning("Type a few words to classify.")
-else:
-    label, probabilities = classify(model, data.vocab, text, data.max_len)
-    st.markdown(f"**Prediction: {plain(names[label])}** (probability {probabilities[label]:.2f})")
-    frame, note = reading_trace(
-        model, data.vocab, text, data.max_len, spec=job.run.spec, class_names=names
+
+@st.fragment  # a new sentence or gate redraws this part only
+def read_a_sentence() -> None:
+    st.subheader("Read a sentence")
+    text = st.text_input(
+        "Type a sentence",
+        "a gripping , beautifully acted film that never lets go",
+        key="w_sentence",
     )
-    st.plotly_chart(reading_figure(frame, names), key="reading")
-    st.caption(plain(note))
-    importance = word_importance(model, data.vocab, text, data.max_len)
+    if not tokenize(text):
+        st.warning("Type a few words to classify.")
+        return
+    reading = session().memo(
+        "sentence", (job.content_key(), text), lambda: read_sentence(job, text)
+    )
+    label, probabilities = reading.label, reading.probabilities
+    st.markdown(f"**Prediction: {plain(names[label])}** (probability {probabilities[label]:.2f})")
+    st.plotly_chart(reading_figure(reading.frame, names), key="reading")
+    st.caption(plain(reading.note))
     st.markdown(
         "Word importance (leaving each word out; green supported the prediction, red opposed it):"
     )
-    st.html(importance_html(importance))
-    words = list(frame["word"])
-    ids = job.encode(text)  # (1, max_len)
-    traces = [
-        Trace(t.layer, t.direction, t.cell, {k: v[:, : len(words)] for k, v in t.gates.items()})
-        for t in trace(model, ids)
-    ]
+    st.html(importance_html(reading.importance))
+    words = list(reading.frame["word"])
     st.markdown("Gates while reading this sentence (words on the time axis):")
-    gate_explorer(traces, lambda _: ([f"{i + 1}. {w}" for i, w in enumerate(words)], None))
+    gate_explorer(reading.traces, lambda _: ([f"{i + 1}. {w}" for i, w in enumerate(words)], None))
+
+
+read_a_sentence()
 
 st.subheader("Test split")
 c1, c2 = st.columns(2)

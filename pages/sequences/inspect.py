@@ -16,6 +16,7 @@ from rnnviz.tasks.sequences.classify import (
     probabilities_by_step,
     report_from_predictions,
     step_probability_frame,
+    stepwise_twin,
     unscaled,
 )
 from rnnviz.tasks.sequences.figures import digit_gate_figure, step_probabilities_figure
@@ -70,68 +71,79 @@ st.markdown("**Most confused** test sequences (wrong, and surest of it):")
 confused = most_confused(list(frame["row"]), y_test, proba, names, k=8)
 st.dataframe(confused.style.format({"confidence": "{:.3f}"}), hide_index=True, width="stretch")
 
-st.subheader("One test sequence, step by step")
-positions = list(range(len(frame)))
-wrong = [int(i) for i in (proba.argmax(axis=1) != y_test).nonzero()[0]]
-if current.defaults_for.get("seq_inspect") != job_key:  # a new run: start at its worst mistake
-    worst = frame["row"].tolist().index(confused["row"].iloc[0]) if len(confused) else 0
-    set_widget_defaults({"seq_example": worst}, overwrite=True)
-    current.defaults_for["seq_inspect"] = job_key
-position = st.selectbox(
-    f"Test sequence ({len(wrong)} of {len(positions)} misclassified)",
-    positions,
-    format_func=lambda i: (
-        f"row {frame['row'].iloc[i]}: true {frame['true'].iloc[i]}, "
-        f"predicted {frame['predicted'].iloc[i]}"
-    ),
-    key="w_seq_example",
-)
-length = int(prepared.lengths_test[position])
-x = prepared.x_test[position : position + 1]  # (1, time, features)
-predicted = int(proba[position].argmax())
-st.markdown(
-    f"**Prediction: {plain(names[predicted])}** (probability {proba[position, predicted]:.2f}); "
-    f"true class {plain(names[y_test[position]])}; {length} steps."
-)
-traces = [
-    Trace(t.layer, t.direction, t.cell, {k: v[:, :length] for k, v in t.gates.items()})
-    for t in current.memo("seq_trace", (job_key, position), lambda: trace(model, x))
-]
-raw = unscaled(prepared, x[0], length)  # (length, features) in the data's units
-steps = list(range(1, length + 1))
-if data.image_shape is not None:
-    c1, c2 = st.columns(2)
-    with c1:
-        chosen = choose_trace(traces, key="w_explore_trace")
-    gate = c2.selectbox(
-        "Gate",
-        GATE_KEYS[chosen.cell],
-        format_func=GATE_LABELS[chosen.cell].get,
-        key=f"w_explore_gate_{chosen.cell}",
-    )
-    title = f"true {names[y_test[position]]}, predicted {names[predicted]}"
-    st.plotly_chart(digit_gate_figure(raw, chosen, gate, title), key="digit_gates")
-    st.caption("Row r of the image is level with the gate's values just after reading row r.")
-else:
-    feature = 0
-    if len(data.feature_names) > 1:
-        feature_names = list(data.feature_names)
-        feature = feature_names.index(
-            st.selectbox("Feature drawn above", feature_names, key="w_seq_inspect_feature")
-        )
-    gate_explorer(traces, lambda _: (steps, raw[:, feature]), data.feature_names[feature])
 
-if spec.bidirectional:
-    st.caption(
-        "Bidirectional model: its backward direction has read the whole sequence at every step, "
-        "so there is no prediction after each step."
+@st.fragment  # another sequence, layer or gate redraws this part only
+def one_sequence() -> None:
+    st.subheader("One test sequence, step by step")
+    positions = list(range(len(frame)))
+    wrong = [int(i) for i in (proba.argmax(axis=1) != y_test).nonzero()[0]]
+    if current.defaults_for.get("seq_inspect") != job_key:  # a new run: start at its worst mistake
+        worst = frame["row"].tolist().index(confused["row"].iloc[0]) if len(confused) else 0
+        set_widget_defaults({"seq_example": worst}, overwrite=True)
+        current.defaults_for["seq_inspect"] = job_key
+    position = st.selectbox(
+        f"Test sequence ({len(wrong)} of {len(positions)} misclassified)",
+        positions,
+        format_func=lambda i: (
+            f"row {frame['row'].iloc[i]}: true {frame['true'].iloc[i]}, "
+            f"predicted {frame['predicted'].iloc[i]}"
+        ),
+        key="w_seq_example",
     )
-else:
-    by_step = current.memo(
-        "seq_by_step",
-        (job_key, position),
-        lambda: probabilities_by_step(model, spec, x)[0],  # (time, classes)
+    length = int(prepared.lengths_test[position])
+    x = prepared.x_test[position : position + 1]  # (1, time, features)
+    predicted = int(proba[position].argmax())
+    st.markdown(
+        f"**Prediction: {plain(names[predicted])}** (probability {proba[position, predicted]:.2f}); "
+        f"true class {plain(names[y_test[position]])}; {length} steps."
     )
-    figure = step_probabilities_figure(step_probability_frame(by_step, length, names), names)
-    st.plotly_chart(figure, key="by_step")
-    st.caption("The head applied to the hidden state after each step (for an image: each row).")
+    traces = [
+        Trace(t.layer, t.direction, t.cell, {k: v[:, :length] for k, v in t.gates.items()})
+        for t in current.memo("seq_trace", (job_key, position), lambda: trace(model, x))
+    ]
+    raw = unscaled(prepared, x[0], length)  # (length, features) in the data's units
+    steps = list(range(1, length + 1))
+    if data.image_shape is not None:
+        c1, c2 = st.columns(2)
+        with c1:
+            chosen = choose_trace(traces, key="w_explore_trace")
+        gate = c2.selectbox(
+            "Gate",
+            GATE_KEYS[chosen.cell],
+            format_func=GATE_LABELS[chosen.cell].get,
+            key=f"w_explore_gate_{chosen.cell}",
+        )
+        title = f"true {names[y_test[position]]}, predicted {names[predicted]}"
+        st.plotly_chart(digit_gate_figure(raw, chosen, gate, title), key="digit_gates")
+        st.caption("Row r of the image is level with the gate's values just after reading row r.")
+    else:
+        feature = 0
+        if len(data.feature_names) > 1:
+            feature_names = list(data.feature_names)
+            feature = feature_names.index(
+                st.selectbox("Feature drawn above", feature_names, key="w_seq_inspect_feature")
+            )
+        gate_explorer(traces, lambda _: (steps, raw[:, feature]), data.feature_names[feature])
+
+    if spec.bidirectional:
+        st.caption(
+            "Bidirectional model: its backward direction has read the whole sequence at every step, "
+            "so there is no prediction after each step."
+        )
+    else:
+        by_step = current.memo(
+            "seq_by_step",
+            (job_key, position),
+            lambda: probabilities_by_step(  # (time, classes)
+                model,
+                spec,
+                x,
+                current.memo("seq_stepwise", job_key, lambda: stepwise_twin(model, spec)),
+            )[0],
+        )
+        figure = step_probabilities_figure(step_probability_frame(by_step, length, names), names)
+        st.plotly_chart(figure, key="by_step")
+        st.caption("The head applied to the hidden state after each step (for an image: each row).")
+
+
+one_sequence()

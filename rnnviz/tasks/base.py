@@ -76,6 +76,7 @@ class Job(ABC):
 
     record: RunRecord | None = field(default=None, kw_only=True)
     save_error: str = field(default="", kw_only=True)
+    _inspect_values: dict[str, Any] | None = field(default=None, init=False, repr=False)
     task: ClassVar[str]
     if TYPE_CHECKING:  # fields of every subclass, declared there in its own order
         run: TrainingRun
@@ -89,6 +90,20 @@ class Job(ABC):
     @abstractmethod
     def summary(self) -> tuple[dict, dict, pd.DataFrame]:
         """What a saved run keeps: data settings, test metrics and predictions."""
+
+    def inspect_values(self) -> dict[str, Any]:
+        """What Inspect reads that does not change once the run has ended, computed once at
+        save time (in the worker) and stored with the run (tables and JSON values, by name)."""
+        return {}
+
+    def saved_inspect_values(self) -> dict[str, Any]:
+        """What :meth:`inspect_values` saved with this job's run (read once); empty for a run
+        saved before it did, an uploaded model or a job not saved yet."""
+        if self.record is None:
+            return {}
+        if self._inspect_values is None:
+            self._inspect_values = self.record.inspect_values()
+        return self._inspect_values
 
     @property
     def saved(self) -> bool:

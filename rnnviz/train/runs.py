@@ -51,6 +51,7 @@ from rnnviz.train.datastore import (
     owned_name,
     reference,
 )
+from rnnviz.train.inspect_file import INSPECT_FILE, read_inspect, write_inspect
 
 RUN_FILE = "run.json"
 MODEL_FILE = "model.keras"
@@ -190,6 +191,10 @@ class RunRecord:
                 f"({type(error).__name__})."
             ) from None
 
+    def inspect_values(self) -> dict[str, Any]:
+        """What Inspect reads, saved with the run (empty for a run saved without it)."""
+        return read_inspect(self.path / INSPECT_FILE)
+
     @property
     def created_at(self) -> datetime:
         """``created`` as an aware datetime (a time without an offset is read as UTC)."""
@@ -312,11 +317,13 @@ class RunStore:
         predictions: pd.DataFrame | None = None,
         data_file: DataFile | None = None,
         data_name: str = "",
+        inspect: dict[str, Any] | None = None,
     ) -> RunRecord:
         """Save a trained model and its record atomically; returns the saved record.
 
         ``data_file``: the uploaded data it was trained on (``data_name``: the file's name), kept
         in the data folder unless that would pass its cap (the record then says why not).
+        ``inspect``: what Inspect reads, computed once now (:mod:`rnnviz.train.inspect_file`).
         On any failure nothing appears in :meth:`list` and the error propagates.
         """
         if task not in TASKS:
@@ -344,6 +351,8 @@ class RunStore:
             model.save(tmp / MODEL_FILE)
             if predictions is not None:
                 predictions.to_csv(tmp / PREDICTIONS_FILE, index=False)
+            if inspect:
+                write_inspect(tmp / INSPECT_FILE, inspect)
             if data_file is not None:
                 record = self._keep_data(record, data_file, data_name or dataset)
             _write_record(record, tmp)
@@ -369,7 +378,7 @@ class RunStore:
         atomically; only the store's own file names are accepted (and the run's data file as
         ``data/<sha>.<ext>``, checked against its hash)."""
         data = {n: c for n, c in files.items() if n.startswith(f"{DATA_DIR}/")}
-        unknown = set(files) - {RUN_FILE, MODEL_FILE, PREDICTIONS_FILE} - set(data)
+        unknown = set(files) - {RUN_FILE, MODEL_FILE, PREDICTIONS_FILE, INSPECT_FILE} - set(data)
         if unknown or RUN_FILE not in files or MODEL_FILE not in files:
             raise RunError(f"not a saved run: files {sorted(files)}")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -761,4 +770,5 @@ def save_job(store: RunStore, job, data: Any = None) -> RunRecord:
         predictions=predictions,
         data_file=data_file,
         data_name=task.dataset_name(data) if data is not None else job.dataset_name,
+        inspect=job.inspect_values(),
     )

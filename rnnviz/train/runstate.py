@@ -24,6 +24,7 @@ class RunState:
     steps_per_epoch: int = 0
     step: int = 0  # batches completed in the current epoch
     first_step_seconds: float | None = None  # elapsed when the first batch ended (it traces)
+    warmup_seconds: float = 0.0  # one-off time of the first batches (Keras traces on first call)
     started_at: float = 0.0
     elapsed: float = 0.0
     history: dict[str, list[float]] = field(default_factory=dict)  # per epoch: loss, val_loss, ...
@@ -69,17 +70,53 @@ class RunState:
 
     @property
     def seconds_left(self) -> float | None:
-        """Epochs still to run times the latest epoch's duration (the first epoch also paid for
-        building and tracing the model, so it is used only until a second one ends); within the
-        first epoch, the batches still to run times the time per batch since the first one
-        (which traced the model), or the time so far scaled while only one has ended."""
+        """The batches still to run (in every epoch left) times the time per batch since the
+        first one (which traced the model) while the first epoch runs; then the epochs still to
+        run times the latest epoch's duration, the first epoch's without its one-off warm-up
+        (:class:`WarmupClock`: Keras traces its train and test functions on their first call)."""
         if self.done:
             return None
         if not self.epoch_seconds:  # within the first epoch: from its batches so far
             if self.first_step_seconds is not None and self.step >= 2:
                 per_batch = (self.elapsed - self.first_step_seconds) / (self.step - 1)
-                return per_batch * max(0, self.steps_per_epoch - self.step)
+                return per_batch * max(0, self.steps_per_epoch * self.epochs - self.step)
             fraction = self.fraction
             return self.elapsed * (1.0 - fraction) / fraction if fraction > 0 else None
-        per_epoch = self.epoch_seconds[-1] if len(self.epoch_seconds) > 1 else self.epoch_seconds[0]
+        if len(self.epoch_seconds) > 1:
+            per_epoch = self.epoch_seconds[-1]
+        else:
+            per_epoch = max(self.epoch_seconds[0] - self.warmup_seconds, 0.0)
         return max(0.0, self.epochs * (1.0 - self.fraction)) * per_epoch
+
+
+@dataclass
+class WarmupClock:
+    """The one-off time of a pass's first batch (training or validation: Keras traces its
+    function on the first call): how much longer it took than the second. A pass of one batch
+    counts all of it. Measured once per run."""
+
+    started: float = 0.0  # when the pass began
+    previous: float = 0.0  # when its latest batch ended
+    first: float | None = None  # the first batch's duration
+    measured: bool = False
+
+    def begin(self, now: float) -> None:
+        if not self.measured:
+            self.started = self.previous = now
+
+    def batch_end(self, batch: int, now: float) -> float | None:
+        """The warm-up time, once known (at the second batch); None before and after."""
+        if self.measured:
+            return None
+        if batch == 0:
+            self.first, self.previous = now - self.started, now
+            return None
+        self.measured = True
+        return max(0.0, (self.first or 0.0) - (now - self.previous))
+
+    def end(self) -> float | None:
+        """At the end of a pass: the warm-up of a pass that had one batch, else None."""
+        if self.measured or self.first is None:
+            return None
+        self.measured = True
+        return self.first

@@ -21,7 +21,7 @@ import numpy as np
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
 from rnnviz.model.builder import build_model, compile_model, metric_name, reset_states
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.train.runstate import RunState, Status
+from rnnviz.train.runstate import RunState, Status, WarmupClock
 
 # The metric Keras compiles for each head (builder.metric_name), for validating stateful runs.
 VALIDATION_METRICS = {
@@ -301,6 +301,7 @@ class _Recorder(keras.callbacks.Callback):
         self.epoch = 0
         self.epoch_started = 0.0
         self.probed_at: float | None = None  # when the gates were last traced
+        self.train_warmup, self.test_warmup = WarmupClock(), WarmupClock()
 
     def on_train_end(self, logs: dict | None = None) -> None:
         """The run ends here, not when ``fit`` returns: TensorFlow then frees the tf.data
@@ -323,6 +324,7 @@ class _Recorder(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
         self.epoch_started = time.perf_counter()
+        self.train_warmup.begin(self.epoch_started)
         if self.run.spec.stateful:
             reset_states(self.model)  # each epoch reads the series from the start
 
@@ -336,18 +338,31 @@ class _Recorder(keras.callbacks.Callback):
                 s.first_step_seconds = time.perf_counter() - s.started_at
 
         self.run.update(record)
+        self._add_warmup(self.train_warmup.batch_end(batch, time.perf_counter()))
         if not math.isfinite(loss):
             self.nan_at = (self.epoch + 1, batch + 1)
             self.model.stop_training = True
         elif self.run.stop_requested:
             self.model.stop_training = True
 
+    def _add_warmup(self, seconds: float | None) -> None:
+        if seconds is not None:
+            self.run.update(lambda s: setattr(s, "warmup_seconds", s.warmup_seconds + seconds))
+
+    def on_test_begin(self, logs: dict | None = None) -> None:
+        self.test_warmup.begin(time.perf_counter())
+
+    def on_test_end(self, logs: dict | None = None) -> None:
+        self._add_warmup(self.test_warmup.end())
+
     def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self._add_warmup(self.test_warmup.batch_end(batch, time.perf_counter()))
         if self.run.stop_requested:
             self.model.stop_evaluating = True  # a long validation pass also ends within a batch
             self.validation_cut = True
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self._add_warmup(self.train_warmup.end())
         if self.nan_at is not None:
             return  # the weights of this epoch are not good: keep the last good ones
         steps_done, steps = self.run.batch_progress()

@@ -25,6 +25,7 @@ from rnnviz.tasks.sequences.classify import (
     probabilities_by_step,
     sequence_specs,
     step_probability_frame,
+    stepwise_twin,
 )
 from rnnviz.tasks.sequences.data import load_builtin_sequences, prepare_sequences
 from rnnviz.tasks.sequences.recipes import DEFAULT_SEQUENCE_RECIPE, LSTM30_RECIPE, recipe_epochs
@@ -128,6 +129,10 @@ def test_probabilities_by_step_match_predictions_on_truncated_inputs(mask):
         np.testing.assert_allclose(steps[1, 4:], np.repeat(steps[1, 3:4], 2, axis=0), atol=ATOL)
     frame = step_probability_frame(steps[1], 4, ["a", "b", "c", "d"])
     assert list(frame.columns) == ["step", "p_a", "p_b", "p_c", "p_d"] and len(frame) == 4
+    stepwise = stepwise_twin(model, spec)  # built once (Inspect keeps it per run), reused
+    for row in range(2):
+        one = probabilities_by_step(model, spec, x[row : row + 1], stepwise)
+        np.testing.assert_allclose(one[0], steps[row], atol=ATOL)
     np.testing.assert_allclose(frame["p_c"], steps[1, :4, 2])
 
 

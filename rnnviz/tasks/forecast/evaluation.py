@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property
 
 import keras
@@ -416,6 +416,22 @@ class ForecastReport:
     baseline_note: str = ""  # which ETS was fitted and how it was chosen
 
 
+REPORT_PREFIX = "report "  # the names of a ForecastReport's fields among a run's inspect values
+
+
+def report_values(report: ForecastReport) -> dict:
+    """A report as named values (tables and plain values) to save with its run."""
+    return {REPORT_PREFIX + f.name: getattr(report, f.name) for f in fields(ForecastReport)}
+
+
+def report_from_values(values: dict) -> ForecastReport | None:
+    """The report :func:`report_values` saved, or None when the values hold none (or not all)."""
+    names = [f.name for f in fields(ForecastReport)]
+    if not all(REPORT_PREFIX + name in values for name in names):
+        return None
+    return ForecastReport(**{name: values[REPORT_PREFIX + name] for name in names})
+
+
 def horizon_metrics(report: ForecastReport) -> dict[str, float]:
     """The figures runs are ranked on: mean RMSE over horizons 1..H, RMSE at H, and coverage."""
     table = report.by_horizon
@@ -565,6 +581,7 @@ class ForecastJob(Job):
     dataset_key: str | None = None  # the built-in series it came from (None: an upload)
     inputs: tuple[str, ...] = ()
     task = "forecast"
+    _report: ForecastReport | None = field(default=None, init=False, repr=False)
 
     @property
     def dataset_name(self) -> str:
@@ -598,9 +615,20 @@ class ForecastJob(Job):
         return stateless_twin(self.run.model, self.run.spec)
 
     def report(self) -> ForecastReport:
-        return evaluate_forecast(
-            self.inference_model, self.data, self.topology, self.season, self.window_spec.horizon
-        )
+        """The test-set evaluation against the baselines: saved with the run (computed in the
+        worker at save time), else computed now; once per job (its weights are final)."""
+        if self._report is None:
+            self._report = report_from_values(self.saved_inspect_values()) or evaluate_forecast(
+                self.inference_model,
+                self.data,
+                self.topology,
+                self.season,
+                self.window_spec.horizon,
+            )
+        return self._report
+
+    def inspect_values(self) -> dict:
+        return report_values(self.report())
 
     def verdict(self, report: ForecastReport) -> Verdict:
         """Beats every baseline at every horizon? Never green on too little validation data."""

@@ -9,6 +9,7 @@ per character, the n-gram baseline's figures and sample, the samples per epoch).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,9 @@ from rnnviz.tasks.generation.model import (
     char_model_spec,
     check_generation_spec,
     evaluate_bpc,
+    next_chars_table,
+    sample_text,
+    top_k_next,
 )
 from rnnviz.tasks.generation.ngram import NgramReport, ngram_baseline
 from rnnviz.tasks.generation.task import GenerationData
@@ -35,6 +39,10 @@ if TYPE_CHECKING:
     from rnnviz.train.runs import RunRecord
 
 NGRAM_SAMPLE_LENGTH = 300
+# What Inspect shows first (and the worker computes once, at save time): the samples written from
+# the training prompt at these settings, and the next characters along this much held-out text.
+SAMPLE_LENGTH, SAMPLE_TEMPERATURES, SAMPLE_SEED = 300, (0.2, 0.8, 1.2), 0
+NEXT_PASSAGE_CHARS = 120
 RNN_SOURCE = "RNN"  # the source column of the saved samples
 
 
@@ -125,7 +133,11 @@ class GenerationJob(Job):
         return stateless_twin(self.run.model, self.run.spec)
 
     def val_bpc(self) -> float:
-        """Bits per character on the validation windows, each read from a zero state."""
+        """Bits per character on the validation windows, each read from a zero state: saved
+        with the run, else evaluated now."""
+        saved = self.record.metrics.get("val bpc") if self.record is not None else None
+        if isinstance(saved, int | float):
+            return float(saved)
         return evaluate_bpc(self.inference_model, self.spec, self.chars.x_val, self.chars.y_val)
 
     def ngram(self) -> NgramReport:
@@ -137,6 +149,42 @@ class GenerationJob(Job):
             length=NGRAM_SAMPLE_LENGTH,
             seed=self.run.train.seed,
         )
+
+    def samples(
+        self, prompt: str, length: int, temperatures: Sequence[float], seed: int
+    ) -> list[str]:
+        """``length`` characters written after ``prompt`` at each temperature: those saved with
+        the run for the first view's settings, else sampled now."""
+        first_view = (self.data.prompt, SAMPLE_LENGTH, SAMPLE_TEMPERATURES, SAMPLE_SEED)
+        saved = self.saved_inspect_values().get("samples")
+        if (prompt, length, tuple(temperatures), seed) == first_view and isinstance(saved, list):
+            return [str(text) for text in saved]
+        return sample_text(
+            self.inference_model, self.spec, self.chars.vocab, prompt, length, temperatures, seed
+        )
+
+    def first_passage(self) -> str:
+        """The held-out text whose next characters Inspect shows first."""
+        return self.chars.val_text[:NEXT_PASSAGE_CHARS]
+
+    def next_table(self, passage: str, k: int = 5) -> pd.DataFrame:
+        """The ``k`` likeliest next characters at each position of ``passage`` (see
+        :func:`next_chars_table`): saved with the run for the first passage, else computed now."""
+        saved = self.saved_inspect_values().get("next chars")
+        if passage == self.first_passage() and k == 5 and isinstance(saved, pd.DataFrame):
+            return saved
+        return next_chars_table(
+            top_k_next(self.inference_model, self.spec, self.chars.vocab, passage, k)
+        )
+
+    def inspect_values(self) -> dict:
+        """The first view's samples and next characters, computed once at save time."""
+        return {
+            "samples": self.samples(
+                self.data.prompt, SAMPLE_LENGTH, SAMPLE_TEMPERATURES, SAMPLE_SEED
+            ),
+            "next chars": self.next_table(self.first_passage()),
+        }
 
     def summary(self) -> tuple[dict, dict, pd.DataFrame]:
         """Data settings; validation bits per character beside the n-gram's; the samples."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import keras
 import numpy as np
@@ -207,6 +207,28 @@ def tfidf_baseline(
     }
 
 
+PROBA_PREFIX = "p_"  # the saved predictions' columns of the RNN's class probabilities
+TFIDF_PREFIX = "tfidf p_"  # and of the TF-IDF baseline's
+
+
+def saved_proba(record, prefix: str, names: Sequence[str]) -> np.ndarray | None:
+    """Class probabilities saved in a run's predictions (the columns ``prefix`` + class name),
+    (n_test, n_classes); None when the run saved none (runs saved before the
+    baseline was) or its file cannot be read."""
+    if record is None:
+        return None
+    try:
+        frame = record.predictions()
+    except ValueError:  # a damaged predictions file: computed again
+        return None
+    if frame is None:
+        return None
+    columns = [f"{prefix}{name}" for name in names]
+    if not set(columns) <= set(frame.columns):
+        return None
+    return frame[columns].to_numpy(dtype=np.float64)
+
+
 @dataclass(eq=False)
 class SentimentJob(Job):
     """A text-classification run with the data it was trained on, for Inspect."""
@@ -215,17 +237,44 @@ class SentimentJob(Job):
     data: TextData
     run: TrainingRun
     task = "sentiment"
+    _test_proba: np.ndarray | None = field(default=None, init=False, repr=False)
+    _tfidf_proba: np.ndarray | None = field(default=None, init=False, repr=False)
 
     @property
     def inference_model(self) -> keras.Model:
         return self.run.model
 
     def test_proba(self) -> np.ndarray:
-        return predict_proba(self.inference_model, self.data.x_test)
+        """The RNN's test-set probabilities, (n_test, n_classes): saved with the run, else
+        predicted now (once per job)."""
+        if self._test_proba is None:
+            saved = saved_proba(self.record, PROBA_PREFIX, self.data.class_names)
+            self._test_proba = (
+                saved
+                if saved is not None
+                else predict_proba(self.inference_model, self.data.x_test)
+            )
+        return self._test_proba
+
+    def tfidf_proba(self) -> np.ndarray:
+        """The TF-IDF baseline's test-set probabilities, (n_test, n_classes): saved with the run
+        (fitted in the worker at save time), else fitted now (once per job)."""
+        if self._tfidf_proba is None:
+            saved = saved_proba(self.record, TFIDF_PREFIX, self.data.class_names)
+            data = self.data
+            self._tfidf_proba = (
+                saved
+                if saved is not None
+                else tfidf_baseline(data.texts_train, data.y_train, data.texts_test, data.y_test)[
+                    "proba"
+                ]
+            )
+        return self._tfidf_proba
 
     def summary(self) -> tuple[dict, dict, pd.DataFrame]:
-        """What a saved run keeps: data settings, test metrics and the test predictions."""
-        proba = self.test_proba()
+        """What a saved run keeps: data settings, test metrics and the test predictions (the
+        RNN's probabilities and the TF-IDF baseline's, so Inspect need not compute them)."""
+        proba, tfidf = self.test_proba(), self.tfidf_proba()
         result = evaluate_classifier(self.data.y_test, proba, self.data.class_names)
         metrics = {
             "test accuracy": result["accuracy"],
@@ -239,7 +288,8 @@ class SentimentJob(Job):
                 "text": self.data.texts_test,
                 "true": [names[i] for i in self.data.y_test],
                 "predicted": [names[i] for i in proba.argmax(axis=1)],
-                **{f"p_{name}": proba[:, i] for i, name in enumerate(names)},
+                **{f"{PROBA_PREFIX}{name}": proba[:, i] for i, name in enumerate(names)},
+                **{f"{TFIDF_PREFIX}{name}": tfidf[:, i] for i, name in enumerate(names)},
             }
         )
         data_config = {
@@ -252,6 +302,38 @@ class SentimentJob(Job):
     def encode(self, text: str) -> np.ndarray:
         """One text as the model reads it: (1, max_len) token ids, post-padded."""
         return encode(self.data.vocab, [text], self.data.max_len)
+
+
+@dataclass(frozen=True)
+class SentenceReading:
+    """Everything Inspect shows about one typed sentence (computed once per sentence)."""
+
+    label: int  # the predicted class
+    probabilities: np.ndarray  # (n_classes,)
+    frame: pd.DataFrame  # the prediction after each word (see reading_trace)
+    note: str
+    importance: pd.DataFrame  # leave-one-out word importance
+    traces: list  # probes.Trace per layer direction, cut to the sentence's words
+
+
+def read_sentence(job: SentimentJob, text: str) -> SentenceReading:
+    """Classify ``text`` with ``job``'s model, read it word by word, weigh each word and trace
+    the gates over its words."""
+    from rnnviz.model.gates import Trace
+    from rnnviz.model.probes import trace
+
+    model, data = job.inference_model, job.data
+    label, probabilities = classify(model, data.vocab, text, data.max_len)
+    frame, note = reading_trace(
+        model, data.vocab, text, data.max_len, spec=job.run.spec, class_names=data.class_names
+    )
+    importance = word_importance(model, data.vocab, text, data.max_len)
+    words = len(frame)
+    traces = [
+        Trace(t.layer, t.direction, t.cell, {k: v[:, :words] for k, v in t.gates.items()})
+        for t in trace(model, job.encode(text))  # (1, max_len) ids in
+    ]
+    return SentenceReading(label, probabilities, frame, note, importance, traces)
 
 
 def sentiment_job(

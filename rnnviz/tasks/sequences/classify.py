@@ -61,19 +61,27 @@ def predict_proba(model: keras.Model, x: np.ndarray) -> np.ndarray:
     return np.asarray(predict(model, x, PREDICT_BATCH), dtype=np.float64)
 
 
-def probabilities_by_step(model: keras.Model, spec: ModelSpec, x: np.ndarray) -> np.ndarray:
-    """Class probabilities after each step, ``(n, time, n_classes)``, unidirectional models only.
-
-    One pass of a many-to-many twin (same weights): the head read off the hidden state after
-    each step (for an image, after each row). Past a sequence's end (masked padding) the state is
-    carried, so those steps repeat the probabilities after its last real step.
-    """
+def stepwise_twin(model: keras.Model, spec: ModelSpec) -> keras.Model:
+    """The many-to-many twin of a unidirectional classifier (same weights): its head read off
+    the hidden state after every step. Build it once per model: each new one traces anew."""
     if spec.bidirectional or is_bidirectional(model):
         raise ValueError(
             "A bidirectional model has read the whole sequence at every step: it has no "
             "prediction after each step."
         )
-    stepwise = twin(model, spec, topology="many_to_many", stateful=False)
+    return twin(model, spec, topology="many_to_many", stateful=False)
+
+
+def probabilities_by_step(
+    model: keras.Model, spec: ModelSpec, x: np.ndarray, stepwise: keras.Model | None = None
+) -> np.ndarray:
+    """Class probabilities after each step, ``(n, time, n_classes)``, unidirectional models only.
+
+    One pass of a many-to-many twin (``stepwise``, else built now, see :func:`stepwise_twin`).
+    Past a sequence's end (masked padding) the state is carried, so those steps repeat the
+    probabilities after its last real step.
+    """
+    stepwise = stepwise if stepwise is not None else stepwise_twin(model, spec)
     x = np.asarray(x, dtype=np.float32)
     return np.asarray(predict(stepwise, x, PREDICT_BATCH), dtype=np.float64)
 
