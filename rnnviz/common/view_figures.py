@@ -4,13 +4,16 @@ variants over seeds, and reference bands on a metric chart (Plotly, no streamlit
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from rnnviz.common.figures import GATE_COLOURS, LAYOUT
 from rnnviz.common.references import ReferenceMark
+from rnnviz.common.safe import plotly_text
+from rnnviz.common.seeds import curve_spread
 from rnnviz.model.trajectories import Projection, StateBank, Trajectory, neighbour_text
 
 PATH_COLOUR = "#D6336C"
@@ -133,4 +136,49 @@ def add_reference_bands(
                 line_width=0,
                 **where,
             )
+    return fig
+
+
+def spread_curves(histories: Mapping[str, Sequence[Mapping[str, Sequence[float]]]]) -> go.Figure:
+    """Each variant's validation loss per epoch over its seeds: the mean as a line, +/- 1 sd as
+    a shaded band (``histories``: variant -> one history per seed)."""
+    fig = go.Figure()
+    for i, (label, runs) in enumerate(histories.items()):
+        colour = GATE_COLOURS[i % len(GATE_COLOURS)]
+        spread = curve_spread(runs, "val_loss")
+        sd = spread["sd"].fillna(0.0)
+        name = plotly_text(label)
+        fig.add_trace(
+            go.Scatter(
+                x=np.r_[spread["epoch"], spread["epoch"][::-1]],
+                y=np.r_[spread["mean"] + sd, (spread["mean"] - sd)[::-1]],
+                fill="toself",
+                fillcolor=colour,
+                opacity=0.2,
+                line=dict(width=0),
+                name=f"{name} \u00b1 1 sd",
+                legendgroup=label,
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=spread["epoch"],
+                y=spread["mean"],
+                name=name,
+                legendgroup=label,
+                mode="lines+markers" if len(spread) < 30 else "lines",
+                line=dict(color=colour),
+                customdata=np.c_[sd, spread["seeds"]],
+                hovertemplate="epoch %{x}: %{y:.4g} \u00b1 %{customdata[0]:.2g} "
+                "(%{customdata[1]} seeds)<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(
+        **LAYOUT,
+        title="Validation loss per epoch: mean over seeds, shaded \u00b1 1 sd",
+        xaxis_title="epoch",
+        yaxis_title="validation loss",
+    )
     return fig

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.service.seeds import (
+from rnnviz.common.seeds import (
     clearly_better,
     curve_spread,
     mean_sd_text,
