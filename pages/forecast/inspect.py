@@ -6,6 +6,7 @@ import streamlit as st
 from rnnviz.common.figures import forecast_figure, horizon_figure, residuals_figure
 from rnnviz.common.safe import plain
 from rnnviz.model.probes import trace
+from rnnviz.model.trajectories import spread_rows
 from rnnviz.tasks.forecast.evaluation import ForecastJob, error_columns
 from rnnviz.tasks.forecast.recipes import TUTORIAL
 from rnnviz.tasks.forecast.task import FORECAST, ForecastData
@@ -13,6 +14,7 @@ from rnnviz.ui.gates import gate_explorer
 from rnnviz.ui.live import live_panel
 from rnnviz.ui.runner import finished_job, submit_backtest
 from rnnviz.ui.state import session
+from rnnviz.ui.trajectory import TrajectoryInputs, trajectory_view
 
 st.title("Inspect")
 current = session()
@@ -187,3 +189,15 @@ def time_axis(layer_trace):
 
 
 gate_explorer(traces, time_axis, input_name=target)
+
+
+def trajectory_inputs() -> TrajectoryInputs:
+    rows = spread_rows(len(job.data.x_train))
+    return TrajectoryInputs(
+        train_x=job.data.x_train[rows],  # (samples, window, features)
+        probe_x=x,
+        path_label=f"{split} window ending {job.data.index[start - 1]}",
+    )
+
+
+trajectory_view(job.inference_model, (job.content_key(), split, index), trajectory_inputs, "window")

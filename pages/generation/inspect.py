@@ -6,6 +6,7 @@ import math
 import streamlit as st
 
 from rnnviz.common.safe import plain
+from rnnviz.model.trajectories import spread_rows
 from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import prompt_from_field, prompt_to_field
 from rnnviz.tasks.generation.job import GenerationJob
@@ -20,6 +21,7 @@ from rnnviz.tasks.generation.units import (
 )
 from rnnviz.ui.runner import finished_job
 from rnnviz.ui.state import session, set_widget_defaults
+from rnnviz.ui.trajectory import TrajectoryInputs, trajectory_view
 
 TEMPERATURES = (0.0, 0.2, 0.5, 0.8, 1.0, 1.2, 1.5)
 MAX_PASSAGE = 3_000
@@ -109,6 +111,20 @@ except DataError as error:
 else:
     table = next_chars_table(rows)
     st.dataframe(table.style.format({"P(actual)": "{:.3f}"}), hide_index=True, width="stretch")
+
+    def trajectory_inputs() -> TrajectoryInputs:
+        train_x = chars.x_train[spread_rows(len(chars.x_train))]  # (windows, seq_len) ids
+        probe = chars.vocab.encode(passage)[None]  # (1, time)
+        return TrajectoryInputs(
+            train_x=train_x,
+            probe_x=probe,
+            train_tokens=[[chars.vocab.chars[i] for i in row] for row in train_x],
+            probe_tokens=list(passage),
+            path_label="the passage above",
+        )
+
+    if passage:
+        trajectory_view(model, (key, passage), trajectory_inputs, "passage")
 
 st.subheader("Units that track the text")
 c1, c2 = st.columns([1, 3])

@@ -158,3 +158,42 @@ def neighbour_text(neighbours: Sequence[Neighbour]) -> str:
         token = f" ({n.token!r})" if n.token is not None else ""
         lines.append(f"sample {n.sample}, step {n.step}{token}, distance {n.distance:.2f}")
     return "<br>".join(lines)
+
+
+MAX_TRAJECTORY_INPUTS = 200  # training inputs traced for the projection and the neighbours
+
+
+def step_mask(lengths: Array, steps: int) -> Array:
+    """``(samples, steps)``: True at the steps each sample really has (its length)."""
+    return np.arange(steps)[None, :] < np.asarray(lengths)[:, None]
+
+
+@dataclass(frozen=True)
+class TrajectoryScene:
+    """Everything the trajectory view draws for one layer direction."""
+
+    projection: Projection
+    bank: StateBank
+    path: Trajectory
+
+
+def trajectory_scene(
+    train_states: Array,
+    probe_states: Array,
+    train_mask: Array | None = None,
+    probe_mask: Array | None = None,
+    train_tokens: Sequence[Sequence[str]] | None = None,
+    probe_tokens: Sequence[str] | None = None,
+) -> TrajectoryScene:
+    """PCA of ``train_states`` (samples, time, units) and the path of ``probe_states``
+    (time, units) through it, with each step's nearest training states."""
+    bank = state_bank(train_states, train_mask, train_tokens)
+    projection = fit_projection(bank)
+    return TrajectoryScene(
+        projection, bank, trajectory(projection, bank, probe_states, probe_mask, probe_tokens)
+    )
+
+
+def spread_rows(total: int, limit: int = MAX_TRAJECTORY_INPUTS) -> Array:
+    """At most ``limit`` row indices spread evenly over ``total`` rows (all of them if fewer)."""
+    return np.unique(np.linspace(0, total - 1, min(total, limit)).round().astype(int))

@@ -20,13 +20,13 @@ from rnnviz.ui import state
 from rnnviz.ui.live import FIGURE_SECONDS
 
 
-def _trace_label(trace: Trace) -> str:
+def trace_label(trace: Trace) -> str:
     return f"{trace.layer} ({trace.direction}, {trace.cell})"
 
 
 def choose_trace(traces: list[Trace], key: str) -> Trace:
     """A select box over the layer directions of a trace list."""
-    labels = [_trace_label(t) for t in traces]
+    labels = [trace_label(t) for t in traces]
     chosen = st.selectbox("Layer and direction", labels, key=key)
     return traces[labels.index(chosen)]
 
@@ -53,7 +53,7 @@ def live_gates(run_state: RunState, probe_size: int, run_id: str) -> None:
 
     epoch, heatmaps, stats = state.session().memo_every(
         "live_gates",
-        key=(run_id, _trace_label(trace), sample),
+        key=(run_id, trace_label(trace), sample),
         version=run_state.epoch,
         seconds=0.0 if run_state.done else FIGURE_SECONDS,
         compute=figures,

@@ -1,0 +1,80 @@
+"""The hidden-state trajectory view, shared by every task's Inspect page: one input's path
+through the PCA of a layer's training states, each step's nearest training states on hover."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import streamlit as st
+
+from rnnviz.common.view_figures import trajectory_figure
+from rnnviz.model.probes import trace
+from rnnviz.model.trajectories import MAX_TRAJECTORY_INPUTS, TrajectoryScene, trajectory_scene
+from rnnviz.ui.gates import trace_label
+from rnnviz.ui.state import session
+
+
+@dataclass(frozen=True)
+class TrajectoryInputs:
+    """What a task gives the view: training inputs (a model's batch), the probed input (a batch
+    of one), which steps are real (padding left out), what is read at each step, and a label per
+    training input (to colour them) and for the path."""
+
+    train_x: np.ndarray  # (samples, time, ...) at most MAX_TRAJECTORY_INPUTS
+    probe_x: np.ndarray  # (1, time, ...)
+    train_mask: np.ndarray | None = None  # (samples, time)
+    probe_mask: np.ndarray | None = None  # (time,)
+    train_tokens: Sequence[Sequence[str]] | None = None
+    probe_tokens: Sequence[str] | None = None
+    train_labels: Sequence[str] | None = None
+    path_label: str = "this input"
+
+
+def _scenes(model: keras.Model, inputs: TrajectoryInputs) -> dict[str, TrajectoryScene]:
+    """One scene per recurrent layer direction (the traces of both batches, replayed in NumPy),
+    by its label."""
+    train, probe = trace(model, inputs.train_x), trace(model, inputs.probe_x)
+    return {
+        trace_label(t): trajectory_scene(
+            t.gates["hidden"],
+            p.gates["hidden"][0],
+            inputs.train_mask,
+            inputs.probe_mask,
+            inputs.train_tokens,
+            inputs.probe_tokens,
+        )
+        for t, p in zip(train, probe, strict=True)
+    }
+
+
+def trajectory_view(
+    model: keras.Model, key: tuple, inputs: Callable[[], TrajectoryInputs], name: str = "input"
+) -> None:
+    """Behind a toggle (its first draw traces up to :data:`MAX_TRAJECTORY_INPUTS` training
+    inputs): the path of the probed input, cached by ``key`` (the job and the input)."""
+    st.subheader("Hidden-state trajectory")
+    if not st.toggle(
+        f"Show this {name}'s path through the hidden states",
+        key="w_trajectory_on",
+        help="The hidden states of up to "
+        f"{MAX_TRAJECTORY_INPUTS} training inputs, projected on their two main axes (PCA); "
+        "hover a step to see its five nearest training states (in the full hidden space).",
+    ):
+        return
+    given = inputs()
+    scenes = session().memo("trajectory", key, lambda: _scenes(model, given))
+    scene = scenes[st.selectbox("Layer and direction", list(scenes), key="w_trajectory_layer")]
+    figure = trajectory_figure(
+        scene.projection, scene.bank, scene.path, given.train_labels, given.path_label
+    )
+    st.plotly_chart(figure, key="trajectory")
+    st.caption(
+        f"PCA fitted on {len(scene.bank.states):,} hidden states of {len(given.train_x)} training "
+        f"inputs (padding left out); the two axes hold "
+        f"{scene.projection.explained_ratio.sum():.0%} of their variance. The path is coloured "
+        "from light (first step) to dark (last); the faint points are training states coloured "
+        "by their input's label."
+    )
