@@ -51,6 +51,11 @@ def baseline_mark(
     return ReferenceMark(label, metric, mean, mean - error, mean + error, source)
 
 
+def line_mark(label: str, metric: str, value: float, source: str) -> ReferenceMark:
+    """A computed figure known only as one number (no per-sample results): a line, no band."""
+    return ReferenceMark(label, metric, float(value), float(value), float(value), source)
+
+
 def published_mark(label: str, metric: str, low: float, high: float, source: str) -> ReferenceMark:
     """A figure quoted from the literature (a range when the source gives several)."""
     return ReferenceMark(label, metric, (low + high) / 2, low, high, source, published=True)
@@ -59,7 +64,7 @@ def published_mark(label: str, metric: str, low: float, high: float, source: str
 # Published references of the built-in presets (accuracy as a share, 0-1). Every one names its
 # source and says how its setting differs from the app's, when it does.
 PUBLISHED: dict[str, tuple[ReferenceMark, ...]] = {
-    "rotten_tomatoes": (
+    "Rotten Tomatoes": (
         published_mark(
             "CNN (Kim, 2014)",
             "accuracy",
@@ -102,9 +107,12 @@ def reference_marks(preset: str | None, computed: Sequence[ReferenceMark]) -> li
     return [*computed, *published]
 
 
-def crossing_note(mark: ReferenceMark, values: Sequence[float], higher_is_better: bool) -> str:
-    """'Crossed 1-NN (Euclidean) at epoch 4' or 'Not yet past 1-NN (Euclidean) (0.912)'."""
-    epoch = mark.crossed_at(values, higher_is_better)
+HIGHER_IS_BETTER = frozenset({"accuracy"})  # chart metrics where a larger value is better
+
+
+def crossing_note(mark: ReferenceMark, values: Sequence[float]) -> str:
+    """'Crossed 1-NN (Euclidean) (0.912) at epoch 4.' or 'Not yet past ...' (validation)."""
+    epoch = mark.crossed_at(values, mark.metric in HIGHER_IS_BETTER)
     if epoch is None:
         return f"Not yet past {mark.label} ({mark.value:.3g})."
     return f"Crossed {mark.label} ({mark.value:.3g}) at epoch {epoch}."

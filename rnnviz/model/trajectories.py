@@ -8,7 +8,7 @@ is left out of the fit and of the neighbours). Pure NumPy: no Keras, no streamli
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -197,3 +197,12 @@ def trajectory_scene(
 def spread_rows(total: int, limit: int = MAX_TRAJECTORY_INPUTS) -> Array:
     """At most ``limit`` row indices spread evenly over ``total`` rows (all of them if fewer)."""
     return np.unique(np.linspace(0, total - 1, min(total, limit)).round().astype(int))
+
+
+def steps_read(gates: Mapping[str, Array], states: Sequence[str]) -> Array:
+    """``(samples, time)``: the steps a trace really read. A masked (padding) step carries the
+    states and leaves every other value NaN (see :mod:`rnnviz.model.probes`)."""
+    others = [v for k, v in gates.items() if k not in states]
+    if not others:
+        return np.ones(next(iter(gates.values())).shape[:2], bool)
+    return ~np.isnan(others[0]).any(axis=-1)

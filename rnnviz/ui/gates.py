@@ -31,12 +31,13 @@ def choose_trace(traces: list[Trace], key: str) -> Trace:
     return traces[labels.index(chosen)]
 
 
-def live_gates(run_state: RunState, probe_size: int, run_id: str) -> None:
+def live_gates(run_state: RunState, probe_size: int, run_id: str) -> tuple[Trace, int] | None:
     """Heatmaps of the probe sample's gates at the latest epoch, and their statistics per epoch
-    (while ``run_id`` trains, redrawn at most every :data:`FIGURE_SECONDS`)."""
+    (while ``run_id`` trains, redrawn at most every :data:`FIGURE_SECONDS`). Returns the chosen
+    layer direction's trace and probe sample (None before the first epoch)."""
     if not run_state.latest_traces:
         st.caption("Gate activations appear here after the first epoch.")
-        return
+        return None
     st.subheader("Gates, live")
     c1, c2 = st.columns([3, 1])
     with c1:
@@ -64,6 +65,7 @@ def live_gates(run_state: RunState, probe_size: int, run_id: str) -> None:
     )
     st.plotly_chart(heatmaps, key="live_heatmaps")
     st.plotly_chart(stats, key="live_gate_stats")
+    return trace, sample
 
 
 TimeAxis = Callable[[Trace], tuple[Sequence, "np.ndarray | None"]]

@@ -8,12 +8,21 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from rnnviz.common.view_figures import trajectory_figure
+from rnnviz.model.gates import STATE_KEYS, Trace
 from rnnviz.model.probes import trace
-from rnnviz.model.trajectories import MAX_TRAJECTORY_INPUTS, TrajectoryScene, trajectory_scene
+from rnnviz.model.trajectories import (
+    MAX_TRAJECTORY_INPUTS,
+    TrajectoryScene,
+    steps_read,
+    trajectory_scene,
+)
+from rnnviz.train.runstate import RunState
 from rnnviz.ui.gates import trace_label
+from rnnviz.ui.live import FIGURE_SECONDS
 from rnnviz.ui.state import session
 
 
@@ -77,4 +86,38 @@ def trajectory_view(
         f"{scene.projection.explained_ratio.sum():.0%} of their variance. The path is coloured "
         "from light (first step) to dark (last); the faint points are training states coloured "
         "by their input's label."
+    )
+
+
+def live_trajectory(run_state: RunState, chosen: Trace, sample: int, run_id: str) -> None:
+    """The probe sample's path through the hidden states of the latest epoch (PCA of the probe
+    samples' states), redrawn each epoch: the representation organising as it trains."""
+    if not st.toggle(
+        "Watch the probe sample's path through the hidden states, epoch by epoch",
+        key="w_live_trajectory",
+    ):
+        return
+
+    def figure() -> tuple[int, go.Figure]:
+        hidden = chosen.gates["hidden"]  # (probes, time, units)
+        read = steps_read(chosen.gates, STATE_KEYS[chosen.cell])  # (probes, time)
+        scene = trajectory_scene(hidden, hidden[sample], read, read[sample])
+        labels = [f"probe sample {i}" for i in range(len(hidden))]
+        fig = trajectory_figure(
+            scene.projection, scene.bank, scene.path, labels, f"sample {sample}"
+        )
+        return run_state.gate_epochs[-1] if run_state.gate_epochs else run_state.epoch, fig
+
+    epoch, fig = session().memo_every(
+        "live_trajectory",
+        key=(run_id, trace_label(chosen), sample),
+        version=run_state.epoch,
+        seconds=0.0 if run_state.done else FIGURE_SECONDS,
+        compute=figure,
+    )
+    st.plotly_chart(fig, key="live_trajectory")
+    st.caption(
+        f"Epoch {epoch}: PCA of the {len(chosen.gates['hidden'])} probe samples' hidden states "
+        f"({trace_label(chosen)}), fitted again each epoch; hover a step for its nearest states "
+        "among the probe samples."
     )

@@ -9,6 +9,7 @@ from rnnviz.common.references import (
     ReferenceMark,
     baseline_mark,
     crossing_note,
+    line_mark,
     published_mark,
     reference_marks,
 )
@@ -37,8 +38,11 @@ def test_crossing_depends_on_the_direction():
     assert mark.crossed_at([0.5, 0.79, 0.81, 0.9], higher_is_better=True) == 3
     assert mark.crossed_at([0.5, 0.79], higher_is_better=True) is None
     assert mark.crossed_at([0.9, 0.85, 0.7], higher_is_better=False) == 3
-    assert crossing_note(mark, [0.5, 0.81], True) == "Crossed b (0.8) at epoch 2."
-    assert crossing_note(mark, [0.5], True) == "Not yet past b (0.8)."
+    assert crossing_note(mark, [0.5, 0.81]) == "Crossed b (0.8) at epoch 2."
+    assert crossing_note(mark, [0.5]) == "Not yet past b (0.8)."
+    lower = line_mark("n-gram", "bpc", 2.5, "validation block")
+    assert (lower.low, lower.high) == (2.5, 2.5)
+    assert crossing_note(lower, [3.0, 2.4]) == "Crossed n-gram (2.5) at epoch 2."
 
 
 def test_published_marks_name_their_source_and_join_the_computed_ones():

@@ -221,6 +221,19 @@ class WindowedData:
             return base + np.cumsum(z, axis=1)
         return np.exp(z) if self.spec.is_log else z
 
+    def to_scaled(self, values: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """Values in the series' original units at rows ``start .. start + h - 1`` (n, h) -> the
+        scaled, transformed targets the model trains on: the inverse of :meth:`to_original`
+        (a difference is taken from the actual value at row ``start - 1``)."""
+        start = np.asarray(start, dtype=np.int64).reshape(-1)  # (n,)
+        v = np.asarray(values, dtype=np.float64).reshape(len(start), -1)  # (n, h)
+        if self.spec.is_diff:
+            levels = np.concatenate([self.target[start - 1][:, None], v], axis=1)  # (n, h + 1)
+            z = np.diff(np.log(levels) if self.spec.is_log else levels, axis=1)
+        else:
+            z = np.log(v) if self.spec.is_log else v
+        return (z - self.scaler.mean[0]) / self.scaler.std[0]
+
     def actual(self, start: np.ndarray, h: int) -> np.ndarray:
         """(n, h) true values at rows ``start .. start + h - 1``, NaN before row 0 or past the end."""
         rows = np.asarray(start, dtype=np.int64).reshape(-1, 1) + np.arange(h)  # (n, h)
