@@ -3,9 +3,11 @@ model expected, a held-out passage coloured by one unit, and the units that trac
 
 import math
 
+import pandas as pd
 import streamlit as st
 
 from rnnviz.common.safe import plain
+from rnnviz.model.patterns import one_line, snippets
 from rnnviz.model.trajectories import spread_rows
 from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import prompt_from_field, prompt_to_field
@@ -13,16 +15,20 @@ from rnnviz.tasks.generation.job import GenerationJob
 from rnnviz.tasks.generation.model import MAX_GENERATED, next_chars_table, sample_text, top_k_next
 from rnnviz.tasks.generation.task import GENERATION
 from rnnviz.tasks.generation.units import (
+    char_properties,
     colouring_html,
     find_units,
+    inside_brackets,
     ranking_table,
     unit_activations,
     unit_colouring,
 )
+from rnnviz.ui.patterns import first_run_span, pattern_search_view
 from rnnviz.ui.runner import finished_job
 from rnnviz.ui.state import session, set_widget_defaults
 from rnnviz.ui.trajectory import TrajectoryInputs, trajectory_view
 
+PATTERN_CHARS = 3_000  # held-out characters searched for a pattern's matches
 TEMPERATURES = (0.0, 0.2, 0.5, 0.8, 1.0, 1.2, 1.5)
 MAX_PASSAGE = 3_000
 MAX_PROMPT = 500
@@ -175,3 +181,36 @@ set_widget_defaults({"colour_centred": True})
 centred = c3.toggle("Centre on the unit's mean over the passage", key="w_colour_centred")
 colouring = unit_colouring(held, activations, layer, gate, int(unit), centred)
 st.html(colouring_html(colouring))
+
+st.subheader("Pattern search: where else do these units fire?")
+st.caption(
+    "Select a span of the passage above and a threshold: the units at or above it over the "
+    "whole span and below it just before and after form a pattern (LSTMVis's select-and-match, "
+    f"Strobelt et al. 2018); the app then finds where those units fire together in the next "
+    f"{PATTERN_CHARS:,} validation characters and what those places share."
+)
+rest = chars.val_text[len(held) : len(held) + PATTERN_CHARS]
+if len(rest) < 20:
+    st.info("The validation text has no characters left after the passage: shorten it above.")
+else:
+    rest_activations = current.memo(
+        "char_pattern_rest", (key, rest), lambda: unit_activations(model, chars.vocab, rest)
+    )
+
+    def match_rows(spans):
+        return pd.DataFrame(
+            [
+                {"before": before, "match": match, "after": after}
+                for before, match, after in snippets(rest, spans)
+            ]
+        )
+
+    pattern_search_view(
+        {f"{lay} / {k}": v for (lay, k), v in sorted(activations.items())},
+        {f"{lay} / {k}": v for (lay, k), v in sorted(rest_activations.items())},
+        char_properties(rest),
+        lambda span: one_line(held[span[0] : span[1]]),
+        match_rows,
+        first_run_span(inside_brackets(held), (0, min(10, len(held)))),
+        "passage",
+    )

@@ -132,9 +132,22 @@ def search(
 # ----------------------------------------------------------------------------- what to show
 
 
+def one_line(text: str) -> str:
+    """Text on one visible line: a new line shown as ↵, a tab as ⇥."""
+    return text.replace("\n", "\u21b5").replace("\t", "\u21e5")
+
+
 def snippets(text: str, spans: Sequence[Span], context: int = 8) -> list[tuple[str, str, str]]:
-    """Each match of a passage as (before, match, after), ``context`` characters either side."""
-    return [(text[max(0, a - context) : a], text[a:b], text[b : b + context]) for a, b in spans]
+    """Each match of a passage as (before, match, after), ``context`` characters either side,
+    each on one line (:func:`one_line`)."""
+    return [
+        (
+            one_line(text[max(0, a - context) : a]),
+            one_line(text[a:b]),
+            one_line(text[b : b + context]),
+        )
+        for a, b in spans
+    ]
 
 
 def series_properties(values: Array, reference_mean: float | None = None) -> dict[str, Array]:
