@@ -52,3 +52,48 @@ def test_generation_pattern_search_matches_the_core(job):
             assert "No unit stays on" in shown
     at.slider(key="w_pattern_span").set_value((0, 0)).run()
     assert any("at least one step" in w.value for w in at.warning)
+
+
+def test_forecast_pattern_search_over_the_series_matches_the_core():
+    import numpy as np
+
+    from rnnviz.model.patterns import series_properties
+    from rnnviz.model.probes import trace
+    from rnnviz.model.spec import ModelSpec, TrainSpec
+    from rnnviz.tasks.forecast.series import load_builtin
+    from rnnviz.tasks.forecast.task import FORECAST, ForecastData
+    from rnnviz.tasks.forecast.windows import WindowSpec
+
+    data = ForecastData(load_builtin("airline"), WindowSpec(window=12, horizon=1))
+    spec = FORECAST.model_spec(ModelSpec(cell="SimpleRNN", units=(4,)), data)
+    job = FORECAST.make_job(data, spec, TrainSpec(epochs=1, batch_size=32, seed=3))
+    job.run.run()
+    at = new_app(task="forecast", data={"forecast": data}, job=job)
+    at.run()
+    at = open_page("pages/forecast/inspect.py", at)
+    assert not at.exception and not at.error
+    windowed = job.data
+    start, end = at.slider(key="w_pattern_span").value
+    target = windowed.target
+    assert np.all(np.diff(target[start : end + 1]) != 0)  # default: the first rising run
+    assert target[start + 1] > target[start]
+    (tr,) = trace(job.inference_model, windowed.scaled[None].astype(np.float32))
+    hidden = tr.gates["hidden"][0]  # (rows, units)
+    split = windowed.train_end
+    at.selectbox(key="w_pattern_layer").set_value("rnn_1 / hidden").run()
+    for threshold in (-0.2, 0.0, 0.2):
+        at.number_input(key="w_pattern_threshold").set_value(threshold).run()
+        assert not at.exception
+        expected = search(
+            hidden[:split],
+            (start, end),
+            threshold,
+            hidden[split:],
+            series_properties(target[split:], float(target[:split].mean())),
+        )
+        if expected.count:
+            table = at.dataframe[-1].value
+            assert len(table) == min(expected.count, 20)
+            assert table["from"].iloc[0] == str(windowed.index[split + expected.spans[0][0]])
+        shown = " ".join(x.value for x in [*at.success, *at.info])
+        assert expected.summary in shown or "No unit stays on" in shown
