@@ -203,7 +203,7 @@ def trajectory_inputs() -> TrajectoryInputs:
     )
 
 
-trajectory_view(job.inference_model, (job.content_key(), split, index), trajectory_inputs, "window")
+trajectory_view(job.inference_model, job.content_key(), (split, index), trajectory_inputs, "window")
 
 
 st.subheader("Pattern search: where else do these units fire?")

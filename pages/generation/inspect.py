@@ -130,7 +130,7 @@ else:
         )
 
     if passage:
-        trajectory_view(model, (key, passage), trajectory_inputs, "passage")
+        trajectory_view(model, key, passage, trajectory_inputs, "passage")
 
 st.subheader("Units that track the text")
 c1, c2 = st.columns([1, 3])

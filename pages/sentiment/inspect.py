@@ -98,7 +98,7 @@ else:
             path_label=f"your sentence (predicted {names[label]})",
         )
 
-    trajectory_view(model, (job.content_key(), text), trajectory_inputs, "sentence")
+    trajectory_view(model, job.content_key(), text, trajectory_inputs, "sentence")
 
 st.subheader("Test split")
 c1, c2 = st.columns(2)

@@ -154,4 +154,4 @@ def trajectory_inputs() -> TrajectoryInputs:
     )
 
 
-trajectory_view(model, (job_key, position), trajectory_inputs, "sequence")
+trajectory_view(model, job_key, position, trajectory_inputs, "sequence")

@@ -3,7 +3,7 @@ through the PCA of a layer's training states, each step's nearest training state
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import keras
@@ -16,8 +16,13 @@ from rnnviz.model.gates import STATE_KEYS, Trace
 from rnnviz.model.probes import trace
 from rnnviz.model.trajectories import (
     MAX_TRAJECTORY_INPUTS,
-    TrajectoryScene,
+    Projection,
+    StateBank,
+    Trajectory,
+    fit_projection,
+    state_bank,
     steps_read,
+    trajectory,
     trajectory_scene,
 )
 from rnnviz.train.runstate import RunState
@@ -42,28 +47,43 @@ class TrajectoryInputs:
     path_label: str = "this input"
 
 
-def _scenes(model: keras.Model, inputs: TrajectoryInputs) -> dict[str, TrajectoryScene]:
-    """One scene per recurrent layer direction (the traces of both batches, replayed in NumPy),
-    by its label."""
-    train, probe = trace(model, inputs.train_x), trace(model, inputs.probe_x)
+Space = tuple[Projection, StateBank]  # a layer direction's training states and their PCA
+
+
+def _spaces(model: keras.Model, inputs: TrajectoryInputs) -> dict[str, Space]:
+    """Per recurrent layer direction (by label): its training states and their PCA."""
+    spaces = {}
+    for t in trace(model, inputs.train_x):
+        bank = state_bank(t.gates["hidden"], inputs.train_mask, inputs.train_tokens)
+        spaces[trace_label(t)] = (fit_projection(bank), bank)
+    return spaces
+
+
+def _paths(
+    model: keras.Model, inputs: TrajectoryInputs, spaces: dict[str, Space]
+) -> dict[str, Trajectory]:
+    """The probed input's path through each layer direction's space."""
     return {
-        trace_label(t): trajectory_scene(
-            t.gates["hidden"],
+        trace_label(p): trajectory(
+            *spaces[trace_label(p)],
             p.gates["hidden"][0],
-            inputs.train_mask,
             inputs.probe_mask,
-            inputs.train_tokens,
             inputs.probe_tokens,
         )
-        for t, p in zip(train, probe, strict=True)
+        for p in trace(model, inputs.probe_x)
     }
 
 
 def trajectory_view(
-    model: keras.Model, key: tuple, inputs: Callable[[], TrajectoryInputs], name: str = "input"
+    model: keras.Model,
+    job_key: str,
+    input_key: Hashable,
+    inputs: Callable[[], TrajectoryInputs],
+    name: str = "input",
 ) -> None:
-    """Behind a toggle (its first draw traces up to :data:`MAX_TRAJECTORY_INPUTS` training
-    inputs): the path of the probed input, cached by ``key`` (the job and the input)."""
+    """Behind a toggle: the path of the probed input. The training states (up to
+    :data:`MAX_TRAJECTORY_INPUTS` inputs, traced once per job, ``job_key``) are kept, so
+    another input (``input_key``) costs only its own path."""
     st.subheader("Hidden-state trajectory")
     if not st.toggle(
         f"Show this {name}'s path through the hidden states",
@@ -74,16 +94,19 @@ def trajectory_view(
     ):
         return
     given = inputs()
-    scenes = session().memo("trajectory", key, lambda: _scenes(model, given))
-    scene = scenes[st.selectbox("Layer and direction", list(scenes), key="w_trajectory_layer")]
-    figure = trajectory_figure(
-        scene.projection, scene.bank, scene.path, given.train_labels, given.path_label
+    current = session()
+    spaces = current.memo("trajectory_spaces", job_key, lambda: _spaces(model, given))
+    paths = current.memo(
+        "trajectory_paths", (job_key, input_key), lambda: _paths(model, given, spaces)
     )
+    label = st.selectbox("Layer and direction", list(spaces), key="w_trajectory_layer")
+    (projection, bank), path = spaces[label], paths[label]
+    figure = trajectory_figure(projection, bank, path, given.train_labels, given.path_label)
     st.plotly_chart(figure, key="trajectory")
     st.caption(
-        f"PCA fitted on {len(scene.bank.states):,} hidden states of {len(given.train_x)} training "
+        f"PCA fitted on {len(bank.states):,} hidden states of {len(given.train_x)} training "
         f"inputs (padding left out); the two axes hold "
-        f"{scene.projection.explained_ratio.sum():.0%} of their variance. The path is coloured "
+        f"{projection.explained_ratio.sum():.0%} of their variance. The path is coloured "
         "from light (first step) to dark (last); the faint points are training states coloured "
         "by their input's label."
     )

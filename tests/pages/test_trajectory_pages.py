@@ -9,7 +9,7 @@ import pytest
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.registry import get_task
-from tests.pages.helpers import new_app, open_page, plotly_charts
+from tests.pages.helpers import new_app, open_page, plotly_charts, session
 
 TINY = TrainSpec(epochs=1, batch_size=32, seed=3)
 
@@ -64,6 +64,12 @@ def test_sequences_path_skips_padding_of_a_ragged_sequence():
     n = min(200, len(data.prepared.x_train))
     assert fitted_states(at) <= n * data.prepared.x_test.shape[1]
     assert "sample" in path["customdata"][0][1] and "distance" in path["customdata"][0][1]
+    # another sequence: only its own path is computed, the training states are kept
+    spaces = session(at).cache["trajectory_spaces"][1]
+    other = next(p for p in at.selectbox(key="w_seq_example").options if p != position)
+    at.selectbox(key="w_seq_example").set_value(other).run()
+    assert session(at).cache["trajectory_spaces"][1] is spaces
+    assert len(points(path_of(at)["x"])) == int(data.prepared.lengths_test[other])
 
 
 def test_forecast_path_has_a_point_per_window_step():
