@@ -6,14 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from rnnviz.train.runs import RunStore
 from tests.pages.helpers import open_page, plotly_charts, session
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> RunStore:
-    monkeypatch.setenv("RNNVIZ_RUNS_DIR", str(tmp_path))
-    return RunStore(tmp_path)
 
 
 def compare_page(cells):

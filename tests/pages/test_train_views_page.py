@@ -3,16 +3,7 @@ the probe sample's hidden-state path, epoch by epoch."""
 
 import json
 
-import pytest
-
-from rnnviz.train.runs import RunStore
 from tests.pages.helpers import open_page, plotly_charts, train_on_page
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> RunStore:
-    monkeypatch.setenv("RNNVIZ_RUNS_DIR", str(tmp_path))
-    return RunStore(tmp_path)
 
 
 def test_baseline_band_and_live_trajectory(store, data_ready):
