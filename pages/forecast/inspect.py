@@ -229,7 +229,6 @@ def series_activations() -> dict[str, np.ndarray]:
     }
 
 
-whole = current.memo("series_activations", job.content_key(), series_activations)
 split_at = train_end - first  # activation row of the first held-out row
 if split_at < 3 or windowed.n_rows - train_end < 3:
     st.info("Too few training or held-out rows for a pattern search.")
@@ -253,10 +252,16 @@ else:
             ]
         )
 
+    def split_activations():
+        whole = current.memo("series_activations", job.content_key(), series_activations)
+        return (
+            {name: v[:split_at] for name, v in whole.items()},
+            {name: v[split_at:] for name, v in whole.items()},
+        )
+
     training_values = windowed.target[first:train_end]
     pattern_search_view(
-        {name: v[:split_at] for name, v in whole.items()},
-        {name: v[split_at:] for name, v in whole.items()},
+        split_activations,
         series_properties(held_values, float(training_values.mean())),
         lambda span: row_range(span, first),
         match_rows,

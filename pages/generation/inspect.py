@@ -193,9 +193,15 @@ rest = chars.val_text[len(held) : len(held) + PATTERN_CHARS]
 if len(rest) < 20:
     st.info("The validation text has no characters left after the passage: shorten it above.")
 else:
-    rest_activations = current.memo(
-        "char_pattern_rest", (key, rest), lambda: unit_activations(model, chars.vocab, rest)
-    )
+
+    def pattern_activations():
+        rest_activations = current.memo(
+            "char_pattern_rest", (key, rest), lambda: unit_activations(model, chars.vocab, rest)
+        )
+        return (
+            {f"{lay} / {k}": v for (lay, k), v in sorted(activations.items())},
+            {f"{lay} / {k}": v for (lay, k), v in sorted(rest_activations.items())},
+        )
 
     def match_rows(spans):
         return pd.DataFrame(
@@ -206,8 +212,7 @@ else:
         )
 
     pattern_search_view(
-        {f"{lay} / {k}": v for (lay, k), v in sorted(activations.items())},
-        {f"{lay} / {k}": v for (lay, k), v in sorted(rest_activations.items())},
+        pattern_activations,
         char_properties(rest),
         lambda span: one_line(held[span[0] : span[1]]),
         match_rows,

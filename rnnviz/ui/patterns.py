@@ -19,17 +19,20 @@ MAX_MATCHES_SHOWN = 20
 
 
 def pattern_search_view(
-    selected: Activations,
-    held_out: Activations,
+    activations: Callable[[], tuple[Activations, Activations]],
     held_properties: Mapping[str, np.ndarray],
     show_span: Callable[[Span], str],
     match_rows: Callable[[Sequence[Span]], pd.DataFrame],
     default_span: Span,
     what: str,
 ) -> None:
-    """The controls and results. ``selected`` and ``held_out`` hold the same layers' values
-    on the selection's ``what`` (a passage, a series part) and on the held-out data;
-    ``show_span`` words a selected span (plain text); ``match_rows`` tabulates the matches."""
+    """Behind a toggle (``activations()`` traces the model): the controls and results.
+    ``activations()`` gives the same layers' values on the selection's ``what`` (a passage, a
+    series part) and on the held-out data; ``show_span`` words a selected span (plain text);
+    ``match_rows`` tabulates the matches."""
+    if not st.toggle("Search for a pattern of units", key="w_pattern_on"):
+        return
+    selected, held_out = activations()
     labels = list(selected)
     steps = len(next(iter(selected.values())))
     set_widget_defaults(

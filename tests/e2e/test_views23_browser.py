@@ -102,6 +102,8 @@ def test_views_of_issue_23(page: Page, app_url: str, screenshots: Path, case: Ca
     expect(page.get_by_text("PCA fitted on")).to_be_visible(timeout=PAGE_TIMEOUT)
     if case.pattern:
         expect(page.get_by_text("Pattern search: where else do these units fire?")).to_be_visible()
-        expect(page.get_by_text("Selected:")).to_be_visible()
+        page.get_by_text("Search for a pattern of units").click()
+        settle(page)
+        expect(page.get_by_text("Selected:")).to_be_visible(timeout=PAGE_TIMEOUT)
     no_exception(page, f"{case.name} inspect")
     shoot(page, screenshots, f"views23_{case.name}_inspect.png")

@@ -5,7 +5,7 @@ import pytest
 
 from rnnviz.model.patterns import search
 from rnnviz.tasks.generation.units import char_properties, unit_activations
-from tests.pages.helpers import new_app, open_page
+from tests.pages.helpers import new_app, open_page, session
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +24,8 @@ def test_generation_pattern_search_matches_the_core(job):
     at.run()
     at = open_page("pages/generation/inspect.py", at)
     assert not at.exception and not at.error
+    assert "char_pattern_rest" not in session(at).cache  # nothing traced before the toggle
+    at.toggle(key="w_pattern_on").set_value(True).run()
     chars = job.chars
     held = chars.val_text[: at.number_input(key="w_units_passage").value]
     start, end = at.slider(key="w_pattern_span").value
@@ -72,6 +74,8 @@ def test_forecast_pattern_search_over_the_series_matches_the_core():
     at.run()
     at = open_page("pages/forecast/inspect.py", at)
     assert not at.exception and not at.error
+    assert "series_activations" not in session(at).cache  # nothing traced before the toggle
+    at.toggle(key="w_pattern_on").set_value(True).run()
     windowed = job.data
     start, end = at.slider(key="w_pattern_span").value
     target = windowed.target
