@@ -103,7 +103,11 @@ st.caption(
 )
 st.info(FAIRNESS_NOTE + f" Seed: {', '.join(map(str, seeds)) if seeds else train.seed}.")
 with st.expander("Settings that differ between the variants"):
-    st.dataframe(settings_table(specs), width="stretch")
+    differing = settings_table(specs)
+    if differing.empty:
+        st.caption("One variant: nothing differs.")
+    else:
+        st.table(differing)
 
 comparison = current.comparison
 running = comparison is not None and not comparison.done

@@ -24,7 +24,7 @@ def test_page_says_the_comparison_is_fair_and_shows_only_differing_settings(stor
     assert not at.exception and not at.error
     note = next(i.value for i in at.info if "Fair comparison" in i.value)
     assert "same shuffled data order" in note and "Seed: 7" in note
-    diff = at.dataframe[0].value
+    diff = at.table[0].value  # a static table: the results' dataframes keep their places
     assert diff.index.tolist() == ["cell"]
     assert diff.columns.tolist() == ["SimpleRNN uni x1", "GRU uni x1"]
 
@@ -46,8 +46,7 @@ def test_two_seeds_per_variant_give_mean_sd_and_a_spread_ranking(store):
         ("SimpleRNN", 8),
         ("GRU", 8),
     ]
-    table = at.dataframe[1].value  # [0]: the settings diff
-    runs = at.dataframe[2].value
+    table, runs = at.dataframe[0].value, at.dataframe[1].value
     assert len(runs) == 4 and sorted(runs["seed"]) == [7, 7, 8, 8]
     for _, row in table.iterrows():
         losses = runs.loc[runs["variant"] == row["variant"], "best val loss"]
