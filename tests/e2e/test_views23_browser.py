@@ -75,9 +75,12 @@ CASES = [
 def test_views_of_issue_23(page: Page, app_url: str, screenshots: Path, case: Case):
     choose_task(page, app_url, case.label, case.data_script)
     go_to(page, "Data")
+    drawn(plotly_chart(page))  # the data loaded (a built-in set can take a while)
     for label, value in case.numbers:
         set_number(page, label, value)
     go_to(page, "Build")
+    units = page.get_by_label("Units, layer 1", exact=True)
+    expect(units).to_be_visible(timeout=PAGE_TIMEOUT)
     set_number(page, "Units, layer 1", 8)
 
     go_to(page, "Train")
