@@ -97,8 +97,9 @@ def test_views_of_issue_23(page: Page, app_url: str, screenshots: Path, case: Ca
     shoot(page, screenshots, f"views23_{case.name}_train.png")
 
     go_to(page, "Inspect")
+    settle(page, TRAIN_TIMEOUT)  # a first Inspect draw fits its baselines
     toggle = page.get_by_text("path through the hidden states", exact=False)
-    toggle.scroll_into_view_if_needed(timeout=PAGE_TIMEOUT)
+    toggle.scroll_into_view_if_needed(timeout=TRAIN_TIMEOUT)
     toggle.click()
     settle(page)
     drawn(plotly_chart(page, containing="of variance"))
