@@ -35,11 +35,12 @@ def pattern_search_view(
     selected, held_out = activations()
     labels = list(selected)
     steps = len(next(iter(selected.values())))
+    first_layer = _state_first(labels)
     set_widget_defaults(
-        {"pattern_span": default_span, "pattern_threshold": 0.5, "pattern_layer": labels[-1]}
+        {"pattern_span": default_span, "pattern_threshold": 0.5, "pattern_layer": first_layer}
     )
     if st.session_state.get("w_pattern_layer") not in labels:
-        set_widget_defaults({"pattern_layer": labels[-1]}, overwrite=True)
+        set_widget_defaults({"pattern_layer": first_layer}, overwrite=True)
     span = st.session_state.get("w_pattern_span")
     if not (isinstance(span, tuple) and 0 <= span[0] <= span[1] <= steps):
         set_widget_defaults({"pattern_span": default_span}, overwrite=True)
@@ -68,6 +69,15 @@ def pattern_search_view(
         st.dataframe(match_rows(result.spans[:MAX_MATCHES_SHOWN]), hide_index=True, width="stretch")
         if result.count > MAX_MATCHES_SHOWN:
             st.caption(f"The first {MAX_MATCHES_SHOWN} of {result.count} matches.")
+
+
+def _state_first(labels: Sequence[str]) -> str:
+    """The label to start on: a cell state (as LSTMVis), else a hidden state, else the last."""
+    for state in ("/ cell", "/ hidden"):
+        found = [label for label in labels if label.endswith(state)]
+        if found:
+            return found[-1]
+    return labels[-1]
 
 
 def first_run_span(flags: np.ndarray, fallback: Span) -> Span:
