@@ -84,6 +84,7 @@ def test_views_of_issue_23(page: Page, app_url: str, screenshots: Path, case: Ca
     set_number(page, "Units, layer 1", 8)
 
     go_to(page, "Train")
+    expect(page.get_by_label("Epochs", exact=True)).to_be_visible(timeout=TRAIN_TIMEOUT)
     set_number(page, "Epochs", 1)
     page.get_by_role("button", name="Train", exact=True).click()
     finished = page.locator('[data-testid="stAlert"]').filter(has_text="Finished")
