@@ -4,13 +4,21 @@ import streamlit as st
 
 from rnnviz.common.figures import comparison_curves
 from rnnviz.common.safe import plain
+from rnnviz.common.seeds import DEFAULT_SEEDS, MAX_SEEDS, seeds_for
+from rnnviz.common.view_figures import spread_curves
 from rnnviz.model.spec import CELLS, TOPOLOGY_LABELS, ModelSpec, lookahead_reason, variant_label
 from rnnviz.service.compare import (
+    FAIRNESS_NOTE,
     Comparison,
+    handle_seed,
     ranking_note,
     results_table,
     saturation_table,
     saved_record,
+    seed_ranking_note,
+    seed_results,
+    seed_table,
+    settings_table,
     variant_specs,
 )
 from rnnviz.service.executor import default_executor
@@ -64,6 +72,16 @@ directions = c2.multiselect(
 depths = c3.multiselect("Depths", [1, 2, 3, 4], default=[1], key="w_cmp_depths")
 with st.expander("Shared training settings (epoch budget, seed...)"):
     train = train_spec_ui()
+set_widget_defaults({"cmp_repeat": False, "cmp_seeds": DEFAULT_SEEDS})
+r1, r2 = st.columns([2, 1])
+repeat = r1.toggle(
+    "Repeat each variant over several seeds (mean ± sd)",
+    key="w_cmp_repeat",
+    help="Every variant trains once per seed; the table ranks on the mean and counts a "
+    "difference only when it is larger than the spread.",
+)
+k = int(r2.number_input("Seeds", 2, MAX_SEEDS, key="w_cmp_seeds", disabled=not repeat))
+seeds = tuple(seeds_for(train.seed, k)) if repeat else ()
 try:
     specs = variant_specs(base, cells, directions, depths)
 except ValueError as error:
@@ -80,8 +98,16 @@ if not specs:
 st.caption(
     f"{len(specs)} variants: "
     + ", ".join(variant_label(s) for s in specs)
-    + f"; {base.topology.replace('_', '-')}, units {base.units[0]} per layer."
+    + f"; {base.topology.replace('_', '-')}, units {base.units[0]} per layer"
+    + (f", each over seeds {', '.join(map(str, seeds))}." if seeds else ".")
 )
+st.info(FAIRNESS_NOTE + f" Seed: {', '.join(map(str, seeds)) if seeds else train.seed}.")
+with st.expander("Settings that differ between the variants"):
+    differing = settings_table(specs)
+    if differing.empty:
+        st.caption("One variant: nothing differs.")
+    else:
+        st.table(differing)
 
 comparison = current.comparison
 running = comparison is not None and not comparison.done
@@ -93,7 +119,7 @@ requests = {  # read the session here: the comparison submits them later, from i
 
 b1, b2, _ = st.columns([1, 1, 6])
 if b1.button("Compare", type="primary", disabled=running, key="compare"):
-    comparison = Comparison(specs, requests.__getitem__, default_executor().submit)
+    comparison = Comparison(specs, requests.__getitem__, default_executor().submit, seeds)
     current.comparison = comparison
     comparison.start()
     st.rerun()
@@ -102,14 +128,12 @@ if comparison is None:
     st.stop()
 
 
-def draw() -> None:
-    stopped = " (stopped)" if comparison.stopped and comparison.done else ""
-    st.progress(
-        comparison.progress,
-        text=f"{comparison.finished_count} of {len(comparison.specs)} variants trained{stopped}",
-    )
-    if comparison.error:
-        st.error(plain(comparison.error))
+def first_seed(handles: list) -> list:
+    """The runs of the first seed: one per variant."""
+    return [h for h in handles if not comparison.seeds or handle_seed(h) == comparison.seeds[0]]
+
+
+def draw_one_seed() -> None:
     histories = {
         variant_label(h.request.model_spec): h.snapshot().history for h in comparison.handles
     }
@@ -120,7 +144,35 @@ def draw() -> None:
         width="stretch",
     )
     st.caption(ranking_note(task.ranking))
-    saturation = saturation_table(comparison.handles)
+
+
+def draw_over_seeds() -> None:
+    histories: dict[str, list] = {}
+    for h in comparison.handles:
+        histories.setdefault(variant_label(h.request.model_spec), []).append(h.snapshot().history)
+    st.plotly_chart(spread_curves(histories), key="cmp_spread_curves")
+    table = seed_table(comparison.handles, store)
+    if not table.empty:
+        st.dataframe(table.style.format(precision=3), hide_index=True, width="stretch")
+        st.caption(seed_ranking_note(task.ranking, comparison.seeds))
+    with st.expander("Every run (one row per variant and seed)"):
+        runs = seed_results(comparison.handles, store)
+        st.dataframe(runs.style.format(precision=3), hide_index=True, width="stretch")
+
+
+def draw() -> None:
+    stopped = " (stopped)" if comparison.stopped and comparison.done else ""
+    st.progress(
+        comparison.progress,
+        text=f"{comparison.finished_count} of {len(comparison.planned())} runs trained{stopped}",
+    )
+    if comparison.error:
+        st.error(plain(comparison.error))
+    if comparison.seeds:
+        draw_over_seeds()
+    else:
+        draw_one_seed()
+    saturation = saturation_table(first_seed(comparison.handles))
     if not saturation.empty:
         st.markdown(
             "**Gate saturation** (share of values below 0.1 or above 0.9, first layer, last epoch)"
@@ -129,7 +181,7 @@ def draw() -> None:
 
 
 live_panel(lambda: not comparison.done, draw)
-records = [saved_record(h, store) for h in comparison.handles]
+records = [saved_record(h, store) for h in first_seed(comparison.handles)]
 records = [record for record in records if record is not None]
 if comparison.done and records:
     for key, figure in get_task(records[0].task).comparison_figures(records).items():

@@ -17,8 +17,10 @@ from rnnviz.ui.live import (
     progress_near_end,
     wait_while_saving,
 )
+from rnnviz.ui.references import draw_reference_bands, reference_caption
 from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run, trained_on
 from rnnviz.ui.state import require, session
+from rnnviz.ui.trajectory import live_trajectory
 from rnnviz.ui.widgets import current_spec, train_spec_ui
 
 
@@ -107,17 +109,19 @@ def render() -> None:
             f"batch is whole; no shuffling; states reset every epoch and before validation."
         )
     run_task = get_task(handle.request.task)
+    metric = run_task.chart_metric or metric_name(handle.request.model_spec)
     figure = history_figure(
-        run_state.history,
-        run_task.chart_metric or metric_name(handle.request.model_spec),
-        run_state.batch_loss,
-        run_state.steps_per_epoch,
+        run_state.history, metric, run_state.batch_loss, run_state.steps_per_epoch
     )
+    notes = draw_reference_bands(figure, handle.request, run_state.history, metric)
     st.plotly_chart(figure, key="history")
+    reference_caption(notes)
     if run_state.samples:
         live_samples(run_state.samples)
     if run_state.latest_traces:
-        live_gates(run_state, len(run_state.latest_traces[0].gates["hidden"]), handle.id)
+        chosen = live_gates(run_state, len(run_state.latest_traces[0].gates["hidden"]), handle.id)
+        if chosen is not None:
+            live_trajectory(run_state, *chosen, handle.id)
     if wait_while_saving(handle, run_state):  # the outcome is on the page meanwhile
         show_outcome(outcome, handle.snapshot())  # saved: now with its link to Inspect
 

@@ -1,18 +1,23 @@
 """Inspect: the forecast in the series' own units, against naive baselines, and its residuals."""
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from rnnviz.common.safe import plain
+from rnnviz.model.patterns import series_properties
 from rnnviz.model.probes import trace
+from rnnviz.model.trajectories import spread_rows
 from rnnviz.tasks.forecast.evaluation import ForecastJob, error_columns
 from rnnviz.tasks.forecast.figures import forecast_figure, horizon_figure, residuals_figure
 from rnnviz.tasks.forecast.recipes import TUTORIAL
 from rnnviz.tasks.forecast.task import FORECAST, ForecastData
 from rnnviz.ui.gates import gate_explorer
 from rnnviz.ui.live import live_panel
+from rnnviz.ui.patterns import first_run_span, pattern_search_view
 from rnnviz.ui.runner import finished_job, submit_analysis
 from rnnviz.ui.state import session
+from rnnviz.ui.trajectory import TrajectoryInputs, trajectory_view
 
 st.title("Inspect")
 current = session()
@@ -198,5 +203,82 @@ def explore_gates() -> None:
 
     gate_explorer(traces, time_axis, input_name=target)
 
+    def trajectory_inputs() -> TrajectoryInputs:
+        rows = spread_rows(len(job.data.x_train))
+        return TrajectoryInputs(
+            train_x=job.data.x_train[rows],  # (samples, window, features)
+            probe_x=x,
+            path_label=f"{split} window ending {job.data.index[start - 1]}",
+        )
+
+    trajectory_view(job.inference_model, job_key, (split, index), trajectory_inputs, "window")
+
 
 explore_gates()
+
+
+@st.fragment  # a span or threshold redraws this part only
+def pattern_search() -> None:
+    st.subheader("Pattern search: where else do these units fire?")
+    st.caption(
+        "The model reads the whole series once from a zero state (training rows, then the held-out "
+        "validation and test rows). Select a span of the training rows and a threshold: the units "
+        "at or above it over the span and below it just before and after form a pattern "
+        "(LSTMVis's select-and-match); the app finds where they fire together in the held-out rows "
+        "and what those places share."
+    )
+    windowed = job.data
+    first, train_end = windowed.first_row, windowed.train_end
+
+    def series_activations() -> dict[str, np.ndarray]:
+        """Every state and gate (time, units) of the encoder layers over the whole series."""
+        inputs = windowed.scaled[first:][None].astype(np.float32)  # (1, rows, features)
+        return {
+            f"{t.layer} / {k}": v[0]
+            for t in trace(job.inference_model, inputs)
+            for k, v in t.gates.items()
+            if k != "preactivation" and v.shape[1] == inputs.shape[1]
+        }
+
+    split_at = train_end - first  # activation row of the first held-out row
+    if split_at < 3 or windowed.n_rows - train_end < 3:
+        st.info("Too few training or held-out rows for a pattern search.")
+    else:
+        held_rows = np.arange(train_end, windowed.n_rows)
+        held_values = windowed.target[held_rows]
+
+        def row_range(span, offset):
+            return f"{windowed.index[offset + span[0]]} to {windowed.index[offset + span[1] - 1]}"
+
+        def match_rows(spans):
+            return pd.DataFrame(
+                [
+                    {
+                        "from": str(windowed.index[train_end + a]),
+                        "to": str(windowed.index[train_end + b - 1]),
+                        "steps": b - a,
+                        f"mean {target}": float(held_values[a:b].mean()),
+                    }
+                    for a, b in spans
+                ]
+            )
+
+        def split_activations():
+            whole = current.memo("series_activations", job_key, series_activations)
+            return (
+                {name: v[:split_at] for name, v in whole.items()},
+                {name: v[split_at:] for name, v in whole.items()},
+            )
+
+        training_values = windowed.target[first:train_end]
+        pattern_search_view(
+            split_activations,
+            series_properties(held_values, float(training_values.mean())),
+            lambda span: row_range(span, first),
+            match_rows,
+            first_run_span(series_properties(training_values)["rising"], (0, 3)),
+            "training rows",
+        )
+
+
+pattern_search()

@@ -3,10 +3,13 @@ model expected, a held-out passage coloured by one unit, and the units that trac
 
 import math
 
+import pandas as pd
 import streamlit as st
 
 from rnnviz.common.csvread import DataError
 from rnnviz.common.safe import plain
+from rnnviz.model.patterns import one_line, snippets
+from rnnviz.model.trajectories import spread_rows
 from rnnviz.tasks.generation.chars import prompt_from_field, prompt_to_field
 from rnnviz.tasks.generation.job import (
     SAMPLE_LENGTH,
@@ -18,15 +21,20 @@ from rnnviz.tasks.generation.model import MAX_GENERATED
 from rnnviz.tasks.generation.ngram import why_ngram_wins
 from rnnviz.tasks.generation.task import GENERATION
 from rnnviz.tasks.generation.units import (
+    char_properties,
     colouring_html,
     find_units,
+    inside_brackets,
     ranking_table,
     unit_activations,
     unit_colouring,
 )
+from rnnviz.ui.patterns import first_run_span, pattern_search_view
 from rnnviz.ui.runner import finished_job
 from rnnviz.ui.state import session, set_widget_defaults
+from rnnviz.ui.trajectory import TrajectoryInputs, trajectory_view
 
+PATTERN_CHARS = 3_000  # held-out characters searched for a pattern's matches
 TEMPERATURES = (0.0, 0.2, 0.5, 0.8, 1.0, 1.2, 1.5)
 MAX_PASSAGE = 3_000
 MAX_PROMPT = 500
@@ -130,6 +138,20 @@ def expected_next() -> None:
     else:
         st.dataframe(table.style.format({"P(actual)": "{:.3f}"}), hide_index=True, width="stretch")
 
+    def trajectory_inputs() -> TrajectoryInputs:
+        train_x = chars.x_train[spread_rows(len(chars.x_train))]  # (windows, seq_len) ids
+        probe = chars.vocab.encode(passage)[None]  # (1, time)
+        return TrajectoryInputs(
+            train_x=train_x,
+            probe_x=probe,
+            train_tokens=[[chars.vocab.chars[i] for i in row] for row in train_x],
+            probe_tokens=list(passage),
+            path_label="the passage above",
+        )
+
+    if passage:
+        trajectory_view(model, key, passage, trajectory_inputs, "passage")
+
 
 expected_next()
 
@@ -187,6 +209,44 @@ def units_that_track() -> None:
     centred = c3.toggle("Centre on the unit's mean over the passage", key="w_colour_centred")
     colouring = unit_colouring(held, activations, layer, gate, int(unit), centred)
     st.html(colouring_html(colouring))
+
+    st.subheader("Pattern search: where else do these units fire?")
+    st.caption(
+        "Select a span of the passage above and a threshold: the units at or above it over the "
+        "whole span and below it just before and after form a pattern (LSTMVis's select-and-match, "
+        f"Strobelt et al. 2018); the app then finds where those units fire together in the next "
+        f"{PATTERN_CHARS:,} validation characters and what those places share."
+    )
+    rest = chars.val_text[len(held) : len(held) + PATTERN_CHARS]
+    if len(rest) < 20:
+        st.info("The validation text has no characters left after the passage: shorten it above.")
+    else:
+
+        def pattern_activations():
+            rest_activations = current.memo(
+                "char_pattern_rest", (key, rest), lambda: unit_activations(model, chars.vocab, rest)
+            )
+            return (
+                {f"{lay} / {k}": v for (lay, k), v in sorted(activations.items())},
+                {f"{lay} / {k}": v for (lay, k), v in sorted(rest_activations.items())},
+            )
+
+        def match_rows(spans):
+            return pd.DataFrame(
+                [
+                    {"before": before, "match": match, "after": after}
+                    for before, match, after in snippets(rest, spans)
+                ]
+            )
+
+        pattern_search_view(
+            pattern_activations,
+            char_properties(rest),
+            lambda span: one_line(held[span[0] : span[1]]),
+            match_rows,
+            first_run_span(inside_brackets(held), (0, min(10, len(held)))),
+            "passage",
+        )
 
 
 units_that_track()

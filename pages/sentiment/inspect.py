@@ -7,6 +7,7 @@ from rnnviz.common.labels import most_confident_errors
 from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.common.safe import plain
 from rnnviz.common.verdicts import classifier_verdict
+from rnnviz.model.trajectories import spread_rows
 from rnnviz.tasks.sentiment.analysis import (
     SentimentJob,
     importance_html,
@@ -18,6 +19,7 @@ from rnnviz.tasks.sentiment.text import tokenize
 from rnnviz.ui.gates import gate_explorer
 from rnnviz.ui.runner import finished_job
 from rnnviz.ui.state import session
+from rnnviz.ui.trajectory import TrajectoryInputs, trajectory_view
 
 st.title("Inspect: sentiment")
 job: SentimentJob = finished_job(
@@ -69,6 +71,24 @@ def read_a_sentence() -> None:
     words = list(reading.frame["word"])
     st.markdown("Gates while reading this sentence (words on the time axis):")
     gate_explorer(reading.traces, lambda _: ([f"{i + 1}. {w}" for i, w in enumerate(words)], None))
+
+    ids = job.encode(text)  # (1, max_len)
+
+    def trajectory_inputs() -> TrajectoryInputs:
+        rows = spread_rows(len(data.x_train))
+        train_x = data.x_train[rows]  # (samples, max_len) token ids, 0 = padding
+        return TrajectoryInputs(
+            train_x=train_x,
+            probe_x=ids,
+            train_mask=train_x != 0,
+            probe_mask=ids[0] != 0,
+            train_tokens=[[data.vocab.tokens[i] for i in row] for row in train_x],
+            probe_tokens=[data.vocab.tokens[i] for i in ids[0]],
+            train_labels=[names[y] for y in data.y_train[rows]],
+            path_label=f"your sentence (predicted {names[label]})",
+        )
+
+    trajectory_view(job.inference_model, job.content_key(), text, trajectory_inputs, "sentence")
 
 
 read_a_sentence()

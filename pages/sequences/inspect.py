@@ -1,5 +1,6 @@
 """Inspect (sequences): test metrics beside classical baselines, and one sequence read step by step."""
 
+import numpy as np
 import streamlit as st
 
 from rnnviz.common.figures import confusion_figure
@@ -7,6 +8,7 @@ from rnnviz.common.safe import plain
 from rnnviz.common.verdicts import classifier_verdict
 from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, Trace
 from rnnviz.model.probes import trace
+from rnnviz.model.trajectories import spread_rows, step_mask
 from rnnviz.tasks.sequences.classify import (
     SequenceJob,
     confused_pairs,
@@ -24,6 +26,7 @@ from rnnviz.tasks.sequences.task import SEQUENCES
 from rnnviz.ui.gates import choose_trace, gate_explorer
 from rnnviz.ui.runner import finished_job
 from rnnviz.ui.state import session, set_widget_defaults
+from rnnviz.ui.trajectory import TrajectoryInputs, trajectory_view
 
 st.title("Inspect: sequences")
 current = session()
@@ -144,6 +147,21 @@ def one_sequence() -> None:
         figure = step_probabilities_figure(step_probability_frame(by_step, length, names), names)
         st.plotly_chart(figure, key="by_step")
         st.caption("The head applied to the hidden state after each step (for an image: each row).")
+
+    def trajectory_inputs() -> TrajectoryInputs:
+        rows = spread_rows(len(prepared.x_train))
+        steps = x.shape[1]
+        return TrajectoryInputs(
+            train_x=prepared.x_train[rows],  # (samples, time, features)
+            probe_x=x,
+            train_mask=step_mask(prepared.lengths_train[rows], steps),
+            probe_mask=np.arange(steps) < length,
+            train_labels=[names[y] for y in prepared.y_train[rows]],
+            path_label=f"test row {frame['row'].iloc[position]} (true {names[y_test[position]]}, "
+            f"predicted {names[predicted]})",
+        )
+
+    trajectory_view(model, job_key, position, trajectory_inputs, "sequence")
 
 
 one_sequence()

@@ -185,11 +185,11 @@ def trace(
     ``weights`` (a ``model.get_weights()`` snapshot) those arrays are used instead of the live
     variables. The model is never called; the walk stops at the head (Dense/TimeDistributed).
     """
-    with _single_threaded_blas():
+    with single_threaded_blas():
         return _trace_layers(model, np.asarray(x), _weight_reader(model, weights))
 
 
-def _single_threaded_blas() -> AbstractContextManager:
+def single_threaded_blas() -> AbstractContextManager:
     """One BLAS thread: the matrices are tiny, and a multi-threaded BLAS competing with the
     training thread for the cores can run 10x slower."""
     if threadpool_limits is None:  # pragma: no cover

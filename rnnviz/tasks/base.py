@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
+    from rnnviz.common.references import ReferenceMark
     from rnnviz.train.datastore import DataFile
     from rnnviz.train.runs import RunRecord
     from rnnviz.train.training import FitData, TrainingRun
@@ -242,6 +243,12 @@ class Task(ABC, Generic[D, J]):
         from rnnviz.common.figures import topology_diagram
 
         return topology_diagram(spec, input_shape)
+
+    def reference_marks(self, data: D, spec: ModelSpec) -> list[ReferenceMark]:
+        """The bands Train draws on its live metric chart (:attr:`chart_metric`, validation
+        units): the data's baseline figure and, for a built-in preset, a published reference
+        (:mod:`rnnviz.common.references`). Computed once per data and spec; none by default."""
+        return []
 
     def build_notes(self, data: D, spec: ModelSpec) -> list[Note]:
         """What the Build page says about the input, the output and task-specific choices."""

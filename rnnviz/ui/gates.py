@@ -20,23 +20,24 @@ from rnnviz.ui import state
 from rnnviz.ui.live import FIGURE_SECONDS
 
 
-def _trace_label(trace: Trace) -> str:
+def trace_label(trace: Trace) -> str:
     return f"{trace.layer} ({trace.direction}, {trace.cell})"
 
 
 def choose_trace(traces: list[Trace], key: str) -> Trace:
     """A select box over the layer directions of a trace list."""
-    labels = [_trace_label(t) for t in traces]
+    labels = [trace_label(t) for t in traces]
     chosen = st.selectbox("Layer and direction", labels, key=key)
     return traces[labels.index(chosen)]
 
 
-def live_gates(run_state: RunState, probe_size: int, run_id: str) -> None:
+def live_gates(run_state: RunState, probe_size: int, run_id: str) -> tuple[Trace, int] | None:
     """Heatmaps of the probe sample's gates at the latest epoch, and their statistics per epoch
-    (while ``run_id`` trains, redrawn at most every :data:`FIGURE_SECONDS`)."""
+    (while ``run_id`` trains, redrawn at most every :data:`FIGURE_SECONDS`). Returns the chosen
+    layer direction's trace and probe sample (None before the first epoch)."""
     if not run_state.latest_traces:
         st.caption("Gate activations appear here after the first epoch.")
-        return
+        return None
     st.subheader("Gates, live")
     c1, c2 = st.columns([3, 1])
     with c1:
@@ -53,7 +54,7 @@ def live_gates(run_state: RunState, probe_size: int, run_id: str) -> None:
 
     epoch, heatmaps, stats = state.session().memo_every(
         "live_gates",
-        key=(run_id, _trace_label(trace), sample),
+        key=(run_id, trace_label(trace), sample),
         version=run_state.epoch,
         seconds=0.0 if run_state.done else FIGURE_SECONDS,
         compute=figures,
@@ -64,6 +65,7 @@ def live_gates(run_state: RunState, probe_size: int, run_id: str) -> None:
     )
     st.plotly_chart(heatmaps, key="live_heatmaps")
     st.plotly_chart(stats, key="live_gate_stats")
+    return trace, sample
 
 
 TimeAxis = Callable[[Trace], tuple[Sequence, "np.ndarray | None"]]

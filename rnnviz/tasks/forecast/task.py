@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from rnnviz.common.references import ReferenceMark, baseline_mark, reference_marks
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
 from rnnviz.export.codegen import script_filename
 from rnnviz.model.spec import TOPOLOGIES, ModelSpec, TrainSpec, variant_label
@@ -148,6 +149,43 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
 
         windows = make_windows(data.series, windows_for(data.window_spec, spec.topology))
         return fit_data(windows, spec.topology)
+
+    def reference_marks(self, data: ForecastData, spec: ModelSpec) -> list[ReferenceMark]:
+        """The seasonal-naive (naive without a season) validation MAE in the units the model
+        trains in (scaled, transformed target), over the steps its head predicts."""
+        from rnnviz.tasks.forecast.evaluation import (
+            NAIVE,
+            model_targets,
+            naive_forecast,
+            seasonal_label,
+            seasonal_naive_forecast,
+            windows_for,
+        )
+        from rnnviz.tasks.forecast.windows import make_windows
+
+        if spec.topology == "many_to_many":  # targets at every input step: no baseline here
+            return []
+        windows = make_windows(data.series, windows_for(data.window_spec, spec.topology))
+        _, y = model_targets(windows, "val", spec.topology)
+        start = windows.start_val
+        if not len(start):
+            return []
+        y = y.reshape(len(start), -1)  # (n, steps the head predicts)
+        season = windows.season
+        if season:
+            label, levels = (
+                seasonal_label(season),
+                seasonal_naive_forecast(windows, start, y.shape[1], season),
+            )
+        else:
+            label, levels = NAIVE, naive_forecast(windows, start, y.shape[1])
+        errors = np.abs(windows.to_scaled(levels, start) - y).mean(axis=1)  # (n,)
+        source = (
+            f"{label} on the {len(start)} validation windows, in the units the model trains in "
+            "(the target transformed and scaled as for the network): the validation MAE it "
+            "has to beat. Band: +/- one standard error."
+        )
+        return reference_marks(None, [baseline_mark(label, "mae", errors, source)])
 
     def build_notes(self, data: ForecastData, spec: ModelSpec) -> list[Note]:
         recipe = data_recipe(data.series)

@@ -231,6 +231,25 @@ class WindowedData:
             out[:, j] = before + z[:, j]
         return out
 
+    def to_scaled(self, values: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """Values in the series' original units at rows ``start .. start + h - 1`` (n, h) -> the
+        scaled, transformed targets the model trains on: the inverse of :meth:`to_original`
+        (a difference over ``lag`` rows is taken from the actual value ``lag`` rows before, or
+        from a value given for an earlier step)."""
+        start = np.asarray(start, dtype=np.int64).reshape(-1)  # (n,)
+        v = np.asarray(values, dtype=np.float64).reshape(len(start), -1)  # (n, h)
+        own = np.log(v) if self.spec.is_log else v  # (n, h)
+        if self.spec.is_diff:
+            lag = self.spec.lag
+            levels = np.log(self.target) if self.spec.is_log else self.target  # (n_rows,)
+            z = np.empty_like(own)
+            for j in range(own.shape[1]):
+                before = own[:, j - lag] if j >= lag else levels[start + j - lag]  # (n,)
+                z[:, j] = own[:, j] - before
+        else:
+            z = own
+        return (z - self.scaler.mean[0]) / self.scaler.std[0]
+
     def actual(self, start: np.ndarray, h: int) -> np.ndarray:
         """(n, h) true values at rows ``start .. start + h - 1``, NaN before row 0 or past the end."""
         rows = np.asarray(start, dtype=np.int64).reshape(-1, 1) + np.arange(h)  # (n, h)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnviz.common.csvread import DataError
+from rnnviz.common.references import ReferenceMark, line_mark
 from rnnviz.export.codegen import script_filename
 from rnnviz.model.spec import ModelSpec, TrainSpec, variant_label
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
@@ -117,6 +118,20 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
         from rnnviz.tasks.generation.job import char_fit_data
 
         return char_fit_data(data.chars, spec)
+
+    def reference_marks(self, data: GenerationData, spec: ModelSpec) -> list[ReferenceMark]:
+        """The best character n-gram's validation bits per character (the Inspect page's
+        baseline): a line, as it is known only as one figure."""
+        from rnnviz.tasks.generation.ngram import ngram_baseline
+
+        found = ngram_baseline(data.chars, length=1)
+        label = f"{found.best_order}-gram (validation)"
+        source = (
+            f"Interpolated Kneser-Ney {found.best_order}-gram (the best order on the validation "
+            "block), fitted on the training block: bits per character on the same validation "
+            "text the network is scored on."
+        )
+        return [line_mark(label, "bpc", found.best_bpc, source)]
 
     def build_notes(self, data: GenerationData, spec: ModelSpec) -> list[Note]:
         chars = data.chars

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rnnviz.common.metrics import evaluate_classifier
+from rnnviz.common.references import ReferenceMark, baseline_mark, reference_marks
 from rnnviz.common.safe import plain
 from rnnviz.export.codegen import script_filename
 from rnnviz.model.spec import ModelSpec, TrainSpec, variant_label
@@ -133,6 +134,22 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
 
         text = data.text_data
         return FitData(text.x_train, text.y_train, text.x_val, text.y_val)
+
+    def reference_marks(self, data: SentimentData, spec: ModelSpec) -> list[ReferenceMark]:
+        """TF-IDF + logistic regression test accuracy on the same split, and the CNN figure
+        published for Rotten Tomatoes sentences."""
+        from rnnviz.tasks.sentiment.analysis import tfidf_baseline
+
+        text = data.text_data
+        found = tfidf_baseline(text.texts_train, text.y_train, text.texts_test, text.y_test)
+        correct = found["pred"] == text.y_test
+        source = (
+            "TF-IDF of word 1-2 grams + logistic regression, fitted on the same training texts, "
+            f"scored on the {len(correct)} test texts (the Inspect page's baseline). "
+            "Band: +/- one standard error."
+        )
+        mark = baseline_mark("TF-IDF + logistic regression (test)", "accuracy", correct, source)
+        return reference_marks(data.name, [mark])
 
     def build_notes(self, data: SentimentData, spec: ModelSpec) -> list[Note]:
         text = data.text_data

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rnnviz.common.references import ReferenceMark, baseline_mark, reference_marks
 from rnnviz.common.safe import plain
 from rnnviz.export.codegen import script_filename
 from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs, variant_label
@@ -205,6 +206,21 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
 
         p = data.prepared
         return FitData(p.x_train, p.y_train, p.x_val, p.y_val)
+
+    def reference_marks(self, data: SequencesData, spec: ModelSpec) -> list[ReferenceMark]:
+        """1-NN (Euclidean) test accuracy on the same split, and the archive's figure for a UCR
+        set."""
+        from rnnviz.tasks.sequences.classify import nearest_neighbour_baseline
+
+        prepared = data.prepared
+        correct = nearest_neighbour_baseline(prepared)["pred"] == prepared.y_test
+        source = (
+            f"1-nearest neighbour (Euclidean, scaled and flattened sequences) fitted on the "
+            f"training and validation sequences, scored on the {len(correct)} test sequences "
+            "(the Inspect page's baseline). Band: +/- one standard error."
+        )
+        mark = baseline_mark("1-NN Euclidean (test)", "accuracy", correct, source)
+        return reference_marks(data.key, [mark])
 
     def build_notes(self, data: SequencesData, spec: ModelSpec) -> list[Note]:
         steps, features = data.prepared.input_shape
