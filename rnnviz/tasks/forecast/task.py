@@ -153,6 +153,7 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
     def reference_marks(self, data: ForecastData, spec: ModelSpec) -> list[ReferenceMark]:
         """The seasonal-naive (naive without a season) validation MAE in the units the model
         trains in (scaled, transformed target), over the steps its head predicts."""
+        # imports Keras: the task stays light
         from rnnviz.tasks.forecast.evaluation import (
             NAIVE,
             model_targets,
@@ -161,7 +162,6 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
             seasonal_naive_forecast,
             windows_for,
         )
-        from rnnviz.tasks.forecast.windows import make_windows
 
         if spec.topology == "many_to_many":  # targets at every input step: no baseline here
             return []

@@ -24,6 +24,7 @@ from rnnviz.tasks.generation.chars import (
     prepare_char_data,
 )
 from rnnviz.tasks.generation.export import generation_script
+from rnnviz.tasks.generation.ngram import ngram_baseline
 from rnnviz.tasks.generation.recipes import CHAR_MODEL, CHAR_TRAIN
 from rnnviz.train.datastore import DataFile, data_filename, read_stored, stored_reference
 
@@ -122,7 +123,6 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
     def reference_marks(self, data: GenerationData, spec: ModelSpec) -> list[ReferenceMark]:
         """The best character n-gram's validation bits per character (the Inspect page's
         baseline): a line, as it is known only as one figure."""
-        from rnnviz.tasks.generation.ngram import ngram_baseline
 
         found = ngram_baseline(data.chars, length=1)
         label = f"{found.best_order}-gram (validation)"

@@ -14,9 +14,11 @@ import keras
 import numpy as np
 import pandas as pd
 
-from rnnviz.common.metrics import evaluate_classifier  # moved there; importable from here as before
+from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.model.builder import is_bidirectional, twin
+from rnnviz.model.gates import Trace
 from rnnviz.model.inference import PREDICT_BATCH, predict
+from rnnviz.model.probes import trace
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Job
 from rnnviz.tasks.sentiment.text import TextData, Vocabulary, encode, tokenize
@@ -319,9 +321,6 @@ class SentenceReading:
 def read_sentence(job: SentimentJob, text: str) -> SentenceReading:
     """Classify ``text`` with ``job``'s model, read it word by word, weigh each word and trace
     the gates over its words."""
-    from rnnviz.model.gates import Trace
-    from rnnviz.model.probes import trace
-
     model, data = job.inference_model, job.data
     label, probabilities = classify(model, data.vocab, text, data.max_len)
     frame, note = reading_trace(

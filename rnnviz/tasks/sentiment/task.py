@@ -138,6 +138,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
     def reference_marks(self, data: SentimentData, spec: ModelSpec) -> list[ReferenceMark]:
         """TF-IDF + logistic regression test accuracy on the same split, and the CNN figure
         published for Rotten Tomatoes sentences."""
+        # imports Keras: the task stays light
         from rnnviz.tasks.sentiment.analysis import tfidf_baseline
 
         text = data.text_data

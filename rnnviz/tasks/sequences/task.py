@@ -210,6 +210,7 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
     def reference_marks(self, data: SequencesData, spec: ModelSpec) -> list[ReferenceMark]:
         """1-NN (Euclidean) test accuracy on the same split, and the archive's figure for a UCR
         set."""
+        # imports Keras: the task stays light
         from rnnviz.tasks.sequences.classify import nearest_neighbour_baseline
 
         prepared = data.prepared
