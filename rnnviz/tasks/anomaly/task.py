@@ -13,7 +13,6 @@ from rnnviz.common.csvread import DataError
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.anomaly.data import (
     BUILTIN,
-    LABEL,
     AnomalySeries,
     downsample,
     load_bundled,
@@ -22,7 +21,7 @@ from rnnviz.tasks.anomaly.data import (
 )
 from rnnviz.tasks.anomaly.model import ARCHITECTURE, DEFAULT_OPTIONS, option
 from rnnviz.tasks.anomaly.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
-from rnnviz.tasks.anomaly.windows import WindowSpec, Windows, make_windows, window_shape
+from rnnviz.tasks.anomaly.windows import Windows, WindowSpec, make_windows, window_shape
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 from rnnviz.train.datastore import DataFile, data_filename, read_stored, stored_reference
 
@@ -73,8 +72,8 @@ class AnomalyData:
         return {**asdict(self.settings), "features": list(self.series.features)}
 
 
-def load_series(settings: AnomalySettings, table: pd.DataFrame | None = None) -> AnomalySeries:
-    """The series the settings name (built in, or ``table`` for an upload), averaged."""
+def raw_series(settings: AnomalySettings, table: pd.DataFrame | None = None) -> AnomalySeries:
+    """The series the settings name (built in, or ``table`` for an upload), as read."""
     if settings.key is not None and settings.key in BUILTIN:
         ucr = BUILTIN[settings.key].ucr
         if ucr is not None:
@@ -87,7 +86,12 @@ def load_series(settings: AnomalySettings, table: pd.DataFrame | None = None) ->
         )
     else:
         raise DataError("This data set is not built in, and its file was not given.")
-    return downsample(series, settings.every)
+    return series
+
+
+def load_series(settings: AnomalySettings, table: pd.DataFrame | None = None) -> AnomalySeries:
+    """The series the settings name, averaged as they say."""
+    return downsample(raw_series(settings, table), settings.every)
 
 
 def anomaly_data(
