@@ -20,6 +20,8 @@ import pandas as pd
 from rnnviz.common.csvread import DataError
 
 LABEL = "label"
+TIME_NAMES = {"time", "timestamp", "date", "datetime", "step", "index", "t"}  # not values
+LABEL_NAMES = {"label", "anomaly", "is_anomaly", "outlier", "target"}
 
 
 @dataclass(frozen=True)
@@ -186,16 +188,15 @@ def series_from_table(
     test_fraction: float,
 ) -> AnomalySeries:
     """A user's table: its numeric value columns and an optional 0/1 label column (rows in
-    time order; gaps filled by interpolation)."""
+    time order; gaps filled by interpolation; a column named like a time or step is no value)."""
     labels = None
     if label_column is not None:
         raw = pd.to_numeric(table[label_column], errors="coerce")
         if raw.isna().any() or not raw.isin([0, 1]).all():
             raise DataError(f"The label column '{label_column}' must hold only 0 and 1.")
         labels = raw.to_numpy(np.int8)
-    numbers = table.drop(columns=[label_column] if label_column else []).apply(
-        pd.to_numeric, errors="coerce"
-    )
+    dropped = [c for c in table.columns if c == label_column or str(c).lower() in TIME_NAMES]
+    numbers = table.drop(columns=dropped).apply(pd.to_numeric, errors="coerce")
     numbers = numbers.loc[:, numbers.notna().mean() > 0.9]  # mostly numbers: a value column
     if numbers.empty:
         raise DataError("No numeric value column was found (a column of numbers is needed).")
@@ -211,7 +212,7 @@ def series_from_table(
 def guess_label_column(table: pd.DataFrame) -> str | None:
     """A column named like a label whose values are all 0 or 1, else None."""
     for column in table.columns:
-        if str(column).strip().lower() in {"label", "anomaly", "is_anomaly", "outlier", "target"}:
+        if str(column).strip().lower() in LABEL_NAMES:
             values = pd.to_numeric(table[column], errors="coerce")
             if values.isin([0, 1]).all():
                 return str(column)

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 from rnnviz.common.figures import GATE_COLOURS, LAYOUT, _split_bands
 from rnnviz.common.safe import plotly_text
+from rnnviz.tasks.anomaly.data import AnomalySeries
 
 RNN_COLOUR, PCA_COLOUR, ANOMALY_COLOUR, FLAG_COLOUR = "#4C6EF5", "#868E96", "#E03131", "#F59F00"
 
@@ -127,4 +128,32 @@ def auc_bars(scores: dict[str, float]) -> go.Figure:
         )
     )
     fig.update_layout(**LAYOUT, title="Test ROC AUC", yaxis=dict(range=(0, 1.1)))
+    return fig
+
+
+def labelled_series_figure(series: AnomalySeries) -> go.Figure:
+    """The series (first feature), its labelled anomalies and the split, for the Data page."""
+    steps = np.arange(len(series.values))
+    values = series.values[:, 0]
+    fig = go.Figure(
+        go.Scatter(
+            x=steps,
+            y=values,
+            name=plotly_text(series.features[0]),
+            line=dict(color="#343A40", width=1),
+        )
+    )
+    labelled = series.labels_or_zeros == 1
+    if labelled.any():
+        fig.add_trace(
+            go.Scatter(
+                x=steps[labelled],
+                y=values[labelled],
+                mode="markers",
+                name="labelled anomaly",
+                marker=dict(color=ANOMALY_COLOUR, size=4),
+            )
+        )
+    _split_bands(fig, pd.Index(steps), series.train_end, series.val_end)
+    fig.update_layout(**LAYOUT, title=plotly_text(series.name), xaxis_title="step")
     return fig

@@ -106,7 +106,7 @@ def build_model(size, n_features):
             ]
             for d, units in enumerate(m["units"][::-1], start=1)
         ]
-    for depth, (units, state) in enumerate(zip(m["units"][::-1], states), start=1):
+    for depth, (units, state) in enumerate(zip(m["units"][::-1], states, strict=True), start=1):
         layer = cell(units, return_sequences=True, name=f"decoder_{depth}", **m["options"])
         y = layer(y, initial_state=state)
     rebuilt = keras.layers.TimeDistributed(keras.layers.Dense(n_features), name="reconstruction")
