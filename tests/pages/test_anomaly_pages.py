@@ -143,3 +143,23 @@ def test_yahoo_build_train_inspect_then_reopen_and_export(store):
     at.button(key="run_open").click().run()
     assert not at.exception and at.title[0].value == "Inspect: anomalies"
     assert session(at).job.record.run_id == record.run_id
+
+
+def test_compare_two_cells_ranks_on_validation_beside_pca(store):
+    at = anomaly_app("yahoo")
+    at = open_page("pages/common/build.py", at)
+    at.number_input(key="w_units_1").set_value(4).run()
+    at = open_page("pages/common/compare.py", at)
+    at.multiselect(key="w_cmp_cells").set_value(["SimpleRNN", "GRU"])
+    at.number_input(key="w_epochs").set_value(1).run()
+    at.button(key="compare").click().run()
+    session(at).comparison.join(300)
+    at.run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert set(table["variant"]) == {"SimpleRNN uni x1", "GRU uni x1"}
+    assert table["test ROC AUC"].between(0, 1).all()
+    assert list(table["rank"]) == [1, 2] and table["best val loss"].is_monotonic_increasing
+    bars = next(c for c in plotly_charts(at) if "Test ROC AUC" in c.proto.spec)
+    assert "PCA" in bars.proto.spec
+    assert {r.task for r in store.list()} == {"anomaly"}

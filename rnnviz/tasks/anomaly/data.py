@@ -31,6 +31,7 @@ class Builtin:
     title: str
     description: str
     source: str
+    rows: str
     ucr: str | None = None  # a UCR set's name (read as one class vs the rest)
 
 
@@ -40,17 +41,20 @@ BUILTIN: dict[str, Builtin] = {
         "7,500 ECG samples at 360 Hz with one abnormal beat marked (352 samples): the "
         "anomaly is a beat's shape and timing.",
         "sktime",
+        "7,500 samples",
     ),
     "yahoo": Builtin(
         "Yahoo traffic (yahoo)",
         "1,000 points of a trending, seasonal series with 7 single-point anomalies.",
         "sktime",
+        "1,000 points",
     ),
     "GunPoint": Builtin(
         "GunPoint, one class vs the rest",
         "200 hand-movement series of 150 steps (UCR): one class is normal, the other anomalous; "
         "each series is one window.",
         "sktime",
+        "200 series x 150 steps",
         ucr="GunPoint",
     ),
 }

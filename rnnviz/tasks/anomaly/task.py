@@ -156,7 +156,7 @@ class AnomalyTask(Task[AnomalyData, "AnomalyJob"]):
 
     def catalog(self) -> list[dict[str, str]]:
         return [
-            {"data": b.title, "rows": "", "description": b.description, "ships in": b.source}
+            {"data": b.title, "rows": b.rows, "description": b.description, "ships in": b.source}
             for b in BUILTIN.values()
         ]
 
