@@ -106,7 +106,7 @@ if current.defaults_for.get("anomaly_inspect") != job_key:  # a new run: its wor
     set_widget_defaults({"anomaly_window": int(worst)}, overwrite=True)
     current.defaults_for["anomaly_inspect"] = job_key
 index = st.number_input(
-    f"Window (0 to {len(windows.x) - 1}; it starts at step shown below)",
+    f"Window number (0 to {len(windows.x) - 1})",
     0,
     len(windows.x) - 1,
     key="w_anomaly_window",
