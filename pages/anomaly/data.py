@@ -7,7 +7,7 @@ from rnnviz.common.csvread import DataError, content_key, read_csv_table
 from rnnviz.common.safe import plain
 from rnnviz.tasks.anomaly.data import BUILTIN, guess_label_column, ucr_classes
 from rnnviz.tasks.anomaly.figures import labelled_series_figure
-from rnnviz.tasks.anomaly.model import DECODERS, autoencoder_options
+from rnnviz.tasks.anomaly.options import DECODERS, autoencoder_options
 from rnnviz.tasks.anomaly.recipes import UPLOAD_WINDOWS, WINDOWS
 from rnnviz.tasks.anomaly.task import (
     ANOMALY,

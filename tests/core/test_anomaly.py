@@ -13,12 +13,8 @@ from sklearn import metrics
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.anomaly.data import AnomalySeries, downsample, one_class_series
-from rnnviz.tasks.anomaly.model import (
-    autoencoder_options,
-    build_autoencoder,
-    reconstruct,
-    training_target,
-)
+from rnnviz.tasks.anomaly.model import build_autoencoder, reconstruct
+from rnnviz.tasks.anomaly.options import autoencoder_options, training_target
 from rnnviz.tasks.anomaly.scoring import (
     detection_at,
     pca_fit_reconstruct,
@@ -39,6 +35,13 @@ from rnnviz.tasks.anomaly.windows import (
 )
 
 RNG = np.random.default_rng(0)
+
+
+def tiny_anomaly_data():
+    """yahoo in few, short windows (what the registry tests build their jobs from)."""
+    from rnnviz.tasks.anomaly.task import AnomalySettings, anomaly_data
+
+    return anomaly_data(AnomalySettings("yahoo", every=2, size=12, stride=4))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

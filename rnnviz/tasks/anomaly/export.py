@@ -11,7 +11,7 @@ from pathlib import Path
 from rnnviz.model.cells import layer_options
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.anomaly.data import BUILTIN
-from rnnviz.tasks.anomaly.model import option
+from rnnviz.tasks.anomaly.options import option
 from rnnviz.tasks.anomaly.scoring import DEFAULT_QUANTILE
 from rnnviz.tasks.anomaly.task import AnomalyData, raw_series
 

@@ -12,7 +12,8 @@ import pandas as pd
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.anomaly.data import AnomalySeries
-from rnnviz.tasks.anomaly.model import build_autoencoder, option, reconstruct, training_target
+from rnnviz.tasks.anomaly.model import build_autoencoder, reconstruct
+from rnnviz.tasks.anomaly.options import option, training_target
 from rnnviz.tasks.anomaly.scoring import (
     DEFAULT_QUANTILE,
     Detection,

@@ -14,8 +14,6 @@ decoder only), ``decoder_1..k`` (the encoder's units in reverse order, one direc
 
 from __future__ import annotations
 
-from typing import Literal
-
 import keras
 import numpy as np
 from keras import layers
@@ -23,28 +21,7 @@ from keras import layers
 from rnnviz.model.builder import recurrent_layer
 from rnnviz.model.cells import cell_type
 from rnnviz.model.spec import ModelSpec
-
-ARCHITECTURE = "autoencoder"
-DecoderMode = Literal["repeat", "state"]
-DECODERS: dict[str, str] = {
-    "repeat": "Repeat the code at every step (the decoder's input)",
-    "state": "The code as the decoder's initial state (zero input)",
-}
-DEFAULT_OPTIONS: dict[str, object] = {"code_size": 8, "decoder": "repeat", "reverse": True}
-
-
-def option(spec: ModelSpec, name: str) -> object:
-    """An autoencoder setting of ``spec`` (its default when unset)."""
-    return spec.option(name, DEFAULT_OPTIONS[name])
-
-
-def autoencoder_options(code_size: int, decoder: str, reverse: bool) -> tuple:
-    """``ModelSpec.options`` of an autoencoder."""
-    if code_size < 1:
-        raise ValueError("The code needs at least one value.")
-    if decoder not in DECODERS:
-        raise ValueError(f"decoder must be one of {tuple(DECODERS)}, got {decoder!r}")
-    return (("code_size", int(code_size)), ("decoder", decoder), ("reverse", bool(reverse)))
+from rnnviz.tasks.anomaly.options import option
 
 
 def build_autoencoder(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
@@ -79,11 +56,6 @@ def build_autoencoder(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Mo
         y = layer(y, initial_state=state)  # (batch, size, units)
     outputs = layers.TimeDistributed(layers.Dense(n_features), name="reconstruction")(y)
     return keras.Model(inputs, outputs, name=f"{spec.cell.lower()}_autoencoder")
-
-
-def training_target(spec: ModelSpec, x: np.ndarray) -> np.ndarray:
-    """What the model learns to output for windows ``x``: them, back to front when reversed."""
-    return x[:, ::-1] if option(spec, "reverse") else x
 
 
 def reconstruct(model: keras.Model, spec: ModelSpec, x: np.ndarray) -> np.ndarray:

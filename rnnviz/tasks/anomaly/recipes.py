@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.anomaly.model import ARCHITECTURE, autoencoder_options
+from rnnviz.tasks.anomaly.options import ARCHITECTURE, autoencoder_options
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from rnnviz.tasks.anomaly.data import (
     load_ucr_one_class,
     series_from_table,
 )
-from rnnviz.tasks.anomaly.model import ARCHITECTURE, DEFAULT_OPTIONS, option
+from rnnviz.tasks.anomaly.options import ARCHITECTURE, DEFAULT_OPTIONS, option
 from rnnviz.tasks.anomaly.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
 from rnnviz.tasks.anomaly.windows import Windows, WindowSpec, make_windows, window_shape
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
