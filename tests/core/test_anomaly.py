@@ -37,6 +37,20 @@ from rnnviz.tasks.anomaly.windows import (
 RNG = np.random.default_rng(0)
 
 
+def upload_data():
+    """A labelled series as a user uploads it: a sine with three spikes, a time column."""
+    import pandas as pd
+
+    from rnnviz.tasks.anomaly.task import AnomalySettings, anomaly_data
+
+    t = np.arange(300)
+    value = np.sin(t / 4)
+    label = np.isin(t, [60, 230, 260]).astype(int)
+    table = pd.DataFrame({"time": t, "value": value + 4 * label, "label": label})
+    settings = AnomalySettings(None, size=16, stride=4, label_column="label")
+    return anomaly_data(settings, table, "series.csv")
+
+
 def tiny_anomaly_data():
     """yahoo in few, short windows (what the registry tests build their jobs from)."""
     from rnnviz.tasks.anomaly.task import AnomalySettings, anomaly_data
@@ -203,7 +217,8 @@ def test_pca_with_every_component_rebuilds_exactly():
 
 def test_export_reproduces_the_app_metrics_and_trains(tmp_path):
     from rnnviz.tasks.anomaly.export import anomaly_script
-    from rnnviz.tasks.anomaly.task import ANOMALY, AnomalySettings, anomaly_data
+    from rnnviz.tasks.anomaly.job import evaluate, pca_rebuilt
+    from rnnviz.tasks.anomaly.task import ANOMALY, AnomalySettings, anomaly_data, series_file
 
     data = anomaly_data(AnomalySettings("yahoo", every=1, size=16, stride=4))
     spec = ANOMALY.model_spec(_spec("LSTM", (4,), "state", bidirectional=True), data)
@@ -213,17 +228,21 @@ def test_export_reproduces_the_app_metrics_and_trains(tmp_path):
     _, found, _ = job.summary()
     job.inference_model.save(tmp_path / "model.keras")
     (tmp_path / "script.py").write_text(anomaly_script(data, spec, train))
+    upload = upload_data()  # an uploaded series: the script reads the file the run keeps
+    (tmp_path / "series.csv").write_bytes(series_file(upload).content)
+    (tmp_path / "upload.py").write_text(anomaly_script(upload, spec, train, "series.csv"))
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ""}
-    processes = [  # both at once: each spends most of its time importing TensorFlow
+    runs = (["script.py", "--weights", "model.keras"], ["script.py", "--epochs", "2"])
+    processes = [  # all at once: each spends most of its time importing TensorFlow
         subprocess.Popen(
-            [sys.executable, "script.py", *extra],
+            [sys.executable, *extra],
             cwd=tmp_path,  # far from the repository: the script must not need rnnviz
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for extra in (["--weights", "model.keras"], ["--epochs", "2"])
+        for extra in (*runs, ["upload.py", "--epochs", "1"])
     ]
     outputs = []
     for process in processes:
@@ -233,7 +252,7 @@ def test_export_reproduces_the_app_metrics_and_trains(tmp_path):
         assert result.returncode == 0, result.stderr[-3000:]
         printed = f"Parameters: {job.inference_model.count_params()}"
         assert printed in result.stdout
-    evaluated, trained = (r.stdout for r in outputs)
+    evaluated, trained, uploaded = (r.stdout for r in outputs)
 
     def figure(text: str, name: str) -> float:
         return float(re.search(rf"^{name}: (\S+)$", text, re.M).group(1))
@@ -246,6 +265,18 @@ def test_export_reproduces_the_app_metrics_and_trains(tmp_path):
         assert figure(text, "PCA test ROC AUC") == pytest.approx(
             found["PCA test ROC AUC"], abs=1e-4
         )
+    baseline, _ = pca_rebuilt(upload.windows, 3)
+    expected = evaluate(upload.series, upload.windows, baseline).auc
+    assert figure(uploaded, "PCA test ROC AUC") == pytest.approx(expected, abs=1e-4)
     loss = re.search(r"^LOSS first=(\S+) last=(\S+)$", trained, re.M)
     assert float(loss.group(2)) < float(loss.group(1))
     assert 0 <= figure(trained, "Autoencoder test ROC AUC") <= 1
+
+
+def test_the_verdict_says_when_pca_wins():
+    from rnnviz.tasks.anomaly.analysis import auc_verdict
+
+    assert auc_verdict(0.9, 0.8).good and "beats PCA's 0.800" in auc_verdict(0.9, 0.8).text
+    lost = auc_verdict(0.7, 0.8)
+    assert not lost.good and lost.text.startswith("PCA wins") and "loses to" in lost.text
+    assert "ties with" in auc_verdict(0.8, 0.8).text

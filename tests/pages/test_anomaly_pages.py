@@ -1,5 +1,7 @@
 """The anomaly task as a user meets it: data, build, train, inspect, compare, runs, export."""
 
+import io
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -163,3 +165,25 @@ def test_compare_two_cells_ranks_on_validation_beside_pca(store):
     bars = next(c for c in plotly_charts(at) if "Test ROC AUC" in c.proto.spec)
     assert "PCA" in bars.proto.spec
     assert {r.task for r in store.list()} == {"anomaly"}
+
+
+def test_inspect_a_run_on_a_series_without_labels():
+    import pandas as pd
+
+    from rnnviz.model.spec import TrainSpec
+    from rnnviz.tasks.anomaly.task import ANOMALY, AnomalySettings, anomaly_data
+
+    table = pd.read_csv(io.BytesIO(_csv(labels=False)))
+    data = anomaly_data(AnomalySettings(None, size=16, stride=4), table, "plain.csv")
+    spec = ANOMALY.model_spec(ANOMALY.default_recipe()[0].with_(units=(4,)), data)
+    job = ANOMALY.make_job(data, spec, TrainSpec(epochs=1, batch_size=64))
+    job.run.run()  # not saved: Inspect scores the points itself
+    at = new_app(task="anomaly", data={"anomaly": data}, job=job)
+    at.run()
+    at = open_page("pages/anomaly/inspect.py", at)
+    assert not at.exception and not at.error
+    assert "no labelled anomaly" in at.info[0].value
+    assert "Autoencoder test ROC AUC" not in metrics(at)
+    assert not any("ROC curve" in c.proto.spec for c in plotly_charts(at))
+    assert any("threshold" in m.value for m in at.markdown)
+    assert any("Window codes" in c.proto.spec for c in plotly_charts(at))
