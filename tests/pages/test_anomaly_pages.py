@@ -42,12 +42,12 @@ def test_builtin_series_show_labels_windows_and_split():
     at = anomaly_app()  # the first built-in series: mitdb
     shown = metrics(at)
     assert shown["Steps"] == "1,875"  # 7,500 samples, 4 per step
-    assert shown["Labelled anomalous"].startswith("88 of 1,875")  # samples 6936-7287, 4 per step
+    assert shown["Labelled anomalous"] == "88 (4.7%)"  # samples 6936-7287, 4 per step
     assert "windows of 64 steps every 2" in at.success[0].value
     assert any("ECG" in c.proto.spec for c in plotly_charts(at))
     at.selectbox(key="w_anomaly_builtin").set_value("yahoo").run()
     shown = metrics(at)
-    assert shown["Steps"] == "1,000" and shown["Labelled anomalous"].startswith("7 of 1,000")
+    assert shown["Steps"] == "1,000" and shown["Labelled anomalous"] == "7 (0.7%)"
     assert at.number_input(key="w_anomaly_size").value == 32  # its recipe's window
     at.number_input(key="w_anomaly_size").set_value(900).run()  # no room for training windows
     assert "normal training windows" in at.error[0].value
@@ -85,7 +85,7 @@ def test_upload_with_and_without_labels_and_a_bad_label_column():
     at = _upload(anomaly_app(), _csv())
     assert not at.exception and not at.error
     assert at.selectbox(key="w_anomaly_label").value == "label"  # guessed
-    assert metrics(at)["Labelled anomalous"].startswith("1 of 400")
+    assert metrics(at)["Labelled anomalous"] == "1 (0.2%)"
     data = session(at).data["anomaly"]
     assert data.series.features == ("value",)  # the time column is no value
     at = _upload(anomaly_app(), _csv(labels=False), "plain.csv")

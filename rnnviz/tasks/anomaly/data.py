@@ -122,8 +122,7 @@ def load_bundled(key: str, val_fraction: float, test_fraction: float) -> Anomaly
     values = table["data"].to_numpy(np.float32)[:, None]  # (time, 1)
     train_end, val_end = chronological_split(len(values), val_fraction, test_fraction)
     labels = table[LABEL].to_numpy(np.int8)
-    info = BUILTIN[key]
-    return AnomalySeries(info.title, values, labels, train_end, val_end, notes=(info.description,))
+    return AnomalySeries(BUILTIN[key].title, values, labels, train_end, val_end)
 
 
 def ucr_classes(name: str) -> tuple[str, ...]:

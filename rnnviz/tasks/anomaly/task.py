@@ -310,7 +310,7 @@ def describe_split(data: AnomalyData) -> str:
 
 def label_share(series: AnomalySeries) -> str:
     labels = series.labels_or_zeros
-    return f"{int(labels.sum()):,} of {len(labels):,} steps ({labels.mean():.1%})"
+    return f"{int(labels.sum()):,} ({labels.mean():.1%})"
 
 
 ANOMALY = AnomalyTask()
