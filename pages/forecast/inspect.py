@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from rnnviz.common.figures import forecast_figure, horizon_figure, residuals_figure
 from rnnviz.common.safe import plain
 from rnnviz.model.probes import trace
 from rnnviz.tasks.forecast.evaluation import ForecastJob, error_columns
+from rnnviz.tasks.forecast.figures import forecast_figure, horizon_figure, residuals_figure
 from rnnviz.tasks.forecast.recipes import TUTORIAL
 from rnnviz.tasks.forecast.task import FORECAST, ForecastData
 from rnnviz.ui.gates import gate_explorer

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from rnnviz.common.figures import confusion_figure, reading_figure, roc_figure
+from rnnviz.common.figures import confusion_figure, roc_figure
+from rnnviz.common.labels import most_confident_errors
+from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.common.safe import plain
 from rnnviz.common.verdicts import classifier_verdict
 from rnnviz.model.gates import Trace
@@ -10,14 +12,13 @@ from rnnviz.model.probes import trace
 from rnnviz.tasks.sentiment.analysis import (
     SentimentJob,
     classify,
-    evaluate_classifier,
     importance_html,
-    most_confident_errors,
     predict_proba,
     reading_trace,
     tfidf_baseline,
     word_importance,
 )
+from rnnviz.tasks.sentiment.figures import reading_figure
 from rnnviz.tasks.sentiment.task import SENTIMENT
 from rnnviz.tasks.sentiment.text import tokenize
 from rnnviz.ui.gates import gate_explorer

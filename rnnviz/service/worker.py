@@ -1,10 +1,10 @@
-"""What a worker does with one :class:`~rnnviz.service.executor.TrainRequest` (no streamlit).
+"""What a worker does with one :class:`~rnnviz.service.request.TrainRequest` (no streamlit).
 
 :func:`execute` is the whole life of a run on the worker's side, the same for a local worker
 process and a Ray actor: build the job (seeded model, windowed or encoded data), train it in a
 thread while the calling thread streams progress deltas, honours Stop and keeps a checkpoint of
 the best weights on disk, then save the run to the store atomically and report a
-:class:`~rnnviz.service.executor.RunResult`. Messages are ``("progress", delta)`` and
+:class:`~rnnviz.service.request.RunResult`. Messages are ``("progress", delta)`` and
 ``("done", RunResult)``.
 """
 
@@ -22,10 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnviz.service.executor import RunResult, TrainRequest
+from rnnviz.service.request import RunResult, TrainRequest
 from rnnviz.tasks.base import Analysis
 from rnnviz.tasks.registry import TASKS, get_task
 from rnnviz.train.progress import DeltaCursor
+from rnnviz.train.runs import RunStore, save_failure, save_job
 from rnnviz.train.runstate import RunState
 
 PUMP_SECONDS = 0.25  # how often progress is sent
@@ -201,17 +202,13 @@ def _save(job, request: TrainRequest, state) -> RunResult:
     parameters = int(job.run.model.count_params())
     if not state.has_result or not state.epoch:
         return RunResult(parameters=parameters)
-    from rnnviz.service.compare import save_job
 
     try:
         if request.return_files:
             return RunResult(parameters=parameters, files=_saved_files(job, request))
-        from rnnviz.train.runs import RunStore
 
         record = save_job(RunStore(request.runs_root), job, request.data)
     except Exception as error:  # noqa: BLE001 - e.g. a full disk: the page says so
-        from rnnviz.train.runs import save_failure
-
         return RunResult(parameters=parameters, save_error=save_failure(error))
     return RunResult(run_id=record.run_id, parameters=parameters)
 
@@ -219,8 +216,6 @@ def _save(job, request: TrainRequest, state) -> RunResult:
 def _saved_files(job, request: TrainRequest) -> dict[str, bytes]:
     """The run saved into a private temporary store, as {file name: bytes} (for a worker on
     another machine, whose disk the server cannot read)."""
-    from rnnviz.service.compare import save_job
-    from rnnviz.train.runs import RunStore
 
     with tempfile.TemporaryDirectory(prefix="rnnviz-run-") as root:
         store = RunStore(root)

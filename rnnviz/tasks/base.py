@@ -223,7 +223,8 @@ class Task(ABC, Generic[D, J]):
 
     def diagram(self, spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
         """The Build page's picture of the model (a task with its own architecture draws it)."""
-        from rnnviz.common.figures import topology_diagram  # Plotly stays off the light path
+        # Plotly stays off the light path
+        from rnnviz.common.figures import topology_diagram
 
         return topology_diagram(spec, input_shape)
 
@@ -279,6 +280,7 @@ class Task(ABC, Generic[D, J]):
 
 def finished_run(record: RunRecord, model: keras.Model, data: FitData) -> TrainingRun:
     """The training run of a saved record, rebuilt finished (nothing to train)."""
+    # imports Keras: the task stays light
     from rnnviz.train.training import TrainingRun
 
     return TrainingRun.restored(

@@ -40,7 +40,7 @@ import pandas as pd
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.model.upload import MAX_UNPACKED_BYTES, STORE_LIMIT, ModelFileError, vet_model_file
-from rnnviz.tasks.registry import TASK_NAMES
+from rnnviz.tasks.registry import TASK_NAMES, get_task
 from rnnviz.train.datastore import (
     DATA_DIR,
     DATA_KEY,
@@ -738,3 +738,27 @@ def _normalised(value: object) -> object:
     if isinstance(value, list | tuple):
         return tuple(_normalised(v) for v in value)
     return value
+
+
+def save_job(store: RunStore, job, data: Any = None) -> RunRecord:
+    """Persist a finished job (spec, history, metrics, model, predictions) and, given ``data``
+    (the task's data object it was trained on), the uploaded data it was trained on."""
+    data_config, metrics, predictions = job.summary()
+    task = get_task(job.task)
+    data_file = task.data_file(data) if data is not None else None
+    state = job.run.snapshot()
+    return store.save(
+        task=job.task,
+        dataset=job.dataset_name,
+        model=job.inference_model,
+        model_spec=job.run.spec,
+        train_spec=job.run.train,
+        data_config=data_config,
+        history=state.history,
+        metrics=metrics,
+        status=state.status,
+        message=state.message,
+        predictions=predictions,
+        data_file=data_file,
+        data_name=task.dataset_name(data) if data is not None else job.dataset_name,
+    )

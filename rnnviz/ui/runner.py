@@ -14,7 +14,8 @@ import streamlit as st
 
 from rnnviz.common.safe import plain
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.service.executor import RunHandle, TrainRequest, default_executor, new_run_id
+from rnnviz.service.executor import RunHandle, default_executor, new_run_id
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.base import Job, Task, data_key
 from rnnviz.tasks.registry import get_task
 from rnnviz.ui import nav

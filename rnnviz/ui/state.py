@@ -57,7 +57,6 @@ class Session:
     model_task: str | None = None  # ... and the task it was built for
     built_controls: ModelSpec | None = None  # ... and what the Build controls said then
     job: Job | None = None  # the latest trained job (or a reopened run), loaded from the store
-    train_error: str = ""  # why the last Train click could not submit a run
     run_handle: RunHandle | None = None  # this session's run in the executor (it trains there)
     collected: RunHandle | None = None  # the run whose end was already collected ...
     collecting: threading.Lock = field(default_factory=threading.Lock)  # ... held while loading it

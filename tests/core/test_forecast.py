@@ -228,7 +228,8 @@ def test_backtest_folds_tile_the_end_and_honour_stop():
 
 
 def test_backtest_runs_in_a_worker_and_stops(tmp_path):
-    from rnnviz.service.executor import TrainRequest, default_executor
+    from rnnviz.service.executor import default_executor
+    from rnnviz.service.request import TrainRequest
 
     series = ramp_series(96)
     spec, train = ModelSpec(cell="GRU", units=(4,)), TrainSpec(epochs=1)

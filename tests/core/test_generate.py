@@ -6,12 +6,16 @@ import keras
 import numpy as np
 import pytest
 
+from rnnviz.common.csvread import DataError
 from rnnviz.model.builder import build_model, expected_params
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.forecast.series import DataError
-from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data, printable
-from rnnviz.tasks.generation.model import (
+from rnnviz.tasks.generation.chars import (
     BIDIRECTIONAL_REASON,
+    CharCorpus,
+    prepare_char_data,
+    printable,
+)
+from rnnviz.tasks.generation.model import (
     ResetStatesEachEpoch,
     SampleEachEpoch,
     bpc_history,

@@ -10,10 +10,10 @@ from keras import layers
 from threadpoolctl import threadpool_limits
 
 from rnnviz.common.metrics import evaluate_classifier
+from rnnviz.common.metrics import evaluate_classifier as old_name
 from rnnviz.model.builder import build_model, expected_params
 from rnnviz.model.probes import trace
 from rnnviz.model.spec import ModelSpec
-from rnnviz.tasks.sentiment.analysis import evaluate_classifier as old_name
 from rnnviz.tasks.sequences.classify import (
     baselines,
     confused_pairs,

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnnviz.common.figures import GATE_COLOURS, LAYOUT, _split_bands
+from rnnviz.common.figures import LAYOUT, SPLIT_COLOURS, score_bars
 from rnnviz.common.safe import plotly_text
 from rnnviz.tasks.anomaly.data import AnomalySeries
 
@@ -76,7 +76,7 @@ def series_figure(
     parts = frame["part"].to_numpy()
     train_end = int(np.sum(parts == "train"))
     val_end = train_end + int(np.sum(parts == "validation"))
-    _split_bands(fig, pd.Index(steps), train_end, val_end, row=1, col=1)
+    shade_parts(fig, train_end, val_end, len(steps), row=1, col=1)
     fig.update_layout(
         **{**LAYOUT, "height": 520}, title=f"Series, {name} reconstruction and anomaly score"
     )
@@ -116,19 +116,26 @@ def codes_figure(points: np.ndarray, anomalous: np.ndarray, parts: np.ndarray) -
 
 def auc_bars(scores: dict[str, float]) -> go.Figure:
     """Test ROC AUC per model (variants and the PCA baseline), as labelled bars."""
-    names = [plotly_text(name) for name in scores]
-    values = list(scores.values())
-    fig = go.Figure(
-        go.Bar(
-            x=names,
-            y=values,
-            text=[f"{v:.3f}" for v in values],
-            textposition="outside",
-            marker_color=[GATE_COLOURS[k % len(GATE_COLOURS)] for k in range(len(values))],
-        )
-    )
-    fig.update_layout(**LAYOUT, title="Test ROC AUC", yaxis=dict(range=(0, 1.1)))
-    return fig
+    return score_bars(scores, "Test ROC AUC", (0, 1.1))
+
+
+def shade_parts(fig: go.Figure, train_end: int, val_end: int, n: int, **where) -> None:
+    """Shade the validation and test steps of the chronological split, each named."""
+    for name, lo, hi, colour in (
+        ("validation", train_end, val_end, SPLIT_COLOURS["val"]),
+        ("test", val_end, n, SPLIT_COLOURS["test"]),
+    ):
+        if hi > lo:
+            fig.add_vrect(
+                x0=lo,
+                x1=hi - 1,
+                fillcolor=colour,
+                opacity=0.08,
+                line_width=0,
+                annotation_text=name,
+                annotation_position="top left",
+                **where,
+            )
 
 
 def labelled_series_figure(series: AnomalySeries) -> go.Figure:
@@ -154,6 +161,6 @@ def labelled_series_figure(series: AnomalySeries) -> go.Figure:
                 marker=dict(color=ANOMALY_COLOUR, size=4),
             )
         )
-    _split_bands(fig, pd.Index(steps), series.train_end, series.val_end)
+    shade_parts(fig, series.train_end, series.val_end, len(steps))
     fig.update_layout(**LAYOUT, title=plotly_text(series.name), xaxis_title="step")
     return fig

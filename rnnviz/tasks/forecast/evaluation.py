@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from rnnviz.common.csvread import DataError
 from rnnviz.common.metrics import error_table, mae, rmse
 from rnnviz.common.verdicts import (
     Verdict,
@@ -38,7 +39,7 @@ from rnnviz.tasks.forecast.baselines import (
     ets_candidates,
     mean_forecast,
 )
-from rnnviz.tasks.forecast.series import BUILTIN_SERIES, DataError, Series
+from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series
 from rnnviz.tasks.forecast.windows import (
     WindowedData,
     WindowSpec,
