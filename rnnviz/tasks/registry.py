@@ -9,7 +9,13 @@ import importlib
 
 from rnnviz.tasks.base import Task
 
-TASK_FOLDERS: tuple[str, ...] = ("forecast", "sentiment", "sequences", "generation")  # one per task
+TASK_FOLDERS: tuple[str, ...] = (
+    "forecast",
+    "sentiment",
+    "sequences",
+    "generation",
+    "anomaly",
+)  # one per task
 
 
 def _load(folder: str) -> Task:

@@ -10,7 +10,7 @@ from rnnviz.common.csvread import DataError
 from rnnviz.common.references import ReferenceMark, crossing_note
 from rnnviz.common.safe import plain
 from rnnviz.common.view_figures import add_reference_bands
-from rnnviz.service.executor import TrainRequest
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.base import data_key
 from rnnviz.tasks.registry import get_task
 from rnnviz.ui.state import session

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnnviz.common.bundled import ucr_path
 from rnnviz.common.csvread import DataError
 from rnnviz.common.labels import MAX_CLASSES
 from rnnviz.tasks.sequences.data import (
@@ -24,7 +25,6 @@ from rnnviz.tasks.sequences.data import (
     prepare_sequences,
     sequences_from_frame,
     suggest_sequence_columns,
-    ucr_path,
 )
 
 SHAPES = {  # (sequences, padded steps, features, classes, official training rows)

