@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+from pathlib import Path
 
 import keras
 import pandas as pd
@@ -65,12 +66,16 @@ def texts(elements) -> str:
 # 7. Deep links
 
 
-def test_no_pages_folder_makes_streamlit_bypass_the_router():
-    """With a ``pages/`` folder beside app.py, a fresh server runs the page file of a deep link
-    (/data, /train) directly (Streamlit's multipage v1), without the router's task switch and
-    autosave, until some session has called st.navigation."""
+def test_the_pages_folder_holds_no_script_streamlit_would_serve_past_the_router():
+    """A ``pages/`` folder beside app.py turns on Streamlit's multipage v1 for the process: it
+    serves ``pages/*.py`` by itself, without the router's task switch and autosave. The page
+    scripts live one level down (``pages/common``, ``pages/<task>``), where it does not look, and
+    the app's first run turns the mode off (rnnviz/ui/runtime.py)."""
     PagesManager.uses_pages_directory = None  # as on a freshly started server
     PagesManager(APP)
+    assert PagesManager.uses_pages_directory is True
+    assert sorted((Path(APP).parent / "pages").glob("*.py")) == []
+    AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert PagesManager.uses_pages_directory is False
 
 
