@@ -129,9 +129,21 @@ def sentiment_script(
         **_model_settings(model_spec),
         **_train_settings(model_spec, train_spec),
     }
+    tags: tuple[str, ...] = ()
+    if model_spec.architecture == "rcnn":
+        from rnnviz.tasks.sentiment.rcnn import ConvSpec
+
+        conv = ConvSpec.of(model_spec)
+        settings |= {
+            "KERNEL_SIZES": list(conv.kernel_sizes),
+            "FILTERS": conv.filters,
+            "POOLING": conv.pooling,
+            "DROPOUT": model_spec.dropout,
+        }
+        tags = ("rcnn",)
     literal = _text_literal(dataset_name, data)
     docstring = _sentiment_docstring(dataset_name, model_spec, data)
-    return render("sentiment", docstring, settings, literal)
+    return render("sentiment", docstring, settings, literal, tags)
 
 
 def generation_script(
@@ -212,7 +224,10 @@ def sequences_script(data: SequencesData, model_spec: ModelSpec, train_spec: Tra
 def script_filename(dataset_key: str, model_spec: ModelSpec) -> str:
     """A file name for the download, e.g. ``rnnviz_airline_lstm_many_to_one.py``."""
     slug = re.sub(r"[^a-z0-9]+", "_", dataset_key.lower()).strip("_")
-    return f"rnnviz_{slug}_{model_spec.cell.lower()}_{model_spec.topology}.py"
+    shape = (
+        model_spec.topology if model_spec.architecture == "recurrent" else model_spec.architecture
+    )
+    return f"rnnviz_{slug}_{model_spec.cell.lower()}_{shape}.py"
 
 
 def render(
@@ -368,6 +383,21 @@ def _forecast_docstring(dataset: str, spec: ModelSpec, data: str) -> str:
     )
 
 
+def _text_model_words(spec: ModelSpec, units: str) -> str:
+    """What a text model is, in words: the recurrent stack, or the RCNN's parts."""
+    if spec.architecture != "rcnn":
+        return f"an embedding, {spec.depth} recurrent layer(s) of {units} units"
+    from rnnviz.tasks.sentiment.rcnn import POOLING_LABELS, ConvSpec
+
+    conv = ConvSpec.of(spec)
+    widths = ", ".join(str(k) for k in conv.kernel_sizes)
+    return (
+        f"an RCNN: an embedding, a recurrent context of {units} units, convolutions over "
+        f"[word; context] of {widths} words ({conv.filters} filters each), "
+        f"{POOLING_LABELS[conv.pooling]} pooling"
+    )
+
+
 def _sentiment_docstring(dataset_name: str, spec: ModelSpec, data: TextData) -> str:
     units = ", ".join(str(u) for u in spec.units)
     sizes = ", ".join(
@@ -384,8 +414,8 @@ def _sentiment_docstring(dataset_name: str, spec: ModelSpec, data: TextData) -> 
             _GENERATED.format(what="vocabulary"),
             f"Data: {sizes} texts and the vocabulary of {len(data.vocab):,} ids rnnviz fitted on "
             f"the training texts, embedded at the end of this file; each text is read as "
-            f"{data.max_len} token ids. Model: an embedding, {spec.depth} recurrent layer(s) of "
-            f"{units} units and a {spec.head} head over {', '.join(data.class_names)}.",
+            f"{data.max_len} token ids. Model: {_text_model_words(spec, units)} and a "
+            f"{spec.head} head over {', '.join(data.class_names)}.",
             "It prints the parameter count, the training loss of the first and last epoch, and "
             "the test accuracy (next to always answering the most frequent class).",
         ],

@@ -111,6 +111,9 @@ def describe_model(spec: ModelSpec) -> str:
         parts.append(f"bidirectional ({spec.merge_mode})")
     if spec.stateful:
         parts.append(f"stateful (batch {spec.stateful_batch_size})")
+    if spec.architecture != "recurrent":  # a task's own model, with its settings
+        settings = "; ".join(f"{name} {value}" for name, value in spec.options)
+        parts.insert(0, spec.architecture.upper() + (f" ({settings})" if settings else ""))
     return ", ".join(parts)
 
 

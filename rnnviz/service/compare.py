@@ -22,7 +22,8 @@ MAX_VARIANTS = 6
 
 def variant_label(spec: ModelSpec) -> str:
     direction = "bi" if spec.bidirectional else "uni"
-    return f"{spec.cell} {direction} x{spec.depth}"
+    own = "" if spec.architecture == "recurrent" else f" {spec.architecture.upper()}"
+    return f"{spec.cell} {direction} x{spec.depth}{own}"
 
 
 def variant_specs(

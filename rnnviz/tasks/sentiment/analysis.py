@@ -120,7 +120,8 @@ def reading_trace(
     if not tokens:
         return pd.DataFrame(columns=columns), "The text has no words to read."
     bidirectional = is_bidirectional(model)
-    if spec is not None and not bidirectional and not spec.bidirectional:
+    plain_stack = spec is not None and spec.architecture == "recurrent"
+    if plain_stack and not bidirectional and not spec.bidirectional:
         twin = stepwise_twin(model, spec, max_len)
         out = twin.predict(_pad([ids], max_len), verbose=0)[0, : len(ids)]  # (steps, head units)
         proba = _as_classes(out)
@@ -293,6 +294,14 @@ class SentimentJob(Job):
         return encode(self.data.vocab, [text], self.data.max_len)
 
 
+def model_builder(spec: ModelSpec):
+    """What builds ``spec``: the RCNN for its architecture, else the shared recurrent builder."""
+    from rnnviz.model.builder import build_model
+    from rnnviz.tasks.sentiment.rcnn import build_rcnn, is_rcnn
+
+    return build_rcnn if is_rcnn(spec) else build_model
+
+
 def sentiment_job(
     dataset_name: str, data: TextData, spec: ModelSpec, train: TrainSpec
 ) -> SentimentJob:
@@ -304,7 +313,7 @@ def sentiment_job(
         topology="many_to_one",
         stateful=False,
     )
-    model = new_model(spec, train, (data.max_len,))
+    model = new_model(spec, train, (data.max_len,), build=model_builder(spec))
     fit = FitData(data.x_train, data.y_train, data.x_val, data.y_val)
     run = TrainingRun(model, spec, train, fit, probe_x=data.x_val[:PROBE_SAMPLES])
     return SentimentJob(dataset_name, data, run)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from rnnviz.common.safe import plain
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
+from rnnviz.tasks.base import Control, Export, Note, Ranking, Task, finished_run
 from rnnviz.tasks.sentiment.recipes import TEXT_MODEL, TEXT_TRAIN
 from rnnviz.train.datastore import DataFile, read_stored
 
@@ -89,6 +89,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
     topologies = ("many_to_one",)
     topology_note = "**Topology**: many-to-one (one label per text)"
     embedding = True
+    architectures = {"rcnn": "RCNN (recurrent context + convolutions)"}
 
     def default_recipe(self) -> tuple[ModelSpec, TrainSpec]:
         return TEXT_MODEL, TEXT_TRAIN
@@ -115,7 +116,53 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
 
     def model_spec(self, spec: ModelSpec, data: SentimentData) -> ModelSpec:
         text = data.text_data
+        if spec.architecture == "rcnn":
+            from rnnviz.tasks.sentiment.rcnn import rcnn_spec
+
+            spec = rcnn_spec(spec)
         return spec.with_(vocab_size=len(text.vocab), head=text.head, n_outputs=text.n_classes)
+
+    def architecture_controls(self, architecture: str) -> tuple[Control, ...]:
+        from rnnviz.tasks.sentiment.rcnn import MAX_FILTERS, MAX_KERNEL, POOLING_LABELS, ConvSpec
+
+        if architecture != "rcnn":
+            return ()
+        default = ConvSpec()
+        return (
+            Control(
+                "kernel_sizes",
+                "Kernel sizes (words per window)",
+                "choices",
+                list(default.kernel_sizes),
+                choices=tuple(range(1, MAX_KERNEL + 1)),
+            ),
+            Control(
+                "filters", "Filters per kernel size", "number", default.filters, high=MAX_FILTERS
+            ),
+            Control(
+                "pooling",
+                "Pooling over the text",
+                "choice",
+                default.pooling,
+                choices=tuple(POOLING_LABELS),
+                choice_labels=tuple(POOLING_LABELS.values()),
+            ),
+        )
+
+    def fixed_depth(self, architecture: str) -> int | None:
+        return 1 if architecture == "rcnn" else None  # one context layer
+
+    def build_model(self, spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
+        from rnnviz.tasks.sentiment.analysis import model_builder
+
+        return model_builder(spec)(spec, input_shape)
+
+    def diagram(self, spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
+        if spec.architecture != "rcnn":
+            return super().diagram(spec, input_shape)
+        from rnnviz.tasks.sentiment.figures import rcnn_diagram
+
+        return rcnn_diagram(spec, input_shape)
 
     def input_shape(self, data: SentimentData, spec: ModelSpec) -> tuple[int, ...]:
         return (data.text_data.max_len,)
