@@ -7,6 +7,7 @@ from rnnviz.common.safe import plain
 from rnnviz.common.verdicts import classifier_verdict
 from rnnviz.model.gates import Trace
 from rnnviz.model.probes import trace
+from rnnviz.model.spec import describe_model
 from rnnviz.tasks.sentiment.analysis import (
     SentimentJob,
     classify,
@@ -18,6 +19,8 @@ from rnnviz.tasks.sentiment.analysis import (
     tfidf_baseline,
     word_importance,
 )
+from rnnviz.tasks.sentiment.figures import filter_windows_figure
+from rnnviz.tasks.sentiment.rcnn import filter_table, is_rcnn, strongest_windows
 from rnnviz.tasks.sentiment.task import SENTIMENT
 from rnnviz.tasks.sentiment.text import tokenize
 from rnnviz.ui.gates import gate_explorer
@@ -40,7 +43,9 @@ tfidf = current.memo(
 )
 baseline = evaluate_classifier(data.y_test, tfidf["proba"], names)
 
-st.caption(plain(f"{job.dataset_name}: {job.run.spec.cell}, {job.run.snapshot().message}"))
+st.caption(
+    plain(f"{job.dataset_name}: {describe_model(job.run.spec)}. {job.run.snapshot().message}")
+)
 c1, c2, c3 = st.columns(3)
 c1.metric("RNN test accuracy", f"{rnn['accuracy']:.3f}")
 c2.metric("TF-IDF + logistic regression", f"{baseline['accuracy']:.3f}")
@@ -79,7 +84,17 @@ else:
         Trace(t.layer, t.direction, t.cell, {k: v[:, : len(words)] for k, v in t.gates.items()})
         for t in trace(model, ids)
     ]
-    st.markdown("Gates while reading this sentence (words on the time axis):")
+    if is_rcnn(job.run.spec):
+        st.markdown(
+            "Where each kernel width's strongest filters fired on this sentence (the position "
+            "max pooling keeps; hover for the filter and its window):"
+        )
+        top = st.slider("Strongest filters per kernel width", 1, 10, 3, key="w_rcnn_top")
+        windows = strongest_windows(model, ids, words, top)
+        st.plotly_chart(filter_windows_figure(windows, words), key="rcnn_filters")
+        st.dataframe(filter_table(windows), hide_index=True, width="stretch")
+    context = " of the RCNN's context layer" if is_rcnn(job.run.spec) else ""
+    st.markdown(f"Gates{context} while reading this sentence (words on the time axis):")
     gate_explorer(traces, lambda _: ([f"{i + 1}. {w}" for i, w in enumerate(words)], None))
 
 st.subheader("Test split")

@@ -313,6 +313,10 @@ def sentiment_job(
         topology="many_to_one",
         stateful=False,
     )
+    if spec.architecture == "rcnn":  # one context layer, whatever depth a variant asked for
+        from rnnviz.tasks.sentiment.rcnn import rcnn_spec
+
+        spec = rcnn_spec(spec)
     model = new_model(spec, train, (data.max_len,), build=model_builder(spec))
     fit = FitData(data.x_train, data.y_train, data.x_val, data.y_val)
     run = TrainingRun(model, spec, train, fit, probe_x=data.x_val[:PROBE_SAMPLES])

@@ -224,6 +224,13 @@ def filter_windows(
     return rows
 
 
+def strongest_windows(
+    model: keras.Model, ids: np.ndarray, tokens: list[str], top: int = 5
+) -> list[FilterWindow]:
+    """:func:`filter_windows` of one encoded sentence ``ids`` (1, max_len) through ``model``."""
+    return filter_windows(conv_activations(model, ids[:1]), tokens, top)
+
+
 def filter_table(windows: list[FilterWindow]):
     """The windows as a frame for the Inspect page (kernel, filter, activation, words, position)."""
     import pandas as pd

@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from rnnviz.train.runs import RunRecord
     from rnnviz.train.training import FitData
 
+RCNN_NOTE = (
+    "**RCNN** (seed 002's variant): the recurrent layer (units of layer 1) reads the word vectors "
+    "and gives each word a context; each word's vector and context are joined, convolutions of "
+    "each kernel size slide over them (ReLU), and their outputs are pooled over the text and "
+    "concatenated for the head. Dropout is applied to the context layer's input and to the "
+    "pooled features. The convolutions also read the padding after a short text (Keras "
+    "convolutions take no mask); Inspect marks a window that reaches it. On Rotten Tomatoes, "
+    "dropout 0.5 and a learning rate of 5e-4 fit it best (bench/sentiment_quality.py)."
+)
 STORED_DATASETS = ("Rotten Tomatoes",)  # built in: loaded again to reopen a run on it
 SPLITS = ("train", "validation", "test")
 TEXTS_KIND = "labelled texts CSV (text, label, split)"
@@ -177,7 +186,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         text = data.text_data
         positive = plain(text.class_names[1])  # a user's label, shown literally
         output = f"P({positive})" if spec.head == "binary" else "a probability per class"
-        return [
+        notes = [
             Note(
                 "caption",
                 f"Input: {text.max_len} token ids per text (0 = padding, masked so the RNN skips "
@@ -185,6 +194,9 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
                 f"backend falls back to its step loop for masked input). Output: {output}.",
             )
         ]
+        if spec.architecture == "rcnn":
+            notes.append(Note("info", RCNN_NOTE))
+        return notes
 
     def make_job(self, data: SentimentData, spec: ModelSpec, train: TrainSpec) -> SentimentJob:
         from rnnviz.tasks.sentiment.analysis import sentiment_job
