@@ -22,13 +22,28 @@ def store(tmp_path, monkeypatch) -> RunStore:
     return RunStore(tmp_path)
 
 
-def rcnn_built(max_len: int = 12):
-    """Rotten Tomatoes (vocabulary 300) and a tiny RCNN on the Build page."""
+def small_upload(at):
+    """60 short labelled texts, uploaded (fast to train; a kept upload reopens after a restart)."""
+    at.radio(key="w_text_source").set_value("upload").run()
+    rows = b"".join(
+        f"{'great fun lovely' if i % 2 else 'dull boring awful'} film {i},{'pos' if i % 2 else 'neg'}\n".encode()
+        for i in range(60)
+    )
+    at.get("file_uploader")[0].set_value(("reviews.csv", b"review,sentiment\n" + rows, "text/csv"))
+    return at.run()
+
+
+def rcnn_built(max_len: int = 12, upload: bool = False):
+    """Rotten Tomatoes (vocabulary 300), or a small upload, and a tiny RCNN on the Build page."""
     at = new_app(task="sentiment")
     at.run()
     at = open_page("pages/sentiment/data.py", at)
-    at.number_input(key="w_vocab_size").set_value(300)
+    if upload:
+        at = small_upload(at)
+    else:
+        at.number_input(key="w_vocab_size").set_value(300)
     at.number_input(key="w_max_len").set_value(max_len).run()
+    assert not at.exception and not at.error
     at = open_page("pages/common/build.py", at)
     at.radio(key="w_architecture").set_value("rcnn").run()  # its controls appear
     at.number_input(key="w_units_1").set_value(4)
@@ -68,7 +83,7 @@ def test_build_offers_the_rcnn_with_its_controls():
 
 
 def test_rcnn_trains_inspects_and_reopens_after_a_restart(store):
-    at = train_on_page(rcnn_built(), 1)
+    at = train_on_page(rcnn_built(upload=True), 1)
     assert not at.exception and not at.error
     assert session(at).job.run.spec.architecture == "rcnn"
     at = open_page("pages/sentiment/inspect.py", at)
@@ -95,7 +110,7 @@ def test_rcnn_trains_inspects_and_reopens_after_a_restart(store):
 
 
 def test_compare_runs_rcnn_variants(store):
-    at = open_page("pages/common/compare.py", rcnn_built())
+    at = open_page("pages/common/compare.py", rcnn_built(upload=True))
     at.multiselect(key="w_cmp_cells").set_value(["LSTM", "GRU"])
     at.number_input(key="w_epochs").set_value(1).run()
     at.button(key="compare").click().run()

@@ -37,6 +37,16 @@ ARCHITECTURE = "rcnn"
 Pooling = Literal["avg", "max", "both"]
 POOLINGS: tuple[Pooling, ...] = ("both", "max", "avg")
 POOLING_LABELS: dict[str, str] = {"both": "average and max", "max": "max", "avg": "average"}
+# On top of the text recipe (rnnviz.tasks.sentiment.recipes): what bench/sentiment_quality.py
+# trains as the RCNN. Measured there on Rotten Tomatoes, 2 shared CPU cores: see the README.
+RCNN_RECIPE: dict = {
+    "dropout": 0.5,
+    "learning_rate": 5e-4,
+    "epochs": 10,
+    "kernel_sizes": (1, 2, 3, 4),
+    "filters": 64,
+    "pooling": "both",
+}
 MAX_KERNEL = 9
 MAX_FILTERS = 512
 PAD_WORD = "<pad>"
