@@ -229,8 +229,11 @@ def current_spec(task: Task, data: Any) -> ModelSpec | None:
     if built is None or data is None:
         return built
     controls = built if current.built_controls is None else spec_from_widgets(task)  # None: seeded
-    described = task.model_spec(controls, data)
-    valid = lookahead_reason(described) is None
+    try:
+        described = task.model_spec(controls, data)
+    except ValueError:  # settings the task refuses for this data (Build says why)
+        described = None
+    valid = described is not None and lookahead_reason(described) is None
     current.model_spec = described if valid else None
     current.model_task = task.name if valid else None
     return current.built_spec()

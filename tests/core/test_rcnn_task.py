@@ -58,6 +58,8 @@ def test_model_spec_and_build_follow_the_architecture(data: SentimentData) -> No
     assert describe_model(spec).startswith("RCNN (kernel_sizes (1, 2, 3); filters 4; pooling both)")
     assert variant_label(spec) == "LSTM bi x1 RCNN"
     assert script_filename("Rotten Tomatoes", spec) == "rnnviz_rotten_tomatoes_lstm_rcnn.py"
+    with pytest.raises(ValueError, match="padded length"):  # texts of 6 tokens
+        SENTIMENT.model_spec(rcnn_controls(options=ConvSpec((9,), 4).options()), data)
 
 
 def test_multiclass_texts_get_a_softmax_rcnn(data: SentimentData) -> None:

@@ -76,6 +76,9 @@ def test_build_offers_the_rcnn_with_its_controls():
     assert not at.exception and "at least one kernel size" in at.error[0].value
     at.multiselect(key="w_opt_rcnn_kernel_sizes").set_value([9]).run()
     assert not at.exception and "padded length" in at.error[0].value
+    at = open_page("pages/common/train.py", at)  # nothing that can be built: Train says so
+    assert not at.exception and "build" in at.info[0].value.lower()
+    at = open_page("pages/common/build.py", at)
     # Back to the plain recurrent stack: its layers and depth control return.
     at.radio(key="w_architecture").set_value("recurrent").run()
     assert list(at.dataframe[0].value["layer"]) == ["input", "embedding", "rnn_1", "head"]

@@ -125,6 +125,15 @@ def pool_name(kind: str, k: int) -> str:
     return f"{kind}_k{k}"
 
 
+def check_fits(conv: ConvSpec, max_len: int) -> None:
+    """ValueError (a message for the page) when the widest kernel is longer than the text."""
+    if max_len < max(conv.kernel_sizes):
+        raise ValueError(
+            f"The widest kernel ({max(conv.kernel_sizes)} words) is longer than the padded "
+            f"length ({max_len} tokens): choose smaller kernels or a longer padded length."
+        )
+
+
 def build_rcnn(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
     """The (uncompiled) RCNN of ``spec`` reading ``input_shape = (max_len,)`` token ids;
     ValueError (a message for the page) when the widest kernel is longer than the text."""
@@ -135,11 +144,7 @@ def build_rcnn(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
 
     conv = ConvSpec.of(spec)
     (max_len,) = input_shape
-    if max_len < max(conv.kernel_sizes):
-        raise ValueError(
-            f"The widest kernel ({max(conv.kernel_sizes)} words) is longer than the padded "
-            f"length ({max_len} tokens): choose smaller kernels or a longer padded length."
-        )
+    check_fits(conv, max_len)
     inputs = keras.Input(shape=(max_len,), dtype="int32", name="input")
     embedded = layers.Embedding(
         spec.vocab_size, spec.embedding_dim, mask_zero=True, name="embedding"

@@ -125,10 +125,11 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
 
     def model_spec(self, spec: ModelSpec, data: SentimentData) -> ModelSpec:
         text = data.text_data
-        if spec.architecture == "rcnn":
-            from rnnviz.tasks.sentiment.rcnn import rcnn_spec
+        if spec.architecture == "rcnn":  # ValueError: settings that cannot be built
+            from rnnviz.tasks.sentiment.rcnn import ConvSpec, check_fits, rcnn_spec
 
             spec = rcnn_spec(spec)
+            check_fits(ConvSpec.of(spec), text.max_len)
         return spec.with_(vocab_size=len(text.vocab), head=text.head, n_outputs=text.n_classes)
 
     def architecture_controls(self, architecture: str) -> tuple[Control, ...]:
