@@ -55,11 +55,16 @@ def test_a_short_rcnn_run_through_inspect(rcnn_page: Page, rcnn_url: str, screen
     go_to(page, "Data")
     expect(metric_value(page, "Texts")).to_have_text("12,808", timeout=PAGE_TIMEOUT)
     set_number(page, "Vocabulary size (most frequent tokens)", 500)
+    expect(page.get_by_text("vocabulary of 500 ids")).to_be_visible(timeout=PAGE_TIMEOUT)
 
     go_to(page, "Build")
+    expect(plotly_chart(page)).to_be_visible(timeout=PAGE_TIMEOUT)  # the page has run through
+    shoot(page, screenshots, "rcnn_build_plain.png")
     choose_radio(page, "RCNN (recurrent context + convolutions)")
     settle(page)
     expect(page.get_by_label("Filters per kernel size", exact=True)).to_be_visible()
+    # the rerun has replaced the plain model's controls (no stale copy left)
+    expect(page.get_by_label("Units, layer 1", exact=True)).to_have_count(1, timeout=PAGE_TIMEOUT)
     set_number(page, "Units, layer 1", 4)
     set_number(page, "Embedding size", 8)
     set_number(page, "Filters per kernel size", 4)
