@@ -37,7 +37,7 @@ def data() -> SentimentData:
 def rcnn_controls(**changes) -> ModelSpec:
     """What the Build controls give for an RCNN (two layers' units: the context keeps the first)."""
     spec = ModelSpec(units=(4, 9), embedding_dim=4, bidirectional=True, dropout=0.1)
-    return spec.with_(architecture="rcnn", options=CONV.options(), **changes)
+    return spec.with_(**{"architecture": "rcnn", "options": CONV.options(), **changes})
 
 
 def test_model_spec_and_build_follow_the_architecture(data: SentimentData) -> None:

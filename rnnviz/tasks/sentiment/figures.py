@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from rnnviz.common.figures import diagram_arrow
 from rnnviz.common.safe import plotly_text
 from rnnviz.model.spec import ModelSpec
 from rnnviz.tasks.sentiment.rcnn import POOLING_LABELS, ConvSpec, FilterWindow, context_width
@@ -29,21 +30,6 @@ def _box(fig: go.Figure, x: float, y: float, title: str, detail: str) -> None:
     )
 
 
-def _arrow(fig: go.Figure, start: tuple[float, float], end: tuple[float, float]) -> None:
-    fig.add_annotation(
-        x=end[0],
-        y=end[1],
-        ax=start[0],
-        ay=start[1],
-        xref="x",
-        yref="y",
-        axref="x",
-        ayref="y",
-        showarrow=True,
-        arrowhead=2,
-    )
-
-
 def rcnn_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
     """The RCNN left to right: input, embedding, context, the join of both (the embedding also
     skips the context), one convolution branch per kernel width with its pooling, the
@@ -63,7 +49,7 @@ def rcnn_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
     for x, (title, detail) in enumerate(trunk):
         _box(fig, x, 0, title, detail)
         if x:
-            _arrow(fig, (x - 1 + BOX_W, 0), (x, 0))
+            diagram_arrow(fig, (x - 1 + BOX_W, 0), (x, 0))
     # the embedding also goes straight to the join, over the context layer
     fig.add_shape(
         type="path",
@@ -73,15 +59,15 @@ def rcnn_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
     pools = " + ".join(POOLING_LABELS[conv.pooling].split(" and "))
     for k, y in zip(conv.kernel_sizes, rows, strict=True):
         _box(fig, 4, y, f"Conv1D k={k}", f"{conv.filters} filters, relu")
-        _arrow(fig, (3 + BOX_W, 0), (4, y))
+        diagram_arrow(fig, (3 + BOX_W, 0), (4, y))
         _box(fig, 5, y, "Global pool", pools)
-        _arrow(fig, (4 + BOX_W, y), (5, y))
-        _arrow(fig, (5 + BOX_W, y), (6, 0))
+        diagram_arrow(fig, (4 + BOX_W, y), (5, y))
+        diagram_arrow(fig, (5 + BOX_W, y), (6, 0))
     dropout = f", dropout {spec.dropout:g}" if spec.dropout > 0 else ""
     _box(fig, 6, 0, "Concatenate", f"{conv.pooled_width} features{dropout}")
     head = "sigmoid" if spec.head == "binary" else f"softmax, {spec.n_outputs}"
     _box(fig, 7, 0, "Dense head", head)
-    _arrow(fig, (6 + BOX_W, 0), (7, 0))
+    diagram_arrow(fig, (6 + BOX_W, 0), (7, 0))
     top = max(rows[0], 0) + BOX_H / 2 + 0.5
     bottom = min(rows[-1], 0) - BOX_H / 2 - 0.1
     fig.update_xaxes(visible=False, range=[-0.1, 8])
