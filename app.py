@@ -6,13 +6,14 @@ import streamlit as st
 
 from rnnviz.tasks.registry import TASK_NAMES, get_task
 from rnnviz.ui import nav
-from rnnviz.ui.runtime import keep_keras_between_runs
+from rnnviz.ui.runtime import keep_keras_between_runs, navigation_only
 from rnnviz.ui.state import keep_widget_values, session, set_widget_defaults
 from rnnviz.ui.url import keep_in_url, task_in_url
 from rnnviz.ui.widgets import apply_task_recipe
 
 st.set_page_config(page_title="rnnviz", page_icon="🔁", layout="wide")
 keep_keras_between_runs()
+navigation_only()
 keep_widget_values()
 current = session()
 if current.recipe_task is None:  # a fresh session (a reload, a second tab): the URL's task

@@ -28,8 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 
 from rnnviz.tasks.generation.chars import DEFAULT_PLAY, load_shakespeare, prepare_char_data  # noqa: E402
-from rnnviz.tasks.generation.model import (  # noqa: E402
-    DEFAULT_CHAR_RECIPE,
+from rnnviz.tasks.generation.model import (
     build_char_model,
     char_recipe_specs,
     evaluate_bpc,
@@ -37,6 +36,7 @@ from rnnviz.tasks.generation.model import (  # noqa: E402
     sample_text,
 )
 from rnnviz.tasks.generation.ngram import ngram_baseline  # noqa: E402
+from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE
 from rnnviz.tasks.generation.units import find_units  # noqa: E402
 
 PASSAGE_CHARS = 5_000

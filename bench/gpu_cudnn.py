@@ -18,7 +18,8 @@ import _bootstrap  # noqa: F401  (repository root on sys.path)
 import keras
 import numpy as np
 
-from rnnviz.model.builder import build_model, compile_model, cudnn_blockers
+from rnnviz.model.builder import build_model, compile_model
+from rnnviz.model.cells import cudnn_blockers
 from rnnviz.model.spec import ModelSpec, TrainSpec
 
 CUDNN_CALLS: list[bool] = []

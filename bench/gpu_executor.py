@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.service.executor import LocalExecutor, TrainRequest
+from rnnviz.service.executor import LocalExecutor
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.forecast.series import Series
 from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec

@@ -28,7 +28,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402, TID251 - drives the real page
 
-from rnnviz.tasks.forecast.series import MAX_UPLOAD_BYTES, parse_series_csv  # noqa: E402
+from rnnviz.common.csvread import MAX_UPLOAD_BYTES  # noqa: E402
+from rnnviz.tasks.forecast.series import parse_series_csv  # noqa: E402
 
 RERUN_GOAL_S, PAYLOAD_GOAL_MB = 0.5, 2.0
 

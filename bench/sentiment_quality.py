@@ -25,15 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 from _fit import timed_fit  # noqa: E402
 
+from rnnviz.common.metrics import evaluate_classifier  # noqa: E402
 from rnnviz.model.builder import build_model, compile_model  # noqa: E402
-from rnnviz.tasks.sentiment.analysis import evaluate_classifier, predict_proba, tfidf_baseline  # noqa: E402
+from rnnviz.tasks.sentiment.analysis import predict_proba, tfidf_baseline  # noqa: E402
 from rnnviz.tasks.sentiment.rcnn import RCNN_RECIPE, ConvSpec, build_rcnn, rcnn_spec  # noqa: E402
-from rnnviz.tasks.sentiment.text import (  # noqa: E402
-    DEFAULT_TEXT_RECIPE,
-    load_rotten_tomatoes,
-    prepare_text_data,
-    recipe_specs,
-)
+from rnnviz.tasks.sentiment.recipes import DEFAULT_TEXT_RECIPE  # noqa: E402
+from rnnviz.tasks.sentiment.text import load_rotten_tomatoes, prepare_text_data, recipe_specs  # noqa: E402
 
 GOAL_ACCURACY, GOAL_SECONDS = 0.75, 300.0
 

@@ -22,14 +22,13 @@ import _bootstrap  # noqa: F401  (repository root on sys.path, quiet TF logs)
 from _fit import timed_fit
 
 from rnnviz.tasks.sequences.classify import (
-    DEFAULT_SEQUENCE_RECIPE,
-    LSTM30_RECIPE,
     evaluate_sequences,
     logistic_baseline,
     nearest_neighbour_baseline,
     sequence_specs,
 )
 from rnnviz.tasks.sequences.data import BUILTIN_SEQUENCES, load_builtin_sequences, prepare_sequences
+from rnnviz.tasks.sequences.recipes import DEFAULT_SEQUENCE_RECIPE, LSTM30_RECIPE
 from rnnviz.train.training import new_model
 
 RUNS = [(key, "default", DEFAULT_SEQUENCE_RECIPE) for key in BUILTIN_SEQUENCES]

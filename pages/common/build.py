@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz.common.safe import plain
-from rnnviz.model.builder import cudnn_blockers, layer_table
-from rnnviz.model.cells import cell_type
+from rnnviz.model.builder import layer_table
+from rnnviz.model.cells import cell_type, cudnn_blockers
 from rnnviz.tasks.registry import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.state import require, session

@@ -4,17 +4,17 @@ import streamlit as st
 
 from rnnviz.common.figures import comparison_curves
 from rnnviz.common.safe import plain
-from rnnviz.model.spec import CELLS, TOPOLOGY_LABELS, ModelSpec, lookahead_reason
+from rnnviz.model.spec import CELLS, TOPOLOGY_LABELS, ModelSpec, lookahead_reason, variant_label
 from rnnviz.service.compare import (
     Comparison,
     ranking_note,
     results_table,
     saturation_table,
     saved_record,
-    variant_label,
     variant_specs,
 )
-from rnnviz.service.executor import TrainRequest, default_executor
+from rnnviz.service.executor import default_executor
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.registry import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.live import live_panel

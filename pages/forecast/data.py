@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from rnnviz.common.csvread import content_key
-from rnnviz.common.figures import series_preview
+from rnnviz.common.columns import DATE_ORDER_LABELS
+from rnnviz.common.csvread import DataError, content_key
 from rnnviz.common.safe import plain
+from rnnviz.common.timeindex import describe_gaps
 from rnnviz.tasks.forecast.evaluation import COVARIATE_NOTE
+from rnnviz.tasks.forecast.figures import series_preview
 from rnnviz.tasks.forecast.recipes import TUTORIAL, recommended_window_spec
 from rnnviz.tasks.forecast.series import (
     AGGREGATIONS,
     BUILTIN_SERIES,
-    DATE_ORDER_LABELS,
-    DataError,
     DateOrderQuestion,
     frequency_label,
     guess_season,
@@ -21,18 +21,11 @@ from rnnviz.tasks.forecast.series import (
     split_warnings,
 )
 from rnnviz.tasks.forecast.task import FORECAST, ForecastData
-from rnnviz.tasks.forecast.timeindex import describe_gaps
+from rnnviz.tasks.forecast.widgets import apply_forecast_recipe, window_spec_ui
 from rnnviz.tasks.forecast.windows import split_bounds
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import (
-    apply_forecast_recipe,
-    builtin_choice,
-    forget_data,
-    kept_upload,
-    same_data_note,
-    window_spec_ui,
-)
+from rnnviz.ui.widgets import builtin_choice, forget_data, kept_upload, same_data_note
 
 st.title("Data")
 current = session()

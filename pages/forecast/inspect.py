@@ -3,15 +3,15 @@
 import numpy as np
 import streamlit as st
 
-from rnnviz.common.figures import forecast_figure, horizon_figure, residuals_figure
 from rnnviz.common.safe import plain
 from rnnviz.model.probes import trace
 from rnnviz.tasks.forecast.evaluation import ForecastJob, error_columns
+from rnnviz.tasks.forecast.figures import forecast_figure, horizon_figure, residuals_figure
 from rnnviz.tasks.forecast.recipes import TUTORIAL
 from rnnviz.tasks.forecast.task import FORECAST, ForecastData
 from rnnviz.ui.gates import gate_explorer
 from rnnviz.ui.live import live_panel
-from rnnviz.ui.runner import finished_job, submit_backtest
+from rnnviz.ui.runner import finished_job, submit_analysis
 from rnnviz.ui.state import session
 
 st.title("Inspect")
@@ -121,14 +121,16 @@ else:
         "afresh with this run's settings and scored on its own test rows (mean RMSE over "
         "horizons 1..H); the last fold is this run's split."
     )
-    backtest = current.backtest if current.backtest_for is job else None
+    backtest = current.analysis if current.analysis_for is job else None
     running = backtest is not None and not backtest.done
     c1, c2, c3, _ = st.columns([1, 1, 1, 3])
     folds = c1.number_input("Folds (refits)", 2, 10, 3, key="w_backtest_folds")
     if c2.button("Run backtest", disabled=running, key="backtest"):
         refit = ForecastData(data.series, job.window_spec)
-        backtest = submit_backtest(refit, job.run.spec, job.run.train, folds)
-        current.backtest, current.backtest_for = backtest, job
+        backtest = submit_analysis(
+            "forecast", "backtest", refit, job.run.spec, job.run.train, folds
+        )
+        current.analysis, current.analysis_for = backtest, job
         st.rerun()
     c3.button("Stop", disabled=not running, key="backtest_stop", on_click=lambda: backtest.stop())
 
@@ -143,7 +145,7 @@ else:
             return
         if outcome.error:
             st.error(plain(outcome.error))
-        result = outcome.backtest
+        result = outcome.analysis
         if result is None or result.folds.empty:
             return
         st.dataframe(result.folds.style.format(precision=2), hide_index=True, key="bt_folds")

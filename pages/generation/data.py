@@ -4,10 +4,8 @@ sequences, and the prompt each epoch's sample starts from."""
 import pandas as pd
 import streamlit as st
 
-from rnnviz.common.csvread import content_key
-from rnnviz.common.figures import char_frequency_figure
+from rnnviz.common.csvread import DataError, content_key
 from rnnviz.common.safe import plain
-from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import (
     DEFAULT_PLAY,
     MAX_UPLOAD_BYTES,
@@ -21,6 +19,7 @@ from rnnviz.tasks.generation.chars import (
     prompt_to_field,
     suggested_prompt,
 )
+from rnnviz.tasks.generation.figures import char_frequency_figure
 from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE
 from rnnviz.tasks.generation.task import GENERATION, GenerationData
 from rnnviz.ui import nav

@@ -5,8 +5,8 @@ import math
 
 import streamlit as st
 
+from rnnviz.common.csvread import DataError
 from rnnviz.common.safe import plain
-from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import prompt_from_field, prompt_to_field
 from rnnviz.tasks.generation.job import GenerationJob
 from rnnviz.tasks.generation.model import MAX_GENERATED, next_chars_table, sample_text, top_k_next

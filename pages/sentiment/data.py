@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from rnnviz.common.csvread import content_key
-from rnnviz.common.figures import class_balance, length_histogram
+from rnnviz.common.csvread import DataError, content_key
+from rnnviz.common.figures import class_balance
 from rnnviz.common.safe import plain
-from rnnviz.tasks.forecast.series import DataError
+from rnnviz.tasks.sentiment.figures import length_histogram
 from rnnviz.tasks.sentiment.recipes import DEFAULT_TEXT_RECIPE
 from rnnviz.tasks.sentiment.task import SENTIMENT, SentimentData
 from rnnviz.tasks.sentiment.text import (

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from rnnviz.common.figures import confusion_figure, reading_figure, roc_figure
+from rnnviz.common.figures import confusion_figure, roc_figure
+from rnnviz.common.labels import most_confident_errors
+from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.common.safe import plain
 from rnnviz.common.verdicts import classifier_verdict
 from rnnviz.model.gates import Trace
@@ -11,15 +13,13 @@ from rnnviz.model.spec import describe_model
 from rnnviz.tasks.sentiment.analysis import (
     SentimentJob,
     classify,
-    evaluate_classifier,
     importance_html,
-    most_confident_errors,
     predict_proba,
     reading_trace,
     tfidf_baseline,
     word_importance,
 )
-from rnnviz.tasks.sentiment.figures import filter_windows_figure
+from rnnviz.tasks.sentiment.figures import filter_windows_figure, reading_figure
 from rnnviz.tasks.sentiment.rcnn import filter_table, is_rcnn, strongest_windows
 from rnnviz.tasks.sentiment.task import SENTIMENT
 from rnnviz.tasks.sentiment.text import tokenize

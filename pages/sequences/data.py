@@ -3,10 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from rnnviz.common.csvread import content_key, read_csv_table
+from rnnviz.common.csvread import DataError, content_key, read_csv_table
 from rnnviz.common.figures import class_balance
 from rnnviz.common.safe import plain
-from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.sequences.data import (
     BUILTIN_SEQUENCES,
     LENGTH_CAP_FACTOR,

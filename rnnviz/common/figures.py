@@ -5,50 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from rnnviz.common.decimate import decimate_frame
 from rnnviz.common.safe import plotly_text
-from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, SIGMOID_GATES, Trace
+from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, Trace, gate_range
 from rnnviz.model.spec import ModelSpec
 
 SPLIT_COLOURS = {"train": "#4C6EF5", "val": "#F59F00", "test": "#E03131"}
-FUTURE_COLOUR = "#2F9E44"
 LAYOUT = dict(template="plotly_white", margin=dict(l=10, r=10, t=40, b=10), height=360)
-
-
-NARROW_SPLIT = 0.15  # validation + test under this share of the rows: their labels could meet
-
-
-def _split_bands(fig: go.Figure, index: pd.Index, train_end: int, val_end: int, **where) -> None:
-    """Shade the validation and test rows of a chronological split.
-
-    "validation" is written from the left edge of its band, "test" up to the right edge of its
-    band; when both bands together are narrow the test label moves one line down, so the two
-    never overlap.
-    """
-    n = len(index)
-    narrow = (n - train_end) / max(n, 1) < NARROW_SPLIT
-    bands = (
-        ("validation", train_end, val_end, "top left", 0),
-        ("test", val_end, n, "top right", -16 if narrow and val_end > train_end else 0),
-    )
-    for name, lo, hi, position, shift in bands:
-        if hi > lo:
-            colour = SPLIT_COLOURS["val" if name == "validation" else "test"]
-            fig.add_vrect(
-                x0=index[lo],
-                x1=index[hi - 1],
-                fillcolor=colour,
-                opacity=0.08,
-                line_width=0,
-                annotation_text=name,
-                annotation_position=position,
-                annotation=dict(yshift=shift),
-                **where,
-            )
 
 
 LOG_LADDERS = ((1, 2, 5), (1,))  # x 10^k, coarser next
@@ -92,20 +58,6 @@ def readable_log_axis(fig: go.Figure, values: Sequence[float], **where) -> None:
     ticks = log_ticks(values)
     labels = dict(tickvals=ticks, ticktext=[f"{t:g}" for t in ticks]) if ticks else {}
     fig.update_yaxes(type="log", **labels, **where)
-
-
-def series_preview(
-    frame: pd.DataFrame, target: str, train_end: int, val_end: int, title: str = ""
-) -> go.Figure:
-    """The target series with the validation and test rows shaded."""
-    name = plotly_text(target)
-    drawn = decimate_frame(frame, target)  # a long series: min-max per bucket, same picture
-    fig = go.Figure(go.Scatter(x=drawn.index, y=drawn[target], name=name, line=dict(width=1.5)))
-    _split_bands(fig, frame.index, train_end, val_end)
-    fig.update_layout(
-        title=plotly_text(title) or name, yaxis_title=name, showlegend=False, **LAYOUT
-    )
-    return fig
 
 
 def history_figure(
@@ -158,130 +110,6 @@ def history_figure(
         losses = [*history["loss"], *history.get("val_loss", []), *batch_loss]
         readable_log_axis(fig, losses, row=1, col=1)
     fig.update_layout(**LAYOUT, legend=dict(orientation="h", y=-0.25))
-    return fig
-
-
-BASELINE_COLOURS = ("#868E96", "#AE3EC9", "#F08C00", "#1098AD", "#D6336C")
-BAND_COLOUR = "47, 158, 68"  # FUTURE_COLOUR as rgb, for translucent bands
-
-
-def forecast_figure(
-    fitted: pd.DataFrame,
-    future: pd.DataFrame,
-    target: str,
-    actual: pd.DataFrame | None = None,
-    baselines: Sequence[str] = (),
-) -> go.Figure:
-    """The whole actual series, one-step predictions per split, and the forecast past the end
-    with its interval bands (columns ``low 95%``/``high 95%``... of ``future``) and, optionally,
-    the baseline columns named in ``baselines`` drawn over the same future steps."""
-    actual = fitted[["time", "actual"]] if actual is None or actual.empty else actual
-    actual = decimate_frame(actual, "actual")  # a long series: min-max per bucket
-    fig = go.Figure(
-        go.Scatter(
-            x=actual["time"],
-            y=actual["actual"],
-            name="actual",
-            line=dict(color="#495057", width=1.5),
-        )
-    )
-    for split, rows in fitted.groupby("split", sort=False):
-        rows = decimate_frame(rows, "predicted")
-        fig.add_trace(
-            go.Scatter(
-                x=rows["time"],
-                y=rows["predicted"],
-                name=f"predicted ({split})",
-                line=dict(color=SPLIT_COLOURS[split], width=1.5, dash="dot"),
-            )
-        )
-    levels = sorted(
-        (c.removeprefix("low ") for c in future.columns if c.startswith("low ")),
-        key=lambda level: -float(level.rstrip("%")),
-    )
-    for level in levels:  # the widest band first, so the narrower one is drawn on top
-        low, high = future[f"low {level}"], future[f"high {level}"]
-        if not (np.isfinite(low).all() and np.isfinite(high).all()):
-            continue  # too few validation residuals for this level
-        opacity = 0.12 if level == levels[0] else 0.25
-        fig.add_trace(
-            go.Scatter(
-                x=[*future["time"], *future["time"][::-1]],
-                y=[*high, *low[::-1]],
-                fill="toself",
-                fillcolor=f"rgba({BAND_COLOUR}, {opacity})",
-                line=dict(width=0),
-                name=f"{level} interval",
-                hoverinfo="skip",
-            )
-        )
-    for name, colour in zip(baselines, BASELINE_COLOURS, strict=False):
-        fig.add_trace(
-            go.Scatter(
-                x=future["time"],
-                y=future[name],
-                name=name,
-                mode="lines",
-                line=dict(color=colour, width=1.5, dash="dash"),
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=future["time"],
-            y=future["forecast"],
-            name="forecast",
-            mode="lines+markers",
-            line=dict(color=FUTURE_COLOUR, width=2),
-        )
-    )
-    fig.update_layout(title="Actual vs predicted", yaxis_title=plotly_text(target), **LAYOUT)
-    return fig
-
-
-def horizon_figure(by_horizon: pd.DataFrame, unit: str = "RMSE") -> go.Figure:
-    """Test error against forecast horizon: the model beside each baseline."""
-    fig = go.Figure()
-    columns = [c for c in by_horizon.columns if c.endswith(f" {unit}")]
-    for i, column in enumerate(columns):
-        is_model = i == 0
-        fig.add_trace(
-            go.Scatter(
-                x=by_horizon["horizon"],
-                y=by_horizon[column],
-                name=column.removesuffix(f" {unit}"),
-                mode="lines+markers",
-                line=dict(
-                    color=FUTURE_COLOUR
-                    if is_model
-                    else BASELINE_COLOURS[(i - 1) % len(BASELINE_COLOURS)],
-                    width=2.5 if is_model else 1.5,
-                    dash="solid" if is_model else "dash",
-                ),
-            )
-        )
-    fig.update_xaxes(title_text="steps ahead", tick0=1, dtick=max(1, len(by_horizon) // 12))
-    fig.update_yaxes(title_text=f"test {unit}", rangemode="tozero")
-    fig.update_layout(title=f"Test {unit} by horizon (rolling origin)", **LAYOUT)
-    return fig
-
-
-def residuals_figure(fitted: pd.DataFrame) -> go.Figure:
-    """Actual minus predicted over time, coloured by split."""
-    fig = go.Figure()
-    residuals = fitted.assign(residual=fitted["actual"] - fitted["predicted"])
-    for split, rows in residuals.groupby("split", sort=False):
-        rows = decimate_frame(rows, "residual")
-        fig.add_trace(
-            go.Scatter(
-                x=rows["time"],
-                y=rows["residual"],
-                name=split,
-                mode="markers",
-                marker=dict(color=SPLIT_COLOURS[split], size=5),
-            )
-        )
-    fig.add_hline(y=0, line_color="#868E96")
-    fig.update_layout(title="Residuals (actual - predicted)", **LAYOUT)
     return fig
 
 
@@ -372,14 +200,6 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
 GATE_COLOURS = ("#4C6EF5", "#E03131", "#2F9E44", "#F59F00", "#AE3EC9", "#1098AD")
 
 
-def _gate_range(gate: str) -> tuple[float | None, float | None]:
-    if gate in SIGMOID_GATES:
-        return 0.0, 1.0
-    if gate in ("candidate", "hidden"):
-        return -1.0, 1.0
-    return None, None
-
-
 RANGE_NAMES = {(0.0, 1.0): "0 to 1", (-1.0, 1.0): "-1 to 1", (None, None): "any"}
 
 
@@ -394,10 +214,10 @@ def gate_heatmaps(trace: Trace, sample: int = 0, labels: Sequence[str] | None = 
     fig = make_subplots(
         rows=1, cols=len(keys), subplot_titles=[names[k] for k in keys], shared_yaxes=True
     )
-    ranges = list(dict.fromkeys(_gate_range(key) for key in keys))  # in order of first use
+    ranges = list(dict.fromkeys(gate_range(key) for key in keys))  # in order of first use
     for col, key in enumerate(keys, start=1):
         values = trace.gates[key][sample]  # (time, units)
-        lo, hi = _gate_range(key)
+        lo, hi = gate_range(key)
         axis = ranges.index((lo, hi))
         fig.add_trace(
             go.Heatmap(
@@ -513,7 +333,7 @@ def gate_explorer_figure(
             row=1,
             col=1,
         )
-    lo, hi = _gate_range(gate)
+    lo, hi = gate_range(gate)
     fig.add_trace(
         go.Heatmap(
             z=values.T,
@@ -558,22 +378,6 @@ def unit_lines_figure(trace: Trace, sample: int, gate: str, steps: Sequence) -> 
     )
     fig.update_layout(
         **LAYOUT, title=f"{GATE_LABELS[trace.cell][gate]} per unit", xaxis_title="time step"
-    )
-    return fig
-
-
-# -- text ------------------------------------------------------------------------------------------
-def length_histogram(lengths: np.ndarray, max_len: int) -> go.Figure:
-    """Tokens per text, with the padded length marked."""
-    fig = go.Figure(go.Histogram(x=lengths, nbinsx=60, marker_color=SPLIT_COLOURS["train"]))
-    fig.add_vline(
-        x=max_len,
-        line_dash="dash",
-        line_color=SPLIT_COLOURS["test"],
-        annotation_text=f"padded length {max_len}",
-    )
-    fig.update_layout(
-        **LAYOUT, title="Text length (tokens)", xaxis_title="tokens", yaxis_title="texts"
     )
     return fig
 
@@ -632,30 +436,6 @@ def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]]) -> go.Fi
     return fig
 
 
-def reading_figure(frame: pd.DataFrame, class_names: Sequence[str]) -> go.Figure:
-    """The predicted probability of each class after each word."""
-    fig = go.Figure()
-    words = zip(frame["step"], frame["word"], strict=True)
-    x = [f"{step}. {plotly_text(word)}" for step, word in words]
-    for i, name in enumerate(class_names):
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=frame[f"p_{name}"],
-                name=plotly_text(name),
-                mode="lines+markers",
-                line=dict(color=GATE_COLOURS[i % len(GATE_COLOURS)]),
-            )
-        )
-    fig.add_hline(y=0.5, line_dash="dot", line_color="#ADB5BD")
-    fig.update_layout(
-        **LAYOUT,
-        title="Prediction as the network reads",
-        yaxis=dict(range=[0, 1], title="probability"),
-    )
-    return fig
-
-
 # -- comparison ------------------------------------------------------------------------------------
 def comparison_curves(histories: dict[str, dict[str, Sequence[float]]]) -> go.Figure:
     """Training (solid) and validation (dotted) loss of every variant, overlaid."""
@@ -687,76 +467,25 @@ def comparison_curves(histories: dict[str, dict[str, Sequence[float]]]) -> go.Fi
     return fig
 
 
-def forecast_overlay(
-    actual: pd.DataFrame, predictions: dict[str, pd.DataFrame], target: str
+def score_bars(
+    scores: dict[str, float], title: str, y_range: tuple[float, float] | None = None
 ) -> go.Figure:
-    """Test-split actual values and each variant's predictions on the same axes."""
-    fig = go.Figure(
-        go.Scatter(
-            x=actual["time"], y=actual["actual"], name="actual", line=dict(color="#495057", width=2)
-        )
-    )
-    for i, (label, frame) in enumerate(predictions.items()):
-        fig.add_trace(
-            go.Scatter(
-                x=frame["time"],
-                y=frame["predicted"],
-                name=plotly_text(label),
-                line=dict(color=GATE_COLOURS[i % len(GATE_COLOURS)], dash="dot"),
-            )
-        )
-    fig.update_layout(
-        **LAYOUT, title="Test forecasts side by side", yaxis_title=plotly_text(target)
-    )
-    return fig
-
-
-def bpc_comparison(
-    curves: dict[str, Sequence[float]], baseline: float | None = None, order: int | None = None
-) -> go.Figure:
-    """Validation bits per character per epoch of every variant; the n-gram's as a flat line."""
-    fig = go.Figure()
-    for i, (label, values) in enumerate(curves.items()):
-        fig.add_trace(
-            go.Scatter(
-                x=np.arange(1, len(values) + 1),
-                y=list(values),
-                name=plotly_text(label),
-                mode="lines+markers" if len(values) < 30 else "lines",
-                line=dict(color=GATE_COLOURS[i % len(GATE_COLOURS)]),
-            )
-        )
-    if baseline is not None:
-        name = f"{order}-gram" if order else "n-gram"
-        fig.add_hline(y=baseline, line=dict(color="#868E96", dash="dash"))
-        fig.add_trace(  # the line's legend entry
-            go.Scatter(x=[None], y=[None], name=name, line=dict(color="#868E96", dash="dash"))
-        )
-    fig.update_layout(
-        **LAYOUT,
-        title="Validation bits per character per epoch (lower is better)",
-        xaxis_title="epoch",
-        yaxis_title="bits per character",
-    )
-    return fig
-
-
-def char_frequency_figure(table: Sequence[dict], top: int = 40) -> go.Figure:
-    """The ``top`` most frequent characters of a vocabulary table (label, count, share)."""
-    rows = list(table)[:top]
+    """One labelled bar per model (variants and baselines)."""
+    names = [plotly_text(name) for name in scores]
+    values = list(scores.values())
     fig = go.Figure(
         go.Bar(
-            x=[plotly_text(row["label"]) for row in rows],
-            y=[row["share"] for row in rows],
-            marker_color=SPLIT_COLOURS["train"],
-            hovertemplate="%{x}: %{y:.2%}<extra></extra>",
+            x=names,
+            y=values,
+            text=[f"{v:.3g}" if abs(v) >= 1 else f"{v:.3f}" for v in values],
+            textposition="outside",
+            marker_color=[class_colour(k) for k in range(len(values))],
         )
     )
-    fig.update_layout(
-        **LAYOUT,
-        title=f"The {len(rows)} most frequent characters",
-        yaxis_title="share of the text",
-        yaxis_tickformat=".0%",
-    )
-    fig.update_xaxes(type="category")
+    fig.update_layout(**LAYOUT, title=title, yaxis=dict(range=y_range) if y_range else {})
     return fig
+
+
+def class_colour(k: int) -> str:
+    """Ten distinct colours (MNIST's digits each their own), then the next ten again."""
+    return qualitative.Plotly[k % len(qualitative.Plotly)]

@@ -15,9 +15,9 @@ from keras import layers
 
 from rnnviz.model.cells import CELL_TYPES, cell_type, cudnn_blockers, layer_options
 from rnnviz.model.spec import ModelSpec, TrainSpec, lookahead_reason
+from rnnviz.model.upload import recurrent_layers
 
 CELL_CLASSES = {name: cell.keras_class for name, cell in CELL_TYPES.items()}
-RECURRENT_TYPES = tuple(CELL_CLASSES.values())
 __all__ = ["cudnn_blockers"]  # re-exported: the rule lives with the cells
 
 
@@ -118,13 +118,29 @@ def metric_name(spec: ModelSpec) -> str:
     return "mae" if spec.head == "regression" else "accuracy"
 
 
+def twin(
+    model: keras.Model,
+    spec: ModelSpec,
+    input_shape: tuple[int, ...] | None = None,
+    **changes: object,
+) -> keras.Model:
+    """The same network and weights built from ``spec`` with ``changes``: stateless (no fixed
+    batch size or carried state), the head at every step (``topology="many_to_many"``: a
+    ``TimeDistributed`` head holds the same two arrays), a stateful stream of one step, or
+    another input length (``input_shape``; by default the model's own)."""
+    shape = tuple(input_shape) if input_shape is not None else tuple(model.input_shape[1:])
+    copy = build_model(spec.with_(**changes), shape)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def stateless_twin(model: keras.Model, spec: ModelSpec) -> keras.Model:
-    """The same network and weights without a fixed batch size or carried state, for inference."""
-    if not spec.stateful:
-        return model
-    twin = build_model(spec.with_(stateful=False), tuple(model.input_shape[1:]))
-    twin.set_weights(model.get_weights())
-    return twin
+    """The model itself, or for a stateful one its :func:`twin` without fixed batch or state."""
+    return twin(model, spec, stateful=False) if spec.stateful else model
+
+
+def is_bidirectional(model: keras.Model) -> bool:
+    return any(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers)
 
 
 def reset_states(model: keras.Model) -> None:
@@ -178,3 +194,26 @@ def expected_params(spec: ModelSpec, input_features: int) -> int:
             d = u * (2 if spec.bidirectional and spec.merge_mode == "concat" else 1)
     head_units = 1 if spec.head == "binary" else spec.n_outputs
     return total + head_units * (d + 1)
+
+
+def spec_of(model: keras.Model) -> ModelSpec:
+    """A best-effort ModelSpec describing a loaded model (cell, units, direction, topology)."""
+    recurrent = recurrent_layers(model)
+    if not recurrent:
+        raise ValueError("The model has no recurrent layer.")
+    inner = [getattr(layer, "forward_layer", layer) for layer in recurrent]
+    has_repeat = any(isinstance(layer, keras.layers.RepeatVector) for layer in model.layers)
+    out_rank = len(model.output_shape)
+    topology = (
+        "encoder_decoder" if has_repeat else ("many_to_many" if out_rank == 3 else "many_to_one")
+    )
+    units = tuple(layer.units for layer in inner)
+    if has_repeat:
+        units = units[: max(1, len(units) // 2)]
+    return ModelSpec(
+        cell=type(inner[0]).__name__,
+        units=units[:4],
+        bidirectional=isinstance(recurrent[0], keras.layers.Bidirectional),
+        topology=topology,
+        horizon=model.output_shape[1] if has_repeat else 1,
+    )

@@ -110,6 +110,7 @@ class CellType:
     step: Step  # one NumPy time step
     cudnn: bool  # has a cuDNN kernel on GPU
     extra_options: tuple[str, ...] = ()  # ModelSpec fields passed to the layer beyond the common
+    tanh_keys: frozenset[str] = frozenset({"candidate", "hidden"})  # keys within -1 to 1
 
     @property
     def keras_class(self) -> type:

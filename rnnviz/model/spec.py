@@ -7,12 +7,12 @@ from typing import Literal
 
 from rnnviz.model.cells import CELL_NAMES
 
-Cell = Literal["SimpleRNN", "LSTM", "GRU"]
+Cell = str  # a name in rnnviz.model.cells.CELL_NAMES: one entry there adds a cell (checked below)
 Topology = Literal["many_to_one", "many_to_many", "encoder_decoder"]
 MergeMode = Literal["concat", "sum", "mul", "ave"]
 Head = Literal["regression", "binary", "multiclass"]
 
-CELLS: tuple[Cell, ...] = CELL_NAMES  # type: ignore[assignment]
+CELLS: tuple[Cell, ...] = CELL_NAMES
 TOPOLOGIES: tuple[Topology, ...] = ("many_to_one", "many_to_many", "encoder_decoder")
 MERGE_MODES: tuple[MergeMode, ...] = ("concat", "sum", "mul", "ave")
 TOPOLOGY_LABELS: dict[str, str] = {
@@ -159,3 +159,37 @@ KEEP_WEIGHTS: dict[str, str] = {
     "best": "Best validation epoch",
     "last": "Last epoch",
 }
+
+
+def variant_label(spec: ModelSpec) -> str:
+    """A variant's short name in Compare (e.g. ``LSTM bi x2``)."""
+    direction = "bi" if spec.bidirectional else "uni"
+    own = "" if spec.architecture == "recurrent" else f" {spec.architecture.upper()}"
+    return f"{spec.cell} {direction} x{spec.depth}{own}"
+
+
+RECIPE_MODEL_KEYS = ("bidirectional", "dropout", "embedding_dim", "stateful")  # beside cell, units
+
+
+def recipe_to_specs(
+    recipe: dict, seed: int = 7, train: dict | None = None, **model: object
+) -> tuple[ModelSpec, TrainSpec]:
+    """The (ModelSpec, TrainSpec) a recipe describes: its cell, units (a number or one per layer)
+    and :data:`RECIPE_MODEL_KEYS`; its optimizer, learning rate, batch size, epochs and patience.
+    ``model`` sets what the task decides (head, topology, vocabulary...); ``train`` overrides
+    training fields (e.g. epochs raised for a small data set, no early stopping)."""
+    units = recipe["units"]
+    spec = ModelSpec(
+        cell=recipe["cell"],
+        units=tuple(int(u) for u in units) if isinstance(units, list | tuple) else (int(units),),
+        **{key: recipe[key] for key in RECIPE_MODEL_KEYS if key in recipe},
+        **model,
+    )
+    fields = {key: recipe[key] for key in ("optimizer", "epochs", "patience") if key in recipe}
+    fitting = TrainSpec(
+        learning_rate=float(recipe["learning_rate"]),
+        batch_size=int(recipe["batch_size"]),
+        seed=seed,
+        **{**fields, **(train or {})},
+    )
+    return spec, fitting

@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from rnnviz.common.csvread import MAX_UPLOAD_BYTES, size_over_limit
+from rnnviz.model.cells import CELL_NAMES
 from rnnviz.model.limits import ModelLimitError, WeightPlan, weight_plan
 from rnnviz.model.weights_check import check_weights
 
@@ -49,7 +50,7 @@ MAX_LAYER_SIZE = 4096  # units, filters, output dimensions
 MAX_EMBEDDING_ROWS = 2_000_000
 MAX_EMBEDDING_VALUES = 64_000_000  # input_dim x output_dim
 SIZE_KEYS = ("units", "filters", "output_dim", "key_dim", "num_heads")
-SUPPORTED_CELLS = ("SimpleRNN", "LSTM", "GRU")
+SUPPORTED_CELLS = CELL_NAMES  # every cell rnnviz knows (one entry each in rnnviz.model.cells)
 EOCD = b"PK\x05\x06"  # end of central directory record
 EOCD_SIZE = 22
 TAIL_BYTES = 65_536 + EOCD_SIZE  # the end record lies within this many bytes of the end

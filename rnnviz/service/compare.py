@@ -7,23 +7,17 @@ import itertools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
-from rnnviz.model.spec import ModelSpec
-from rnnviz.service.executor import RunHandle, TrainRequest
+from rnnviz.model.spec import ModelSpec, variant_label
+from rnnviz.service.executor import RunHandle
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.base import Ranking
 from rnnviz.tasks.registry import get_task
 from rnnviz.train.runs import RunRecord, RunStore
 
 MAX_VARIANTS = 6
-
-
-def variant_label(spec: ModelSpec) -> str:
-    direction = "bi" if spec.bidirectional else "uni"
-    own = "" if spec.architecture == "recurrent" else f" {spec.architecture.upper()}"
-    return f"{spec.cell} {direction} x{spec.depth}{own}"
 
 
 def variant_specs(
@@ -41,30 +35,6 @@ def variant_specs(
             f"{len(variants)} variants chosen; compare at most {MAX_VARIANTS} at once."
         )
     return variants
-
-
-def save_job(store: RunStore, job, data: Any = None) -> RunRecord:
-    """Persist a finished job (spec, history, metrics, model, predictions) and, given ``data``
-    (the task's data object it was trained on), the uploaded data it was trained on."""
-    data_config, metrics, predictions = job.summary()
-    task = get_task(job.task)
-    data_file = task.data_file(data) if data is not None else None
-    state = job.run.snapshot()
-    return store.save(
-        task=job.task,
-        dataset=job.dataset_name,
-        model=job.inference_model,
-        model_spec=job.run.spec,
-        train_spec=job.run.train,
-        data_config=data_config,
-        history=state.history,
-        metrics=metrics,
-        status=state.status,
-        message=state.message,
-        predictions=predictions,
-        data_file=data_file,
-        data_name=task.dataset_name(data) if data is not None else job.dataset_name,
-    )
 
 
 def results_table(handles: Sequence[RunHandle], store: RunStore) -> pd.DataFrame:

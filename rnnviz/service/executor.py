@@ -25,17 +25,16 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from multiprocessing.connection import Listener
 from pathlib import Path
 from typing import Any, Protocol
 
-from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.base import Job
-from rnnviz.tasks.registry import get_task
+from rnnviz.service.request import RunResult, TrainRequest
+from rnnviz.service.worker import execute
 from rnnviz.train.datastore import owned_name
 from rnnviz.train.progress import apply_delta
-from rnnviz.train.runs import CHECKPOINT_DIR, store_space_problem
+from rnnviz.train.runs import CHECKPOINT_DIR, RunStore, save_failure, store_space_problem
 from rnnviz.train.runstate import RunState
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -45,42 +44,6 @@ SAVING_NOTE = "Saving the run..."  # added to the run's outcome while its worker
 STOP_LIMIT = 120.0  # seconds a worker may keep running (building, saving) after Stop
 POLL_SECONDS = 0.2
 KEEP_FINISHED = 3600.0  # finished handles stay findable (reload, second tab) this long
-
-
-@dataclass(frozen=True)
-class TrainRequest:
-    """Everything a worker needs to train one run; picklable (specs, data, paths)."""
-
-    task: str  # a registered task (rnnviz.tasks)
-    data: Any  # the task's data object: ForecastData, SentimentData, ...
-    model_spec: ModelSpec
-    train_spec: TrainSpec
-    runs_root: str
-    checkpoint_path: str | None = None  # best weights, written by the worker as they improve
-    return_files: bool = False  # send the saved run back as bytes (worker on another machine)
-    finalize_from: str | None = None  # save a run from this checkpoint instead of training
-    final_state: RunState | None = None  # the run's state when finalizing
-    backtest_folds: int = 0  # > 0: refit this many folds on expanding data instead (forecasts)
-
-    @property
-    def dataset_name(self) -> str:
-        return get_task(self.task).dataset_name(self.data)
-
-    def build_job(self) -> Job:
-        """A fresh, seeded job (the same initial weights wherever it is built)."""
-        return get_task(self.task).make_job(self.data, self.model_spec, self.train_spec)
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """How a run ended on the worker: the saved run's id, or why there is none."""
-
-    run_id: str | None = None
-    parameters: int | None = None
-    error: str = ""  # the job could not be built or run
-    save_error: str = ""  # trained, but the run could not be saved
-    files: dict[str, bytes] | None = field(default=None, repr=False)
-    backtest: Any = None  # a forecast.Backtest (per-fold scores) for a backtest request
 
 
 def new_run_id() -> str:
@@ -203,13 +166,13 @@ class QueuedExecutor:
         """Queue ``request``; it starts as soon as fewer than ``max_running`` runs train.
         ``handle_id``: the run's id, chosen beforehand (e.g. already put in the page's URL)."""
         handle = RunHandle(request, self, handle_id)
-        refused = store_space_problem(request.runs_root) if not request.backtest_folds else ""
+        refused = store_space_problem(request.runs_root) if not request.analysis else ""
         with self._cond:
             self._forget_old()
             self._handles[handle.id] = handle
             if not refused:
                 self._queue.append(handle)
-        if refused:  # it could not be saved: not started (a backtest saves nothing)
+        if refused:  # it could not be saved: not started (an analysis saves nothing)
             handle._end(RunResult(error=refused))
         else:
             threading.Thread(target=self._serve, args=(handle,), daemon=True).start()
@@ -521,7 +484,6 @@ def _ray_trainer_class(ray: Any) -> Any:
             self.stop_flag = threading.Event()
 
         def run(self, request: TrainRequest) -> None:
-            from rnnviz.service.worker import execute
 
             execute(request, self.outbox.put, self.stop_flag.is_set)
 
@@ -620,7 +582,6 @@ class _StoreOnArrival:
         if message[0] != "done" or not message[1].files:
             return message
         kind, payload = message
-        from rnnviz.train.runs import RunStore, save_failure
 
         try:
             record = RunStore(self.request.runs_root).adopt(payload.files)

@@ -1,10 +1,10 @@
-"""What a worker does with one :class:`~rnnviz.service.executor.TrainRequest` (no streamlit).
+"""What a worker does with one :class:`~rnnviz.service.request.TrainRequest` (no streamlit).
 
 :func:`execute` is the whole life of a run on the worker's side, the same for a local worker
 process and a Ray actor: build the job (seeded model, windowed or encoded data), train it in a
 thread while the calling thread streams progress deltas, honours Stop and keeps a checkpoint of
 the best weights on disk, then save the run to the store atomically and report a
-:class:`~rnnviz.service.executor.RunResult`. Messages are ``("progress", delta)`` and
+:class:`~rnnviz.service.request.RunResult`. Messages are ``("progress", delta)`` and
 ``("done", RunResult)``.
 """
 
@@ -22,9 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnviz.service.executor import RunResult, TrainRequest
-from rnnviz.tasks.registry import TASKS
+from rnnviz.service.request import RunResult, TrainRequest
+from rnnviz.tasks.base import Analysis
+from rnnviz.tasks.registry import TASKS, get_task
 from rnnviz.train.progress import DeltaCursor
+from rnnviz.train.runs import RunStore, save_failure, save_job
+from rnnviz.train.runstate import RunState
 
 PUMP_SECONDS = 0.25  # how often progress is sent
 RELAY_SECONDS = 0.02  # how soon the server hears a message the run has queued (its last one too)
@@ -117,9 +120,9 @@ def build_job(request: TrainRequest):
 def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> RunResult:
     """Train ``request`` to its end, streaming progress through ``emit``; returns (and emits)
     the result. Never raises for a failure of the run itself: that becomes the result's error."""
-    if request.finalize_from or request.backtest_folds:
+    if request.finalize_from or request.analysis:
         result = (
-            _finalize(request) if request.finalize_from else _backtest(request, emit, should_stop)
+            _finalize(request) if request.finalize_from else _analyse(request, emit, should_stop)
         )
         emit(("done", result))
         return result
@@ -162,32 +165,36 @@ def _train_streaming(job, emit: Emit, should_stop: Callable[[], bool], cursor=No
             emit(("progress", cursor.delta(run.snapshot())))
 
 
-def _backtest(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> RunResult:
-    """Refit ``request.backtest_folds`` folds on expanding data; progress counts folds."""
-    from rnnviz.tasks.forecast.evaluation import backtest, forecast_job
-    from rnnviz.train.runstate import RunState
-
-    series, window_spec = request.data.series, request.data.window_spec
-    state, cursor = RunState(status="running", epochs=request.backtest_folds), DeltaCursor()
+def _analyse(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> RunResult:
+    """Run the task's analysis named by ``request.analysis`` (it trains jobs through ``fit``);
+    progress counts its steps."""
+    state = RunState(status="running", epochs=request.analysis_steps)
+    cursor = DeltaCursor()
     emit(("progress", cursor.delta(state)))
 
-    def fit(fold_series, fold_window):
-        job = forecast_job(fold_series, fold_window, request.model_spec, request.train_spec)
+    def fit(job) -> None:
         _train_streaming(job, emit, should_stop)
-        return job
 
     def progress(done: int, total: int) -> None:
         state.epoch = done
         emit(("progress", cursor.delta(state)))
 
+    task = get_task(request.task)
     try:
-        result = backtest(series, window_spec, request.backtest_folds, fit, progress, should_stop)
+        analysis = Analysis(
+            request.analysis,
+            request.data,
+            request.model_spec,
+            request.train_spec,
+            request.analysis_steps,
+        )
+        result = task.analyse(analysis, fit, progress, should_stop)
     except ValueError as error:  # DataError included: a fold too short to split, say
-        return RunResult(error=f"The backtest could not run: {error}")
+        return RunResult(error=f"The {request.analysis} could not run: {error}")
     state.status = "stopped" if result.stopped else "finished"
-    state.message = f"{len(result.folds)} of {request.backtest_folds} folds scored."
+    state.message = result.summary
     emit(("progress", cursor.delta(state)))
-    return RunResult(backtest=result)
+    return RunResult(analysis=result)
 
 
 def _save(job, request: TrainRequest, state) -> RunResult:
@@ -195,17 +202,13 @@ def _save(job, request: TrainRequest, state) -> RunResult:
     parameters = int(job.run.model.count_params())
     if not state.has_result or not state.epoch:
         return RunResult(parameters=parameters)
-    from rnnviz.service.compare import save_job
 
     try:
         if request.return_files:
             return RunResult(parameters=parameters, files=_saved_files(job, request))
-        from rnnviz.train.runs import RunStore
 
         record = save_job(RunStore(request.runs_root), job, request.data)
     except Exception as error:  # noqa: BLE001 - e.g. a full disk: the page says so
-        from rnnviz.train.runs import save_failure
-
         return RunResult(parameters=parameters, save_error=save_failure(error))
     return RunResult(run_id=record.run_id, parameters=parameters)
 
@@ -213,8 +216,6 @@ def _save(job, request: TrainRequest, state) -> RunResult:
 def _saved_files(job, request: TrainRequest) -> dict[str, bytes]:
     """The run saved into a private temporary store, as {file name: bytes} (for a worker on
     another machine, whose disk the server cannot read)."""
-    from rnnviz.service.compare import save_job
-    from rnnviz.train.runs import RunStore
 
     with tempfile.TemporaryDirectory(prefix="rnnviz-run-") as root:
         store = RunStore(root)

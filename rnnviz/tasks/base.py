@@ -18,9 +18,9 @@ import pickle
 import threading
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 import numpy as np
 
@@ -148,6 +148,27 @@ class Control:
 
 
 @dataclass(frozen=True)
+class Analysis:
+    """A task's analysis that trains several models instead of one run (e.g. a forecast's
+    rolling-origin backtest): its name, the data and specs, and its size in steps."""
+
+    name: str
+    data: Any
+    spec: ModelSpec
+    train: TrainSpec
+    steps: int
+
+
+class AnalysisResult(Protocol):
+    """What an analysis returns: whether Stop ended it early and a one-line summary."""
+
+    stopped: bool
+
+    @property
+    def summary(self) -> str: ...
+
+
+@dataclass(frozen=True)
 class Export:
     """A standalone script and the file name to download it as."""
 
@@ -231,7 +252,8 @@ class Task(ABC, Generic[D, J]):
 
     def diagram(self, spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
         """The Build page's picture of the model (a task with its own architecture draws it)."""
-        from rnnviz.common.figures import topology_diagram  # Plotly stays off the light path
+        # Plotly stays off the light path
+        from rnnviz.common.figures import topology_diagram
 
         return topology_diagram(spec, input_shape)
 
@@ -262,6 +284,18 @@ class Task(ABC, Generic[D, J]):
     def owns(self, job: Job | None) -> bool:
         return job is not None and job.task == self.name
 
+    def analyse(
+        self,
+        analysis: Analysis,
+        fit: Callable[[J], None],
+        progress: Callable[[int, int], None],
+        should_stop: Callable[[], bool],
+    ) -> AnalysisResult:
+        """Run ``analysis`` in a worker: ``fit(job)`` trains a job to its end (honouring Stop),
+        ``progress(done, total)`` reports steps. ValueError when the task has no such analysis
+        or the data does not allow it."""
+        raise ValueError(f"the {self.label} task has no analysis {analysis.name!r}")
+
     # -- comparison and export ----------------------------------------------------------------
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """Figures of finished, saved variants side by side (from their saved predictions), by
@@ -275,6 +309,7 @@ class Task(ABC, Generic[D, J]):
 
 def finished_run(record: RunRecord, model: keras.Model, data: FitData) -> TrainingRun:
     """The training run of a saved record, rebuilt finished (nothing to train)."""
+    # imports Keras: the task stays light
     from rnnviz.train.training import TrainingRun
 
     return TrainingRun.restored(

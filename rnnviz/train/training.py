@@ -21,7 +21,7 @@ import numpy as np
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
 from rnnviz.model.builder import build_model, compile_model, metric_name, reset_states
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.train.runstate import FINAL_STATUSES, RunState, Status  # noqa: F401 - re-exported
+from rnnviz.train.runstate import RunState, Status
 
 # The metric Keras compiles for each head (builder.metric_name), for validating stateful runs.
 VALIDATION_METRICS = {
@@ -426,6 +426,7 @@ class _Recorder(keras.callbacks.Callback):
     def _probe(self, weights: list[np.ndarray]) -> tuple[dict | None, list | None]:
         if self.run.probe_x is None:
             return None, None
+        # imports Keras: only a probe needs it
         from rnnviz.model.probes import gate_summary, trace
 
         traces = trace(self.model, self.run.probe_x, weights=weights)

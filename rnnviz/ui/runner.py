@@ -14,9 +14,9 @@ import streamlit as st
 
 from rnnviz.common.safe import plain
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.service.executor import RunHandle, TrainRequest, default_executor, new_run_id
+from rnnviz.service.executor import RunHandle, default_executor, new_run_id
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.base import Job, Task, data_key
-from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.registry import get_task
 from rnnviz.ui import nav
 from rnnviz.ui.persist import run_store
@@ -53,11 +53,12 @@ def submit_run(task: str, data, spec: ModelSpec, train: TrainSpec) -> RunHandle:
     return handle
 
 
-def submit_backtest(data: ForecastData, spec: ModelSpec, train: TrainSpec, folds: int) -> RunHandle:
-    """Queue a rolling-origin backtest (``folds`` refits) of a forecast recipe, in a worker."""
-    request = TrainRequest(
-        "forecast", data, spec, train, str(run_store().root), backtest_folds=int(folds)
-    )
+def submit_analysis(
+    task: str, name: str, data: Any, spec: ModelSpec, train: TrainSpec, steps: int
+) -> RunHandle:
+    """Queue a task's analysis (e.g. a forecast's backtest of ``steps`` folds) in a worker."""
+    root = str(run_store().root)
+    request = TrainRequest(task, data, spec, train, root, analysis=name, analysis_steps=steps)
     return default_executor().submit(request)
 
 

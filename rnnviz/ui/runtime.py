@@ -9,12 +9,21 @@ trained on the same cores. The garbage collection is turned off in ``.streamlit/
 (``runner.postScriptGC``); the Keras reset is skipped here. The server keeps no Keras state that a
 reset would need to clear: models live in the session and are freed with it; training happens in
 worker processes.
+
+The page scripts live in ``pages/common/`` and ``pages/<task>/`` (the card's ``pages/``). A
+``pages/`` folder beside app.py makes Streamlit's ``PagesManager.uses_pages_directory`` true for
+the whole process, and every run then goes through ``_mpa_v1``: it globs ``pages/*.py`` (none
+here, so nothing bypasses the router) and runs app.py as the main page, but first says "Page not
+found" for any page URL app.py's own ``st.navigation`` serves. The app uses ``st.navigation``
+only, so it turns that mode off on its first run: from then on a typed page URL opens quietly.
+The server's very first run has already gone through ``_mpa_v1`` before app.py runs.
 """
 
 from __future__ import annotations
 
 import sys
 
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import script_runner
 
 
@@ -33,3 +42,13 @@ def keep_keras_between_runs() -> None:
             "still resets Keras after every run (see rnnviz/ui/runtime.py)"
         )
     script_runner._clean_problem_modules = _clean_problem_modules_but_keras
+
+
+def navigation_only() -> None:
+    """Serve pages through app.py's ``st.navigation`` only, never Streamlit's v1 pages folder."""
+    if not hasattr(PagesManager, "uses_pages_directory"):
+        raise RuntimeError(
+            "streamlit's PagesManager no longer has uses_pages_directory: check how it treats a "
+            "pages/ folder beside app.py (see rnnviz/ui/runtime.py)"
+        )
+    PagesManager.uses_pages_directory = False

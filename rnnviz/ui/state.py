@@ -57,15 +57,14 @@ class Session:
     model_task: str | None = None  # ... and the task it was built for
     built_controls: ModelSpec | None = None  # ... and what the Build controls said then
     job: Job | None = None  # the latest trained job (or a reopened run), loaded from the store
-    train_error: str = ""  # why the last Train click could not submit a run
     run_handle: RunHandle | None = None  # this session's run in the executor (it trains there)
     collected: RunHandle | None = None  # the run whose end was already collected ...
     collecting: threading.Lock = field(default_factory=threading.Lock)  # ... held while loading it
     # (a page change starts the next page's run before the stopped one has finished loading)
     job_from: RunHandle | None = None  # ... and the run ``job`` was loaded from
     collect_error: str = ""  # why the finished run could not be loaded
-    backtest: RunHandle | None = None  # the Inspect page's backtest run ...
-    backtest_for: Job | None = None  # ... and the job it refits
+    analysis: RunHandle | None = None  # an Inspect page's analysis run (e.g. a backtest) ...
+    analysis_for: Job | None = None  # ... and the job it studies
     comparison: Comparison | None = None
     cache: dict[str, tuple[Hashable, Any]] = field(default_factory=dict)  # see memo()
     throttled: dict[str, tuple[tuple[Hashable, Hashable], float, Any]] = field(

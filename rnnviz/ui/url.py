@@ -4,6 +4,8 @@ every page; a fresh session (a reload, a second tab) reads them back."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import streamlit as st
 
 from rnnviz.tasks.registry import TASK_NAMES
@@ -20,9 +22,14 @@ def keep_in_url(**params: str) -> None:
 
 
 def task_in_url() -> str | None:
-    """The task the URL names (None when it names none, or no known task)."""
+    """The task the URL names: ``?task=``, else a task page's path (``/sentiment_inspect``:
+    a typed or bookmarked page URL opens that task); None when it names no known task."""
     name = st.query_params.get(TASK_KEY)
-    return name if name in TASK_NAMES else None
+    if name in TASK_NAMES:
+        return name
+    page = urlsplit(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    task, _, kind = page.rpartition("_")
+    return task if kind in ("data", "inspect") and task in TASK_NAMES else None
 
 
 def run_in_url() -> str | None:

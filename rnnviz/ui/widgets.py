@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict
 from typing import Any
 
 import streamlit as st
@@ -20,9 +19,6 @@ from rnnviz.model.spec import (
     lookahead_reason,
 )
 from rnnviz.tasks.base import Control, Task
-from rnnviz.tasks.forecast.recipes import ForecastRecipe
-from rnnviz.tasks.forecast.task import FORECAST
-from rnnviz.tasks.forecast.windows import SCALER_LABELS, TRANSFORM_LABELS, WindowSpec
 from rnnviz.tasks.registry import TASK_NAMES, get_task
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import KeptUpload, session, set_widget_defaults
@@ -34,37 +30,6 @@ def builtin_choice(label: str, catalog: Mapping[str, Any], key: str) -> str:
     chosen = st.selectbox(label, list(catalog), format_func=lambda k: catalog[k].title, key=key)
     st.caption(catalog[chosen].description)
     return chosen
-
-
-def window_spec_ui(n_rows: int) -> WindowSpec:
-    """Look-back window, horizon, split sizes and target transform."""
-    c1, c2, c3, c4 = st.columns(4)
-    top = max(2, n_rows // 2)
-    window = c1.number_input("Look-back window (steps)", 1, top, key="w_window")
-    horizon = c2.number_input("Forecast horizon (steps)", 1, max(1, n_rows // 4), key="w_horizon")
-    test = c3.number_input("Test rows (at the end)", 1, top, key="w_test_size")
-    val = c4.number_input("Validation rows (before test; 0: none)", 0, top, key="w_val_size")
-    c1, c2 = st.columns(2)
-    transform = c1.selectbox(
-        "Target transform",
-        list(TRANSFORM_LABELS),
-        format_func=TRANSFORM_LABELS.get,
-        key="w_transform",
-    )
-    scaler = c2.selectbox(
-        "Scaling (fitted on the training rows)",
-        list(SCALER_LABELS),
-        format_func=SCALER_LABELS.get,
-        key="w_scaler",
-    )
-    return WindowSpec(
-        window=int(window),
-        horizon=int(horizon),
-        test_size=int(test),
-        val_size=int(val),
-        transform=transform,
-        scaler=scaler,
-    )
 
 
 def recipe_widget_values(model: ModelSpec, train: TrainSpec) -> dict:
@@ -298,23 +263,6 @@ def train_spec_ui(fixed_batch_size: int | None = None) -> TrainSpec:
         patience=int(patience),
         keep_weights=keep,
     )
-
-
-def apply_forecast_recipe(recipe: ForecastRecipe) -> None:
-    """Set the Data, Build and Train controls to a recipe (an ``on_click`` callback)."""
-    set_widget_defaults(
-        {
-            "data_source": "Built-in series",
-            "builtin": recipe.dataset,
-            f"builtin_inputs_{recipe.dataset}": [],
-            **asdict(recipe.window_spec),
-            **recipe_widget_values(recipe.model, recipe.train),
-        },
-        overwrite=True,
-    )
-    current = session()
-    current.defaults_for[FORECAST.name] = ("builtin", recipe.dataset)  # keep the recipe's windows
-    current.recipe_task = FORECAST.name
 
 
 def forget_data(task: Task) -> None:

@@ -9,13 +9,12 @@ from rnnviz.model.builder import (
     LookAheadError,
     _assemble,
     build_model,
-    cudnn_blockers,
     expected_params,
     layer_table,
-    lookahead_reason,
     stateless_twin,
 )
-from rnnviz.model.spec import CELLS, TOPOLOGIES, ModelSpec
+from rnnviz.model.cells import cudnn_blockers
+from rnnviz.model.spec import CELLS, TOPOLOGIES, ModelSpec, lookahead_reason
 
 
 def leaks(bidirectional: bool, topology: str) -> bool:

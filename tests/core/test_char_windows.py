@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.tasks.forecast.series import DataError
+from rnnviz.common.csvread import DataError
 from rnnviz.tasks.generation.chars import (
     MAX_EPOCH_CHARS,
     CharCorpus,

@@ -13,13 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnviz.export.codegen import TEMPLATE, forecast_script, script_filename, sentiment_script
+from rnnviz.export.codegen import TEMPLATE, script_filename
 from rnnviz.model.builder import build_model
 from rnnviz.model.spec import CELLS, TOPOLOGIES, ModelSpec, TrainSpec
 from rnnviz.tasks.forecast.baselines import drift_forecast, mean_forecast
 from rnnviz.tasks.forecast.evaluation import fit_data, windows_for
+from rnnviz.tasks.forecast.export import forecast_script
 from rnnviz.tasks.forecast.series import load_builtin
 from rnnviz.tasks.forecast.windows import WindowSpec, make_windows
+from rnnviz.tasks.sentiment.export import sentiment_script
 from rnnviz.tasks.sentiment.text import prepare_text_data
 from tests.core.synthetic_text import synthetic
 

@@ -6,22 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.service.compare import (
-    MAX_VARIANTS,
-    Comparison,
-    results_table,
-    save_job,
-    variant_label,
-    variant_specs,
-)
-from rnnviz.service.executor import TrainRequest, default_executor
-from rnnviz.service.restore import job_from_uploaded_model, restore_job, spec_of
+from rnnviz.model.builder import spec_of
+from rnnviz.model.spec import ModelSpec, TrainSpec, variant_label
+from rnnviz.service.compare import MAX_VARIANTS, Comparison, results_table, variant_specs
+from rnnviz.service.executor import default_executor
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.forecast.evaluation import forecast_job
 from rnnviz.tasks.forecast.series import load_builtin
-from rnnviz.tasks.forecast.task import ForecastData
+from rnnviz.tasks.forecast.task import FORECAST, ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec
-from rnnviz.train.runs import RunStore
+from rnnviz.tasks.registry import get_task
+from rnnviz.train.runs import RunStore, save_job
 
 WINDOWS = WindowSpec(window=12, horizon=1, test_size=24, val_size=12, transform="log_diff")
 TINY = TrainSpec(epochs=2, batch_size=16, seed=3)
@@ -98,7 +93,7 @@ def test_saved_run_restores_to_the_same_forecast(tmp_path):
     assert record.metrics["test RMSE"] > 0 and "Seasonal naive (season 12) RMSE" in record.metrics
     predictions = record.predictions()
     assert set(predictions["split"]) == {"train", "val", "test", "future"}
-    restored = restore_job(record, RunStore(tmp_path).load_model(record.run_id))
+    restored = get_task(record.task).restore(record, RunStore(tmp_path).load_model(record.run_id))
     original, again = job.report(), restored.report()
     pd.testing.assert_frame_equal(original.errors, again.errors, rtol=1e-5)
     assert restored.run.snapshot().status == job.run.snapshot().status
@@ -118,10 +113,12 @@ def test_uploaded_model_is_described_and_checked_against_the_data():
         True,
         "many_to_many",
     )
-    inspected = job_from_uploaded_model(model, load_builtin("airline"), WINDOWS)
+    inspected = FORECAST.job_from_model(model, ForecastData(load_builtin("airline"), WINDOWS))
     assert len(inspected.report().fitted) > 0
     with pytest.raises(ValueError, match="window x features"):
-        job_from_uploaded_model(model, load_builtin("airline"), WindowSpec(window=6, test_size=24))
+        FORECAST.job_from_model(
+            model, ForecastData(load_builtin("airline"), WindowSpec(window=6, test_size=24))
+        )
 
 
 def test_same_spec_data_and_seed_give_the_same_history():

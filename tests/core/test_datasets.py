@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnnviz.common.csvread import MAX_UPLOAD_BYTES, DataError
 from rnnviz.tasks.forecast.series import (
     BUILTIN_SERIES,
-    MAX_UPLOAD_BYTES,
-    DataError,
     Series,
     builtin_catalog,
     frequency_label,

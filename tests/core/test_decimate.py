@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.common.decimate import decimate_frame, minmax_indices
-from rnnviz.common.figures import series_preview
+from rnnviz.tasks.forecast.figures import series_preview
 
 
 def brute_force(values: np.ndarray, n_buckets: int) -> set[int]:

@@ -12,7 +12,8 @@ import pytest
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.service import worker
-from rnnviz.service.executor import LocalExecutor, TrainRequest
+from rnnviz.service.executor import LocalExecutor
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec
 from rnnviz.train.progress import DeltaCursor, apply_delta
@@ -158,7 +159,8 @@ def test_a_prewarmed_worker_starts_runs_from_a_fresh_keras_session():
 
 
 def test_a_trained_run_shows_its_outcome_while_its_worker_saves_it(tmp_path):
-    from rnnviz.service.executor import RunHandle, RunResult
+    from rnnviz.service.executor import RunHandle
+    from rnnviz.service.request import RunResult
 
     handle = RunHandle(request(tmp_path), executor=None)
     handle._apply({"scalars": {"status": "finished", "message": "Finished 2 epochs.", "epoch": 2}})

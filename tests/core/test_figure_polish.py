@@ -15,11 +15,11 @@ from rnnviz.common.figures import (
     gate_heatmaps,
     history_figure,
     log_ticks,
-    series_preview,
     topology_diagram,
 )
 from rnnviz.model.gates import GATE_KEYS, Trace
 from rnnviz.model.spec import ModelSpec
+from rnnviz.tasks.forecast.figures import series_preview
 
 
 @pytest.mark.parametrize(

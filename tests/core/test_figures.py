@@ -6,17 +6,15 @@ import pandas as pd
 from rnnviz.common.figures import (
     comparison_curves,
     confusion_figure,
-    forecast_figure,
     gate_explorer_figure,
     gate_heatmaps,
     gate_stats_figure,
     history_figure,
-    horizon_figure,
-    series_preview,
     topology_diagram,
 )
 from rnnviz.model.gates import GATE_KEYS, Trace
 from rnnviz.model.spec import ModelSpec
+from rnnviz.tasks.forecast.figures import forecast_figure, horizon_figure, series_preview
 
 
 def lstm_trace(batch=2, time=5, units=3) -> Trace:

@@ -228,7 +228,8 @@ def test_backtest_folds_tile_the_end_and_honour_stop():
 
 
 def test_backtest_runs_in_a_worker_and_stops(tmp_path):
-    from rnnviz.service.executor import TrainRequest, default_executor
+    from rnnviz.service.executor import default_executor
+    from rnnviz.service.request import TrainRequest
 
     series = ramp_series(96)
     spec, train = ModelSpec(cell="GRU", units=(4,)), TrainSpec(epochs=1)
@@ -236,12 +237,14 @@ def test_backtest_runs_in_a_worker_and_stops(tmp_path):
     def submit(folds, train=train):
         data = ForecastData(series, WINDOWS3)
         request = TrainRequest("forecast", data, spec, train, str(tmp_path))
-        return default_executor().submit(replace(request, backtest_folds=folds))
+        return default_executor().submit(
+            replace(request, analysis="backtest", analysis_steps=folds)
+        )
 
     done = submit(2)
     result = done.result(180)
     assert result is not None and not result.error and done.snapshot().epoch == 2
-    assert len(result.backtest.folds) == 2 and not result.backtest.stopped
+    assert len(result.analysis.folds) == 2 and not result.analysis.stopped
     slow = submit(3, TrainSpec(epochs=500, batch_size=2))
     deadline = time.monotonic() + 120
     while slow.snapshot().status != "running":
@@ -250,7 +253,7 @@ def test_backtest_runs_in_a_worker_and_stops(tmp_path):
     time.sleep(1.0)
     slow.stop()
     stopped = slow.result(60)
-    assert stopped is not None and stopped.backtest.stopped and len(stopped.backtest.folds) == 0
+    assert stopped is not None and stopped.analysis.stopped and len(stopped.analysis.folds) == 0
     too_many = submit(13).result(120)  # the first fold is too short: refused before training
     assert "could not run: With 13 folds the first one keeps 24 rows" in too_many.error
 

@@ -6,13 +6,16 @@ import keras
 import numpy as np
 import pytest
 
+from rnnviz.common.csvread import DataError
 from rnnviz.model.builder import build_model, expected_params
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.forecast.series import DataError
-from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data, printable
-from rnnviz.tasks.generation.model import (
+from rnnviz.tasks.generation.chars import (
     BIDIRECTIONAL_REASON,
-    DEFAULT_CHAR_RECIPE,
+    CharCorpus,
+    prepare_char_data,
+    printable,
+)
+from rnnviz.tasks.generation.model import (
     ResetStatesEachEpoch,
     SampleEachEpoch,
     bpc_history,
@@ -27,6 +30,7 @@ from rnnviz.tasks.generation.model import (
     sample_text,
     top_k_next,
 )
+from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE
 from rnnviz.tasks.generation.sampling import apply_temperature, draw
 
 TEXT = "MACBETH:\nSo foul and fair a day I have not seen.\n[Enter ROSS]\n\n" * 40

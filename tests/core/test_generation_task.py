@@ -13,11 +13,10 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.export.codegen import generation_script
 from rnnviz.model.builder import build_model
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.service.compare import save_job
 from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, CharCorpus, prepare_char_data
+from rnnviz.tasks.generation.export import generation_script
 from rnnviz.tasks.generation.job import GenerationJob, bpc_logs
 from rnnviz.tasks.generation.model import sample_text
 from rnnviz.tasks.generation.ngram import ngram_baseline
@@ -25,7 +24,7 @@ from rnnviz.tasks.generation.task import GENERATION, GenerationData
 from rnnviz.tasks.registry import get_task
 from rnnviz.train.datastore import data_download
 from rnnviz.train.progress import DeltaCursor, apply_delta
-from rnnviz.train.runs import RunStore
+from rnnviz.train.runs import RunStore, save_job
 from rnnviz.train.runstate import RunState
 
 TEXT = (

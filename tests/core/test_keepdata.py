@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.service.compare import save_job
 from rnnviz.tasks.forecast.series import load_builtin, parse_series_csv, series_from_csv
 from rnnviz.tasks.forecast.task import FORECAST, ForecastData, series_file, series_from_file
 from rnnviz.tasks.forecast.windows import WindowSpec
@@ -25,7 +24,7 @@ from rnnviz.tasks.sentiment.text import parse_text_csv, prepare_text_data, text_
 from rnnviz.tasks.sequences.data import SequenceColumns, sequences_from_frame
 from rnnviz.tasks.sequences.task import SEQUENCES, SplitSettings, sequences_data, sequences_file
 from rnnviz.train.datastore import DATA_DIR, DATA_KEY, DataStoreError, data_download
-from rnnviz.train.runs import RunStore
+from rnnviz.train.runs import RunStore, save_job
 from tests.core.synthetic_text import synthetic
 from tests.core.test_codegen import assert_lint_clean
 

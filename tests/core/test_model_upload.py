@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import pytest
 
-from rnnviz.model.builder import build_model
+from rnnviz.model.builder import build_model, spec_of
 from rnnviz.model.spec import ModelSpec
 from rnnviz.model.upload import (
     MAX_CONFIG_BYTES,
@@ -23,7 +23,6 @@ from rnnviz.model.upload import (
     load_uploaded_model,
     recurrent_layers,
 )
-from rnnviz.service.restore import spec_of
 
 
 @pytest.fixture(scope="module")

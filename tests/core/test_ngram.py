@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnviz.tasks.forecast.series import DataError
+from rnnviz.common.csvread import DataError
 from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data
 from rnnviz.tasks.generation.ngram import CharNgram, max_order_for, ngram_baseline
 

@@ -14,13 +14,12 @@ import numpy as np
 import pytest
 
 from rnnviz.export.codegen import script_filename
-from rnnviz.model.spec import ModelSpec, TrainSpec, describe_model
-from rnnviz.service.compare import save_job, variant_label
+from rnnviz.model.spec import ModelSpec, TrainSpec, describe_model, variant_label
 from rnnviz.tasks.registry import get_task
 from rnnviz.tasks.sentiment.rcnn import ConvSpec, expected_rcnn_params
 from rnnviz.tasks.sentiment.task import SENTIMENT, SentimentData
 from rnnviz.tasks.sentiment.text import prepare_text_data
-from rnnviz.train.runs import RunStore
+from rnnviz.train.runs import RunStore, save_job
 from tests.core.synthetic_text import synthetic
 from tests.core.test_codegen import assert_lint_clean
 
@@ -106,7 +105,7 @@ def test_the_export_reproduces_the_apps_accuracy_and_trains(trained, tmp_path) -
     store, job, _ = trained
     record = job.record
     data = SentimentData("synthetic", job.data)
-    from rnnviz.export.codegen import sentiment_script
+    from rnnviz.tasks.sentiment.export import sentiment_script
 
     script = sentiment_script(data.name, data.text_data, record.model_spec, record.train_spec)
     assert "KERNEL_SIZES = [1, 2, 3]" in script and 'POOLING = "both"' in script

@@ -290,14 +290,15 @@ def test_a_corrupt_predictions_file_raises_run_error(tmp_path, model):
 
 
 def test_missing_window_keys_give_no_window_and_restore_says_so(tmp_path, model):
-    from rnnviz.service.restore import restore_job
+    from rnnviz.tasks.forecast.windows import window_config
+    from rnnviz.tasks.registry import get_task
 
     store = RunStore(tmp_path)
     record = save(store, model, data_config={"dataset_key": "airline"})
-    assert record.window_config is None
-    assert save(store, model).window_config == DATA_CONFIG
+    assert window_config(record.data_config) is None
+    assert window_config(save(store, model).data_config) == DATA_CONFIG
     with pytest.raises(ValueError, match="incomplete"):
-        restore_job(store.get(record.run_id), model)
+        get_task("forecast").restore(store.get(record.run_id), model)
 
 
 def test_a_renamed_run_folder_opens_and_deletes_by_its_folder_name(tmp_path, model):

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from rnnviz.common.figures import class_balance, confusion_figure, series_preview
+from rnnviz.common.figures import class_balance, confusion_figure
 from rnnviz.common.safe import WORD_JOINER, plain, plotly_text, safe_csv, spreadsheet_cell
+from rnnviz.tasks.forecast.figures import series_preview
 
 HOSTILE_NAMES = [
     "![x](https://evil.example/pixel.png).csv",

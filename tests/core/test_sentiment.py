@@ -6,13 +6,13 @@ import keras
 import numpy as np
 import pytest
 
+from rnnviz.common.labels import most_confident_errors
+from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.model.builder import build_model, compile_model
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.sentiment.analysis import (
     classify,
-    evaluate_classifier,
     importance_html,
-    most_confident_errors,
     predict_proba,
     reading_trace,
     tfidf_baseline,

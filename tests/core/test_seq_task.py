@@ -18,7 +18,6 @@ from keras import layers
 
 from rnnviz.model.builder import build_model
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.service.compare import save_job
 from rnnviz.tasks.registry import get_task
 from rnnviz.tasks.sequences.classify import (
     SequenceJob,
@@ -28,7 +27,7 @@ from rnnviz.tasks.sequences.classify import (
 )
 from rnnviz.tasks.sequences.data import SequenceDataset, load_builtin_sequences
 from rnnviz.tasks.sequences.task import SEQUENCES, SequencesData, SplitSettings, sequences_data
-from rnnviz.train.runs import RunStore
+from rnnviz.train.runs import RunStore, save_job
 from tests.core.test_codegen import load_script, strip_names
 
 TINY = TrainSpec(epochs=2, batch_size=16, seed=3, learning_rate=0.02)

@@ -10,13 +10,11 @@ from keras import layers
 from threadpoolctl import threadpool_limits
 
 from rnnviz.common.metrics import evaluate_classifier
+from rnnviz.common.metrics import evaluate_classifier as old_name
 from rnnviz.model.builder import build_model, expected_params
 from rnnviz.model.probes import trace
 from rnnviz.model.spec import ModelSpec
-from rnnviz.tasks.sentiment.analysis import evaluate_classifier as old_name
 from rnnviz.tasks.sequences.classify import (
-    DEFAULT_SEQUENCE_RECIPE,
-    LSTM30_RECIPE,
     baselines,
     confused_pairs,
     evaluate_sequences,
@@ -25,11 +23,11 @@ from rnnviz.tasks.sequences.classify import (
     nearest_neighbour_baseline,
     predict_proba,
     probabilities_by_step,
-    recipe_epochs,
     sequence_specs,
     step_probability_frame,
 )
 from rnnviz.tasks.sequences.data import load_builtin_sequences, prepare_sequences
+from rnnviz.tasks.sequences.recipes import DEFAULT_SEQUENCE_RECIPE, LSTM30_RECIPE, recipe_epochs
 from rnnviz.train.training import new_model
 
 ATOL = 1e-5

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.tasks.forecast.series import DataError
+from rnnviz.common.csvread import DataError
+from rnnviz.common.labels import MAX_CLASSES
 from rnnviz.tasks.sequences.data import (
     BUILTIN_SEQUENCES,
-    MAX_CLASSES,
     MIN_MASK_VALUE,
     MIN_PER_CLASS,
     SequenceColumns,

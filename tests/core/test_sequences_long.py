@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 import rnnviz.tasks.sequences.data as sequences
-from rnnviz.common.csvread import read_csv_table
-from rnnviz.tasks.forecast.series import DataError
+from rnnviz.common.csvread import DataError, read_csv_table
 from rnnviz.tasks.sequences.data import (
     SequenceColumns,
     sequences_from_frame,

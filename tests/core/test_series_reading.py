@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnnviz.common.csvread import DataError
 from rnnviz.tasks.forecast.series import (
-    DataError,
     DateOrderQuestion,
     Series,
     parse_series_csv,

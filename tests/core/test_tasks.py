@@ -10,8 +10,7 @@ import pytest
 from rnnviz.model.builder import build_model
 from rnnviz.model.cells import CELL_TYPES, cudnn_blockers, export_options, layer_options
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.service.compare import save_job
-from rnnviz.service.executor import TrainRequest
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.base import Job, data_key
 from rnnviz.tasks.forecast.series import load_builtin
 from rnnviz.tasks.forecast.task import FORECAST, ForecastData
@@ -21,7 +20,7 @@ from rnnviz.tasks.generation.task import GenerationData
 from rnnviz.tasks.registry import TASK_NAMES, TASKS, get_task
 from rnnviz.tasks.sentiment.task import SENTIMENT, SentimentData
 from rnnviz.tasks.sentiment.text import prepare_text_data
-from rnnviz.train.runs import RunStore
+from rnnviz.train.runs import RunStore, save_job
 from tests.core.synthetic_text import synthetic
 
 ROOT = Path(__file__).resolve().parents[2]

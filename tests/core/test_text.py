@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnnviz.common.csvread import DataError
 from rnnviz.tasks.sentiment import text as T
 from rnnviz.tasks.sentiment.text import (
     MAX_PADDED_LEN,
-    DataError,
     TextDataset,
     Vocabulary,
     build_vocabulary,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.tasks.forecast.timeindex import (
+from rnnviz.common.timeindex import (
     describe_gaps,
     describe_steps,
     fill_gaps,

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy.stats import pearsonr
 
+from rnnviz.common.csvread import DataError
 from rnnviz.model.builder import build_model
 from rnnviz.model.spec import ModelSpec
-from rnnviz.tasks.forecast.series import DataError
 from rnnviz.tasks.generation.chars import build_char_vocab
 from rnnviz.tasks.generation.model import char_model_spec
 from rnnviz.tasks.generation.units import (

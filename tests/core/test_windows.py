@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnviz.tasks.forecast.series import DataError, Series, load_builtin
+from rnnviz.common.csvread import DataError
+from rnnviz.common.scaling import Scaler
+from rnnviz.tasks.forecast.series import Series, load_builtin
 from rnnviz.tasks.forecast.windows import (
     MIN_TRAIN_WINDOWS,
     TRANSFORMS,
-    Scaler,
     WindowSpec,
     check_series_length,
     make_windows,

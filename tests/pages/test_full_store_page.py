@@ -4,7 +4,8 @@ in a red box, never inside a green success box, and no link to Inspect."""
 from __future__ import annotations
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.service.executor import QueuedExecutor, RunHandle, RunResult, TrainRequest
+from rnnviz.service.executor import QueuedExecutor, RunHandle
+from rnnviz.service.request import RunResult, TrainRequest
 from rnnviz.tasks.forecast.series import load_builtin
 from rnnviz.tasks.forecast.task import ForecastData
 from rnnviz.tasks.forecast.windows import WindowSpec

@@ -108,7 +108,8 @@ def test_inspect_waits_for_a_trained_run_that_is_being_saved(tmp_path):
     import time
 
     from rnnviz.model.spec import ModelSpec, TrainSpec
-    from rnnviz.service.executor import RunHandle, RunResult, TrainRequest
+    from rnnviz.service.executor import RunHandle
+    from rnnviz.service.request import RunResult, TrainRequest
     from rnnviz.tasks.forecast.series import load_builtin
     from rnnviz.tasks.forecast.task import ForecastData
     from rnnviz.tasks.forecast.windows import WindowSpec

@@ -184,7 +184,7 @@ def test_train_then_inspect_forecast(data_ready):
     # Backtest: 2 refits with the run's settings, RMSE per fold, mean and spread.
     at.number_input(key="w_backtest_folds").set_value(2)
     at.button(key="backtest").click().run()
-    assert session(at).backtest.result(120) is not None
+    assert session(at).analysis.result(120) is not None
     at.run()
     tables = [d.value for d in at.dataframe if "fold" in d.value.columns]
     assert len(tables) == 1 and tables[0]["fold"].tolist() == [1, 2]

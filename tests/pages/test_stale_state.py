@@ -8,7 +8,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.service.executor import QueuedExecutor, RunHandle, TrainRequest
+from rnnviz.service.executor import QueuedExecutor, RunHandle
+from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data
 from rnnviz.tasks.generation.task import GENERATION, GenerationData
 from rnnviz.tasks.sequences.task import SEQUENCES

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from rnnviz.common.csvread import DataError
 from rnnviz.common.metrics import error_table, mae, rmse
 from rnnviz.common.verdicts import (
     Verdict,
@@ -38,7 +39,7 @@ from rnnviz.tasks.forecast.baselines import (
     ets_candidates,
     mean_forecast,
 )
-from rnnviz.tasks.forecast.series import BUILTIN_SERIES, DataError, Series
+from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series
 from rnnviz.tasks.forecast.windows import (
     WindowedData,
     WindowSpec,
@@ -651,6 +652,11 @@ class Backtest:
 
     folds: pd.DataFrame
     stopped: bool = False
+    planned: int = 0  # the folds asked for
+
+    @property
+    def summary(self) -> str:
+        return f"{len(self.folds)} of {self.planned} folds scored."
 
     def spread(self, model: str = RNN) -> tuple[float, float]:
         """Mean and standard deviation of a model's fold RMSEs."""
@@ -693,12 +699,12 @@ def backtest(
     rows = []
     for i in range(folds):
         if should_stop is not None and should_stop():
-            return Backtest(pd.DataFrame(rows), stopped=True)
+            return Backtest(pd.DataFrame(rows), stopped=True, planned=folds)
         end = series.n_rows - (folds - 1 - i) * window_spec.test_size
         fold_series = replace(series, frame=series.frame.iloc[:end])
         job = fit(fold_series, window_spec)
         if should_stop is not None and should_stop():  # stopped inside the fold: not scored
-            return Backtest(pd.DataFrame(rows), stopped=True)
+            return Backtest(pd.DataFrame(rows), stopped=True, planned=folds)
         test_from = end - window_spec.test_size
         rows.append(
             {
@@ -711,4 +717,4 @@ def backtest(
         )
         if on_progress is not None:
             on_progress(i + 1, folds)
-    return Backtest(pd.DataFrame(rows))
+    return Backtest(pd.DataFrame(rows), planned=folds)

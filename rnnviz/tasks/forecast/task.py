@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,18 +12,20 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
-from rnnviz.model.spec import TOPOLOGIES, ModelSpec, TrainSpec
-from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
+from rnnviz.export.codegen import script_filename
+from rnnviz.model.spec import TOPOLOGIES, ModelSpec, TrainSpec, variant_label
+from rnnviz.tasks.base import Analysis, Export, Note, Ranking, Task, finished_run
+from rnnviz.tasks.forecast.export import forecast_file_script, forecast_script
 from rnnviz.tasks.forecast.recipes import DEFAULT_MODEL, DEFAULT_TRAIN
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series, load_builtin
-from rnnviz.tasks.forecast.windows import WindowSpec
-from rnnviz.train.datastore import DataFile, read_stored
+from rnnviz.tasks.forecast.windows import WindowSpec, make_windows, window_config
+from rnnviz.train.datastore import DataFile, data_filename, read_stored
 
 if TYPE_CHECKING:
     import keras
     import plotly.graph_objects as go
 
-    from rnnviz.tasks.forecast.evaluation import ForecastJob
+    from rnnviz.tasks.forecast.evaluation import Backtest, ForecastJob
     from rnnviz.train.runs import RunRecord
     from rnnviz.train.training import FitData
 
@@ -87,7 +89,6 @@ class ForecastData:
 def baseline_scores(records: Sequence[RunRecord]) -> tuple[int, dict[str, float]] | None:
     """Mean test RMSE over horizons 1..H of every saved variant, then of every baseline (from
     the first record: the variants share the data), and H; None when nothing was saved."""
-    from rnnviz.service.compare import variant_label
 
     key = next((k for k in records[0].metrics if k.startswith("test RMSE 1-")), None)
     if key is None:
@@ -140,8 +141,10 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
         return (data.window_spec.window, len(data.series.columns))
 
     def fit_data(self, data: ForecastData, spec: ModelSpec) -> FitData:
-        from rnnviz.tasks.forecast.evaluation import fit_data, windows_for
-        from rnnviz.tasks.forecast.windows import make_windows
+        from rnnviz.tasks.forecast.evaluation import (  # imports Keras: the task stays light
+            fit_data,
+            windows_for,
+        )
 
         windows = make_windows(data.series, windows_for(data.window_spec, spec.topology))
         return fit_data(windows, spec.topology)
@@ -188,6 +191,7 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
         return notes
 
     def make_job(self, data: ForecastData, spec: ModelSpec, train: TrainSpec) -> ForecastJob:
+        # imports Keras: the task stays light
         from rnnviz.tasks.forecast.evaluation import forecast_job
 
         return forecast_job(data.series, data.window_spec, spec, train)
@@ -195,8 +199,11 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
     def restore(
         self, record: RunRecord, model: keras.Model, data: ForecastData | None = None
     ) -> ForecastJob:
-        from rnnviz.tasks.forecast.evaluation import ForecastJob, fit_data, windows_for
-        from rnnviz.tasks.forecast.windows import make_windows
+        from rnnviz.tasks.forecast.evaluation import (  # imports Keras: the task stays light
+            ForecastJob,
+            fit_data,
+            windows_for,
+        )
 
         key = record.data_config.get("dataset_key")
         data = self._stored_data(record) if data is None else data
@@ -218,6 +225,7 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
         )
 
     def data_file(self, data: ForecastData) -> DataFile | None:
+        # imports Keras: the task stays light
         from rnnviz.tasks.forecast.evaluation import builtin_key
 
         return None if builtin_key(data.series) else series_file(data.series)
@@ -228,7 +236,7 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
         again, or the stored upload read back; ValueError when that cannot be done."""
         config = record.data_config
         key = config.get("dataset_key")
-        window = record.window_config
+        window = window_config(record.data_config)
         if window is None:
             raise ValueError(
                 "This run's data settings are incomplete (no look-back window saved): it cannot be "
@@ -243,9 +251,16 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
 
     def job_from_model(self, model: keras.Model, data: ForecastData) -> ForecastJob:
         """Inspect an uploaded forecasting model on the current series; ValueError if shapes differ."""
-        from rnnviz.service.restore import spec_of
-        from rnnviz.tasks.forecast.evaluation import ForecastJob, builtin_key, fit_data, windows_for
-        from rnnviz.tasks.forecast.windows import make_windows
+        # imports Keras: the task stays light
+        from rnnviz.model.builder import spec_of
+        from rnnviz.tasks.forecast.evaluation import (  # imports Keras: the task stays light
+            ForecastJob,
+            builtin_key,
+            fit_data,
+            windows_for,
+        )
+
+        # imports Keras: the task stays light
         from rnnviz.train.training import TrainingRun
 
         series, window_spec = data.series, data.window_spec
@@ -276,11 +291,37 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
             series.inputs,
         )
 
+    def analyse(
+        self,
+        analysis: Analysis,
+        fit: Callable[[ForecastJob], None],
+        progress: Callable[[int, int], None],
+        should_stop: Callable[[], bool],
+    ) -> Backtest:
+        """The rolling-origin backtest: ``analysis.steps`` refits on expanding data."""
+        if analysis.name != "backtest":
+            return super().analyse(analysis, fit, progress, should_stop)
+        # the job module imports Keras: the task stays light until a worker runs this
+        from rnnviz.tasks.forecast.evaluation import (  # imports Keras: the task stays light
+            backtest,
+            forecast_job,
+        )
+
+        def fit_fold(series: Series, window_spec: WindowSpec) -> ForecastJob:
+            job = forecast_job(series, window_spec, analysis.spec, analysis.train)
+            fit(job)
+            return job
+
+        data = analysis.data
+        return backtest(
+            data.series, data.window_spec, analysis.steps, fit_fold, progress, should_stop
+        )
+
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """The test forecasts of every saved variant over the actual values."""
-        from rnnviz.common.figures import forecast_overlay
-        from rnnviz.service.compare import variant_label
-        from rnnviz.tasks.sequences.figures import score_bars
+        # Plotly stays off the light path
+        from rnnviz.common.figures import score_bars
+        from rnnviz.tasks.forecast.figures import forecast_overlay
 
         frames = {variant_label(r.model_spec): r.predictions() for r in records}
         tests = {label: f[f["split"] == "test"] for label, f in frames.items() if f is not None}
@@ -300,14 +341,13 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
     def export(self, record: RunRecord) -> Export | None:
         """The Keras script of a run: a built-in series embedded in it, an uploaded one read from
         the CSV the run keeps (its download beside the script); None without a saved window."""
-        from rnnviz.export.codegen import forecast_file_script, forecast_script, script_filename
-        from rnnviz.train.datastore import data_filename
 
         config = record.data_config
         key = config.get("dataset_key")
-        if record.window_config is None:
+        saved_window = window_config(config)
+        if saved_window is None:
             return None
-        window = WindowSpec(**record.window_config)
+        window = WindowSpec(**saved_window)
         spec, train = record.model_spec, record.train_spec
         if key in BUILTIN_SERIES:
             script = forecast_script(key, window, spec, train, config.get("inputs", ()))

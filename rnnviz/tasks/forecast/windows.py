@@ -22,7 +22,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from rnnviz.tasks.forecast.series import DataError, Series, plural
+from rnnviz.common.csvread import DataError
+from rnnviz.common.scaling import Scaler, ScalerKind
+from rnnviz.common.words import plural
+from rnnviz.tasks.forecast.series import Series
 
 Transform = Literal["none", "log", "diff", "log_diff"]
 TRANSFORMS: tuple[Transform, ...] = ("none", "log", "diff", "log_diff")
@@ -33,7 +36,6 @@ TRANSFORM_LABELS: dict[str, str] = {
     "log_diff": "Log difference (relative change)",
 }
 MIN_TRAIN_WINDOWS = 10
-ScalerKind = Literal["standard", "minmax", "none"]
 SCALERS: tuple[ScalerKind, ...] = ("standard", "minmax", "none")
 SCALER_LABELS: dict[str, str] = {
     "standard": "Standardise (mean 0, standard deviation 1)",
@@ -80,37 +82,6 @@ class WindowSpec:
     @property
     def is_log(self) -> bool:
         return self.transform in ("log", "log_diff")
-
-
-@dataclass(frozen=True)
-class Scaler:
-    """Per-column ``(value - mean) / std``; a column with no spread gets a ``std`` of 1.
-
-    ``mean`` and ``std`` are the centre and spread the scaling uses: the mean and standard
-    deviation (standardise), the minimum and the range (min-max), or 0 and 1 (none).
-    """
-
-    mean: np.ndarray  # (features,)
-    std: np.ndarray  # (features,)
-    kind: ScalerKind = "standard"
-
-    @classmethod
-    def fit(cls, values: np.ndarray, kind: ScalerKind = "standard") -> Scaler:
-        """Fit on ``values`` (rows, features), which must be the training rows only."""
-        if kind == "minmax":
-            centre, spread = values.min(axis=0), values.max(axis=0) - values.min(axis=0)
-        elif kind == "none":
-            centre, spread = np.zeros(values.shape[1]), np.ones(values.shape[1])
-        else:
-            centre, spread = values.mean(axis=0), values.std(axis=0)
-        return cls(centre, np.where(spread > 0, spread, 1.0), kind)
-
-    def transform(self, values: np.ndarray) -> np.ndarray:
-        return (values - self.mean) / self.std  # (rows, features)
-
-    def inverse_target(self, scaled: np.ndarray) -> np.ndarray:
-        """Scaled values of feature 0 (the target) back to its transformed units."""
-        return scaled * self.std[0] + self.mean[0]
 
 
 def check_series_length(
@@ -320,3 +291,17 @@ def make_windows(series: Series, spec: WindowSpec) -> WindowedData:
         index=series.frame.index,
         season=series.season,
     )
+
+
+WINDOW_KEYS = ("window", "horizon", "test_size", "val_size", "transform")
+OPTIONAL_WINDOW_KEYS = ("scaler",)  # absent from runs saved before the scaler choice
+
+
+def window_config(data_config: dict) -> dict | None:
+    """The look-back window settings (``WindowSpec`` fields) a saved forecast run's
+    ``data_config`` holds, or None when it lacks any of them (a run saved by another tool or
+    hand-edited)."""
+    if not all(key in data_config for key in WINDOW_KEYS):
+        return None
+    optional = {k: data_config[k] for k in OPTIONAL_WINDOW_KEYS if k in data_config}
+    return {**{key: data_config[key] for key in WINDOW_KEYS}, **optional}

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from rnnviz.common.csvread import UTF16_BOMS
-from rnnviz.tasks.forecast.series import DataError, plural
+from rnnviz.common.csvread import UTF16_BOMS, DataError
+from rnnviz.common.words import plural
 
 GENRES: tuple[str, ...] = ("comedies", "histories", "problems", "roman", "romances", "tragedies")
 DEFAULT_PLAY = "tragedies/macbeth"

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.common.csvread import DataError
-from rnnviz.model.builder import build_model, compile_model, reset_states
+from rnnviz.model.builder import build_model, compile_model, reset_states, twin
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, CharData, CharVocab, printable
 from rnnviz.tasks.generation.recipes import char_recipe
@@ -98,8 +98,8 @@ class StatefulValidation(keras.callbacks.Callback):
         self.spec, self.x_val, self.y_val, self.batch_size = spec, x_val, y_val, batch_size
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        twin = inference_twin(self.model, self.spec, self.x_val.shape[1])
-        result = twin.evaluate(
+        copy = inference_twin(self.model, self.spec, self.x_val.shape[1])
+        result = copy.evaluate(
             self.x_val, self.y_val, batch_size=self.batch_size, verbose=0, return_dict=True
         )
         if logs is not None:
@@ -142,9 +142,7 @@ def inference_twin(model: keras.Model, spec: ModelSpec, seq_len: int) -> keras.M
     untouched. The length is fixed on purpose: Keras's ``TimeDistributed`` head, traced once
     for a variable length, returns wrong shapes when called again with another length.
     """
-    twin = build_model(spec.with_(stateful=False), (seq_len,))
-    twin.set_weights(model.get_weights())
-    return compile_model(twin, spec, TrainSpec())
+    return compile_model(twin(model, spec, (seq_len,), stateful=False), spec, TrainSpec())
 
 
 def bits_per_char(loss_nats: float) -> float:
@@ -165,8 +163,8 @@ def evaluate_bpc(
     model: keras.Model, spec: ModelSpec, x: np.ndarray, y: np.ndarray, batch_size: int = 64
 ) -> float:
     """Bits per character of ``y`` given ``x`` (windows), from Keras's own cross-entropy."""
-    twin = inference_twin(model, spec, x.shape[1])
-    result = twin.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
+    copy = inference_twin(model, spec, x.shape[1])
+    result = copy.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
     return bits_per_char(result["loss"])
 
 
@@ -175,9 +173,7 @@ def evaluate_bpc(
 
 def _stepper(model: keras.Model, spec: ModelSpec, batch: int) -> keras.Model:
     """A stateful copy of ``model`` for ``batch`` parallel streams, one step per call."""
-    twin = build_model(spec.with_(stateful=True, stateful_batch_size=batch), (1,))
-    twin.set_weights(model.get_weights())
-    return twin
+    return twin(model, spec, (1,), stateful=True, stateful_batch_size=batch)
 
 
 def sample_text(
@@ -259,8 +255,8 @@ class NextChars:
 
 def next_char_probs(model: keras.Model, spec: ModelSpec, ids: np.ndarray) -> np.ndarray:
     """Softmax over the next character after every prefix of ``ids``: (len(ids), vocab)."""
-    twin = inference_twin(model, spec, len(ids))
-    return np.asarray(twin.predict_on_batch(np.asarray(ids, dtype=np.int32)[None]))[0]
+    copy = inference_twin(model, spec, len(ids))
+    return np.asarray(copy.predict_on_batch(np.asarray(ids, dtype=np.int32)[None]))[0]
 
 
 def top_k_next(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs
 
 # Measured by bench/generation_quality.py on Macbeth (2 shared CPU cores, seed 7): validation
 # 2.471 bits per character after 148 s (30 epochs, best at 25) vs 2.828 for the character 3-gram
@@ -24,26 +24,15 @@ DEFAULT_CHAR_RECIPE: dict = {
 def char_recipe(recipe: dict = DEFAULT_CHAR_RECIPE, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
     """The next-character model and training a recipe describes (vocabulary set by the data):
     an embedding, the cell stack and a softmax at every step, no masking (id 0 is a character)."""
-    units = recipe["units"]
-    model = ModelSpec(
-        cell=recipe["cell"],
-        units=(units,) if isinstance(units, int) else tuple(units),
-        embedding_dim=int(recipe["embedding_dim"]),
-        dropout=float(recipe.get("dropout", 0.0)),
-        stateful=bool(recipe.get("stateful", False)),
+    return recipe_to_specs(
+        recipe,
+        seed,
+        train={"early_stopping": False},
         stateful_batch_size=int(recipe["batch_size"]),
         topology="many_to_many",
         head="multiclass",
         mask_zero=False,
     )
-    train = TrainSpec(
-        learning_rate=float(recipe["learning_rate"]),
-        batch_size=int(recipe["batch_size"]),
-        epochs=int(recipe["epochs"]),
-        seed=seed,
-        early_stopping=False,
-    )
-    return model, train
 
 
 CHAR_MODEL, CHAR_TRAIN = char_recipe()

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnviz.common.csvread import DataError
-from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.export.codegen import script_filename
+from rnnviz.model.spec import ModelSpec, TrainSpec, variant_label
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 from rnnviz.tasks.generation.chars import (
     BIDIRECTIONAL_REASON,
@@ -21,6 +22,7 @@ from rnnviz.tasks.generation.chars import (
     play_files,
     prepare_char_data,
 )
+from rnnviz.tasks.generation.export import generation_script
 from rnnviz.tasks.generation.recipes import CHAR_MODEL, CHAR_TRAIN
 from rnnviz.train.datastore import DataFile, data_filename, read_stored, stored_reference
 
@@ -111,6 +113,7 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
         return (data.chars.seq_len,)
 
     def fit_data(self, data: GenerationData, spec: ModelSpec) -> FitData:
+        # imports Keras: the task stays light
         from rnnviz.tasks.generation.job import char_fit_data
 
         return char_fit_data(data.chars, spec)
@@ -140,6 +143,7 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
         return notes
 
     def make_job(self, data: GenerationData, spec: ModelSpec, train: TrainSpec) -> GenerationJob:
+        # imports Keras: the task stays light
         from rnnviz.tasks.generation.job import generation_job
 
         return generation_job(data, spec, train)
@@ -147,7 +151,11 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
     def restore(
         self, record: RunRecord, model: keras.Model, data: GenerationData | None = None
     ) -> GenerationJob:
-        from rnnviz.tasks.generation.job import GenerationJob, restored_samples, saved_samples
+        from rnnviz.tasks.generation.job import (  # imports Keras: the task stays light
+            GenerationJob,
+            restored_samples,
+            saved_samples,
+        )
 
         data = self._stored_data(record) if data is None else data
         # The saved model is the stateless twin: restore it as such.
@@ -197,8 +205,8 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
 
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """Validation bits per character per epoch of every variant, beside the n-gram's."""
-        from rnnviz.common.figures import bpc_comparison
-        from rnnviz.service.compare import variant_label
+        # Plotly stays off the light path
+        from rnnviz.tasks.generation.figures import bpc_comparison
 
         curves = {
             variant_label(r.model_spec): r.history["val_bpc"]
@@ -215,7 +223,6 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
     def export(self, record: RunRecord) -> Export | None:
         """The Keras script of a run: a Shakespeare corpus embedded in it, an uploaded text read
         from the file the run keeps (its download beside the script); None without its text."""
-        from rnnviz.export.codegen import generation_script, script_filename
 
         try:
             data = self._stored_data(record)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.common.metrics import evaluate_classifier  # moved there; importable from here as before
+from rnnviz.model.builder import is_bidirectional, twin
 from rnnviz.model.inference import PREDICT_BATCH, predict
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Job
@@ -70,24 +71,6 @@ def classify(
     return int(np.argmax(proba)), proba
 
 
-def is_bidirectional(model: keras.Model) -> bool:
-    return any(isinstance(layer, keras.layers.Bidirectional) for layer in model.layers)
-
-
-def stepwise_twin(model: keras.Model, spec: ModelSpec, max_len: int | None = None) -> keras.Model:
-    """The same network and weights with the head applied at every step (many-to-many).
-
-    The twin reads ``max_len`` token ids, or without it the model's own input shape (any input).
-    """
-    twin_spec = spec.with_(topology="many_to_many", stateful=False)
-    from rnnviz.model.builder import build_model
-
-    input_shape = (max_len,) if max_len is not None else tuple(model.input_shape[1:])
-    twin = build_model(twin_spec, input_shape)
-    twin.set_weights(model.get_weights())  # TimeDistributed(Dense) holds the same two arrays
-    return twin
-
-
 def reading_trace(
     model: keras.Model,
     vocab: Vocabulary,
@@ -122,8 +105,10 @@ def reading_trace(
     bidirectional = is_bidirectional(model)
     plain_stack = spec is not None and spec.architecture == "recurrent"
     if plain_stack and not bidirectional and not spec.bidirectional:
-        twin = stepwise_twin(model, spec, max_len)
-        out = twin.predict(_pad([ids], max_len), verbose=0)[0, : len(ids)]  # (steps, head units)
+        stepwise = twin(model, spec, (max_len,), topology="many_to_many", stateful=False)
+        out = stepwise.predict(_pad([ids], max_len), verbose=0)[
+            0, : len(ids)
+        ]  # (steps, head units)
         proba = _as_classes(out)
         notes.insert(
             0, "Prediction after each word: the head applied to the hidden state at that step."
@@ -190,30 +175,6 @@ def importance_html(frame: pd.DataFrame, scale: float | None = None) -> str:
             f'padding: 1px 3px; border-radius: 3px; margin: 1px;">{html.escape(str(word))}</span>'
         )
     return " ".join(spans)
-
-
-def most_confident_errors(
-    texts: Sequence[str],
-    y_true: Sequence[int],
-    proba: np.ndarray,
-    class_names: Sequence[str],
-    k: int = 10,
-) -> pd.DataFrame:
-    """The ``k`` wrong predictions the model was surest of (text, true, predicted, confidence)."""
-    y_true = np.asarray(y_true, dtype=np.int64)
-    proba = np.asarray(proba, dtype=np.float64)
-    y_pred = proba.argmax(axis=1)
-    wrong = np.flatnonzero(y_pred != y_true)
-    confidence = proba[wrong, y_pred[wrong]]
-    order = wrong[np.argsort(-confidence, kind="stable")][:k]
-    return pd.DataFrame(
-        {
-            "text": [texts[i] for i in order],
-            "true": [class_names[y_true[i]] for i in order],
-            "predicted": [class_names[y_pred[i]] for i in order],
-            "confidence": proba[order, y_pred[order]],
-        }
-    )
 
 
 def tfidf_baseline(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs
 
 # Measured by bench/sentiment_quality.py on Rotten Tomatoes, 2 CPU cores, early stopping on
 # validation accuracy: test accuracy 0.770 / 0.762 / 0.766 (seeds 7 / 1 / 2) in 35-90 s of
@@ -24,25 +24,7 @@ DEFAULT_TEXT_RECIPE: dict = {
 
 def text_recipe(recipe: dict = DEFAULT_TEXT_RECIPE, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
     """The model and training a text recipe describes (vocabulary and head are set by the data)."""
-    units = recipe["units"]
-    model = ModelSpec(
-        cell=recipe["cell"],
-        units=tuple(units) if isinstance(units, list | tuple) else (int(units),),
-        bidirectional=bool(recipe["bidirectional"]),
-        dropout=float(recipe["dropout"]),
-        embedding_dim=int(recipe["embedding_dim"]),
-        head="binary",
-    )
-    train = TrainSpec(
-        optimizer="adam",
-        learning_rate=float(recipe["learning_rate"]),
-        batch_size=int(recipe["batch_size"]),
-        epochs=int(recipe["epochs"]),
-        seed=seed,
-        early_stopping=True,
-        patience=int(recipe["patience"]),
-    )
-    return model, train
+    return recipe_to_specs(recipe, seed, head="binary")
 
 
 TEXT_MODEL, TEXT_TRAIN = text_recipe()

@@ -7,10 +7,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.common.safe import plain
-from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.export.codegen import script_filename
+from rnnviz.model.spec import ModelSpec, TrainSpec, variant_label
 from rnnviz.tasks.base import Control, Export, Note, Ranking, Task, finished_run
+from rnnviz.tasks.sentiment.export import sentiment_script
 from rnnviz.tasks.sentiment.recipes import TEXT_MODEL, TEXT_TRAIN
+from rnnviz.tasks.sentiment.text import (
+    TextDataset,
+    encode_splits,
+    load_rotten_tomatoes,
+    prepare_text_data,
+)
 from rnnviz.train.datastore import DataFile, read_stored
 
 if TYPE_CHECKING:
@@ -67,8 +76,6 @@ def texts_file(text: TextData) -> DataFile:
 def texts_from_file(content: bytes, ref: dict, name: str) -> TextData:
     """The encoded splits :func:`texts_file` stored, encoded again the same way."""
     import pandas as pd
-
-    from rnnviz.tasks.sentiment.text import TextDataset, encode_splits
 
     frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8")
     classes = tuple(ref["classes"])
@@ -178,6 +185,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         return (data.text_data.max_len,)
 
     def fit_data(self, data: SentimentData, spec: ModelSpec) -> FitData:
+        # imports Keras: the task stays light
         from rnnviz.train.training import FitData
 
         text = data.text_data
@@ -200,6 +208,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         return notes
 
     def make_job(self, data: SentimentData, spec: ModelSpec, train: TrainSpec) -> SentimentJob:
+        # imports Keras: the task stays light
         from rnnviz.tasks.sentiment.analysis import sentiment_job
 
         return sentiment_job(data.name, data.text_data, spec, train)
@@ -207,6 +216,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
     def restore(
         self, record: RunRecord, model: keras.Model, data: SentimentData | None = None
     ) -> SentimentJob:
+        # imports Keras: the task stays light
         from rnnviz.tasks.sentiment.analysis import SentimentJob
 
         if data is None:
@@ -216,7 +226,6 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
 
     def export(self, record: RunRecord) -> Export | None:
         """The Keras script of a run on built-in texts (other data is not stored: None)."""
-        from rnnviz.export.codegen import script_filename, sentiment_script
 
         try:
             data = self._stored_data(record)
@@ -232,7 +241,6 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
     def _stored_data(record: RunRecord) -> SentimentData:
         """The encoded splits a run was trained on: built-in texts prepared again, or the texts
         the run keeps encoded again; ValueError when they cannot be."""
-        from rnnviz.tasks.sentiment.text import load_rotten_tomatoes, prepare_text_data
 
         if record.dataset not in STORED_DATASETS:
             content, ref = read_stored(record)
@@ -248,9 +256,8 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
 
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """ROC curves of every saved binary variant on the test split (its saved predictions)."""
+        # Plotly stays off the light path
         from rnnviz.common.figures import roc_figure
-        from rnnviz.service.compare import variant_label
-        from rnnviz.tasks.sentiment.analysis import evaluate_classifier
 
         curves = {}
         for record in records:

@@ -29,13 +29,13 @@ from rnnviz.common.csvread import (
     DataError,  # one error type for every data problem
     read_csv_table,
 )
+from rnnviz.common.labels import MAX_CLASSES, class_name, split_index
 from rnnviz.tasks.sentiment.recipes import DEFAULT_TEXT_RECIPE, text_recipe
 
 __all__ = ["DEFAULT_TEXT_RECIPE"]  # defined with the other recipes; read here by the text pages
 
 PAD, OOV = "<pad>", "<oov>"
 MIN_ROWS = 20
-MAX_CLASSES = 50
 
 
 @dataclass(frozen=True)
@@ -204,12 +204,6 @@ def _has_text(values: pd.Series) -> bool:
     return bool(values.dropna().astype(str).str.strip().ne("").any())
 
 
-def _class_name(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def text_dataset_from_frame(
     frame: pd.DataFrame, text_column: str, label_column: str, name: str = "Uploaded CSV"
 ) -> TextDataset:
@@ -253,7 +247,7 @@ def text_dataset_from_frame(
     classes = sorted(label_values.unique().tolist(), key=lambda v: (isinstance(v, str), v))
     if len(classes) < 2:
         raise DataError(
-            f"Column {label_column!r} has a single class ({_class_name(classes[0])!r}); a classifier needs at least two."
+            f"Column {label_column!r} has a single class ({class_name(classes[0])!r}); a classifier needs at least two."
         )
     if len(classes) > MAX_CLASSES or len(classes) > len(texts) // 2:
         raise DataError(
@@ -261,7 +255,7 @@ def text_dataset_from_frame(
             "not look like a label column (a few classes, many rows each)."
         )
     counts = label_values.value_counts()
-    rare = [_class_name(c) for c in classes if counts[c] < 2]
+    rare = [class_name(c) for c in classes if counts[c] < 2]
     if rare:
         raise DataError(
             f"Class(es) {', '.join(rare)} have a single example; every class needs at least two."
@@ -279,7 +273,7 @@ def text_dataset_from_frame(
         name,
         tuple(texts.tolist()),
         tuple(index[v] for v in label_values),
-        tuple(_class_name(c) for c in classes),
+        tuple(class_name(c) for c in classes),
         tuple(notes),
     )
 
@@ -419,19 +413,6 @@ def _subset(dataset: TextDataset, index: np.ndarray, part: str) -> TextDataset:
     )
 
 
-def _split_index(index: np.ndarray, labels: np.ndarray, fraction: float, seed: int):
-    from sklearn.model_selection import train_test_split
-
-    if fraction <= 0:
-        return index, index[:0]
-    try:
-        return train_test_split(
-            index, test_size=fraction, random_state=seed, stratify=labels[index]
-        )
-    except ValueError:  # a class too small to stratify: fall back to a plain shuffle split
-        return train_test_split(index, test_size=fraction, random_state=seed)
-
-
 def split_texts(
     dataset: TextDataset, val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 7
 ) -> tuple[TextDataset, TextDataset, TextDataset]:
@@ -440,8 +421,8 @@ def split_texts(
         raise ValueError("fractions must be in [0, 1) and leave room for training data")
     labels = np.asarray(dataset.labels)
     index = np.arange(len(dataset.texts))
-    rest, test = _split_index(index, labels, test_fraction, seed)
-    train, val = _split_index(np.asarray(rest), labels, val_fraction / (1 - test_fraction), seed)
+    rest, test = split_index(index, labels, test_fraction, seed)
+    train, val = split_index(np.asarray(rest), labels, val_fraction / (1 - test_fraction), seed)
     return (
         _subset(dataset, np.sort(train), "train"),
         _subset(dataset, np.sort(val), "validation"),

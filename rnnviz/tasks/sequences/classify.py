@@ -16,14 +16,16 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
+from rnnviz.common.labels import most_confident_errors
 from rnnviz.common.metrics import evaluate_classifier
+from rnnviz.model.builder import is_bidirectional, twin
 from rnnviz.model.inference import PREDICT_BATCH, predict
-from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs
 from rnnviz.tasks.base import Job
-from rnnviz.tasks.sentiment.analysis import is_bidirectional, most_confident_errors, stepwise_twin
 from rnnviz.tasks.sequences.data import SequenceData, flat_features
 from rnnviz.tasks.sequences.dtw import band, dtw_distances, dtw_skip_reason
 from rnnviz.tasks.sequences.recipes import recipe_budget
+from rnnviz.train.runs import RunError
 from rnnviz.train.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
 
 if TYPE_CHECKING:
@@ -36,28 +38,16 @@ if TYPE_CHECKING:
 def sequence_specs(recipe: dict, data: SequenceData, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
     """The (ModelSpec, TrainSpec) a recipe describes for ``data``: softmax head, masking if
     ragged, epochs and patience raised for small training sets."""
-    units = recipe["units"]
-    model = ModelSpec(
-        cell=recipe["cell"],
-        units=tuple(units) if isinstance(units, list | tuple) else (int(units),),
-        bidirectional=bool(recipe["bidirectional"]),
-        dropout=float(recipe["dropout"]),
+    epochs, patience = recipe_budget(recipe, len(data.x_train))
+    return recipe_to_specs(
+        recipe,
+        seed,
+        train={"epochs": epochs, "patience": patience, "early_stopping": True},
         topology="many_to_one",
         head="multiclass",
         n_outputs=data.n_classes,
         mask_value=data.mask_value,
     )
-    epochs, patience = recipe_budget(recipe, len(data.x_train))
-    train = TrainSpec(
-        optimizer=recipe["optimizer"],
-        learning_rate=float(recipe["learning_rate"]),
-        batch_size=int(recipe["batch_size"]),
-        epochs=epochs,
-        seed=seed,
-        early_stopping=True,
-        patience=patience,
-    )
-    return model, train
 
 
 # ----------------------------------------------------------------------------- inference
@@ -83,9 +73,9 @@ def probabilities_by_step(model: keras.Model, spec: ModelSpec, x: np.ndarray) ->
             "A bidirectional model has read the whole sequence at every step: it has no "
             "prediction after each step."
         )
-    twin = stepwise_twin(model, spec)
+    stepwise = twin(model, spec, topology="many_to_many", stateful=False)
     x = np.asarray(x, dtype=np.float32)
-    return np.asarray(predict(twin, x, PREDICT_BATCH), dtype=np.float64)
+    return np.asarray(predict(stepwise, x, PREDICT_BATCH), dtype=np.float64)
 
 
 def step_probability_frame(
@@ -249,7 +239,6 @@ class SequenceJob(Job):
         """The saved test predictions, or computed now with the baselines when there are none
         (not saved yet) or they cannot be used (a damaged file, a label the CSV read back as
         another value, e.g. "NA")."""
-        from rnnviz.train.runs import RunError
 
         try:
             frame = self.record.predictions() if self.record is not None else None
@@ -327,6 +316,7 @@ def per_class_table(reports: dict[str, dict]) -> pd.DataFrame:
 def sequence_job(data: SequencesData, spec: ModelSpec, train: TrainSpec) -> SequenceJob:
     """Build and compile a seeded classifier for ``data`` (softmax head, masking when ragged)
     and wrap it in a training run."""
+    # the task imports this job module lazily
     from rnnviz.tasks.sequences.task import SEQUENCES
 
     prepared = data.prepared

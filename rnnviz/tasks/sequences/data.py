@@ -27,16 +27,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from rnnviz.tasks.forecast.series import (  # dates as the forecast upload reads them
-    DataError,
-    _parse_dates,
-)
-from rnnviz.tasks.forecast.windows import Scaler
-from rnnviz.tasks.sentiment.text import (
-    MAX_CLASSES,  # one limit for every classifier's labels
-    _class_name,  # 1.0 -> "1"
-    _split_index,  # the stratified (fallback: shuffled) split of text data
-)
+from rnnviz.common.columns import parse_dates  # dates as every upload reads them
+from rnnviz.common.csvread import DataError
+from rnnviz.common.labels import MAX_CLASSES, class_name, split_index
+from rnnviz.common.scaling import Scaler
 
 MIN_PER_CLASS = 5  # a stratified train / validation / test split needs a few of each class
 MIN_MASK_VALUE = -1000.0  # padding value: this, or lower when real values reach it
@@ -465,7 +459,7 @@ def _step_values(codes: _Codes, name: str) -> _Steps | DataError:
     numbers = codes.numbers
     if not np.isnan(numbers).any():
         return _Steps(numbers[codes.codes], dates=False)
-    dates = _parse_dates(pd.Series(codes.texts, dtype=object), name)
+    dates = parse_dates(pd.Series(codes.texts, dtype=object), name)
     if dates is not None and dates.notna().all():
         nanoseconds = dates.astype("datetime64[ns]").to_numpy().astype(np.int64)
         return _Steps(nanoseconds[codes.codes], dates=True)
@@ -562,7 +556,7 @@ class _Column:
     @cached_property
     def sampled_dates(self) -> bool:
         """The (sampled) cells read as dates."""
-        return _parse_dates(self.sample.iloc[:NUMERIC_SAMPLE_ROWS].dropna(), self.name) is not None
+        return parse_dates(self.sample.iloc[:NUMERIC_SAMPLE_ROWS].dropna(), self.name) is not None
 
     @cached_property
     def may_name_sequences(self) -> bool:
@@ -873,7 +867,7 @@ def _encode_labels(
     classes = sorted(set(keys))
     if len(classes) < 2:
         raise DataError(
-            f"Every sequence has the same label ({_class_name(classes[0])!r}); a classifier needs "
+            f"Every sequence has the same label ({class_name(classes[0])!r}); a classifier needs "
             "at least two classes."
         )
     if len(classes) > MAX_CLASSES:
@@ -885,14 +879,14 @@ def _encode_labels(
     y = np.array([index[k] for k in keys], dtype=np.int64)[codes.codes]
     counts = np.bincount(y, minlength=len(classes))
     rare = [
-        f"{_class_name(c)} ({n})" for c, n in zip(classes, counts, strict=True) if n < MIN_PER_CLASS
+        f"{class_name(c)} ({n})" for c, n in zip(classes, counts, strict=True) if n < MIN_PER_CLASS
     ]
     if rare:
         raise DataError(
             f"Too few sequences in class(es) {', '.join(rare)}: every class needs at least "
             f"{MIN_PER_CLASS} to be split into training, validation and test sequences."
         )
-    return tuple(_class_name(c) for c in classes), y
+    return tuple(class_name(c) for c in classes), y
 
 
 def _check_columns(frame: pd.DataFrame, columns: SequenceColumns) -> None:
@@ -1173,9 +1167,9 @@ def prepare_sequences(
         pool, test = index[: dataset.n_official_train], index[dataset.n_official_train :]
         split = f"the archive's split: {len(pool)} training, {len(test)} test sequences"
     else:
-        pool, test = _split_index(index, labels, test_fraction, seed)
+        pool, test = split_index(index, labels, test_fraction, seed)
         split = f"stratified, seed {seed}: {test_fraction:.0%} of the sequences for testing"
-    train, val = _split_index(np.asarray(pool), labels, val_fraction, seed)
+    train, val = split_index(np.asarray(pool), labels, val_fraction, seed)
     train, val, test = np.sort(train), np.sort(val), np.sort(test)
     scaler = fit_scaler(dataset.x[train], dataset.lengths[train], scaling)
     mask_value = None

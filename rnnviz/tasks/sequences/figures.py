@@ -8,20 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from rnnviz.common.figures import LAYOUT, _gate_range
+from rnnviz.common.figures import LAYOUT, class_colour, score_bars
 from rnnviz.common.safe import plotly_text
-from rnnviz.model.gates import GATE_LABELS, Trace
+from rnnviz.model.gates import GATE_LABELS, Trace, gate_range
 
 GREYS = [[0.0, "#FFFFFF"], [1.0, "#000000"]]  # ink on paper: high values dark
 MAX_LINES_PER_CLASS = 3
-
-
-def _class_colour(k: int) -> str:
-    """Ten distinct colours (MNIST's digits each their own), then the next ten again."""
-    return qualitative.Plotly[k % len(qualitative.Plotly)]
 
 
 def example_images(
@@ -74,7 +68,7 @@ def example_sequences(
                     legendgroup=str(k),
                     showlegend=j == 0,
                     mode="lines",
-                    line=dict(color=_class_colour(k), width=1.5),
+                    line=dict(color=class_colour(k), width=1.5),
                 )
             )
     fig.update_layout(
@@ -105,7 +99,7 @@ def digit_gate_figure(image: np.ndarray, trace: Trace, gate: str, title: str = "
         row=1,
         col=1,
     )
-    lo, hi = _gate_range(gate)
+    lo, hi = gate_range(gate)
     fig.add_trace(
         go.Heatmap(
             z=values,
@@ -135,7 +129,7 @@ def step_probabilities_figure(frame: pd.DataFrame, class_names: Sequence[str]) -
                 y=frame[f"p_{name}"],
                 name=plotly_text(name),
                 mode="lines+markers",
-                line=dict(color=_class_colour(k)),
+                line=dict(color=class_colour(k)),
             )
             for k, name in enumerate(class_names)
         ]
@@ -152,22 +146,3 @@ def step_probabilities_figure(frame: pd.DataFrame, class_names: Sequence[str]) -
 def accuracy_bars(scores: dict[str, float]) -> go.Figure:
     """Test accuracy per model (variants and baselines), as labelled bars."""
     return score_bars(scores, "Test accuracy", (0, 1.1))
-
-
-def score_bars(
-    scores: dict[str, float], title: str, y_range: tuple[float, float] | None = None
-) -> go.Figure:
-    """One labelled bar per model (variants and baselines)."""
-    names = [plotly_text(name) for name in scores]
-    values = list(scores.values())
-    fig = go.Figure(
-        go.Bar(
-            x=names,
-            y=values,
-            text=[f"{v:.3g}" if abs(v) >= 1 else f"{v:.3f}" for v in values],
-            textposition="outside",
-            marker_color=[_class_colour(k) for k in range(len(values))],
-        )
-    )
-    fig.update_layout(**LAYOUT, title=title, yaxis=dict(range=y_range) if y_range else {})
-    return fig

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rnnviz.common.safe import plain
-from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.export.codegen import script_filename
+from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs, variant_label
 from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
 from rnnviz.tasks.sequences.data import (
     BUILTIN_SEQUENCES,
@@ -22,6 +23,7 @@ from rnnviz.tasks.sequences.data import (
     load_builtin_sequences,
     prepare_sequences,
 )
+from rnnviz.tasks.sequences.export import sequences_script
 from rnnviz.tasks.sequences.recipes import DEFAULT_SEQUENCE_RECIPE
 from rnnviz.train.datastore import DataFile, read_stored
 
@@ -150,22 +152,7 @@ def sequences_from_file(content: bytes, ref: dict, name: str) -> SequenceDataset
 
 def default_specs() -> tuple[ModelSpec, TrainSpec]:
     """The default recipe (:data:`rnnviz.tasks.sequences.recipes.DEFAULT_SEQUENCE_RECIPE`) before any data."""
-    recipe = DEFAULT_SEQUENCE_RECIPE
-    model = ModelSpec(
-        cell=recipe["cell"],
-        units=(int(recipe["units"]),),
-        bidirectional=bool(recipe["bidirectional"]),
-        dropout=float(recipe["dropout"]),
-        head="multiclass",
-    )
-    train = TrainSpec(
-        optimizer=recipe["optimizer"],
-        learning_rate=float(recipe["learning_rate"]),
-        batch_size=int(recipe["batch_size"]),
-        epochs=int(recipe["epochs"]),
-        patience=int(recipe["patience"]),
-    )
-    return model, train
+    return recipe_to_specs(DEFAULT_SEQUENCE_RECIPE, TrainSpec.seed, head="multiclass")
 
 
 class SequencesTask(Task[SequencesData, "SequenceJob"]):
@@ -209,6 +196,7 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
         return data.prepared.input_shape
 
     def fit_data(self, data: SequencesData, spec: ModelSpec) -> FitData:
+        # imports Keras: the task stays light
         from rnnviz.train.training import FitData
 
         p = data.prepared
@@ -249,6 +237,7 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
         return notes
 
     def make_job(self, data: SequencesData, spec: ModelSpec, train: TrainSpec) -> SequenceJob:
+        # imports Keras: the task stays light
         from rnnviz.tasks.sequences.classify import sequence_job
 
         return sequence_job(data, spec, train)
@@ -256,6 +245,7 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
     def restore(
         self, record: RunRecord, model: keras.Model, data: SequencesData | None = None
     ) -> SequenceJob:
+        # imports Keras: the task stays light
         from rnnviz.tasks.sequences.classify import SequenceJob
 
         if data is None:
@@ -288,7 +278,7 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
 
     def comparison_figures(self, records: Sequence[RunRecord]) -> dict[str, go.Figure]:
         """Test accuracy of every saved variant beside the classical baselines."""
-        from rnnviz.service.compare import variant_label
+        # Plotly stays off the light path
         from rnnviz.tasks.sequences.figures import accuracy_bars
 
         scores = {variant_label(r.model_spec): r.metrics.get("test accuracy") for r in records}
@@ -308,7 +298,6 @@ class SequencesTask(Task[SequencesData, "SequenceJob"]):
 
     def export(self, record: RunRecord) -> Export | None:
         """The Keras script of a run on a built-in set (uploads are not stored: None)."""
-        from rnnviz.export.codegen import script_filename, sequences_script
 
         try:
             data = self._stored_data(record)

@@ -1,0 +1,126 @@
+"""The sentiment task's export: a saved run as a standalone Keras script (rnnviz/export/template.py
+with this task's code, settings and data)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from rnnviz.export.codegen import (
+    GENERATED,
+    INDENT,
+    LINE_LENGTH,
+    docstring,
+    model_kind,
+    model_settings,
+    render,
+    string_pieces,
+    train_settings,
+    wrapped,
+)
+from rnnviz.model.spec import ModelSpec, TrainSpec
+
+if TYPE_CHECKING:
+    from rnnviz.tasks.sentiment.text import TextData
+
+
+def sentiment_script(
+    dataset_name: str, data: TextData, model_spec: ModelSpec, train_spec: TrainSpec
+) -> str:
+    """A standalone script that trains ``model_spec`` on the same encoded text splits."""
+    if not model_spec.is_text:
+        raise ValueError("sentiment_script exports text classifiers (token ids in).")
+    settings = {
+        "TASK": "sentiment",
+        "DATASET": dataset_name,
+        "MAX_LEN": data.max_len,
+        "VOCAB_SIZE": model_spec.vocab_size,
+        "EMBEDDING_DIM": model_spec.embedding_dim,
+        **model_settings(model_spec),
+        **train_settings(model_spec, train_spec),
+    }
+    tags: tuple[str, ...] = ()
+    if model_spec.architecture == "rcnn":
+        from rnnviz.tasks.sentiment.rcnn import ConvSpec
+
+        conv = ConvSpec.of(model_spec)
+        settings |= {
+            "KERNEL_SIZES": list(conv.kernel_sizes),
+            "FILTERS": conv.filters,
+            "POOLING": conv.pooling,
+            "DROPOUT": model_spec.dropout,
+        }
+        tags = ("rcnn",)
+    literal = _text_literal(dataset_name, data)
+    docstring = _sentiment_docstring(dataset_name, model_spec, data)
+    return render("sentiment", docstring, settings, literal, tags)
+
+
+def _text_model_words(spec: ModelSpec, units: str) -> str:
+    """What a text model is, in words: the recurrent stack, or the RCNN's parts."""
+    if spec.architecture != "rcnn":
+        return f"an embedding, {spec.depth} recurrent layer(s) of {units} units"
+    from rnnviz.tasks.sentiment.rcnn import POOLING_LABELS, ConvSpec
+
+    conv = ConvSpec.of(spec)
+    widths = ", ".join(str(k) for k in conv.kernel_sizes)
+    return (
+        f"an RCNN: an embedding, a recurrent context of {units} units, convolutions over "
+        f"[word; context] of {widths} words ({conv.filters} filters each), "
+        f"{POOLING_LABELS[conv.pooling]} pooling"
+    )
+
+
+def _sentiment_docstring(dataset_name: str, spec: ModelSpec, data: TextData) -> str:
+    units = ", ".join(str(u) for u in spec.units)
+    sizes = ", ".join(
+        f"{len(texts):,} {name}"
+        for name, texts in (
+            ("train", data.texts_train),
+            ("validation", data.texts_val),
+            ("test", data.texts_test),
+        )
+    )
+    return docstring(
+        f"Classify the texts of {dataset_name} with a {model_kind(spec)}{spec.cell} network.",
+        [
+            GENERATED.format(what="vocabulary"),
+            f"Data: {sizes} texts and the vocabulary of {len(data.vocab):,} ids rnnviz fitted on "
+            f"the training texts, embedded at the end of this file; each text is read as "
+            f"{data.max_len} token ids. Model: {_text_model_words(spec, units)} and a "
+            f"{spec.head} head over {', '.join(data.class_names)}.",
+            "It prints the parameter count, the training loss of the first and last epoch, and "
+            "the test accuracy (next to always answering the most frequent class).",
+        ],
+    )
+
+
+def _text_literal(dataset_name: str, data: TextData) -> str:
+    indent = INDENT * 2
+    width = LINE_LENGTH - len(indent) - 1  # room for the comma
+    splits = {"train": data.texts_train, "val": data.texts_val, "test": data.texts_test}
+    labels = {"train": data.y_train, "val": data.y_val, "test": data.y_test}
+    lines = [
+        f"# {dataset_name}: the texts of each split, their labels (indices into "
+        f"{', '.join(data.class_names)}),",
+        "# and the vocabulary rnnviz fitted on the training texts (its position is the id).",
+        "# fmt: off",
+        "VOCABULARY = [",
+        *wrapped([json.dumps(t) for t in data.vocab.tokens], INDENT),
+        "]",
+        "TEXTS = {",
+    ]
+    for name, texts in splits.items():
+        lines.append(f"    {json.dumps(name)}: [")
+        for text in texts:
+            pieces = string_pieces(text, width)
+            lines += [indent + p for p in pieces[:-1]]
+            lines.append(f"{indent}{pieces[-1]},")
+        lines.append("    ],")
+    lines += ["}", "LABELS = {"]
+    for name, values in labels.items():
+        lines.append(f"    {json.dumps(name)}: [")
+        lines += wrapped([str(int(v)) for v in values], indent)
+        lines.append("    ],")
+    lines += ["}", "# fmt: on"]
+    return "\n".join(lines)
