@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz.common.safe import plain
-from rnnviz.model.builder import LookAheadError, layer_table
+from rnnviz.model.builder import layer_table
 from rnnviz.model.cells import cell_type, cudnn_blockers
 from rnnviz.tasks.registry import get_task
 from rnnviz.ui import nav
@@ -23,11 +23,11 @@ require(
 )
 
 controls = model_spec_ui(task)
-spec = task.model_spec(controls, data)
-input_shape = task.input_shape(data, spec)
 try:
+    spec = task.model_spec(controls, data)
+    input_shape = task.input_shape(data, spec)
     model = task.build_model(spec, input_shape)
-except LookAheadError as error:
+except ValueError as error:  # a look-ahead topology (LookAheadError), or settings the task refuses
     current.model_spec = current.model_task = None
     st.error(plain(error))
     st.stop()

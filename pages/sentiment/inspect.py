@@ -7,13 +7,15 @@ from rnnviz.common.labels import most_confident_errors
 from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.common.safe import plain
 from rnnviz.common.verdicts import classifier_verdict
+from rnnviz.model.spec import describe_model
 from rnnviz.model.trajectories import spread_rows
 from rnnviz.tasks.sentiment.analysis import (
     SentimentJob,
     importance_html,
     read_sentence,
 )
-from rnnviz.tasks.sentiment.figures import reading_figure
+from rnnviz.tasks.sentiment.figures import filter_windows_figure, reading_figure
+from rnnviz.tasks.sentiment.rcnn import filter_table, is_rcnn, strongest_windows
 from rnnviz.tasks.sentiment.task import SENTIMENT
 from rnnviz.tasks.sentiment.text import tokenize
 from rnnviz.ui.gates import gate_explorer
@@ -31,7 +33,9 @@ proba = job.test_proba()  # saved with the run (else predicted once)
 rnn = evaluate_classifier(data.y_test, proba, names)
 baseline = evaluate_classifier(data.y_test, job.tfidf_proba(), names)
 
-st.caption(plain(f"{job.dataset_name}: {job.run.spec.cell}, {job.run.snapshot().message}"))
+st.caption(
+    plain(f"{job.dataset_name}: {describe_model(job.run.spec)}. {job.run.snapshot().message}")
+)
 c1, c2, c3 = st.columns(3)
 c1.metric("RNN test accuracy", f"{rnn['accuracy']:.3f}")
 c2.metric("TF-IDF + logistic regression", f"{baseline['accuracy']:.3f}")
@@ -69,10 +73,19 @@ def read_a_sentence() -> None:
     )
     st.html(importance_html(reading.importance))
     words = list(reading.frame["word"])
-    st.markdown("Gates while reading this sentence (words on the time axis):")
-    gate_explorer(reading.traces, lambda _: ([f"{i + 1}. {w}" for i, w in enumerate(words)], None))
-
     ids = job.encode(text)  # (1, max_len)
+    if is_rcnn(job.run.spec):
+        st.markdown(
+            "Where each kernel width's strongest filters fired on this sentence (the position "
+            "max pooling keeps; hover for the filter and its window):"
+        )
+        top = st.slider("Strongest filters per kernel width", 1, 10, 3, key="w_rcnn_top")
+        windows = strongest_windows(job.inference_model, ids, words, top)
+        st.plotly_chart(filter_windows_figure(windows, words), key="rcnn_filters")
+        st.dataframe(filter_table(windows), hide_index=True, width="stretch")
+    context = " of the RCNN's context layer" if is_rcnn(job.run.spec) else ""
+    st.markdown(f"Gates{context} while reading this sentence (words on the time axis):")
+    gate_explorer(reading.traces, lambda _: ([f"{i + 1}. {w}" for i, w in enumerate(words)], None))
 
     def trajectory_inputs() -> TrajectoryInputs:
         rows = spread_rows(len(data.x_train))

@@ -116,6 +116,22 @@ def history_figure(
 DIAGRAM_PER_ROW = 6  # blocks per row: labels of up to ~16 characters fit a box on a laptop screen
 
 
+def diagram_arrow(fig: go.Figure, tail: tuple[float, float], head: tuple[float, float]) -> None:
+    """An arrow between two blocks of a model diagram (data coordinates)."""
+    fig.add_annotation(
+        x=head[0],
+        y=head[1],
+        ax=tail[0],
+        ay=tail[1],
+        xref="x",
+        yref="y",
+        axref="x",
+        ayref="y",
+        showarrow=True,
+        arrowhead=2,
+    )
+
+
 def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
     """A block diagram of the layers the spec builds, left to right, wrapping onto new rows
     (a depth-4 encoder-decoder has 11 blocks); each label is two short lines per box."""
@@ -164,18 +180,7 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
         if i:  # from the previous box: its right edge, or the bottom of the row above
             tail = (x - 0.2, y + 0.5) if x else (per_row - 1 + 0.4, y + 1.6)
             head_at = (x, y + 0.5) if x else (x + 0.4, y + 1)
-            fig.add_annotation(
-                x=head_at[0],
-                y=head_at[1],
-                ax=tail[0],
-                ay=tail[1],
-                xref="x",
-                yref="y",
-                axref="x",
-                ayref="y",
-                showarrow=True,
-                arrowhead=2,
-            )
+            diagram_arrow(fig, tail, head_at)
     if spec.stateful:
         fig.add_annotation(
             x=per_row / 2,

@@ -40,7 +40,10 @@ _SETTING = re.compile(r"^(?P<name>[A-Z_]+) = (?P<value>.*?)(?P<comment>  # .*)?$
 def script_filename(dataset_key: str, model_spec: ModelSpec) -> str:
     """A file name for the download, e.g. ``rnnviz_airline_lstm_many_to_one.py``."""
     slug = re.sub(r"[^a-z0-9]+", "_", dataset_key.lower()).strip("_")
-    return f"rnnviz_{slug}_{model_spec.cell.lower()}_{model_spec.topology}.py"
+    shape = (
+        model_spec.topology if model_spec.architecture == "recurrent" else model_spec.architecture
+    )
+    return f"rnnviz_{slug}_{model_spec.cell.lower()}_{shape}.py"
 
 
 def render(

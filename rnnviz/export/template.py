@@ -50,6 +50,12 @@ MAX_LEN = 0  # token ids read per text (padded or cut)
 VOCAB_SIZE = 0  # ids of the embedding (0 = padding, 1 = unknown word)
 EMBEDDING_DIM = 0  # size of each word vector
 # </sentiment>
+# <rcnn>
+KERNEL_SIZES = [1, 2, 3, 4]  # RCNN: words per convolution window, one branch per size
+FILTERS = 8  # convolution filters per kernel size
+POOLING = "both"  # over the text: "avg", "max" or "both" (average and max, concatenated)
+DROPOUT = 0.0  # of the pooled features, before the head (also the context layer's input dropout)
+# </rcnn>
 # <generation>
 SEQ_LEN = 0  # characters read per training sequence
 STRIDE = 0  # characters between the starts of two training sequences (stateless)
@@ -92,6 +98,7 @@ KEEP_WEIGHTS = "best"  # "best": the best validation epoch's weights; "last": th
 # --- 2. The task: its data in, its test score out ------------------------------------------------
 MODEL_INPUT = {}  # per task: a function giving the model's input layers
 PREPARE = {}  # per task: a function giving the fit arrays and the test report
+OWN_MODEL = {}  # per task: a function building its own architecture from the model input
 
 
 # <data_file>
@@ -478,6 +485,8 @@ def build_model(stateful: bool = STATEFUL) -> keras.Model:
     False) makes the predictions with the same weights.
     """
     inputs, x = MODEL_INPUT[TASK](BATCH_SIZE if stateful else None)
+    if TASK in OWN_MODEL:  # the task's own architecture instead of the recurrent stack
+        return OWN_MODEL[TASK](inputs, x)
     if TOPOLOGY == "encoder_decoder":
         x = recurrent_stack(x, "encoder", False, stateful)  # (batch, units): the summary
         x = keras.layers.RepeatVector(HORIZON, name="repeat")(x)  # once per output step
@@ -489,6 +498,32 @@ def build_model(stateful: bool = STATEFUL) -> keras.Model:
     else:
         outputs = head_layer()(x)
     return keras.Model(inputs, outputs, name=f"{CELL.lower()}_{TOPOLOGY}")
+
+
+# <rcnn>
+def rcnn_model(inputs, embedded) -> keras.Model:
+    """The RCNN chosen in rnnviz, with the same layer names: a recurrent context over the word
+    vectors (batch, MAX_LEN, EMBEDDING_DIM), [word; context] per word, one convolution per kernel
+    size (ReLU), pooled over the text, concatenated, the head. Convolutions take no mask: their
+    windows also cover padding."""
+    context = recurrent_layer(UNITS[0], True, "context", False)(embedded)
+    joined = keras.layers.Concatenate(name="join")([embedded, context])
+    pools = {"avg": keras.layers.GlobalAveragePooling1D, "max": keras.layers.GlobalMaxPooling1D}
+    pooled = []
+    for k in KERNEL_SIZES:
+        fired = keras.layers.Conv1D(FILTERS, k, activation="relu", name=f"conv_k{k}")(joined)
+        for kind in ("avg", "max") if POOLING == "both" else (POOLING,):
+            pooled.append(pools[kind](name=f"{kind}_k{k}")(fired))  # (batch, FILTERS)
+    x = pooled[0] if len(pooled) == 1 else keras.layers.Concatenate(name="pooled")(pooled)
+    if DROPOUT > 0:
+        x = keras.layers.Dropout(DROPOUT, name="dropout")(x)
+    return keras.Model(inputs, head_layer()(x), name="rcnn")
+
+
+OWN_MODEL["sentiment"] = rcnn_model
+
+
+# </rcnn>
 
 
 def compile_model(model: keras.Model) -> None:

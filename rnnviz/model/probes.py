@@ -183,7 +183,9 @@ def trace(
 
     ``x`` is ``(batch, time, features)`` for a series or ``(batch, time)`` token ids. With
     ``weights`` (a ``model.get_weights()`` snapshot) those arrays are used instead of the live
-    variables. The model is never called; the walk stops at the head (Dense/TimeDistributed).
+    variables. The model is never called; the walk stops at the head (Dense/TimeDistributed)
+    or at a merge of branches (Concatenate: a task's own architecture, e.g. the RCNN, whose
+    recurrent layer comes before it).
     """
     with single_threaded_blas():
         return _trace_layers(model, np.asarray(x), _weight_reader(model, weights))
@@ -216,8 +218,8 @@ def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> list[Trac
             mask = mask if layer.return_sequences else None
         elif isinstance(layer, layers.RepeatVector):
             h = np.repeat(h[:, None, :], layer.n, axis=1)  # (batch, n, features)
-        elif isinstance(layer, (layers.Dense, layers.TimeDistributed)):
-            break
+        elif isinstance(layer, (layers.Dense, layers.TimeDistributed, layers.Concatenate)):
+            break  # the head, or a merge of branches (an RCNN's [embedding; context]): no more RNN
         else:
             raise TypeError(f"trace cannot replay layer {layer.name!r} ({type(layer).__name__})")
     return traces

@@ -111,6 +111,9 @@ def describe_model(spec: ModelSpec) -> str:
         parts.append(f"bidirectional ({spec.merge_mode})")
     if spec.stateful:
         parts.append(f"stateful (batch {spec.stateful_batch_size})")
+    if spec.architecture != "recurrent":  # a task's own model, with its settings
+        settings = "; ".join(f"{name} {value}" for name, value in spec.options)
+        parts.insert(0, spec.architecture.upper() + (f" ({settings})" if settings else ""))
     return ", ".join(parts)
 
 
@@ -161,7 +164,8 @@ KEEP_WEIGHTS: dict[str, str] = {
 def variant_label(spec: ModelSpec) -> str:
     """A variant's short name in Compare (e.g. ``LSTM bi x2``)."""
     direction = "bi" if spec.bidirectional else "uni"
-    return f"{spec.cell} {direction} x{spec.depth}"
+    own = "" if spec.architecture == "recurrent" else f" {spec.architecture.upper()}"
+    return f"{spec.cell} {direction} x{spec.depth}{own}"
 
 
 RECIPE_MODEL_KEYS = ("bidirectional", "dropout", "embedding_dim", "stateful")  # beside cell, units

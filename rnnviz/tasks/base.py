@@ -147,6 +147,23 @@ class Ranking:
 
 
 @dataclass(frozen=True)
+class Control:
+    """One Build-page setting of a task's own architecture, kept in ``ModelSpec.options`` under
+    ``name``: ``kind`` "choice" (one of ``choices``), "choices" (one or more of them) or "number"
+    (an integer from ``low`` to ``high``)."""
+
+    name: str
+    label: str
+    kind: Literal["choice", "choices", "number"]
+    default: Any
+    choices: tuple = ()
+    choice_labels: tuple[str, ...] = ()  # shown for ``choices`` ("": the values themselves)
+    low: int = 1
+    high: int = 512
+    help: str = ""
+
+
+@dataclass(frozen=True)
 class Analysis:
     """A task's analysis that trains several models instead of one run (e.g. a forecast's
     rolling-origin backtest): its name, the data and specs, and its size in steps."""
@@ -194,6 +211,9 @@ class Task(ABC, Generic[D, J]):
     inspects_uploads: ClassVar[bool] = (
         False  # an uploaded .keras model can be inspected on its data
     )
+    # The task's own architectures Build offers beside the plain recurrent stack ("recurrent"):
+    # name -> label. Each one's settings are architecture_controls; build_model builds it.
+    architectures: ClassVar[dict[str, str]] = {}
 
     @property
     def data_page(self) -> str:
@@ -236,6 +256,15 @@ class Task(ABC, Generic[D, J]):
         from rnnviz.model.builder import build_model  # keeps TensorFlow off the light import path
 
         return build_model(spec, input_shape)
+
+    def architecture_controls(self, architecture: str) -> tuple[Control, ...]:
+        """The Build settings of one of :attr:`architectures` (kept in ``ModelSpec.options``)."""
+        return ()
+
+    def fixed_depth(self, architecture: str) -> int | None:
+        """The number of recurrent layers an architecture always has (Build then asks only for
+        their units), or None when the user chooses the depth."""
+        return None
 
     def diagram(self, spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
         """The Build page's picture of the model (a task with its own architecture draws it)."""

@@ -18,7 +18,7 @@ from rnnviz.model.spec import (
     TrainSpec,
     lookahead_reason,
 )
-from rnnviz.tasks.base import Task
+from rnnviz.tasks.base import Control, Task
 from rnnviz.tasks.registry import TASK_NAMES, get_task
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import KeptUpload, session, set_widget_defaults
@@ -44,6 +44,7 @@ def recipe_widget_values(model: ModelSpec, train: TrainSpec) -> dict:
         dropout=model.dropout,
         recurrent_dropout=model.recurrent_dropout,
         topology=model.topology,
+        architecture=model.architecture,
         embedding_dim=model.embedding_dim,
         **{f"units_{i}": model.units[min(i, model.depth) - 1] for i in range(1, 5)},
         optimizer=train.optimizer,
@@ -73,8 +74,10 @@ def model_spec_ui(task: Task) -> ModelSpec:
     """Every Build page control the task offers; returns the spec they describe.
 
     A task with one topology shows its note instead of a choice; a task that reads token ids asks
-    for an Embedding size; statefulness is offered only where the task allows it.
+    for an Embedding size; statefulness is offered only where the task allows it. A task with its
+    own architectures offers them first, with their settings.
     """
+    architecture = architecture_ui(task)
     c1, c2, c3 = st.columns(3)
     c1.radio("Cell", CELLS, horizontal=True, key="w_cell")
     if len(task.topologies) == 1:
@@ -88,7 +91,9 @@ def model_spec_ui(task: Task) -> ModelSpec:
     else:
         bidirectional = c3.toggle("Bidirectional", key="w_bidirectional")
         c3.selectbox("Merge mode", MERGE_MODES, key="w_merge_mode", disabled=not bidirectional)
-    depth = st.slider("Depth (stacked layers)", 1, 4, key="w_depth")
+    depth = task.fixed_depth(architecture) or st.slider(
+        "Depth (stacked layers)", 1, 4, key="w_depth"
+    )
     unit_columns = st.columns(4)
     for i in range(depth):
         unit_columns[i].number_input(f"Units, layer {i + 1}", 1, 512, key=f"w_units_{i + 1}")
@@ -103,6 +108,54 @@ def model_spec_ui(task: Task) -> ModelSpec:
     return spec_from_widgets(task)
 
 
+def architecture_ui(task: Task) -> str:
+    """The architecture radio and the chosen one's settings (nothing for a task without its own
+    architectures); returns the architecture's name."""
+    if not task.architectures:
+        return "recurrent"
+    names = ("recurrent", *task.architectures)
+    labels = {"recurrent": "Plain recurrent", **task.architectures}
+    st.session_state.setdefault("w_architecture", "recurrent")
+    if st.session_state["w_architecture"] not in names:  # a value another task left
+        st.session_state["w_architecture"] = "recurrent"
+    architecture = st.radio(
+        "Architecture", names, format_func=labels.get, horizontal=True, key="w_architecture"
+    )
+    controls = task.architecture_controls(architecture)
+    for column, control in zip(st.columns(max(1, len(controls))), controls, strict=False):
+        _control_widget(column, control, _control_key(architecture, control))
+    return architecture
+
+
+def _control_key(architecture: str, control: Control) -> str:
+    return f"w_opt_{architecture}_{control.name}"
+
+
+def _control_widget(where: Any, control: Control, key: str) -> None:
+    """One architecture setting's widget, seeded with its default."""
+    st.session_state.setdefault(key, control.default)
+    label = dict(zip(control.choices, control.choice_labels, strict=False)).get
+    shown = (lambda v: label(v) or str(v)) if control.choice_labels else str
+    if control.kind == "number":
+        where.number_input(control.label, control.low, control.high, key=key, help=control.help)
+    elif control.kind == "choice":
+        where.selectbox(control.label, control.choices, format_func=shown, key=key)
+    else:
+        where.multiselect(control.label, control.choices, format_func=shown, key=key)
+
+
+def architecture_from_widgets(task: Task) -> tuple[str, tuple[tuple[str, object], ...]]:
+    """The architecture the Build controls chose and its settings as ``ModelSpec.options``."""
+    architecture = st.session_state.get("w_architecture", "recurrent")
+    if architecture not in task.architectures:
+        return "recurrent", ()
+    options = []
+    for control in task.architecture_controls(architecture):
+        value = st.session_state.get(_control_key(architecture, control), control.default)
+        options.append((control.name, tuple(value) if isinstance(value, list) else value))
+    return architecture, tuple(options)
+
+
 def spec_from_widgets(task: Task) -> ModelSpec:
     """The spec the Build controls describe, read from their values: what :func:`model_spec_ui`
     returns, also on a page that does not draw them (a value typed just before leaving Build
@@ -110,9 +163,11 @@ def spec_from_widgets(task: Task) -> ModelSpec:
     short by the page change)."""
     value = st.session_state.__getitem__
     refused = bool(task.bidirectional_refusal)
+    architecture, options = architecture_from_widgets(task)
+    depth = task.fixed_depth(architecture) or int(value("w_depth"))
     return ModelSpec(
         cell=value("w_cell"),
-        units=tuple(int(value(f"w_units_{i}")) for i in range(1, int(value("w_depth")) + 1)),
+        units=tuple(int(value(f"w_units_{i}")) for i in range(1, depth + 1)),
         bidirectional=not refused and bool(value("w_bidirectional")),
         merge_mode=ModelSpec.merge_mode if refused else value("w_merge_mode"),
         stateful=task.stateful and bool(value("w_stateful")),
@@ -123,6 +178,8 @@ def spec_from_widgets(task: Task) -> ModelSpec:
         recurrent_dropout=float(value("w_recurrent_dropout")),
         topology=task.topologies[0] if len(task.topologies) == 1 else value("w_topology"),
         embedding_dim=int(value("w_embedding_dim")) if task.embedding else ModelSpec.embedding_dim,
+        architecture=architecture,
+        options=options,
     )
 
 
@@ -137,8 +194,11 @@ def current_spec(task: Task, data: Any) -> ModelSpec | None:
     if built is None or data is None:
         return built
     controls = built if current.built_controls is None else spec_from_widgets(task)  # None: seeded
-    described = task.model_spec(controls, data)
-    valid = lookahead_reason(described) is None
+    try:
+        described = task.model_spec(controls, data)
+    except ValueError:  # settings the task refuses for this data (Build says why)
+        described = None
+    valid = described is not None and lookahead_reason(described) is None
     current.model_spec = described if valid else None
     current.model_task = task.name if valid else None
     return current.built_spec()

@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.common.metrics import evaluate_classifier
-from rnnviz.model.builder import is_bidirectional, twin
+from rnnviz.model.builder import build_model, is_bidirectional, twin
 from rnnviz.model.gates import Trace
 from rnnviz.model.inference import PREDICT_BATCH, predict
 from rnnviz.model.probes import trace
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Job
+from rnnviz.tasks.sentiment.rcnn import build_rcnn, is_rcnn, rcnn_spec
 from rnnviz.tasks.sentiment.text import TextData, Vocabulary, encode, tokenize
 from rnnviz.train.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
 
@@ -105,7 +106,8 @@ def reading_trace(
     if not tokens:
         return pd.DataFrame(columns=columns), "The text has no words to read."
     bidirectional = is_bidirectional(model)
-    if spec is not None and not bidirectional and not spec.bidirectional:
+    plain_stack = spec is not None and spec.architecture == "recurrent"
+    if plain_stack and not bidirectional and not spec.bidirectional:
         stepwise = twin(model, spec, (max_len,), topology="many_to_many", stateful=False)
         out = stepwise.predict(_pad([ids], max_len), verbose=0)[
             0, : len(ids)
@@ -335,6 +337,12 @@ def read_sentence(job: SentimentJob, text: str) -> SentenceReading:
     return SentenceReading(label, probabilities, frame, note, importance, traces)
 
 
+def model_builder(spec: ModelSpec):
+    """What builds ``spec``: the RCNN for its architecture, else the shared recurrent builder."""
+
+    return build_rcnn if is_rcnn(spec) else build_model
+
+
 def sentiment_job(
     dataset_name: str, data: TextData, spec: ModelSpec, train: TrainSpec
 ) -> SentimentJob:
@@ -346,7 +354,9 @@ def sentiment_job(
         topology="many_to_one",
         stateful=False,
     )
-    model = new_model(spec, train, (data.max_len,))
+    if spec.architecture == "rcnn":  # one context layer, whatever depth a variant asked for
+        spec = rcnn_spec(spec)
+    model = new_model(spec, train, (data.max_len,), build=model_builder(spec))
     fit = FitData(data.x_train, data.y_train, data.x_val, data.y_val)
     run = TrainingRun(model, spec, train, fit, probe_x=data.x_val[:PROBE_SAMPLES])
     return SentimentJob(dataset_name, data, run)

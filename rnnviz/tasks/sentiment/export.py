@@ -19,6 +19,7 @@ from rnnviz.export.codegen import (
     wrapped,
 )
 from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.tasks.sentiment.rcnn import POOLING_LABELS, ConvSpec
 
 if TYPE_CHECKING:
     from rnnviz.tasks.sentiment.text import TextData
@@ -39,9 +40,33 @@ def sentiment_script(
         **model_settings(model_spec),
         **train_settings(model_spec, train_spec),
     }
+    tags: tuple[str, ...] = ()
+    if model_spec.architecture == "rcnn":
+        conv = ConvSpec.of(model_spec)
+        settings |= {
+            "KERNEL_SIZES": list(conv.kernel_sizes),
+            "FILTERS": conv.filters,
+            "POOLING": conv.pooling,
+            "DROPOUT": model_spec.dropout,
+        }
+        tags = ("rcnn",)
     literal = _text_literal(dataset_name, data)
     docstring = _sentiment_docstring(dataset_name, model_spec, data)
-    return render("sentiment", docstring, settings, literal)
+    return render("sentiment", docstring, settings, literal, tags)
+
+
+def _text_model_words(spec: ModelSpec, units: str) -> str:
+    """What a text model is, in words: the recurrent stack, or the RCNN's parts."""
+    if spec.architecture != "rcnn":
+        return f"an embedding, {spec.depth} recurrent layer(s) of {units} units"
+
+    conv = ConvSpec.of(spec)
+    widths = ", ".join(str(k) for k in conv.kernel_sizes)
+    return (
+        f"an RCNN: an embedding, a recurrent context of {units} units, convolutions over "
+        f"[word; context] of {widths} words ({conv.filters} filters each), "
+        f"{POOLING_LABELS[conv.pooling]} pooling"
+    )
 
 
 def _sentiment_docstring(dataset_name: str, spec: ModelSpec, data: TextData) -> str:
@@ -60,8 +85,8 @@ def _sentiment_docstring(dataset_name: str, spec: ModelSpec, data: TextData) -> 
             GENERATED.format(what="vocabulary"),
             f"Data: {sizes} texts and the vocabulary of {len(data.vocab):,} ids rnnviz fitted on "
             f"the training texts, embedded at the end of this file; each text is read as "
-            f"{data.max_len} token ids. Model: an embedding, {spec.depth} recurrent layer(s) of "
-            f"{units} units and a {spec.head} head over {', '.join(data.class_names)}.",
+            f"{data.max_len} token ids. Model: {_text_model_words(spec, units)} and a "
+            f"{spec.head} head over {', '.join(data.class_names)}.",
             "It prints the parameter count, the training loss of the first and last epoch, and "
             "the test accuracy (next to always answering the most frequent class).",
         ],

@@ -12,8 +12,16 @@ from rnnviz.common.references import ReferenceMark, baseline_mark, reference_mar
 from rnnviz.common.safe import plain
 from rnnviz.export.codegen import script_filename
 from rnnviz.model.spec import ModelSpec, TrainSpec, variant_label
-from rnnviz.tasks.base import Export, Note, Ranking, Task, finished_run
+from rnnviz.tasks.base import Control, Export, Note, Ranking, Task, finished_run
 from rnnviz.tasks.sentiment.export import sentiment_script
+from rnnviz.tasks.sentiment.rcnn import (
+    MAX_FILTERS,
+    MAX_KERNEL,
+    POOLING_LABELS,
+    ConvSpec,
+    check_fits,
+    rcnn_spec,
+)
 from rnnviz.tasks.sentiment.recipes import TEXT_MODEL, TEXT_TRAIN
 from rnnviz.tasks.sentiment.text import (
     TextDataset,
@@ -32,6 +40,15 @@ if TYPE_CHECKING:
     from rnnviz.train.runs import RunRecord
     from rnnviz.train.training import FitData
 
+RCNN_NOTE = (
+    "**RCNN** (seed 002's variant): the recurrent layer (units of layer 1) reads the word vectors "
+    "and gives each word a context; each word's vector and context are joined, convolutions of "
+    "each kernel size slide over them (ReLU), and their outputs are pooled over the text and "
+    "concatenated for the head. Dropout is applied to the context layer's input and to the "
+    "pooled features. The convolutions also read the padding after a short text (Keras "
+    "convolutions take no mask); Inspect marks a window that reaches it. On Rotten Tomatoes, "
+    "dropout 0.5 and a learning rate of 5e-4 fit it best (bench/sentiment_quality.py)."
+)
 STORED_DATASETS = ("Rotten Tomatoes",)  # built in: loaded again to reopen a run on it
 SPLITS = ("train", "validation", "test")
 TEXTS_KIND = "labelled texts CSV (text, label, split)"
@@ -97,6 +114,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
     topologies = ("many_to_one",)
     topology_note = "**Topology**: many-to-one (one label per text)"
     embedding = True
+    architectures = {"rcnn": "RCNN (recurrent context + convolutions)"}
 
     def default_recipe(self) -> tuple[ModelSpec, TrainSpec]:
         return TEXT_MODEL, TEXT_TRAIN
@@ -123,7 +141,53 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
 
     def model_spec(self, spec: ModelSpec, data: SentimentData) -> ModelSpec:
         text = data.text_data
+        if spec.architecture == "rcnn":  # ValueError: settings that cannot be built
+            spec = rcnn_spec(spec)
+            check_fits(ConvSpec.of(spec), text.max_len)
         return spec.with_(vocab_size=len(text.vocab), head=text.head, n_outputs=text.n_classes)
+
+    def architecture_controls(self, architecture: str) -> tuple[Control, ...]:
+
+        if architecture != "rcnn":
+            return ()
+        default = ConvSpec()
+        return (
+            Control(
+                "kernel_sizes",
+                "Kernel sizes (words per window)",
+                "choices",
+                list(default.kernel_sizes),
+                choices=tuple(range(1, MAX_KERNEL + 1)),
+            ),
+            Control(
+                "filters", "Filters per kernel size", "number", default.filters, high=MAX_FILTERS
+            ),
+            Control(
+                "pooling",
+                "Pooling over the text",
+                "choice",
+                default.pooling,
+                choices=tuple(POOLING_LABELS),
+                choice_labels=tuple(POOLING_LABELS.values()),
+            ),
+        )
+
+    def fixed_depth(self, architecture: str) -> int | None:
+        return 1 if architecture == "rcnn" else None  # one context layer
+
+    def build_model(self, spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
+        # imports Keras: the task stays light
+        from rnnviz.tasks.sentiment.analysis import model_builder
+
+        return model_builder(spec)(spec, input_shape)
+
+    def diagram(self, spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure:
+        if spec.architecture != "rcnn":
+            return super().diagram(spec, input_shape)
+        # Plotly stays off the light path
+        from rnnviz.tasks.sentiment.figures import rcnn_diagram
+
+        return rcnn_diagram(spec, input_shape)
 
     def input_shape(self, data: SentimentData, spec: ModelSpec) -> tuple[int, ...]:
         return (data.text_data.max_len,)
@@ -156,7 +220,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         text = data.text_data
         positive = plain(text.class_names[1])  # a user's label, shown literally
         output = f"P({positive})" if spec.head == "binary" else "a probability per class"
-        return [
+        notes = [
             Note(
                 "caption",
                 f"Input: {text.max_len} token ids per text (0 = padding, masked so the RNN skips "
@@ -164,6 +228,9 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
                 f"backend falls back to its step loop for masked input). Output: {output}.",
             )
         ]
+        if spec.architecture == "rcnn":
+            notes.append(Note("info", RCNN_NOTE))
+        return notes
 
     def make_job(self, data: SentimentData, spec: ModelSpec, train: TrainSpec) -> SentimentJob:
         # imports Keras: the task stays light
