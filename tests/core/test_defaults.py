@@ -52,6 +52,14 @@ def test_a_small_positive_seasonal_series_gets_the_seasonal_residual_and_a_small
     assert data.scaler.inverse_target(data.y_train[0, 0]) == pytest.approx(residual, rel=1e-5)
 
 
+def test_a_seasonal_series_too_short_to_lose_a_season_is_read_as_it_is_and_fits():
+    series = seasonal_series(36)  # three years of months: a season lost would leave too few
+    recipe = data_recipe(series)
+    assert recipe.window_spec.transform == "none" and recipe.window_spec.lag == 0
+    assert "36 rows are too few to also give up a season" in recipe.explanation
+    make_windows(series, recipe.window_spec)  # the default fits the series: no DataError
+
+
 def test_a_firm_season_below_zero_learns_the_plain_seasonal_difference():
     series = seasonal_series(300, level=0.0, trend=0.0)
     recipe = data_recipe(series)

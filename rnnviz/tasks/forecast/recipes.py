@@ -9,7 +9,12 @@ import numpy as np
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.forecast.series import Series
-from rnnviz.tasks.forecast.windows import SEASONAL_TRANSFORMS, Transform, WindowSpec
+from rnnviz.tasks.forecast.windows import (
+    MIN_TRAIN_WINDOWS,
+    SEASONAL_TRANSFORMS,
+    Transform,
+    WindowSpec,
+)
 
 DEFAULT_MODEL = ModelSpec(cell="LSTM", units=(32,), topology="many_to_one")
 DEFAULT_TRAIN = TrainSpec(
@@ -86,6 +91,13 @@ def target_transform(series: Series, train_rows: int) -> tuple[Transform, str]:
     return "none", ""
 
 
+def seasonal_difference_fits(n: int, season: int, horizon: int, val: int, test: int) -> bool:
+    """Whether ``n`` rows leave :data:`MIN_TRAIN_WINDOWS` training windows of the look-back a
+    seasonal difference gets (see :func:`look_back`) after a season is lost to differencing."""
+    window = min(max(2 * season, 12), max(2, n // 6))
+    return n >= season + window + horizon + MIN_TRAIN_WINDOWS - 1 + val + test
+
+
 def look_back(series: Series, transform: Transform) -> tuple[int, str]:
     """Two seasons (or 12 rows) of look-back; three for a seasonal series read as it is, so the
     network sees where in the cycle it stands. At most a sixth of the rows."""
@@ -139,6 +151,16 @@ def data_recipe(series: Series) -> ForecastDefaults:
     test = max(horizon, min(2 * (season or 12), n // 6))
     val = max(horizon, min(season or 12, n // 8))
     transform, why_transform = target_transform(series, n - test - val)
+    if transform in SEASONAL_TRANSFORMS and not seasonal_difference_fits(
+        n, season, horizon, val, test
+    ):
+        transform, why_transform = (
+            "none",
+            (
+                f"A season of {season} rows, but {n} rows are too few to also give up a season to "
+                "differencing: the network reads the series as it is."
+            ),
+        )
     window, why_window = look_back(series, transform)
     window_spec = WindowSpec(
         window=window,
