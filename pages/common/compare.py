@@ -164,7 +164,8 @@ def draw() -> None:
     stopped = " (stopped)" if comparison.stopped and comparison.done else ""
     st.progress(
         comparison.progress,
-        text=f"{comparison.finished_count} of {len(comparison.planned())} runs trained{stopped}",
+        text=f"{comparison.finished_count} of {len(comparison.planned())} "
+        f"{'runs' if comparison.seeds else 'variants'} trained{stopped}",
     )
     if comparison.error:
         st.error(plain(comparison.error))

@@ -34,6 +34,7 @@ SHAPES = {  # (sequences, padded steps, features, classes, official training row
     "ItalyPowerDemand": (1096, 24, 1, 2, 67),
     "BasicMotions": (80, 100, 6, 4, 40),
     "JapaneseVowels": (640, 29, 12, 9, 270),
+    "OSULeaf": (442, 427, 1, 6, 200),  # the UCR archive: 200 train, 242 test
 }
 
 

@@ -159,7 +159,7 @@ def test_compare_two_cells_ranks_on_validation_beside_pca(store):
     at.run()
     assert not at.exception and not at.error
     table = at.dataframe[0].value
-    assert set(table["variant"]) == {"SimpleRNN uni x1", "GRU uni x1"}
+    assert set(table["variant"]) == {"SimpleRNN uni x1 AUTOENCODER", "GRU uni x1 AUTOENCODER"}
     assert table["test ROC AUC"].between(0, 1).all()
     assert list(table["rank"]) == [1, 2] and table["best val loss"].is_monotonic_increasing
     bars = next(c for c in plotly_charts(at) if "Test ROC AUC" in c.proto.spec)
