@@ -6,6 +6,7 @@ import streamlit as st
 
 from rnnviz.tasks.registry import TASK_NAMES, get_task
 from rnnviz.ui import nav
+from rnnviz.ui.identity import current_viewer
 from rnnviz.ui.runtime import keep_keras_between_runs, navigation_only
 from rnnviz.ui.state import keep_widget_values, session, set_widget_defaults
 from rnnviz.ui.url import keep_in_url, task_in_url
@@ -27,7 +28,8 @@ current.task = st.sidebar.radio(
 )
 apply_task_recipe(current.task)
 keep_in_url(task=current.task)  # a reload keeps the task (and so its pages)
-page = st.navigation(nav.navigation(current.task))
+signed_in = current_viewer().signed_in  # with a login configured, a visitor sees Home only
+page = st.navigation(nav.navigation(current.task) if signed_in else [nav.pages().home])
 if page.title != "Home":  # keep the first page light: it never imports TensorFlow
     from rnnviz.ui.runner import current_handle, warm_up_executor
 

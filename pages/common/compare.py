@@ -25,6 +25,7 @@ from rnnviz.service.executor import default_executor
 from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.registry import get_task
 from rnnviz.ui import nav
+from rnnviz.ui.identity import current_viewer
 from rnnviz.ui.live import live_panel
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import require, session, set_widget_defaults
@@ -112,8 +113,9 @@ with st.expander("Settings that differ between the variants"):
 comparison = current.comparison
 running = comparison is not None and not comparison.done
 store = run_store()
+owner = current_viewer().owner
 requests = {  # read the session here: the comparison submits them later, from its thread
-    spec: TrainRequest(task.name, data, spec, train, str(store.root)) for spec in specs
+    spec: TrainRequest(task.name, data, spec, train, str(store.root), owner=owner) for spec in specs
 }
 
 

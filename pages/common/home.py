@@ -6,9 +6,11 @@ import streamlit as st
 from rnnviz.tasks.registry import TASKS
 from rnnviz.train import hardware
 from rnnviz.ui import nav
+from rnnviz.ui.identity import account_panel
 from rnnviz.ui.state import session
 
 st.title("rnnviz: see recurrent networks learn")
+signed_in = account_panel()  # which mode is on; who is signed in, or Sign in
 st.markdown(
     """
 Build a recurrent neural network from controls, train it live and look inside it.
@@ -25,9 +27,10 @@ Choose the task in the sidebar:
 """
 )
 st.markdown("\n".join(f"- **{task.label}**: {task.blurb}" for task in TASKS.values()))
-st.page_link(
-    nav.data_page(session().task), label="Start with the data", icon=":material/show_chart:"
-)
+if signed_in:
+    st.page_link(
+        nav.data_page(session().task), label="Start with the data", icon=":material/show_chart:"
+    )
 
 st.subheader("Built-in data (offline)")
 rows = [{"task": name, **row} for name, task in TASKS.items() for row in task.catalog()]

@@ -1,4 +1,5 @@
-"""Runs: every finished run, kept across restarts; compare settings, reopen, export, delete, import."""
+"""Runs: every finished run, kept across restarts; compare settings, reopen, export, delete, import.
+With a login configured, the signed-in user's runs only (rnnviz.train.owners)."""
 
 import streamlit as st
 
@@ -7,16 +8,20 @@ from rnnviz.model.builder import layer_table
 from rnnviz.model.upload import ModelFileError, load_uploaded_model
 from rnnviz.tasks.registry import get_task
 from rnnviz.train.datastore import DataStoreError, data_download, stored_reference
+from rnnviz.train.owners import may_delete, visible
 from rnnviz.train.runs import RunError, RunRecord, config_diff, overview_columns
 from rnnviz.ui import nav
+from rnnviz.ui.identity import current_viewer
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import session, set_widget_defaults
 
 st.title("Runs")
 current = session()
 store = run_store()
-records = store.list()
-for number, (path, reason) in enumerate(store.problems()):
+viewer = current_viewer()
+records = visible(viewer, store.list(), lambda record: record.owner)
+# A damaged folder has no owner to read: offered to the one person of local mode only.
+for number, (path, reason) in enumerate([] if viewer.auth else store.problems()):
     st.warning(plain(f"Skipped a damaged run in {path.name}: {reason}"))
     if st.button("Delete this folder", key=f"damaged_delete_{number}"):
         try:
@@ -25,7 +30,10 @@ for number, (path, reason) in enumerate(store.problems()):
             st.error(plain(error.args[0] if isinstance(error, KeyError) else error))
         else:
             st.rerun()
-st.caption(f"Saved in {store.root} (set RNNVIZ_RUNS_DIR to change).")
+st.caption(
+    f"Saved in {store.root} (set RNNVIZ_RUNS_DIR to change)."
+    + (" Only your own runs are listed." if viewer.auth else "")
+)
 
 
 def run_actions(record: RunRecord) -> None:
@@ -69,6 +77,8 @@ def run_actions(record: RunRecord) -> None:
     if export is not None:
         c4.download_button("Keras script (.py)", export.script, export.filename, key="run_script")
     kept_data_ui(record, c4)
+    if not may_delete(viewer, record.owner):
+        return
     with st.expander("Delete this run"):
         if st.button(f"Delete {run_id}", key="run_delete"):
             try:
@@ -119,7 +129,7 @@ def run_choice(label: str, records: dict[str, RunRecord], ids: list[str], key: s
 
 
 if records:
-    table = store.table()
+    table = store.table(records)
     c1, c2 = st.columns(2)
     datasets = c1.multiselect("Dataset", sorted(table["dataset"].unique()), key="w_runs_datasets")
     cells = c2.multiselect("Cell", sorted(table["cell"].unique()), key="w_runs_cells")

@@ -8,6 +8,7 @@ from typing import Any
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Job
 from rnnviz.tasks.registry import get_task
+from rnnviz.train.owners import LOCAL_OWNER
 from rnnviz.train.runstate import RunState
 
 
@@ -28,6 +29,7 @@ class TrainRequest:
         ""  # a task's analysis to run instead of training (Task.analyse), e.g. a backtest
     )
     analysis_steps: int = 0  # its size (e.g. folds); progress counts these steps
+    owner: str = LOCAL_OWNER  # who asked for it (rnnviz.train.owners): its saved run is theirs
 
     @property
     def dataset_name(self) -> str:

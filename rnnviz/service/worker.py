@@ -207,7 +207,7 @@ def _save(job, request: TrainRequest, state) -> RunResult:
         if request.return_files:
             return RunResult(parameters=parameters, files=_saved_files(job, request))
 
-        record = save_job(RunStore(request.runs_root), job, request.data)
+        record = save_job(RunStore(request.runs_root), job, request.data, request.owner)
     except Exception as error:  # noqa: BLE001 - e.g. a full disk: the page says so
         return RunResult(parameters=parameters, save_error=save_failure(error))
     return RunResult(run_id=record.run_id, parameters=parameters)
@@ -219,7 +219,7 @@ def _saved_files(job, request: TrainRequest) -> dict[str, bytes]:
 
     with tempfile.TemporaryDirectory(prefix="rnnviz-run-") as root:
         store = RunStore(root)
-        record = save_job(store, job, request.data)
+        record = save_job(store, job, request.data, request.owner)
         files = {path.name: path.read_bytes() for path in Path(record.path).iterdir()}
         data = [path for path in store.data.root.glob("*") if path.is_file()]
         return files | {f"{store.data.root.name}/{path.name}": path.read_bytes() for path in data}

@@ -1,6 +1,6 @@
 """Runs that last: trained models saved to disk with everything needed to compare them later.
 
-A run is a directory ``<root>/<run_id>/`` holding ``run.json`` (settings, history, metrics,
+A run is a directory ``<root>/<run_id>/`` holding ``run.json`` (settings, history, metrics, owner,
 library versions), ``model.keras`` and optionally ``predictions.csv``. The root is the
 ``RNNVIZ_RUNS_DIR`` environment variable, else ``~/.rnnviz/runs``. The uploaded data a run was
 trained on is kept once for all runs in ``<root>/data/`` (:mod:`rnnviz.train.datastore`), and removed
@@ -52,6 +52,7 @@ from rnnviz.train.datastore import (
     reference,
 )
 from rnnviz.train.inspect_file import INSPECT_FILE, read_inspect, write_inspect
+from rnnviz.train.owners import LOCAL_OWNER, OWNER_KEY, record_owner
 
 RUN_FILE = "run.json"
 MODEL_FILE = "model.keras"
@@ -142,6 +143,7 @@ class RunRecord:
     message: str
     versions: dict
     path: Path
+    owner: str = LOCAL_OWNER  # who trained it (rnnviz.train.owners)
 
     @property
     def cell(self) -> str:
@@ -217,6 +219,7 @@ class RunRecord:
             "message": self.message,
             "seed": self.train_spec.seed,
             "versions": self.versions,
+            OWNER_KEY: self.owner,
         }
 
     @classmethod
@@ -237,6 +240,7 @@ class RunRecord:
                 message=str(data.get("message", "")),
                 versions=dict(data.get("versions") or {}),
                 path=path,
+                owner=record_owner(data),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise RunError(f"{path.name}/{RUN_FILE} is malformed: {error!r}") from error
@@ -318,12 +322,14 @@ class RunStore:
         data_file: DataFile | None = None,
         data_name: str = "",
         inspect: dict[str, Any] | None = None,
+        owner: str = LOCAL_OWNER,
     ) -> RunRecord:
         """Save a trained model and its record atomically; returns the saved record.
 
         ``data_file``: the uploaded data it was trained on (``data_name``: the file's name), kept
         in the data folder unless that would pass its cap (the record then says why not).
         ``inspect``: what Inspect reads, computed once now (:mod:`rnnviz.train.inspect_file`).
+        ``owner``: who trained it (:mod:`rnnviz.train.owners`).
         On any failure nothing appears in :meth:`list` and the error propagates.
         """
         if task not in TASKS:
@@ -347,6 +353,7 @@ class RunStore:
                 message=message,
                 versions=library_versions(),
                 path=tmp,
+                owner=owner,
             )
             model.save(tmp / MODEL_FILE)
             if predictions is not None:
@@ -543,10 +550,10 @@ class RunStore:
             text = " ".join(str(error).split())[:200]
             raise RunError(f"Run '{run_id}': {MODEL_FILE} cannot be loaded ({text}).") from None
 
-    def table(self) -> pd.DataFrame:
+    def table(self, records: Sequence[RunRecord] | None = None) -> pd.DataFrame:
         """One row per run (newest first): settings, epochs, best validation loss, test metrics
-        and status."""
-        records = self.list()
+        and status; of ``records`` when given (e.g. the runs one user may see), else of all."""
+        records = self.list() if records is None else list(records)
         metric_names = _metric_columns(records)
         rows = [_table_row(record, metric_names) for record in records]
         columns = [*TABLE_COLUMNS, *metric_names, "status"]
@@ -749,9 +756,10 @@ def _normalised(value: object) -> object:
     return value
 
 
-def save_job(store: RunStore, job, data: Any = None) -> RunRecord:
-    """Persist a finished job (spec, history, metrics, model, predictions) and, given ``data``
-    (the task's data object it was trained on), the uploaded data it was trained on."""
+def save_job(store: RunStore, job, data: Any = None, owner: str = LOCAL_OWNER) -> RunRecord:
+    """Persist a finished job (spec, history, metrics, model, predictions) of ``owner`` and,
+    given ``data`` (the task's data object it was trained on), the uploaded data it was trained
+    on."""
     data_config, metrics, predictions = job.summary()
     task = get_task(job.task)
     data_file = task.data_file(data) if data is not None else None
@@ -771,4 +779,5 @@ def save_job(store: RunStore, job, data: Any = None) -> RunRecord:
         data_file=data_file,
         data_name=task.dataset_name(data) if data is not None else job.dataset_name,
         inspect=job.inspect_values(),
+        owner=owner,
     )

@@ -1,7 +1,8 @@
 """The session's side of training: submit to the executor, reattach after a reload, collect.
 
 A session keeps only a handle on its run (and the run's id in the URL, ``?run=<id>``), so a
-reload or a second tab finds the run again. When the run ends, the worker has saved it in the
+reload or a second tab finds the run again; with a login configured, only its owner's
+(:mod:`rnnviz.train.owners`): another user's ``?run=`` is refused. When the run ends, the worker has saved it in the
 run store; :func:`collect_finished_run` loads it once as the session's job for Inspect.
 """
 
@@ -18,10 +19,12 @@ from rnnviz.service.executor import RunHandle, default_executor, new_run_id
 from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.base import Job, Task, data_key
 from rnnviz.tasks.registry import get_task
+from rnnviz.train.owners import REFUSAL, may_view
 from rnnviz.ui import nav
+from rnnviz.ui.identity import current_viewer
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import require, session
-from rnnviz.ui.url import keep_in_url, run_in_url
+from rnnviz.ui.url import RUN_KEY, drop_from_url, keep_in_url, run_in_url
 
 SAVE_WAIT_SECONDS = 120.0  # the longest Inspect waits for a trained run to be saved
 _WARMING = False  # the server process has started creating its executor
@@ -45,7 +48,12 @@ def submit_run(task: str, data, spec: ModelSpec, train: TrainSpec) -> RunHandle:
     run_id = new_run_id()
     keep_in_url(task=task, run=run_id)
     request = TrainRequest(
-        task, data, get_task(task).model_spec(spec, data), train, str(run_store().root)
+        task,
+        data,
+        get_task(task).model_spec(spec, data),
+        train,
+        str(run_store().root),
+        owner=current_viewer().owner,
     )
     handle = default_executor().submit(request, run_id)
     current = session()
@@ -63,12 +71,17 @@ def submit_analysis(
 
 
 def current_handle() -> RunHandle | None:
-    """This session's run, or the run named in the URL (after a reload, or in a second tab)."""
+    """This session's run, or the run named in the URL (after a reload, or in a second tab),
+    when its owner is the viewer; another user's is refused, with a note, and leaves the URL."""
     current = session()
     handle = current.run_handle
     run_id = run_in_url()
     if handle is None and run_id:
         handle = default_executor().get(run_id)
+        if handle is not None and not may_view(current_viewer(), handle.request.owner):
+            st.warning(REFUSAL)
+            drop_from_url(RUN_KEY)
+            return None
         if handle is not None:
             reattach(handle)
     if handle is not None:

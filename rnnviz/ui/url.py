@@ -21,6 +21,12 @@ def keep_in_url(**params: str) -> None:
             st.query_params[key] = value
 
 
+def drop_from_url(key: str) -> None:
+    """Take ``key`` out of the URL's query string (e.g. a refused ``?run=``)."""
+    if key in st.query_params:
+        del st.query_params[key]
+
+
 def task_in_url() -> str | None:
     """The task the URL names: ``?task=``, else a task page's path (``/sentiment_inspect``:
     a typed or bookmarked page URL opens that task); None when it names no known task."""
