@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.service.executor import RunHandle
+from rnnviz.service import executor
 from rnnviz.train.owners import REFUSAL
 from rnnviz.train.runs import RunStore
 from tests.pages.helpers import APP, TIMEOUT, open_page, session
-from tests.pages.test_stale_state import HeldExecutor, held, sequence_run  # noqa: F401 - fixture
+from tests.pages.test_stale_state import held, sequence_run  # noqa: F401 - held: a fixture
 
 OLD_STORE = Path(__file__).resolve().parents[1] / "fixtures" / "store_before_house"
 AUTH = {
@@ -156,19 +157,11 @@ def test_signing_out_leads_back_to_sign_in(shared_store):
     assert "sign in to train" in values(at.info)
 
 
-def owned_run(executor: HeldExecutor, owner: str) -> RunHandle:
-    """A run of ``owner`` that waits in the executor (what a shared ?run= URL names)."""
-    handle = sequence_run(executor)
-    request = handle.request
-    object.__setattr__(request, "owner", owner)  # as the owner's own session submitted it
-    return handle
-
-
 @pytest.mark.parametrize(
     "page", ["pages/common/train.py", "pages/sequences/inspect.py", "pages/common/compare.py"]
 )
 def test_another_users_run_url_is_refused_politely(held, shared_store, page):  # noqa: F811
-    handle = owned_run(held, "bob-sub")
+    handle = sequence_run(held, "bob-sub")
     at = app(ALICE)
     at.query_params.update(run=handle.id, task="sequences")
     at.run()
@@ -185,7 +178,7 @@ def test_another_users_run_url_is_refused_politely(held, shared_store, page):  #
 
 
 def test_the_owner_reattaches_to_their_run_and_may_stop_it(held, shared_store):  # noqa: F811
-    handle = owned_run(held, "alice-sub")
+    handle = sequence_run(held, "alice-sub")
     at = app(ALICE)
     at.query_params.update(run=handle.id)
     at.run()
@@ -197,7 +190,7 @@ def test_the_owner_reattaches_to_their_run_and_may_stop_it(held, shared_store): 
 
 
 def test_in_local_mode_any_run_url_reattaches(held, shared_store):  # noqa: F811
-    handle = owned_run(held, "bob-sub")  # a run with an owner, opened with the login off
+    handle = sequence_run(held, "bob-sub")  # a run with an owner, opened with the login off
     at = app({}, auth=False)
     at.query_params.update(run=handle.id)
     at.run()
@@ -216,3 +209,20 @@ def test_a_run_trained_while_signed_in_is_its_users(held, shared_store, data_rea
     assert not at.exception
     assert session(at).run_handle.request.owner == "alice-sub"
     session(at).run_handle.stop()
+
+
+def test_compared_variants_are_the_users(held, shared_store, data_ready, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(executor, "default_executor", lambda: held)  # Compare's own import
+    at = data_ready
+    at.secrets, at.user = AUTH, dict(ALICE)
+    at = open_page("pages/common/build.py", at)
+    at = open_page("pages/common/compare.py", at)
+    at.multiselect(key="w_cmp_cells").set_value(["GRU"]).run()
+    at.button(key="compare").click().run()
+    assert not at.exception
+    comparison = session(at).comparison
+    deadline = time.monotonic() + 30
+    while not comparison.handles and time.monotonic() < deadline:
+        time.sleep(0.05)  # the comparison submits from its own thread
+    assert [h.request.owner for h in comparison.handles] == ["alice-sub"]
+    comparison.stop()

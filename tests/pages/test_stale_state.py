@@ -13,6 +13,7 @@ from rnnviz.service.request import TrainRequest
 from rnnviz.tasks.generation.chars import CharCorpus, prepare_char_data
 from rnnviz.tasks.generation.task import GENERATION, GenerationData
 from rnnviz.tasks.sequences.task import SEQUENCES
+from rnnviz.train.owners import LOCAL_OWNER
 from rnnviz.ui import runner
 from tests.core.test_seq_task import tiny_sequences
 from tests.pages.helpers import APP, TIMEOUT, new_app, open_page, plotly_charts, session
@@ -45,10 +46,11 @@ def texts(at: AppTest, kind: str) -> str:
     return " ".join(e.value for e in at.get(kind)).replace("\\", "")  # Markdown escapes
 
 
-def sequence_run(executor: QueuedExecutor) -> RunHandle:
+def sequence_run(executor: QueuedExecutor, owner: str = LOCAL_OWNER) -> RunHandle:
     data = tiny_sequences()
     spec = SEQUENCES.model_spec(ModelSpec(units=(4,)), data)
-    return executor.submit(TrainRequest("sequences", data, spec, TrainSpec(epochs=50), "unused"))
+    train = TrainSpec(epochs=50)
+    return executor.submit(TrainRequest("sequences", data, spec, train, "unused", owner=owner))
 
 
 def test_a_fresh_session_takes_its_task_from_the_url():
