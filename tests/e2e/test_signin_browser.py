@@ -10,6 +10,7 @@ Screenshots: artifacts/screenshots/signin_*.png.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -43,7 +44,7 @@ def signin_app(tmp_path_factory: pytest.TempPathFactory):
     temporary HOME (never the repository's .streamlit/), on a store of owned runs."""
     _require_chromium()
     provider = Provider(CLIENT_ID, CLIENT_SECRET)
-    port = free_port()
+    port = int(os.environ.get("RNNVIZ_SIGNIN_PORT") or free_port())  # a fixed one if asked
     home = tmp_path_factory.mktemp("home")
     (home / ".streamlit").mkdir()
     (home / ".streamlit" / "secrets.toml").write_text(
@@ -139,7 +140,7 @@ def test_sign_in_round_trip_keeps_runs_apart(
     expect(page.get_by_text(re.compile(r"Stopped after \d+ epoch"))).to_be_visible(
         timeout=PAGE_TIMEOUT
     )
-    go_to(page, "Home")
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Home").click()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=PAGE_TIMEOUT)
     no_exception(page, "signed out")
