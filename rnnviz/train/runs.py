@@ -29,7 +29,7 @@ import shutil
 import time
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -436,26 +436,34 @@ class RunStore:
         """Remove the stored data files that no run (saved, or being saved) references."""
         return self.data.collect(self._data_shas().values())
 
-    def runs_with_data(self, sha: str) -> list[str]:
+    def runs_with_data(self, sha: str, owners: Callable[[str], bool] = lambda _: True) -> list[str]:
         """The ids of the saved runs trained on the data with this content address, newest
-        first (run ids start with their time)."""
-        folders = self._data_shas()
+        first (run ids start with their time); only those whose owner ``owners`` accepts."""
+        refs = self._data_refs()
         return sorted(
-            (f for f, s in folders.items() if s == sha and not f.startswith(".")), reverse=True
+            (f for f, (s, o) in refs.items() if s == sha and owners(o) and not f.startswith(".")),
+            reverse=True,
         )
 
     def _data_shas(self) -> dict[str, str]:
         """{folder name: sha of its data} for every run folder (hidden ones being saved too)
         whose run.json references kept data."""
-        shas = {}
+        return {folder: sha for folder, (sha, _) in self._data_refs().items()}
+
+    def _data_refs(self) -> dict[str, tuple[str, str]]:
+        """{folder name: (sha of its data, owner)} for the folders :meth:`_data_shas` reads."""
+        refs = {}
         if self.root.is_dir():
             for path in self.root.glob(f"*/{RUN_FILE}"):
                 try:
-                    ref = json.loads(path.read_text(encoding="utf-8"))["data_config"][DATA_KEY]
-                    shas[path.parent.name] = str(ref["sha"])
-                except (OSError, ValueError, KeyError, TypeError):
+                    data = json.loads(path.read_text(encoding="utf-8"))
+                    refs[path.parent.name] = (
+                        str(data["data_config"][DATA_KEY]["sha"]),
+                        record_owner(data),
+                    )
+                except (OSError, ValueError, KeyError, TypeError, AttributeError):
                     continue
-        return shas
+        return refs
 
     def delete_damaged(self, folder: str) -> None:
         """Remove a damaged run folder that the latest :meth:`list` reported (by its folder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -20,6 +21,8 @@ from rnnviz.model.spec import (
 )
 from rnnviz.tasks.base import Control, Task
 from rnnviz.tasks.registry import TASK_NAMES, get_task
+from rnnviz.train.owners import may_view
+from rnnviz.ui.identity import current_viewer
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import KeptUpload, session, set_widget_defaults
 
@@ -329,7 +332,8 @@ def same_data_note(task: Task, data: Any, key: Any) -> None:
         return stored.sha if stored is not None else None
 
     sha = current.memo(f"data_sha_{task.name}", key, content_address)
-    runs = run_store().runs_with_data(sha) if sha else []
+    viewer = current_viewer()  # with a login on, the signed-in user's runs only
+    runs = run_store().runs_with_data(sha, partial(may_view, viewer)) if sha else []
     if runs:
         more = f" and {len(runs) - 1} more" if len(runs) > 1 else ""
         st.caption(plain(f"Same data as run {runs[0]}{more} (saved runs trained on these values)."))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import subprocess
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,28 @@ def test_a_worker_saves_the_run_as_its_requesters(tmp_path, return_files):
     else:
         record = RunStore(tmp_path).get(result.run_id)
     assert record.owner == BOB.owner_id
+
+
+def test_runs_on_the_same_data_are_named_to_their_owner_only(tmp_path):
+    copy = tmp_path / "runs"
+    shutil.copytree(OLD_STORE, copy, ignore=shutil.ignore_patterns("*.md"))
+    store = RunStore(copy)
+    forecast = next(r for r in store.list() if r.task == "forecast")
+    sha = forecast.data_config["stored_data"]["sha"]
+    record = json.loads((forecast.path / "run.json").read_text())
+    (forecast.path / "run.json").write_text(json.dumps({**record, "owner": ALICE.owner_id}))
+    assert store.runs_with_data(sha) == [forecast.run_id]  # everyone's, as before
+    assert store.runs_with_data(sha, partial(may_view, ALICE)) == [forecast.run_id]
+    assert store.runs_with_data(sha, partial(may_view, BOB)) == []
+    assert store.runs_with_data(sha, partial(may_view, LOCAL_VIEWER)) == [forecast.run_id]
+    assert store.collect_data() == []  # every kept file is still referenced
+
+
+def test_the_repository_keeps_no_secrets_file():
+    root = Path(__file__).resolve().parents[2]
+    assert ".streamlit/secrets.toml" in (root / ".gitignore").read_text().split()
+    if shutil.which("git") and (root / ".git").exists():
+        tracked = subprocess.run(
+            ["git", "ls-files", ".streamlit"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert tracked == [".streamlit/config.toml"]

@@ -17,6 +17,7 @@ from rnnviz.service import executor
 from rnnviz.train.owners import REFUSAL
 from rnnviz.train.runs import RunStore
 from tests.pages.helpers import APP, TIMEOUT, open_page, session
+from tests.pages.test_keepdata_pages import upload
 from tests.pages.test_stale_state import held, sequence_run  # noqa: F401 - held: a fixture
 
 OLD_STORE = Path(__file__).resolve().parents[1] / "fixtures" / "store_before_house"
@@ -226,3 +227,26 @@ def test_compared_variants_are_the_users(held, shared_store, data_ready, monkeyp
         time.sleep(0.05)  # the comparison submits from its own thread
     assert [h.request.owner for h in comparison.handles] == ["alice-sub"]
     comparison.stop()
+
+
+SALES_CSV = (  # the upload the old store's forecast run (Alice's here) was trained on
+    "month;value\n"
+    + "\n".join(
+        f"01.{m % 12 + 1:02d}.{1990 + m // 12};{100 + m + (m % 12) * 3},5" for m in range(72)
+    )
+).encode()
+
+
+@pytest.mark.parametrize(
+    ("user", "auth", "named"),
+    [(ALICE, True, True), (BOB, True, False), ({}, False, True)],
+)
+def test_the_same_data_note_names_only_the_viewers_runs(shared_store, user, auth, named):
+    at = app(user, auth)
+    at.run()
+    at = open_page("pages/forecast/data.py", at)
+    at.radio(key="w_data_source").set_value("Upload a CSV").run()
+    at = upload(at, "sales again.csv", SALES_CSV)
+    assert not at.exception
+    note = "Same data as run 20261203-184440-a214"
+    assert (note in values(at.caption)) is named, values(at.caption)
