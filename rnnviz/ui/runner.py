@@ -66,7 +66,10 @@ def submit_analysis(
 ) -> RunHandle:
     """Queue a task's analysis (e.g. a forecast's backtest of ``steps`` folds) in a worker."""
     root = str(run_store().root)
-    request = TrainRequest(task, data, spec, train, root, analysis=name, analysis_steps=steps)
+    owner = current_viewer().owner
+    request = TrainRequest(
+        task, data, spec, train, root, analysis=name, analysis_steps=steps, owner=owner
+    )
     return default_executor().submit(request)
 
 
