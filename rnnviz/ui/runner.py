@@ -2,8 +2,9 @@
 
 A session keeps only a handle on its run (and the run's id in the URL, ``?run=<id>``), so a
 reload or a second tab finds the run again; with a login configured, only its owner's
-(:mod:`rnnviz.train.owners`): another user's ``?run=`` is refused. When the run ends, the worker has saved it in the
-run store; :func:`collect_finished_run` loads it once as the session's job for Inspect.
+(:mod:`rnnviz.train.owners`): another user's ``?run=`` is refused. When the run ends, the
+worker has saved it in the run store; :func:`collect_finished_run` loads it once as the
+session's job for Inspect.
 """
 
 from __future__ import annotations
