@@ -14,6 +14,8 @@ from rnnviz.tasks.forecast.windows import (
     SEASONAL_TRANSFORMS,
     Transform,
     WindowSpec,
+    fit_profile,
+    profile_values,
 )
 
 DEFAULT_MODEL = ModelSpec(cell="LSTM", units=(32,), topology="many_to_one")
@@ -29,6 +31,8 @@ LONG_SERIES_STEPS = 3_000_000  # a long series reads about this many window step
 MIN_EPOCHS = 10
 LONG_PATIENCE = 5  # epochs without gain before a long series stops
 FIRM_SEASON = 0.7  # correlation with one season before that makes a season firm
+PROFILE_GAIN = 0.85  # a seasonal profile's residual this much tighter than the seasonal difference
+MEMORY_CORRELATION = 0.1  # a residual forgets by the lag its autocorrelation falls below this
 
 
 @dataclass(frozen=True)
@@ -56,12 +60,40 @@ def season_correlation(values: np.ndarray, season: int) -> float:
     return float(np.corrcoef(now, before)[0, 1])
 
 
+def profile_residual(train: np.ndarray, season: int) -> np.ndarray:
+    """The training rows ``train`` (rows,) less their smooth seasonal profile."""
+    coefficients = fit_profile(train, season)
+    return train - profile_values(coefficients, season, np.arange(len(train)))
+
+
+def profile_spread_ratio(train: np.ndarray, season: int) -> float:
+    """The spread of the training rows about their seasonal profile over that of their change
+    from one season before: below 1 when the profile errs less than seasonal naive (a noisy
+    series whose season is steady, where one season before repeats last year's noise)."""
+    seasonal_change = train[season:] - train[:-season]
+    spread = seasonal_change.std()
+    return float(profile_residual(train, season).std() / spread) if spread > 0 else 1.0
+
+
+def memory(residual: np.ndarray, most: int) -> int:
+    """The first lag (1..``most``) at which the autocorrelation of ``residual`` falls below
+    :data:`MEMORY_CORRELATION`: how many rows it remembers (``most`` if it never does)."""
+    centred = residual - residual.mean()
+    power = float(centred @ centred)
+    for lag in range(1, min(most, len(centred) - 2) + 1):
+        if power == 0 or float(centred[lag:] @ centred[:-lag]) / power < MEMORY_CORRELATION:
+            return lag
+    return most
+
+
 def target_transform(series: Series, train_rows: int) -> tuple[Transform, str]:
     """The target transform the data calls for, and a sentence saying why ('' for none).
 
     A firm season (the training rows, in log units for a positive series, correlate with
     themselves one season before at :data:`FIRM_SEASON` or more) makes the network learn the
-    change from one season before, the error of seasonal naive (relative for a positive series);
+    change from one season before, the error of seasonal naive (relative for a positive series),
+    or, when the spread about a smooth seasonal profile is :data:`PROFILE_GAIN` times that change
+    or less (a steady season under noise), the deviation from that profile;
     a positive series without one that grows (its last tenth 1.5 times its first on average)
     learns its relative change from step to step;
     anything else (a loose cycle included) its own level."""
@@ -71,6 +103,16 @@ def target_transform(series: Series, train_rows: int) -> tuple[Transform, str]:
     train = np.log(target[:train_rows]) if positive else target[:train_rows]
     correlation = season_correlation(train, season)
     if correlation >= FIRM_SEASON:
+        raw = target[:train_rows]
+        ratio = profile_spread_ratio(raw, season)
+        if ratio <= PROFILE_GAIN:
+            return "seasonal_profile", (
+                f"A firm season of {season} rows (correlation {correlation:.2f} with one season "
+                f"before) under noise: the training rows spread {1 - ratio:.0%} less about a "
+                "smooth seasonal profile than their change from one season before (which "
+                "repeats last season's noise), so the network learns the deviation from that "
+                "profile."
+            )
         what = "relative change" if positive else "change"
         return ("log_seasonal_diff" if positive else "seasonal_diff"), (
             f"A firm season of {season} rows (the training rows correlate at {correlation:.2f} "
@@ -98,10 +140,19 @@ def seasonal_difference_fits(n: int, season: int, horizon: int, val: int, test: 
     return n >= season + window + horizon + MIN_TRAIN_WINDOWS - 1 + val + test
 
 
-def look_back(series: Series, transform: Transform) -> tuple[int, str]:
+def look_back(series: Series, transform: Transform, train_rows: int) -> tuple[int, str]:
     """Two seasons (or 12 rows) of look-back; three for a seasonal series read as it is, so the
-    network sees where in the cycle it stands. At most a sixth of the rows."""
+    network sees where in the cycle it stands; four times the memory of the deviation from a
+    seasonal profile (the profile carries the season). At most a sixth of the rows."""
     n, season = len(series.frame), series.season or 0
+    if transform == "seasonal_profile":
+        train = series.frame[series.target].to_numpy(dtype=np.float64)[:train_rows]
+        remembers = memory(profile_residual(train, season), season)
+        window = min(max(4 * remembers, 12), max(2, n // 6))
+        return window, (
+            f"A look-back of {window} rows: the deviation from the profile forgets within "
+            f"{remembers} (its autocorrelation falls below {MEMORY_CORRELATION:g})."
+        )
     seasons = 3 if season > 1 and transform in ("none", "log") else 2
     window = min(max(seasons * season, 12), max(2, n // 6))
     why = f"A look-back of {window} rows, to place the cycle." if seasons == 3 else ""
@@ -161,7 +212,7 @@ def data_recipe(series: Series) -> ForecastDefaults:
                 "differencing: the network reads the series as it is."
             ),
         )
-    window, why_window = look_back(series, transform)
+    window, why_window = look_back(series, transform, n - test - val)
     window_spec = WindowSpec(
         window=window,
         horizon=horizon,
