@@ -86,7 +86,7 @@ def dtw_line(key: str, seed: int, budget: float) -> None:
     data = prepare_sequences(load_builtin_sequences(key), seed=seed)
     reason = dtw_reason(data, budget)
     if reason:
-        print(f"{key}[1-NN DTW] left out: {reason}", flush=True)
+        print(f"{key}[1-NN DTW] {reason}", flush=True)
         return
     start = time.perf_counter()
     accuracy = dtw_baseline(data)["accuracy"]
