@@ -30,7 +30,9 @@ SMALL_EPOCHS = 60  # the fixed budget of a small series, whose last weights are 
 LONG_SERIES_STEPS = 3_000_000  # a long series reads about this many window steps in all
 MIN_EPOCHS = 10
 LONG_PATIENCE = 5  # epochs without gain before a long series stops
-FIRM_SEASON = 0.7  # correlation with one season before that makes a season firm
+FIRM_SEASON = 0.7  # correlation with one season before that makes a season firm...
+# ...when it also beats the correlation half a season before (else it is persistence)
+WANDERING = 0.95  # lag-1 correlation of a wandering level (without a firm season)
 PROFILE_GAIN = 0.85  # a seasonal profile's residual this much tighter than the seasonal difference
 MEMORY_CORRELATION = 0.1  # a residual forgets by the lag its autocorrelation falls below this
 
@@ -52,9 +54,15 @@ class ForecastDefaults:
 def season_correlation(values: np.ndarray, season: int) -> float:
     """The correlation of ``values`` (rows,) with themselves one season before (0 when too few
     rows or no spread)."""
-    if season < 2 or len(values) < 2 * season + 2:
+    return lag_correlation(values, season) if season >= 2 else 0.0
+
+
+def lag_correlation(values: np.ndarray, lag: int) -> float:
+    """The correlation of ``values`` (rows,) with themselves ``lag`` rows before (0 when too few
+    rows or no spread)."""
+    if lag < 1 or len(values) < 2 * lag + 2:
         return 0.0
-    now, before = values[season:], values[:-season]
+    now, before = values[lag:], values[:-lag]
     if now.std() == 0 or before.std() == 0:
         return 0.0
     return float(np.corrcoef(now, before)[0, 1])
@@ -94,15 +102,26 @@ def target_transform(series: Series, train_rows: int) -> tuple[Transform, str]:
     change from one season before, the error of seasonal naive (relative for a positive series),
     or, when the spread about a smooth seasonal profile is :data:`PROFILE_GAIN` times that change
     or less (a steady season under noise), the deviation from that profile;
-    a positive series without one that grows (its last tenth 1.5 times its first on average)
-    learns its relative change from step to step;
+    A season is firm only when rows one season apart are more alike than rows half a season
+    apart: a persistent series correlates with itself a season before too, and more so half a
+    season before.
+    A positive series without one that grows (its last tenth 1.5 times its first on average)
+    learns its relative change from step to step; a wandering level (lag-1 correlation
+    :data:`WANDERING` or more) its change from step to step;
     anything else (a loose cycle included) its own level."""
     target = series.frame[series.target].to_numpy(dtype=np.float64)
     positive = bool((target > 0).all())
     season = series.season or 0
     train = np.log(target[:train_rows]) if positive else target[:train_rows]
     correlation = season_correlation(train, season)
-    if correlation >= FIRM_SEASON:
+    half = lag_correlation(train, max(1, season // 2)) if season >= 2 else 0.0
+    persistence = ""
+    if correlation >= FIRM_SEASON and correlation <= half:
+        persistence = (
+            f"Rows one season ({season}) apart correlate at {correlation:.2f}, but rows half a "
+            f"season apart at {half:.2f}: persistence, not a season. "
+        )
+    elif correlation >= FIRM_SEASON:
         raw = target[:train_rows]
         ratio = profile_spread_ratio(raw, season)
         if ratio <= PROFILE_GAIN:
@@ -121,10 +140,18 @@ def target_transform(series: Series, train_rows: int) -> tuple[Transform, str]:
         )
     tenth = max(1, len(target) // 10)
     if positive and target[-tenth:].mean() > 1.5 * target[:tenth].mean():
-        return "log_diff", (
+        return "log_diff", persistence + (
             "A positive series that grows: the network learns its relative change from step to "
             "step rather than an ever-rising level."
         )
+    step = lag_correlation(target[:train_rows], 1)
+    if step >= WANDERING:
+        return "diff", persistence + (
+            f"A wandering level (each row correlates at {step:.2f} with the one before): the "
+            "network learns the change from step to step, the error of the naive forecast."
+        )
+    if persistence:
+        return "none", persistence + "The network reads the series as it is."
     if season > 1:
         return "none", (
             f"A loose cycle of about {season} rows (correlation {correlation:.2f} with one "
