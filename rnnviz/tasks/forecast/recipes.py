@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from rnnviz.common.verdicts import MIN_VAL_WINDOWS
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.forecast.series import Series
 from rnnviz.tasks.forecast.windows import (
@@ -32,7 +33,10 @@ MIN_EPOCHS = 10
 LONG_PATIENCE = 5  # epochs without gain before a long series stops
 FIRM_SEASON = 0.7  # correlation with one season before that makes a season firm...
 # ...when it also beats the correlation half a season before (else it is persistence)
+LOOSE_CYCLE = 0.3  # correlation with one season before of a loose cycle (below: no clear season)
 WANDERING = 0.95  # lag-1 correlation of a wandering level (without a firm season)
+LITTLE_MEMORY = 0.6  # lag-1 correlation below which a level read as it is has little to learn
+LITTLE_MEMORY_PATIENCE = 10  # its early stopping's patience, on a validation part widened for it
 PROFILE_GAIN = 0.85  # a seasonal profile's residual this much tighter than the seasonal difference
 MEMORY_CORRELATION = 0.1  # a residual forgets by the lag its autocorrelation falls below this
 
@@ -153,9 +157,10 @@ def target_transform(series: Series, train_rows: int) -> tuple[Transform, str]:
     if persistence:
         return "none", persistence + "The network reads the series as it is."
     if season > 1:
+        what = "A loose cycle of about" if correlation >= LOOSE_CYCLE else "No clear season of"
         return "none", (
-            f"A loose cycle of about {season} rows (correlation {correlation:.2f} with one "
-            "season before): the network reads the series as it is."
+            f"{what} {season} rows (correlation {correlation:.2f} with one season before): the "
+            "network reads the series as it is."
         )
     return "none", ""
 
@@ -220,6 +225,36 @@ def training_budget(
     )
 
 
+def little_memory_budget(
+    series: Series, spec: WindowSpec, model: ModelSpec, train: TrainSpec, why: str
+) -> tuple[WindowSpec, TrainSpec, str]:
+    """For a series read as it is whose training rows correlate below :data:`LITTLE_MEMORY` with
+    the row before (mostly noise about a level: the training mean is hard to beat), a validation
+    part of at least :data:`MIN_VAL_WINDOWS` windows and early stopping that keeps the best
+    epoch's weights, so the network stops before it fits the noise; the inputs as they are
+    otherwise (or when the series is too short to widen the validation part)."""
+    n = len(series.frame)
+    train_rows = n - spec.test_size - spec.val_size
+    step = lag_correlation(series.frame[series.target].to_numpy(np.float64)[:train_rows], 1)
+    val = max(spec.val_size, MIN_VAL_WINDOWS + spec.horizon - 1)
+    room = spec.window + spec.horizon + MIN_TRAIN_WINDOWS - 1 + val + spec.test_size
+    if step >= LITTLE_MEMORY or n < room:
+        return spec, train, why
+    patience = LITTLE_MEMORY_PATIENCE
+    kept = replace(train, early_stopping=True, keep_weights="best", patience=patience)
+    return (
+        replace(spec, val_size=val),
+        kept,
+        (
+            f"Little memory (each training row correlates at {step:.2f} with the one before): "
+            "mostly noise about a level, where the training mean is hard to beat. A validation "
+            f"part of {val} rows lets early stopping (patience {patience}) keep the best epoch's "
+            f"weights ({model.cell}({model.units[0]}), at most {train.epochs} epochs) before the "
+            "network fits the noise."
+        ),
+    )
+
+
 def data_recipe(series: Series) -> ForecastDefaults:
     """The default recipe for ``series``: the target transform, look-back and training budget
     its shape and size call for, a horizon of one season (or 12 rows) and a test part of two."""
@@ -229,7 +264,7 @@ def data_recipe(series: Series) -> ForecastDefaults:
     test = max(horizon, min(2 * (season or 12), n // 6))
     val = max(horizon, min(season or 12, n // 8))
     transform, why_transform = target_transform(series, n - test - val)
-    if transform in SEASONAL_TRANSFORMS and not seasonal_difference_fits(
+    if transform in ("seasonal_diff", "log_seasonal_diff") and not seasonal_difference_fits(
         n, season, horizon, val, test
     ):
         transform, why_transform = (
@@ -251,6 +286,10 @@ def data_recipe(series: Series) -> ForecastDefaults:
     spec = window_spec
     train_windows = max(0, n - spec.lag - spec.window - spec.val_size - spec.test_size)
     model, train, why_budget = training_budget(n, train_windows, window)
+    if transform == "none":
+        window_spec, train, why_budget = little_memory_budget(
+            series, window_spec, model, train, why_budget
+        )
     reasons = tuple(r for r in (why_transform, why_window, why_budget) if r)
     return ForecastDefaults(window_spec, model, train, reasons)
 
