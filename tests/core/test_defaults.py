@@ -1,12 +1,16 @@
 """Default recipes derived from the data's size and shape (issue 18 §3), on crafted data."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from rnnviz.common.verdicts import MIN_VAL_WINDOWS
 from rnnviz.tasks.forecast.recipes import (
     DEFAULT_MODEL,
     DEFAULT_TRAIN,
+    LITTLE_MEMORY_PATIENCE,
     LONG_PATIENCE,
     LONG_SERIES_STEPS,
     SMALL_EPOCHS,
@@ -136,6 +140,45 @@ def test_persistence_is_not_taken_for_a_season_and_a_wandering_level_learns_its_
     no_season = data_recipe(random_walk(240, season=None))
     assert no_season.window_spec.transform == "diff"
     assert "persistence, not a season" not in no_season.explanation
+
+
+def noise_about_a_level(rows: int) -> Series:
+    frame = pd.DataFrame(
+        {"y": 900 + np.random.default_rng(4).normal(0, 100, rows)}, index=pd.RangeIndex(rows)
+    )
+    return Series("nile-like", frame, "y")
+
+
+def test_little_memory_widens_validation_and_keeps_the_best_weights():
+    recipe = data_recipe(noise_about_a_level(100))  # small: a fixed budget otherwise
+    spec, train = recipe.window_spec, recipe.train
+    assert spec.transform == "none" and spec.horizon == 8
+    assert spec.val_size == 12  # a season's worth: room enough for early stopping
+    assert (train.early_stopping, train.keep_weights) == (True, "best")
+    assert train.patience == LITTLE_MEMORY_PATIENCE and train.epochs == SMALL_EPOCHS
+    assert recipe.model == SMALL_MODEL
+    assert "Little memory (each training row correlates at" in recipe.explanation
+    assert "Early stopping (patience 10, on 12 validation rows)" in recipe.explanation
+    one_step = replace(spec, horizon=1)  # the default model's windows (evaluation.windows_for)
+    data = make_windows(noise_about_a_level(100), one_step)
+    assert len(data.x_val) >= MIN_VAL_WINDOWS  # as many windows as early stopping needs
+    # too short to widen: the fixed budget stays
+    short = data_recipe(noise_about_a_level(30))
+    assert (short.train.early_stopping, short.train.keep_weights) == (False, "last")
+    assert "Little memory" not in short.explanation
+
+
+def test_early_stopping_gets_ten_validation_windows_where_the_series_has_room():
+    series = random_walk(240, season=4)  # not small: early stopping on; a season of 4 rows
+    recipe = data_recipe(series)
+    assert recipe.train.early_stopping and recipe.window_spec.val_size == MIN_VAL_WINDOWS
+    assert "A validation part of 10 rows, so that early stopping has 10 windows" in (
+        recipe.explanation
+    )
+    data = make_windows(series, replace(recipe.window_spec, horizon=1))  # the one-step model's
+    assert len(data.x_val) == MIN_VAL_WINDOWS  # one window per validation row
+    small = data_recipe(seasonal_series(144))  # airline-like: a fixed budget, nothing widened
+    assert small.window_spec.val_size == 12 and not small.train.early_stopping
 
 
 def test_lag_correlation_is_pandas_autocorrelation():

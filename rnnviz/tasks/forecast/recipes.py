@@ -225,30 +225,49 @@ def training_budget(
     )
 
 
-def little_memory_budget(
+def widened_validation(spec: WindowSpec, n_rows: int) -> WindowSpec | None:
+    """``spec`` with a validation part of at least :data:`MIN_VAL_WINDOWS` rows (the windows of
+    the default one-step model), taken from the training rows; None when ``n_rows`` leave too
+    few training windows for that."""
+    val = max(spec.val_size, MIN_VAL_WINDOWS)
+    room = spec.lag + spec.window + spec.horizon + MIN_TRAIN_WINDOWS - 1 + val + spec.test_size
+    return replace(spec, val_size=val) if n_rows >= room else None
+
+
+def early_stopping_budget(
     series: Series, spec: WindowSpec, model: ModelSpec, train: TrainSpec, why: str
 ) -> tuple[WindowSpec, TrainSpec, str]:
-    """For a series read as it is whose training rows correlate below :data:`LITTLE_MEMORY` with
-    the row before (mostly noise about a level: the training mean is hard to beat), a validation
-    part of at least :data:`MIN_VAL_WINDOWS` windows and early stopping that keeps the best
-    epoch's weights, so the network stops before it fits the noise; the inputs as they are
-    otherwise (or when the series is too short to widen the validation part)."""
+    """The windows, training and reason once early stopping has enough to go on.
+
+    A series read as it is whose training rows correlate below :data:`LITTLE_MEMORY` with the
+    row before (mostly noise about a level: the training mean is hard to beat) stops early,
+    keeping the best epoch's weights, before the network fits the noise, even when small. Early
+    stopping gets a validation part of :data:`MIN_VAL_WINDOWS` rows or more (when the series
+    has room for it; else the budget stays as it was)."""
     n = len(series.frame)
     train_rows = n - spec.test_size - spec.val_size
     step = lag_correlation(series.frame[series.target].to_numpy(np.float64)[:train_rows], 1)
-    val = max(spec.val_size, MIN_VAL_WINDOWS + spec.horizon - 1)
-    room = spec.window + spec.horizon + MIN_TRAIN_WINDOWS - 1 + val + spec.test_size
-    if step >= LITTLE_MEMORY or n < room:
+    little = spec.transform == "none" and step < LITTLE_MEMORY
+    wider = widened_validation(spec, n)
+    if wider is None or not (little or train.early_stopping):
         return spec, train, why
+    widened = (
+        f"A validation part of {wider.val_size} rows, so that early stopping has "
+        f"{MIN_VAL_WINDOWS} windows or more to go on."
+        if wider.val_size > spec.val_size
+        else ""
+    )
+    if not little:
+        return wider, train, " ".join(r for r in (why, widened) if r)
     patience = LITTLE_MEMORY_PATIENCE
     kept = replace(train, early_stopping=True, keep_weights="best", patience=patience)
     return (
-        replace(spec, val_size=val),
+        wider,
         kept,
         (
             f"Little memory (each training row correlates at {step:.2f} with the one before): "
-            "mostly noise about a level, where the training mean is hard to beat. A validation "
-            f"part of {val} rows lets early stopping (patience {patience}) keep the best epoch's "
+            "mostly noise about a level, where the training mean is hard to beat. Early stopping "
+            f"(patience {patience}, on {wider.val_size} validation rows) keeps the best epoch's "
             f"weights ({model.cell}({model.units[0]}), at most {train.epochs} epochs) before the "
             "network fits the noise."
         ),
@@ -286,10 +305,9 @@ def data_recipe(series: Series) -> ForecastDefaults:
     spec = window_spec
     train_windows = max(0, n - spec.lag - spec.window - spec.val_size - spec.test_size)
     model, train, why_budget = training_budget(n, train_windows, window)
-    if transform == "none":
-        window_spec, train, why_budget = little_memory_budget(
-            series, window_spec, model, train, why_budget
-        )
+    window_spec, train, why_budget = early_stopping_budget(
+        series, window_spec, model, train, why_budget
+    )
     reasons = tuple(r for r in (why_transform, why_window, why_budget) if r)
     return ForecastDefaults(window_spec, model, train, reasons)
 
