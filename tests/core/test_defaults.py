@@ -13,6 +13,7 @@ from rnnviz.tasks.forecast.recipes import (
     LITTLE_MEMORY_PATIENCE,
     LONG_PATIENCE,
     LONG_SERIES_STEPS,
+    PROFILE_LEARNING_RATE,
     SMALL_EPOCHS,
     SMALL_MODEL,
     data_recipe,
@@ -86,6 +87,8 @@ def test_a_steady_season_under_noise_learns_the_deviation_from_its_profile():
     )
     assert spec.window == 12  # white noise forgets at once: 4 x 1 row, raised to 12
     assert "forgets within 1 (its autocorrelation falls below 0.1)" in recipe.explanation
+    assert recipe.train.learning_rate == PROFILE_LEARNING_RATE < DEFAULT_TRAIN.learning_rate
+    assert "A learning rate of 0.001: the deviation from the profile" in recipe.explanation
     data = make_windows(series, spec)  # the recipe fits; what is left to learn is the noise
     y = series.frame["y"].to_numpy()
     deviation = data.scaler.inverse_target(data.y_train[:, 0])  # (windows,) original units

@@ -38,6 +38,7 @@ WANDERING = 0.95  # lag-1 correlation of a wandering level (without a firm seaso
 LITTLE_MEMORY = 0.6  # lag-1 correlation below which a level read as it is has little to learn
 LITTLE_MEMORY_PATIENCE = 10  # its early stopping's patience, on a validation part widened for it
 PROFILE_GAIN = 0.85  # a seasonal profile's residual this much tighter than the seasonal difference
+PROFILE_LEARNING_RATE = 0.001  # a profile's residual holds little to learn: smaller steps
 MEMORY_CORRELATION = 0.1  # a residual forgets by the lag its autocorrelation falls below this
 
 
@@ -308,6 +309,18 @@ def data_recipe(series: Series) -> ForecastDefaults:
     window_spec, train, why_budget = early_stopping_budget(
         series, window_spec, model, train, why_budget
     )
+    if transform == "seasonal_profile":
+        train = replace(train, learning_rate=PROFILE_LEARNING_RATE)
+        why_budget = " ".join(
+            r
+            for r in (
+                why_budget,
+                f"A learning rate of {PROFILE_LEARNING_RATE:g}: the deviation from the profile "
+                "holds little to learn, and larger steps reach their best in the first epoch or "
+                "two, too early for early stopping to judge.",
+            )
+            if r
+        )
     reasons = tuple(r for r in (why_transform, why_window, why_budget) if r)
     return ForecastDefaults(window_spec, model, train, reasons)
 
