@@ -338,3 +338,19 @@ def test_actual_is_missing_outside_the_series() -> None:
     assert np.isnan(values[0]).all()  # before row 0: never wrapped round to the end
     np.testing.assert_allclose(values[1], data.target[:2])
     assert values[2, 0] == data.target[-1] and np.isnan(values[2, 1])
+
+
+def test_a_seasonal_profile_continues_past_the_end_of_the_series() -> None:
+    series = make_series()
+    spec = WindowSpec(6, 14, 14, 14, transform="seasonal_profile", season=12)
+    data = make_windows(series, spec)
+    target = series.values()[:, 0]
+    t = np.arange(N_ROWS + 14)
+    columns = [f(2 * np.pi * k * t / 12) for k in (1, 2) for f in (np.sin, np.cos)]
+    design = np.column_stack(columns)  # (rows + 14, 4): the series' rows and 14 beyond
+    fitted = LinearRegression().fit(design[: data.train_end], target[: data.train_end])
+    centre = data.scaler.mean[0]  # the residual's training mean: a scaled prediction of 0
+    ahead = data.to_original(np.zeros((1, 14)), np.array([N_ROWS]))  # the 14 rows after the end
+    np.testing.assert_allclose(ahead[0], fitted.predict(design[N_ROWS:]) + centre, rtol=1e-9)
+    back = data.to_scaled(ahead, np.array([N_ROWS]))  # and back again
+    np.testing.assert_allclose(back, np.zeros((1, 14)), atol=1e-9)
