@@ -99,17 +99,37 @@ def memory(residual: np.ndarray, most: int) -> int:
     return most
 
 
+def firm_season_target(
+    train: np.ndarray, season: int, correlation: float, positive: bool
+) -> tuple[Transform, str]:
+    """The target of a firm season, given the training rows ``train`` (rows,) in their own
+    units: the deviation from a smooth seasonal profile when the rows spread
+    :data:`PROFILE_GAIN` times their seasonal change or less about it (a steady season under
+    noise), else the change from one season before (relative for a positive series)."""
+    ratio = profile_spread_ratio(train, season)
+    if ratio <= PROFILE_GAIN:
+        return "seasonal_profile", (
+            f"A firm season of {season} rows (correlation {correlation:.2f} with one season "
+            f"before) under noise: the training rows spread {1 - ratio:.0%} less about a "
+            "smooth seasonal profile than their change from one season before (which "
+            "repeats last season's noise), so the network learns the deviation from that "
+            "profile."
+        )
+    what = "relative change" if positive else "change"
+    return ("log_seasonal_diff" if positive else "seasonal_diff"), (
+        f"A firm season of {season} rows (the training rows correlate at {correlation:.2f} "
+        f"with one season before): the network learns the {what} from one season before, "
+        "the error of seasonal naive."
+    )
+
+
 def target_transform(series: Series, train_rows: int) -> tuple[Transform, str]:
     """The target transform the data calls for, and a sentence saying why ('' for none).
 
     A firm season (the training rows, in log units for a positive series, correlate with
-    themselves one season before at :data:`FIRM_SEASON` or more) makes the network learn the
-    change from one season before, the error of seasonal naive (relative for a positive series),
-    or, when the spread about a smooth seasonal profile is :data:`PROFILE_GAIN` times that change
-    or less (a steady season under noise), the deviation from that profile;
-    A season is firm only when rows one season apart are more alike than rows half a season
-    apart: a persistent series correlates with itself a season before too, and more so half a
-    season before.
+    themselves one season before at :data:`FIRM_SEASON` or more, and more than with half a
+    season before: a persistent series correlates with itself a season before too, but more so
+    half a season before) gets :func:`firm_season_target`.
     A positive series without one that grows (its last tenth 1.5 times its first on average)
     learns its relative change from step to step; a wandering level (lag-1 correlation
     :data:`WANDERING` or more) its change from step to step;
@@ -127,22 +147,7 @@ def target_transform(series: Series, train_rows: int) -> tuple[Transform, str]:
             f"season apart at {half:.2f}: persistence, not a season. "
         )
     elif correlation >= FIRM_SEASON:
-        raw = target[:train_rows]
-        ratio = profile_spread_ratio(raw, season)
-        if ratio <= PROFILE_GAIN:
-            return "seasonal_profile", (
-                f"A firm season of {season} rows (correlation {correlation:.2f} with one season "
-                f"before) under noise: the training rows spread {1 - ratio:.0%} less about a "
-                "smooth seasonal profile than their change from one season before (which "
-                "repeats last season's noise), so the network learns the deviation from that "
-                "profile."
-            )
-        what = "relative change" if positive else "change"
-        return ("log_seasonal_diff" if positive else "seasonal_diff"), (
-            f"A firm season of {season} rows (the training rows correlate at {correlation:.2f} "
-            f"with one season before): the network learns the {what} from one season before, "
-            "the error of seasonal naive."
-        )
+        return firm_season_target(target[:train_rows], season, correlation, positive)
     tenth = max(1, len(target) // 10)
     if positive and target[-tenth:].mean() > 1.5 * target[:tenth].mean():
         return "log_diff", persistence + (
