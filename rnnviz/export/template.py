@@ -43,6 +43,8 @@ TEST_SIZE = 8  # rows at the end held out for the test
 VAL_SIZE = 6  # rows before those, for validation (0: none)
 TRANSFORM = "none"  # on the target: "none", "log", "diff", "log_diff", "seasonal_diff", ...
 LAG = 0  # rows a difference spans: 1, a season for a seasonal difference, 0 without one
+SEASON = 0  # rows of one season, read by "seasonal_profile" (0: none)
+HARMONICS = 0  # sine-cosine pairs of the season in that profile
 SCALER = "standard"  # "standard", "minmax" or "none"; fit on training rows
 # </forecast>
 # <sentiment>
@@ -118,9 +120,22 @@ def load_series() -> np.ndarray:
     return np.column_stack([np.asarray(DATA[name], dtype=np.float64) for name in COLUMNS])
 
 
+def seasonal_profile(target: np.ndarray) -> np.ndarray:
+    """A smooth seasonal profile at every row: a constant and HARMONICS sine-cosine pairs of
+    the season, fit by least squares on the training rows."""
+    rows = np.arange(len(target), dtype=np.float64)
+    angle = 2 * np.pi * np.outer(rows, np.arange(1, HARMONICS + 1)) / SEASON
+    basis = np.column_stack([np.ones(len(angle)), np.sin(angle), np.cos(angle)])
+    train_end = len(target) - TEST_SIZE - VAL_SIZE
+    coefficients = np.linalg.lstsq(basis[:train_end], target[:train_end], rcond=None)[0]
+    return (basis @ coefficients).reshape(rows.shape)
+
+
 def transform_target(target: np.ndarray) -> np.ndarray:
     """The target in transformed units; a difference leaves NaN in its first LAG rows (nothing
-    LAG rows before them)."""
+    LAG rows before them); "seasonal_profile" is the deviation from that profile."""
+    if TRANSFORM == "seasonal_profile":
+        return target - seasonal_profile(target)
     values = np.log(target) if TRANSFORM.startswith("log") else target.copy()
     if LAG:
         values = np.concatenate([np.full(LAG, np.nan), values[LAG:] - values[:-LAG]])
@@ -192,6 +207,8 @@ def to_original(
 ) -> np.ndarray:
     """Scaled, transformed predictions for rows ``start ..`` back in the series' units."""
     z = scaled * std + mean  # undo the scaling
+    if TRANSFORM == "seasonal_profile":  # add the profile back at each predicted row
+        return z + seasonal_profile(target)[start[:, None] + np.arange(z.shape[1])]
     if LAG:
         # Add each predicted change onto the level LAG rows before it: an observed row, or a step
         # already rebuilt.

@@ -120,6 +120,12 @@ def test_stateful_and_unusual_options_rebuild_the_same_model():
             "encoder_decoder",
         ),
         ("seattle_temp", (), WindowSpec(transform="seasonal_diff", season=365), "many_to_one"),
+        (
+            "seattle_temp",
+            ("wind",),
+            WindowSpec(horizon=3, transform="seasonal_profile", season=365),
+            "encoder_decoder",
+        ),
     ],
 )
 def test_script_rebuilds_rnnviz_data_exactly(dataset, inputs, windows, topology):

@@ -1,17 +1,25 @@
 """Default recipes derived from the data's size and shape (issue 18 §3), on crafted data."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from rnnviz.common.verdicts import MIN_VAL_WINDOWS
 from rnnviz.tasks.forecast.recipes import (
     DEFAULT_MODEL,
     DEFAULT_TRAIN,
+    LITTLE_MEMORY_PATIENCE,
     LONG_PATIENCE,
     LONG_SERIES_STEPS,
+    PROFILE_LEARNING_RATE,
     SMALL_EPOCHS,
     SMALL_MODEL,
     data_recipe,
+    lag_correlation,
+    memory,
+    profile_spread_ratio,
     season_correlation,
 )
 from rnnviz.tasks.forecast.series import Series
@@ -61,12 +69,125 @@ def test_a_seasonal_series_too_short_to_lose_a_season_is_read_as_it_is_and_fits(
 
 
 def test_a_firm_season_below_zero_learns_the_plain_seasonal_difference():
-    series = seasonal_series(300, level=0.0, trend=0.0)
+    series = seasonal_series(300, level=-100.0)  # a trend: no steady profile to learn from
     recipe = data_recipe(series)
     assert (recipe.window_spec.transform, recipe.window_spec.window) == ("seasonal_diff", 24)
     assert "learns the change from one season before" in recipe.explanation
     assert recipe.model == DEFAULT_MODEL and recipe.train == DEFAULT_TRAIN  # 300 rows: plain
     make_windows(series, recipe.window_spec)
+
+
+def test_a_steady_season_under_noise_learns_the_deviation_from_its_profile():
+    series = seasonal_series(300, level=0.0, trend=0.0)  # the same season every year, plus noise
+    recipe = data_recipe(series)
+    spec = recipe.window_spec
+    assert (spec.transform, spec.season, spec.lag) == ("seasonal_profile", 12, 0)
+    assert "% less about a smooth seasonal profile than their change from one season" in (
+        recipe.explanation
+    )
+    assert spec.window == 12  # white noise forgets at once: 4 x 1 row, raised to 12
+    assert "forgets within 1 (its autocorrelation falls below 0.1)" in recipe.explanation
+    assert recipe.train.learning_rate == PROFILE_LEARNING_RATE < DEFAULT_TRAIN.learning_rate
+    assert "A learning rate of 0.001: the deviation from the profile" in recipe.explanation
+    data = make_windows(series, spec)  # the recipe fits; what is left to learn is the noise
+    y = series.frame["y"].to_numpy()
+    deviation = data.scaler.inverse_target(data.y_train[:, 0])  # (windows,) original units
+    season = 10 * np.sin(2 * np.pi * data.start_train / 12)
+    # the profile fit on about 250 noisy rows: near the true season, not on it
+    assert np.abs(deviation - (y[data.start_train] - season)).mean() < 0.2
+    assert deviation.std() == pytest.approx(1.0, abs=0.15)  # the noise's spread
+
+
+def test_profile_spread_ratio_compares_the_profile_with_the_seasonal_difference():
+    steady = seasonal_series(600, level=0.0, trend=0.0).frame["y"].to_numpy()
+    # noise e about a fixed season: e has spread 1, e_t - e_(t-12) has sqrt(2)
+    assert profile_spread_ratio(steady, 12) == pytest.approx(1 / np.sqrt(2), abs=0.06)
+    trending = seasonal_series(600).frame["y"].to_numpy()  # a trend the profile cannot follow
+    assert profile_spread_ratio(trending, 12) > 1
+
+
+@pytest.mark.parametrize(("phi", "lags"), [(0.0, {1}), (0.5, {3, 4}), (0.8, {10, 11, 12})])
+def test_memory_is_the_lag_where_the_autocorrelation_falls_below_a_tenth(phi, lags):
+    rng = np.random.default_rng(1)
+    noise = rng.normal(size=20_000)
+    ar = np.zeros_like(noise)
+    for t in range(1, len(noise)):  # AR(1): autocorrelation phi ** lag
+        ar[t] = phi * ar[t - 1] + noise[t]
+    assert memory(ar, 50) in lags
+    assert memory(np.ones(30), 5) == 1  # no spread: nothing remembered
+
+
+def random_walk(rows: int, season: int | None) -> Series:
+    """A level that wanders (cumulated noise, around 50), tagged with a season it lacks."""
+    steps = np.random.default_rng(0).normal(0, 1, rows)
+    frame = pd.DataFrame({"y": 50 + np.cumsum(steps)}, index=pd.RangeIndex(rows))
+    return Series("wandering", frame, "y", season=season)
+
+
+def test_persistence_is_not_taken_for_a_season_and_a_wandering_level_learns_its_change():
+    series = random_walk(240, season=4)  # a quarterly tag on a level that only wanders
+    values = np.log(series.frame["y"].to_numpy()[: 240 - 24 - 12])
+    assert season_correlation(values, 4) >= 0.7  # correlated one season before, yet...
+    assert lag_correlation(values, 2) > season_correlation(values, 4)  # ...more so half one
+    recipe = data_recipe(series)
+    spec = recipe.window_spec
+    assert (spec.transform, spec.lag, spec.season) == ("diff", 1, 0)
+    assert "but rows half a season apart at" in recipe.explanation
+    assert "persistence, not a season" in recipe.explanation
+    assert "A wandering level (each row correlates at" in recipe.explanation
+    data = make_windows(series, spec)
+    y = series.frame["y"].to_numpy()
+    start = data.start_train[0]
+    change = data.scaler.inverse_target(data.y_train[0, 0])  # the naive forecast's error
+    assert change == pytest.approx(y[start] - y[start - 1], rel=1e-5)
+    no_season = data_recipe(random_walk(240, season=None))
+    assert no_season.window_spec.transform == "diff"
+    assert "persistence, not a season" not in no_season.explanation
+
+
+def noise_about_a_level(rows: int) -> Series:
+    frame = pd.DataFrame(
+        {"y": 900 + np.random.default_rng(4).normal(0, 100, rows)}, index=pd.RangeIndex(rows)
+    )
+    return Series("nile-like", frame, "y")
+
+
+def test_little_memory_widens_validation_and_keeps_the_best_weights():
+    recipe = data_recipe(noise_about_a_level(100))  # small: a fixed budget otherwise
+    spec, train = recipe.window_spec, recipe.train
+    assert spec.transform == "none" and spec.horizon == 8
+    assert spec.val_size == 12  # a season's worth: room enough for early stopping
+    assert (train.early_stopping, train.keep_weights) == (True, "best")
+    assert train.patience == LITTLE_MEMORY_PATIENCE and train.epochs == SMALL_EPOCHS
+    assert recipe.model == SMALL_MODEL
+    assert "Little memory (each training row correlates at" in recipe.explanation
+    assert "Early stopping (patience 10, on 12 validation rows)" in recipe.explanation
+    one_step = replace(spec, horizon=1)  # the default model's windows (evaluation.windows_for)
+    data = make_windows(noise_about_a_level(100), one_step)
+    assert len(data.x_val) >= MIN_VAL_WINDOWS  # as many windows as early stopping needs
+    # too short to widen: the fixed budget stays
+    short = data_recipe(noise_about_a_level(30))
+    assert (short.train.early_stopping, short.train.keep_weights) == (False, "last")
+    assert "Little memory" not in short.explanation
+
+
+def test_early_stopping_gets_ten_validation_windows_where_the_series_has_room():
+    series = random_walk(240, season=4)  # not small: early stopping on; a season of 4 rows
+    recipe = data_recipe(series)
+    assert recipe.train.early_stopping and recipe.window_spec.val_size == MIN_VAL_WINDOWS
+    assert "A validation part of 10 rows, so that early stopping has 10 windows" in (
+        recipe.explanation
+    )
+    data = make_windows(series, replace(recipe.window_spec, horizon=1))  # the one-step model's
+    assert len(data.x_val) == MIN_VAL_WINDOWS  # one window per validation row
+    small = data_recipe(seasonal_series(144))  # airline-like: a fixed budget, nothing widened
+    assert small.window_spec.val_size == 12 and not small.train.early_stopping
+
+
+def test_lag_correlation_is_pandas_autocorrelation():
+    values = random_walk(100, None).frame["y"].to_numpy()
+    assert lag_correlation(values, 3) == pytest.approx(pd.Series(values).autocorr(lag=3))
+    assert lag_correlation(values[:7], 3) == 0.0  # too few rows
 
 
 def test_a_loose_cycle_is_read_as_it_is_over_three_seasons():

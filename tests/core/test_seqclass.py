@@ -284,6 +284,9 @@ def test_dtw_is_left_out_where_it_is_not_cheap():
     osuleaf = dtw_skip_reason(200, 242, 427, 1, ragged=False)
     assert osuleaf.startswith("1-NN with DTW is left out: 242 test x 200 training sequences")
     assert "different lengths" in dtw_skip_reason(10, 10, 10, 1, ragged=True)
+    # a bench may grant more: OSULeaf's 1.8e9 cell updates fit a budget of 3e9
+    assert dtw_skip_reason(200, 242, 427, 1, ragged=False, budget=3e9) == ""
+    assert "(budget 1e+09)" in dtw_skip_reason(200, 242, 427, 1, ragged=False, budget=1e9)
 
 
 def test_dtw_baseline_on_italy_power_demand():

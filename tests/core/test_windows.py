@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import LinearRegression
 
 from rnnviz.common.csvread import DataError
 from rnnviz.common.scaling import Scaler
@@ -36,11 +37,25 @@ def make_series(n_rows: int = N_ROWS, seed: int = 0) -> Series:
     return Series("synthetic", frame, "sales", inputs=("price", "temp"), season=12)
 
 
-def transformed_features(series: Series, transform: str) -> np.ndarray:
+def profile_by_regression(target: np.ndarray, train_end: int) -> np.ndarray:
+    """A constant and two sine-cosine pairs of the 12-row season fit by sklearn on the rows
+    before ``train_end``, at every row."""
+    t = np.arange(len(target))
+    columns = [f(2 * np.pi * k * t / 12) for k in (1, 2) for f in (np.sin, np.cos)]
+    design = np.column_stack(columns)  # (rows, 4)
+    fitted = LinearRegression().fit(design[:train_end], target[:train_end])
+    return fitted.predict(design)
+
+
+def transformed_features(
+    series: Series, transform: str, train_end: int = N_ROWS - 36
+) -> np.ndarray:
     """Feature matrix with the target transformed, computed row by row; NaN in the rows a
-    difference has nothing before (row 0, or the first season of 12 rows)."""
+    difference has nothing before (row 0, or the first season of 12 rows). A seasonal profile
+    is fit on the rows before ``train_end`` (that of the default split)."""
     values = series.values()
     out = values.copy()
+    profile = profile_by_regression(values[:, 0], train_end)
     for row in range(len(values)):
         level = values[row, 0]
         previous = values[row - 1, 0] if row > 0 else np.nan
@@ -52,6 +67,7 @@ def transformed_features(series: Series, transform: str) -> np.ndarray:
             "log_diff": np.log(level) - np.log(previous),
             "seasonal_diff": level - year_ago,
             "log_seasonal_diff": np.log(level) - np.log(year_ago),
+            "seasonal_profile": level - profile[row],
         }[transform]
     return out
 
@@ -66,6 +82,9 @@ SPECS = [
     WindowSpec(window=6, horizon=3, test_size=12, val_size=6, transform="seasonal_diff", season=12),
     WindowSpec(
         window=4, horizon=14, test_size=14, val_size=14, transform="log_seasonal_diff", season=12
+    ),
+    WindowSpec(
+        window=5, horizon=3, test_size=9, val_size=6, transform="seasonal_profile", season=12
     ),
 ]
 
@@ -96,7 +115,7 @@ def test_windows_are_every_start_whose_targets_fit_in_one_split(spec: WindowSpec
 def test_x_and_y_hold_the_scaled_past_and_next_values(spec: WindowSpec) -> None:
     series = make_series()
     data = make_windows(series, spec)
-    features = transformed_features(series, spec.transform)
+    features = transformed_features(series, spec.transform, data.train_end)
     train_rows = features[spec.lag : data.train_end]
     mean, std = train_rows.mean(axis=0), train_rows.std(axis=0)
     for name in ("train", "val", "test"):
@@ -319,3 +338,19 @@ def test_actual_is_missing_outside_the_series() -> None:
     assert np.isnan(values[0]).all()  # before row 0: never wrapped round to the end
     np.testing.assert_allclose(values[1], data.target[:2])
     assert values[2, 0] == data.target[-1] and np.isnan(values[2, 1])
+
+
+def test_a_seasonal_profile_continues_past_the_end_of_the_series() -> None:
+    series = make_series()
+    spec = WindowSpec(6, 14, 14, 14, transform="seasonal_profile", season=12)
+    data = make_windows(series, spec)
+    target = series.values()[:, 0]
+    t = np.arange(N_ROWS + 14)
+    columns = [f(2 * np.pi * k * t / 12) for k in (1, 2) for f in (np.sin, np.cos)]
+    design = np.column_stack(columns)  # (rows + 14, 4): the series' rows and 14 beyond
+    fitted = LinearRegression().fit(design[: data.train_end], target[: data.train_end])
+    centre = data.scaler.mean[0]  # the residual's training mean: a scaled prediction of 0
+    ahead = data.to_original(np.zeros((1, 14)), np.array([N_ROWS]))  # the 14 rows after the end
+    np.testing.assert_allclose(ahead[0], fitted.predict(design[N_ROWS:]) + centre, rtol=1e-9)
+    back = data.to_scaled(ahead, np.array([N_ROWS]))  # and back again
+    np.testing.assert_allclose(back, np.zeros((1, 14)), atol=1e-9)

@@ -169,3 +169,17 @@ def test_the_season_follows_the_date_order_the_user_picks():
     at.radio(key="w_csv_date_order").set_value("day_first").run()
     assert ready(at) and at.number_input(key=season).value == 12
     assert session(at).data["forecast"].series.season == 12
+
+
+def test_a_noisy_steady_season_defaults_to_the_deviation_from_its_profile():
+    months = pd.date_range("1990-01-01", periods=240, freq="MS")
+    noise = np.random.default_rng(3).normal(0, 1.5, len(months))
+    values = 10 + 8 * np.cos(2 * np.pi * np.arange(len(months)) / 12) + noise  # 20 equal years
+    at = upload("noisy_season.csv", csv_rows("month,temp", [f"{d:%Y-%m}" for d in months], values))
+    assert ready(at), said(at, "error")
+    info = said(at)
+    assert "Default recipe for this series. A firm season of 12 rows" in info
+    assert "less about a smooth seasonal profile than their change from one season" in info
+    assert at.selectbox(key="w_transform").value == "seasonal_profile"
+    spec = session(at).data["forecast"].window_spec
+    assert (spec.transform, spec.season, spec.lag) == ("seasonal_profile", 12, 0)

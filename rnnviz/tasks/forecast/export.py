@@ -22,7 +22,7 @@ from rnnviz.export.codegen import (
 )
 from rnnviz.model.spec import ModelSpec, TrainSpec, lookahead_reason
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series, load_builtin
-from rnnviz.tasks.forecast.windows import WindowSpec
+from rnnviz.tasks.forecast.windows import WindowSpec, profile_harmonics
 
 
 def forecast_script(
@@ -91,6 +91,8 @@ def _forecast_settings(
         "VAL_SIZE": window_spec.val_size,
         "TRANSFORM": window_spec.transform,
         "LAG": window_spec.lag,
+        "SEASON": window_spec.season if window_spec.is_profile else 0,
+        "HARMONICS": profile_harmonics(window_spec.season) if window_spec.is_profile else 0,
         "SCALER": window_spec.scaler,
         **model_settings(model_spec),
         **train_settings(model_spec, train_spec),

@@ -6,8 +6,9 @@ test ``[val_end, n_rows)``. A window whose first target row is ``s`` reads the i
 split holding all its target rows (its inputs may come from earlier splits). Every possible ``s``
 is used (stride 1).
 
-The target (feature 0) is transformed first (``log``, ``diff``, ``log_diff`` or a seasonal
-difference, the change from one season before, i.e. the seasonal-naive forecast's residual);
+The target (feature 0) is transformed first (``log``, ``diff``, ``log_diff``, a seasonal
+difference, the change from one season before, i.e. the seasonal-naive forecast's residual, or
+the deviation from a smooth seasonal profile fit on the training rows);
 then every feature is scaled as ``WindowSpec.scaler`` asks (standardised, min-max to [0, 1], or
 left as it is), with statistics fit on training rows only. A difference over ``lag`` rows has no
 value in the first ``lag`` rows, so those rows are dropped from the features and windows simply
@@ -28,7 +29,9 @@ from rnnviz.common.scaling import Scaler, ScalerKind
 from rnnviz.common.words import plural
 from rnnviz.tasks.forecast.series import Series
 
-Transform = Literal["none", "log", "diff", "log_diff", "seasonal_diff", "log_seasonal_diff"]
+Transform = Literal[
+    "none", "log", "diff", "log_diff", "seasonal_diff", "log_seasonal_diff", "seasonal_profile"
+]
 TRANSFORMS: tuple[Transform, ...] = (
     "none",
     "log",
@@ -36,8 +39,15 @@ TRANSFORMS: tuple[Transform, ...] = (
     "log_diff",
     "seasonal_diff",
     "log_seasonal_diff",
+    "seasonal_profile",
 )
-SEASONAL_TRANSFORMS: tuple[Transform, ...] = ("seasonal_diff", "log_seasonal_diff")
+SEASONAL_TRANSFORMS: tuple[Transform, ...] = (  # those that read the season
+    "seasonal_diff",
+    "log_seasonal_diff",
+    "seasonal_profile",
+)
+LEVEL_TRANSFORMS: tuple[Transform, ...] = ("none", "log", "seasonal_profile")  # no difference
+PROFILE_HARMONICS = 2  # sine-cosine pairs of the season in a seasonal profile: a smooth shape
 TRANSFORM_LABELS: dict[str, str] = {
     "none": "None",
     "log": "Log",
@@ -45,6 +55,7 @@ TRANSFORM_LABELS: dict[str, str] = {
     "log_diff": "Log difference (relative change)",
     "seasonal_diff": "Seasonal difference (change from one season before)",
     "log_seasonal_diff": "Log seasonal difference (relative change from one season before)",
+    "seasonal_profile": "Seasonal profile residual (deviation from a smooth seasonal mean)",
 }
 MIN_TRAIN_WINDOWS = 10
 SCALERS: tuple[ScalerKind, ...] = ("standard", "minmax", "none")
@@ -88,13 +99,17 @@ class WindowSpec:
             raise DataError(f"Unknown scaler '{self.scaler}'; choose one of {SCALERS}.")
         if self.is_seasonal and self.season < 2:
             raise DataError(
-                "A seasonal difference needs a seasonal period of at least 2 rows; this series "
+                "A seasonal transform needs a seasonal period of at least 2 rows; this series "
                 "has none: choose another transform or set the season."
             )
 
     @property
     def is_diff(self) -> bool:
-        return self.transform != "none" and self.transform != "log"
+        return self.transform not in LEVEL_TRANSFORMS
+
+    @property
+    def is_profile(self) -> bool:
+        return self.transform == "seasonal_profile"
 
     @property
     def is_seasonal(self) -> bool:
@@ -132,11 +147,43 @@ def check_series_length(
     )
 
 
+def profile_harmonics(season: int) -> int:
+    """Sine-cosine pairs of a seasonal profile: :data:`PROFILE_HARMONICS`, fewer for a short
+    season (at most half its rows)."""
+    return max(1, min(PROFILE_HARMONICS, season // 2))
+
+
+def profile_basis(rows: np.ndarray, season: int) -> np.ndarray:
+    """(len(rows), 1 + 2k) regressors of a smooth seasonal profile at each row: a constant and
+    k = :data:`PROFILE_HARMONICS` sine-cosine pairs of the season (fewer for a short season)."""
+    k = profile_harmonics(season)
+    angle = 2 * np.pi * np.outer(np.asarray(rows, dtype=np.float64), np.arange(1, k + 1)) / season
+    return np.column_stack([np.ones(len(angle)), np.sin(angle), np.cos(angle)])
+
+
+def fit_profile(train_target: np.ndarray, season: int) -> np.ndarray:
+    """Least-squares coefficients (1 + 2k,) of the seasonal profile of the training rows."""
+    basis = profile_basis(np.arange(len(train_target)), season)  # (rows, 1 + 2k)
+    return np.linalg.lstsq(basis, np.asarray(train_target, dtype=np.float64), rcond=None)[0]
+
+
+def profile_values(coefficients: np.ndarray, season: int, rows: np.ndarray) -> np.ndarray:
+    """The seasonal profile at ``rows`` (any shape; rows past the end of the series too)."""
+    rows = np.asarray(rows)
+    return (profile_basis(rows.ravel(), season) @ coefficients).reshape(rows.shape)
+
+
 def transform_target(
-    target: np.ndarray, transform: Transform, name: str = "target", lag: int = 1
+    target: np.ndarray,
+    transform: Transform,
+    name: str = "target",
+    lag: int = 1,
+    profile: np.ndarray | None = None,
 ) -> np.ndarray:
     """The target in transformed units, (rows,); a difference over ``lag`` rows leaves NaN in
-    the first ``lag`` rows."""
+    the first ``lag`` rows; a seasonal profile residual subtracts ``profile`` (rows,)."""
+    if transform == "seasonal_profile":
+        return np.asarray(target, dtype=np.float64) - profile
     values = np.asarray(target, dtype=np.float64)
     if transform.startswith("log"):
         non_positive = values[values <= 0]
@@ -147,7 +194,7 @@ def transform_target(
                 "'diff' instead."
             )
         values = np.log(values)
-    if transform not in ("none", "log"):
+    if transform not in LEVEL_TRANSFORMS:
         values = np.concatenate([np.full(lag, np.nan), values[lag:] - values[:-lag]])
     return values
 
@@ -180,6 +227,7 @@ class WindowedData:
     target: np.ndarray  # (n_rows,) float64, the target in its original units
     index: pd.Index  # the series' index
     season: int | None = None
+    profile: np.ndarray | None = None  # seasonal profile coefficients (seasonal_profile only)
 
     @property
     def n_rows(self) -> int:
@@ -214,6 +262,8 @@ class WindowedData:
         start = np.asarray(start, dtype=np.int64).reshape(-1)  # (n,)
         y = np.asarray(y_scaled, dtype=np.float64).reshape(len(start), -1)  # (n, h)
         z = self.scaler.inverse_target(y)  # (n, h) transformed units
+        if self.spec.is_profile:
+            return z + self._profile_at(start, z.shape[1])
         if self.spec.is_diff:
             z = self._undifferenced(z, start)  # (n, h) levels, in log units for a log transform
         return np.exp(z) if self.spec.is_log else z
@@ -231,6 +281,11 @@ class WindowedData:
             out[:, j] = before + z[:, j]
         return out
 
+    def _profile_at(self, start: np.ndarray, h: int) -> np.ndarray:
+        """(n, h) seasonal profile at rows ``start .. start + h - 1``."""
+        rows = start[:, None] + np.arange(h)  # (n, h)
+        return profile_values(self.profile, self.spec.season, rows)
+
     def to_scaled(self, values: np.ndarray, start: np.ndarray) -> np.ndarray:
         """Values in the series' original units at rows ``start .. start + h - 1`` (n, h) -> the
         scaled, transformed targets the model trains on: the inverse of :meth:`to_original`
@@ -239,6 +294,8 @@ class WindowedData:
         start = np.asarray(start, dtype=np.int64).reshape(-1)  # (n,)
         v = np.asarray(values, dtype=np.float64).reshape(len(start), -1)  # (n, h)
         own = np.log(v) if self.spec.is_log else v  # (n, h)
+        if self.spec.is_profile:
+            own = own - self._profile_at(start, own.shape[1])
         if self.spec.is_diff:
             lag = self.spec.lag
             levels = np.log(self.target) if self.spec.is_log else self.target  # (n_rows,)
@@ -267,7 +324,7 @@ def split_bounds(series: Series, spec: WindowSpec) -> tuple[int, int]:
     """``(train_end, val_end)`` of the chronological split, after every check
     :func:`make_windows` makes (length, missing and infinite values, transform), without
     building windows: cheap enough to run on each redraw of a long series."""
-    _, _, train_end, val_end = _checked_features(series, spec)
+    _, _, train_end, val_end, _ = _checked_features(series, spec)
     return train_end, val_end
 
 
@@ -290,9 +347,12 @@ def check_finite(series: Series) -> None:
     )
 
 
-def _checked_features(series: Series, spec: WindowSpec) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """The series' values (rows, features), the same with the target transformed, and the split
-    bounds; DataError when ``spec`` cannot be applied to ``series``."""
+def _checked_features(
+    series: Series, spec: WindowSpec
+) -> tuple[np.ndarray, np.ndarray, int, int, np.ndarray | None]:
+    """The series' values (rows, features), the same with the target transformed, the split
+    bounds and the seasonal profile's coefficients (None without one); DataError when ``spec``
+    cannot be applied to ``series``."""
     check_finite(series)
     values = series.values()  # (rows, features)
     n_rows = len(values)
@@ -300,15 +360,22 @@ def _checked_features(series: Series, spec: WindowSpec) -> tuple[np.ndarray, np.
     check_series_length(n_rows, spec.window, spec.horizon, spec.test_size, spec.val_size, lost)
     if np.isnan(values).any():
         raise DataError("The series still has missing values; fill them before windowing.")
-    features = values.copy()
-    features[:, 0] = transform_target(values[:, 0], spec.transform, series.target, spec.lag)
     val_end = n_rows - spec.test_size
-    return values, features, val_end - spec.val_size, val_end
+    train_end = val_end - spec.val_size
+    coefficients, profile = None, None
+    if spec.is_profile:
+        coefficients = fit_profile(values[:train_end, 0], spec.season)
+        profile = profile_values(coefficients, spec.season, np.arange(n_rows))  # (rows,)
+    features = values.copy()
+    features[:, 0] = transform_target(
+        values[:, 0], spec.transform, series.target, spec.lag, profile
+    )
+    return values, features, train_end, val_end, coefficients
 
 
 def make_windows(series: Series, spec: WindowSpec) -> WindowedData:
     """Transform, scale (fit on training rows) and window ``series`` as ``spec`` asks."""
-    values, features, train_end, val_end = _checked_features(series, spec)
+    values, features, train_end, val_end, coefficients = _checked_features(series, spec)
     n_rows = len(values)
     lost = spec.lag
     scaler = Scaler.fit(features[lost:train_end], spec.scaler)
@@ -348,6 +415,7 @@ def make_windows(series: Series, spec: WindowSpec) -> WindowedData:
         target=values[:, 0].copy(),
         index=series.frame.index,
         season=series.season,
+        profile=coefficients,
     )
 
 

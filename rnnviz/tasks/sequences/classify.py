@@ -23,7 +23,7 @@ from rnnviz.model.inference import PREDICT_BATCH, predict
 from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs
 from rnnviz.tasks.base import Job
 from rnnviz.tasks.sequences.data import SequenceData, flat_features
-from rnnviz.tasks.sequences.dtw import band, dtw_distances, dtw_skip_reason
+from rnnviz.tasks.sequences.dtw import CELL_BUDGET, band, dtw_distances, dtw_skip_reason
 from rnnviz.tasks.sequences.recipes import recipe_budget
 from rnnviz.train.runs import RunError
 from rnnviz.train.training import PROBE_SAMPLES, FitData, TrainingRun, new_model
@@ -183,11 +183,13 @@ def logistic_baseline(data: SequenceData, seed: int = 7) -> dict:
         return _baseline_result(classifier, x_test, data.y_test, data.n_classes)
 
 
-def dtw_reason(data: SequenceData) -> str:
-    """Why the 1-NN DTW baseline is left out for ``data`` ('' when it runs)."""
+def dtw_reason(data: SequenceData, budget: float = CELL_BUDGET) -> str:
+    """Why the 1-NN DTW baseline is left out for ``data`` ('' when it runs within ``budget``
+    cell updates)."""
     n_fit = len(data.x_train) + len(data.x_val)
     length, channels = data.input_shape
-    return dtw_skip_reason(n_fit, len(data.x_test), length, channels, data.mask_value is not None)
+    ragged = data.mask_value is not None
+    return dtw_skip_reason(n_fit, len(data.x_test), length, channels, ragged, budget)
 
 
 def dtw_baseline(data: SequenceData) -> dict:
