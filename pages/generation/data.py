@@ -20,11 +20,11 @@ from rnnviz.tasks.generation.chars import (
     suggested_prompt,
 )
 from rnnviz.tasks.generation.figures import char_frequency_figure
-from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE
+from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE, char_recipe, corpus_recipe
 from rnnviz.tasks.generation.task import GENERATION, GenerationData
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
-from rnnviz.ui.widgets import forget_data, kept_upload, same_data_note
+from rnnviz.ui.widgets import forget_data, kept_upload, recipe_widget_values, same_data_note
 
 SOURCES = {"shakespeare": "Shakespeare (built in)", "upload": "Upload a .txt file"}
 
@@ -85,6 +85,20 @@ if corpus is None:  # nothing uploaded yet: Build waits for it
 
 for note in corpus.notes:
     st.caption(plain(note))
+defaults = corpus_recipe(round(len(corpus) * (1 - DEFAULT_CHAR_RECIPE["val_fraction"])))
+if current.defaults_for.get("generation_recipe") != data_key:  # a new text: its own recipe
+    model, train = char_recipe(defaults.recipe)
+    set_widget_defaults(
+        {
+            "char_seq_len": defaults.recipe["seq_len"],
+            "char_stride": defaults.recipe["stride"],
+            **recipe_widget_values(model, train),
+        },
+        overwrite=True,
+    )
+    current.defaults_for["generation_recipe"] = data_key
+    current.recipe_task = GENERATION.name  # Build and Train keep this recipe
+st.info(plain("Default recipe for this text. " + defaults.explanation))
 vocab = current.memo("char_vocab", data_key, lambda: build_char_vocab(corpus.text))
 c1, c2, c3 = st.columns(3)
 c1.metric("Characters", f"{len(corpus):,}")

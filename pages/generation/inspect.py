@@ -58,10 +58,18 @@ c1.metric("RNN validation bits/char", f"{val_bpc:.3f}")
 c2.metric(f"Best n-gram ({baseline.best_order}-gram)", f"{baseline.best_bpc:.3f}")
 c3.metric("Character 3-gram", f"{baseline.bpc_by_order.get(3, math.nan):.3f}")
 c4.metric("Uniform guess", f"{math.log2(len(chars.vocab)):.3f}")
+context = job.val_context()
+rnn_reads = (
+    f"each character after the text before it (at least {context} characters of it, past the "
+    "block's start)"
+    if context
+    else f"each {chars.seq_len}-character window from a zero state (a run saved before "
+    "in-context scoring)"
+)
 st.caption(
-    "Bits per character on the validation block (lower is better): the RNN reads each "
-    f"{chars.seq_len}-character window from a zero state; the n-gram model (interpolated "
-    "Kneser-Ney, order chosen on the same block) reads the characters before each one."
+    f"Bits per character on the validation block (lower is better): the RNN reads {rnn_reads}; "
+    "the n-gram model (interpolated Kneser-Ney, order chosen on the same block) reads the "
+    "characters before each one."
 )
 if why := why_ngram_wins(val_bpc, baseline, len(chars.train_ids)):
     st.info(plain(why))

@@ -261,6 +261,11 @@ class Task(ABC, Generic[D, J]):
         """The Build settings of one of :attr:`architectures` (kept in ``ModelSpec.options``)."""
         return ()
 
+    def architecture_settings(self, architecture: str) -> dict[str, object]:
+        """Build and Train control values (keys without the widget prefix) that picking an
+        architecture sets: its own measured defaults (empty: the controls stay as they are)."""
+        return {}
+
     def fixed_depth(self, architecture: str) -> int | None:
         """The number of recurrent layers an architecture always has (Build then asks only for
         their units), or None when the user chooses the depth."""

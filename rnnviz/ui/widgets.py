@@ -122,12 +122,30 @@ def architecture_ui(task: Task) -> str:
     if st.session_state["w_architecture"] not in names:  # a value another task left
         st.session_state["w_architecture"] = "recurrent"
     architecture = st.radio(
-        "Architecture", names, format_func=labels.get, horizontal=True, key="w_architecture"
+        "Architecture",
+        names,
+        format_func=labels.get,
+        horizontal=True,
+        key="w_architecture",
+        on_change=_apply_architecture_settings,
+        args=(task,),
     )
+    if settings := task.architecture_settings(architecture):
+        listed = ", ".join(
+            f"{name.replace('_', ' ')} {value:g}" for name, value in settings.items()
+        )
+        st.caption(f"Picking it sets its own defaults: {listed} (change them below and on Train).")
     controls = task.architecture_controls(architecture)
     for column, control in zip(st.columns(max(1, len(controls))), controls, strict=False):
         _control_widget(column, control, _control_key(architecture, control))
     return architecture
+
+
+def _apply_architecture_settings(task: Task) -> None:
+    """Set the controls an architecture picks for itself (an ``on_change`` callback: it runs
+    before the controls are drawn again)."""
+    chosen = st.session_state.get("w_architecture", "recurrent")
+    set_widget_defaults(task.architecture_settings(chosen), overwrite=True)
 
 
 def _control_key(architecture: str, control: Control) -> str:

@@ -25,6 +25,15 @@ from rnnviz.tasks.forecast.recipes import (
 from rnnviz.tasks.forecast.series import Series
 from rnnviz.tasks.forecast.windows import make_windows
 from rnnviz.tasks.generation.ngram import NgramReport, why_ngram_wins
+from rnnviz.tasks.generation.recipes import (
+    CHARS_PER_RUN,
+    CHUNKS_PER_STREAM,
+    DEFAULT_CHAR_RECIPE,
+    MAX_EPOCHS,
+    MIN_EPOCHS,
+    SMALL_CORPUS_DROPOUT,
+    corpus_recipe,
+)
 from rnnviz.tasks.sequences.data import SequenceDataset, read_in_chunks
 from rnnviz.tasks.sequences.recipes import chunk_reason, reading_chunk
 from rnnviz.tasks.sequences.task import SplitSettings, sequences_data
@@ -277,3 +286,32 @@ def test_why_the_ngram_wins_is_said_only_when_it_does():
     assert why.startswith("The 6-gram wins (2.359 against 2.472 bits per character): on 90,000")
     assert "5-character contexts" in why
     assert why_ngram_wins(2.3, report, 90_000) == ""
+
+
+def test_a_small_corpus_gets_dropout_and_epochs_that_read_the_run_budget():
+    found = corpus_recipe(91_674)  # Macbeth's training block
+    recipe = found.recipe
+    assert recipe == DEFAULT_CHAR_RECIPE  # the task's default is Macbeth's recipe
+    assert recipe["stateful"] and recipe["batch_size"] == 64 and recipe["stride"] == 32
+    assert recipe["dropout"] == SMALL_CORPUS_DROPOUT
+    assert recipe["epochs"] == round(CHARS_PER_RUN / 91_674) == 44
+    assert found.explanation == (
+        "The text is read as 64 streams of 32 characters whose state carries on from chunk to "
+        "chunk (each character once an epoch, with the text before it in its stream as "
+        "context); 44 epochs read about 4.0 million characters in all. 91,674 training "
+        "characters is a small corpus: dropout 0.2 keeps the network from memorising it."
+    )
+
+
+def test_a_large_corpus_reads_without_dropout_for_at_least_the_fewest_epochs():
+    recipe = corpus_recipe(4_498_399).recipe  # all 38 plays
+    assert recipe["dropout"] == 0.0 and recipe["epochs"] == MIN_EPOCHS
+    assert corpus_recipe(753_102).recipe["epochs"] == 5  # the tragedies
+    assert "without dropout" in corpus_recipe(753_102).explanation
+
+
+def test_a_short_text_gets_fewer_streams_and_the_most_epochs():
+    recipe = corpus_recipe(1_800).recipe
+    assert recipe["batch_size"] == 1_800 // (CHUNKS_PER_STREAM * 32) == 14
+    assert recipe["epochs"] == MAX_EPOCHS
+    assert corpus_recipe(40).recipe["batch_size"] == 1  # never zero streams

@@ -23,8 +23,10 @@ from rnnviz.tasks.generation.model import (
     char_model_spec,
     char_recipe_specs,
     check_generation_spec,
+    context_windows,
     evaluate_bpc,
     fit_char_model,
+    in_context_bpc,
     next_char_probs,
     next_chars_table,
     sample_text,
@@ -42,6 +44,7 @@ def trained():
     """A tiny LSTM trained one epoch on a repeated passage."""
     data = prepare_char_data(CharCorpus("macbeth", TEXT), seq_len=SEQ, val_fraction=0.2)
     recipe = DEFAULT_CHAR_RECIPE | {"units": 8, "embedding_dim": 4, "epochs": 1, "batch_size": 16}
+    recipe["stateful"] = False  # the windows, not the default's streams
     spec, train = char_recipe_specs(recipe, len(data.vocab), seed=3)
     keras.utils.set_random_seed(3)
     model = build_char_model(spec, train, SEQ)
@@ -81,6 +84,39 @@ def test_training_reports_bits_per_character(trained):
         -np.mean(np.log2(picked)), rel=1e-4
     )
     assert bpc["val_bpc"][0] == pytest.approx(-np.mean(np.log2(picked)), rel=1e-4)
+
+
+@pytest.mark.parametrize(("n_ids", "length"), [(101, 20), (100, 20), (57, 10), (30, 200)])
+def test_context_windows_score_every_character_once_after_half_a_window(n_ids, length):
+    ids = np.arange(n_ids)  # each id is its own position
+    x, y, weights = context_windows(ids, length)
+    length = min(length, n_ids - 1)
+    assert x.shape == y.shape == weights.shape and x.shape[1] == length
+    assert np.array_equal(x + 1, y)  # targets: the inputs one character on
+    scored = np.sort(y[weights > 0])
+    assert np.array_equal(scored, np.arange(1, n_ids))  # each of ids[1:] scored exactly once
+    step = max(1, length // 2)
+    assert np.all(weights[1:, :step] == 0) or len(x) == 1  # later windows: context first
+
+
+def test_in_context_bits_per_character_match_keras_on_one_window(trained):
+    data, spec, model, _ = trained
+    ids = data.val_ids[: SEQ + 1]  # one window: Keras's own cross-entropy over it
+    expected = evaluate_bpc(model, spec, ids[None, :-1], ids[None, 1:])
+    assert in_context_bpc(model, spec, ids, length=SEQ) == pytest.approx(expected, rel=1e-4)
+
+
+def test_in_context_bits_per_character_average_the_scored_targets(trained):
+    data, spec, model, _ = trained
+    x, y, weights = context_windows(data.val_ids, 16)
+    probs = next_char_probs(model, spec, x[0])  # (16, vocab) the first window, from Keras
+    first = -np.log2(probs[np.arange(16), y[0]])
+    later = [
+        -np.log2(next_char_probs(model, spec, row)[np.arange(16), target])[w > 0]
+        for row, target, w in zip(x[1:], y[1:], weights[1:], strict=True)
+    ]
+    expected = np.concatenate([first, *later]).mean()
+    assert in_context_bpc(model, spec, data.val_ids, 16) == pytest.approx(expected, rel=1e-4)
 
 
 def test_temperature_zero_is_greedy_decoding(trained):

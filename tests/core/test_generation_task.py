@@ -18,7 +18,7 @@ from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, CharCorpus, prepare_char_data
 from rnnviz.tasks.generation.export import generation_script
 from rnnviz.tasks.generation.job import GenerationJob, bpc_logs
-from rnnviz.tasks.generation.model import sample_text
+from rnnviz.tasks.generation.model import context_windows, inference_twin, sample_text
 from rnnviz.tasks.generation.ngram import ngram_baseline
 from rnnviz.tasks.generation.task import GENERATION, GenerationData
 from rnnviz.tasks.registry import get_task
@@ -44,7 +44,7 @@ def tiny_data(corpus_key: str | None = None, text: str = TEXT, seq_len: int = 20
 def tiny_spec(data: GenerationData, **changes) -> ModelSpec:
     recipe, _ = GENERATION.default_recipe()
     return GENERATION.model_spec(
-        recipe.with_(**({"units": (6,), "embedding_dim": 4} | changes)), data
+        recipe.with_(**({"units": (6,), "embedding_dim": 4, "stateful": False} | changes)), data
     )
 
 
@@ -163,9 +163,14 @@ def test_summary_save_restore_round_trip(tmp_path, data, trained):
     assert metrics["ngram order"] == reference.best_order
     assert metrics["ngram3 bpc"] == pytest.approx(reference.bpc_by_order[3])
     chars = data.chars
-    assert metrics["val bpc"] == pytest.approx(
-        model_bpc(trained.inference_model, chars.x_val, chars.y_val), rel=1e-4
-    )
+    # scored in context: each validation character after the text before it, by hand
+    x, y, weights = context_windows(chars.val_ids)
+    twin = inference_twin(trained.inference_model, trained.spec, x.shape[1])
+    probs = np.asarray(twin.predict(x, verbose=0), dtype=np.float64)  # (n, time, vocab)
+    chosen = np.take_along_axis(probs, y[..., None], axis=-1)[..., 0]  # (n, time)
+    expected = -(np.log2(chosen) * weights).sum() / weights.sum()
+    assert metrics["val bpc"] == pytest.approx(expected, rel=1e-4)
+    assert metrics["val bpc context"] == x.shape[1] // 2 == trained.val_context()
     assert record.data_config["prompt"] == PROMPT and record.data_config["corpus_key"] is None
     frame = record.predictions()
     assert list(frame["source"]) == ["RNN", f"{reference.best_order}-gram"]

@@ -35,6 +35,9 @@ def test_generation_flow(page: Page, app_url: str, screenshots: Path):
         re.compile(r"^\d+$"), timeout=PAGE_TIMEOUT
     )
     drawn(plotly_chart(page, containing="most frequent characters"))
+    expect(
+        page.get_by_text(re.compile(r"^Default recipe for this text\. The text is read as 64"))
+    ).to_be_visible()
     set_number(page, "Sequence length (characters)", 50)
     set_number(page, "Stride (characters between sequence starts)", 100)
     set_number(page, "Characters per sample", 60)
@@ -52,7 +55,8 @@ def test_generation_flow(page: Page, app_url: str, screenshots: Path):
 
     go_to(page, "Train")
     set_number(page, "Epochs", 2)
-    set_number(page, "Batch size", 128)
+    # the default recipe reads stateful streams: its batch is the stateful batch size (Build)
+    expect(page.get_by_text("Not used: a stateful model trains in batches")).to_be_visible()
     page.get_by_role("button", name="Train", exact=True).click()
     finished = page.locator('[data-testid="stAlert"]').filter(has_text="Finished")
     expect(finished).to_be_visible(timeout=TRAIN_TIMEOUT)

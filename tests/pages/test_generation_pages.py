@@ -5,6 +5,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, DEFAULT_PLAY, MIN_CHARS
+from rnnviz.tasks.generation.model import in_context_bpc
+from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE, corpus_recipe
 from rnnviz.train.runs import RunStore
 from tests.pages.helpers import (
     new_app,
@@ -44,6 +46,14 @@ def test_char_data_page_explores_macbeth():
     assert metrics["Characters"] == f"{len(chars.train_ids) + len(chars.val_ids):,}"
     assert metrics["Distinct characters"] == str(len(chars.vocab))
     assert data.corpus_key == DEFAULT_PLAY and data.prompt == "DOCTOR:\n"  # from the held-out end
+    total = len(chars.train_ids) + len(chars.val_ids)
+    recipe = corpus_recipe(round(total * (1 - DEFAULT_CHAR_RECIPE["val_fraction"])))
+    shown = " ".join(i.value for i in at.info).replace("\\", "")
+    assert "Default recipe for this text. The text is read as 64 streams of 32" in shown
+    assert recipe.reasons[1] in shown and "small corpus: dropout 0.2" in recipe.reasons[1]
+    state = at.session_state
+    assert (state["w_stateful"], state["w_dropout"], state["w_epochs"]) == (True, 0.2, 44)
+    assert at.number_input(key="w_char_seq_len").value == DEFAULT_CHAR_RECIPE["seq_len"]
     assert at.text_input(key="w_char_prompt").value == "DOCTOR:\\n"
     assert len(plotly_charts(at)) == 1  # the character frequencies
     vocabulary = at.dataframe[0].value
@@ -109,12 +119,13 @@ def test_build_refuses_bidirectional_and_explains_statefulness():
         vocab,
         False,
     )
-    assert any("Stateless: every window" in c.value for c in at.caption)
+    assert any("contiguous streams" in i.value for i in at.info)  # the default: streams
+    assert session(at).model_spec.stateful
     diagram = str(plotly_charts(at)[0].proto.spec)
     assert "no masking" in diagram and "masks padding" not in diagram  # id 0 is a character
-    at.toggle(key="w_stateful").set_value(True).run()
-    assert any("contiguous streams" in i.value for i in at.info)
-    assert session(at).model_spec.stateful
+    at.toggle(key="w_stateful").set_value(False).run()
+    assert any("Stateless: every window" in c.value for c in at.caption)
+    assert not session(at).model_spec.stateful
 
 
 def test_pages_ask_for_what_is_missing():
@@ -135,6 +146,7 @@ def small_build(at, units: int = 8):
     at.number_input(key="w_char_sample_length").set_value(40).run()
     at = open_page("pages/common/build.py", at)
     at.number_input(key="w_units_1").set_value(units)
+    at.toggle(key="w_stateful").set_value(False)  # windows: a batch size of its own
     at.number_input(key="w_embedding_dim").set_value(8).run()
     return at
 
@@ -156,8 +168,13 @@ def test_generation_train_inspect_reopen_export(store):
     labels = [m.label for m in at.metric]
     assert labels[0] == "RNN validation bits/char" and labels[1].startswith("Best n-gram (")
     rnn_bpc = float(at.metric[0].value)
-    assert rnn_bpc == pytest.approx(state.history["val_bpc"][-1], abs=2e-3)
     record = session(at).job.record
+    assert rnn_bpc == pytest.approx(record.metrics["val bpc"], abs=1e-3)  # scored in context
+    job = session(at).job
+    assert rnn_bpc == pytest.approx(
+        in_context_bpc(job.inference_model, job.spec, job.chars.val_ids), abs=1e-3
+    )
+    assert any("at least 100 characters of it" in c.value for c in at.caption)
     assert float(at.metric[1].value) == pytest.approx(record.metrics["ngram bpc"], abs=1e-3)
     assert rnn_bpc > float(at.metric[1].value)  # two epochs of a tiny model: the n-gram wins
     info = " ".join(i.value for i in at.info).replace("\\", "")

@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-from rnnviz.tasks.sentiment.rcnn import expected_rcnn_params
+from rnnviz.tasks.sentiment.rcnn import RCNN_RECIPE, expected_rcnn_params
+from rnnviz.tasks.sentiment.recipes import TEXT_MODEL, TEXT_TRAIN
 from rnnviz.train.runs import RunStore
 from tests.pages.helpers import new_app, open_page, plotly_charts, session, train_on_page
 
@@ -69,6 +70,10 @@ def test_build_offers_the_rcnn_with_its_controls():
     texts = [a.get("text", "") for a in diagram]
     assert "<b>Conv1D k=1</b>" in texts and "<b>Conv1D k=2</b>" in texts
     assert any("RCNN" in i.value for i in at.info)
+    # Picking the RCNN set its own dropout and learning rate (RCNN_RECIPE), and says so.
+    assert spec.dropout == RCNN_RECIPE["dropout"] == 0.5
+    assert at.session_state["w_learning_rate"] == RCNN_RECIPE["learning_rate"] == 5e-4
+    assert any("its own defaults: dropout 0.5, learning rate 0.0005" in c.value for c in at.caption)
     at.selectbox(key="w_opt_rcnn_pooling").set_value("max").run()
     assert "avg_k1" not in set(at.dataframe[0].value["layer"])
     # Settings that cannot be built are refused with a message, never a traceback.
@@ -83,6 +88,8 @@ def test_build_offers_the_rcnn_with_its_controls():
     at.radio(key="w_architecture").set_value("recurrent").run()
     assert list(at.dataframe[0].value["layer"]) == ["input", "embedding", "rnn_1", "head"]
     assert [s for s in at.slider if s.key == "w_depth"]
+    assert session(at).model_spec.dropout == TEXT_MODEL.dropout  # the plain stack's own again
+    assert at.session_state["w_learning_rate"] == TEXT_TRAIN.learning_rate
 
 
 def test_rcnn_trains_inspects_and_reopens_after_a_restart(store):

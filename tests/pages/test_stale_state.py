@@ -136,7 +136,9 @@ TEXT_B = "ALICE:\nDown the rabbit hole she falls and on and on.\n\n" * 40
 def trained_generation(text: str, name: str):
     chars = prepare_char_data(CharCorpus(name, text), seq_len=20, stride=10, val_fraction=0.2)
     data = GenerationData(chars, None, 0.2, text.split("\n")[0] + "\n", 0.8, 20)
-    spec = GENERATION.model_spec(GENERATION.default_recipe()[0].with_(units=(6,)), data)
+    spec = GENERATION.model_spec(
+        GENERATION.default_recipe()[0].with_(units=(6,), stateful=False), data
+    )
     job = GENERATION.make_job(data, spec.with_(embedding_dim=4), TrainSpec(epochs=1, seed=3))
     job.run.run()
     return job

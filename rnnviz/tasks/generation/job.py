@@ -22,11 +22,12 @@ from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Job
 from rnnviz.tasks.generation.chars import CharData, check_window_budget, stateful_streams
 from rnnviz.tasks.generation.model import (
+    CONTEXT_WINDOW,
     SampleEachEpoch,
     bits_per_char,
     char_model_spec,
     check_generation_spec,
-    evaluate_bpc,
+    in_context_bpc,
     next_chars_table,
     sample_text,
     top_k_next,
@@ -133,12 +134,21 @@ class GenerationJob(Job):
         return stateless_twin(self.run.model, self.run.spec)
 
     def val_bpc(self) -> float:
-        """Bits per character on the validation windows, each read from a zero state: saved
-        with the run, else evaluated now."""
+        """Bits per character of the validation block, each character read in context (see
+        :func:`rnnviz.tasks.generation.model.in_context_bpc`): saved with the run, else
+        evaluated now."""
         saved = self.record.metrics.get("val bpc") if self.record is not None else None
         if isinstance(saved, int | float):
             return float(saved)
-        return evaluate_bpc(self.inference_model, self.spec, self.chars.x_val, self.chars.y_val)
+        return in_context_bpc(self.inference_model, self.spec, self.chars.val_ids)
+
+    def val_context(self) -> int:
+        """The fewest characters of context :meth:`val_bpc` gave each validation character past
+        the first window (0: a run saved before in-context scoring, whose windows of
+        ``seq_len`` each started from a zero state)."""
+        if self.record is not None and "val bpc" in self.record.metrics:
+            return int(self.record.metrics.get("val bpc context", 0))
+        return min(CONTEXT_WINDOW, len(self.chars.val_ids) - 1) // 2
 
     def ngram(self) -> NgramReport:
         """The n-gram baseline on the same split: saved with the run, else fitted now."""
@@ -192,6 +202,7 @@ class GenerationJob(Job):
         baseline = self.ngram()
         metrics = {
             "val bpc": self.val_bpc(),
+            "val bpc context": self.val_context(),
             "ngram bpc": baseline.best_bpc,
             "ngram order": baseline.best_order,
             "ngram3 bpc": baseline.bpc_by_order.get(3, float("nan")),

@@ -168,6 +168,41 @@ def evaluate_bpc(
     return bits_per_char(result["loss"])
 
 
+CONTEXT_WINDOW = 200  # in-context scoring: windows of this many characters, half of them context
+
+
+def context_windows(ids: np.ndarray, length: int = CONTEXT_WINDOW):
+    """Windows ``x``, targets ``y`` (n, length) every ``length // 2`` ids, and weights (n, length)
+    that score each target once: the first window wholly, every later one in its second half,
+    after ``length // 2`` characters of context (a text shorter than a window: one window)."""
+    ids = np.asarray(ids, dtype=np.int32)
+    length = max(1, min(length, len(ids) - 1))
+    half = max(1, length // 2)
+    starts = list(range(0, len(ids) - length, half))  # (n,) the last target is ids[start + length]
+    if starts[-1] + length < len(ids) - 1:  # the tail: one more window ending at the last id
+        starts.append(len(ids) - 1 - length)
+    x = np.stack([ids[s : s + length] for s in starts])  # (n, length)
+    y = np.stack([ids[s + 1 : s + length + 1] for s in starts])  # (n, length)
+    weights = np.zeros(x.shape, dtype=np.float32)
+    weights[0] = 1.0
+    for row in range(1, len(starts)):  # score only targets the previous window did not
+        weights[row, starts[row - 1] + length - starts[row] :] = 1.0
+    return x, y, weights
+
+
+def in_context_bpc(
+    model: keras.Model, spec: ModelSpec, ids: np.ndarray, length: int = CONTEXT_WINDOW
+) -> float:
+    """Bits per character of ``ids[1:]``, each character read after the text before it (at least
+    ``length // 2`` characters of it, past the first window), as the n-gram scores it."""
+    x, y, weights = context_windows(ids, length)
+    probs = inference_twin(model, spec, x.shape[1]).predict(x, batch_size=64, verbose=0)
+    # probs: (n, length, vocab)
+    picked = np.take_along_axis(probs, y[..., None], axis=-1)[..., 0]  # (n, length)
+    log2 = np.log2(np.maximum(picked, 1e-12))
+    return float(-(log2 * weights).sum() / weights.sum())
+
+
 # ----------------------------------------------------------------------------- sampling
 
 

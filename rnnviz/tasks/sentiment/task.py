@@ -18,6 +18,7 @@ from rnnviz.tasks.sentiment.rcnn import (
     MAX_FILTERS,
     MAX_KERNEL,
     POOLING_LABELS,
+    RCNN_RECIPE,
     ConvSpec,
     check_fits,
     rcnn_spec,
@@ -171,6 +172,13 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
                 choice_labels=tuple(POOLING_LABELS.values()),
             ),
         )
+
+    def architecture_settings(self, architecture: str) -> dict[str, object]:
+        """The RCNN's own dropout and learning rate (:data:`RCNN_RECIPE`) when it is picked, the
+        default recipe's when the plain stack is picked again."""
+        if architecture == "rcnn":
+            return {key: RCNN_RECIPE[key] for key in ("dropout", "learning_rate")}
+        return {"dropout": TEXT_MODEL.dropout, "learning_rate": TEXT_TRAIN.learning_rate}
 
     def fixed_depth(self, architecture: str) -> int | None:
         return 1 if architecture == "rcnn" else None  # one context layer
