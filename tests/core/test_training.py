@@ -8,7 +8,14 @@ import pytest
 
 from rnnviz.model.builder import build_model
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.train.training import FitData, TrainingRun, new_model, trim_to_batches
+from rnnviz.train.training import (
+    FitData,
+    TrainingRun,
+    build_training_state,
+    fit_arguments,
+    new_model,
+    trim_to_batches,
+)
 
 
 def sine_data(n: int = 64, window: int = 8, seed: int = 0) -> FitData:
@@ -211,3 +218,42 @@ def test_a_run_concludes_at_on_train_end_before_fit_frees_its_data_pipeline():
     assert seen["state"].message == final.message
     kept = run.best_weights  # the best epoch's weights, restored before fit returned
     assert all(np.array_equal(a, b) for a, b in zip(seen["weights"], kept, strict=True))
+
+
+def count_train_step_traces(model: keras.Model) -> list[int]:
+    """Counts how often Keras calls ``model.train_step``: once per trace of the compiled train
+    function (it is called only while tracing, never when the traced graph runs)."""
+    traces, step = [0], model.train_step
+
+    def counted(data):
+        traces[0] += 1
+        return step(data)
+
+    model.train_step = counted
+    return traces
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ModelSpec(cell="GRU", units=(4,)),
+        ModelSpec(cell="LSTM", units=(4,), stateful=True, stateful_batch_size=8),
+    ],
+)
+def test_training_state_built_first_traces_the_train_step_once_and_trains_the_same(spec):
+    """Keras on TensorFlow creates the optimizer's and metrics' variables in the first trace of
+    the train step, and then traces it again; built before ``fit`` it traces once (half the
+    wait for the first batch), and the trained weights are those of a plain ``fit``."""
+    data, train = sine_data(), TrainSpec(epochs=2, batch_size=8)
+    weights = {}
+    for prebuilt in (False, True):
+        model = new_model(spec, train, data.x_train.shape[1:])
+        traces = count_train_step_traces(model)
+        if prebuilt:
+            build_training_state(model, data.x_train[:8], data.y_train[:8])
+        model.fit(**fit_arguments(data.x_train, data.y_train, 8, False, 7), epochs=2, verbose=0)
+        weights[prebuilt] = model.get_weights()
+        if keras.backend.backend() == "tensorflow":
+            assert traces[0] == (1 if prebuilt else 2)
+    for plain, built in zip(weights[False], weights[True], strict=True):
+        np.testing.assert_allclose(built, plain, rtol=1e-6, atol=1e-7)
