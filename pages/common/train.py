@@ -113,7 +113,9 @@ def render() -> None:
     figure = history_figure(
         run_state.history, metric, run_state.batch_loss, run_state.steps_per_epoch
     )
-    notes = draw_reference_bands(figure, handle.request, run_state.history, metric)
+    notes = draw_reference_bands(  # a live redraw does not wait for the baseline's band
+        figure, handle.request, run_state.history, metric, wait=run_state.done
+    )
     st.plotly_chart(figure, key="history")
     reference_caption(notes)
     if run_state.samples:
