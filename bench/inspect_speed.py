@@ -11,11 +11,14 @@ further run within a short quiet time) and every chart and table is drawn in the
 typical interaction is timed the same way (forecast: the gate selector; sentiment: a typed
 sentence; sequences: the digit picker; generation: the passage).
 
-Prints per task ``inspect <task> first draw <s> interaction <s>`` (medians of ``repeats``) and
-``train <task> first batch on the chart <s>``.
+Prints per task ``inspect <task> first draw <s> interaction <s>`` (medians of ``repeats``),
+``train <task> first batch on the chart <s>`` and ``train <task> time left at epoch 2 / actual
+<ratio>``: the time left the Train page announced once two epochs were done, over the time the
+run then took (read off the page's progress texts, whose elapsed seconds are the run's own
+clock; each run trains at least ``--epochs`` epochs, default 4, for this).
 
-Run: .venv/bin/python bench/inspect_speed.py [--repeats 3] [--tasks forecast sentiment ...]
-(about 4-6 minutes on the shared 2-core machine, most of it training and page loads)
+Run: .venv/bin/python bench/inspect_speed.py [--repeats 3] [--epochs 4] [--tasks forecast ...]
+(about 5-8 minutes on the shared 2-core machine, most of it training and page loads)
 """
 
 from __future__ import annotations

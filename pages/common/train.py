@@ -128,5 +128,5 @@ def render() -> None:
         show_outcome(outcome, handle.snapshot())  # saved: now with its link to Inspect
 
 
-live_panel(lambda: not handle.done, render)
+live_panel(lambda: not handle.done, render, waiting=lambda: not handle.snapshot().batch_loss)
 collect_finished_run()  # after drawing: loading the model may import TensorFlow in the server
