@@ -385,12 +385,14 @@ def main() -> None:
             context.close()
             print(f"train {name} first batch on the chart {first_batch:.2f} s", flush=True)
             ratio = time_left_ratio(progress)
-            if ratio is not None:
-                print(
-                    f"train {name} time left at epoch 2 / actual {ratio[0]:.2f} "
-                    f"(worst after epoch 1 {ratio[1]:.2f}; {epochs} epochs)",
-                    flush=True,
-                )
+            print(
+                f"train {name} time left at epoch 2 / actual {ratio[0]:.2f} "
+                f"(worst after epoch 1 {ratio[1]:.2f}; {epochs} epochs)"
+                if ratio is not None
+                else f"train {name} time left: no announcement after epoch 1 to check "
+                f"({len(progress)} progress texts seen; {epochs} epochs)",
+                flush=True,
+            )
             firsts, interactions = [], []
             for _ in range(args.repeats):
                 first, interaction = time_inspect(browser, url, case, run_id, args.shots)
