@@ -11,11 +11,13 @@ further run within a short quiet time) and every chart and table is drawn in the
 typical interaction is timed the same way (forecast: the gate selector; sentiment: a typed
 sentence; sequences: the digit picker; generation: the passage).
 
-Prints per task ``inspect <task> first draw <s> interaction <s>`` (medians of ``repeats``),
-``train <task> first batch on the chart <s>`` and ``train <task> time left at epoch 2 / actual
-<ratio>``: the time left the Train page announced once two epochs were done, over the time the
-run then took (read off the page's progress texts, whose elapsed seconds are the run's own
-clock; each run trains at least ``--epochs`` epochs, default 4, for this).
+Prints per task ``inspect <task> first draw <s> interaction <s>`` (medians of ``repeats``);
+``train <task> first batch on the chart <s> (loss before training <s>)``: from the Train click
+to the first per-batch loss drawn, and to the untrained model's loss drawn at 0; and
+``train <task> time left at epoch 2 / actual <ratio>``: the time left the Train page announced
+once two epochs were done, over the time the run then took (read off the page's progress
+texts, whose elapsed seconds are the run's own clock; each run trains at least ``--epochs``
+epochs, default 4, for this).
 
 Run: .venv/bin/python bench/inspect_speed.py [--repeats 3] [--epochs 4] [--tasks forecast ...]
 (about 5-8 minutes on the shared 2-core machine, most of it training and page loads)
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import re
 import signal
@@ -66,6 +69,7 @@ class ScriptRuns:
         self.started = self.finished = 0
         self.finished_at = 0.0
         self.batch_drawn_at = 0.0
+        self.start_drawn_at = 0.0
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _frame(self, payload) -> None:
@@ -79,6 +83,8 @@ class ScriptRuns:
         kind = message.WhichOneof("type")
         if kind == "delta" and not self.batch_drawn_at and b"per batch" in payload:
             self.batch_drawn_at = time.perf_counter()  # the live chart with per-batch losses
+        if kind == "delta" and not self.start_drawn_at and b"loss before training" in payload:
+            self.start_drawn_at = time.perf_counter()  # its point before the first batch
         if kind == "new_session":
             self.started += 1
         elif kind == "script_finished":
@@ -263,10 +269,11 @@ def no_exception(page: Page, where: str) -> None:
     assert boxes.count() == 0, f"{where}: {boxes.all_inner_texts()}"
 
 
-def train_run(page: Page, url: str, case: Case, epochs: int) -> tuple[str, float, list]:
+def train_run(page: Page, url: str, case: Case, epochs: int) -> tuple[str, float, float, list]:
     """Train a short run of ``case`` (``epochs`` epochs) through the pages; its run id, the
-    seconds from the Train click to the first per-batch loss drawn on the live chart, and the
-    progress texts seen (see :func:`watch_progress`)."""
+    seconds from the Train click to the first per-batch loss drawn on the live chart and to the
+    loss before training drawn (NaN when none was), and the progress texts seen (see
+    :func:`watch_progress`)."""
     runs = ScriptRuns(page)
     choose_task(page, runs, url, case)
     go_to(page, runs, "Data")
@@ -281,8 +288,9 @@ def train_run(page: Page, url: str, case: Case, epochs: int) -> tuple[str, float
     progress = watch_progress(page)
     no_exception(page, f"{case.task} train")
     first_batch = runs.batch_drawn_at - click
+    start = runs.start_drawn_at - click if runs.start_drawn_at else math.nan
     run_id = re.search(r"[?&]run=([\w-]+)", page.url).group(1)
-    return run_id, first_batch, progress
+    return run_id, first_batch, start, progress
 
 
 def time_inspect(
@@ -377,13 +385,17 @@ def main() -> None:
             page.set_default_timeout(TIMEOUT_MS)
             try:
                 epochs = max(case.epochs, args.epochs)
-                run_id, first_batch, progress = train_run(page, url, case, epochs)
+                run_id, first_batch, start, progress = train_run(page, url, case, epochs)
             except Exception:
                 if args.shots:
                     page.screenshot(path=str(args.shots / f"failed_{name}.png"), full_page=True)
                 raise
             context.close()
-            print(f"train {name} first batch on the chart {first_batch:.2f} s", flush=True)
+            print(
+                f"train {name} first batch on the chart {first_batch:.2f} s "
+                f"(loss before training {start:.2f} s)",
+                flush=True,
+            )
             ratio = time_left_ratio(progress)
             print(
                 f"train {name} time left at epoch 2 / actual {ratio[0]:.2f} "

@@ -111,7 +111,11 @@ def render() -> None:
     run_task = get_task(handle.request.task)
     metric = run_task.chart_metric or metric_name(handle.request.model_spec)
     figure = history_figure(
-        run_state.history, metric, run_state.batch_loss, run_state.steps_per_epoch
+        run_state.history,
+        metric,
+        run_state.batch_loss,
+        run_state.steps_per_epoch,
+        run_state.initial_loss,
     )
     notes = draw_reference_bands(  # a live redraw does not wait for the baseline's band
         figure, handle.request, run_state.history, metric, wait=run_state.done

@@ -20,6 +20,7 @@ import numpy as np
 
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
 from rnnviz.model.builder import build_model, compile_model, metric_name, reset_states
+from rnnviz.model.probes import outputs
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.train.runstate import RunState, Status, WarmupClock
 
@@ -136,6 +137,22 @@ def build_training_state(model: keras.Model, x: np.ndarray, y: np.ndarray) -> No
             build(data_batch=(x, y, None))
     except Exception:  # noqa: BLE001 - a speed-up only: fit builds the same variables itself
         return
+
+
+def starting_loss(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float | None:
+    """The untrained model's loss on the rows ``x``, ``y`` (what ``model.evaluate`` gives on
+    them), the chart's point before the first batch: the model replayed in NumPy and the
+    compiled loss applied eagerly, so it is drawn within a second of the Train click, while
+    Keras still traces the train step. None when the model cannot be replayed or its loss is
+    not a plain named one."""
+    if not isinstance(model.loss, str) or len(x) == 0:
+        return None
+    predicted = outputs(model, x)  # zero initial state, as every epoch of a stateful run starts
+    if predicted is None:
+        return None
+    per_row = keras.losses.get(model.loss)(y, predicted)  # (rows,) or (rows, time)
+    value = float(np.mean(keras.ops.convert_to_numpy(per_row)))
+    return value if math.isfinite(value) else None
 
 
 def rows_overlap(a: np.ndarray) -> bool:
@@ -267,6 +284,8 @@ class TrainingRun:
                     f"No training windows left after trimming to batches of {batch_size}."
                 )
             build_training_state(self.model, x[:batch_size], y[:batch_size])
+            initial = starting_loss(self.model, x[:batch_size], y[:batch_size])
+            self.update(lambda s: setattr(s, "initial_loss", initial))
             self.model.fit(
                 **fit_arguments(x, y, batch_size, not stateful, self.train.seed),
                 epochs=self.train.epochs,

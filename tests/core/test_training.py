@@ -14,6 +14,7 @@ from rnnviz.train.training import (
     build_training_state,
     fit_arguments,
     new_model,
+    starting_loss,
     trim_to_batches,
 )
 
@@ -257,3 +258,43 @@ def test_training_state_built_first_traces_the_train_step_once_and_trains_the_sa
             assert traces[0] == (1 if prebuilt else 2)
     for plain, built in zip(weights[False], weights[True], strict=True):
         np.testing.assert_allclose(built, plain, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "spec, x, y",
+    [
+        (ModelSpec(cell="GRU", units=(4,)), sine_data().x_train[:8], sine_data().y_train[:8]),
+        (
+            ModelSpec(cell="LSTM", units=(4,), bidirectional=True, head="binary", vocab_size=20),
+            np.array([[3, 5, 7, 0, 0], [2, 9, 4, 11, 6], [8, 0, 0, 0, 0]], "int32"),
+            np.array([[1.0], [0.0], [1.0]], "float32"),
+        ),
+        (
+            ModelSpec(
+                cell="SimpleRNN",
+                units=(4,),
+                head="multiclass",
+                n_outputs=6,
+                topology="many_to_many",
+                vocab_size=6,
+                stateful=True,
+                stateful_batch_size=2,
+            ),
+            np.array([[1, 2, 3, 4], [5, 4, 3, 2]], "int32"),
+            np.array([[2, 3, 4, 5], [4, 3, 2, 1]], "int32"),
+        ),
+    ],
+    ids=["regression", "binary-text", "stateful-chars"],
+)
+def test_starting_loss_is_what_keras_evaluates_before_training(spec, x, y):
+    model = new_model(spec, TrainSpec(), x.shape[1:])
+    batch = len(x)
+    expected = model.evaluate(x, y, batch_size=batch, verbose=0, return_dict=True)["loss"]
+    assert starting_loss(model, x, y) == pytest.approx(expected, rel=1e-4)
+
+
+def test_a_run_records_its_starting_loss_before_its_first_batch():
+    run = make_run(train=TrainSpec(epochs=1, batch_size=8, early_stopping=False))
+    untrained = run.model.evaluate(run.data.x_train[:8], run.data.y_train[:8], verbose=0)[0]
+    state = run.run()
+    assert state.initial_loss == pytest.approx(untrained, rel=1e-4)
