@@ -141,17 +141,20 @@ def build_training_state(model: keras.Model, x: np.ndarray, y: np.ndarray) -> No
 
 def starting_loss(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float | None:
     """The untrained model's loss on the rows ``x``, ``y`` (what ``model.evaluate`` gives on
-    them), the chart's point before the first batch: the model replayed in NumPy and the
+    them), the chart's point before the first batch: the model replayed in NumPy and its
     compiled loss applied eagerly, so it is drawn within a second of the Train click, while
-    Keras still traces the train step. None when the model cannot be replayed or its loss is
-    not a plain named one."""
-    if not isinstance(model.loss, str) or len(x) == 0:
+    Keras still traces the train step. None when the model cannot be replayed or the loss
+    cannot be computed so (never an error: the run goes on without the point)."""
+    if len(x) == 0:
         return None
     predicted = outputs(model, x)  # zero initial state, as every epoch of a stateful run starts
     if predicted is None:
         return None
-    per_row = keras.losses.get(model.loss)(y, predicted)  # (rows,) or (rows, time)
-    value = float(np.mean(keras.ops.convert_to_numpy(per_row)))
+    try:  # Keras's compiled loss (the one fit uses: ranks aligned, reduced over the rows)
+        loss = model.compute_loss(x=x, y=y, y_pred=predicted, training=False)
+        value = float(keras.ops.convert_to_numpy(loss))
+    except Exception:  # noqa: BLE001 - a point on the chart only: the run goes on without it
+        return None
     return value if math.isfinite(value) else None
 
 

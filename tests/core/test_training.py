@@ -267,7 +267,7 @@ def test_training_state_built_first_traces_the_train_step_once_and_trains_the_sa
         (
             ModelSpec(cell="LSTM", units=(4,), bidirectional=True, head="binary", vocab_size=20),
             np.array([[3, 5, 7, 0, 0], [2, 9, 4, 11, 6], [8, 0, 0, 0, 0]], "int32"),
-            np.array([[1.0], [0.0], [1.0]], "float32"),
+            np.array([1, 0, 1], "int32"),  # labels as the text data holds them: (rows,)
         ),
         (
             ModelSpec(
