@@ -228,9 +228,11 @@ def time_left_ratio(seen: list[Progress]) -> tuple[float, float] | None:
     """The time left announced when the page first showed two epochs done, over the time the
     run then took to finish (1 = exact), and the worst such ratio (farthest from 1, either way)
     over every text after the first epoch; None when the run was too short to say."""
-    end = max((p.elapsed for p in seen if p.epoch == p.epochs), default=None)
-    after = [p for p in seen if p.epoch >= 1 and p.left is not None and p.epoch < p.epochs]
-    if end is None or not after:
+    if not seen:
+        return None
+    end = max(p.elapsed for p in seen)  # the run's clock stops when training ends (also early)
+    after = [p for p in seen if p.epoch >= 1 and p.left is not None and p.elapsed < end]
+    if not after:
         return None
     ratios = [p.left / (end - p.elapsed) for p in after if end - p.elapsed > 0.5]
     at_two = [p.left / (end - p.elapsed) for p in after if p.epoch >= 2 and end - p.elapsed > 0.5]
