@@ -228,9 +228,9 @@ def time_left_ratio(seen: list[Progress]) -> tuple[float, float] | None:
     """The time left announced when the page first showed two epochs done, over the time the
     run then took to finish (1 = exact), and the worst such ratio (farthest from 1, either way)
     over every text after the first epoch; None when the run was too short to say."""
-    if not seen:
-        return None
-    end = max(p.elapsed for p in seen)  # the run's clock stops when training ends (also early)
+    if not seen or seen[-1].epoch < seen[-1].epochs:
+        return None  # early stopping ended it: the time left counts every epoch, as it must
+    end = max(p.elapsed for p in seen)  # the run's clock stops when training ends
     after = [p for p in seen if p.epoch >= 1 and p.left is not None and p.elapsed < end]
     if not after:
         return None
@@ -403,8 +403,8 @@ def main() -> None:
                 f"train {name} time left at epoch 2 / actual {ratio[0]:.2f} "
                 f"(worst after epoch 1 {ratio[1]:.2f}; {epochs} epochs)"
                 if ratio is not None
-                else f"train {name} time left: no announcement after epoch 1 to check "
-                f"({len(progress)} progress texts seen; {epochs} epochs)",
+                else f"train {name} time left: nothing to check ({len(progress)} progress texts "
+                f"seen, the run ended at epoch {progress[-1].epoch if progress else 0} of {epochs})",
                 flush=True,
             )
             firsts, interactions = [], []
