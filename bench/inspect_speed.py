@@ -210,7 +210,8 @@ def watch_progress(page: Page) -> list[Progress]:
     seen: list[Progress] = []
     link = page.get_by_role("link", name="Inspect the results")
     deadline = time.perf_counter() + TIMEOUT_MS / 1000
-    while not link.is_visible():
+    while True:
+        ended = link.is_visible()  # then the texts read below are the run's last ones
         if time.perf_counter() > deadline:
             raise TimeoutError("the run did not end")
         texts = page.locator('[data-testid="stProgress"]').all_inner_texts()
@@ -220,8 +221,9 @@ def watch_progress(page: Page) -> list[Progress]:
                 p = Progress(int(epoch), int(epochs), float(elapsed), left and float(left))
                 if not seen or seen[-1] != p:
                     seen.append(p)
+        if ended:
+            return seen
         page.wait_for_timeout(100)
-    return seen
 
 
 def time_left_ratio(seen: list[Progress]) -> tuple[float, float] | None:
