@@ -11,17 +11,23 @@ further run within a short quiet time) and every chart and table is drawn in the
 typical interaction is timed the same way (forecast: the gate selector; sentiment: a typed
 sentence; sequences: the digit picker; generation: the passage).
 
-Prints per task ``inspect <task> first draw <s> interaction <s>`` (medians of ``repeats``) and
-``train <task> first batch on the chart <s>``.
+Prints per task ``inspect <task> first draw <s> interaction <s>`` (medians of ``repeats``);
+``train <task> first batch on the chart <s> (loss before training <s>)``: from the Train click
+to the first per-batch loss drawn, and to the untrained model's loss drawn at 0; and
+``train <task> time left at epoch 2 / actual <ratio>``: the time left the Train page announced
+once two epochs were done, over the time the run then took (read off the page's progress
+texts, whose elapsed seconds are the run's own clock; each run trains at least ``--epochs``
+epochs, default 4, for this).
 
-Run: .venv/bin/python bench/inspect_speed.py [--repeats 3] [--tasks forecast sentiment ...]
-(about 4-6 minutes on the shared 2-core machine, most of it training and page loads)
+Run: .venv/bin/python bench/inspect_speed.py [--repeats 3] [--epochs 4] [--tasks forecast ...]
+(about 5-8 minutes on the shared 2-core machine, most of it training and page loads)
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import re
 import signal
@@ -63,6 +69,7 @@ class ScriptRuns:
         self.started = self.finished = 0
         self.finished_at = 0.0
         self.batch_drawn_at = 0.0
+        self.start_drawn_at = 0.0
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _frame(self, payload) -> None:
@@ -76,6 +83,8 @@ class ScriptRuns:
         kind = message.WhichOneof("type")
         if kind == "delta" and not self.batch_drawn_at and b"per batch" in payload:
             self.batch_drawn_at = time.perf_counter()  # the live chart with per-batch losses
+        if kind == "delta" and not self.start_drawn_at and b"loss before training" in payload:
+            self.start_drawn_at = time.perf_counter()  # its point before the first batch
         if kind == "new_session":
             self.started += 1
         elif kind == "script_finished":
@@ -180,6 +189,61 @@ CASES = {
 }
 
 
+PROGRESS = re.compile(
+    r"Epoch (\d+)/(\d+)(?:, batch \d+/\d+)? - ([\d.]+) s(?:, about (\d+) s left)?"
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress text of the Train page: epochs done, of all, seconds elapsed (the run's own
+    clock) and the time left it announced (None when it said none)."""
+
+    epoch: int
+    epochs: int
+    elapsed: float
+    left: float | None
+
+
+def watch_progress(page: Page) -> list[Progress]:
+    """The Train page's progress texts, read every 0.1 s until the Inspect link shows."""
+    seen: list[Progress] = []
+    link = page.get_by_role("link", name="Inspect the results")
+    deadline = time.perf_counter() + TIMEOUT_MS / 1000
+    while True:
+        ended = link.is_visible()  # then the texts read below are the run's last ones
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the run did not end")
+        texts = page.locator('[data-testid="stProgress"]').all_inner_texts()
+        for match in (PROGRESS.search(t) for t in texts):
+            if match:
+                epoch, epochs, elapsed, left = match.groups()
+                p = Progress(int(epoch), int(epochs), float(elapsed), left and float(left))
+                if not seen or seen[-1] != p:
+                    seen.append(p)
+        if ended:
+            return seen
+        page.wait_for_timeout(100)
+
+
+def time_left_ratio(seen: list[Progress]) -> tuple[float, float] | None:
+    """The time left announced when the page first showed two epochs done, over the time the
+    run then took to finish (1 = exact), and the worst such ratio (farthest from 1, either way)
+    over every text after the first epoch; None when the run was too short to say."""
+    if not seen or seen[-1].epoch < seen[-1].epochs:
+        return None  # early stopping ended it: the time left counts every epoch, as it must
+    end = max(p.elapsed for p in seen)  # the run's clock stops when training ends
+    after = [p for p in seen if p.epoch >= 1 and p.left is not None and p.elapsed < end]
+    if not after:
+        return None
+    ratios = [p.left / (end - p.elapsed) for p in after if end - p.elapsed > 0.5]
+    at_two = [p.left / (end - p.elapsed) for p in after if p.epoch >= 2 and end - p.elapsed > 0.5]
+    if not ratios:
+        return None
+    worst = max(ratios, key=lambda r: max(r, 1 / r) if r > 0 else float("inf"))
+    return (at_two[0] if at_two else ratios[0]), worst
+
+
 def go_to(page: Page, runs: ScriptRuns, name: str) -> None:
     """Click a page in the sidebar and wait until it is drawn."""
     since = runs.finished
@@ -209,9 +273,11 @@ def no_exception(page: Page, where: str) -> None:
     assert boxes.count() == 0, f"{where}: {boxes.all_inner_texts()}"
 
 
-def train_run(page: Page, url: str, case: Case) -> tuple[str, float]:
-    """Train a short run of ``case`` through the pages; its run id and the seconds from the Train
-    click to the first per-batch loss drawn on the live chart."""
+def train_run(page: Page, url: str, case: Case, epochs: int) -> tuple[str, float, float, list]:
+    """Train a short run of ``case`` (``epochs`` epochs) through the pages; its run id, the
+    seconds from the Train click to the first per-batch loss drawn on the live chart and to the
+    loss before training drawn (NaN when none was), and the progress texts seen (see
+    :func:`watch_progress`)."""
     runs = ScriptRuns(page)
     choose_task(page, runs, url, case)
     go_to(page, runs, "Data")
@@ -220,14 +286,15 @@ def train_run(page: Page, url: str, case: Case) -> tuple[str, float]:
     expect(page.get_by_text(case.ready).first).to_be_visible(timeout=TIMEOUT_MS)
     go_to(page, runs, "Build")  # the model spec is made there
     go_to(page, runs, "Train")
-    set_number(page, runs, "Epochs", case.epochs)
+    set_number(page, runs, "Epochs", epochs)
     click = time.perf_counter()
     page.get_by_role("button", name="Train", exact=True).click()
-    expect(page.get_by_role("link", name="Inspect the results")).to_be_visible(timeout=TIMEOUT_MS)
+    progress = watch_progress(page)
     no_exception(page, f"{case.task} train")
     first_batch = runs.batch_drawn_at - click
+    start = runs.start_drawn_at - click if runs.start_drawn_at else math.nan
     run_id = re.search(r"[?&]run=([\w-]+)", page.url).group(1)
-    return run_id, first_batch
+    return run_id, first_batch, start, progress
 
 
 def time_inspect(
@@ -297,6 +364,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument(
+        "--epochs", type=int, default=4, help="at least this many epochs (for the time left)"
+    )
     parser.add_argument("--tasks", nargs="+", default=list(CASES), choices=list(CASES))
     parser.add_argument("--shots", type=Path, default=None, help="folder for screenshots")
     args = parser.parse_args()
@@ -318,13 +388,27 @@ def main() -> None:
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             try:
-                run_id, first_batch = train_run(page, url, case)
+                epochs = max(case.epochs, args.epochs)
+                run_id, first_batch, start, progress = train_run(page, url, case, epochs)
             except Exception:
                 if args.shots:
                     page.screenshot(path=str(args.shots / f"failed_{name}.png"), full_page=True)
                 raise
             context.close()
-            print(f"train {name} first batch on the chart {first_batch:.2f} s", flush=True)
+            print(
+                f"train {name} first batch on the chart {first_batch:.2f} s "
+                f"(loss before training {start:.2f} s)",
+                flush=True,
+            )
+            ratio = time_left_ratio(progress)
+            print(
+                f"train {name} time left at epoch 2 / actual {ratio[0]:.2f} "
+                f"(worst after epoch 1 {ratio[1]:.2f}; {epochs} epochs)"
+                if ratio is not None
+                else f"train {name} time left: nothing to check ({len(progress)} progress texts "
+                f"seen, the run ended at epoch {progress[-1].epoch if progress else 0} of {epochs})",
+                flush=True,
+            )
             firsts, interactions = [], []
             for _ in range(args.repeats):
                 first, interaction = time_inspect(browser, url, case, run_id, args.shots)

@@ -111,9 +111,15 @@ def render() -> None:
     run_task = get_task(handle.request.task)
     metric = run_task.chart_metric or metric_name(handle.request.model_spec)
     figure = history_figure(
-        run_state.history, metric, run_state.batch_loss, run_state.steps_per_epoch
+        run_state.history,
+        metric,
+        run_state.batch_loss,
+        run_state.steps_per_epoch,
+        run_state.initial_loss,
     )
-    notes = draw_reference_bands(figure, handle.request, run_state.history, metric)
+    notes = draw_reference_bands(  # a live redraw does not wait for the baseline's band
+        figure, handle.request, run_state.history, metric, wait=run_state.done
+    )
     st.plotly_chart(figure, key="history")
     reference_caption(notes)
     if run_state.samples:
@@ -126,5 +132,5 @@ def render() -> None:
         show_outcome(outcome, handle.snapshot())  # saved: now with its link to Inspect
 
 
-live_panel(lambda: not handle.done, render)
+live_panel(lambda: not handle.done, render, waiting=lambda: not handle.snapshot().batch_loss)
 collect_finished_run()  # after drawing: loading the model may import TensorFlow in the server

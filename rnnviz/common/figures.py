@@ -65,18 +65,33 @@ def history_figure(
     metric: str,
     batch_loss: Sequence[float] = (),
     steps_per_epoch: int = 0,
+    initial_loss: float | None = None,
 ) -> go.Figure:
     """Loss and the task metric per epoch, train and validation side by side.
 
     With ``batch_loss`` (Keras's running training loss after every batch) and ``steps_per_epoch``
     a faint line under the loss shows it batch by batch: batch ``k`` of epoch ``e`` sits at
     ``e - 1 + k / steps_per_epoch``, so the last batch of an epoch meets that epoch's point.
+    ``initial_loss`` (the untrained model's loss on the first training rows) is a marker at 0.
     """
     fig = make_subplots(
         rows=1,
         cols=2,
         subplot_titles=("Loss", metric.upper() if metric in ("mae", "bpc") else metric.title()),
     )
+    if initial_loss is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[0],
+                y=[initial_loss],
+                name="loss before training",
+                mode="markers",
+                marker=dict(color=SPLIT_COLOURS["train"], symbol="circle-open", size=8),
+                hovertemplate="before training (first batch of rows): %{y:.4g}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
     if len(batch_loss) and steps_per_epoch:
         fig.add_trace(
             go.Scatter(
@@ -108,6 +123,7 @@ def history_figure(
     fig.update_xaxes(title_text="epoch", tick0=1, dtick=max(1, len(history.get("loss", [])) // 10))
     if history.get("loss") and min(history["loss"]) > 0:
         losses = [*history["loss"], *history.get("val_loss", []), *batch_loss]
+        losses += [initial_loss] if initial_loss is not None else []
         readable_log_axis(fig, losses, row=1, col=1)
     fig.update_layout(**LAYOUT, legend=dict(orientation="h", y=-0.25))
     return fig

@@ -11,7 +11,10 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from rnnviz.model.probes import outputs
+
 PREDICT_BATCH = 256
+REPLAY_ROWS = 256  # at most this many rows are replayed in NumPy by predict_few
 
 
 def predict(model: keras.Model, x: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
@@ -24,3 +27,17 @@ def predict(model: keras.Model, x: np.ndarray, batch_size: int = PREDICT_BATCH) 
         for i in range(0, len(x), batch_size)
     ]  # each (batch, ...) in input order
     return np.concatenate(chunks, axis=0)
+
+
+def predict_few(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """:func:`predict` for the few rows an Inspect widget asks about (a typed sentence, a
+    passage, one test sequence): replayed in NumPy from the weights when the model allows it
+    (stateless, layers :func:`rnnviz.model.probes.outputs` knows), so a new input costs
+    milliseconds instead of tracing a TensorFlow function for its shape (issue 19); else
+    Keras's own prediction. The two agree to float32 rounding."""
+    stateful = any(getattr(layer, "stateful", False) for layer in model.layers)
+    if 0 < len(x) <= REPLAY_ROWS and not stateful:
+        replayed = outputs(model, x)
+        if replayed is not None:
+            return replayed
+    return predict(model, x)

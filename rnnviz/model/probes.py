@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 
 import keras
 import numpy as np
@@ -188,7 +189,7 @@ def trace(
     recurrent layer comes before it).
     """
     with single_threaded_blas():
-        return _trace_layers(model, np.asarray(x), _weight_reader(model, weights))
+        return _trace_layers(model, np.asarray(x), _weight_reader(model, weights)).traces
 
 
 def single_threaded_blas() -> AbstractContextManager:
@@ -199,11 +200,24 @@ def single_threaded_blas() -> AbstractContextManager:
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> list[Trace]:
+@dataclass
+class _Walk:
+    """Where :func:`_trace_layers` stopped: the traces so far, the last layer's output ``h``
+    (and its mask), the index of the layer it stopped at (``None``: it read them all), and the
+    last recurrent layer's hidden states at every step (``every_step``)."""
+
+    traces: list[Trace] = field(default_factory=list)
+    h: Array | None = None
+    stopped_at: int | None = None
+    every_step: Array | None = None  # (batch, time, units) of the last recurrent layer
+
+
+def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> _Walk:
     """Walk the layer chain up to the head, replaying each recurrent layer."""
     mask: Array | None = None
-    traces: list[Trace] = []
-    for layer in model.layers:
+    walk = _Walk()
+    traces = walk.traces
+    for index, layer in enumerate(model.layers):
         if isinstance(layer, layers.InputLayer):
             continue
         if isinstance(layer, layers.Embedding):
@@ -215,14 +229,82 @@ def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> list[Trac
         elif isinstance(layer, (layers.RNN, layers.Bidirectional)):
             layer_traces, h = _trace_recurrent(layer, h.astype(np.float32), mask, read)
             traces.extend(layer_traces)
+            walk.every_step = _every_step(layer, layer_traces)
             mask = mask if layer.return_sequences else None
         elif isinstance(layer, layers.RepeatVector):
             h = np.repeat(h[:, None, :], layer.n, axis=1)  # (batch, n, features)
         elif isinstance(layer, (layers.Dense, layers.TimeDistributed, layers.Concatenate)):
-            break  # the head, or a merge of branches (an RCNN's [embedding; context]): no more RNN
+            walk.stopped_at = index  # the head, or a merge of branches (an RCNN's
+            break  # [embedding; context]): no more RNN
         else:
             raise TypeError(f"trace cannot replay layer {layer.name!r} ({type(layer).__name__})")
-    return traces
+    walk.h = h
+    return walk
+
+
+def _every_step(layer: layers.Layer, traces: list[Trace]) -> Array | None:
+    """A unidirectional layer's hidden state after every step (batch, time, units), what its
+    ``return_sequences=True`` twin outputs; None for a Bidirectional layer (its backward half
+    has read the whole input at every step)."""
+    if isinstance(layer, layers.Bidirectional) or len(traces) != 1:
+        return None
+    return traces[0].gates["hidden"].astype(np.float32)
+
+
+# --- the whole model's outputs ------------------------------------------------------------------
+
+
+def _softmax(x: Array) -> Array:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+_HEAD_ACTIVATIONS: dict[str, Activation] = {**_NUMPY_ACTIVATIONS, "softmax": _softmax}
+
+
+def _dense(layer: layers.Dense, h: Array, read: WeightReader) -> Array:
+    """A Dense layer on the last axis of ``h`` (what TimeDistributed(Dense) does per step)."""
+    out = h @ read(layer.kernel)
+    if layer.use_bias:
+        out = out + read(layer.bias)
+    activation = _HEAD_ACTIVATIONS.get(getattr(layer.activation, "__name__", ""))
+    if activation is None:
+        raise TypeError(f"no NumPy twin of the activation of {layer.name!r}")
+    return activation(out).astype(np.float32)
+
+
+def outputs(model: keras.Model, x: np.ndarray, every_step: bool = False) -> Array | None:
+    """The model's outputs for ``x`` (what ``model.predict`` returns, to float32 rounding),
+    replayed in NumPy from its weights: no TensorFlow function is traced or run, so a few rows
+    take milliseconds where a first ``predict`` takes a second or more (issue 19).
+
+    With ``every_step`` the head reads the last recurrent layer's state after every step, as
+    its many-to-many twin would (``(batch, time, outputs)``). None when the model holds a layer
+    this replay does not know (a task's own architecture, a merge of branches, a Dense layer
+    with another activation, a bidirectional last layer with ``every_step``): call Keras then.
+    """
+    read = _weight_reader(model, None)
+    try:
+        with single_threaded_blas():
+            walk = _trace_layers(model, np.asarray(x), read)
+            h = walk.h
+            if every_step:
+                if walk.every_step is None:
+                    return None
+                h = walk.every_step
+            rest = [] if walk.stopped_at is None else model.layers[walk.stopped_at :]
+            for layer in rest:
+                if isinstance(layer, layers.TimeDistributed) and isinstance(
+                    layer.layer, layers.Dense
+                ):
+                    h = _dense(layer.layer, h, read)
+                elif isinstance(layer, layers.Dense):
+                    h = _dense(layer, h, read)
+                elif not isinstance(layer, layers.Dropout):  # Dropout: inactive at inference
+                    return None
+    except TypeError:  # a layer or activation without a NumPy twin
+        return None
+    return h
 
 
 # --- summary for live charts ------------------------------------------------------------------

@@ -26,6 +26,7 @@ import platform
 import re
 import secrets
 import shutil
+import threading
 import time
 import uuid
 import zipfile
@@ -291,6 +292,31 @@ def _new_run_id(now: datetime) -> str:
 # The store
 
 
+_VETTED: set[tuple] = set()  # model files this process has vetted, as they were then
+_VETTED_LOCK = threading.Lock()
+
+
+def vet_once(path: Path) -> None:
+    """:func:`vet_model_file` on a stored model once per process and file version: its weights
+    check runs in a fresh interpreter (about 0.5 s), which every Inspect session reopening a
+    run paid again (issue 19). A file replaced, rewritten or touched since (another inode,
+    size, modification or status-change time; the last cannot be set back) is vetted anew."""
+    stat = path.stat()
+    version = (
+        str(path.resolve()),
+        stat.st_ino,
+        stat.st_size,
+        stat.st_mtime_ns,
+        stat.st_ctime_ns,
+    )
+    with _VETTED_LOCK:
+        if version in _VETTED:
+            return
+    vet_model_file(path, MAX_UNPACKED_BYTES, STORE_LIMIT)
+    with _VETTED_LOCK:
+        _VETTED.add(version)
+
+
 class RunStore:
     """Saved runs under one root directory."""
 
@@ -549,7 +575,7 @@ class RunStore:
                 "archive; was the save interrupted?). The run cannot be opened."
             )
         try:  # the checks an upload gets: a file in the store may have been put there by anyone
-            vet_model_file(path, MAX_UNPACKED_BYTES, STORE_LIMIT)
+            vet_once(path)
         except ModelFileError as error:
             raise RunError(f"Run '{run_id}': {MODEL_FILE} is refused. {error}") from None
         try:

@@ -24,6 +24,7 @@ class RunState:
     steps_per_epoch: int = 0
     step: int = 0  # batches completed in the current epoch
     first_step_seconds: float | None = None  # elapsed when the first batch ended (it traces)
+    initial_loss: float | None = None  # the untrained model's loss on the first training rows
     warmup_seconds: float = 0.0  # one-off time of the first batches (Keras traces on first call)
     started_at: float = 0.0
     elapsed: float = 0.0

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from rnnviz.service.executor import RunHandle
 
 REFRESH_SECONDS = 2.0
+QUICK_SECONDS = 0.5  # the pace while the user waits for a first sign of progress
 END_WAIT_SECONDS = REFRESH_SECONDS - 0.2  # the longest one refresh waits for a run's end
 FIGURE_SECONDS = 6.0  # heavy live figures (gate heatmaps) are redrawn at most this often
 
@@ -50,18 +51,26 @@ def wait_while_saving(handle: RunHandle, state: RunState) -> bool:
     return handle.done
 
 
-def live_panel(is_alive: Callable[[], bool], draw: Callable[[], None]) -> None:
-    """Call ``draw()`` now and, while ``is_alive()``, again every :data:`REFRESH_SECONDS`.
+def live_panel(
+    is_alive: Callable[[], bool],
+    draw: Callable[[], None],
+    waiting: Callable[[], bool] | None = None,
+) -> None:
+    """Call ``draw()`` now and, while ``is_alive()``, again every :data:`REFRESH_SECONDS`; every
+    :data:`QUICK_SECONDS` while ``waiting()`` (e.g. until a run's first batch is on the chart,
+    so it shows as soon as it exists), then one full rerun returns to the usual pace.
 
     When the work ends the fragment triggers one full rerun so the rest of the page (buttons,
     links to Inspect) sees the finished state.
     """
     alive = is_alive()
+    quick = alive and waiting is not None and waiting()
+    every = (QUICK_SECONDS if quick else REFRESH_SECONDS) if alive else None
 
-    @st.fragment(run_every=REFRESH_SECONDS if alive else None)
+    @st.fragment(run_every=every)
     def panel() -> None:
         draw()
-        if alive and not is_alive():
+        if (alive and not is_alive()) or (quick and not waiting()):
             st.rerun(scope="app")
 
     panel()

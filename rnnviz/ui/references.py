@@ -3,6 +3,8 @@ published reference for a built-in preset), and when the model crossed it."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -23,19 +25,33 @@ def _marks(request: TrainRequest) -> list[ReferenceMark] | str:
         return f"No baseline band: {error}"
 
 
-def request_marks(request: TrainRequest) -> list[ReferenceMark] | str:
-    """The run's reference marks, computed once per data and model spec (a message instead
-    when its baseline cannot be computed)."""
+# One background thread fits the baselines of the bands (a TF-IDF model, a nearest-neighbour
+# search, an n-gram model: seconds on a large set), so the live chart never waits for them.
+_FITTING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rnnviz-reference-marks")
+FITTING_NOTE = "The baseline's band appears here once the baseline is fitted."
+
+
+def request_marks(request: TrainRequest, wait: bool = True) -> list[ReferenceMark] | str | None:
+    """The run's reference marks, computed once per data and model spec in the background (a
+    message instead when its baseline cannot be computed); without ``wait``, None while they
+    are computed."""
     key = (request.task, data_key(request.data), request.model_spec)
-    return session().memo("reference_marks", key, lambda: _marks(request))
+    fitting: Future = session().memo(
+        "reference_marks", key, lambda: _FITTING.submit(_marks, request)
+    )
+    return fitting.result() if wait or fitting.done() else None
 
 
 def draw_reference_bands(
-    figure: go.Figure, request: TrainRequest, history: dict, metric: str
+    figure: go.Figure, request: TrainRequest, history: dict, metric: str, wait: bool = True
 ) -> list[str]:
     """Add the bands to the metric subplot of ``figure`` (Train's history figure); returns the
-    lines to show under it (crossed or not, on validation)."""
-    marks = request_marks(request)
+    lines to show under it (crossed or not, on validation). Without ``wait`` (a live redraw:
+    another follows) the figure has no band until the baseline is fitted, and the line says
+    it is coming."""
+    marks = request_marks(request, wait)
+    if marks is None:
+        return [FITTING_NOTE]
     if isinstance(marks, str):
         return [marks]
     marks = [m for m in marks if m.metric == metric]

@@ -132,3 +132,14 @@ def test_forecast_figure_draws_bands_and_optional_baselines():
     assert list(band.y) == [5.5, 7.0, 5.0, 4.5]  # upper edge out, lower edge back
     with_baseline = forecast_figure(fitted, future, "y", actual, baselines=["Naive (last value)"])
     assert "Naive (last value)" in [t.name for t in with_baseline.data]
+
+
+def test_history_figure_marks_the_loss_before_training_at_zero():
+    """Before the first batch (Keras still tracing its train step) the chart already shows the
+    untrained model's loss at 0; the batches then continue from there."""
+    fig = history_figure({}, "mae", [], 3, initial_loss=2.5)
+    (start,) = [t for t in fig.data if t.name == "loss before training"]
+    assert list(start.x) == [0] and list(start.y) == [2.5] and start.xaxis == "x"
+    later = history_figure({"loss": [1.0]}, "mae", [2.0, 1.5, 1.0], 3, initial_loss=2.5)
+    assert [t.name for t in later.data][:2] == ["loss before training", "train loss per batch"]
+    assert history_figure({}, "mae", [], 3).data == ()  # no starting loss: nothing drawn yet

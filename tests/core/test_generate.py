@@ -27,6 +27,7 @@ from rnnviz.tasks.generation.model import (
     evaluate_bpc,
     fit_char_model,
     in_context_bpc,
+    inference_twin,
     next_char_probs,
     next_chars_table,
     sample_text,
@@ -162,7 +163,10 @@ def test_top_k_next_lists_the_likeliest_characters(trained):
     data, spec, model, _ = trained
     passage = "So foul and"
     rows = top_k_next(model, spec, data.vocab, passage, k=5)
-    probs = next_char_probs(model, spec, data.vocab.encode(passage))  # (len, vocab)
+    ids = data.vocab.encode(passage)
+    probs = next_char_probs(model, spec, ids)  # (len, vocab), replayed in NumPy
+    twin = inference_twin(model, spec, len(ids))  # Keras's own reading from a zero state
+    np.testing.assert_allclose(probs, twin.predict(ids[None], verbose=0)[0], rtol=1e-4, atol=1e-6)
     assert len(rows) == len(passage) and rows[-1].actual is None
     for row in rows:
         got = [p for _, p in row.top]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rnnviz.model.upload import ModelFileError, check_archive, load_uploaded_model
+from rnnviz.train import runs as runs_module
 from rnnviz.train.runs import MODEL_FILE, RunError, RunStore
 from tests.core.test_runs import model, save  # noqa: F401 - model is a fixture
 from tests.fixtures.hostile_models import HOSTILE, pack, tiny_model_files
@@ -76,3 +77,24 @@ def test_an_oversized_model_in_the_run_store_is_not_called_an_upload(tmp_path, m
     assert "limit for a model file in the run store" in message and "upload" not in message
     with pytest.raises(ModelFileError, match="MB upload limit"):  # an upload says upload
         check_archive((record.path / MODEL_FILE).read_bytes(), size - 1)
+
+
+def test_a_stored_model_is_vetted_once_per_process_until_its_file_changes(
+    tmp_path,
+    model,  # noqa: F811
+    monkeypatch,
+):
+    """Each Inspect session reopens its run's model: the weights check (a fresh interpreter)
+    runs for the first open only, and again once the file has been rewritten."""
+    store = RunStore(tmp_path / "runs")
+    record = save(store, model)
+    vetted = []
+    check = runs_module.vet_model_file
+    monkeypatch.setattr(runs_module, "vet_model_file", lambda *a: vetted.append(a) or check(*a))
+    store.load_model(record.run_id)
+    store.load_model(record.run_id)
+    assert len(vetted) == 1
+    path = record.path / MODEL_FILE
+    path.write_bytes(path.read_bytes())  # the same bytes, written again: checked again
+    store.load_model(record.run_id)
+    assert len(vetted) == 2

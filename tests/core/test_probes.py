@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from keras import layers
 
-from rnnviz.model.builder import _assemble, build_model
+from rnnviz.model.builder import _assemble, build_model, twin
 from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, SIGMOID_GATES, Trace
-from rnnviz.model.probes import gate_summary, trace
+from rnnviz.model.probes import gate_summary, outputs, trace
 from rnnviz.model.spec import CELLS, MERGE_MODES, TOPOLOGIES, ModelSpec
 
 ATOL = 1e-5
@@ -293,3 +293,56 @@ def test_gate_summary_on_a_real_trace():
     assert {direction for _, direction, _ in summary} == {"forward", "backward"}
     for mean, saturated in summary.values():
         assert -1.0 <= mean <= 1.0 and 0.0 <= saturated <= 1.0
+
+
+@pytest.mark.parametrize(
+    "cell, head, topology, bidirectional",
+    [
+        ("LSTM", "binary", "many_to_one", True),
+        ("GRU", "multiclass", "many_to_one", False),
+        ("SimpleRNN", "regression", "many_to_many", False),
+        ("LSTM", "multiclass", "many_to_many", False),
+        ("GRU", "regression", "encoder_decoder", True),
+    ],
+)
+@pytest.mark.parametrize("text", [False, True], ids=["series", "text"])
+def test_outputs_replayed_in_numpy_match_keras(cell, head, topology, bidirectional, text):
+    """The whole model replayed from its weights gives what ``model.predict`` gives (masked
+    text included: post-padded ids, the state carried past the padding)."""
+    spec = ModelSpec(
+        cell=cell,
+        units=(3, 4),
+        bidirectional=bidirectional,
+        topology=topology,
+        horizon=3,
+        head=head,
+        n_outputs=1 if head == "binary" else 3,
+        vocab_size=20 if text else None,
+        embedding_dim=4,
+    )
+    x = _tokens("post") if text else _series()
+    model = _randomise(_assemble(spec, x.shape[1:]))
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(outputs(model, x), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_outputs_at_every_step_match_the_many_to_many_twin(cell):
+    spec = ModelSpec(
+        cell=cell, units=(3, 4), head="multiclass", n_outputs=5, vocab_size=20, embedding_dim=4
+    )
+    x = _tokens("post")
+    model = _randomise(build_model(spec, x.shape[1:]))
+    stepwise = twin(model, spec, x.shape[1:], topology="many_to_many")
+    expected = stepwise.predict(x, verbose=0)  # (batch, time, 5)
+    np.testing.assert_allclose(outputs(model, x, every_step=True), expected, rtol=1e-4, atol=1e-5)
+    bidirectional = _randomise(build_model(spec.with_(bidirectional=True), x.shape[1:]))
+    assert outputs(bidirectional, x, every_step=True) is None  # no per-step reading: Keras decides
+
+
+def test_outputs_of_a_model_it_cannot_replay_is_none():
+    inputs = keras.Input((TIME, FEATURES))
+    hidden = layers.LSTM(3, return_sequences=True)(inputs)
+    pooled = layers.GlobalAveragePooling1D()(hidden)
+    model = keras.Model(inputs, layers.Dense(2)(pooled))
+    assert outputs(model, _series()) is None

@@ -8,7 +8,15 @@ import pytest
 
 from rnnviz.model.builder import build_model
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.train.training import FitData, TrainingRun, new_model, trim_to_batches
+from rnnviz.train.training import (
+    FitData,
+    TrainingRun,
+    build_training_state,
+    fit_arguments,
+    new_model,
+    starting_loss,
+    trim_to_batches,
+)
 
 
 def sine_data(n: int = 64, window: int = 8, seed: int = 0) -> FitData:
@@ -211,3 +219,82 @@ def test_a_run_concludes_at_on_train_end_before_fit_frees_its_data_pipeline():
     assert seen["state"].message == final.message
     kept = run.best_weights  # the best epoch's weights, restored before fit returned
     assert all(np.array_equal(a, b) for a, b in zip(seen["weights"], kept, strict=True))
+
+
+def count_train_step_traces(model: keras.Model) -> list[int]:
+    """Counts how often Keras calls ``model.train_step``: once per trace of the compiled train
+    function (it is called only while tracing, never when the traced graph runs)."""
+    traces, step = [0], model.train_step
+
+    def counted(data):
+        traces[0] += 1
+        return step(data)
+
+    model.train_step = counted
+    return traces
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ModelSpec(cell="GRU", units=(4,)),
+        ModelSpec(cell="LSTM", units=(4,), stateful=True, stateful_batch_size=8),
+    ],
+)
+def test_training_state_built_first_traces_the_train_step_once_and_trains_the_same(spec):
+    """Keras on TensorFlow creates the optimizer's and metrics' variables in the first trace of
+    the train step, and then traces it again; built before ``fit`` it traces once (half the
+    wait for the first batch), and the trained weights are those of a plain ``fit``."""
+    data, train = sine_data(), TrainSpec(epochs=2, batch_size=8)
+    weights = {}
+    for prebuilt in (False, True):
+        model = new_model(spec, train, data.x_train.shape[1:])
+        traces = count_train_step_traces(model)
+        if prebuilt:
+            build_training_state(model, data.x_train[:8], data.y_train[:8])
+        model.fit(**fit_arguments(data.x_train, data.y_train, 8, False, 7), epochs=2, verbose=0)
+        weights[prebuilt] = model.get_weights()
+        if keras.backend.backend() == "tensorflow":
+            assert traces[0] == (1 if prebuilt else 2)
+    for plain, built in zip(weights[False], weights[True], strict=True):
+        np.testing.assert_allclose(built, plain, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "spec, x, y",
+    [
+        (ModelSpec(cell="GRU", units=(4,)), sine_data().x_train[:8], sine_data().y_train[:8]),
+        (
+            ModelSpec(cell="LSTM", units=(4,), bidirectional=True, head="binary", vocab_size=20),
+            np.array([[3, 5, 7, 0, 0], [2, 9, 4, 11, 6], [8, 0, 0, 0, 0]], "int32"),
+            np.array([1, 0, 1], "int32"),  # labels as the text data holds them: (rows,)
+        ),
+        (
+            ModelSpec(
+                cell="SimpleRNN",
+                units=(4,),
+                head="multiclass",
+                n_outputs=6,
+                topology="many_to_many",
+                vocab_size=6,
+                stateful=True,
+                stateful_batch_size=2,
+            ),
+            np.array([[1, 2, 3, 4], [5, 4, 3, 2]], "int32"),
+            np.array([[2, 3, 4, 5], [4, 3, 2, 1]], "int32"),
+        ),
+    ],
+    ids=["regression", "binary-text", "stateful-chars"],
+)
+def test_starting_loss_is_what_keras_evaluates_before_training(spec, x, y):
+    model = new_model(spec, TrainSpec(), x.shape[1:])
+    batch = len(x)
+    expected = model.evaluate(x, y, batch_size=batch, verbose=0, return_dict=True)["loss"]
+    assert starting_loss(model, x, y) == pytest.approx(expected, rel=1e-4)
+
+
+def test_a_run_records_its_starting_loss_before_its_first_batch():
+    run = make_run(train=TrainSpec(epochs=1, batch_size=8, early_stopping=False))
+    untrained = run.model.evaluate(run.data.x_train[:8], run.data.y_train[:8], verbose=0)[0]
+    state = run.run()
+    assert state.initial_loss == pytest.approx(untrained, rel=1e-4)

@@ -155,3 +155,25 @@ def test_a_page_change_mid_load_waits_for_the_stopped_run_to_finish_loading(monk
     assert current.job == "the job" and current.collected is handle
     stopped_run.join()
     assert toasts == ["Run saved: run-1"]  # said once, by the run that loaded it
+
+
+def test_the_panel_refreshes_quickly_until_the_first_sign_of_progress(monkeypatch):
+    """Until the first batch is drawn the panel refreshes every QUICK_SECONDS; the redraw that
+    draws it reruns the page, whose panel then keeps the usual pace; a panel that is not
+    waiting never refreshes quickly."""
+    paces, reruns = [], []
+
+    def fragment(run_every=None):
+        paces.append(run_every)
+        return lambda body: body
+
+    monkeypatch.setattr(live.st, "fragment", fragment)
+    monkeypatch.setattr(live.st, "rerun", lambda scope: reruns.append(scope))
+    batches: list[float] = []
+    live.live_panel(lambda: True, lambda: batches.append(0.7), waiting=lambda: not batches)
+    assert paces == [live.QUICK_SECONDS] and reruns == ["app"]  # drawn: back to the usual pace
+    live.live_panel(lambda: True, lambda: None, waiting=lambda: not batches)
+    assert paces[-1] == live.REFRESH_SECONDS and reruns == ["app"]
+    live.live_panel(lambda: True, lambda: None)
+    assert paces[-1] == live.REFRESH_SECONDS and reruns == ["app"]
+    assert live.QUICK_SECONDS < live.REFRESH_SECONDS

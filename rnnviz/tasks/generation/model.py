@@ -21,6 +21,7 @@ import pandas as pd
 
 from rnnviz.common.csvread import DataError
 from rnnviz.model.builder import build_model, compile_model, reset_states, twin
+from rnnviz.model.probes import outputs
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, CharData, CharVocab, printable
 from rnnviz.tasks.generation.recipes import char_recipe
@@ -289,9 +290,14 @@ class NextChars:
 
 
 def next_char_probs(model: keras.Model, spec: ModelSpec, ids: np.ndarray) -> np.ndarray:
-    """Softmax over the next character after every prefix of ``ids``: (len(ids), vocab)."""
+    """Softmax over the next character after every prefix of ``ids``: (len(ids), vocab), read
+    from a zero state (replayed in NumPy, else by a stateless twin in Keras)."""
+    x = np.asarray(ids, dtype=np.int32)[None]  # (1, len)
+    replayed = outputs(model, x)  # from a zero state, whether the model is stateful or not
+    if replayed is not None:
+        return replayed[0]
     copy = inference_twin(model, spec, len(ids))
-    return np.asarray(copy.predict_on_batch(np.asarray(ids, dtype=np.int32)[None]))[0]
+    return np.asarray(copy.predict_on_batch(x))[0]
 
 
 def top_k_next(

@@ -17,8 +17,8 @@ import pandas as pd
 from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.model.builder import build_model, is_bidirectional, twin
 from rnnviz.model.gates import Trace
-from rnnviz.model.inference import PREDICT_BATCH, predict
-from rnnviz.model.probes import trace
+from rnnviz.model.inference import predict_few
+from rnnviz.model.probes import outputs, trace
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.base import Job
 from rnnviz.tasks.sentiment.rcnn import build_rcnn, is_rcnn, rcnn_spec
@@ -43,8 +43,7 @@ def predict_proba(model: keras.Model, x_ids: np.ndarray) -> np.ndarray:
     if len(x_ids) == 0:
         n_out = int(model.output_shape[-1])
         return np.zeros((0, 2 if n_out == 1 else n_out))
-    out = predict(model, x_ids, PREDICT_BATCH)
-    return _as_classes(out)
+    return _as_classes(predict_few(model, x_ids))  # NumPy for a few rows, else Keras
 
 
 def _ids(vocab: Vocabulary, tokens: Sequence[str]) -> list[int]:
@@ -108,11 +107,12 @@ def reading_trace(
     bidirectional = is_bidirectional(model)
     plain_stack = spec is not None and spec.architecture == "recurrent"
     if plain_stack and not bidirectional and not spec.bidirectional:
-        stepwise = twin(model, spec, (max_len,), topology="many_to_many", stateful=False)
-        out = stepwise.predict(_pad([ids], max_len), verbose=0)[
-            0, : len(ids)
-        ]  # (steps, head units)
-        proba = _as_classes(out)
+        padded = _pad([ids], max_len)  # (1, max_len)
+        out = outputs(model, padded, every_step=True)  # in NumPy: no function traced
+        if out is None:  # a layer the replay does not know: the many-to-many twin in Keras
+            stepwise = twin(model, spec, (max_len,), topology="many_to_many", stateful=False)
+            out = stepwise.predict(padded, verbose=0)
+        proba = _as_classes(out[0, : len(ids)])  # (steps, head units)
         notes.insert(
             0, "Prediction after each word: the head applied to the hidden state at that step."
         )

@@ -19,7 +19,8 @@ from threadpoolctl import threadpool_limits  # installed with scikit-learn
 from rnnviz.common.labels import most_confident_errors
 from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.model.builder import is_bidirectional, twin
-from rnnviz.model.inference import PREDICT_BATCH, predict
+from rnnviz.model.inference import PREDICT_BATCH, REPLAY_ROWS, predict
+from rnnviz.model.probes import outputs
 from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs
 from rnnviz.tasks.base import Job
 from rnnviz.tasks.sequences.data import SequenceData, flat_features
@@ -77,12 +78,16 @@ def probabilities_by_step(
 ) -> np.ndarray:
     """Class probabilities after each step, ``(n, time, n_classes)``, unidirectional models only.
 
-    One pass of a many-to-many twin (``stepwise``, else built now, see :func:`stepwise_twin`).
-    Past a sequence's end (masked padding) the state is carried, so those steps repeat the
-    probabilities after its last real step.
+    A few rows are replayed in NumPy (no TensorFlow function traced for a new selection);
+    otherwise one pass of a many-to-many twin (``stepwise``, else built now, see
+    :func:`stepwise_twin`). Past a sequence's end (masked padding) the state is carried, so
+    those steps repeat the probabilities after its last real step.
     """
-    stepwise = stepwise if stepwise is not None else stepwise_twin(model, spec)
     x = np.asarray(x, dtype=np.float32)
+    replayed = outputs(model, x, every_step=True) if len(x) <= REPLAY_ROWS else None
+    if replayed is not None and not spec.bidirectional:
+        return np.asarray(replayed, dtype=np.float64)
+    stepwise = stepwise if stepwise is not None else stepwise_twin(model, spec)
     return np.asarray(predict(stepwise, x, PREDICT_BATCH), dtype=np.float64)
 
 
