@@ -30,6 +30,7 @@ from multiprocessing.connection import Listener
 from pathlib import Path
 from typing import Any, Protocol
 
+from rnnviz.common.messages import user_message
 from rnnviz.service.request import RunResult, TrainRequest
 from rnnviz.service.worker import execute
 from rnnviz.train.datastore import owned_name
@@ -215,7 +216,8 @@ class QueuedExecutor:
         try:
             self._pump(handle)
         except Exception as error:  # noqa: BLE001 - a broken executor must not hang the page
-            handle._end(RunResult(error=f"The run could not be executed: {error}"))
+            reason = user_message(error, "the training service failed (see the server log).")
+            handle._end(RunResult(error=f"The run could not be executed: {reason}"))
         finally:
             self.release(handle.id)
             with self._cond:

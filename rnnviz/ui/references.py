@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnnviz.common.csvread import DataError
+from rnnviz.common.messages import user_message
 from rnnviz.common.references import ReferenceMark, crossing_note
 from rnnviz.common.safe import plain
 from rnnviz.common.view_figures import add_reference_bands
@@ -20,7 +21,9 @@ def _marks(request: TrainRequest) -> list[ReferenceMark] | str:
     try:
         return get_task(request.task).reference_marks(request.data, request.model_spec)
     except (DataError, ValueError) as error:  # a baseline that cannot fit this data
-        return f"No baseline band: {error}"
+        return "No baseline band: " + user_message(
+            error, "the baseline cannot be fitted to this data."
+        )
 
 
 def request_marks(request: TrainRequest) -> list[ReferenceMark] | str:
