@@ -22,6 +22,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # matches .streamlit/config.toml maxUploadSize = 20 (MB)
+# pandas spends ~0.1 ms and a Series per column: 200,000 columns took 20-45 s and 1-2 GB (issue
+# 22 §3). The longest UCR series have 2,844 steps; a wider file is refused before parsing.
+MAX_COLUMNS = 4_000
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_ROWS = 20
 BINARY_SIGNATURES = {
@@ -206,6 +209,7 @@ def read_csv_table(raw: bytes, filename: str, *, dtype: type | None = None) -> C
     if declared:
         text = text[declared.end() :]
     delimiter = declared[1] if declared else sniff_delimiter(text)
+    _check_width(text, delimiter, filename)
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=delimiter, dtype=dtype, skipinitialspace=True, header=0
@@ -224,6 +228,23 @@ def read_csv_table(raw: bytes, filename: str, *, dtype: type | None = None) -> C
         raise DataError(f"'{filename}' has a header but no rows of data.")
     frame.attrs["delimiter"] = delimiter
     return CsvTable(frame, text, delimiter, tuple(notes + name_notes))
+
+
+def _check_width(text: str, delimiter: str, filename: str) -> None:
+    """Refuse, before pandas reads it, a table wider than :data:`MAX_COLUMNS` (its header, the
+    first line that is not blank, counted as CSV: quoted separators do not count)."""
+    start = len(text) - len(text.lstrip("\r\n"))
+    line_end = text.find("\n", start)
+    header = text[start : line_end if line_end >= 0 else len(text)]
+    if header.count(delimiter) < MAX_COLUMNS:  # cheap: most files stop here
+        return
+    fields = next(csv.reader([header], delimiter=delimiter), [])
+    if len(fields) > MAX_COLUMNS:
+        raise DataError(
+            f"'{filename}' has {len(fields):,} columns; rnnviz reads at most {MAX_COLUMNS:,}. "
+            "For sequences longer than that, upload them in the long layout (one row per step: "
+            "id, step, value, label); otherwise keep only the columns you need."
+        )
 
 
 def _unreadable_message(filename: str, error: str, delimiter: str) -> str:

@@ -788,6 +788,16 @@ class _Read:
 
 def _numbers(frame: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarray:
     """The columns as float32, or a DataError naming the first cell that is not a number."""
+    try:  # all columns in one conversion (a wide table has thousands): numbers and empty cells
+        block = frame[list(columns)].to_numpy(dtype=object).astype(np.float64)  # (rows, cols)
+    except (TypeError, ValueError):
+        block = None
+    if block is not None and np.isfinite(block[~frame[list(columns)].isna().to_numpy()]).all():
+        return block.astype(np.float32)
+    return _numbers_by_column(frame, columns, what)  # names the first bad cell
+
+
+def _numbers_by_column(frame: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarray:
     out = np.empty((len(frame), len(columns)), dtype=np.float32)
     for k, col in enumerate(columns):
         raw = frame[col]
