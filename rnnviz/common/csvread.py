@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rnnviz.common.words import plural
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # matches .streamlit/config.toml maxUploadSize = 20 (MB)
 # pandas spends ~0.1 ms and a Series per column: 200,000 columns took 20-45 s and 1-2 GB (issue
 # 22 §3). The longest UCR series have 2,844 steps; a wider file is refused before parsing.
@@ -224,10 +226,25 @@ def read_csv_table(raw: bytes, filename: str, *, dtype: type | None = None) -> C
         notes.append("The values are separated by tabs.")
     frame.columns, name_notes = unique_column_names(list(frame.columns))
     frame = frame.dropna(how="all").reset_index(drop=True)  # blank lines, rows of empty fields
+    frame, empty_notes = _drop_blank_empty_columns(frame)
     if frame.empty:
         raise DataError(f"'{filename}' has a header but no rows of data.")
     frame.attrs["delimiter"] = delimiter
-    return CsvTable(frame, text, delimiter, tuple(notes + name_notes))
+    return CsvTable(frame, text, delimiter, tuple(notes + name_notes + empty_notes))
+
+
+def _drop_blank_empty_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Columns with neither a name nor a value (``date,,value,,``: stray separators, or
+    spreadsheet columns once used) are dropped, with a note; a named empty column stays (the
+    task says what is wrong with it if it is chosen)."""
+    blank = [
+        name for name in frame.columns if name.startswith("Unnamed: ") and frame[name].isna().all()
+    ]
+    if not blank or len(blank) == len(frame.columns):
+        return frame, []
+    return frame.drop(columns=blank), [
+        f"Dropped {plural(len(blank), 'column')} with neither a name nor a value."
+    ]
 
 
 def _check_width(text: str, delimiter: str, filename: str) -> None:

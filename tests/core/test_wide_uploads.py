@@ -130,3 +130,33 @@ def test_a_long_file_of_100000_ids_is_read_in_seconds_within_the_memory_limit():
     # 5 s per 1,000 ids before (500 s here); about 1.5 s on an idle machine now
     assert answer["s"] < 60, answer
     assert time.perf_counter() - start < 170
+
+
+PADDING = textwrap.dedent(
+    """
+    import json, time
+    import numpy as np
+    import pandas as pd
+    from rnnviz.common.csvread import read_csv_table
+    from rnnviz.tasks.sequences.data import sequences_from_frame, suggest_sequence_columns
+
+    ids = np.concatenate([np.repeat(np.arange(2000), 5), np.full(100_000, 2000)])
+    steps = np.concatenate([np.tile(np.arange(5), 2000), np.arange(100_000)])
+    frame = pd.DataFrame({"id": ids, "step": steps, "v": steps % 7, "label": ids % 2})
+    raw = frame.to_csv(index=False).encode()
+    start = time.perf_counter()
+    table = read_csv_table(raw, "padding.csv", dtype=str).frame
+    data = sequences_from_frame(table, suggest_sequence_columns(table))
+    print(json.dumps({"mb": len(raw) / 1e6, "s": time.perf_counter() - start,
+                      "shape": list(data.x.shape), "notes": list(data.notes)}))
+    """
+)
+
+
+def test_one_100000_step_sequence_among_2000_short_ones_reads_within_the_memory_limit():
+    """Issue 22 §3: padding all 2,001 sequences to 100,000 steps took over 4 GB (a 617 KB file
+    was OOM-killed); capped (10 x the median length, at least 100) it fits the limit, and says so."""
+    answer = run_limited(PADDING, LIMIT_MB, timeout=180)
+    assert answer["returncode"] == 0, answer["stderr"]
+    assert answer["shape"] == [2001, 100, 1]  # 10 x the median, at least 100 steps
+    assert any("cut to their first 100 steps" in note for note in answer["notes"])
