@@ -52,6 +52,9 @@ def new_run_id() -> str:
     return secrets.token_urlsafe(8)
 
 
+RAY_FAILED = "the Ray worker stopped (the server log has the details)"
+
+
 class WorkerLost(RuntimeError):
     """The worker process or actor went away without a result."""
 
@@ -455,7 +458,7 @@ class _RayChannel:
         except ray.exceptions.GetTimeoutError:
             return []  # the actor is still starting (a new worker imports TensorFlow)
         except ray.exceptions.RayError as error:
-            raise WorkerLost(f"the Ray worker failed: {type(error).__name__}") from error
+            raise WorkerLost(user_message(error, RAY_FAILED)) from error
         try:
             if not out:
                 ready, _ = ray.wait([self.finished], timeout=timeout)
@@ -463,7 +466,7 @@ class _RayChannel:
                     ray.get(self.finished)  # raises if the actor died
                     out = ray.get(self.actor.drain.remote())
         except ray.exceptions.RayError as error:
-            raise WorkerLost(f"the Ray worker failed: {type(error).__name__}") from error
+            raise WorkerLost(user_message(error, RAY_FAILED)) from error
         if any(message[0] == "done" for message in out):
             ray.kill(self.actor)
         return out or [("alive",)]  # the actor answered: it is busy, not lost
