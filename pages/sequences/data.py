@@ -13,6 +13,7 @@ from rnnviz.tasks.sequences.data import (
     MIN_LENGTH_CAP,
     SCALINGS,
     SequenceColumns,
+    default_sequence_columns,
     load_builtin_sequences,
     sequences_from_frame,
     suggest_sequence_columns,
@@ -98,9 +99,7 @@ def upload_ui():
             "value column and a label column."
         )
     if current.defaults_for.get("seq_upload") != file_key:  # a new file: its guessed columns
-        guess = suggest_sequence_columns(frame) or SequenceColumns(
-            "wide", tuple(columns[:-1]), columns[-1]
-        )
+        guess = suggest_sequence_columns(frame) or default_sequence_columns(columns)
         set_widget_defaults(
             {
                 "seq_layout": guess.layout,

@@ -83,48 +83,35 @@ def test_heldback_series_on_the_forecast_and_anomaly_pages(name):
     judge(at, name, ("either", expected[1]), anomaly_read(at))
 
 
-def sentiment_read(at: AppTest):
-    data = session(at).task_data("sentiment")
-    return None if data is None else data.text_data
+def upload_page(task: str, source_key: str) -> AppTest:
+    """The task's Data page with its upload source chosen."""
+    return task_page(task, f"pages/{task}/data.py", source_key, "upload")
+
+
+def task_data(at: AppTest, task: str):
+    return session(at).task_data(task)
 
 
 @pytest.mark.parametrize("name", list(TEXTS))
 def test_heldback_texts_on_the_sentiment_page(name):
     raw, expected = TEXTS[name]
-    at = upload(
-        task_page("sentiment", "pages/sentiment/data.py", "w_text_source", "upload"), name, raw
-    )
-    judge(at, name, expected, sentiment_read(at))
-
-
-def sequences_read(at: AppTest):
-    data = session(at).task_data("sequences")
-    return None if data is None else data
+    at = upload(upload_page("sentiment", "w_text_source"), name, raw)
+    judge(at, name, expected, task_data(at, "sentiment"))
 
 
 @pytest.mark.parametrize("name", list(SEQUENCES))
 def test_heldback_sequences_on_the_sequence_page(name):
     raw, expected = SEQUENCES[name]
-    at = upload(
-        task_page("sequences", "pages/sequences/data.py", "w_seq_source", "upload"), name, raw
-    )
-    judge(at, name, expected, sequences_read(at))
-
-
-def generation_read(at: AppTest):
-    data = session(at).task_data("generation")
-    return None if data is None else data
+    at = upload(upload_page("sequences", "w_seq_source"), name, raw)
+    judge(at, name, expected, task_data(at, "sequences"))
 
 
 @pytest.mark.parametrize("name", list(GENERATION))
 def test_heldback_texts_on_the_generation_page(name):
     raw, expected = GENERATION[name]
-    at = upload(
-        task_page("generation", "pages/generation/data.py", "w_char_source", "upload"), name, raw
-    )
-    outcome = judge(at, name, expected, generation_read(at))
-    if outcome == "read" and "utf16" in name:
-        assert "quick brown fox" in generation_read(at).chars.train_text
+    at = upload(upload_page("generation", "w_char_source"), name, raw)
+    if judge(at, name, expected, task_data(at, "generation")) == "read" and "utf16" in name:
+        assert "quick brown fox" in task_data(at, "generation").chars.train_text
 
 
 @pytest.fixture(scope="module")

@@ -728,6 +728,13 @@ def _repeats_within(values: np.ndarray, ids: _Codes) -> bool:
     return bool(pd.Index(ids.codes * len(distinct) + codes).has_duplicates)
 
 
+def default_sequence_columns(columns: Sequence[str]) -> SequenceColumns:
+    """The columns to start from when none could be guessed: wide, the column named like a
+    label (else the last) as the label, every other column a step."""
+    label = next((c for c in columns if _named(c, LABEL_NAMES)), columns[-1])
+    return SequenceColumns("wide", tuple(c for c in columns if c != label), label)
+
+
 def _suggest_wide(columns: list[_Column], n_rows: int) -> SequenceColumns | None:
     """One row per sequence: the label column (named like one, else the likeliest column of few
     distinct values: text, never empty, first or last), every other numeric column a step."""
