@@ -80,7 +80,9 @@ def test_heldback_series_on_the_forecast_and_anomaly_pages(name):
     at = task_page("anomaly", "pages/anomaly/data.py", "w_anomaly_source", "upload")
     session(at).uploads["anomaly_upload"] = KeptUpload(name, raw)
     at.run()
-    judge(at, name, ("either", expected[1]), anomaly_read(at))
+    # The anomaly task needs no time index (a file past 2262 is read): a refusal there is the
+    # forecast's, but what the forecast must read, the anomaly page must read too.
+    judge(at, name, ("either", None) if expected[0] == "refuse" else expected, anomaly_read(at))
 
 
 def upload_page(task: str, source_key: str) -> AppTest:
