@@ -73,12 +73,14 @@ def make_run(
     timeout: float = 180.0,
     port: int | None = None,
     env: dict[str, str] | None = None,
+    log_path: str | Path | None = None,
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     """``make run PORT=<port>`` (the README's command; a free port by default) in its own process
-    group, saving runs to ``runs_dir``, with ``env`` added to the environment; yields (process,
-    base URL); kills the whole group at the end."""
+    group, saving runs to ``runs_dir``, with ``env`` added to the environment and its output in
+    ``log_path`` (a temporary file by default); yields (process, base URL); kills the whole
+    group at the end."""
     port = port or free_port()
-    log = tempfile.TemporaryFile(mode="w+")
+    log = open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
     process = subprocess.Popen(
         ["make", "run", f"PORT={port}"],
         cwd=ROOT,

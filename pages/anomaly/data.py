@@ -3,9 +3,14 @@ the windows, the split and the autoencoder's code."""
 
 import streamlit as st
 
-from rnnviz.common.csvread import DataError, content_key, read_csv_table
+from rnnviz.common.csvread import DataError, content_key
 from rnnviz.common.safe import plain
-from rnnviz.tasks.anomaly.data import BUILTIN, guess_label_column, ucr_classes
+from rnnviz.tasks.anomaly.data import (
+    BUILTIN,
+    guess_label_column,
+    read_series_table,
+    ucr_classes,
+)
 from rnnviz.tasks.anomaly.figures import labelled_series_figure
 from rnnviz.tasks.anomaly.options import DECODERS, autoencoder_options
 from rnnviz.tasks.anomaly.recipes import UPLOAD_WINDOWS, WINDOWS
@@ -39,7 +44,7 @@ def upload_ui():
         return None, None, None
     raw = upload.getvalue()
     file_key = (upload.name, content_key(raw))
-    table = current.memo("anomaly_csv", file_key, lambda: read_csv_table(raw, upload.name)).frame
+    table = current.memo("anomaly_csv", file_key, lambda: read_series_table(raw, upload.name))
     note.rows(len(table))
     if current.defaults_for.get("anomaly_upload") != file_key:
         set_widget_defaults({"anomaly_label": guess_label_column(table) or NO_LABEL}, True)

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from rnnviz.common.messages import user_message
 from rnnviz.common.safe import plain
 from rnnviz.model.builder import layer_table
 from rnnviz.model.cells import cell_type, cudnn_blockers
@@ -29,7 +30,15 @@ try:
     model = task.build_model(spec, input_shape)
 except ValueError as error:  # a look-ahead topology (LookAheadError), or settings the task refuses
     current.model_spec = current.model_task = None
-    st.error(plain(error))
+    st.error(
+        plain(
+            user_message(
+                error,
+                "Keras cannot build a model with these settings. Change the layer sizes, the "
+                "topology or the cell and try again.",
+            )
+        )
+    )
     st.stop()
 current.model_spec, current.model_task, current.built_controls = spec, task.name, controls
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rnnviz.common.figures import comparison_curves
+from rnnviz.common.messages import user_message
 from rnnviz.common.safe import plain
 from rnnviz.common.seeds import DEFAULT_SEEDS, MAX_SEEDS, seeds_for
 from rnnviz.common.view_figures import spread_curves
@@ -86,7 +87,7 @@ seeds = tuple(seeds_for(train.seed, k)) if repeat else ()
 try:
     specs = variant_specs(base, cells, directions, depths)
 except ValueError as error:
-    st.error(plain(error))
+    st.error(plain(user_message(error, "These variants cannot be built from the model chosen.")))
     st.stop()
 future_readers = [s for s in specs if lookahead_reason(s)]
 if future_readers:

@@ -3,6 +3,7 @@ With a login configured, the signed-in user's runs only (rnnviz.train.owners).""
 
 import streamlit as st
 
+from rnnviz.common.messages import os_reason, user_message
 from rnnviz.common.safe import plain, safe_csv
 from rnnviz.model.builder import layer_table
 from rnnviz.model.upload import ModelFileError, load_uploaded_model
@@ -27,7 +28,7 @@ for number, (path, reason) in enumerate([] if viewer.auth else store.problems())
         try:
             store.delete_damaged(path.name)
         except (KeyError, OSError) as error:
-            st.error(plain(error.args[0] if isinstance(error, KeyError) else error))
+            st.error(plain(user_message(error, "The folder could not be deleted.")))
         else:
             st.rerun()
 st.caption(
@@ -52,13 +53,13 @@ def run_actions(record: RunRecord) -> None:
             current.pending_task = record.task
             st.switch_page(nav.inspect_page(record.task))
         except (KeyError, ValueError, TypeError, OSError) as error:
-            st.error(plain(error.args[0] if isinstance(error, KeyError) else error))
+            st.error(plain(user_message(error, f"Run '{run_id}' cannot be opened in Inspect.")))
     try:
         c2.download_button(
             "Model (.keras)", record.model_path.read_bytes(), f"{run_id}.keras", key="run_model"
         )
     except OSError as error:
-        st.warning(plain(f"The model file cannot be read: {error}"))
+        st.warning(plain(f"The model file cannot be read: {os_reason(error)}."))
     try:
         predictions = record.predictions()
     except RunError as error:
@@ -73,7 +74,8 @@ def run_actions(record: RunRecord) -> None:
         export = current.memo("export", run_id, lambda: get_task(record.task).export(record))
     except (KeyError, ValueError, TypeError, OSError) as error:  # its data cannot be loaded
         export = None
-        c4.caption(plain(f"No Keras script for this run: {error}"))
+        reason = user_message(error, "its saved settings or data cannot be read.")
+        c4.caption(plain(f"No Keras script for this run: {reason}"))
     if export is not None:
         c4.download_button("Keras script (.py)", export.script, export.filename, key="run_script")
     kept_data_ui(record, c4)
@@ -84,7 +86,7 @@ def run_actions(record: RunRecord) -> None:
             try:
                 store.delete(run_id)
             except (KeyError, OSError) as error:
-                st.error(plain(error.args[0] if isinstance(error, KeyError) else error))
+                st.error(plain(user_message(error, f"Run '{run_id}' could not be deleted.")))
             else:
                 st.rerun()
 
@@ -191,6 +193,10 @@ if upload is not None:
                     current.job = task.job_from_model(model, data)
                     st.switch_page(nav.inspect_page(task.name))
                 except ValueError as error:
-                    st.error(plain(error))
+                    misfit = (
+                        f"This model cannot be inspected on {name}: its input or its layers do "
+                        "not match what this task builds."
+                    )
+                    st.error(plain(user_message(error, misfit)))
         else:
             st.caption("Choose a series on the Data page to inspect a forecasting model on it.")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from rnnviz.common.csvread import DataError, content_key, read_csv_table
 from rnnviz.common.figures import class_balance
+from rnnviz.common.messages import user_message
 from rnnviz.common.safe import plain
 from rnnviz.tasks.sequences.data import (
     BUILTIN_SEQUENCES,
@@ -12,6 +13,7 @@ from rnnviz.tasks.sequences.data import (
     MIN_LENGTH_CAP,
     SCALINGS,
     SequenceColumns,
+    default_sequence_columns,
     load_builtin_sequences,
     sequences_from_frame,
     suggest_sequence_columns,
@@ -97,9 +99,7 @@ def upload_ui():
             "value column and a label column."
         )
     if current.defaults_for.get("seq_upload") != file_key:  # a new file: its guessed columns
-        guess = suggest_sequence_columns(frame) or SequenceColumns(
-            "wide", tuple(columns[:-1]), columns[-1]
-        )
+        guess = suggest_sequence_columns(frame) or default_sequence_columns(columns)
         set_widget_defaults(
             {
                 "seq_layout": guess.layout,
@@ -210,7 +210,12 @@ try:
         "seq_data", (dataset_key, settings), lambda: sequences_data(dataset, settings, builtin)
     )
 except ValueError as error:  # a split the classes cannot support
-    st.error(plain(f"The sequences cannot be split this way: {error}"))
+    reason = user_message(
+        error,
+        "a class has too few sequences for the training, validation and test parts. Lower the "
+        "validation and test shares, or upload more sequences of the rarest class.",
+    )
+    st.error(plain(f"The sequences cannot be split this way: {reason}"))
     forget_data(SEQUENCES)
     st.stop()
 current.data[SEQUENCES.name] = data

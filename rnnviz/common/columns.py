@@ -453,12 +453,28 @@ def extract_time_column(
             notes.append(
                 f"Dropped {plural(unreadable, 'row')} whose {column} could not be read as a date."
             )
+        _check_time_range(times, column)
         rest = table.drop(columns=column)[times.notna()]
         rest.index = pd.DatetimeIndex(times[times.notna()], name=column)
         if dates:
             rest.attrs["dates"] = dates
         return rest, column, notes
     return table, None, []
+
+
+def _check_time_range(times: pd.Series, column: str) -> None:
+    """DataError for times pandas cannot hold in nanoseconds (before 1677 or after 2262): the
+    time index and its spacing are computed in nanoseconds."""
+    present = times.dropna()
+    if present.empty:
+        return
+    low, high = present.min(), present.max()
+    if low < pd.Timestamp.min or high > pd.Timestamp.max:
+        raise DataError(
+            f"The times of '{column}' run from {low} to {high}; rnnviz reads times between "
+            f"{pd.Timestamp.min.year + 1} and {pd.Timestamp.max.year - 1}. If these are not "
+            "dates (years numbered from 1, say), rename the column so it is read as a value."
+        )
 
 
 THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")

@@ -21,7 +21,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rnnviz.common.words import plural
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # matches .streamlit/config.toml maxUploadSize = 20 (MB)
+# pandas spends ~0.1 ms and a Series per column: 200,000 columns took 20-45 s and 1-2 GB (issue
+# 22 §3). The longest UCR series have 2,844 steps; a wider file is refused before parsing.
+MAX_COLUMNS = 4_000
 DELIMITERS = (",", ";", "\t", "|")
 SNIFF_ROWS = 20
 BINARY_SIGNATURES = {
@@ -206,6 +211,7 @@ def read_csv_table(raw: bytes, filename: str, *, dtype: type | None = None) -> C
     if declared:
         text = text[declared.end() :]
     delimiter = declared[1] if declared else sniff_delimiter(text)
+    _check_width(text, delimiter, filename)
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=delimiter, dtype=dtype, skipinitialspace=True, header=0
@@ -220,10 +226,42 @@ def read_csv_table(raw: bytes, filename: str, *, dtype: type | None = None) -> C
         notes.append("The values are separated by tabs.")
     frame.columns, name_notes = unique_column_names(list(frame.columns))
     frame = frame.dropna(how="all").reset_index(drop=True)  # blank lines, rows of empty fields
+    frame, empty_notes = _drop_blank_empty_columns(frame)
     if frame.empty:
         raise DataError(f"'{filename}' has a header but no rows of data.")
     frame.attrs["delimiter"] = delimiter
-    return CsvTable(frame, text, delimiter, tuple(notes + name_notes))
+    return CsvTable(frame, text, delimiter, tuple(notes + name_notes + empty_notes))
+
+
+def _drop_blank_empty_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Columns with neither a name nor a value (``date,,value,,``: stray separators, or
+    spreadsheet columns once used) are dropped, with a note; a named empty column stays (the
+    task says what is wrong with it if it is chosen)."""
+    blank = [
+        name for name in frame.columns if name.startswith("Unnamed: ") and frame[name].isna().all()
+    ]
+    if not blank or len(blank) == len(frame.columns):
+        return frame, []
+    return frame.drop(columns=blank), [
+        f"Dropped {plural(len(blank), 'column')} with neither a name nor a value."
+    ]
+
+
+def _check_width(text: str, delimiter: str, filename: str) -> None:
+    """Refuse, before pandas reads it, a table wider than :data:`MAX_COLUMNS` (its header, the
+    first line that is not blank, counted as CSV: quoted separators do not count)."""
+    start = len(text) - len(text.lstrip("\r\n"))
+    line_end = text.find("\n", start)
+    header = text[start : line_end if line_end >= 0 else len(text)]
+    if header.count(delimiter) < MAX_COLUMNS:  # cheap: most files stop here
+        return
+    fields = next(csv.reader([header], delimiter=delimiter), [])
+    if len(fields) > MAX_COLUMNS:
+        raise DataError(
+            f"'{filename}' has {len(fields):,} columns; rnnviz reads at most {MAX_COLUMNS:,}. "
+            "For sequences longer than that, upload them in the long layout (one row per step: "
+            "id, step, value, label); otherwise keep only the columns you need."
+        )
 
 
 def _unreadable_message(filename: str, error: str, delimiter: str) -> str:

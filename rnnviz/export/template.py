@@ -328,11 +328,36 @@ def char_vocabulary() -> list[str]:
     return sorted(counts, key=lambda char: (-counts[char], char))
 
 
-def char_windows(ids: np.ndarray, stride: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sequences of SEQ_LEN ids every ``stride`` characters and their targets, the next ids."""
-    n = (len(ids) - 1 - SEQ_LEN) // stride + 1
-    positions = (np.arange(n) * stride)[:, None] + np.arange(SEQ_LEN)  # (n, SEQ_LEN)
-    return ids[positions], ids[positions + 1]
+class CharWindows(keras.utils.PyDataset):
+    """Sequences of SEQ_LEN ids every ``stride`` characters and their targets (the next ids),
+    cut a batch at a time from the one copy of ``ids``: memory grows with the text, never with
+    windows x SEQ_LEN (a 10 MB text with stride 1 would be 10 million windows)."""
+
+    def __init__(self, ids: np.ndarray, stride: int, shuffle: bool = False) -> None:
+        super().__init__()
+        self.ids = ids  # (characters,) int32, not copied
+        n = max(0, (len(ids) - 1 - SEQ_LEN) // stride + 1)
+        self.starts = np.arange(n, dtype=np.int64) * stride  # (windows,) first id of each
+        self.shuffle, self.rng = shuffle, np.random.default_rng(SEED)
+        if shuffle:
+            self.rng.shuffle(self.starts)
+
+    def __len__(self) -> int:
+        return -(-len(self.starts) // BATCH_SIZE)  # batches, the last one maybe short
+
+    def __getitem__(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        starts = self.starts[k * BATCH_SIZE : (k + 1) * BATCH_SIZE]  # (batch,)
+        positions = starts[:, None] + np.arange(SEQ_LEN)  # (batch, SEQ_LEN)
+        return self.ids[positions], self.ids[positions + 1]
+
+    def on_epoch_end(self) -> None:
+        if self.shuffle:
+            self.rng.shuffle(self.starts)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every window at once, in order (for stride SEQ_LEN: about the text's own size)."""
+        positions = np.sort(self.starts)[:, None] + np.arange(SEQ_LEN)  # (windows, SEQ_LEN)
+        return self.ids[positions], self.ids[positions + 1]
 
 
 def char_streams(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -357,13 +382,14 @@ def char_splits() -> tuple[dict, list[str]]:
     ids = np.array([index[char] for char in TEXT], dtype=np.int32)
     cut = int(round(len(ids) * (1.0 - VAL_FRACTION)))
     train_ids, val_ids = ids[:cut], ids[cut:]
-    fit = {"val_windows": char_windows(val_ids, SEQ_LEN)}  # each character scored once
+    fit = {"val_windows": CharWindows(val_ids, SEQ_LEN)}  # each character scored once
     if STATEFUL:
         fit["train"] = char_streams(train_ids)
         long_enough = (len(val_ids) - 1) // BATCH_SIZE >= SEQ_LEN
-        fit["val"] = char_streams(val_ids) if long_enough else fit["val_windows"]
+        fit["val"] = char_streams(val_ids) if long_enough else fit["val_windows"].arrays()
     else:
-        fit["train"], fit["val"] = char_windows(train_ids, STRIDE), fit["val_windows"]
+        fit["train"] = CharWindows(train_ids, STRIDE, shuffle=True)
+        fit["val"] = fit["val_windows"]
     return fit, chars
 
 
@@ -394,10 +420,17 @@ def sample(predictor: keras.Model, chars: list[str], seed: int) -> str:
 
 def report_generation(predictor: keras.Model, fit: dict, chars: list[str]) -> None:
     """Validation bits per character (each window from a zero state), and a sample."""
-    x_val, y_val = fit["val_windows"]
-    probs = predictor.predict(x_val, batch_size=256, verbose=0)  # (n, SEQ_LEN, vocabulary)
-    chosen = np.take_along_axis(probs, y_val[..., None], axis=-1)  # (n, SEQ_LEN, 1)
-    bits = -np.mean(np.log2(np.maximum(chosen, 1e-12)))
+    windows = fit["val_windows"]
+    total, count = 0.0, 0
+    for k in range(len(windows)):  # a batch at a time: probabilities are windows x vocabulary
+        x_val, y_val = windows[k]
+        probs = predictor.predict_on_batch(x_val)  # (batch, SEQ_LEN, vocabulary)
+        chosen = np.take_along_axis(
+            np.asarray(probs), y_val[..., None], axis=-1
+        )  # (batch, SEQ_LEN, 1)
+        total -= float(np.sum(np.log2(np.maximum(chosen, 1e-12))))
+        count += chosen.size
+    bits = total / max(count, 1)
     print(f"Validation bits per character: {bits:.4f}")
     print(f"Sample (temperature {TEMPERATURE}):\n{PROMPT}{sample(predictor, chars, SEED)}")
 
@@ -586,18 +619,32 @@ def trim_to_batches(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return x[len(x) - usable :], y[len(y) - usable :]
 
 
+def fit_data(fit: dict) -> dict:
+    """model.fit's data arguments: a keras.utils.PyDataset (windows cut lazily) batches and
+    shuffles itself; arrays are batched here, a stateful model's trimmed to whole batches."""
+    if isinstance(fit["train"], keras.utils.PyDataset):
+        return {"x": fit["train"], "validation_data": fit["val"] if len(fit["val"]) else None}
+    (x_train, y_train), (x_val, y_val) = fit["train"], fit["val"]
+    if STATEFUL:
+        x_train, y_train = trim_to_batches(x_train, y_train)
+        x_val, y_val = trim_to_batches(x_val, y_val)
+    return {
+        "x": x_train,
+        "y": y_train,
+        "batch_size": BATCH_SIZE,
+        "shuffle": not STATEFUL,  # a stateful model reads its batches in time order
+        "validation_data": (x_val, y_val) if len(x_val) else None,
+    }
+
+
 def train(model: keras.Model, fit: dict) -> list[float]:
     """Fit on the training split; returns the training loss of every epoch.
 
     Stops after PATIENCE epochs without a better validation loss; keeps the best epoch's weights
     (KEEP_WEIGHTS = "best") or the last epoch's ("last").
     """
-    (x_train, y_train), (x_val, y_val) = fit["train"], fit["val"]
-    if STATEFUL:
-        x_train, y_train = trim_to_batches(x_train, y_train)
-        x_val, y_val = trim_to_batches(x_val, y_val)
-    validation = (x_val, y_val) if len(x_val) else None
-    monitor = "val_loss" if validation else "loss"
+    data = fit_data(fit)
+    monitor = "val_loss" if data["validation_data"] is not None else "loss"
     callbacks = [
         keras.callbacks.EarlyStopping(
             monitor, patience=PATIENCE, restore_best_weights=KEEP_WEIGHTS == "best"
@@ -606,16 +653,7 @@ def train(model: keras.Model, fit: dict) -> list[float]:
     ]
     if STATEFUL:
         callbacks.append(ResetStates())
-    history = model.fit(
-        x_train,
-        y_train,
-        batch_size=BATCH_SIZE,
-        epochs=EPOCHS,
-        shuffle=not STATEFUL,  # a stateful model reads its batches in time order
-        validation_data=validation,
-        callbacks=callbacks,
-        verbose=2,
-    )
+    history = model.fit(**data, epochs=EPOCHS, callbacks=callbacks, verbose=2)
     return history.history["loss"]
 
 

@@ -15,6 +15,8 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from rnnviz.common.messages import user_message
+
 Shape = tuple  # one tensor's shape without the batch dimension; None where unknown
 
 MAX_LAYERS = 64
@@ -174,7 +176,8 @@ def _layer(layer: dict, inputs, plan: WeightPlan) -> list[Shape | None]:
         if isinstance(error, ModelLimitError):
             raise
         raise ModelLimitError(
-            f"config.json describes the {name} in a way Keras does not write ({error!r})."
+            f"config.json describes the {name} in a way Keras does not write "
+            f"({user_message(error, 'a setting is missing or of the wrong kind')})."
         ) from None
     plan.add_weights(name, weights)
     for shape in outputs:

@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from rnnviz.common.csvread import MAX_UPLOAD_BYTES, size_over_limit
+from rnnviz.common.messages import user_message
 from rnnviz.model.cells import CELL_NAMES
 from rnnviz.model.limits import ModelLimitError, WeightPlan, weight_plan
 from rnnviz.model.weights_check import check_weights
@@ -55,6 +56,17 @@ EOCD = b"PK\x05\x06"  # end of central directory record
 EOCD_SIZE = 22
 TAIL_BYTES = 65_536 + EOCD_SIZE  # the end record lies within this many bytes of the end
 WEIGHTS_FILE = "model.weights.h5"
+
+
+DAMAGED = (
+    "The .keras archive is damaged and cannot be read. Save the model again with "
+    "model.save('model.keras') and upload the new file."
+)
+NOT_REBUILT = (
+    "Keras could not rebuild a model from this file: it was edited, or saved by a Keras version "
+    "or with layers rnnviz does not read. Load it in Keras 3, save it again with "
+    "model.save('model.keras') and upload that file."
+)
 
 
 class ModelFileError(ValueError):
@@ -109,9 +121,7 @@ def vet_model_file(
         except ModelLimitError as error:
             raise ModelFileError(str(error)) from None
         except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
-            raise ModelFileError(
-                f"The .keras archive is damaged and cannot be read ({error})."
-            ) from None
+            raise ModelFileError(user_message(error, DAMAGED)) from None
 
 
 def check_archive(
@@ -140,9 +150,7 @@ def check_archive(
             broken = archive.testzip()  # streams 1 MiB at a time; sizes are capped above
             config = archive.open("config.json").read(MAX_CONFIG_BYTES + 1)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError) as error:
-        raise ModelFileError(
-            f"The .keras archive is damaged and cannot be read ({error})."
-        ) from None
+        raise ModelFileError(user_message(error, DAMAGED)) from None
     except NotImplementedError:  # an unknown compression method
         raise ModelFileError(
             "The .keras archive uses a compression method Keras does not write."
@@ -292,9 +300,11 @@ def _is_int(value: object) -> bool:
 
 
 def _load_failure_message(error: Exception) -> str:
+    """Keras's refusal in plain words: what is wrong with the file and what to do (Keras's own
+    text is logged, not shown)."""
     text = " ".join(str(error).split())
     if isinstance(error, zipfile.BadZipFile) or "CRC" in text:
-        return f"The .keras archive is damaged and cannot be read ({text[:200]})."
+        return user_message(error, DAMAGED)
     if "lambda" in text.lower() or "safe_mode" in text:
         return (
             "The model contains code that cannot be loaded safely (for example a Lambda layer); "
@@ -307,9 +317,27 @@ def _load_failure_message(error: Exception) -> str:
             f"The model uses a custom layer or object{name} that rnnviz does not know; only "
             "models made of built-in Keras layers can be loaded."
         )
-    if len(text) > 300:
-        text = text[:297] + "..."
-    return f"The model file could not be loaded: {text or type(error).__name__}"
+    unknown_setting = re.search(r"Unrecognized keyword arguments passed to (\w+): \{'(\w+)'", text)
+    if unknown_setting:
+        layer, setting = unknown_setting.groups()
+        return (
+            f"config.json gives the {layer} layer a setting Keras 3 does not know "
+            f"('{setting[:40]}'). {NOT_REBUILT}"
+        )
+    unknown_name = re.search(
+        r"Could not interpret (\w+)(?: function)? identifier: ([\w.-]{1,40})$", text
+    )
+    if unknown_name:
+        return f"config.json names an unknown {unknown_name[1]}, '{unknown_name[2]}'. {NOT_REBUILT}"
+    layer = re.search(r"[Ll]ayer '([^']{1,80})'", text)
+    if layer and re.search(r"variables|weights|shape", text):
+        return user_message(
+            error,
+            f"The weights in the file do not fit its layer '{layer[1]}': the file was edited, "
+            "or saved incompletely. Save the model again with model.save('model.keras') and "
+            "upload the new file.",
+        )
+    return user_message(error, NOT_REBUILT)
 
 
 def recurrent_layers(model) -> list:

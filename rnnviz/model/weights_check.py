@@ -12,6 +12,7 @@ dataset read once. The child answers one line of JSON; nothing from the file is 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import subprocess
@@ -27,6 +28,7 @@ MAX_OBJECTS = 20_000  # groups and datasets in the file (a model's file holds te
 MAX_ALL_VALUES = 3 * MAX_PARAMETERS + 1_000  # the weights and an optimizer's two slots each
 NUMERIC_KINDS = "fiub"  # float, signed and unsigned integer, bool
 ROOT = Path(__file__).resolve().parents[2]
+LOG = logging.getLogger("rnnviz")
 
 
 def check_weights(path: str | Path, plan: WeightPlan) -> None:
@@ -60,6 +62,8 @@ def check_weights(path: str | Path, plan: WeightPlan) -> None:
             f"{_exit_reason(done.returncode)}): rnnviz does not open it."
         )
     if answer.get("error"):
+        if answer.get("detail"):  # h5py's own words: for the log, not the page
+            LOG.warning("model.weights.h5 refused: %s", answer["detail"])
         raise ModelLimitError(str(answer["error"]))
 
 
@@ -94,9 +98,10 @@ def inspect_file(path: str, expected: list[tuple], exact: bool) -> None:
         for name, dataset in datasets:
             try:
                 dataset[()]
-            except Exception as error:  # noqa: BLE001 - any failure to read is a refusal
+            except Exception:  # noqa: BLE001 - any failure to read is a refusal
                 raise ModelLimitError(
-                    f"model.weights.h5 is damaged: '{name}' cannot be read ({error})."
+                    f"model.weights.h5 is damaged: the weights '{name[:80]}' cannot be read. "
+                    "Save the model again and upload the new file."
                 ) from None
 
 
@@ -186,8 +191,11 @@ def main() -> None:
     except MemoryError:
         answer = {"error": "model.weights.h5 needs more memory than a model file may: refused."}
     except Exception as error:  # noqa: BLE001 - h5py's errors for a damaged file
-        text = " ".join(str(error).split())[:200]
-        answer = {"error": f"model.weights.h5 is damaged or not HDF5 ({text}): refused."}
+        answer = {
+            "error": "model.weights.h5 is damaged or not an HDF5 weights file: refused. Save "
+            "the model again with model.save('model.keras') and upload the new file.",
+            "detail": " ".join(f"{type(error).__name__}: {error}".split())[:300],
+        }
     else:
         answer = {"ok": True}
     print(json.dumps(answer), flush=True)

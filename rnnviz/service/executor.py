@@ -30,6 +30,7 @@ from multiprocessing.connection import Listener
 from pathlib import Path
 from typing import Any, Protocol
 
+from rnnviz.common.messages import user_message
 from rnnviz.service.request import RunResult, TrainRequest
 from rnnviz.service.worker import execute
 from rnnviz.train.datastore import owned_name
@@ -49,6 +50,9 @@ KEEP_FINISHED = 3600.0  # finished handles stay findable (reload, second tab) th
 def new_run_id() -> str:
     """A fresh, unguessable id for a run handle (what ``?run=`` in the URL names)."""
     return secrets.token_urlsafe(8)
+
+
+RAY_FAILED = "the Ray worker stopped (the server log has the details)"
 
 
 class WorkerLost(RuntimeError):
@@ -215,7 +219,8 @@ class QueuedExecutor:
         try:
             self._pump(handle)
         except Exception as error:  # noqa: BLE001 - a broken executor must not hang the page
-            handle._end(RunResult(error=f"The run could not be executed: {error}"))
+            reason = user_message(error, "the training service failed (see the server log).")
+            handle._end(RunResult(error=f"The run could not be executed: {reason}"))
         finally:
             self.release(handle.id)
             with self._cond:
@@ -453,7 +458,7 @@ class _RayChannel:
         except ray.exceptions.GetTimeoutError:
             return []  # the actor is still starting (a new worker imports TensorFlow)
         except ray.exceptions.RayError as error:
-            raise WorkerLost(f"the Ray worker failed: {type(error).__name__}") from error
+            raise WorkerLost(user_message(error, RAY_FAILED)) from error
         try:
             if not out:
                 ready, _ = ray.wait([self.finished], timeout=timeout)
@@ -461,7 +466,7 @@ class _RayChannel:
                     ray.get(self.finished)  # raises if the actor died
                     out = ray.get(self.actor.drain.remote())
         except ray.exceptions.RayError as error:
-            raise WorkerLost(f"the Ray worker failed: {type(error).__name__}") from error
+            raise WorkerLost(user_message(error, RAY_FAILED)) from error
         if any(message[0] == "done" for message in out):
             ray.kill(self.actor)
         return out or [("alive",)]  # the actor answered: it is busy, not lost

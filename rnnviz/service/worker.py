@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rnnviz.common.messages import user_message
 from rnnviz.service.request import RunResult, TrainRequest
 from rnnviz.tasks.base import Analysis
 from rnnviz.tasks.registry import TASKS, get_task
@@ -129,7 +130,13 @@ def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) 
     try:
         job = build_job(request)
     except Exception as error:  # noqa: BLE001 - any failure is a message on the page
-        result = RunResult(error=str(error) or type(error).__name__)
+        result = RunResult(
+            error=user_message(
+                error,
+                "The run could not be prepared with these settings. Check them on the Data and "
+                "Build pages and try again.",
+            )
+        )
         emit(("done", result))
         return result
     run, cursor = job.run, DeltaCursor()
@@ -190,7 +197,8 @@ def _analyse(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool])
         )
         result = task.analyse(analysis, fit, progress, should_stop)
     except ValueError as error:  # DataError included: a fold too short to split, say
-        return RunResult(error=f"The {request.analysis} could not run: {error}")
+        reason = user_message(error, "its settings do not fit this data.")
+        return RunResult(error=f"The {request.analysis} could not run: {reason}")
     state.status = "stopped" if result.stopped else "finished"
     state.message = result.summary
     emit(("progress", cursor.delta(state)))

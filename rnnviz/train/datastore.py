@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rnnviz.common.messages import os_reason
+
 if TYPE_CHECKING:
     from rnnviz.train.runs import RunRecord
 
@@ -125,7 +127,7 @@ class DataStore:
             ) from None
         except OSError as error:
             raise DataStoreError(
-                f"The stored data of this run ({label}) cannot be read: {error}"
+                f"The stored data of this run ({label}) cannot be read: {os_reason(error)}."
             ) from None
         if data_sha(content) != sha:
             raise DataStoreError(

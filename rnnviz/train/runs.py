@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnnviz.common.messages import os_reason, user_message
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.model.upload import MAX_UNPACKED_BYTES, STORE_LIMIT, ModelFileError, vet_model_file
 from rnnviz.tasks.registry import TASK_NAMES, get_task
@@ -581,8 +582,8 @@ class RunStore:
         try:
             return keras.models.load_model(path, compile=compile, safe_mode=True)
         except Exception as error:  # noqa: BLE001 - a damaged file becomes a message
-            text = " ".join(str(error).split())[:200]
-            raise RunError(f"Run '{run_id}': {MODEL_FILE} cannot be loaded ({text}).") from None
+            reason = user_message(error, "Keras cannot rebuild the model from it")
+            raise RunError(f"Run '{run_id}': {MODEL_FILE} cannot be loaded: {reason}.") from None
 
     def table(self, records: Sequence[RunRecord] | None = None) -> pd.DataFrame:
         """One row per run (newest first): settings, epochs, best validation loss, test metrics
@@ -608,8 +609,13 @@ class RunStore:
         _refuse_links_and_giants(path)
         try:
             data = json.loads((path / RUN_FILE).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise RunError(f"{path.name}/{RUN_FILE} cannot be read: {error}") from error
+        except OSError as error:
+            raise RunError(f"{path.name}/{RUN_FILE} cannot be read: {os_reason(error)}.") from error
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise RunError(
+                f"{path.name}/{RUN_FILE} cannot be read: it is damaged (not the JSON text of a run "
+                "record)."
+            ) from error
         if not isinstance(data, dict):
             raise RunError(f"{path.name}/{RUN_FILE} does not hold a run record.")
         if not (path / MODEL_FILE).is_file():
@@ -626,7 +632,7 @@ def _refuse_links_and_giants(path: Path) -> None:
     try:
         size = (path / RUN_FILE).stat().st_size
     except OSError as error:
-        raise RunError(f"{path.name}/{RUN_FILE} cannot be read: {error}") from error
+        raise RunError(f"{path.name}/{RUN_FILE} cannot be read: {os_reason(error)}.") from error
     if size > MAX_RECORD_BYTES:
         raise RunError(
             f"{path.name}/{RUN_FILE} is {size / 1e6:.0f} MB, far more than a run record holds "

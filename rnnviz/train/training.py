@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 import keras
 import numpy as np
 
+from rnnviz.common.messages import user_message
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
 from rnnviz.model.builder import build_model, compile_model, metric_name, reset_states
 from rnnviz.model.probes import outputs
@@ -76,6 +77,21 @@ def trim_to_batches(x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[np.n
     """Drop the OLDEST rows so the count is a multiple of ``batch_size`` (stateful training)."""
     usable = len(x) - len(x) % batch_size
     return x[len(x) - usable :], y[len(y) - usable :]
+
+
+def training_failure(error: BaseException) -> str:
+    """Why ``model.fit`` stopped, in plain words: rnnviz's own message, memory, or what to try
+    (Keras's and TensorFlow's own text goes to the log)."""
+    if isinstance(error, MemoryError) or "ResourceExhausted" in type(error).__name__:
+        return (
+            "it ran out of memory. Try a smaller batch size, fewer units or layers, or shorter "
+            "sequences."
+        )
+    return user_message(
+        error,
+        "Keras stopped with an error on these settings. Try fewer units or layers, another "
+        "cell or a smaller batch size (the details are in the server log).",
+    )
 
 
 class ArrayBatches(keras.utils.PyDataset):
@@ -298,7 +314,7 @@ class TrainingRun:
                 verbose=0,
             )
         except Exception as error:  # noqa: BLE001 - any failure becomes a message on the page
-            message = f"Training failed: {error}"
+            message = f"Training failed: {training_failure(error)}"
             self.update(lambda s: _finish(s, "error", message))
         recorder.conclude_once()  # done already at on_train_end unless fit failed
         return self.snapshot()

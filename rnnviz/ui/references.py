@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnnviz.common.csvread import DataError
+from rnnviz.common.messages import user_message
 from rnnviz.common.references import ReferenceMark, crossing_note
 from rnnviz.common.safe import plain
 from rnnviz.common.view_figures import add_reference_bands
@@ -22,7 +23,9 @@ def _marks(request: TrainRequest) -> list[ReferenceMark] | str:
     try:
         return get_task(request.task).reference_marks(request.data, request.model_spec)
     except (DataError, ValueError) as error:  # a baseline that cannot fit this data
-        return f"No baseline band: {error}"
+        return "No baseline band: " + user_message(
+            error, "the baseline cannot be fitted to this data."
+        )
 
 
 # One background thread fits the baselines of the bands (a TF-IDF model, a nearest-neighbour

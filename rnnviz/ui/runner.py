@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from rnnviz.common.messages import user_message
 from rnnviz.common.safe import plain
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.service.executor import RunHandle, default_executor, new_run_id
@@ -165,7 +166,9 @@ def _load_saved_run(handle: RunHandle) -> str | None:
         task = get_task(handle.request.task)
         job = task.restore(record, store.load_model(result.run_id), handle.request.data)
     except (OSError, ValueError, KeyError) as error:
-        current.collect_error = f"The trained model could not be loaded: {error}"
+        current.collect_error = "The trained model could not be loaded: " + user_message(
+            error, "its saved files in the run store cannot be read (see the Runs page)."
+        )
         return None
     job.run.set_state(handle.snapshot())
     current.job, current.job_from = job, handle

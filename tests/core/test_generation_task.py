@@ -15,7 +15,12 @@ import pytest
 
 from rnnviz.model.builder import build_model
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, CharCorpus, prepare_char_data
+from rnnviz.tasks.generation.chars import (
+    BIDIRECTIONAL_REASON,
+    CharCorpus,
+    make_sequences,
+    prepare_char_data,
+)
 from rnnviz.tasks.generation.export import generation_script
 from rnnviz.tasks.generation.job import GenerationJob, bpc_logs
 from rnnviz.tasks.generation.model import context_windows, inference_twin, sample_text
@@ -238,16 +243,45 @@ def test_export_rebuilds_the_same_data_and_model(data, stateful):
     fit, chars = namespace["char_splits"]()
     assert tuple(chars) == data.chars.vocab.chars
     ours = GENERATION.fit_data(data, spec)
-    np.testing.assert_array_equal(fit["train"][0], ours.x_train)
-    np.testing.assert_array_equal(fit["train"][1], ours.y_train)
-    np.testing.assert_array_equal(fit["val"][0], ours.x_val)
-    np.testing.assert_array_equal(fit["val_windows"][1], data.chars.y_val)
+    x_train, y_train = as_arrays(fit["train"])
+    np.testing.assert_array_equal(x_train, ours.x_train)
+    np.testing.assert_array_equal(y_train, ours.y_train)
+    np.testing.assert_array_equal(as_arrays(fit["val"])[0], ours.x_val)
+    np.testing.assert_array_equal(fit["val_windows"].arrays()[1], data.chars.y_val)
     generated = namespace["build_model"](stateful=False)
     reference = build_model(spec.with_(stateful=False), (data.chars.seq_len,))
     assert [layer.name for layer in generated.layers] == [layer.name for layer in reference.layers]
     for theirs, own in zip(generated.layers[1:], reference.layers[1:], strict=True):
         assert type(theirs) is type(own)
         assert theirs.count_params() == own.count_params()
+
+
+def as_arrays(split) -> tuple[np.ndarray, np.ndarray]:
+    """An exported script's fit data as arrays: lazy windows (a PyDataset) in order, or as is."""
+    return split.arrays() if hasattr(split, "arrays") else split
+
+
+def test_exported_windows_are_cut_lazily_from_one_copy_of_the_text(data):
+    """Stride 1 over the whole text: the exported dataset holds the ids and one start per
+    window, not windows x SEQ_LEN ids; its batches are the app's windows, every one once."""
+    spec = tiny_spec(data)
+    namespace = load_script(generation_script(data, spec, TINY))
+    namespace["STRIDE"], namespace["BATCH_SIZE"] = 1, 16
+    ids = np.arange(5_000, dtype=np.int32) % 7
+    windows = namespace["CharWindows"](ids, 1, shuffle=True)
+    seq_len = namespace["SEQ_LEN"]
+    n = len(ids) - seq_len
+    held = sum(a.nbytes for a in vars(windows).values() if isinstance(a, np.ndarray))
+    assert windows.ids is ids  # not copied
+    assert held <= ids.nbytes + 8 * n < n * seq_len * ids.itemsize  # not windows x SEQ_LEN
+    batches = [windows[k] for k in range(len(windows))]
+    assert len(windows) == -(-n // 16) and max(len(x) for x, _ in batches) == 16
+    x = np.concatenate([x for x, _ in batches])  # (n, SEQ_LEN), shuffled
+    y = np.concatenate([y for _, y in batches])
+    reference_x, reference_y = make_sequences(ids, seq_len, 1)
+    order = np.argsort(windows.starts)  # the batches came in this order: back to text order
+    np.testing.assert_array_equal(x[order], reference_x)
+    np.testing.assert_array_equal(y[order], reference_y)
 
 
 def test_exported_script_trains_and_samples(tmp_path, data):

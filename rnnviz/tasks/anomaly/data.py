@@ -18,10 +18,14 @@ import numpy as np
 import pandas as pd
 
 from rnnviz.common.bundled import read_ts, ucr_path
-from rnnviz.common.csvread import DataError
+from rnnviz.common.columns import numeric_columns, uses_decimal_commas
+from rnnviz.common.csvread import DataError, read_csv_table
 
 LABEL = "label"
-TIME_NAMES = {"time", "timestamp", "date", "datetime", "step", "index", "t"}  # not values
+TIME_NAMES = {  # not values
+    *("time", "timestamp", "date", "datetime", "step", "index", "t"),
+    *("year", "month", "day", "hour", "minute", "second", "period"),
+}
 LABEL_NAMES = {"label", "anomaly", "is_anomaly", "outlier", "target"}
 
 
@@ -180,6 +184,21 @@ def one_class_series(
     )
 
 
+def read_series_table(raw: bytes, filename: str) -> pd.DataFrame:
+    """An uploaded series table, its numbers read as the forecast reader reads them: in a file
+    not separated by commas as text first (1.290 with decimal commas is 1290, not 1.29), then
+    decimal commas and thousands separators ("1,234.5", 1.290,5) as numbers; text columns stay
+    text."""
+    read = read_csv_table(raw, filename)
+    if read.delimiter != ",":
+        read = read_csv_table(raw, filename, dtype=str)
+    table = read.frame.copy()
+    numbers, _ = numeric_columns(table, uses_decimal_commas(table, read.delimiter))
+    for column in numbers.columns:
+        table[column] = numbers[column]
+    return table
+
+
 def series_from_table(
     table: pd.DataFrame,
     name: str,
@@ -202,7 +221,12 @@ def series_from_table(
         raise DataError("No numeric value column was found (a column of numbers is needed).")
     values = numbers.interpolate(limit_direction="both").to_numpy(np.float32)
     if not np.isfinite(values).all():
-        raise DataError("The values hold numbers too large to use.")
+        row, col = np.argwhere(~np.isfinite(values))[0]
+        raise DataError(
+            f"Column '{numbers.columns[col]}' holds an infinite value or a number too large for "
+            f"the network (the first at data row {row + 1}). Replace them with numbers, or empty "
+            "the cells to have them interpolated."
+        )
     train_end, val_end = chronological_split(len(values), val_fraction, test_fraction)
     return AnomalySeries(
         name, values, labels, train_end, val_end, tuple(str(c) for c in numbers.columns)

@@ -728,6 +728,13 @@ def _repeats_within(values: np.ndarray, ids: _Codes) -> bool:
     return bool(pd.Index(ids.codes * len(distinct) + codes).has_duplicates)
 
 
+def default_sequence_columns(columns: Sequence[str]) -> SequenceColumns:
+    """The columns to start from when none could be guessed: wide, the column named like a
+    label (else the last) as the label, every other column a step."""
+    label = next((c for c in columns if _named(c, LABEL_NAMES)), columns[-1])
+    return SequenceColumns("wide", tuple(c for c in columns if c != label), label)
+
+
 def _suggest_wide(columns: list[_Column], n_rows: int) -> SequenceColumns | None:
     """One row per sequence: the label column (named like one, else the likeliest column of few
     distinct values: text, never empty, first or last), every other numeric column a step."""
@@ -788,6 +795,16 @@ class _Read:
 
 def _numbers(frame: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarray:
     """The columns as float32, or a DataError naming the first cell that is not a number."""
+    try:  # all columns in one conversion (a wide table has thousands): numbers and empty cells
+        block = frame[list(columns)].to_numpy(dtype=object).astype(np.float64)  # (rows, cols)
+    except (TypeError, ValueError):
+        block = None
+    if block is not None and np.isfinite(block[~frame[list(columns)].isna().to_numpy()]).all():
+        return block.astype(np.float32)
+    return _numbers_by_column(frame, columns, what)  # names the first bad cell
+
+
+def _numbers_by_column(frame: pd.DataFrame, columns: Sequence[str], what: str) -> np.ndarray:
     out = np.empty((len(frame), len(columns)), dtype=np.float32)
     for k, col in enumerate(columns):
         raw = frame[col]
