@@ -15,7 +15,7 @@
 | 6 | autolinks; formula cells in downloads; no outside fetch | core/test_safe, pages/test_hardening, e2e/test_browser |
 | 6 | internal messages (Keras, h5py, Python); UTF-16 .txt | pages/test_plain_messages, pages/test_heldback_hostile |
 | 6 | symlinks out of the store; a 280 MB run.json | core/test_runs |
-| 6 | shared runs (login, per-user runs) | the `auth` branch |
+| 6 | shared runs (login, per-user runs, owner-only Stop/Delete, the mode on Home) | core/test_owners, pages/test_auth_pages, e2e/test_signin_browser |
 | - | held back: hostile files the project had not seen | pages/test_heldback_hostile |
 
 The test below keeps the table honest: every test it names exists.
@@ -102,6 +102,13 @@ COVERAGE: dict[str, list[str]] = {
         "core/test_runs.py::"
         "test_links_out_of_the_store_are_reported_and_deleting_one_keeps_its_target",
         "core/test_runs.py::test_a_giant_record_is_refused_without_being_read",
+    ],
+    "§6 shared runs": [
+        "core/test_owners.py::test_auth_mode_lets_only_the_owner_watch_stop_and_delete",
+        "pages/test_auth_pages.py::test_a_signed_in_user_lists_opens_and_deletes_only_their_runs",
+        "pages/test_auth_pages.py::test_another_users_run_url_is_refused_politely",
+        "pages/test_auth_pages.py::test_a_signed_out_visitor_sees_home_and_sign_in_only",
+        "e2e/test_signin_browser.py::test_sign_in_round_trip_keeps_runs_apart",
     ],
     "held back": [
         "pages/test_heldback_hostile.py::test_heldback_series_on_the_forecast_and_anomaly_pages",
