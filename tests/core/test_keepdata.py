@@ -310,7 +310,7 @@ def test_a_run_saved_on_another_machine_brings_its_data(tmp_path, forecast_job):
 
     from rnnviz.service.worker import _saved_files
 
-    files = _saved_files(forecast_job, SimpleNamespace(data=forecast_data()))
+    files = _saved_files(forecast_job, SimpleNamespace(data=forecast_data(), owner="local"))
     assert [name for name in files if name.startswith(f"{DATA_DIR}/")] == [
         f"{DATA_DIR}/{series_file(forecast_data().series).sha}.csv"
     ]
