@@ -4,7 +4,8 @@ rnnviz.export.codegen writes an export from this file: it keeps the code between
 of the exported task only (here every task's code stays, each registering its input layer and its
 data preparation), and replaces this docstring, the settings between the ``<settings>`` markers and
 the data between the ``<data>`` markers. The rest is copied as it is, so what the tests lint and
-run here is what every export runs. It needs only Keras 3 (with a backend) and NumPy.
+run here is what every export runs. It needs only Keras 3 (with a backend) and NumPy (and
+statsmodels for a forecast's SARIMA baseline, the ``<sarima>`` block).
 
 It prints three parseable lines: ``Parameters: N``, ``LOSS first=... last=...`` and a test
 score (``Test RMSE (original units): X`` for a forecast, ``Test accuracy: X`` for texts and
@@ -47,6 +48,13 @@ SEASON = 0  # rows of one season, read by "seasonal_profile" (0: none)
 HARMONICS = 0  # sine-cosine pairs of the season in that profile
 SCALER = "standard"  # "standard", "minmax" or "none"; fit on training rows
 # </forecast>
+# <sarima>
+# The SARIMA baseline rnnviz chose for the series (the order search's pick; statsmodels' SARIMAX).
+SARIMA_ORDER = [1, 0, 0]  # (p, d, q)
+SARIMA_SEASONAL_ORDER = [0, 1, 1, 4]  # (P, D, Q, rows of a season)
+SARIMA_TREND = "c"  # "c": a constant (a drift after one difference), "n": none
+SARIMA_LOG = False  # fit on the logarithm of the values
+# </sarima>
 # <sentiment>
 MAX_LEN = 0  # token ids read per text (padded or cut)
 VOCAB_SIZE = 0  # ids of the embedding (0 = padding, 1 = unknown word)
@@ -238,6 +246,11 @@ def report_forecast(predictor: keras.Model, splits: dict, values: np.ndarray, sc
     print(f"Naive last-value RMSE: {rmse(actual, naive):.4f}")
     print(f"Training-mean RMSE: {rmse(actual, mean):.4f}")
     print(f"Drift RMSE: {rmse(actual, drift):.4f}")
+    for label, baseline in FITTED_BASELINES.items():
+        print(f"{label} RMSE: {rmse(actual, baseline(target, start, predicted.shape[1])):.4f}")
+
+
+FITTED_BASELINES = {}  # label -> forecast(target, origins, steps): models fit on training rows
 
 
 def forecast_input(batch_size: int | None) -> tuple:
@@ -256,6 +269,38 @@ def prepare_forecast() -> tuple:
 
 MODEL_INPUT["forecast"], PREPARE["forecast"] = forecast_input, prepare_forecast
 # </forecast>
+
+
+# <sarima>
+def sarima_forecast(target: np.ndarray, start: np.ndarray, steps: int) -> np.ndarray:
+    """(origins, steps) SARIMA forecasts: fit on the training rows (differenced first, as
+    rnnviz fits it), then with the parameters held, each origin's forecast reads the rows
+    before it."""
+    import warnings
+
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    values = np.log(target) if SARIMA_LOG else target
+    train_end = len(target) - TEST_SIZE - VAL_SIZE
+
+    def model(rows: np.ndarray, simple_differencing: bool) -> SARIMAX:
+        return SARIMAX(
+            rows,
+            order=SARIMA_ORDER,
+            seasonal_order=SARIMA_SEASONAL_ORDER,
+            trend=SARIMA_TREND,
+            simple_differencing=simple_differencing,
+        )
+
+    with warnings.catch_warnings():  # convergence chatter
+        warnings.simplefilter("ignore")
+        params = model(values[:train_end], True).fit(disp=False, cov_type="none").params
+        out = np.array([model(values[:s], False).filter(params).forecast(steps) for s in start])
+    return np.exp(out) if SARIMA_LOG else out
+
+
+FITTED_BASELINES["SARIMA"] = sarima_forecast
+# </sarima>
 
 
 # <sentiment>
