@@ -146,6 +146,16 @@ def sarima_candidates(target: np.ndarray, train_end: int, season: int | None) ->
     return fits
 
 
+def fit_order(target: np.ndarray, train_end: int, spec: SarimaOrder) -> SarimaFit | None:
+    """One given order fit on ``target[:train_end]`` and filtered over the whole series (None
+    when statsmodels cannot fit it)."""
+    target = np.asarray(target, dtype=float)
+    values = np.log(target) if spec.log else target
+    with single_threaded_blas():
+        fitted = _fit(values[:train_end], spec)
+        return None if fitted is None else _filtered(values, spec, *fitted)
+
+
 def _best_order(
     train: np.ndarray, season: int, log: bool
 ) -> tuple[SarimaOrder, np.ndarray, float] | None:
