@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property
+from typing import TypeVar
 
 import keras
 import numpy as np
@@ -300,9 +301,12 @@ def validation_rmse(data: WindowedData, fit: OriginForecaster, steps: int) -> fl
     )
 
 
+Fit = TypeVar("Fit", bound=OriginForecaster)
+
+
 def chosen_on_validation(
-    data: WindowedData, candidates: list, steps: int, kind: Callable[[object], str]
-) -> tuple:
+    data: WindowedData, candidates: list[Fit], steps: int, kind: Callable[[Fit], str]
+) -> tuple[Fit, str]:
     """The candidate with the lowest :func:`validation_rmse`, and the clause that says so
     (empty for a single candidate); ``kind`` names what sets a candidate apart."""
     scores = [(validation_rmse(data, fit, steps), fit) for fit in candidates]
