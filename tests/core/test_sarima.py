@@ -116,17 +116,8 @@ def test_sarima_joins_every_baseline_and_its_transform_is_chosen_on_validation(a
 def test_without_validation_rows_a_positive_series_takes_log_values():
     data = make_windows(load_builtin("lynx"), WindowSpec(window=10, test_size=20, val_size=0))
     fit, note = choose_sarima(data, 10, 2)
-    assert (
-        fit is not None
-        and fit.spec.log
-        and fit.spec.seasonal_order
-        == (
-            fit.spec.seasonal_order[0],
-            1,
-            fit.spec.seasonal_order[2],
-            10,
-        )
-    )
+    assert fit is not None and fit.spec.log  # lynx is positive
+    assert fit.spec.seasonal_order[1] == 1 and fit.spec.seasonal_order[3] == 10
     assert note == (
         f"SARIMA: {fit.description}, the order with the lowest AIC on the training rows "
         "(no validation rows to choose on)."
