@@ -367,9 +367,11 @@ def horizon_errors(forecasts: HorizonForecasts) -> pd.DataFrame:
 
 def error_columns(by_horizon: pd.DataFrame, unit: str) -> pd.DataFrame:
     """The horizon table with one error (``RMSE`` or ``MAE``) per model, named by the model
-    alone, and the strongest baseline at each horizon: narrow enough for the page."""
+    alone, and the strongest baseline at each horizon: narrow enough for the page (the row
+    count only where it differs between horizons; the page says it otherwise)."""
     columns = [c for c in by_horizon.columns if c.endswith(f" {unit}")]
-    table = by_horizon[["horizon", "rows", *columns]].rename(
+    counts = ["rows"] if by_horizon["rows"].nunique() > 1 else []
+    table = by_horizon[["horizon", *counts, *columns]].rename(
         columns=lambda c: c.removesuffix(f" {unit}")
     )
     best = strongest_baselines(by_horizon, RNN, unit)
