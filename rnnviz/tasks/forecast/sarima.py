@@ -6,9 +6,12 @@ seasons of training rows), the difference d (0 or 1) from a KPSS unit-root test 
 auto.arima), and the orders (p, q) and (P, Q) of :data:`SEASONAL_ORDERS` or :data:`PLAIN_ORDERS`.
 Each order is fit on the training rows only (maximum likelihood of the differenced rows); within
 a transform (the values as they are, and their logarithm for a positive series) the lowest AIC
-wins. The parameters are then held and the Kalman filter runs over the whole series, so at every
-origin the forecast reads only the rows before it, as the other baselines do (see
-:mod:`rnnviz.tasks.forecast.baselines`).
+wins (``choose_sarima`` in :mod:`rnnviz.tasks.forecast.evaluation` then picks the transform on
+validation). The parameters are then held and the Kalman filter runs over the whole series, so
+at every origin the forecast reads only the rows before it, as the other baselines do (see
+:mod:`rnnviz.tasks.forecast.baselines`). Where that is not cheap (:func:`sarima_skip_reason`,
+judged from the series' length and season before any fit), SARIMA is left out and the page says
+why.
 """
 
 from __future__ import annotations
