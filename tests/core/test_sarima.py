@@ -149,8 +149,12 @@ def test_a_costly_fit_is_skipped_before_fitting():
         "SARIMA left out: 2,284 rows with a season of 52 rows would take more than a few "
         "seconds to fit."
     )
-    assert sarima_skip_reason(144, 12) is None and sarima_skip_reason(20_000, None) is None
-    assert sarima_skip_reason(SARIMA_BUDGET, None).startswith("SARIMA left out: 3,000,000 rows ")
+    assert sarima_skip_reason(20_000, None) == (
+        "SARIMA left out: 20,000 rows would take more than a few seconds to fit."
+    )
+    assert sarima_skip_reason(144, 12) is None and sarima_skip_reason(2000, None) is None
+    assert sarima_skip_reason(SARIMA_BUDGET // 32, None) is None  # 2 x 4 fits x (2 + 2) states
+    assert sarima_skip_reason(SARIMA_BUDGET // 32 + 1, None) is not None
 
 
 def test_the_verdict_names_sarima_when_it_is_the_strongest_baseline():

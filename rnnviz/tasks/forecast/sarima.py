@@ -25,9 +25,12 @@ from rnnviz.model.probes import single_threaded_blas
 
 SARIMA = "SARIMA"
 MAX_SARIMA_SEASON = 52  # a longer season (daily data with a yearly one) is left out
-# Rows x (state size)^2 of the largest candidate's Kalman filter: a few seconds of fitting at
-# most (airline: 144 x 27^2 = 0.1 million; weekly CO2: 2,284 x 107^2 = 26 million).
-SARIMA_BUDGET = 3_000_000
+# Rows x fits x (state size + 2), the work of the search (see fit_work): a few seconds at most.
+# Measured on 2 shared cores: 0.015-0.02 ms a unit at a load of 4 (1,000 daily rows with a
+# weekly season, 132 thousand, in 2.0 s; 500 monthly rows 1.6 s; 2,000 rows without a season
+# 1.3 s), 0.05-0.07 ms at a load of 9 (airline, 28 thousand, in 1.5 s; 600 weekly rows with a
+# season of 52, 400 thousand, in 29 s; 20,000 rows without a season, 640 thousand, in 16 s).
+SARIMA_BUDGET = 100_000
 SEASONAL_ORDERS = tuple(
     (p, q, big_p, big_q) for p, q in ((0, 1), (1, 0), (1, 1)) for big_p, big_q in ((0, 1), (1, 0))
 )
@@ -99,7 +102,7 @@ def sarima_skip_reason(n_rows: int, season: int | None) -> str | None:
             f"SARIMA left out: a season of {season:,} rows is too long for it "
             f"(it is fit for seasons of up to {MAX_SARIMA_SEASON} rows)."
         )
-    if n_rows * state_size(season) ** 2 > SARIMA_BUDGET:
+    if fit_work(n_rows, season) > SARIMA_BUDGET:
         return (
             f"SARIMA left out: {n_rows:,} rows"
             + (f" with a season of {season} rows" if season else "")
@@ -108,11 +111,13 @@ def sarima_skip_reason(n_rows: int, season: int | None) -> str | None:
     return None
 
 
-def state_size(season: int | None) -> int:
-    """States of the largest candidate's filter: d + D s + max(p + s P, q + s Q + 1)."""
+def fit_work(n_rows: int, season: int | None) -> int:
+    """Rows x fits (every order, on two transforms) x (the largest fit's state size + 2): the
+    search's cost in the units of :data:`SARIMA_BUDGET`."""
     s = season or 0
-    widest = max(max(p + s * big_p, q + s * big_q + 1) for p, q, big_p, big_q in orders_for(s))
-    return 1 + s + widest
+    orders = orders_for(s)
+    states = max(max(p + s * big_p, q + s * big_q + 1) for p, q, big_p, big_q in orders)
+    return n_rows * 2 * len(orders) * (states + 2)
 
 
 def orders_for(season: int) -> tuple[tuple[int, int, int, int], ...]:
