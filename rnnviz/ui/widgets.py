@@ -62,11 +62,12 @@ def recipe_widget_values(model: ModelSpec, train: TrainSpec) -> dict:
 
 
 def apply_task_recipe(task: str) -> None:
-    """Reset the Build and Train controls to the default recipe of a task when the task changes."""
+    """Reset the Build and Train controls to a task's recipe when the task changes: the one for
+    the data its Data page holds (coming back to a task keeps its data's recipe)."""
     current = session()
     if current.recipe_task == task:
         return
-    model, train = get_task(task).default_recipe()
+    model, train = get_task(task).recipe_for(current.data.get(task))
     set_widget_defaults(
         recipe_widget_values(model, train), overwrite=current.recipe_task is not None
     )

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, DEFAULT_PLAY, MIN_CHARS
 from rnnviz.tasks.generation.model import in_context_bpc
-from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE, corpus_recipe
+from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE, corpus_recipe, text_defaults
 from rnnviz.train.runs import RunStore
 from tests.pages.helpers import (
     new_app,
@@ -231,3 +231,22 @@ def test_compare_two_cells_for_generation(store):
     assert len(store.list()) == 2
     assert len(plotly_charts(at)) == 2  # the loss curves, and validation bits per character
     assert all(r.task == "generation" and r.metrics["val bpc"] > 0 for r in store.list())
+
+
+def test_coming_back_to_generation_keeps_the_chosen_corpus_recipe():
+    at = generation_app()
+    at.selectbox(key="w_char_corpus").set_value("tragedies").run()
+    chars = generation_data(at).chars
+    recipe = text_defaults(len(chars.train_ids) + len(chars.val_ids)).recipe
+    assert recipe["epochs"] != DEFAULT_CHAR_RECIPE["epochs"]  # not Macbeth's recipe
+    chosen = (recipe["epochs"], recipe["dropout"], recipe["batch_size"])
+    state = at.session_state
+    assert (state["w_epochs"], state["w_dropout"], state["w_stateful_batch_size"]) == chosen
+    session(at).pending_task = "forecast"  # another task (what the sidebar radio does) ...
+    at.run()
+    assert session(at).recipe_task == "forecast" and state["w_epochs"] != recipe["epochs"]
+    session(at).pending_task = "generation"  # ... and back: the tragedies' recipe, not Macbeth's
+    at = open_page("pages/common/build.py", at)
+    assert session(at).task == "generation"
+    state = at.session_state
+    assert (state["w_epochs"], state["w_dropout"], state["w_stateful_batch_size"]) == chosen

@@ -73,6 +73,12 @@ def corpus_recipe(train_chars: int, base: dict = DEFAULT_CHAR_RECIPE) -> CharDef
     return CharDefaults(recipe, tuple(reasons))
 
 
+def text_defaults(n_chars: int, base: dict = DEFAULT_CHAR_RECIPE) -> CharDefaults:
+    """The recipe of a text of ``n_chars`` characters (its training block: all but the recipe's
+    validation share)."""
+    return corpus_recipe(round(n_chars * (1 - base["val_fraction"])), base)
+
+
 def char_recipe(recipe: dict = DEFAULT_CHAR_RECIPE, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
     """The next-character model and training a recipe describes (vocabulary set by the data):
     an embedding, the cell stack and a softmax at every step, no masking (id 0 is a character)."""
