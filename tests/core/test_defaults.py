@@ -288,6 +288,17 @@ def test_why_the_ngram_wins_is_said_only_when_it_does():
     assert why_ngram_wins(2.3, report, 90_000) == ""
 
 
+def test_why_the_ngram_wins_fits_the_run():
+    report = NgramReport({3: 2.8, 6: 2.359}, 6, "")
+    short = why_ngram_wins(2.9, report, 90_000, [3.4, 3.1, 2.95, 2.9])  # still falling
+    assert "trained for only 4 epochs on 90,000 training characters" in short
+    assert "still improving at the last one" in short and "memorise" not in short
+    turned = why_ngram_wins(2.4, report, 90_000, [3.0, 2.4, 2.5, 2.6])  # then rose: memorising
+    assert "the network, best at epoch 2 of 4, has to learn" in turned and "memorise" in turned
+    large = why_ngram_wins(2.4, report, 900_000, [3.0, 2.4, 2.5])
+    assert "best at epoch 2 of 3, stopped improving" in large and "memorise" not in large
+
+
 def test_a_small_corpus_gets_dropout_and_epochs_that_read_the_run_budget():
     found = corpus_recipe(91_674)  # Macbeth's training block
     recipe = found.recipe

@@ -179,6 +179,7 @@ def test_generation_train_inspect_reopen_export(store):
     assert rnn_bpc > float(at.metric[1].value)  # two epochs of a tiny model: the n-gram wins
     info = " ".join(i.value for i in at.info).replace("\\", "")
     assert f"gram wins ({at.metric[1].value} against {rnn_bpc:.3f} bits per character)" in info
+    assert "trained for only 2 epochs" in info and "memorise" not in info  # fits the run
     codes = [c.value for c in at.code]
     assert sum(code.startswith("DOCTOR:\n") for code in codes) >= 4  # 3 temperatures + n-gram
     next_chars = at.dataframe[0].value
