@@ -96,6 +96,7 @@ def model_settings(spec: ModelSpec) -> dict[str, object]:
         "TOPOLOGY": spec.topology,
         "STATEFUL": spec.stateful,
         "LAYER_OPTIONS": export_options(spec),
+        "OUTPUT_DROPOUT": spec.output_dropout,
         "HEAD": spec.head,
         "N_OUTPUTS": spec.n_outputs,
     }

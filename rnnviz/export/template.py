@@ -83,6 +83,7 @@ MERGE_MODE = "concat"  # how a bidirectional layer joins its two directions
 TOPOLOGY = "many_to_one"  # "many_to_one", "many_to_many" or "encoder_decoder"
 STATEFUL = False  # carry the state from one batch to the next (fixed batch size)
 LAYER_OPTIONS = {}  # options of each recurrent layer that differ from Keras's defaults
+OUTPUT_DROPOUT = 0.0  # of the last recurrent layer's outputs, before the head (while training)
 HEAD = "regression"  # "regression", "binary" (sigmoid) or "multiclass" (softmax)
 N_OUTPUTS = 1  # values per output step (regression) or classes (multiclass)
 
@@ -543,6 +544,8 @@ def build_model(stateful: bool = STATEFUL) -> keras.Model:
         x = recurrent_stack(x, "decoder", True, stateful)  # (batch, HORIZON, units)
     else:
         x = recurrent_stack(x, "rnn", TOPOLOGY == "many_to_many", stateful)
+    if OUTPUT_DROPOUT > 0:
+        x = keras.layers.Dropout(OUTPUT_DROPOUT, seed=0, name="output_dropout")(x)
     if len(x.shape) == 3:  # the same Dense layer applied at every step
         outputs = keras.layers.TimeDistributed(head_layer(), name="head")(x)
     else:

@@ -233,6 +233,8 @@ def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> _Walk:
             mask = mask if layer.return_sequences else None
         elif isinstance(layer, layers.RepeatVector):
             h = np.repeat(h[:, None, :], layer.n, axis=1)  # (batch, n, features)
+        elif isinstance(layer, layers.Dropout):
+            continue  # inactive at inference
         elif isinstance(layer, (layers.Dense, layers.TimeDistributed, layers.Concatenate)):
             walk.stopped_at = index  # the head, or a merge of branches (an RCNN's
             break  # [embedding; context]): no more RNN

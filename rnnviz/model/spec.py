@@ -36,8 +36,9 @@ class ModelSpec:
     merge_mode: MergeMode = "concat"
     stateful: bool = False
     stateful_batch_size: int = 8
-    dropout: float = 0.0
+    dropout: float = 0.0  # of each recurrent layer's inputs
     recurrent_dropout: float = 0.0
+    output_dropout: float = 0.0  # of the last recurrent layer's outputs, before the head
     topology: Topology = "many_to_one"
     horizon: int = 1  # output steps of an encoder-decoder
     n_outputs: int = 1  # values predicted per output step (regression) or classes (multiclass)
@@ -64,8 +65,9 @@ class ModelSpec:
             raise ValueError(f"merge_mode must be one of {MERGE_MODES}")
         if not 1 <= len(self.units) <= 4 or any(u < 1 for u in self.units):
             raise ValueError("depth must be 1-4 layers, each with at least one unit")
-        if not (0.0 <= self.dropout < 1.0 and 0.0 <= self.recurrent_dropout < 1.0):
-            raise ValueError("dropout and recurrent dropout must be in [0, 1)")
+        rates = (self.dropout, self.recurrent_dropout, self.output_dropout)
+        if not all(0.0 <= rate < 1.0 for rate in rates):
+            raise ValueError("dropout, recurrent dropout and output dropout must be in [0, 1)")
         if self.horizon < 1 or self.stateful_batch_size < 1:
             raise ValueError("horizon and batch size must be positive")
 
@@ -168,7 +170,14 @@ def variant_label(spec: ModelSpec) -> str:
     return f"{spec.cell} {direction} x{spec.depth}{own}"
 
 
-RECIPE_MODEL_KEYS = ("bidirectional", "dropout", "embedding_dim", "stateful")  # beside cell, units
+RECIPE_MODEL_KEYS = (  # beside cell and units
+    "bidirectional",
+    "dropout",
+    "recurrent_dropout",
+    "output_dropout",
+    "embedding_dim",
+    "stateful",
+)
 
 
 def recipe_to_specs(

@@ -46,6 +46,7 @@ def recipe_widget_values(model: ModelSpec, train: TrainSpec) -> dict:
         stateful_batch_size=model.stateful_batch_size,
         dropout=model.dropout,
         recurrent_dropout=model.recurrent_dropout,
+        output_dropout=model.output_dropout,
         topology=model.topology,
         architecture=model.architecture,
         embedding_dim=model.embedding_dim,
@@ -101,12 +102,20 @@ def model_spec_ui(task: Task) -> ModelSpec:
     unit_columns = st.columns(4)
     for i in range(depth):
         unit_columns[i].number_input(f"Units, layer {i + 1}", 1, 512, key=f"w_units_{i + 1}")
-    c1, c2, c3, c4 = st.columns(4)
-    c1.slider("Dropout", 0.0, 0.8, step=0.05, key="w_dropout")
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.slider("Dropout", 0.0, 0.8, step=0.05, key="w_dropout", help="Of each layer's inputs.")
     c2.slider("Recurrent dropout", 0.0, 0.8, step=0.05, key="w_recurrent_dropout")
+    c3.slider(
+        "Output dropout",
+        0.0,
+        0.8,
+        step=0.05,
+        key="w_output_dropout",
+        help="Of the last recurrent layer's outputs, before the head.",
+    )
     if task.stateful:  # the stateful batch size is hidden where it does not apply
-        stateful = c3.toggle("Stateful", key="w_stateful")
-        c4.number_input(
+        stateful = c4.toggle("Stateful", key="w_stateful")
+        c5.number_input(
             "Stateful batch size", 1, 256, key="w_stateful_batch_size", disabled=not stateful
         )
     return spec_from_widgets(task)
@@ -198,6 +207,7 @@ def spec_from_widgets(task: Task) -> ModelSpec:
         ),
         dropout=float(value("w_dropout")),
         recurrent_dropout=float(value("w_recurrent_dropout")),
+        output_dropout=float(st.session_state.get("w_output_dropout", 0.0)),
         topology=task.topologies[0] if len(task.topologies) == 1 else value("w_topology"),
         embedding_dim=int(value("w_embedding_dim")) if task.embedding else ModelSpec.embedding_dim,
         architecture=architecture,

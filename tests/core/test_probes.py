@@ -346,3 +346,16 @@ def test_outputs_of_a_model_it_cannot_replay_is_none():
     pooled = layers.GlobalAveragePooling1D()(hidden)
     model = keras.Model(inputs, layers.Dense(2)(pooled))
     assert outputs(model, _series()) is None
+
+
+def test_trace_and_outputs_pass_through_output_dropout():
+    """A Dropout before the head is inactive at inference: the replay skips it."""
+    spec = ModelSpec(
+        units=(3,), topology="many_to_many", head="multiclass", n_outputs=5, vocab_size=20,
+        embedding_dim=4, output_dropout=0.4,
+    )  # fmt: skip
+    x = _tokens("post")
+    model = _randomise(build_model(spec, x.shape[1:]))
+    assert "output_dropout" in [layer.name for layer in model.layers]
+    np.testing.assert_allclose(outputs(model, x), model.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
+    assert [t.layer for t in trace(model, x)] == ["rnn_1"]
