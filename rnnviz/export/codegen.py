@@ -115,6 +115,7 @@ def train_settings(spec: ModelSpec, train: TrainSpec) -> dict[str, object]:
         # weights of the best epoch at the end (as rnnviz does).
         "PATIENCE": train.patience if train.early_stopping else train.epochs,
         "KEEP_WEIGHTS": train.keep_weights,
+        "LR_SCHEDULE": train.lr_schedule,
     }
 
 

@@ -95,6 +95,7 @@ LEARNING_RATE = 0.01
 CLIPNORM = 1.0  # gradients clipped to this norm (None: no clipping)
 PATIENCE = 3  # epochs without improvement before stopping (EPOCHS: never stops early)
 KEEP_WEIGHTS = "best"  # "best": the best validation epoch's weights; "last": the last epoch's
+LR_SCHEDULE = "constant"  # "cosine": from LEARNING_RATE down to 2% of it by the last epoch
 # </settings>
 
 
@@ -640,6 +641,15 @@ def fit_data(fit: dict) -> dict:
     }
 
 
+def scheduled_rate(epoch: int, rate: float) -> float:
+    """The learning rate of an epoch (0-based): LEARNING_RATE, or with LR_SCHEDULE "cosine" a
+    cosine from it down to 2% of it at the last epoch."""
+    if LR_SCHEDULE == "constant" or EPOCHS < 2:
+        return LEARNING_RATE
+    progress = min(epoch, EPOCHS - 1) / (EPOCHS - 1)
+    return LEARNING_RATE * float(0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * progress)))
+
+
 def train(model: keras.Model, fit: dict) -> list[float]:
     """Fit on the training split; returns the training loss of every epoch.
 
@@ -656,6 +666,8 @@ def train(model: keras.Model, fit: dict) -> list[float]:
     ]
     if STATEFUL:
         callbacks.append(ResetStates())
+    if LR_SCHEDULE != "constant":
+        callbacks.append(keras.callbacks.LearningRateScheduler(scheduled_rate))
     history = model.fit(**data, epochs=EPOCHS, callbacks=callbacks, verbose=2)
     return history.history["loss"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
@@ -151,16 +152,35 @@ class TrainSpec:
     patience: int = 15
     clipnorm: float | None = 1.0
     keep_weights: Literal["best", "last"] = "best"  # best validation epoch, or the last epoch
+    lr_schedule: Literal["constant", "cosine"] = "constant"  # see scheduled_learning_rate
 
     def __post_init__(self) -> None:
         if self.keep_weights not in KEEP_WEIGHTS:
             raise ValueError(f"keep_weights must be one of {tuple(KEEP_WEIGHTS)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {tuple(LR_SCHEDULES)}")
 
 
 KEEP_WEIGHTS: dict[str, str] = {
     "best": "Best validation epoch",
     "last": "Last epoch",
 }
+COSINE_FLOOR = 0.02  # the cosine schedule's last epochs train at this share of the rate
+LR_SCHEDULES: dict[str, str] = {
+    "constant": "Constant",
+    "cosine": "Cosine decay (to 2% by the last epoch)",
+}
+
+
+def scheduled_learning_rate(train: TrainSpec, epoch: int) -> float:
+    """The learning rate of epoch ``epoch`` (0-based): constant, or a cosine from the chosen rate
+    at the first epoch down to :data:`COSINE_FLOOR` of it at the last (late epochs take small
+    steps, settling in a minimum instead of bouncing around it)."""
+    if train.lr_schedule == "constant" or train.epochs < 2:
+        return train.learning_rate
+    progress = min(epoch, train.epochs - 1) / (train.epochs - 1)  # 0 .. 1
+    share = COSINE_FLOOR + (1 - COSINE_FLOOR) * 0.5 * (1 + math.cos(math.pi * progress))
+    return train.learning_rate * share
 
 
 def variant_label(spec: ModelSpec) -> str:
@@ -194,7 +214,11 @@ def recipe_to_specs(
         **{key: recipe[key] for key in RECIPE_MODEL_KEYS if key in recipe},
         **model,
     )
-    fields = {key: recipe[key] for key in ("optimizer", "epochs", "patience") if key in recipe}
+    fields = {
+        key: recipe[key]
+        for key in ("optimizer", "epochs", "patience", "lr_schedule")
+        if key in recipe
+    }
     fitting = TrainSpec(
         learning_rate=float(recipe["learning_rate"]),
         batch_size=int(recipe["batch_size"]),

@@ -13,6 +13,7 @@ from rnnviz.common.safe import plain
 from rnnviz.model.spec import (
     CELLS,
     KEEP_WEIGHTS,
+    LR_SCHEDULES,
     MERGE_MODES,
     TOPOLOGY_LABELS,
     ModelSpec,
@@ -59,6 +60,7 @@ def recipe_widget_values(model: ModelSpec, train: TrainSpec) -> dict:
         early_stopping=train.early_stopping,
         patience=train.patience,
         keep_weights=train.keep_weights,
+        lr_schedule=train.lr_schedule,
     )
 
 
@@ -266,6 +268,13 @@ def train_spec_ui(fixed_batch_size: int | None = None) -> TrainSpec:
     if chosen is not None and chosen not in rates:
         set_widget_defaults({"learning_rate": nearest_rate(float(chosen), rates)}, overwrite=True)
     lr = c1.select_slider("Learning rate", rates, format_func="{:g}".format, key="w_learning_rate")
+    st.session_state.setdefault("w_lr_schedule", TrainSpec.lr_schedule)
+    schedule = c1.selectbox(
+        "Learning-rate schedule",
+        list(LR_SCHEDULES),
+        format_func=LR_SCHEDULES.get,
+        key="w_lr_schedule",
+    )
     batch = c2.number_input(
         "Batch size", 1, 1024, key="w_batch_size", disabled=fixed_batch_size is not None
     )
@@ -294,6 +303,7 @@ def train_spec_ui(fixed_batch_size: int | None = None) -> TrainSpec:
         early_stopping=early,
         patience=int(patience),
         keep_weights=keep,
+        lr_schedule=schedule,
     )
 
 

@@ -26,7 +26,7 @@ from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, CharData, CharVocab, printable
 from rnnviz.tasks.generation.recipes import char_recipe
 from rnnviz.tasks.generation.sampling import apply_temperature, draw
-from rnnviz.train.training import fit_arguments
+from rnnviz.train.training import fit_arguments, schedule_callbacks
 
 LN2 = math.log(2.0)
 MAX_GENERATED = 5_000
@@ -116,14 +116,16 @@ def fit_char_model(
     verbose: int = 0,
 ) -> keras.callbacks.History:
     """Plain ``model.fit`` with validation loss; stateful: stream order, states reset per epoch."""
-    options: dict = dict(epochs=train.epochs, verbose=verbose, callbacks=list(callbacks))
+    options: dict = dict(
+        epochs=train.epochs, verbose=verbose, callbacks=[*schedule_callbacks(train), *callbacks]
+    )
     if spec.stateful:
         if data.stateful_batch_size != spec.stateful_batch_size:
             raise ValueError("Prepare the data with the model's stateful batch size.")
         options["callbacks"] = [
             ResetStatesEachEpoch(),
             StatefulValidation(spec, data.x_val, data.y_val, train.batch_size),
-            *callbacks,
+            *options["callbacks"],
         ]
         batch_size, shuffle = spec.stateful_batch_size, False
     else:
