@@ -52,7 +52,8 @@ def test_char_data_page_explores_macbeth():
     assert "Default recipe for this text. The text is read as 64 streams of 32" in shown
     assert recipe.reasons[1] in shown and "small corpus: dropout 0.2" in recipe.reasons[1]
     state = at.session_state
-    assert (state["w_stateful"], state["w_dropout"], state["w_epochs"]) == (True, 0.2, 44)
+    assert (state["w_stateful"], state["w_dropout"], state["w_epochs"]) == (True, 0.2, 100)
+    assert (state["w_output_dropout"], state["w_lr_schedule"]) == (0.3, "cosine")
     assert at.number_input(key="w_char_seq_len").value == DEFAULT_CHAR_RECIPE["seq_len"]
     assert at.text_input(key="w_char_prompt").value == "DOCTOR:\\n"
     assert len(plotly_charts(at)) == 1  # the character frequencies
