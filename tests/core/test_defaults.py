@@ -314,13 +314,16 @@ def test_a_small_corpus_gets_dropout_and_epochs_that_read_the_run_budget():
         "The text is read as 64 streams of 32 characters whose state carries on from chunk to "
         "chunk (each character once an epoch, with the text before it in its stream as "
         "context); 100 epochs read about 9.2 million characters in all, the learning rate "
-        "falling along a cosine to 2% by the last one so that the last epochs settle. 91,674 "
+        "falling along a cosine to 2% by the last one so that the last epochs settle (their "
+        "weights are kept). 91,674 "
         "training characters is a small corpus: dropout 0.2 of the characters read and 0.3 of "
         "what the softmax reads keep the network from memorising it."
     )
     model, train = char_recipe(recipe)
     assert (model.dropout, model.output_dropout) == (0.2, 0.3)
     assert (train.lr_schedule, train.epochs, train.early_stopping) == ("cosine", 100, False)
+    assert train.keep_weights == "last"
+    assert char_recipe(recipe | {"lr_schedule": "constant"})[1].keep_weights == "best"
 
 
 def test_a_large_corpus_reads_without_dropout_for_at_least_the_fewest_epochs():

@@ -54,6 +54,7 @@ def test_char_data_page_explores_macbeth():
     state = at.session_state
     assert (state["w_stateful"], state["w_dropout"], state["w_epochs"]) == (True, 0.2, 100)
     assert (state["w_output_dropout"], state["w_lr_schedule"]) == (0.3, "cosine")
+    assert state["w_keep_weights"] == "last"  # the settled end of the cosine
     assert at.number_input(key="w_char_seq_len").value == DEFAULT_CHAR_RECIPE["seq_len"]
     assert at.text_input(key="w_char_prompt").value == "DOCTOR:\\n"
     assert len(plotly_charts(at)) == 1  # the character frequencies

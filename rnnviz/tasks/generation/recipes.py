@@ -70,7 +70,7 @@ def corpus_recipe(train_chars: int, base: dict = DEFAULT_CHAR_RECIPE) -> CharDef
         "from chunk to chunk (each character once an epoch, with the text before it in its "
         f"stream as context); {epochs} epochs read about {epochs * train_chars / 1e6:.1f} million "
         "characters in all, the learning rate falling along a cosine to 2% by the last one so "
-        "that the last epochs settle.",
+        "that the last epochs settle (their weights are kept).",
         f"{train_chars:,} training characters is a small corpus: dropout "
         f"{SMALL_CORPUS_DROPOUT:g} of the characters read and {SMALL_CORPUS_OUTPUT_DROPOUT:g} of "
         "what the softmax reads keep the network from memorising it."
@@ -89,11 +89,15 @@ def text_defaults(n_chars: int, base: dict = DEFAULT_CHAR_RECIPE) -> CharDefault
 
 def char_recipe(recipe: dict = DEFAULT_CHAR_RECIPE, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
     """The next-character model and training a recipe describes (vocabulary set by the data):
-    an embedding, the cell stack and a softmax at every step, no masking (id 0 is a character)."""
+    an embedding, the cell stack and a softmax at every step, no masking (id 0 is a character);
+    a cosine learning rate keeps the last epoch's weights."""
+    cosine = recipe.get("lr_schedule") == "cosine"
     return recipe_to_specs(
         recipe,
         seed,
-        train={"early_stopping": False},
+        # the cosine's last epochs settle: keep them (a best epoch chosen on the validation
+        # streams, most of whose characters are read after little context, comes too early)
+        train={"early_stopping": False, "keep_weights": "last" if cosine else "best"},
         stateful_batch_size=int(recipe["batch_size"]),
         topology="many_to_many",
         head="multiclass",
