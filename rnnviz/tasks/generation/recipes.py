@@ -11,9 +11,10 @@ from rnnviz.model.spec import ModelSpec, TrainSpec, recipe_to_specs
 # bench/generation_quality.py --app (2 shared CPU cores at load average 7-11, the bench stopping
 # the run before 300 s): 2.341 bits per character scored in context (seed 1, 96 of 100 epochs in
 # 299 s), 2.351 (seed 7, 86 epochs in 296 s), 2.328 (seed 2, 74 epochs in 298 s) against 2.359 for
-# the best n-gram (6-gram, Kneser-Ney). What beat it: dropout of the LSTM's outputs before the softmax (output_dropout)
-# and a learning rate falling along a cosine over the run, whose settled last epoch is kept; the
-# flat 6e-3 with input dropout 0.2 alone stopped improving at 2.387 (epoch 29 of 44).
+# the best n-gram (6-gram, Kneser-Ney). What beat it: dropout of the LSTM's outputs before the
+# softmax (output_dropout) and a learning rate falling along a cosine over the run, whose settled
+# last epoch is kept; the flat 6e-3 with input dropout 0.2 alone stopped improving at 2.387
+# (epoch 29 of 44).
 DEFAULT_CHAR_RECIPE: dict = {
     "cell": "LSTM",
     "units": 128,
