@@ -112,7 +112,8 @@ def test_build_refuses_bidirectional_and_explains_statefulness():
     assert not [t for t in at.toggle if t.key == "w_bidirectional"]  # not offered ...
     assert any("refused for text generation" in c.value for c in at.caption)  # ... and why
     assert BIDIRECTIONAL_REASON.startswith("Bidirectional layers are refused")
-    assert list(at.dataframe[0].value["layer"]) == ["input", "embedding", "rnn_1", "head"]
+    layers = ["input", "embedding", "rnn_1", "output_dropout", "head"]  # the default's dropout
+    assert list(at.dataframe[0].value["layer"]) == layers
     spec = session(at).model_spec
     vocab = len(generation_data(at).chars.vocab)
     assert (spec.topology, spec.head, spec.n_outputs, spec.mask_zero) == (
