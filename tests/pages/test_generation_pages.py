@@ -159,6 +159,8 @@ def test_generation_train_inspect_reopen_export(store):
     at = train_on_page(at, 2, w_batch_size=128)
     assert not at.exception and not at.error
     state = session(at).job.run.snapshot()
+    train = session(at).job.run.train  # the recipe's schedule, read from the Train controls
+    assert (train.lr_schedule, train.keep_weights) == ("cosine", "last")
     assert {"loss", "val_loss", "bpc", "val_bpc"} <= set(state.history)
     assert len(state.samples) == 2 and all(len(s) == 40 for s in state.samples)
     assert any("Samples at each epoch end" in m.value for m in at.markdown)
