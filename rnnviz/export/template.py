@@ -91,6 +91,7 @@ MERGE_MODE = "concat"  # how a bidirectional layer joins its two directions
 TOPOLOGY = "many_to_one"  # "many_to_one", "many_to_many" or "encoder_decoder"
 STATEFUL = False  # carry the state from one batch to the next (fixed batch size)
 LAYER_OPTIONS = {}  # options of each recurrent layer that differ from Keras's defaults
+OUTPUT_DROPOUT = 0.0  # of the last recurrent layer's outputs, before the head (while training)
 HEAD = "regression"  # "regression", "binary" (sigmoid) or "multiclass" (softmax)
 N_OUTPUTS = 1  # values per output step (regression) or classes (multiclass)
 
@@ -102,6 +103,7 @@ LEARNING_RATE = 0.01
 CLIPNORM = 1.0  # gradients clipped to this norm (None: no clipping)
 PATIENCE = 3  # epochs without improvement before stopping (EPOCHS: never stops early)
 KEEP_WEIGHTS = "best"  # "best": the best validation epoch's weights; "last": the last epoch's
+LR_SCHEDULE = "constant"  # "cosine": from LEARNING_RATE down to 2% of it by the last epoch
 # </settings>
 
 
@@ -588,6 +590,8 @@ def build_model(stateful: bool = STATEFUL) -> keras.Model:
         x = recurrent_stack(x, "decoder", True, stateful)  # (batch, HORIZON, units)
     else:
         x = recurrent_stack(x, "rnn", TOPOLOGY == "many_to_many", stateful)
+    if OUTPUT_DROPOUT > 0:
+        x = keras.layers.Dropout(OUTPUT_DROPOUT, seed=0, name="output_dropout")(x)
     if len(x.shape) == 3:  # the same Dense layer applied at every step
         outputs = keras.layers.TimeDistributed(head_layer(), name="head")(x)
     else:
@@ -682,6 +686,15 @@ def fit_data(fit: dict) -> dict:
     }
 
 
+def scheduled_rate(epoch: int, rate: float) -> float:
+    """The learning rate of an epoch (0-based): LEARNING_RATE, or with LR_SCHEDULE "cosine" a
+    cosine from it down to 2% of it at the last epoch."""
+    if LR_SCHEDULE == "constant" or EPOCHS < 2:
+        return LEARNING_RATE
+    progress = min(epoch, EPOCHS - 1) / (EPOCHS - 1)
+    return LEARNING_RATE * float(0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * progress)))
+
+
 def train(model: keras.Model, fit: dict) -> list[float]:
     """Fit on the training split; returns the training loss of every epoch.
 
@@ -698,6 +711,8 @@ def train(model: keras.Model, fit: dict) -> list[float]:
     ]
     if STATEFUL:
         callbacks.append(ResetStates())
+    if LR_SCHEDULE != "constant":
+        callbacks.append(keras.callbacks.LearningRateScheduler(scheduled_rate))
     history = model.fit(**data, epochs=EPOCHS, callbacks=callbacks, verbose=2)
     return history.history["loss"]
 
