@@ -64,6 +64,21 @@ def test_data_page_derives_the_recipe_from_the_series_and_says_why(data_ready):
     assert not at.exception
 
 
+def test_coming_back_to_forecasting_keeps_the_chosen_series_recipe(data_ready):
+    at = data_ready
+    at.selectbox(key="w_builtin").set_value("sunspots").run()  # its recipe: LSTM(32), 150 epochs
+    chosen = (at.session_state["w_units_1"], at.session_state["w_epochs"])
+    assert chosen == (32, 150)
+    session(at).pending_task = "sentiment"  # another task (what the sidebar radio does) ...
+    at.run()
+    assert session(at).recipe_task == "sentiment" and at.session_state["w_epochs"] != 150
+    session(at).pending_task = "forecast"  # ... and back: sunspots' recipe, not the default's
+    at = open_page("pages/common/build.py", at)
+    assert session(at).task == "forecast"
+    assert (at.session_state["w_units_1"], at.session_state["w_epochs"]) == chosen
+    assert not at.exception
+
+
 def test_data_page_reports_a_too_short_split(data_ready):
     at = data_ready
     at.number_input(key="w_test_size").set_value(70).run()

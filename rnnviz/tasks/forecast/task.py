@@ -121,6 +121,13 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
     def default_recipe(self) -> tuple[ModelSpec, TrainSpec]:
         return DEFAULT_MODEL, DEFAULT_TRAIN
 
+    def recipe_for(self, data: ForecastData | None) -> tuple[ModelSpec, TrainSpec]:
+        """The recipe derived from the series the Data page holds (see :func:`data_recipe`)."""
+        if data is None:
+            return self.default_recipe()
+        recipe = data_recipe(data.series)
+        return recipe.model, recipe.train
+
     def catalog(self) -> list[dict[str, str]]:
         return [
             {
