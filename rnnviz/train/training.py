@@ -274,17 +274,63 @@ class TrainingRun:
         with self._lock:
             change(self._state)
 
+    def set_epochs(self, epochs: int) -> None:
+        """Train for ``epochs`` epochs instead (before :meth:`run`: a job prepared ahead of the
+        Train click, whose epoch count is the only setting changed since)."""
+        self.train = replace(self.train, epochs=epochs)
+        self.update(lambda s: setattr(s, "epochs", epochs))
+
     # -- the run ---------------------------------------------------------------------------------
+    def _training_rows(self) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """The rows ``fit`` reads (a stateful run's trimmed to whole batches), the batch size
+        and how many rows the trimming dropped."""
+        x, y = self.data.x_train, self.data.y_train
+        if not self.spec.stateful:
+            return x, y, self.train.batch_size, 0
+        batch_size = self.spec.stateful_batch_size
+        trimmed_x, trimmed_y = trim_to_batches(x, y, batch_size)
+        return trimmed_x, trimmed_y, batch_size, len(x) - len(trimmed_x)
+
+    def trace_ahead(self) -> None:
+        """Trace the train step (and the validation step) now, before :meth:`run`, so the run's
+        first batch comes at once: a prepared job waits so for the Train click (issue 19).
+
+        Keras traces on a function's first call, so this fits one batch of the training rows
+        and evaluates one of the validation rows, through the same kind of data pipeline as
+        :meth:`run` (the traced functions are reused when their input signatures match), and
+        then undoes every change: weights, random-seed states, optimizer slots and step count,
+        metrics, recurrent states. No random draw is consumed (no shuffling), so the run is the
+        same, bit for bit, as one that traces on its own. A failure leaves the tracing to
+        :meth:`run`, which then reports it."""
+        x, y, batch_size, _ = self._training_rows()
+        if len(x) == 0:
+            return
+        model, rows = self.model, slice(0, batch_size)
+        build_training_state(model, x[rows], y[rows])
+        if model.optimizer is None or not model.optimizer.built:
+            return  # nothing to undo the fit with: the run traces on its own
+        variables = [*model.variables, *model.optimizer.variables]
+        saved = [keras.ops.convert_to_numpy(v) for v in variables]
+        try:
+            model.fit(
+                **fit_arguments(x[rows], y[rows], batch_size, False, self.train.seed),
+                epochs=1,
+                verbose=0,
+            )
+            if not self.spec.stateful and len(self.data.x_val):
+                x_val, y_val = self.data.x_val[rows], self.data.y_val[rows]
+                model.evaluate(x_val, y_val, batch_size=batch_size, verbose=0)
+        except Exception:  # noqa: BLE001 - a speed-up only: run() traces (and reports) itself
+            pass
+        finally:
+            for variable, value in zip(variables, saved, strict=True):
+                variable.assign(value)
+            model.reset_metrics()
+
     def run(self) -> RunState:
         """Fit the model (blocking) and return the final state."""
-        x, y = self.data.x_train, self.data.y_train
+        x, y, batch_size, trimmed = self._training_rows()
         stateful = self.spec.stateful
-        batch_size = self.spec.stateful_batch_size if stateful else self.train.batch_size
-        trimmed = 0
-        if stateful:
-            n_before = len(x)
-            x, y = trim_to_batches(x, y, batch_size)
-            trimmed = n_before - len(x)
         steps = max(1, math.ceil(len(x) / batch_size))
 
         def begin(s: RunState) -> None:

@@ -41,23 +41,34 @@ def warm_up_executor() -> None:
         threading.Thread(target=default_executor, name="rnnviz-warm-up", daemon=True).start()
 
 
+def train_request(task: str, data, spec: ModelSpec, train: TrainSpec) -> TrainRequest:
+    """The request that trains ``spec`` on ``data`` for this session's viewer. The spec is
+    completed from ``data`` here (its horizon, classes, vocabulary): a spec built on other data
+    never trains."""
+    model_spec = get_task(task).model_spec(spec, data)
+    root, owner = str(run_store().root), current_viewer().owner
+    return TrainRequest(task, data, model_spec, train, root, owner=owner)
+
+
+def prepare_run(task: str, data, spec: ModelSpec, train: TrainSpec) -> None:
+    """Tell the executor the run a Train click would submit now, so a worker builds its model
+    and traces its train step before the click (returns at once; see
+    ``LocalExecutor.prepare_ahead``). Settings Keras refuses are left for the click to report."""
+    try:
+        request = train_request(task, data, spec, train)
+    except ValueError:
+        return
+    default_executor().prepare_ahead(request)
+
+
 def submit_run(task: str, data, spec: ModelSpec, train: TrainSpec) -> RunHandle:
     """Queue a run of ``task`` on its ``data`` object for this session; it trains in a worker,
     never in the server. The run's id reaches the URL first, before anything that may take a
     while (the executor may still be starting its first worker), so a reload or a second tab
-    opened at once finds this run, not the previous one. The spec is completed from ``data``
-    here (its horizon, classes, vocabulary): a spec built on other data never trains."""
+    opened at once finds this run, not the previous one."""
     run_id = new_run_id()
     keep_in_url(task=task, run=run_id)
-    request = TrainRequest(
-        task,
-        data,
-        get_task(task).model_spec(spec, data),
-        train,
-        str(run_store().root),
-        owner=current_viewer().owner,
-    )
-    handle = default_executor().submit(request, run_id)
+    handle = default_executor().submit(train_request(task, data, spec, train), run_id)
     current = session()
     current.run_handle, current.collected, current.collect_error = handle, None, ""
     return handle
