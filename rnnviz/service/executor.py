@@ -418,7 +418,7 @@ class LocalExecutor(QueuedExecutor):
 
     def _warm_up(self) -> None:
         with self._spare_lock:
-            if self._spare is None or not self._spare.alive:
+            if not self._closed and (self._spare is None or not self._spare.alive):
                 self._spare, self._spare_key = _ProcessChannel(), None
 
     @property

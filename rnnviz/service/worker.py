@@ -66,7 +66,10 @@ def main(address: str) -> None:
 
     for task in TASKS.values():
         importlib.import_module(task.job_module)
-    prewarm()
+    if inbox.empty():  # else the job asked for pays Keras's first-use costs, sooner
+        prewarm()
+    import sys
+
     try:
         request, job = wait_for_run(inbox)
         _serve(conn, inbox, request, job)
@@ -109,12 +112,25 @@ def wait_for_run(inbox: queue.SimpleQueue) -> tuple[TrainRequest, Job | None]:
         if message is None:
             raise EOFError("the server went away")
         if _kind(message) == PREPARE:
+            import sys
+
             prepared = None
             _free_keras()  # the job replaced, before the next one is built
-            prepared = prepare(*message[1:])
+            prepared = prepare(*message[1:], hurry=lambda: not inbox.empty())
+            print(
+                message[1],
+                time.time(),
+                prepared.job is not None,
+                file=sys.stderr,
+                flush=True,
+            )
         elif _kind(message) == GO:
+            import sys
+
             return _claim(prepared, *message[1:])
         else:
+            import sys
+
             if prepared is not None:
                 prepared = None
                 _free_keras()  # a run that was not prepared: it builds its own job
@@ -145,13 +161,16 @@ def _kind(message: object) -> str:
     return message[0] if isinstance(message, tuple) else "run"
 
 
-def prepare(key: str, request: TrainRequest) -> Prepared:
-    """Build ``request``'s job and trace its train step (``TrainingRun.trace_ahead``) in a fresh
+def prepare(key: str, request: TrainRequest, hurry: Callable[[], bool] = bool) -> Prepared:
+    """Build ``request``'s job and trace its train step (``TrainingRun.trace_ahead``; its
+    validation step too unless ``hurry()`` says the next message is already in) in a fresh
     thread, as a run builds its job (Keras keeps some of its state per thread)."""
 
     def build() -> Job:
         job = build_job(request)
         job.run.trace_ahead()
+        if not hurry():
+            job.run.trace_validation_ahead()
         return job
 
     try:
