@@ -132,6 +132,15 @@ class RunHandle:
         with self._changed:
             self._changed.wait_for(lambda: self._state.done or self._done.is_set(), timeout)
 
+    def wait_first_batch(self, timeout: float) -> None:
+        """Wait until the run's first batch is recorded (or it has ended), at most ``timeout``
+        seconds."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: bool(self._state.batch_loss) or self._state.done or self._done.is_set(),
+                timeout,
+            )
+
     # -- for the executor ------------------------------------------------------------------------
     def _apply(self, delta: dict) -> None:
         with self._lock:

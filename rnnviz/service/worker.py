@@ -68,8 +68,6 @@ def main(address: str) -> None:
         importlib.import_module(task.job_module)
     if inbox.empty():  # else the job asked for pays Keras's first-use costs, sooner
         prewarm()
-    import sys
-
     try:
         request, job = wait_for_run(inbox)
         _serve(conn, inbox, request, job)
@@ -112,25 +110,12 @@ def wait_for_run(inbox: queue.SimpleQueue) -> tuple[TrainRequest, Job | None]:
         if message is None:
             raise EOFError("the server went away")
         if _kind(message) == PREPARE:
-            import sys
-
             prepared = None
             _free_keras()  # the job replaced, before the next one is built
             prepared = prepare(*message[1:], hurry=lambda: not inbox.empty())
-            print(
-                message[1],
-                time.time(),
-                prepared.job is not None,
-                file=sys.stderr,
-                flush=True,
-            )
         elif _kind(message) == GO:
-            import sys
-
             return _claim(prepared, *message[1:])
         else:
-            import sys
-
             if prepared is not None:
                 prepared = None
                 _free_keras()  # a run that was not prepared: it builds its own job
