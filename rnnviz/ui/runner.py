@@ -9,6 +9,7 @@ session's job for Inspect.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -29,6 +30,7 @@ from rnnviz.ui.state import require, session
 from rnnviz.ui.url import RUN_KEY, drop_from_url, keep_in_url, run_in_url
 from rnnviz.ui.widgets import spec_from_widgets, train_spec_from_widgets
 
+PREPARE_ENV = "RNNVIZ_PREPARE_AHEAD"  # "0": no run is prepared ahead of the Train click
 SAVE_WAIT_SECONDS = 120.0  # the longest Inspect waits for a trained run to be saved
 _WARMING = False  # the server process has started creating its executor
 
@@ -56,7 +58,10 @@ def prepare_run(task: str, data, spec: ModelSpec, train: TrainSpec) -> None:
     and traces its train step before the click (returns at once; see
     ``LocalExecutor.prepare_ahead``). Settings Keras refuses are left for the click to report.
     Not the run this session has just trained (the same request): the worker that would prepare
-    it again would take CPU from the pages that show that run."""
+    it again would take CPU from the pages that show that run. ``RNNVIZ_PREPARE_AHEAD=0`` turns
+    this off (the page tests: their many data sets would each be prepared for nothing)."""
+    if os.environ.get(PREPARE_ENV, "1") == "0":
+        return
     try:
         request = train_request(task, data, spec, train)
     except ValueError:
