@@ -10,11 +10,15 @@
    airline and CO2 (CO2 with a shorter epoch budget, see --co2-epochs).
 4. Every built-in series (--series, default all) with the default recipe derived from it
    (rnnviz.tasks.forecast.recipes.data_recipe, whose reasons are printed), one line each:
-   ``forecast <series> rnn <x> seasonal_naive <y> ets <z> mean <m> drift <d> naive <n>``, each
-   the test RMSE averaged over horizons 1..H (rolling origin), and the verdict Inspect shows.
+   ``forecast <series> rnn <x> seasonal_naive <y> ets <z> mean <m> drift <d> naive <n> sarima <s>``,
+   each the test RMSE averaged over horizons 1..H (rolling origin; ``nan`` where SARIMA is left
+   out, the baseline note says why), and the verdict Inspect shows.
+5. SARIMA's reference on airline: (0,1,1)(0,1,1)12 on log values (the classic) fit on all but the
+   last 12 months, and the model the app's order search picks there, each printed as the RMSE of
+   one 12-month forecast from that origin (multiplicative Holt-Winters: about 15.8).
 
 Run: .venv/bin/python bench/forecast_quality.py [--seeds 7 1] [--co2-epochs 30]
-     [--series airline lynx] [--skip airline tutorial co2 series]
+     [--series airline lynx] [--skip airline tutorial co2 sarima series]
 """
 
 from __future__ import annotations
@@ -24,12 +28,21 @@ import time
 from dataclasses import replace
 
 import _bootstrap  # noqa: F401  (repository root on sys.path)
+import numpy as np
 import pandas as pd
 
 from rnnviz.tasks.forecast.baselines import DRIFT, ETS, MEAN
-from rnnviz.tasks.forecast.evaluation import NAIVE, RNN, forecast_errors, forecast_job
+from rnnviz.tasks.forecast.evaluation import (
+    NAIVE,
+    RNN,
+    choose_sarima,
+    forecast_errors,
+    forecast_job,
+)
 from rnnviz.tasks.forecast.recipes import TUTORIAL, data_recipe
+from rnnviz.tasks.forecast.sarima import SARIMA, SarimaOrder, fit_order
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, load_builtin
+from rnnviz.tasks.forecast.windows import WindowSpec, make_windows
 
 
 def trained(key: str, window_spec, model, train):
@@ -108,6 +121,24 @@ def co2_coverage(epochs: int) -> str:
     return coverage_line("co2", coverage_of(report))
 
 
+def airline_sarima_holdout() -> list[str]:
+    """RMSE of one 12-month forecast of airline's last year: the classic SARIMA and the app's."""
+    series = load_builtin("airline")
+    target = series.frame[series.target].to_numpy(float)
+    classic = fit_order(target, 132, SarimaOrder((0, 1, 1), (0, 1, 1, 12), log=True, trend="n"))
+    data = make_windows(series, WindowSpec(window=12, horizon=1, test_size=12, val_size=12))
+    start = time.perf_counter()
+    chosen, note = choose_sarima(data, 12, 12)
+    seconds = time.perf_counter() - start
+    print(f"== airline SARIMA, last 12 months held out\n   {note} ({seconds:.1f} s)")
+    lines = []
+    for name, fit in (("classic", classic), ("app", chosen)):
+        forecast = fit.forecast(np.array([132]), 12)[0]
+        rmse = float(np.sqrt(np.mean((forecast - target[132:]) ** 2)))
+        lines.append(f"airline 12-month holdout sarima {name} {fit.description}: rmse {rmse:.2f}")
+    return lines
+
+
 def series_line(key: str) -> str:
     """The default recipe on one built-in series against every baseline (mean RMSE over
     horizons 1..H on test), as one line."""
@@ -121,7 +152,7 @@ def series_line(key: str) -> str:
         if c.endswith(" RMSE")
     }
     seasonal = next((v for k, v in mean.items() if k.startswith("Seasonal")), float("nan"))
-    names = {"rnn": RNN, "ets": ETS, "mean": MEAN, "drift": DRIFT, "naive": NAIVE}
+    names = {"rnn": RNN, "ets": ETS, "mean": MEAN, "drift": DRIFT, "naive": NAIVE, "sarima": SARIMA}
     figures = {short: mean.get(name, float("nan")) for short, name in names.items()}
     print(f"   {report.baseline_note}\n   {job.verdict(report).text}")
     return f"forecast {key} rnn {figures['rnn']:.3f} seasonal_naive {seasonal:.3f} " + " ".join(
@@ -135,7 +166,10 @@ def main() -> None:
     parser.add_argument("--co2-epochs", type=int, default=30)
     parser.add_argument("--series", nargs="*", default=list(BUILTIN_SERIES))
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["airline", "tutorial", "co2", "series"]
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=["airline", "tutorial", "co2", "series", "sarima"],
     )
     args = parser.parse_args()
     lines = []
@@ -145,6 +179,8 @@ def main() -> None:
         tutorial()
     if "co2" not in args.skip:
         lines.append(co2_coverage(args.co2_epochs))
+    if "sarima" not in args.skip:
+        lines += airline_sarima_holdout()
     if "series" not in args.skip:
         lines += [series_line(key) for key in args.series]
     print("\n".join(lines))

@@ -73,9 +73,11 @@ if not report.coverage.empty:
 
 steps = len(report.by_horizon)
 st.subheader(f"Error at every horizon, 1 to {steps} steps ahead (test rows)")
+rows = report.by_horizon["rows"]
 st.caption(
-    "Rolling origin: every test row is forecast from each of the origins 1 to "
-    f"{steps} steps before it, "
+    "Rolling origin: every test row"
+    + (f" ({rows.iloc[0]} of them)" if rows.nunique() == 1 else "")
+    + f" is forecast from each of the origins 1 to {steps} steps before it, "
     + (
         "the decoder emitting all steps at once (direct)."
         if job.topology == "encoder_decoder"

@@ -20,7 +20,7 @@ from rnnviz.tasks.generation.chars import (
     suggested_prompt,
 )
 from rnnviz.tasks.generation.figures import char_frequency_figure
-from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE, char_recipe, corpus_recipe
+from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE, char_recipe, text_defaults
 from rnnviz.tasks.generation.task import GENERATION, GenerationData
 from rnnviz.ui import nav
 from rnnviz.ui.state import session, set_widget_defaults
@@ -85,7 +85,7 @@ if corpus is None:  # nothing uploaded yet: Build waits for it
 
 for note in corpus.notes:
     st.caption(plain(note))
-defaults = corpus_recipe(round(len(corpus) * (1 - DEFAULT_CHAR_RECIPE["val_fraction"])))
+defaults = text_defaults(len(corpus))
 if current.defaults_for.get("generation_recipe") != data_key:  # a new text: its own recipe
     model, train = char_recipe(defaults.recipe)
     set_widget_defaults(

@@ -71,7 +71,8 @@ st.caption(
     "the n-gram model (interpolated Kneser-Ney, order chosen on the same block) reads the "
     "characters before each one."
 )
-if why := why_ngram_wins(val_bpc, baseline, len(chars.train_ids)):
+val_by_epoch = job.run.snapshot().history.get("val_loss", [])
+if why := why_ngram_wins(val_bpc, baseline, len(chars.train_ids), val_by_epoch):
     st.info(plain(why))
 
 new_job = current.defaults_for.get(INSPECTED) != key  # another corpus or model: its own start

@@ -96,6 +96,7 @@ def model_settings(spec: ModelSpec) -> dict[str, object]:
         "TOPOLOGY": spec.topology,
         "STATEFUL": spec.stateful,
         "LAYER_OPTIONS": export_options(spec),
+        "OUTPUT_DROPOUT": spec.output_dropout,
         "HEAD": spec.head,
         "N_OUTPUTS": spec.n_outputs,
     }
@@ -114,6 +115,7 @@ def train_settings(spec: ModelSpec, train: TrainSpec) -> dict[str, object]:
         # weights of the best epoch at the end (as rnnviz does).
         "PATIENCE": train.patience if train.early_stopping else train.epochs,
         "KEEP_WEIGHTS": train.keep_weights,
+        "LR_SCHEDULE": train.lr_schedule,
     }
 
 

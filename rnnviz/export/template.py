@@ -4,7 +4,8 @@ rnnviz.export.codegen writes an export from this file: it keeps the code between
 of the exported task only (here every task's code stays, each registering its input layer and its
 data preparation), and replaces this docstring, the settings between the ``<settings>`` markers and
 the data between the ``<data>`` markers. The rest is copied as it is, so what the tests lint and
-run here is what every export runs. It needs only Keras 3 (with a backend) and NumPy.
+run here is what every export runs. It needs only Keras 3 (with a backend) and NumPy (and
+statsmodels for a forecast's SARIMA baseline, the ``<sarima>`` block).
 
 It prints three parseable lines: ``Parameters: N``, ``LOSS first=... last=...`` and a test
 score (``Test RMSE (original units): X`` for a forecast, ``Test accuracy: X`` for texts and
@@ -47,6 +48,13 @@ SEASON = 0  # rows of one season, read by "seasonal_profile" (0: none)
 HARMONICS = 0  # sine-cosine pairs of the season in that profile
 SCALER = "standard"  # "standard", "minmax" or "none"; fit on training rows
 # </forecast>
+# <sarima>
+# The SARIMA baseline rnnviz chose for the series (the order search's pick; statsmodels' SARIMAX).
+SARIMA_ORDER = [1, 0, 0]  # (p, d, q)
+SARIMA_SEASONAL_ORDER = [0, 1, 1, 4]  # (P, D, Q, rows of a season)
+SARIMA_TREND = "c"  # "c": a constant (a drift after one difference), "n": none
+SARIMA_LOG = False  # fit on the logarithm of the values
+# </sarima>
 # <sentiment>
 MAX_LEN = 0  # token ids read per text (padded or cut)
 VOCAB_SIZE = 0  # ids of the embedding (0 = padding, 1 = unknown word)
@@ -83,6 +91,7 @@ MERGE_MODE = "concat"  # how a bidirectional layer joins its two directions
 TOPOLOGY = "many_to_one"  # "many_to_one", "many_to_many" or "encoder_decoder"
 STATEFUL = False  # carry the state from one batch to the next (fixed batch size)
 LAYER_OPTIONS = {}  # options of each recurrent layer that differ from Keras's defaults
+OUTPUT_DROPOUT = 0.0  # of the last recurrent layer's outputs, before the head (while training)
 HEAD = "regression"  # "regression", "binary" (sigmoid) or "multiclass" (softmax)
 N_OUTPUTS = 1  # values per output step (regression) or classes (multiclass)
 
@@ -94,6 +103,7 @@ LEARNING_RATE = 0.01
 CLIPNORM = 1.0  # gradients clipped to this norm (None: no clipping)
 PATIENCE = 3  # epochs without improvement before stopping (EPOCHS: never stops early)
 KEEP_WEIGHTS = "best"  # "best": the best validation epoch's weights; "last": the last epoch's
+LR_SCHEDULE = "constant"  # "cosine": from LEARNING_RATE down to 2% of it by the last epoch
 # </settings>
 
 
@@ -238,6 +248,11 @@ def report_forecast(predictor: keras.Model, splits: dict, values: np.ndarray, sc
     print(f"Naive last-value RMSE: {rmse(actual, naive):.4f}")
     print(f"Training-mean RMSE: {rmse(actual, mean):.4f}")
     print(f"Drift RMSE: {rmse(actual, drift):.4f}")
+    for label, baseline in FITTED_BASELINES.items():
+        print(f"{label} RMSE: {rmse(actual, baseline(target, start, predicted.shape[1])):.4f}")
+
+
+FITTED_BASELINES = {}  # label -> forecast(target, origins, steps): models fit on training rows
 
 
 def forecast_input(batch_size: int | None) -> tuple:
@@ -256,6 +271,38 @@ def prepare_forecast() -> tuple:
 
 MODEL_INPUT["forecast"], PREPARE["forecast"] = forecast_input, prepare_forecast
 # </forecast>
+
+
+# <sarima>
+def sarima_forecast(target: np.ndarray, start: np.ndarray, steps: int) -> np.ndarray:
+    """(origins, steps) SARIMA forecasts: fit on the training rows (differenced first, as
+    rnnviz fits it), then with the parameters held, each origin's forecast reads the rows
+    before it."""
+    import warnings
+
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    values = np.log(target) if SARIMA_LOG else target
+    train_end = len(target) - TEST_SIZE - VAL_SIZE
+
+    def model(rows: np.ndarray, simple_differencing: bool) -> SARIMAX:
+        return SARIMAX(
+            rows,
+            order=SARIMA_ORDER,
+            seasonal_order=SARIMA_SEASONAL_ORDER,
+            trend=SARIMA_TREND,
+            simple_differencing=simple_differencing,
+        )
+
+    with warnings.catch_warnings():  # convergence chatter
+        warnings.simplefilter("ignore")
+        params = model(values[:train_end], True).fit(disp=False, cov_type="none").params
+        out = np.array([model(values[:s], False).filter(params).forecast(steps) for s in start])
+    return np.exp(out) if SARIMA_LOG else out
+
+
+FITTED_BASELINES["SARIMA"] = sarima_forecast
+# </sarima>
 
 
 # <sentiment>
@@ -543,6 +590,8 @@ def build_model(stateful: bool = STATEFUL) -> keras.Model:
         x = recurrent_stack(x, "decoder", True, stateful)  # (batch, HORIZON, units)
     else:
         x = recurrent_stack(x, "rnn", TOPOLOGY == "many_to_many", stateful)
+    if OUTPUT_DROPOUT > 0:
+        x = keras.layers.Dropout(OUTPUT_DROPOUT, seed=0, name="output_dropout")(x)
     if len(x.shape) == 3:  # the same Dense layer applied at every step
         outputs = keras.layers.TimeDistributed(head_layer(), name="head")(x)
     else:
@@ -637,6 +686,15 @@ def fit_data(fit: dict) -> dict:
     }
 
 
+def scheduled_rate(epoch: int, rate: float) -> float:
+    """The learning rate of an epoch (0-based): LEARNING_RATE, or with LR_SCHEDULE "cosine" a
+    cosine from it down to 2% of it at the last epoch."""
+    if LR_SCHEDULE == "constant" or EPOCHS < 2:
+        return LEARNING_RATE
+    progress = min(epoch, EPOCHS - 1) / (EPOCHS - 1)
+    return LEARNING_RATE * float(0.02 + 0.98 * 0.5 * (1 + np.cos(np.pi * progress)))
+
+
 def train(model: keras.Model, fit: dict) -> list[float]:
     """Fit on the training split; returns the training loss of every epoch.
 
@@ -653,6 +711,8 @@ def train(model: keras.Model, fit: dict) -> list[float]:
     ]
     if STATEFUL:
         callbacks.append(ResetStates())
+    if LR_SCHEDULE != "constant":
+        callbacks.append(keras.callbacks.LearningRateScheduler(scheduled_rate))
     history = model.fit(**data, epochs=EPOCHS, callbacks=callbacks, verbose=2)
     return history.history["loss"]
 

@@ -56,6 +56,8 @@ def _assemble(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
         x = _recurrent_stack(spec, x, "decoder", sequences_out=True)  # (batch, horizon, units)
     else:
         x = _recurrent_stack(spec, x, "rnn", sequences_out=spec.topology == "many_to_many")
+    if spec.output_dropout > 0:  # the recurrent outputs the head reads, dropped while training
+        x = layers.Dropout(spec.output_dropout, seed=0, name="output_dropout")(x)
     head = _head(spec)
     outputs = layers.TimeDistributed(head, name="head")(x) if len(x.shape) == 3 else head(x)
     return keras.Model(inputs, outputs, name=f"{spec.cell.lower()}_{spec.topology}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
@@ -36,8 +37,9 @@ class ModelSpec:
     merge_mode: MergeMode = "concat"
     stateful: bool = False
     stateful_batch_size: int = 8
-    dropout: float = 0.0
+    dropout: float = 0.0  # of each recurrent layer's inputs
     recurrent_dropout: float = 0.0
+    output_dropout: float = 0.0  # of the last recurrent layer's outputs, before the head
     topology: Topology = "many_to_one"
     horizon: int = 1  # output steps of an encoder-decoder
     n_outputs: int = 1  # values predicted per output step (regression) or classes (multiclass)
@@ -64,8 +66,9 @@ class ModelSpec:
             raise ValueError(f"merge_mode must be one of {MERGE_MODES}")
         if not 1 <= len(self.units) <= 4 or any(u < 1 for u in self.units):
             raise ValueError("depth must be 1-4 layers, each with at least one unit")
-        if not (0.0 <= self.dropout < 1.0 and 0.0 <= self.recurrent_dropout < 1.0):
-            raise ValueError("dropout and recurrent dropout must be in [0, 1)")
+        rates = (self.dropout, self.recurrent_dropout, self.output_dropout)
+        if not all(0.0 <= rate < 1.0 for rate in rates):
+            raise ValueError("dropout, recurrent dropout and output dropout must be in [0, 1)")
         if self.horizon < 1 or self.stateful_batch_size < 1:
             raise ValueError("horizon and batch size must be positive")
 
@@ -149,16 +152,35 @@ class TrainSpec:
     patience: int = 15
     clipnorm: float | None = 1.0
     keep_weights: Literal["best", "last"] = "best"  # best validation epoch, or the last epoch
+    lr_schedule: Literal["constant", "cosine"] = "constant"  # see scheduled_learning_rate
 
     def __post_init__(self) -> None:
         if self.keep_weights not in KEEP_WEIGHTS:
             raise ValueError(f"keep_weights must be one of {tuple(KEEP_WEIGHTS)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {tuple(LR_SCHEDULES)}")
 
 
 KEEP_WEIGHTS: dict[str, str] = {
     "best": "Best validation epoch",
     "last": "Last epoch",
 }
+COSINE_FLOOR = 0.02  # the cosine schedule's last epochs train at this share of the rate
+LR_SCHEDULES: dict[str, str] = {
+    "constant": "Constant",
+    "cosine": "Cosine decay (to 2% by the last epoch)",
+}
+
+
+def scheduled_learning_rate(train: TrainSpec, epoch: int) -> float:
+    """The learning rate of epoch ``epoch`` (0-based): constant, or a cosine from the chosen rate
+    at the first epoch down to :data:`COSINE_FLOOR` of it at the last (late epochs take small
+    steps, settling in a minimum instead of bouncing around it)."""
+    if train.lr_schedule == "constant" or train.epochs < 2:
+        return train.learning_rate
+    progress = min(epoch, train.epochs - 1) / (train.epochs - 1)  # 0 .. 1
+    share = COSINE_FLOOR + (1 - COSINE_FLOOR) * 0.5 * (1 + math.cos(math.pi * progress))
+    return train.learning_rate * share
 
 
 def variant_label(spec: ModelSpec) -> str:
@@ -168,7 +190,14 @@ def variant_label(spec: ModelSpec) -> str:
     return f"{spec.cell} {direction} x{spec.depth}{own}"
 
 
-RECIPE_MODEL_KEYS = ("bidirectional", "dropout", "embedding_dim", "stateful")  # beside cell, units
+RECIPE_MODEL_KEYS = (  # beside cell and units
+    "bidirectional",
+    "dropout",
+    "recurrent_dropout",
+    "output_dropout",
+    "embedding_dim",
+    "stateful",
+)
 
 
 def recipe_to_specs(
@@ -185,7 +214,11 @@ def recipe_to_specs(
         **{key: recipe[key] for key in RECIPE_MODEL_KEYS if key in recipe},
         **model,
     )
-    fields = {key: recipe[key] for key in ("optimizer", "epochs", "patience") if key in recipe}
+    fields = {
+        key: recipe[key]
+        for key in ("optimizer", "epochs", "patience", "lr_schedule")
+        if key in recipe
+    }
     fitting = TrainSpec(
         learning_rate=float(recipe["learning_rate"]),
         batch_size=int(recipe["batch_size"]),

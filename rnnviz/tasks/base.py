@@ -229,6 +229,11 @@ class Task(ABC, Generic[D, J]):
     def default_recipe(self) -> tuple[ModelSpec, TrainSpec]:
         """The settings the Build and Train controls start from."""
 
+    def recipe_for(self, data: D | None) -> tuple[ModelSpec, TrainSpec]:
+        """The recipe the Build and Train controls get for ``data`` (the data the session holds,
+        None before any): :meth:`default_recipe` unless the task derives one from its data."""
+        return self.default_recipe()
+
     @abstractmethod
     def catalog(self) -> list[dict[str, str]]:
         """The built-in data sets (for the Home page): data, rows, description, ships in."""

@@ -23,7 +23,7 @@ from rnnviz.common.messages import user_message
 from rnnviz.common.verdicts import MIN_VAL_WINDOWS
 from rnnviz.model.builder import build_model, compile_model, metric_name, reset_states
 from rnnviz.model.probes import outputs
-from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.model.spec import ModelSpec, TrainSpec, scheduled_learning_rate
 from rnnviz.train.runstate import RunState, Status, WarmupClock
 
 # The metric Keras compiles for each head (builder.metric_name), for validating stateful runs.
@@ -187,6 +187,23 @@ def rows_overlap(a: np.ndarray) -> bool:
     would take ``row size / row step`` times the memory it is a view of."""
     row_bytes = a.itemsize * math.prod(a.shape[1:])
     return a.ndim > 1 and len(a) > 1 and 0 <= a.strides[0] < row_bytes
+
+
+class LearningRateSchedule(keras.callbacks.Callback):
+    """Sets the optimizer's learning rate at every epoch start (see
+    :func:`rnnviz.model.spec.scheduled_learning_rate`); leaves the epoch's logs alone."""
+
+    def __init__(self, train: TrainSpec) -> None:
+        super().__init__()
+        self.train = train
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.model.optimizer.learning_rate = scheduled_learning_rate(self.train, epoch)
+
+
+def schedule_callbacks(train: TrainSpec) -> list[keras.callbacks.Callback]:
+    """The callback that follows the learning-rate schedule (none for a constant rate)."""
+    return [] if train.lr_schedule == "constant" else [LearningRateSchedule(train)]
 
 
 class TrainingRun:
@@ -382,7 +399,7 @@ class TrainingRun:
                 epochs=self.train.epochs,
                 # A stateful model is validated by the recorder, with states reset around it.
                 validation_data=None if stateful else (self.data.x_val, self.data.y_val),
-                callbacks=[recorder, *self.callbacks],
+                callbacks=[recorder, *schedule_callbacks(self.train), *self.callbacks],
                 verbose=0,
             )
         except Exception as error:  # noqa: BLE001 - any failure becomes a message on the page

@@ -13,6 +13,7 @@ from rnnviz.common.safe import plain
 from rnnviz.model.spec import (
     CELLS,
     KEEP_WEIGHTS,
+    LR_SCHEDULES,
     MERGE_MODES,
     TOPOLOGY_LABELS,
     ModelSpec,
@@ -46,6 +47,7 @@ def recipe_widget_values(model: ModelSpec, train: TrainSpec) -> dict:
         stateful_batch_size=model.stateful_batch_size,
         dropout=model.dropout,
         recurrent_dropout=model.recurrent_dropout,
+        output_dropout=model.output_dropout,
         topology=model.topology,
         architecture=model.architecture,
         embedding_dim=model.embedding_dim,
@@ -58,15 +60,17 @@ def recipe_widget_values(model: ModelSpec, train: TrainSpec) -> dict:
         early_stopping=train.early_stopping,
         patience=train.patience,
         keep_weights=train.keep_weights,
+        lr_schedule=train.lr_schedule,
     )
 
 
 def apply_task_recipe(task: str) -> None:
-    """Reset the Build and Train controls to the default recipe of a task when the task changes."""
+    """Reset the Build and Train controls to a task's recipe when the task changes: the one for
+    the data its Data page holds (coming back to a task keeps its data's recipe)."""
     current = session()
     if current.recipe_task == task:
         return
-    model, train = get_task(task).default_recipe()
+    model, train = get_task(task).recipe_for(current.data.get(task))
     set_widget_defaults(
         recipe_widget_values(model, train), overwrite=current.recipe_task is not None
     )
@@ -100,12 +104,20 @@ def model_spec_ui(task: Task) -> ModelSpec:
     unit_columns = st.columns(4)
     for i in range(depth):
         unit_columns[i].number_input(f"Units, layer {i + 1}", 1, 512, key=f"w_units_{i + 1}")
-    c1, c2, c3, c4 = st.columns(4)
-    c1.slider("Dropout", 0.0, 0.8, step=0.05, key="w_dropout")
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.slider("Dropout", 0.0, 0.8, step=0.05, key="w_dropout", help="Of each layer's inputs.")
     c2.slider("Recurrent dropout", 0.0, 0.8, step=0.05, key="w_recurrent_dropout")
+    c3.slider(
+        "Output dropout",
+        0.0,
+        0.8,
+        step=0.05,
+        key="w_output_dropout",
+        help="Of the last recurrent layer's outputs, before the head.",
+    )
     if task.stateful:  # the stateful batch size is hidden where it does not apply
-        stateful = c3.toggle("Stateful", key="w_stateful")
-        c4.number_input(
+        stateful = c4.toggle("Stateful", key="w_stateful")
+        c5.number_input(
             "Stateful batch size", 1, 256, key="w_stateful_batch_size", disabled=not stateful
         )
     return spec_from_widgets(task)
@@ -197,6 +209,7 @@ def spec_from_widgets(task: Task) -> ModelSpec:
         ),
         dropout=float(value("w_dropout")),
         recurrent_dropout=float(value("w_recurrent_dropout")),
+        output_dropout=float(st.session_state.get("w_output_dropout", 0.0)),
         topology=task.topologies[0] if len(task.topologies) == 1 else value("w_topology"),
         embedding_dim=int(value("w_embedding_dim")) if task.embedding else ModelSpec.embedding_dim,
         architecture=architecture,
@@ -255,6 +268,13 @@ def train_spec_ui(fixed_batch_size: int | None = None) -> TrainSpec:
     if chosen is not None and chosen not in rates:
         set_widget_defaults({"learning_rate": nearest_rate(float(chosen), rates)}, overwrite=True)
     c1.select_slider("Learning rate", rates, format_func="{:g}".format, key="w_learning_rate")
+    st.session_state.setdefault("w_lr_schedule", TrainSpec.lr_schedule)
+    c1.selectbox(
+        "Learning-rate schedule",
+        list(LR_SCHEDULES),
+        format_func=LR_SCHEDULES.get,
+        key="w_lr_schedule",
+    )
     c2.number_input(
         "Batch size", 1, 1024, key="w_batch_size", disabled=fixed_batch_size is not None
     )
@@ -291,6 +311,7 @@ def train_spec_from_widgets() -> TrainSpec:
         early_stopping=bool(value("w_early_stopping")),
         patience=int(value("w_patience")),
         keep_weights=value("w_keep_weights"),
+        lr_schedule=st.session_state.get("w_lr_schedule", TrainSpec.lr_schedule),
     )
 
 

@@ -86,7 +86,7 @@ def test_ets_is_chosen_on_validation_and_every_baseline_is_forecast():
     assert "multiplicative season of 12 rows, chosen on validation (RMSE " in note
     assert "with an additive season)." in note
     starts = data.start_test[:4]
-    baselines = baseline_forecasts(data, 12, starts, 3, ets)
+    baselines = baseline_forecasts(data, 12, starts, 3, {ETS: ets})
     assert list(baselines) == [
         "Naive (last value)",
         "Seasonal naive (season 12)",
@@ -115,4 +115,4 @@ def test_ets_is_left_out_of_a_very_long_series_and_says_so():
     data = make_windows(Series("long", frame, "y"), WindowSpec(window=8, test_size=24))
     ets, note = choose_ets(data, None, 1)
     assert ets is None and note == "ETS left out: the series has more than 20,000 rows."
-    assert ETS not in baseline_forecasts(data, None, data.start_test, 1, ets)
+    assert ETS not in baseline_forecasts(data, None, data.start_test, 1)

@@ -159,3 +159,21 @@ def test_text_models_may_read_both_ways():
     spec = ModelSpec(cell="GRU", units=(4,), bidirectional=True, vocab_size=20, head="binary")
     assert lookahead_reason(spec) is None
     assert build_model(spec, (5,)).count_params() > 0
+
+
+def test_output_dropout_drops_what_the_head_reads_only_while_training():
+    spec = ModelSpec(
+        units=(6,), vocab_size=12, embedding_dim=4, head="multiclass", n_outputs=12,
+        topology="many_to_many", mask_zero=False,
+    )  # fmt: skip
+    plain = build_model(spec, (5,))
+    dropped = build_model(spec.with_(output_dropout=0.5), (5,))
+    names = [layer.name for layer in dropped.layers]
+    assert names[-2:] == ["output_dropout", "head"]
+    assert "output_dropout" not in [layer.name for layer in plain.layers]
+    assert dropped.get_layer("output_dropout").rate == 0.5
+    assert dropped.count_params() == plain.count_params() == expected_params(spec, 4)
+    dropped.set_weights(plain.get_weights())  # no weights of its own: the same arrays
+    x = np.arange(10).reshape(2, 5) % 12
+    np.testing.assert_allclose(dropped(x, training=False), plain(x), atol=1e-6)
+    assert not np.allclose(dropped(x, training=True), plain(x), atol=1e-4)

@@ -32,6 +32,8 @@ from rnnviz.tasks.generation.recipes import (
     MAX_EPOCHS,
     MIN_EPOCHS,
     SMALL_CORPUS_DROPOUT,
+    SMALL_CORPUS_OUTPUT_DROPOUT,
+    char_recipe,
     corpus_recipe,
 )
 from rnnviz.tasks.sequences.data import SequenceDataset, read_in_chunks
@@ -288,25 +290,47 @@ def test_why_the_ngram_wins_is_said_only_when_it_does():
     assert why_ngram_wins(2.3, report, 90_000) == ""
 
 
+def test_why_the_ngram_wins_fits_the_run():
+    report = NgramReport({3: 2.8, 6: 2.359}, 6, "")
+    short = why_ngram_wins(2.9, report, 90_000, [3.4, 3.1, 2.95, 2.9])  # still falling
+    assert "trained for only 4 epochs on 90,000 training characters" in short
+    assert "still improving at the last one" in short and "memorise" not in short
+    turned = why_ngram_wins(2.4, report, 90_000, [3.0, 2.4, 2.5, 2.6])  # then rose: memorising
+    assert "the network, best at epoch 2 of 4, has to learn" in turned and "memorise" in turned
+    large = why_ngram_wins(2.4, report, 900_000, [3.0, 2.4, 2.5])
+    assert "best at epoch 2 of 3, stopped improving" in large and "memorise" not in large
+
+
 def test_a_small_corpus_gets_dropout_and_epochs_that_read_the_run_budget():
     found = corpus_recipe(91_674)  # Macbeth's training block
     recipe = found.recipe
     assert recipe == DEFAULT_CHAR_RECIPE  # the task's default is Macbeth's recipe
     assert recipe["stateful"] and recipe["batch_size"] == 64 and recipe["stride"] == 32
     assert recipe["dropout"] == SMALL_CORPUS_DROPOUT
-    assert recipe["epochs"] == round(CHARS_PER_RUN / 91_674) == 44
+    assert recipe["output_dropout"] == SMALL_CORPUS_OUTPUT_DROPOUT
+    assert recipe["epochs"] == round(CHARS_PER_RUN / 91_674) == 100
+    assert recipe["lr_schedule"] == "cosine"
     assert found.explanation == (
         "The text is read as 64 streams of 32 characters whose state carries on from chunk to "
         "chunk (each character once an epoch, with the text before it in its stream as "
-        "context); 44 epochs read about 4.0 million characters in all. 91,674 training "
-        "characters is a small corpus: dropout 0.2 keeps the network from memorising it."
+        "context); 100 epochs read about 9.2 million characters in all, the learning rate "
+        "falling along a cosine to 2% by the last one so that the last epochs settle (their "
+        "weights are kept). 91,674 "
+        "training characters is a small corpus: dropout 0.2 of the characters read and 0.3 of "
+        "what the softmax reads keep the network from memorising it."
     )
+    model, train = char_recipe(recipe)
+    assert (model.dropout, model.output_dropout) == (0.2, 0.3)
+    assert (train.lr_schedule, train.epochs, train.early_stopping) == ("cosine", 100, False)
+    assert train.keep_weights == "last"
+    assert char_recipe(recipe | {"lr_schedule": "constant"})[1].keep_weights == "best"
 
 
 def test_a_large_corpus_reads_without_dropout_for_at_least_the_fewest_epochs():
     recipe = corpus_recipe(4_498_399).recipe  # all 38 plays
-    assert recipe["dropout"] == 0.0 and recipe["epochs"] == MIN_EPOCHS
-    assert corpus_recipe(753_102).recipe["epochs"] == 5  # the tragedies
+    assert (recipe["dropout"], recipe["output_dropout"]) == (0.0, 0.0)
+    assert recipe["epochs"] == MIN_EPOCHS
+    assert corpus_recipe(753_102).recipe["epochs"] == 12  # the tragedies
     assert "without dropout" in corpus_recipe(753_102).explanation
 
 

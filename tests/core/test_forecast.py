@@ -16,6 +16,7 @@ from rnnviz.tasks.forecast.evaluation import (
     backtest,
     calibrate_intervals,
     conformal_quantile,
+    error_columns,
     evaluate_forecast,
     forecast_errors,
     forecast_future,
@@ -294,3 +295,21 @@ def test_no_validation_rows_means_no_intervals_but_a_report():
     assert report.coverage.empty and "No validation rows" in report.interval_note
     assert not any(c.startswith("low") for c in report.future.columns)
     assert report.by_horizon["rows"].tolist() == [6, 6, 6]
+
+
+def test_the_horizon_table_names_its_row_count_only_where_it_varies():
+    by_horizon = pd.DataFrame(
+        {
+            "horizon": [1, 2],
+            "rows": [24, 24],
+            "RNN RMSE": [1.0, 3.0],
+            "RNN MAE": [0.5, 1.0],
+            "Drift RMSE": [2.0, 2.0],
+            "Drift MAE": [1.5, 1.5],
+        }
+    )
+    table = error_columns(by_horizon, "RMSE")
+    assert list(table.columns) == ["horizon", "RNN", "Drift", "strongest baseline"]
+    assert table["strongest baseline"].tolist() == ["Drift", "Drift"]
+    uneven = error_columns(by_horizon.assign(rows=[24, 23]), "MAE")
+    assert list(uneven.columns) == ["horizon", "rows", "RNN", "Drift", "strongest baseline"]

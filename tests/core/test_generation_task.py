@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from rnnviz.model.builder import build_model
-from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.model.spec import ModelSpec, TrainSpec, scheduled_learning_rate
 from rnnviz.tasks.generation.chars import (
     BIDIRECTIONAL_REASON,
     CharCorpus,
@@ -286,7 +286,14 @@ def test_exported_windows_are_cut_lazily_from_one_copy_of_the_text(data):
 
 def test_exported_script_trains_and_samples(tmp_path, data):
     spec = tiny_spec(data, cell="GRU")
-    train = TrainSpec(epochs=3, batch_size=16, seed=3, learning_rate=0.02, early_stopping=False)
+    train = TrainSpec(
+        epochs=3,
+        batch_size=16,
+        seed=3,
+        learning_rate=0.02,
+        early_stopping=False,
+        lr_schedule="cosine",  # the recipe's schedule, run by Keras's LearningRateScheduler
+    )
     path = tmp_path / "generation.py"
     path.write_text(generation_script(data, spec, train))
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ""}
@@ -321,3 +328,15 @@ def test_an_epoch_that_was_not_recorded_gets_no_sample(data):
     assert len(job.run.snapshot().samples) == 1
     sampler.on_epoch_end(0)  # called again for the same recorded epoch: no second sample
     assert len(job.run.snapshot().samples) == 1
+
+
+def test_export_keeps_the_output_dropout_and_the_cosine_schedule(data):
+    spec = tiny_spec(data, output_dropout=0.3)
+    train = TrainSpec(epochs=4, batch_size=16, seed=3, learning_rate=0.02, lr_schedule="cosine")
+    namespace = load_script(generation_script(data, spec, train))
+    assert (namespace["OUTPUT_DROPOUT"], namespace["LR_SCHEDULE"]) == (0.3, "cosine")
+    generated = namespace["build_model"](stateful=False)
+    reference = build_model(spec, (data.chars.seq_len,))
+    assert generated.get_layer("output_dropout").rate == reference.get_layer("output_dropout").rate
+    rates = [namespace["scheduled_rate"](epoch, 0.0) for epoch in range(4)]
+    assert rates == pytest.approx([scheduled_learning_rate(train, e) for e in range(4)])

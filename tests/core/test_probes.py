@@ -9,7 +9,7 @@ from keras import layers
 
 from rnnviz.model.builder import _assemble, build_model, twin
 from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, SIGMOID_GATES, Trace
-from rnnviz.model.probes import gate_summary, outputs, trace
+from rnnviz.model.probes import gate_summary, outputs, stepper, trace
 from rnnviz.model.spec import CELLS, MERGE_MODES, TOPOLOGIES, ModelSpec
 
 ATOL = 1e-5
@@ -346,3 +346,37 @@ def test_outputs_of_a_model_it_cannot_replay_is_none():
     pooled = layers.GlobalAveragePooling1D()(hidden)
     model = keras.Model(inputs, layers.Dense(2)(pooled))
     assert outputs(model, _series()) is None
+
+
+def test_trace_and_outputs_pass_through_output_dropout():
+    """A Dropout before the head is inactive at inference: the replay skips it."""
+    spec = ModelSpec(
+        units=(3,), topology="many_to_many", head="multiclass", n_outputs=5, vocab_size=20,
+        embedding_dim=4, output_dropout=0.4,
+    )  # fmt: skip
+    x = _tokens("post")
+    model = _randomise(build_model(spec, x.shape[1:]))
+    assert "output_dropout" in [layer.name for layer in model.layers]
+    np.testing.assert_allclose(outputs(model, x), model.predict(x, verbose=0), rtol=1e-4, atol=1e-5)
+    assert [t.layer for t in trace(model, x)] == ["rnn_1"]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_stepper_matches_a_stateful_keras_copy_step_by_step(cell):
+    spec = ModelSpec(
+        cell=cell, units=(5, 3), topology="many_to_many", head="multiclass", n_outputs=20,
+        vocab_size=20, embedding_dim=4, mask_zero=False, output_dropout=0.2,
+    )  # fmt: skip
+    model = _randomise(build_model(spec, (7,)))
+    keras_copy = twin(model, spec, (1,), stateful=True, stateful_batch_size=2)
+    replay = stepper(model, 2)
+    ids = np.array([[3, 0], [7, 19], [1, 1], [12, 4]])  # (steps, streams)
+    for row in ids:
+        expected = keras_copy.predict_on_batch(row[:, None].astype(np.int32))[:, -1]
+        np.testing.assert_allclose(replay.step(row), expected, rtol=1e-4, atol=1e-6)
+    replay.reset(2)  # a zero state again: what a fresh stateful copy gives
+    fresh = twin(model, spec, (1,), stateful=True, stateful_batch_size=2)
+    expected = fresh.predict_on_batch(ids[0][:, None].astype(np.int32))[:, -1]
+    np.testing.assert_allclose(replay.step(ids[0]), expected, rtol=1e-4, atol=1e-6)
+    bidirectional = build_model(spec.with_(bidirectional=True, mask_zero=True), (7,))
+    assert stepper(bidirectional, 2) is None  # Keras samples then

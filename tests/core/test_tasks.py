@@ -166,6 +166,11 @@ def test_saved_runs_restore_compare_and_export_through_the_registry(tmp_path, fo
     export = FORECAST.export(record)
     assert export.filename == "rnnviz_airline_lstm_many_to_one.py"
     assert "WINDOW = 12" in export.script and "HORIZON = 1" in export.script
+    # The run's SARIMA baseline (its order saved with the run) is fit again by the script.
+    sarima = record.data_config["sarima"]
+    assert sarima == jobs[0].report().sarima and sarima["seasonal_order"][3] == 12
+    assert f"SARIMA_ORDER = {sarima['order']}" in export.script
+    assert 'FITTED_BASELINES["SARIMA"] = sarima_forecast' in export.script
     compile(export.script, export.filename, "exec")
 
 

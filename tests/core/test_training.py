@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rnnviz.model.builder import build_model
-from rnnviz.model.spec import ModelSpec, TrainSpec
+from rnnviz.model.spec import COSINE_FLOOR, ModelSpec, TrainSpec, scheduled_learning_rate
 from rnnviz.train.training import (
     FitData,
     TrainingRun,
@@ -298,3 +298,32 @@ def test_a_run_records_its_starting_loss_before_its_first_batch():
     untrained = run.model.evaluate(run.data.x_train[:8], run.data.y_train[:8], verbose=0)[0]
     state = run.run()
     assert state.initial_loss == pytest.approx(untrained, rel=1e-4)
+
+
+def test_cosine_schedule_follows_keras_cosine_decay_epoch_by_epoch():
+    train = TrainSpec(epochs=5, learning_rate=0.01, lr_schedule="cosine")
+    keras_decay = keras.optimizers.schedules.CosineDecay(0.01, decay_steps=4, alpha=COSINE_FLOOR)
+    for epoch in range(5):
+        expected = float(keras.ops.convert_to_numpy(keras_decay(epoch)))
+        assert scheduled_learning_rate(train, epoch) == pytest.approx(expected, rel=1e-5)
+    assert scheduled_learning_rate(train, 4) == pytest.approx(0.01 * COSINE_FLOOR)
+    constant = TrainSpec(epochs=5, learning_rate=0.01)
+    assert {scheduled_learning_rate(constant, e) for e in range(5)} == {0.01}
+    with pytest.raises(ValueError, match="lr_schedule"):
+        TrainSpec(lr_schedule="step")
+
+
+def test_a_run_trains_each_epoch_at_its_scheduled_rate():
+    train = TrainSpec(
+        epochs=3, batch_size=8, learning_rate=0.02, early_stopping=False, lr_schedule="cosine"
+    )
+    seen: list[float] = []
+
+    class RateSeen(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 0:
+                seen.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+    make_run(train=train, callbacks=[RateSeen()]).run()
+    assert seen == pytest.approx([scheduled_learning_rate(train, e) for e in range(3)], rel=1e-5)
+    assert seen[0] == pytest.approx(0.02) and seen[-1] == pytest.approx(0.02 * COSINE_FLOOR)

@@ -125,6 +125,9 @@ def test_forecast_flow_data_build_train_inspect(page: Page, app_url: str, screen
     table = page.locator('[data-testid="stDataFrame"]').first
     expect(table).to_be_visible()
     expect(table).to_contain_text("Seasonal naive")
+    expect(table).to_contain_text("SARIMA")  # the fitted baselines beside the simple ones
+    sarima_note = re.compile(r"SARIMA: SARIMA\(\d,\d,\d\)\(\d,1,\d\)12")
+    expect(page.get_by_text(sarima_note)).to_be_visible()
     table.hover()  # the table's toolbar shows on hover: search and full screen, no CSV download
     expect(table.get_by_role("button", name="Search")).to_be_visible()
     expect(table.get_by_role("button", name="Download as CSV")).to_have_count(0)

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, DEFAULT_PLAY, MIN_CHARS
 from rnnviz.tasks.generation.model import in_context_bpc
-from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE, corpus_recipe
+from rnnviz.tasks.generation.recipes import DEFAULT_CHAR_RECIPE, corpus_recipe, text_defaults
 from rnnviz.train.runs import RunStore
 from tests.pages.helpers import (
     new_app,
@@ -52,7 +52,9 @@ def test_char_data_page_explores_macbeth():
     assert "Default recipe for this text. The text is read as 64 streams of 32" in shown
     assert recipe.reasons[1] in shown and "small corpus: dropout 0.2" in recipe.reasons[1]
     state = at.session_state
-    assert (state["w_stateful"], state["w_dropout"], state["w_epochs"]) == (True, 0.2, 44)
+    assert (state["w_stateful"], state["w_dropout"], state["w_epochs"]) == (True, 0.2, 100)
+    assert (state["w_output_dropout"], state["w_lr_schedule"]) == (0.3, "cosine")
+    assert state["w_keep_weights"] == "last"  # the settled end of the cosine
     assert at.number_input(key="w_char_seq_len").value == DEFAULT_CHAR_RECIPE["seq_len"]
     assert at.text_input(key="w_char_prompt").value == "DOCTOR:\\n"
     assert len(plotly_charts(at)) == 1  # the character frequencies
@@ -110,7 +112,8 @@ def test_build_refuses_bidirectional_and_explains_statefulness():
     assert not [t for t in at.toggle if t.key == "w_bidirectional"]  # not offered ...
     assert any("refused for text generation" in c.value for c in at.caption)  # ... and why
     assert BIDIRECTIONAL_REASON.startswith("Bidirectional layers are refused")
-    assert list(at.dataframe[0].value["layer"]) == ["input", "embedding", "rnn_1", "head"]
+    layers = ["input", "embedding", "rnn_1", "output_dropout", "head"]  # the default's dropout
+    assert list(at.dataframe[0].value["layer"]) == layers
     spec = session(at).model_spec
     vocab = len(generation_data(at).chars.vocab)
     assert (spec.topology, spec.head, spec.n_outputs, spec.mask_zero) == (
@@ -156,6 +159,8 @@ def test_generation_train_inspect_reopen_export(store):
     at = train_on_page(at, 2, w_batch_size=128)
     assert not at.exception and not at.error
     state = session(at).job.run.snapshot()
+    train = session(at).job.run.train  # the recipe's schedule, read from the Train controls
+    assert (train.lr_schedule, train.keep_weights) == ("cosine", "last")
     assert {"loss", "val_loss", "bpc", "val_bpc"} <= set(state.history)
     assert len(state.samples) == 2 and all(len(s) == 40 for s in state.samples)
     assert any("Samples at each epoch end" in m.value for m in at.markdown)
@@ -179,6 +184,7 @@ def test_generation_train_inspect_reopen_export(store):
     assert rnn_bpc > float(at.metric[1].value)  # two epochs of a tiny model: the n-gram wins
     info = " ".join(i.value for i in at.info).replace("\\", "")
     assert f"gram wins ({at.metric[1].value} against {rnn_bpc:.3f} bits per character)" in info
+    assert "trained for only 2 epochs" in info and "memorise" not in info  # fits the run
     codes = [c.value for c in at.code]
     assert sum(code.startswith("DOCTOR:\n") for code in codes) >= 4  # 3 temperatures + n-gram
     next_chars = at.dataframe[0].value
@@ -231,3 +237,22 @@ def test_compare_two_cells_for_generation(store):
     assert len(store.list()) == 2
     assert len(plotly_charts(at)) == 2  # the loss curves, and validation bits per character
     assert all(r.task == "generation" and r.metrics["val bpc"] > 0 for r in store.list())
+
+
+def test_coming_back_to_generation_keeps_the_chosen_corpus_recipe():
+    at = generation_app()
+    at.selectbox(key="w_char_corpus").set_value("tragedies").run()
+    chars = generation_data(at).chars
+    recipe = text_defaults(len(chars.train_ids) + len(chars.val_ids)).recipe
+    assert recipe["epochs"] != DEFAULT_CHAR_RECIPE["epochs"]  # not Macbeth's recipe
+    chosen = (recipe["epochs"], recipe["dropout"], recipe["batch_size"])
+    state = at.session_state
+    assert (state["w_epochs"], state["w_dropout"], state["w_stateful_batch_size"]) == chosen
+    session(at).pending_task = "forecast"  # another task (what the sidebar radio does) ...
+    at.run()
+    assert session(at).recipe_task == "forecast" and state["w_epochs"] != recipe["epochs"]
+    session(at).pending_task = "generation"  # ... and back: the tragedies' recipe, not Macbeth's
+    at = open_page("pages/common/build.py", at)
+    assert session(at).task == "generation"
+    state = at.session_state
+    assert (state["w_epochs"], state["w_dropout"], state["w_stateful_batch_size"]) == chosen

@@ -1,6 +1,7 @@
 """Every page as a user meets it: AppTest runs the real scripts (widgets found by key)."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -180,27 +181,32 @@ def test_train_then_inspect_forecast(data_ready):
     by_horizon = at.dataframe[0].value
     errors = next(d.value for d in at.dataframe if "model" in d.value.columns)
     assert by_horizon["horizon"].tolist() == list(range(1, 13))
-    assert (by_horizon["rows"] == 24).all()  # every test row at every horizon
+    # Every test row at every horizon: the count in the caption, not a column (the table fits).
+    assert any("Rolling origin: every test row (24 of them) is" in c.value for c in at.caption)
     assert list(by_horizon.columns) == [
         "horizon",
-        "rows",
         "RNN",
         "Naive (last value)",
         "Seasonal naive (season 12)",
         "Mean (training rows)",
         "Drift",
         "ETS (Holt-Winters)",
+        "SARIMA",
         "strongest baseline",
     ]  # RMSE; the MAE in an expander
-    assert set(by_horizon["strongest baseline"]) <= set(by_horizon.columns[3:8])
+    assert set(by_horizon["strongest baseline"]) <= set(by_horizon.columns[2:8])
     # A two-epoch model loses: the verdict says where, and names the strongest baseline.
     verdict = at.warning[0].value
     assert verdict.startswith("The RNN ") and " loses " in verdict
     assert "Strongest baseline:" in verdict
-    assert "ETS (Holt-Winters) at horizon" in verdict
-    assert any(
-        "multiplicative season of 12 rows, chosen on validation" in c.value for c in at.caption
-    )
+    strongest = set(by_horizon["strongest baseline"])
+    assert all(f"{name} at horizon" in verdict for name in strongest)
+    assert strongest & {"ETS (Holt-Winters)", "SARIMA"}  # the fitted models lead here
+    note = next(c.value for c in at.caption if c.value.startswith("Baselines are fit"))
+    assert "multiplicative season of 12 rows, chosen on validation" in note
+    # The SARIMA of the order search, its transform chosen on validation (airline is positive).
+    assert re.search(r"SARIMA: SARIMA\(\d,\d,\d\)\(\d,1,\d\)12", note)
+    assert "the order with the lowest AIC on the training rows, chosen on validation" in note
     assert list(errors["model"])[:2] == ["RNN", "Naive (last value)"]
     assert any(name.startswith("Seasonal naive") for name in errors["model"])
     assert (errors["RMSE"] > 0).all()
@@ -217,7 +223,9 @@ def test_train_then_inspect_forecast(data_ready):
     at.toggle(key="w_show_baselines").set_value(True).run()
     names = [t.get("name") for t in json.loads(plotly_charts(at)[0].proto.spec)["data"]]
     assert "Naive (last value)" in names and "Seasonal naive (season 12)" in names
-    assert {"Mean (training rows)", "Drift", "ETS (Holt-Winters)"} <= set(names)
+    assert {"Mean (training rows)", "Drift", "ETS (Holt-Winters)", "SARIMA"} <= set(names)
+    by_h_names = [t.get("name") for t in json.loads(plotly_charts(at)[1].proto.spec)["data"]]
+    assert by_h_names[0] == "RNN" and by_h_names[-2:] == ["ETS (Holt-Winters)", "SARIMA"]
     # Backtest: 2 refits with the run's settings, RMSE per fold, mean and spread.
     at.number_input(key="w_backtest_folds").set_value(2)
     at.button(key="backtest").click().run()

@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 MEAN, DRIFT, ETS = "Mean (training rows)", "Drift", "ETS (Holt-Winters)"
 MAX_ESTIMATED_SEASON = 24  # longer seasons start from statsmodels' heuristic, not an optimisation
 MAX_ETS_ROWS = 20_000  # a longer series is left without ETS (its fit would hold the page up)
+
+
+class OriginForecaster(Protocol):
+    """A model fit on the training rows that forecasts from origins (ETS, SARIMA)."""
+
+    def forecast(self, starts: np.ndarray, steps: int) -> np.ndarray:
+        """(n, steps) forecasts, each from the rows before its origin."""
+        ...
 
 
 def mean_forecast(target: np.ndarray, train_end: int, starts: np.ndarray, steps: int) -> np.ndarray:

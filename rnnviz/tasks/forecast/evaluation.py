@@ -8,9 +8,10 @@ many-to-many's last step is its next-value prediction); an encoder-decoder predi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property
+from typing import TypeVar
 
 import keras
 import numpy as np
@@ -27,6 +28,7 @@ from rnnviz.common.verdicts import (
 )
 from rnnviz.model.builder import stateless_twin
 from rnnviz.model.inference import predict
+from rnnviz.model.probes import single_threaded_blas
 from rnnviz.model.spec import ModelSpec, Topology, TrainSpec
 from rnnviz.tasks.base import Job
 from rnnviz.tasks.forecast.baselines import (
@@ -35,10 +37,12 @@ from rnnviz.tasks.forecast.baselines import (
     MAX_ETS_ROWS,
     MEAN,
     EtsFit,
+    OriginForecaster,
     drift_forecast,
     ets_candidates,
     mean_forecast,
 )
+from rnnviz.tasks.forecast.sarima import SARIMA, SarimaFit, sarima_candidates, sarima_skip_reason
 from rnnviz.tasks.forecast.series import BUILTIN_SERIES, Series
 from rnnviz.tasks.forecast.windows import (
     WindowedData,
@@ -216,22 +220,25 @@ class HorizonForecasts:
         return self.actual[keep, h - 1], self.predictions[name][keep, h - 1]
 
 
+Classical = Mapping[str, OriginForecaster]  # the fitted models (ETS, SARIMA) by name
+
+
 def baseline_forecasts(
     data: WindowedData,
     season: int | None,
     starts: np.ndarray,
     steps: int,
-    ets: EtsFit | None = None,
+    classical: Classical | None = None,
 ) -> dict[str, np.ndarray]:
     """Every baseline's (n, steps) forecasts from each origin: naive, seasonal naive (with a
-    season), the training mean, drift and ETS (when fitted)."""
+    season), the training mean, drift and the fitted classical models (ETS, SARIMA)."""
     baselines = {NAIVE: naive_forecast(data, starts, steps)}
     if season:
         baselines[seasonal_label(season)] = seasonal_naive_forecast(data, starts, steps, season)
     baselines[MEAN] = mean_forecast(data.target, data.train_end, starts, steps)
     baselines[DRIFT] = drift_forecast(data.target, starts, steps)
-    if ets is not None:
-        baselines[ETS] = ets.forecast(starts, steps)
+    for name, fit in (classical or {}).items():
+        baselines[name] = fit.forecast(starts, steps)
     return baselines
 
 
@@ -258,13 +265,13 @@ def horizon_forecasts(
     season: int | None,
     split: str,
     steps: int,
-    ets: EtsFit | None = None,
+    classical: Classical | None = None,
 ) -> HorizonForecasts:
     """The model and the baselines at horizons 1..steps for every target row of ``split``."""
     starts, mask = split_origins(data, split, steps)
     predictions = {
         RNN: multi_step(model, data, topology, starts, steps),
-        **baseline_forecasts(data, season, starts, steps, ets),
+        **baseline_forecasts(data, season, starts, steps, classical),
     }
     return HorizonForecasts(starts, data.actual(starts, steps), predictions, mask)
 
@@ -277,29 +284,72 @@ def choose_ets(data: WindowedData, season: int | None, steps: int) -> tuple[EtsF
     candidates = ets_candidates(data.target, data.train_end, season)
     if not candidates:
         return None, "ETS left out: statsmodels could not fit it on the training rows."
-    starts, mask = split_origins(data, "val", steps)
-    if not mask.any():
+    if not split_origins(data, "val", steps)[1].any():
         chosen = candidates[0]
         return chosen, f"ETS: {chosen.description} (no validation rows to choose on)."
-    actual = data.actual(starts, steps)
-
-    def val_rmse(fit: EtsFit) -> float:
-        predicted = fit.forecast(starts, steps)
-        return float(
-            np.mean([rmse(actual[mask[:, h], h], predicted[mask[:, h], h]) for h in range(steps)])
-        )
-
-    scores = [(val_rmse(fit), fit) for fit in candidates]
-    score, chosen = min(scores, key=lambda pair: pair[0])
     kinds = {"add": "an additive season", "mul": "a multiplicative season", None: "no season"}
-    why = (
-        f", chosen on validation (RMSE {score:.3g}, against "
-        + ", ".join(f"{s:.3g} with {kinds[f.seasonal]}" for s, f in scores if f is not chosen)
-        + ")"
-        if len(scores) > 1
-        else ""
-    )
+    chosen, why = chosen_on_validation(data, candidates, steps, lambda f: kinds[f.seasonal])
     return chosen, f"ETS: {chosen.description}{why}."
+
+
+def validation_rmse(data: WindowedData, fit: OriginForecaster, steps: int) -> float:
+    """A fitted model's mean RMSE over horizons 1..steps on validation (rolling origin)."""
+    starts, mask = split_origins(data, "val", steps)
+    actual, predicted = data.actual(starts, steps), fit.forecast(starts, steps)
+    return float(
+        np.mean([rmse(actual[mask[:, h], h], predicted[mask[:, h], h]) for h in range(steps)])
+    )
+
+
+Fit = TypeVar("Fit", bound=OriginForecaster)
+
+
+def chosen_on_validation(
+    data: WindowedData, candidates: list[Fit], steps: int, kind: Callable[[Fit], str]
+) -> tuple[Fit, str]:
+    """The candidate with the lowest :func:`validation_rmse`, and the clause that says so
+    (empty for a single candidate); ``kind`` names what sets a candidate apart."""
+    scores = [(validation_rmse(data, fit, steps), fit) for fit in candidates]
+    score, chosen = min(scores, key=lambda pair: pair[0])
+    if len(scores) == 1:
+        return chosen, ""
+    others = ", ".join(f"{s:.3g} with {kind(f)}" for s, f in scores if f is not chosen)
+    return chosen, f", chosen on validation (RMSE {score:.3g}, against {others})"
+
+
+def choose_sarima(
+    data: WindowedData, season: int | None, steps: int
+) -> tuple[SarimaFit | None, str]:
+    """The SARIMA of the order search (lowest AIC on the training rows, per transform) whose
+    transform (values as they are, or their logarithm) has the lower mean RMSE over horizons
+    1..steps on validation, and a sentence on what was chosen; None where it is not cheap."""
+    reason = sarima_skip_reason(data.n_rows, season)
+    if reason is not None:
+        return None, reason
+    candidates = sarima_candidates(data.target, data.train_end, season)
+    if not candidates:
+        return None, "SARIMA left out: statsmodels could not fit it on the training rows."
+    rule = "the order with the lowest AIC on the training rows"
+    if not split_origins(data, "val", steps)[1].any():
+        chosen = candidates[-1]  # on log values for a positive series
+        return chosen, f"SARIMA: {chosen.description}, {rule} (no validation rows to choose on)."
+    chosen, why = chosen_on_validation(
+        data, candidates, steps, lambda f: "log values" if f.spec.log else "the values as they are"
+    )
+    return chosen, f"SARIMA: {chosen.description}, {rule}{why}."
+
+
+def classical_models(
+    data: WindowedData, season: int | None, steps: int
+) -> tuple[dict[str, OriginForecaster], str]:
+    """The classical models fit on the training rows (ETS, SARIMA where cheap) by name, and
+    the sentences on what was fitted and chosen."""
+    with single_threaded_blas():  # tiny matrices: a multi-threaded BLAS runs 10x slower here
+        ets, ets_note = choose_ets(data, season, steps)
+        sarima, sarima_note = choose_sarima(data, season, steps)
+    fitted = {ETS: ets, SARIMA: sarima}
+    models = {name: fit for name, fit in fitted.items() if fit is not None}
+    return models, f"{ets_note} {sarima_note}"
 
 
 def horizon_errors(forecasts: HorizonForecasts) -> pd.DataFrame:
@@ -317,9 +367,11 @@ def horizon_errors(forecasts: HorizonForecasts) -> pd.DataFrame:
 
 def error_columns(by_horizon: pd.DataFrame, unit: str) -> pd.DataFrame:
     """The horizon table with one error (``RMSE`` or ``MAE``) per model, named by the model
-    alone, and the strongest baseline at each horizon: narrow enough for the page."""
+    alone, and the strongest baseline at each horizon: narrow enough for the page (the row
+    count only where it differs between horizons; the page says it otherwise)."""
     columns = [c for c in by_horizon.columns if c.endswith(f" {unit}")]
-    table = by_horizon[["horizon", "rows", *columns]].rename(
+    counts = ["rows"] if by_horizon["rows"].nunique() > 1 else []
+    table = by_horizon[["horizon", *counts, *columns]].rename(
         columns=lambda c: c.removesuffix(f" {unit}")
     )
     best = strongest_baselines(by_horizon, RNN, unit)
@@ -413,10 +465,12 @@ class ForecastReport:
     by_horizon: pd.DataFrame = field(default_factory=pd.DataFrame)  # horizon_errors on test
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)  # interval_coverage on test
     interval_note: str = ""
-    baseline_note: str = ""  # which ETS was fitted and how it was chosen
+    baseline_note: str = ""  # which ETS and SARIMA were fitted and how they were chosen
+    sarima: dict = field(default_factory=dict)  # SarimaOrder.as_config() ({}: none fitted)
 
 
 REPORT_PREFIX = "report "  # the names of a ForecastReport's fields among a run's inspect values
+LATER_REPORT_FIELDS = ("sarima",)  # added since runs were first saved: optional when read
 
 
 def report_values(report: ForecastReport) -> dict:
@@ -427,9 +481,12 @@ def report_values(report: ForecastReport) -> dict:
 def report_from_values(values: dict) -> ForecastReport | None:
     """The report :func:`report_values` saved, or None when the values hold none (or not all)."""
     names = [f.name for f in fields(ForecastReport)]
-    if not all(REPORT_PREFIX + name in values for name in names):
+    required = [name for name in names if name not in LATER_REPORT_FIELDS]
+    if not all(REPORT_PREFIX + name in values for name in required):
         return None
-    return ForecastReport(**{name: values[REPORT_PREFIX + name] for name in names})
+    return ForecastReport(
+        **{name: values[REPORT_PREFIX + name] for name in names if REPORT_PREFIX + name in values}
+    )
 
 
 def horizon_metrics(report: ForecastReport) -> dict[str, float]:
@@ -470,11 +527,12 @@ def one_step_fitted(model: keras.Model, data: WindowedData, topology: Topology) 
 
 
 def future_baselines(
-    data: WindowedData, season: int | None, steps: int, ets: EtsFit | None = None
+    data: WindowedData, season: int | None, steps: int, classical: Classical | None = None
 ) -> dict[str, np.ndarray]:
     """Every baseline's forecast past the end of the series, (steps,) each."""
     end = np.array([data.n_rows])
-    return {name: f[0] for name, f in baseline_forecasts(data, season, end, steps, ets).items()}
+    forecasts = baseline_forecasts(data, season, end, steps, classical)
+    return {name: f[0] for name, f in forecasts.items()}
 
 
 def evaluate_forecast(
@@ -488,15 +546,15 @@ def evaluate_forecast(
     future forecast with conformal bands, and their coverage on test."""
     steps = data.spec.horizon if topology == "encoder_decoder" else future_steps
     future, note = forecast_future(model, data, topology, steps)
-    ets, ets_note = choose_ets(data, season, steps)
+    classical, classical_note = classical_models(data, season, steps)
     future_frame = pd.DataFrame(
         {
             "time": future_index(data.index, len(future)),
             "forecast": future,
-            **future_baselines(data, season, len(future), ets),
+            **future_baselines(data, season, len(future), classical),
         }
     )
-    test = horizon_forecasts(model, data, topology, season, "test", steps, ets)
+    test = horizon_forecasts(model, data, topology, season, "test", steps, classical)
     coverage, interval_note = pd.DataFrame(), ""
     if data.spec.val_size:
         calibration = horizon_forecasts(model, data, topology, None, "val", steps)
@@ -520,7 +578,7 @@ def evaluate_forecast(
         interval_note = "No validation rows: no prediction intervals (they are calibrated there)."
     return ForecastReport(
         fitted=one_step_fitted(model, data, topology),
-        errors=forecast_errors(model, data, topology, season, ets),
+        errors=forecast_errors(model, data, topology, season, classical),
         future=future_frame,
         future_note=note,
         horizon=data.y_test.shape[1] if topology == "encoder_decoder" else 1,
@@ -528,7 +586,10 @@ def evaluate_forecast(
         by_horizon=horizon_errors(test),
         coverage=coverage,
         interval_note=interval_note,
-        baseline_note=BASELINE_NOTE + " " + ets_note,
+        baseline_note=BASELINE_NOTE + " " + classical_note,
+        sarima=sarima.spec.as_config()
+        if isinstance(sarima := classical.get(SARIMA), SarimaFit)
+        else {},
     )
 
 
@@ -543,7 +604,7 @@ def forecast_errors(
     data: WindowedData,
     topology: Topology,
     season: int | None,
-    ets: EtsFit | None = None,
+    classical: Classical | None = None,
 ) -> pd.DataFrame:
     """RMSE, MAE and MAPE on every test target step, for the model and the baselines."""
     start = data.start_test
@@ -552,7 +613,7 @@ def forecast_errors(
     actual = data.actual(start, h)
     predictions = {
         RNN: data.to_original(scaled, start),
-        **baseline_forecasts(data, season, start, h, ets),
+        **baseline_forecasts(data, season, start, h, classical),
     }
     return pd.DataFrame(error_table(actual, predictions))
 
@@ -605,6 +666,7 @@ class ForecastJob(Job):
             "target": self.data.columns[0],
             "inputs": list(self.inputs),
             "season": self.season,
+            "sarima": report.sarima or None,  # the SARIMA baseline's order, for the export
         }
         future = report.future.rename(columns={"forecast": "predicted"}).assign(split="future")
         return data_config, metrics, pd.concat([report.fitted, future], ignore_index=True)

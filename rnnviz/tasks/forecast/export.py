@@ -31,20 +31,39 @@ def forecast_script(
     model_spec: ModelSpec,
     train_spec: TrainSpec,
     inputs: Sequence[str] = (),
+    sarima: dict | None = None,
 ) -> str:
     """A standalone Python script that trains ``model_spec`` on a built-in series as rnnviz does.
 
-    ``inputs`` names extra input columns of the series (the target always comes first).
+    ``inputs`` names extra input columns of the series (the target always comes first);
+    ``sarima`` (``SarimaOrder.as_config()``, saved with the run) adds that SARIMA baseline.
     """
     series = load_builtin(dataset_key).with_inputs(inputs)
     settings = _forecast_settings(dataset_key, series, window_spec, model_spec, train_spec)
+    settings.update(sarima_settings(sarima))
     data = _series_literal(dataset_key, series.frame, series.columns, filled=bool(series.notes))
     info = BUILTIN_SERIES[dataset_key]
     what = (
         f"{info.title}, {series.n_rows} {info.frequency} values, embedded at the end of this file"
     )
     docstring = _forecast_docstring(dataset_key, model_spec, what)
-    return render("forecast", docstring, settings, data)
+    return render("forecast", docstring, settings, data, tags=sarima_tags(sarima))
+
+
+def sarima_settings(sarima: dict | None) -> dict[str, object]:
+    """The template's SARIMA settings for a saved order (none without one)."""
+    if not sarima:
+        return {}
+    return {
+        "SARIMA_ORDER": tuple(sarima["order"]),
+        "SARIMA_SEASONAL_ORDER": tuple(sarima["seasonal_order"]),
+        "SARIMA_TREND": sarima["trend"],
+        "SARIMA_LOG": bool(sarima["log"]),
+    }
+
+
+def sarima_tags(sarima: dict | None) -> tuple[str, ...]:
+    return ("sarima",) if sarima else ()
 
 
 def forecast_file_script(
@@ -53,12 +72,14 @@ def forecast_file_script(
     window_spec: WindowSpec,
     model_spec: ModelSpec,
     train_spec: TrainSpec,
+    sarima: dict | None = None,
 ) -> str:
     """A standalone script that trains ``model_spec`` on an uploaded series as rnnviz does,
     reading the series from the CSV rnnviz kept for the run (``DATA_FILE``, ``data_filename``
     beside the script unless changed)."""
     settings = _forecast_settings(series.name, series, window_spec, model_spec, train_spec)
     settings["DATA_FILE"] = data_filename
+    settings.update(sarima_settings(sarima))
     data = "\n".join(
         [
             f"# The series rnnviz kept for the run: {series.n_rows} rows of a time column and "
@@ -69,7 +90,7 @@ def forecast_file_script(
     )
     what = f"{series.name} ({series.n_rows} rows), read from the file DATA_FILE names"
     docstring = _forecast_docstring(series.name, model_spec, what)
-    return render("forecast", docstring, settings, data, tags=("data_file",))
+    return render("forecast", docstring, settings, data, tags=("data_file", *sarima_tags(sarima)))
 
 
 def _forecast_settings(
@@ -122,7 +143,8 @@ def _forecast_docstring(dataset: str, spec: ModelSpec, data: str) -> str:
             f"{TOPOLOGY_NOTES[spec.topology]}.",
             "It prints the parameter count, the training loss of the first and last epoch, and "
             "the test RMSE in the series' original units (next to naive last-value, training-mean "
-            "and drift forecasts for comparison).",
+            "and drift forecasts, and the run's SARIMA baseline where it had one, for "
+            "comparison).",
         ],
     )
 

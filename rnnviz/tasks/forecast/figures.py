@@ -61,7 +61,7 @@ def series_preview(
     return fig
 
 
-BASELINE_COLOURS = ("#868E96", "#AE3EC9", "#F08C00", "#1098AD", "#D6336C")
+BASELINE_COLOURS = ("#868E96", "#AE3EC9", "#F08C00", "#1098AD", "#D6336C", "#364FC7")
 
 
 BAND_COLOUR = "47, 158, 68"  # FUTURE_COLOUR as rgb, for translucent bands

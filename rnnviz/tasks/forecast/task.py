@@ -390,11 +390,15 @@ class ForecastTask(Task[ForecastData, "ForecastJob"]):
         window = WindowSpec(**saved_window)
         spec, train = record.model_spec, record.train_spec
         if key in BUILTIN_SERIES:
-            script = forecast_script(key, window, spec, train, config.get("inputs", ()))
+            script = forecast_script(
+                key, window, spec, train, config.get("inputs", ()), config.get("sarima")
+            )
             return Export(script_filename(key, spec), script)
         data = self._stored_data(record)
         filename = data_filename(config["stored_data"])
-        script = forecast_file_script(data.series, filename, window, spec, train)
+        script = forecast_file_script(
+            data.series, filename, window, spec, train, config.get("sarima")
+        )
         return Export(script_filename(Path(record.dataset).stem, spec), script)
 
 

@@ -21,12 +21,12 @@ import pandas as pd
 
 from rnnviz.common.csvread import DataError
 from rnnviz.model.builder import build_model, compile_model, reset_states, twin
-from rnnviz.model.probes import outputs
+from rnnviz.model.probes import outputs, stepper
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.generation.chars import BIDIRECTIONAL_REASON, CharData, CharVocab, printable
 from rnnviz.tasks.generation.recipes import char_recipe
 from rnnviz.tasks.generation.sampling import apply_temperature, draw
-from rnnviz.train.training import fit_arguments
+from rnnviz.train.training import fit_arguments, schedule_callbacks
 
 LN2 = math.log(2.0)
 MAX_GENERATED = 5_000
@@ -116,14 +116,16 @@ def fit_char_model(
     verbose: int = 0,
 ) -> keras.callbacks.History:
     """Plain ``model.fit`` with validation loss; stateful: stream order, states reset per epoch."""
-    options: dict = dict(epochs=train.epochs, verbose=verbose, callbacks=list(callbacks))
+    options: dict = dict(
+        epochs=train.epochs, verbose=verbose, callbacks=[*schedule_callbacks(train), *callbacks]
+    )
     if spec.stateful:
         if data.stateful_batch_size != spec.stateful_batch_size:
             raise ValueError("Prepare the data with the model's stateful batch size.")
         options["callbacks"] = [
             ResetStatesEachEpoch(),
             StatefulValidation(spec, data.x_val, data.y_val, train.batch_size),
-            *callbacks,
+            *options["callbacks"],
         ]
         batch_size, shuffle = spec.stateful_batch_size, False
     else:
@@ -232,17 +234,27 @@ def sample_text(
         raise DataError(f"Generate between 1 and {MAX_GENERATED:,} characters.")
     ids = vocab.encode(prompt)  # (prompt_len,)
     rows = len(temperatures)
-    stepper = _stepper(model, spec, rows)
+    step = _step_function(model, spec, rows)
     rngs = [np.random.default_rng(seed) for _ in temperatures]
-    for char_id in ids:  # read the prompt one step at a time (one traced function)
-        probs = stepper.predict_on_batch(np.full((rows, 1), char_id, np.int32))[:, -1]
+    for char_id in ids:  # read the prompt one step at a time
+        probs = step(np.full(rows, char_id, np.int32))
     out = np.empty((rows, length), dtype=np.int32)
     for t in range(length):
         for row, temperature in enumerate(temperatures):
             out[row, t] = draw(apply_temperature(probs[row], temperature), rngs[row])
         if t + 1 < length:
-            probs = stepper.predict_on_batch(out[:, t : t + 1])[:, -1]  # (rows, vocab)
+            probs = step(out[:, t])  # (rows, vocab)
     return [vocab.decode(row) for row in out]
+
+
+def _step_function(model: keras.Model, spec: ModelSpec, rows: int):
+    """Reads one character per row ((rows,) ids), returns the next-character softmax (rows,
+    vocab), carrying the state: replayed in NumPy, else by a stateful Keras copy."""
+    replay = stepper(model, rows)
+    if replay is not None:
+        return replay.step
+    keras_stepper = _stepper(model, spec, rows)
+    return lambda ids: np.asarray(keras_stepper.predict_on_batch(ids[:, None]))[:, -1]
 
 
 class SampleEachEpoch(keras.callbacks.Callback):

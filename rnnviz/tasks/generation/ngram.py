@@ -23,7 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.common.csvread import DataError
+from rnnviz.common.words import plural
 from rnnviz.tasks.generation.chars import CharData
+from rnnviz.tasks.generation.recipes import SMALL_CORPUS_CHARS
 from rnnviz.tasks.generation.sampling import apply_temperature, draw
 
 DEFAULT_MAX_ORDER = 8
@@ -184,18 +186,37 @@ class NgramReport:
         return self.bpc_by_order[self.best_order]
 
 
-def why_ngram_wins(rnn_bpc: float, report: NgramReport, train_chars: int) -> str:
-    """One sentence on why the best n-gram beats the network ('' when it does not): on a small
-    corpus counting contexts is as good as it gets, while the network has too few characters to
-    learn from."""
+def why_ngram_wins(
+    rnn_bpc: float, report: NgramReport, train_chars: int, val_by_epoch: Sequence[float] = ()
+) -> str:
+    """One sentence on why the best n-gram beats the network ('' when it does not) that fits the
+    run: with its validation loss (``val_by_epoch``, any unit) still falling at the last epoch it
+    had too little training; having turned on a small corpus, it began to memorise it; on a
+    larger one it stopped improving before it had learnt what the n-gram counts."""
     if not report.best_bpc < rnn_bpc:
         return ""
+    order = report.best_order
+    wins = f"The {order}-gram wins ({report.best_bpc:.3f} against {rnn_bpc:.3f} bits per character)"
+    epochs = len(val_by_epoch)
+    best = int(np.argmin(val_by_epoch)) + 1 if epochs else 0
+    if epochs and best == epochs:
+        return (
+            f"{wins}: the network trained for only {plural(epochs, 'epoch')} on "
+            f"{train_chars:,} training characters and was still improving at the last one, "
+            "too little training to learn what the n-gram simply counts; train it for more epochs."
+        )
+    peaked = f", best at epoch {best} of {epochs}," if epochs else ""
+    if train_chars < SMALL_CORPUS_CHARS:
+        return (
+            f"{wins}: on {train_chars:,} training characters it simply recalls the "
+            f"{order - 1}-character contexts it has counted, while the network{peaked} has to "
+            "learn its weights from the same few characters and starts to memorise them first; a "
+            "larger corpus (a genre or all 38 plays) gives it enough to read."
+        )
     return (
-        f"The {report.best_order}-gram wins ({report.best_bpc:.3f} against {rnn_bpc:.3f} bits "
-        f"per character): on {train_chars:,} training characters it simply recalls the "
-        f"{report.best_order - 1}-character contexts it has counted, while the network has to "
-        "learn its weights from the same few characters and starts to memorise them first; a "
-        "larger corpus (a genre or all 38 plays) gives it enough to read."
+        f"{wins}: it recalls the {order - 1}-character contexts it has counted in "
+        f"{train_chars:,} training characters, while the network{peaked} stopped improving "
+        "before it had learnt them; more units or more dropout may close the gap."
     )
 
 

@@ -25,7 +25,7 @@ from rnnviz.tasks.generation.chars import (
 )
 from rnnviz.tasks.generation.export import generation_script
 from rnnviz.tasks.generation.ngram import ngram_baseline
-from rnnviz.tasks.generation.recipes import CHAR_MODEL, CHAR_TRAIN
+from rnnviz.tasks.generation.recipes import CHAR_MODEL, CHAR_TRAIN, char_recipe, text_defaults
 from rnnviz.train.datastore import DataFile, data_filename, read_stored, stored_reference
 
 if TYPE_CHECKING:
@@ -75,6 +75,13 @@ class GenerationTask(Task[GenerationData, "GenerationJob"]):
 
     def default_recipe(self) -> tuple[ModelSpec, TrainSpec]:
         return CHAR_MODEL, CHAR_TRAIN
+
+    def recipe_for(self, data: GenerationData | None) -> tuple[ModelSpec, TrainSpec]:
+        """The recipe of the corpus the Data page holds (see :func:`text_defaults`)."""
+        if data is None:
+            return self.default_recipe()
+        chars = data.chars
+        return char_recipe(text_defaults(len(chars.train_ids) + len(chars.val_ids)).recipe)
 
     def catalog(self) -> list[dict[str, str]]:
         """The Shakespeare corpora by size (file sizes: the Home page reads no play)."""
