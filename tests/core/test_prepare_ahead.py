@@ -20,14 +20,14 @@ from rnnviz.train.runs import RunStore
 from tests.core.test_executor import TIMEOUT, request, wait_until
 
 
-def tiny(root, epochs=2, seed=7, stateful=False) -> TrainRequest:
+def tiny(root, epochs=2, seed=7, stateful=False, schedule="constant") -> TrainRequest:
     """A seeded GRU(4) with dropout (its seed states must be undone too) on a short sine; 83
     training windows: batches of 8 leave a partial last batch, as most data sets do."""
     base = request(root, epochs=epochs, n=120)
     spec = ModelSpec(cell="GRU", units=(4,), dropout=0.2, recurrent_dropout=0.1)
     if stateful:
         spec = spec.with_(stateful=True, stateful_batch_size=4)
-    train = replace(base.train_spec, seed=seed)
+    train = replace(base.train_spec, seed=seed, lr_schedule=schedule)
     return replace(base, model_spec=spec, train_spec=train)
 
 
@@ -60,12 +60,17 @@ def inbox_of(*messages) -> queue.SimpleQueue:
     return inbox
 
 
-@pytest.mark.parametrize("stateful", [False, True])
-def test_a_prepared_run_is_the_plain_run_bit_for_bit_even_with_other_epochs(tmp_path, stateful):
-    plain = trained(tiny(tmp_path, epochs=2, stateful=stateful))
-    asked = tiny(tmp_path, epochs=5, stateful=stateful)  # prepared for 5 epochs, clicked with 2
+@pytest.mark.parametrize(
+    "stateful, schedule", [(False, "constant"), (True, "constant"), (False, "cosine")]
+)
+def test_a_prepared_run_is_the_plain_run_bit_for_bit_even_with_other_epochs(
+    tmp_path, stateful, schedule
+):
+    """The cosine schedule follows the clicked epoch count, not the prepared one."""
+    plain = trained(tiny(tmp_path, epochs=2, stateful=stateful, schedule=schedule))
+    asked = tiny(tmp_path, epochs=5, stateful=stateful, schedule=schedule)  # clicked with 2
     key = prepare_key(asked)
-    clicked = replace(tiny(tmp_path, epochs=2, stateful=stateful), data=None)
+    clicked = replace(tiny(tmp_path, epochs=2, stateful=stateful, schedule=schedule), data=None)
     request, job = worker.wait_for_run(
         inbox_of((worker.PREPARE, key, asked), (worker.GO, key, clicked))
     )
