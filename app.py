@@ -31,10 +31,12 @@ keep_in_url(task=current.task)  # a reload keeps the task (and so its pages)
 signed_in = current_viewer().signed_in  # with a login configured, a visitor sees Home only
 page = st.navigation(nav.navigation(current.task) if signed_in else [nav.pages().home])
 if page.title != "Home":  # keep the first page light: it never imports TensorFlow
-    from rnnviz.ui.runner import current_handle, warm_up_executor
+    from rnnviz.ui.runner import current_handle, prepare_described_run, warm_up_executor
 
     warm_up_executor()
     current_handle()  # reattach a run named in the URL (a reload, a second tab); keep it there
     if current.pending_task:  # the reattached run's task: the sidebar shows it at once
         st.rerun()
 page.run()
+if page.url_path == nav.data_page(current.task).url_path:  # the data is ready (not stopped)
+    prepare_described_run(current.task)  # a worker gets ready for the recipe's run

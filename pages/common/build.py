@@ -9,6 +9,7 @@ from rnnviz.model.builder import layer_table
 from rnnviz.model.cells import cell_type, cudnn_blockers
 from rnnviz.tasks.registry import get_task
 from rnnviz.ui import nav
+from rnnviz.ui.runner import prepare_described_run
 from rnnviz.ui.state import require, session
 from rnnviz.ui.widgets import model_spec_ui
 
@@ -41,6 +42,7 @@ except ValueError as error:  # a look-ahead topology (LookAheadError), or settin
     )
     st.stop()
 current.model_spec, current.model_task, current.built_controls = spec, task.name, controls
+prepare_described_run(task.name)  # a worker gets ready for the Train click
 
 st.plotly_chart(task.diagram(spec, input_shape))
 rows = pd.DataFrame([row.__dict__ for row in layer_table(model)])

@@ -18,7 +18,13 @@ from rnnviz.ui.live import (
     wait_while_saving,
 )
 from rnnviz.ui.references import draw_reference_bands, reference_caption
-from rnnviz.ui.runner import collect_finished_run, current_handle, submit_run, trained_on
+from rnnviz.ui.runner import (
+    collect_finished_run,
+    current_handle,
+    prepare_run,
+    submit_run,
+    trained_on,
+)
 from rnnviz.ui.state import require, session
 from rnnviz.ui.trajectory import live_trajectory
 from rnnviz.ui.widgets import current_spec, train_spec_ui
@@ -63,6 +69,8 @@ if ready:
         handle = submit_run(task.name, data, spec, train_spec)
         st.rerun()  # redraw with Train disabled and the live panel running
     c2.button("Stop", on_click=lambda: handle.stop(), disabled=not running, key="stop")
+    if not running:
+        prepare_run(task.name, data, spec, train_spec)  # a worker gets ready for the click
 else:
     request = handle.request
     st.caption(plain(f"{request.dataset_name}: {request.model_spec.cell}, reattached to its run."))

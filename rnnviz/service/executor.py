@@ -5,7 +5,9 @@
 ``queue_position``. Two executors share one queue and one pump:
 
 * :class:`LocalExecutor` (the default): one fresh worker process per run, with one spare
-  worker kept warm (TensorFlow already imported) so a short run does not pay the import;
+  worker kept warm (TensorFlow already imported) so a short run does not pay the import; the
+  pages tell it the run a Train click would send (``prepare_ahead``), and the spare builds that
+  job and traces its train step before the click, which then only says "go";
 * :class:`RayExecutor`: each run is a Ray actor on the cluster at ``RNNVIZ_RAY_ADDRESS``.
 
 At most ``max_running`` runs train at once (default: the number of cores); the others wait in
@@ -31,8 +33,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rnnviz.common.messages import user_message
-from rnnviz.service.request import RunResult, TrainRequest
-from rnnviz.service.worker import execute
+from rnnviz.service.request import RunResult, TrainRequest, prepare_key
+from rnnviz.service.worker import GO, PREPARE, execute
 from rnnviz.train.datastore import owned_name
 from rnnviz.train.progress import apply_delta
 from rnnviz.train.runs import CHECKPOINT_DIR, RunStore, save_failure, store_space_problem
@@ -130,6 +132,15 @@ class RunHandle:
         with self._changed:
             self._changed.wait_for(lambda: self._state.done or self._done.is_set(), timeout)
 
+    def wait_first_batch(self, timeout: float) -> None:
+        """Wait until the run's first batch is recorded (or it has ended), at most ``timeout``
+        seconds."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: bool(self._state.batch_loss) or self._state.done or self._done.is_set(),
+                timeout,
+            )
+
     # -- for the executor ------------------------------------------------------------------------
     def _apply(self, delta: dict) -> None:
         with self._lock:
@@ -207,6 +218,10 @@ class QueuedExecutor:
     def prepare(self, request: TrainRequest, handle_id: str) -> TrainRequest:
         """The request as this executor sends it (e.g. with a checkpoint path)."""
         return request
+
+    def prepare_ahead(self, request: TrainRequest) -> None:
+        """Get ready for ``request`` before it is submitted, if this executor can (returns at
+        once)."""
 
     def release(self, handle_id: str) -> None:
         """Forget the worker of a run that has ended."""
@@ -401,14 +416,62 @@ class LocalExecutor(QueuedExecutor):
     def __init__(self, max_running: int | None = None, stop_grace: float = STOP_GRACE) -> None:
         super().__init__(max_running, stop_grace)
         self._spare: _ProcessChannel | None = None
+        self._spare_key: str | None = None  # the prepare key of the job the spare has prepared
         self._spare_lock = threading.Lock()
+        self._wanted: TrainRequest | None = None  # the newest request to prepare, not yet sent
+        self._preparing = False  # a thread sends the wanted request to the spare
+        self._wanted_lock = threading.Lock()
         self.channels: dict[str, _ProcessChannel] = {}  # handle id -> its worker (tests kill one)
+        self._closed = False
         self._warm_up()
 
     def _warm_up(self) -> None:
         with self._spare_lock:
+            if not self._closed and (self._spare is None or not self._spare.alive):
+                self._spare, self._spare_key = _ProcessChannel(), None
+
+    @property
+    def _busy(self) -> bool:
+        """A run trains or waits: the spare is left alone (its CPU is the runs')."""
+        return bool(self.channels or self._queue)
+
+    def prepare_ahead(self, request: TrainRequest) -> None:
+        """Have the spare worker build ``request``'s job and trace its train step now, so a
+        Train click that submits the same request (whatever its epoch count) starts training at
+        once. Returns at once; a thread sends the newest request asked for (a dead spare is
+        replaced first). Nothing is prepared while a run trains or waits."""
+        if self._busy or request.analysis or request.finalize_from:
+            return
+        with self._wanted_lock:
+            self._wanted = request
+            if self._preparing:
+                return  # the thread at work sends this one next
+            self._preparing = True
+        threading.Thread(target=self._send_wanted, name="rnnviz-prepare", daemon=True).start()
+
+    def _send_wanted(self) -> None:
+        while True:
+            with self._wanted_lock:
+                request, self._wanted = self._wanted, None
+                if request is None:
+                    self._preparing = False
+                    return
+            try:
+                self._prepare_spare(request)
+            except (WorkerLost, OSError):
+                pass  # no spare could be made or reached: the Train click makes a worker
+
+    def _prepare_spare(self, request: TrainRequest) -> None:
+        key = prepare_key(request)
+        with self._spare_lock:
+            if self._busy or self._closed:
+                return  # a run took the spare meanwhile, or the executor was shut down
             if self._spare is None or not self._spare.alive:
-                self._spare = _ProcessChannel()
+                self._spare, self._spare_key = _ProcessChannel(), None
+            if self._spare_key != key:
+                self._spare_key = None  # until it is sent
+                self._spare.send((PREPARE, key, request))
+                self._spare_key = key
 
     def prepare(self, request: TrainRequest, handle_id: str) -> TrainRequest:
         if request.checkpoint_path or request.finalize_from:
@@ -419,9 +482,10 @@ class LocalExecutor(QueuedExecutor):
     def open_channel(self, request: TrainRequest, handle_id: str) -> _ProcessChannel:
         with self._spare_lock:
             channel, self._spare = self._spare, None
+            prepared, self._spare_key = self._spare_key, None
         if channel is None or not channel.alive:
-            channel = _ProcessChannel()
-        channel.send(request)
+            channel, prepared = _ProcessChannel(), None
+        channel.send(_run_message(request, prepared))
         self.channels[handle_id] = channel
         return channel
 
@@ -435,9 +499,21 @@ class LocalExecutor(QueuedExecutor):
     def shutdown(self) -> None:
         super().shutdown()
         with self._spare_lock:
+            self._closed = True
             spare, self._spare = self._spare, None
         if spare is not None:
             spare.kill()
+
+
+def _run_message(request: TrainRequest, prepared: str | None) -> tuple | TrainRequest:
+    """What starts ``request`` in a worker that has prepared the job of key ``prepared``: "go"
+    (the request without its data, which the worker holds) when it is that job, else the
+    request."""
+    if prepared is None or request.analysis or request.finalize_from:
+        return request
+    if prepare_key(request) != prepared:
+        return request
+    return (GO, prepared, replace(request, data=None))
 
 
 # -- Ray ---------------------------------------------------------------------------------------

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rnnviz.model.spec import ModelSpec, TrainSpec
-from rnnviz.tasks.base import Job
+from rnnviz.tasks.base import Job, data_key, digest
 from rnnviz.tasks.registry import get_task
 from rnnviz.train.owners import LOCAL_OWNER
 from rnnviz.train.runstate import RunState
@@ -38,6 +38,14 @@ class TrainRequest:
     def build_job(self) -> Job:
         """A fresh, seeded job (the same initial weights wherever it is built)."""
         return get_task(self.task).make_job(self.data, self.model_spec, self.train_spec)
+
+
+def prepare_key(request: TrainRequest) -> str:
+    """What a job prepared ahead of the Train click depends on: the task, the data's content,
+    the model spec and every training setting but the epoch count (a prepared job takes a new
+    one when it starts, see ``TrainingRun.set_epochs``)."""
+    train = replace(request.train_spec, epochs=0)
+    return digest(request.task, data_key(request.data), request.model_spec, train)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,11 @@ thread while the calling thread streams progress deltas, honours Stop and keeps 
 the best weights on disk, then save the run to the store atomically and report a
 :class:`~rnnviz.service.request.RunResult`. Messages are ``("progress", delta)`` and
 ``("done", RunResult)``.
+
+A local worker waiting for its run may be asked to prepare it ahead of the Train click,
+``("prepare", key, request)``: it builds the job and traces its train step then, and the click
+only says ``("go", key, request)`` (the request without its data, which the worker holds). A run
+that differs from the one prepared (another key) is built as usual.
 """
 
 from __future__ import annotations
@@ -16,33 +21,37 @@ import queue
 import tempfile
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from rnnviz.common.messages import user_message
 from rnnviz.service.request import RunResult, TrainRequest
-from rnnviz.tasks.base import Analysis
+from rnnviz.tasks.base import Analysis, Job
 from rnnviz.tasks.registry import TASKS, get_task
 from rnnviz.train.progress import DeltaCursor
 from rnnviz.train.runs import RunStore, save_failure, save_job
 from rnnviz.train.runstate import RunState
 
 PUMP_SECONDS = 0.25  # how often progress is sent
+FIRST_BATCH_POLL = 0.02  # how often a run is looked at until its first batch is sent
 RELAY_SECONDS = 0.02  # how soon the server hears a message the run has queued (its last one too)
 CHECKPOINT_EVERY = 2.0  # at most one best-weights checkpoint per this many seconds
 HEARTBEAT_SECONDS = 1.0  # a worker with nothing to report says it is alive this often
 PARENT_POLL_SECONDS = 0.5  # how often a worker checks that the server that started it lives
 PARENT_ENV = "RNNVIZ_SERVER_PID"  # the server's pid, set by the executor
+PREPARE = "prepare"  # ("prepare", key, request): build and trace its job while the worker waits
+GO = "go"  # ("go", key, request without data): run the job prepared for ``key``
 
 Emit = Callable[[tuple], None]
 
 
 def main(address: str) -> None:
     """A worker process: connect back to the server, import TensorFlow (the worker now waits
-    warm), run the one request it is sent and exit, so every run starts from a clean Keras state.
+    warm, preparing the jobs it is asked to prepare, see :func:`wait_for_run`), run the one
+    request it is sent and exit, so every run starts from a clean Keras state.
 
     The run executes in a thread; this thread only talks to the server: it forwards the run's
     messages, reads Stop, and says ``("alive",)`` every second, so the server can tell a busy
@@ -52,18 +61,146 @@ def main(address: str) -> None:
 
     exit_with_parent(int(os.environ.get(PARENT_ENV, os.getppid())))
     conn = Client(address, family="AF_UNIX", authkey=bytes.fromhex(os.environ["RNNVIZ_WORKER_KEY"]))
+    inbox = read_in_thread(conn)  # from now on the server's sends never wait for this worker
     import keras  # noqa: F401 - the warm-up: paid before the user clicks Train
 
     for task in TASKS.values():
         importlib.import_module(task.job_module)
-    prewarm()
+    if inbox.empty():  # else the job asked for pays Keras's first-use costs, sooner
+        prewarm()
     try:
-        request = conn.recv()
-        _serve(conn, request)
+        request, job = wait_for_run(inbox)
+        _serve(conn, inbox, request, job)
     except (EOFError, OSError):
         pass  # the server went away: nothing left to tell
     finally:
         conn.close()
+
+
+def read_in_thread(conn) -> queue.SimpleQueue:
+    """The server's messages, received by a thread as they come; None once the server is gone."""
+    inbox: queue.SimpleQueue = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while True:
+                inbox.put(conn.recv())
+        except (EOFError, OSError):
+            inbox.put(None)
+
+    threading.Thread(target=read, name="rnnviz-inbox", daemon=True).start()
+    return inbox
+
+
+@dataclass
+class Prepared:
+    """A job built and traced ahead of the Train click for the requests of one prepare key."""
+
+    key: str
+    request: TrainRequest
+    job: Job | None  # None when it could not be built: the run builds it again, and says why
+
+
+def wait_for_run(inbox: queue.SimpleQueue) -> tuple[TrainRequest, Job | None]:
+    """Prepare what the server asks for while waiting for a run (one prepared job at a time: a
+    newer request replaces it); the run, with its prepared job when it asks for that one.
+    Raises EOFError when the server goes away first."""
+    prepared: Prepared | None = None
+    for message in _latest_first(inbox):
+        if message is None:
+            raise EOFError("the server went away")
+        if _kind(message) == PREPARE:
+            prepared = None
+            _free_keras()  # the job replaced, before the next one is built
+            prepared = prepare(*message[1:], hurry=lambda: not inbox.empty())
+        elif _kind(message) == GO:
+            return _claim(prepared, *message[1:])
+        else:
+            if prepared is not None:
+                prepared = None
+                _free_keras()  # a run that was not prepared: it builds its own job
+            return message, None
+    raise EOFError("no run was sent")
+
+
+def _latest_first(inbox: queue.SimpleQueue) -> Iterator:
+    """The inbox's messages in order, but a prepare request that a newer one already follows is
+    dropped (the newer one replaces it)."""
+    nothing = object()  # (None is a message: the server went away)
+    held = nothing
+    while True:
+        message, held = (inbox.get() if held is nothing else held), nothing
+        if _kind(message) == PREPARE:
+            try:
+                held = inbox.get_nowait()
+            except queue.Empty:
+                pass
+            if held is not nothing and _kind(held) == PREPARE:
+                continue
+        yield message
+
+
+def _kind(message: object) -> str:
+    """A message's kind: its first item for a tuple (``prepare``, ``go``, ``stop``); ``run``
+    for a plain request."""
+    return message[0] if isinstance(message, tuple) else "run"
+
+
+def prepare(key: str, request: TrainRequest, hurry: Callable[[], bool] = bool) -> Prepared:
+    """Build ``request``'s job and trace its train step (``TrainingRun.trace_ahead``; its
+    validation step too unless ``hurry()`` says the next message is already in) in a fresh
+    thread, as a run builds its job (Keras keeps some of its state per thread)."""
+
+    def build() -> Job:
+        job = build_job(request)
+        job.run.trace_ahead()
+        if not hurry():
+            job.run.trace_validation_ahead()
+        return job
+
+    try:
+        job = in_thread(build)
+    except Exception:  # noqa: BLE001 - the run builds it again and reports why it fails
+        job = None
+    return Prepared(key, request, job)
+
+
+def _claim(
+    prepared: Prepared | None, key: str, request: TrainRequest
+) -> tuple[TrainRequest, Job | None]:
+    """The run of a ``go`` message: its request with the prepared data, and the prepared job
+    with the epoch count the click asked for."""
+    if prepared is None or prepared.key != key:
+        raise RuntimeError("the server asked for a run this worker did not prepare")
+    request = replace(request, data=prepared.request.data)
+    if prepared.job is not None:
+        prepared.job.run.set_epochs(request.train_spec.epochs)
+    return request, prepared.job
+
+
+def in_thread(make: Callable[[], Job]) -> Job:
+    """``make()`` called in a new thread; its result, or its exception raised here."""
+    out: dict[str, object] = {}
+
+    def call() -> None:
+        try:
+            out["job"] = make()
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller
+            out["error"] = error
+
+    thread = threading.Thread(target=call, name="rnnviz-prepare", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out["job"]
+
+
+def _free_keras() -> None:
+    """Drop what Keras keeps of jobs no longer referenced (a replaced prepared job)."""
+    import keras
+
+    keras.backend.clear_session(free_memory=True)
 
 
 def exit_with_parent(parent: int) -> None:
@@ -94,16 +231,25 @@ def prewarm() -> None:
     keras.backend.clear_session()
 
 
-def _serve(conn, request: TrainRequest) -> None:
+def _serve(conn, inbox: queue.SimpleQueue, request: TrainRequest, job: Job | None) -> None:
     outbox: queue.SimpleQueue = queue.SimpleQueue()
     stop = threading.Event()
     runner = threading.Thread(
-        target=execute, args=(request, outbox.put, stop.is_set), name="rnnviz-run", daemon=True
+        target=execute,
+        args=(request, outbox.put, stop.is_set, job),
+        name="rnnviz-run",
+        daemon=True,
     )
     runner.start()
     said = time.monotonic()
     while runner.is_alive() or not outbox.empty():
-        if conn.poll(RELAY_SECONDS) and conn.recv() == ("stop",):
+        try:
+            message = inbox.get(timeout=RELAY_SECONDS)
+        except queue.Empty:
+            message = ()
+        if message is None:
+            raise EOFError("the server went away")
+        if message == ("stop",):
             stop.set()
         while not outbox.empty():
             conn.send(outbox.get())
@@ -118,9 +264,12 @@ def build_job(request: TrainRequest):
     return request.build_job()
 
 
-def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> RunResult:
-    """Train ``request`` to its end, streaming progress through ``emit``; returns (and emits)
-    the result. Never raises for a failure of the run itself: that becomes the result's error."""
+def execute(
+    request: TrainRequest, emit: Emit, should_stop: Callable[[], bool], job: Job | None = None
+) -> RunResult:
+    """Train ``request`` to its end (``job``: its job, built ahead), streaming progress through
+    ``emit``; returns (and emits) the result. Never raises for a failure of the run itself: that
+    becomes the result's error."""
     if request.finalize_from or request.analysis:
         result = (
             _finalize(request) if request.finalize_from else _analyse(request, emit, should_stop)
@@ -128,7 +277,7 @@ def execute(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) 
         emit(("done", result))
         return result
     try:
-        job = build_job(request)
+        job = job if job is not None else build_job(request)
     except Exception as error:  # noqa: BLE001 - any failure is a message on the page
         result = RunResult(
             error=user_message(
@@ -165,11 +314,14 @@ def _train_streaming(job, emit: Emit, should_stop: Callable[[], bool], cursor=No
     run = job.run
     thread = threading.Thread(target=run.run, name="rnnviz-fit", daemon=True)
     thread.start()
-    while thread.is_alive() and not run.ended.wait(PUMP_SECONDS):
+    pace = PUMP_SECONDS if cursor is None else FIRST_BATCH_POLL  # the first batch is sent at once
+    while thread.is_alive() and not run.ended.wait(pace):
         if should_stop() and not run.stop_requested:
             run.stop()
         if cursor is not None:
-            emit(("progress", cursor.delta(run.snapshot())))
+            state = run.snapshot()
+            emit(("progress", cursor.delta(state)))
+            pace = PUMP_SECONDS if state.batch_loss else FIRST_BATCH_POLL
 
 
 def _analyse(request: TrainRequest, emit: Emit, should_stop: Callable[[], bool]) -> RunResult:

@@ -9,10 +9,11 @@ snapshot. The UI polls :meth:`TrainingRun.snapshot`, a consistent copy, to draw 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import keras
@@ -155,6 +156,13 @@ def build_training_state(model: keras.Model, x: np.ndarray, y: np.ndarray) -> No
         return
 
 
+def same_batch_shapes(rows: int, batch_size: int) -> slice:
+    """The first rows of ``rows`` whose batches have the shapes the whole set's have: one whole
+    batch and the last, partial one (Keras gives a set without a partial batch a fixed batch
+    size, and a traced step is reused only for inputs of the shapes it was traced for)."""
+    return slice(0, min(rows, batch_size + rows % batch_size))
+
+
 def starting_loss(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float | None:
     """The untrained model's loss on the rows ``x``, ``y`` (what ``model.evaluate`` gives on
     them), the chart's point before the first batch: the model replayed in NumPy and its
@@ -291,17 +299,81 @@ class TrainingRun:
         with self._lock:
             change(self._state)
 
+    def set_epochs(self, epochs: int) -> None:
+        """Train for ``epochs`` epochs instead (before :meth:`run`: a job prepared ahead of the
+        Train click, whose epoch count is the only setting changed since)."""
+        self.train = replace(self.train, epochs=epochs)
+        self.update(lambda s: setattr(s, "epochs", epochs))
+
     # -- the run ---------------------------------------------------------------------------------
+    def _training_rows(self) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """The rows ``fit`` reads (a stateful run's trimmed to whole batches), the batch size
+        and how many rows the trimming dropped."""
+        x, y = self.data.x_train, self.data.y_train
+        if not self.spec.stateful:
+            return x, y, self.train.batch_size, 0
+        batch_size = self.spec.stateful_batch_size
+        trimmed_x, trimmed_y = trim_to_batches(x, y, batch_size)
+        return trimmed_x, trimmed_y, batch_size, len(x) - len(trimmed_x)
+
+    def trace_ahead(self) -> None:
+        """Trace the train step now, before :meth:`run`, so the run's first batch comes at
+        once: a prepared job waits so for the Train click (issue 19).
+
+        Keras traces on a function's first call, so this fits one batch of the training rows
+        through the same kind of data pipeline as :meth:`run`, with batches of the same shapes
+        (a traced step is reused only for those), and then undoes every change: weights,
+        random-seed states, optimizer slots and step count, metrics, recurrent states. No
+        random draw is consumed (no shuffling), so the run is the same, bit for bit, as one
+        that traces on its own. A failure leaves the tracing to :meth:`run`, which then
+        reports it. :meth:`trace_validation_ahead` does the same for the validation step."""
+        x, y, batch_size, _ = self._training_rows()
+        if len(x) == 0:
+            return
+        model = self.model
+        build_training_state(model, x[:batch_size], y[:batch_size])
+        if model.optimizer is None or not model.optimizer.built:
+            return  # nothing to undo the fit with: the run traces on its own
+        train = same_batch_shapes(len(x), batch_size)
+        with self._undone():
+            model.fit(
+                **fit_arguments(x[train], y[train], batch_size, False, self.train.seed),
+                epochs=1,
+                steps_per_epoch=1,
+                verbose=0,
+            )
+
+    def trace_validation_ahead(self) -> None:
+        """Trace the validation step now (after :meth:`trace_ahead`), as ``fit`` validates a
+        stateless model; a stateful one is validated by the recorder (``predict``)."""
+        x_val, y_val = self.data.x_val, self.data.y_val
+        model, batch_size = self.model, self.train.batch_size
+        if self.spec.stateful or not len(x_val) or not getattr(model.optimizer, "built", False):
+            return
+        val = same_batch_shapes(len(x_val), batch_size)
+        with self._undone():
+            model.evaluate(x_val[val], y_val[val], batch_size=batch_size, steps=1, verbose=0)
+
+    @contextlib.contextmanager
+    def _undone(self) -> Iterator[None]:
+        """Undo what the block does to the model's and optimizer's variables and metrics; a
+        failure in it is left for :meth:`run` to meet (and report)."""
+        model = self.model
+        variables = [*model.variables, *model.optimizer.variables]
+        saved = [keras.ops.convert_to_numpy(v) for v in variables]
+        try:
+            yield
+        except Exception:  # noqa: BLE001 - a speed-up only: run() traces (and reports) itself
+            pass
+        finally:
+            for variable, value in zip(variables, saved, strict=True):
+                variable.assign(value)
+            model.reset_metrics()
+
     def run(self) -> RunState:
         """Fit the model (blocking) and return the final state."""
-        x, y = self.data.x_train, self.data.y_train
+        x, y, batch_size, trimmed = self._training_rows()
         stateful = self.spec.stateful
-        batch_size = self.spec.stateful_batch_size if stateful else self.train.batch_size
-        trimmed = 0
-        if stateful:
-            n_before = len(x)
-            x, y = trim_to_batches(x, y, batch_size)
-            trimmed = n_before - len(x)
         steps = max(1, math.ceil(len(x) / batch_size))
 
         def begin(s: RunState) -> None:

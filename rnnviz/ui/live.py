@@ -28,17 +28,29 @@ def progress_text(state: RunState) -> str:
 def progress_near_end(handle: RunHandle) -> RunState:
     """Draw the run's progress bar. When the run is due to end before the next refresh, the end
     of its training is then waited for (at most :data:`END_WAIT_SECONDS`) and the bar drawn
-    again, so the page shows the outcome at once rather than up to a refresh later. Returns the
-    state drawn last. See :func:`wait_while_saving` for the saved run."""
+    again, so the page shows the outcome at once rather than up to a refresh later; likewise
+    its first batch (at most :data:`QUICK_SECONDS`, the pace of the refreshes that wait for
+    it), so the figures drawn next show it as soon as it exists. Returns the state drawn last.
+    See :func:`wait_while_saving` for the saved run."""
     state = handle.snapshot()
     bar = st.empty()
     bar.progress(state.fraction, text=progress_text(state))
     left = state.seconds_left
     if state.status == "running" and left is not None and left < REFRESH_SECONDS:
         handle.wait_trained(END_WAIT_SECONDS)
-        state = handle.snapshot()
-        bar.progress(state.fraction, text=progress_text(state))
+    elif awaits_first_batch(state) and handle.queue_position is None:
+        handle.wait_first_batch(QUICK_SECONDS)
+    else:
+        return state
+    state = handle.snapshot()
+    bar.progress(state.fraction, text=progress_text(state))
     return state
+
+
+def awaits_first_batch(state: RunState) -> bool:
+    """Whether a run starts (its worker builds the job) or trains its first batch."""
+    starting = state.status in ("ready", "running")
+    return starting and not (state.batch_loss or state.step or state.epoch)
 
 
 def wait_while_saving(handle: RunHandle, state: RunState) -> bool:

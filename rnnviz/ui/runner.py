@@ -9,6 +9,7 @@ session's job for Inspect.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -18,7 +19,7 @@ from rnnviz.common.messages import user_message
 from rnnviz.common.safe import plain
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.service.executor import RunHandle, default_executor, new_run_id
-from rnnviz.service.request import TrainRequest
+from rnnviz.service.request import TrainRequest, prepare_key
 from rnnviz.tasks.base import Job, Task, data_key
 from rnnviz.tasks.registry import get_task
 from rnnviz.train.owners import REFUSAL, may_view
@@ -27,7 +28,9 @@ from rnnviz.ui.identity import current_viewer
 from rnnviz.ui.persist import run_store
 from rnnviz.ui.state import require, session
 from rnnviz.ui.url import RUN_KEY, drop_from_url, keep_in_url, run_in_url
+from rnnviz.ui.widgets import spec_from_widgets, train_spec_from_widgets
 
+PREPARE_ENV = "RNNVIZ_PREPARE_AHEAD"  # "0": no run is prepared ahead of the Train click
 SAVE_WAIT_SECONDS = 120.0  # the longest Inspect waits for a trained run to be saved
 _WARMING = False  # the server process has started creating its executor
 
@@ -41,23 +44,61 @@ def warm_up_executor() -> None:
         threading.Thread(target=default_executor, name="rnnviz-warm-up", daemon=True).start()
 
 
+def train_request(task: str, data, spec: ModelSpec, train: TrainSpec) -> TrainRequest:
+    """The request that trains ``spec`` on ``data`` for this session's viewer. The spec is
+    completed from ``data`` here (its horizon, classes, vocabulary): a spec built on other data
+    never trains."""
+    model_spec = get_task(task).model_spec(spec, data)
+    root, owner = str(run_store().root), current_viewer().owner
+    return TrainRequest(task, data, model_spec, train, root, owner=owner)
+
+
+def prepare_run(task: str, data, spec: ModelSpec, train: TrainSpec) -> None:
+    """Tell the executor the run a Train click would submit now, so a worker builds its model
+    and traces its train step before the click (returns at once; see
+    ``LocalExecutor.prepare_ahead``). Settings Keras refuses are left for the click to report.
+    Not the run this session has just trained (the same request): the worker that would prepare
+    it again would take CPU from the pages that show that run. ``RNNVIZ_PREPARE_AHEAD=0`` turns
+    this off (the page tests: their many data sets would each be prepared for nothing)."""
+    if os.environ.get(PREPARE_ENV, "1") == "0":
+        return
+    try:
+        request = train_request(task, data, spec, train)
+    except ValueError:
+        return
+    last = session().run_handle
+    if last is not None and same_run(last.request, request):
+        return
+    default_executor().prepare_ahead(request)
+
+
+def prepare_described_run(task: str) -> None:
+    """Prepare the run the Build and Train controls describe now on the session's data of
+    ``task`` (see :func:`prepare_run`): from the Data page on, a worker gets ready for a Train
+    click that keeps the recipe's model."""
+    data = session().data.get(task)
+    if data is None:
+        return
+    try:
+        spec, train = spec_from_widgets(get_task(task)), train_spec_from_widgets()
+    except (KeyError, ValueError):  # controls not seeded yet, or values a spec refuses
+        return
+    prepare_run(task, data, spec, train)
+
+
+def same_run(a: TrainRequest, b: TrainRequest) -> bool:
+    """Whether two requests train the same run (task, data, specs; paths and owner aside)."""
+    return a.train_spec == b.train_spec and prepare_key(a) == prepare_key(b)
+
+
 def submit_run(task: str, data, spec: ModelSpec, train: TrainSpec) -> RunHandle:
     """Queue a run of ``task`` on its ``data`` object for this session; it trains in a worker,
     never in the server. The run's id reaches the URL first, before anything that may take a
     while (the executor may still be starting its first worker), so a reload or a second tab
-    opened at once finds this run, not the previous one. The spec is completed from ``data``
-    here (its horizon, classes, vocabulary): a spec built on other data never trains."""
+    opened at once finds this run, not the previous one."""
     run_id = new_run_id()
     keep_in_url(task=task, run=run_id)
-    request = TrainRequest(
-        task,
-        data,
-        get_task(task).model_spec(spec, data),
-        train,
-        str(run_store().root),
-        owner=current_viewer().owner,
-    )
-    handle = default_executor().submit(request, run_id)
+    handle = default_executor().submit(train_request(task, data, spec, train), run_id)
     current = session()
     current.run_handle, current.collected, current.collect_error = handle, None, ""
     return handle

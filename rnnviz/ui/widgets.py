@@ -263,19 +263,19 @@ def train_spec_ui(fixed_batch_size: int | None = None) -> TrainSpec:
     stateful model's); the Batch size field is then disabled and says so.
     """
     c1, c2, c3 = st.columns(3)
-    optimizer = c1.selectbox("Optimizer", ["adam", "rmsprop", "sgd"], key="w_optimizer")
+    c1.selectbox("Optimizer", ["adam", "rmsprop", "sgd"], key="w_optimizer")
     rates, chosen = learning_rate_choices(), st.session_state.get("w_learning_rate")
     if chosen is not None and chosen not in rates:
         set_widget_defaults({"learning_rate": nearest_rate(float(chosen), rates)}, overwrite=True)
-    lr = c1.select_slider("Learning rate", rates, format_func="{:g}".format, key="w_learning_rate")
+    c1.select_slider("Learning rate", rates, format_func="{:g}".format, key="w_learning_rate")
     st.session_state.setdefault("w_lr_schedule", TrainSpec.lr_schedule)
-    schedule = c1.selectbox(
+    c1.selectbox(
         "Learning-rate schedule",
         list(LR_SCHEDULES),
         format_func=LR_SCHEDULES.get,
         key="w_lr_schedule",
     )
-    batch = c2.number_input(
+    c2.number_input(
         "Batch size", 1, 1024, key="w_batch_size", disabled=fixed_batch_size is not None
     )
     if fixed_batch_size is not None:
@@ -283,27 +283,35 @@ def train_spec_ui(fixed_batch_size: int | None = None) -> TrainSpec:
             f"Not used: a stateful model trains in batches of its stateful batch size, "
             f"{fixed_batch_size} (set on Build)."
         )
-    epochs = c2.number_input("Epochs", 1, 2000, key="w_epochs")
-    seed = c3.number_input("Seed", 0, 2**31 - 1, key="w_seed")
+    c2.number_input("Epochs", 1, 2000, key="w_epochs")
+    c3.number_input("Seed", 0, 2**31 - 1, key="w_seed")
     early = c3.toggle("Early stopping (on validation loss)", key="w_early_stopping")
-    patience = c3.number_input("Patience (epochs)", 1, 500, key="w_patience", disabled=not early)
-    keep = st.radio(
+    c3.number_input("Patience (epochs)", 1, 500, key="w_patience", disabled=not early)
+    st.radio(
         "Weights to keep when training ends",
         list(KEEP_WEIGHTS),
         format_func=KEEP_WEIGHTS.get,
         horizontal=True,
         key="w_keep_weights",
     )
+    return train_spec_from_widgets()
+
+
+def train_spec_from_widgets() -> TrainSpec:
+    """The training settings the Train controls describe, read from their values: what
+    :func:`train_spec_ui` returns, also on a page that does not draw them (Build, to prepare
+    the run a Train click would start)."""
+    value = st.session_state.__getitem__
     return TrainSpec(
-        optimizer=optimizer,
-        learning_rate=float(lr),
-        batch_size=int(batch),
-        epochs=int(epochs),
-        seed=int(seed),
-        early_stopping=early,
-        patience=int(patience),
-        keep_weights=keep,
-        lr_schedule=schedule,
+        optimizer=value("w_optimizer"),
+        learning_rate=float(value("w_learning_rate")),
+        batch_size=int(value("w_batch_size")),
+        epochs=int(value("w_epochs")),
+        seed=int(value("w_seed")),
+        early_stopping=bool(value("w_early_stopping")),
+        patience=int(value("w_patience")),
+        keep_weights=value("w_keep_weights"),
+        lr_schedule=st.session_state.get("w_lr_schedule", TrainSpec.lr_schedule),
     )
 
 

@@ -51,10 +51,12 @@ def empty_runs_dir(runs_dir: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def app_url(runs_dir: Path) -> Iterator[str]:
-    """``make run PORT=<free port>`` in a new session; yields the base URL; kills the group."""
+    """``make run PORT=<free port>`` in a new session; yields the base URL; kills the group. Runs
+    are prepared ahead of the Train click there, as in the app (the page tests turn it off)."""
     _require_chromium()
     try:
-        with make_run(runs_dir, timeout=SERVER_START_TIMEOUT) as (_, url):
+        prepared = {"RNNVIZ_PREPARE_AHEAD": "1"}
+        with make_run(runs_dir, timeout=SERVER_START_TIMEOUT, env=prepared) as (_, url):
             yield url
     except ServerDidNotStart as error:
         pytest.fail(str(error))

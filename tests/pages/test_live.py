@@ -50,6 +50,12 @@ class FakeHandle:
         self.waited.append(("saved", timeout))
         self.states.pop(0)
 
+    def wait_first_batch(self, timeout: float) -> None:
+        self.waited.append(("first batch", timeout))
+        self.states.pop(0)
+
+    queue_position = None
+
     @property
     def done(self) -> bool:  # saved once its result was waited for
         return ("saved", live.END_WAIT_SECONDS) in self.waited
@@ -70,6 +76,17 @@ def test_a_run_due_to_end_before_the_next_refresh_is_waited_for():
     handle = FakeHandle(last_epoch, RunState(status="saving", epochs=10, epoch=10))
     assert live.progress_near_end(handle).status == "saving"  # the outcome, before the save
     assert handle.waited == [("trained", live.END_WAIT_SECONDS)]
+
+
+def test_a_run_before_its_first_batch_is_waited_for_at_the_pace_of_the_refreshes():
+    """The chart drawn next shows the first batch as soon as it exists, not a refresh later."""
+    starting = RunState(status="running", epochs=3, steps_per_epoch=50)
+    handle = FakeHandle(starting, RunState(status="running", epochs=3, step=1, batch_loss=[0.7]))
+    assert live.progress_near_end(handle).batch_loss == [0.7]
+    assert handle.waited == [("first batch", live.QUICK_SECONDS)]
+    queued = FakeHandle(RunState(status="ready", epochs=3), None)
+    queued.queue_position = 2  # waiting for a worker: nothing to wait for yet
+    assert live.progress_near_end(queued).status == "ready" and queued.waited == []
 
 
 def test_a_run_far_from_its_end_is_not_waited_for():
