@@ -11,8 +11,8 @@ guessed from the dates; rnnviz.tasks.sequences.data suggest_sequence_columns /
 sequences_from_frame), given the default recipe derived from it and trained in this process.
 
 Prints one line per file, then the verdict the Inspect page shows:
-``heldback <file> rnn <x> seasonal_naive <y> ets <z> mean <m>`` (forecast: test RMSE averaged
-over horizons 1..H; nan where a baseline has no figure, e.g. no season) or
+``heldback <file> rnn <x> seasonal_naive <y> ets <z> mean <m> sarima <s>`` (forecast: test RMSE
+averaged over horizons 1..H; nan where a baseline has no figure, e.g. no season, or SARIMA left out) or
 ``heldback <file> rnn <acc> 1nn <acc> majority <acc>`` (sequences: test accuracy).
 
 Run: OMP_NUM_THREADS=2 .venv/bin/python bench/heldback.py [--only nile.csv ...] [--list]
@@ -35,6 +35,7 @@ from rnnviz.common.verdicts import classifier_verdict
 from rnnviz.tasks.forecast.baselines import ETS, MEAN
 from rnnviz.tasks.forecast.evaluation import RNN, forecast_job
 from rnnviz.tasks.forecast.recipes import data_recipe
+from rnnviz.tasks.forecast.sarima import SARIMA
 from rnnviz.tasks.forecast.series import guess_season, parse_series_csv, series_from_csv
 from rnnviz.tasks.sequences.classify import (
     report_from_predictions,
@@ -206,11 +207,11 @@ def forecast_line(name: str, raw: bytes) -> tuple[str, str]:
     report = job.report()
     mean = report.by_horizon.filter(like=" RMSE").mean()
     seasonal = next((v for k, v in mean.items() if k.startswith("Seasonal")), float("nan"))
-    figures = [mean.get(f"{RNN} RMSE"), seasonal, mean.get(f"{ETS} RMSE"), mean.get(f"{MEAN} RMSE")]
-    rnn, snaive, ets, train_mean = (float("nan") if f is None else f for f in figures)
+    names = (RNN, ETS, MEAN, SARIMA)
+    rnn, ets, train_mean, sarima = (float(mean.get(f"{n} RMSE", float("nan"))) for n in names)
     line = (
-        f"heldback {name} rnn {rnn:.4g} seasonal_naive {snaive:.4g} ets {ets:.4g} "
-        f"mean {train_mean:.4g}"
+        f"heldback {name} rnn {rnn:.4g} seasonal_naive {seasonal:.4g} ets {ets:.4g} "
+        f"mean {train_mean:.4g} sarima {sarima:.4g}"
     )
     return line, job.verdict(report).text
 
