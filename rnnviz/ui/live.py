@@ -20,9 +20,16 @@ FIGURE_SECONDS = 6.0  # heavy live figures (gate heatmaps) are redrawn at most t
 
 def progress_text(state: RunState) -> str:
     left = state.seconds_left
-    eta = f", about {left:.0f} s left" if left is not None and state.epoch else ""
+    eta = "" if left is None or not state.epoch else time_left_text(left)
     step = f", batch {state.step}/{state.steps_per_epoch}" if state.status == "running" else ""
     return f"Epoch {state.epoch}/{state.epochs}{step} - {state.elapsed:.1f} s{eta}"
+
+
+def time_left_text(seconds: float) -> str:
+    """The time left as the progress bar says it: whole seconds, or "finishing" under one (the
+    epochs are done or nearly: what is left is the last batches, the evaluation and the save,
+    which "about 0 s left" would misstate)."""
+    return ", finishing" if seconds < 1 else f", about {seconds:.0f} s left"
 
 
 def progress_near_end(handle: RunHandle) -> RunState:

@@ -194,3 +194,13 @@ def test_the_panel_refreshes_quickly_until_the_first_sign_of_progress(monkeypatc
     live.live_panel(lambda: True, lambda: None)
     assert paces[-1] == live.REFRESH_SECONDS and reruns == ["app"]
     assert live.QUICK_SECONDS < live.REFRESH_SECONDS
+
+
+def test_progress_text_says_finishing_rather_than_zero_seconds_left():
+    """A run whose epochs are done but which is still evaluating and saving said "about 0 s
+    left" (read as a time left 0.0 s off the truth by bench/inspect_speed.py)."""
+    running = {"status": "running", "epochs": 4, "steps_per_epoch": 10}
+    state = RunState(**running, epoch=3, elapsed=6.0, epoch_seconds=[2.0] * 3)
+    assert live.progress_text(state) == "Epoch 3/4, batch 0/10 - 6.0 s, about 2 s left"
+    done = RunState(**running, epoch=4, elapsed=8.0, epoch_seconds=[2.0] * 4)
+    assert live.progress_text(done) == "Epoch 4/4, batch 0/10 - 8.0 s, finishing"
