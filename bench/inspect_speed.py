@@ -300,9 +300,10 @@ def train_run(page: Page, url: str, case: Case, epochs: int) -> tuple[str, float
 
 def time_inspect(
     browser, url: str, case: Case, run_id: str, shots: Path | None
-) -> tuple[float, float]:
-    """In a fresh session: seconds from the Inspect click to the page drawn to its end, and from
-    the typical interaction to the page drawn again."""
+) -> tuple[float, float, float]:
+    """In a fresh session: seconds from the Inspect click to the page drawn to its end, from
+    the typical interaction to the page drawn again, and from the interaction to the server's
+    end of the script run it started (the rest is the browser drawing)."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -326,7 +327,7 @@ def time_inspect(
         start = case.interact(page)  # timed from the committing key press
         interaction = runs.wait_settled(page, since) - start
         no_exception(page, f"{case.task} interaction")
-        return first, interaction
+        return first, interaction, runs.finished_at - start
     finally:
         context.close()
 
@@ -412,11 +413,12 @@ def main() -> None:
             )
             firsts, interactions = [], []
             for _ in range(args.repeats):
-                first, interaction = time_inspect(browser, url, case, run_id, args.shots)
+                first, interaction, served = time_inspect(browser, url, case, run_id, args.shots)
                 firsts.append(first)
                 interactions.append(interaction)
                 print(
-                    f"  {name}: first draw {first:.2f} s, interaction {interaction:.2f} s",
+                    f"  {name}: first draw {first:.2f} s, interaction {interaction:.2f} s "
+                    f"(script run ended at {served:.2f} s)",
                     flush=True,
                 )
             line = (

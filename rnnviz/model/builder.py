@@ -14,7 +14,13 @@ import keras
 from keras import layers
 
 from rnnviz.model.cells import CELL_TYPES, cell_type, cudnn_blockers, layer_options
-from rnnviz.model.spec import ModelSpec, TrainSpec, lookahead_reason
+from rnnviz.model.spec import (
+    FEATURES_JOIN_LAYER,
+    FIXED_FEATURES_LAYER,
+    ModelSpec,
+    TrainSpec,
+    lookahead_reason,
+)
 from rnnviz.model.upload import recurrent_layers
 
 CELL_CLASSES = {name: cell.keras_class for name, cell in CELL_TYPES.items()}
@@ -45,9 +51,7 @@ def _assemble(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
     inputs = keras.Input(shape=input_shape, batch_size=batch_size, dtype=dtype, name="input")
     x = inputs
     if spec.is_text:
-        x = layers.Embedding(
-            spec.vocab_size, spec.embedding_dim, mask_zero=spec.mask_zero, name="embedding"
-        )(x)
+        x = _embedded(spec, x)
     elif spec.mask_value is not None:  # a step whose features all equal mask_value is padding
         x = layers.Masking(mask_value=spec.mask_value, name="masking")(x)
     if spec.topology == "encoder_decoder":
@@ -61,6 +65,26 @@ def _assemble(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
     head = _head(spec)
     outputs = layers.TimeDistributed(head, name="head")(x) if len(x.shape) == 3 else head(x)
     return keras.Model(inputs, outputs, name=f"{spec.cell.lower()}_{spec.topology}")
+
+
+def _embedded(spec: ModelSpec, ids):
+    """Token ids -> (batch, time, embedding_dim [+ fixed_features]): the learned embedding, and
+    with ``spec.fixed_features`` a non-trainable table beside it (``word_features``; its values
+    are set by the task from the data, zeros until then), joined per word (``with_features``)."""
+    x = layers.Embedding(
+        spec.vocab_size, spec.embedding_dim, mask_zero=spec.mask_zero, name="embedding"
+    )(ids)
+    if not spec.fixed_features:
+        return x
+    fixed = layers.Embedding(
+        spec.vocab_size,
+        spec.fixed_features,
+        mask_zero=spec.mask_zero,
+        embeddings_initializer="zeros",
+        trainable=False,
+        name=FIXED_FEATURES_LAYER,
+    )(ids)
+    return layers.Concatenate(name=FEATURES_JOIN_LAYER)([x, fixed])
 
 
 def recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, name: str) -> layers.Layer:
@@ -186,8 +210,8 @@ def expected_params(spec: ModelSpec, input_features: int) -> int:
     total = 0
     d = input_features
     if spec.is_text:
-        total += spec.vocab_size * spec.embedding_dim
-        d = spec.embedding_dim
+        d = spec.embedding_dim + spec.fixed_features
+        total += spec.vocab_size * d
     stacks = 2 if spec.topology == "encoder_decoder" else 1
     for _ in range(stacks):
         for u in spec.units:

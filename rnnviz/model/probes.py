@@ -33,6 +33,7 @@ from keras import layers
 
 from rnnviz.model.cells import CellParams, cell_type
 from rnnviz.model.gates import SATURATION, SIGMOID_GATES, Trace
+from rnnviz.model.spec import FEATURES_JOIN_LAYER
 
 try:  # installed with scikit-learn
     from threadpoolctl import threadpool_limits
@@ -215,15 +216,21 @@ class _Walk:
 def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> _Walk:
     """Walk the layer chain up to the head, replaying each recurrent layer."""
     mask: Array | None = None
+    tokens: Array | None = None  # (batch, time) ids of a text model
+    tables: list[Array] = []  # its embedding tables: the learned one, fixed features beside it
     walk = _Walk()
     traces = walk.traces
     for index, layer in enumerate(model.layers):
         if isinstance(layer, layers.InputLayer):
             continue
         if isinstance(layer, layers.Embedding):
-            tokens = h.astype(np.int64)
-            h = read(layer.embeddings)[tokens]  # (batch, time, embedding_dim)
-            mask = tokens != 0 if layer.mask_zero else None
+            if tokens is None:
+                tokens = h.astype(np.int64)
+                mask = tokens != 0 if layer.mask_zero else None
+            tables.append(read(layer.embeddings))
+            h = np.concatenate(tables, axis=1)[tokens]  # (batch, time, columns of the tables)
+        elif isinstance(layer, layers.Concatenate) and layer.name == FEATURES_JOIN_LAYER:
+            continue  # [embedding; fixed features]: joined above
         elif isinstance(layer, layers.Masking):
             mask = np.any(h != layer.mask_value, axis=-1)  # (batch, time): read unless all padding
         elif isinstance(layer, (layers.RNN, layers.Bidirectional)):
@@ -348,14 +355,16 @@ def stepper(model: keras.Model, batch: int) -> Stepper | None:
     """A :class:`Stepper` of ``model`` for ``batch`` streams, or None when its layers are not an
     embedding, unidirectional recurrent layers (dropout aside) and a Dense head: use Keras then."""
     read = _weight_reader(model, None)
-    embeddings, cells, head = None, [], None
+    tables, cells, head = [], [], None  # tables: (vocab, columns) each
     try:
         for layer in model.layers:
             if isinstance(layer, (layers.InputLayer, layers.Dropout)):
                 continue
-            if isinstance(layer, layers.Embedding) and embeddings is None and not cells:
-                embeddings = read(layer.embeddings)  # (vocab, embedding_dim)
-            elif isinstance(layer, layers.RNN) and embeddings is not None and head is None:
+            if isinstance(layer, layers.Embedding) and not cells:
+                tables.append(read(layer.embeddings))  # the learned one, fixed features beside
+            elif isinstance(layer, layers.Concatenate) and layer.name == FEATURES_JOIN_LAYER:
+                continue  # [embedding; fixed features]: the tables side by side
+            elif isinstance(layer, layers.RNN) and tables and head is None:
                 if layer.go_backwards:
                     return None
                 cells.append(_cell_params(layer, read))
@@ -369,8 +378,9 @@ def stepper(model: keras.Model, batch: int) -> Stepper | None:
                 return None
     except TypeError:  # an activation without a NumPy twin
         return None
-    if embeddings is None or not cells or head is None or head is not _last_dense(model):
+    if not tables or not cells or head is None or head is not _last_dense(model):
         return None
+    embeddings = np.concatenate(tables, axis=1)  # (vocab, embedding_dim [+ fixed features])
     replay = Stepper(embeddings, cells, head, read)
     replay.reset(batch)
     return replay

@@ -23,6 +23,11 @@ TOPOLOGY_LABELS: dict[str, str] = {
 }
 
 
+# Layer names of a text model's fixed word features (ModelSpec.fixed_features): the table and
+# the join of [learned embedding; fixed features] per word.
+FIXED_FEATURES_LAYER, FEATURES_JOIN_LAYER = "word_features", "with_features"
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """The recurrent network a user assembled on the Build page.
@@ -47,6 +52,9 @@ class ModelSpec:
     vocab_size: int | None = None  # set for text input: Embedding(vocab_size, embedding_dim)
     mask_value: float | None = None  # padded series input: Masking(mask_value) skips padding
     embedding_dim: int = 32
+    # text input: fixed, non-trainable word features beside the embedding (the task fills the
+    # table from its data, e.g. sentiment's Naive-Bayes ratios and lexicons): their columns
+    fixed_features: int = 0
     mask_zero: bool = True  # text input: id 0 is padding (False for characters: id 0 is a char)
     activation: str = "tanh"
     recurrent_activation: str = "sigmoid"
@@ -117,6 +125,10 @@ def describe_model(spec: ModelSpec) -> str:
     if spec.architecture != "recurrent":  # a task's own model, with its settings
         settings = "; ".join(f"{name} {value}" for name, value in spec.options)
         parts.insert(0, spec.architecture.upper() + (f" ({settings})" if settings else ""))
+    else:  # a task's settings of the plain stack (e.g. sentiment's word features), when on
+        parts += [
+            f"{name.replace('_', ' ')} {value}" for name, value in spec.options if value != "none"
+        ]
     return ", ".join(parts)
 
 

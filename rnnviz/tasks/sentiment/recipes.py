@@ -19,12 +19,14 @@ DEFAULT_TEXT_RECIPE: dict = {
     "batch_size": 64,
     "epochs": 8,
     "patience": 2,
+    "word_features": "both",  # fixed Naive-Bayes ratios and lexicon valences beside the embedding
 }
 
 
 def text_recipe(recipe: dict = DEFAULT_TEXT_RECIPE, seed: int = 7) -> tuple[ModelSpec, TrainSpec]:
     """The model and training a text recipe describes (vocabulary and head are set by the data)."""
-    return recipe_to_specs(recipe, seed, head="binary")
+    options = (("word_features", recipe.get("word_features", "none")),)
+    return recipe_to_specs(recipe, seed, head="binary", options=options)
 
 
 TEXT_MODEL, TEXT_TRAIN = text_recipe()

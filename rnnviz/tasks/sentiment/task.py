@@ -23,12 +23,18 @@ from rnnviz.tasks.sentiment.rcnn import (
     check_fits,
     rcnn_spec,
 )
-from rnnviz.tasks.sentiment.recipes import TEXT_MODEL, TEXT_TRAIN
+from rnnviz.tasks.sentiment.recipes import DEFAULT_TEXT_RECIPE, TEXT_MODEL, TEXT_TRAIN
 from rnnviz.tasks.sentiment.text import (
     TextDataset,
     encode_splits,
     load_rotten_tomatoes,
     prepare_text_data,
+)
+from rnnviz.tasks.sentiment.wordfeatures import (
+    WORD_FEATURE_LABELS,
+    WORD_FEATURES,
+    WORD_FEATURES_HELP,
+    with_word_features,
 )
 from rnnviz.train.datastore import DataFile, read_stored
 
@@ -145,12 +151,23 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         if spec.architecture == "rcnn":  # ValueError: settings that cannot be built
             spec = rcnn_spec(spec)
             check_fits(ConvSpec.of(spec), text.max_len)
+        spec = with_word_features(spec, text.n_classes)
         return spec.with_(vocab_size=len(text.vocab), head=text.head, n_outputs=text.n_classes)
 
     def architecture_controls(self, architecture: str) -> tuple[Control, ...]:
 
         if architecture != "rcnn":
-            return ()
+            return (
+                Control(
+                    "word_features",
+                    "Fixed word features beside the embedding",
+                    "choice",
+                    DEFAULT_TEXT_RECIPE["word_features"],
+                    choices=WORD_FEATURES,
+                    choice_labels=tuple(WORD_FEATURE_LABELS[k] for k in WORD_FEATURES),
+                    help=WORD_FEATURES_HELP,
+                ),
+            )
         default = ConvSpec()
         return (
             Control(

@@ -1,0 +1,178 @@
+"""Fixed word features beside the learned embedding: what each word of the vocabulary says about
+the classes before the network trains.
+
+- ``nb``: the Naive-Bayes log-count ratio of each word (Wang & Manning 2012, the "NB" of NBSVM):
+  how much more often texts of one class contain it than texts of the other, from the training
+  texts only (add-one smoothed), scaled to unit spread over the vocabulary. Two classes: one
+  column (the second class over the first); more: one column per class, that class against
+  the rest.
+- ``lexicon``: three published English sentiment lexicons, each a valence in [-1, 1] (0 for a
+  word it does not list): VADER (Hutto & Gilbert 2014, human-rated, ``vadersentiment``),
+  AFINN-165 (Nielsen 2011, ``afinn``) and the pattern/TextBlob adjective polarities
+  (``textblob``). They ship inside those packages and are read by path, never imported.
+
+The table ``(vocab, k)`` is a non-trainable embedding concatenated to the trainable one
+(``ModelSpec.fixed_features`` = k): the network reads [learned vector; fixed features] for each
+word. Pure NumPy: no Keras, no streamlit.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rnnviz.common.bundled import existing_file, package_dir
+from rnnviz.model.spec import ModelSpec
+
+WordFeatureKind = str  # one of WORD_FEATURES
+WORD_FEATURES: tuple[str, ...] = ("none", "nb", "lexicon", "both")
+WORD_FEATURE_LABELS: dict[str, str] = {
+    "none": "none (the learned embedding only)",
+    "nb": "Naive-Bayes word ratios",
+    "lexicon": "sentiment lexicons",
+    "both": "Naive-Bayes ratios and lexicons",
+}
+LEXICONS: tuple[str, ...] = ("VADER", "AFINN", "TextBlob")
+WORD_FEATURES_HELP = (
+    "Columns beside each word's learned vector that training does not change. Naive-Bayes "
+    "ratios: how much more often the training texts of one class contain the word than the "
+    "others (the signal of NBSVM, a strong classic baseline). Lexicons: the word's valence in "
+    "three published English sentiment lexicons (VADER, AFINN, TextBlob). On a small data set "
+    "they give the network what its embedding would otherwise have to learn from few examples."
+)
+
+
+def lexicon_file(name: str) -> Path:
+    """Where the package that ships lexicon ``name`` keeps its file."""
+    where = {
+        "VADER": ("vaderSentiment", "vader_lexicon.txt"),
+        "AFINN": ("afinn", "data/AFINN-en-165.txt"),
+        "TextBlob": ("textblob", "en/en-sentiment.xml"),
+    }[name]
+    return existing_file(package_dir(where[0]) / where[1])
+
+
+def parse_vader(text: str) -> dict[str, float]:
+    """VADER's ``token<TAB>mean rating<TAB>sd<TAB>ratings`` lines; ratings -4..4 scaled to -1..1."""
+    valences = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            try:
+                valences[parts[0].lower()] = float(parts[1]) / 4.0
+            except ValueError:
+                continue
+    return valences
+
+
+def parse_afinn(text: str) -> dict[str, float]:
+    """AFINN's ``word<TAB>score`` lines (a word may hold spaces); scores -5..5 scaled to -1..1."""
+    valences = {}
+    for line in text.splitlines():
+        word, _, score = line.rpartition("\t")
+        if word:
+            valences[word.lower()] = float(score) / 5.0
+    return valences
+
+
+def parse_textblob(text: str) -> dict[str, float]:
+    """pattern's ``<word form=... polarity=...>`` entries, one per sense: their mean polarity."""
+    senses: dict[str, list[float]] = {}
+    for entry in ElementTree.fromstring(text).iter("word"):
+        form, polarity = entry.get("form", "").lower(), entry.get("polarity")
+        if form and polarity:
+            senses.setdefault(form, []).append(float(polarity))
+    return {form: float(np.mean(values)) for form, values in senses.items()}
+
+
+@lru_cache(maxsize=1)
+def lexicons() -> dict[str, dict[str, float]]:
+    """Each lexicon's word -> valence in [-1, 1], read once."""
+    parsers = {"VADER": parse_vader, "AFINN": parse_afinn, "TextBlob": parse_textblob}
+    return {
+        name: parsers[name](lexicon_file(name).read_text(encoding="utf-8", errors="replace"))
+        for name in LEXICONS
+    }
+
+
+def lexicon_columns(tokens: Sequence[str]) -> np.ndarray:
+    """``(len(tokens), 3)``: each token's valence in VADER, AFINN and TextBlob (0: not listed)."""
+    found = lexicons()
+    return np.array(
+        [[found[name].get(token, 0.0) for name in LEXICONS] for token in tokens], dtype=np.float32
+    )
+
+
+def nb_ratio_columns(
+    x_train: np.ndarray, y_train: np.ndarray, vocab_size: int, n_classes: int, alpha: float = 1.0
+) -> np.ndarray:
+    """``(vocab_size, 1)`` for two classes, else ``(vocab_size, n_classes)``: the log ratio of
+    the (add-``alpha``) shares of texts containing each word, one class against the other (or
+    the rest), scaled to unit standard deviation over the real words. Ids 0 (padding) and 1
+    (out of vocabulary) get 0. ``x_train``: (texts, time) token ids."""
+    present = np.zeros((len(x_train), vocab_size), dtype=np.float32)  # (texts, vocab)
+    present[np.repeat(np.arange(len(x_train)), x_train.shape[1]), x_train.ravel()] = 1.0
+    labels = np.asarray(y_train)
+    classes = [1] if n_classes == 2 else list(range(n_classes))
+    columns = []
+    for positive in classes:
+        inside = alpha + present[labels == positive].sum(axis=0)  # (vocab,)
+        outside = alpha + present[labels != positive].sum(axis=0)
+        ratio = np.log(inside / inside[2:].sum()) - np.log(outside / outside[2:].sum())
+        ratio[:2] = 0.0
+        spread = ratio[2:].std()
+        columns.append(ratio / spread if spread > 0 else ratio)
+    return np.stack(columns, axis=1).astype(np.float32)
+
+
+def feature_count(kind: WordFeatureKind, n_classes: int) -> int:
+    """How many fixed columns ``kind`` adds for ``n_classes`` classes."""
+    nb = 1 if n_classes == 2 else n_classes
+    return {"none": 0, "nb": nb, "lexicon": len(LEXICONS), "both": nb + len(LEXICONS)}[kind]
+
+
+def feature_names(kind: WordFeatureKind, class_names: Sequence[str]) -> list[str]:
+    """The columns' names, in table order."""
+    nb = (
+        [f"NB ratio {class_names[1]} vs {class_names[0]}"]
+        if len(class_names) == 2
+        else [f"NB ratio {name} vs rest" for name in class_names]
+    )
+    return {"none": [], "nb": nb, "lexicon": list(LEXICONS), "both": nb + list(LEXICONS)}[kind]
+
+
+def word_feature_table(
+    kind: WordFeatureKind,
+    tokens: Sequence[str],
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    n_classes: int,
+) -> np.ndarray:
+    """``(len(tokens), feature_count(kind, n_classes))`` float32: the fixed features of every
+    vocabulary entry (``tokens``: the vocabulary, position = id), NB ratios first."""
+    parts = []
+    if kind in ("nb", "both"):
+        parts.append(nb_ratio_columns(x_train, y_train, len(tokens), n_classes))
+    if kind in ("lexicon", "both"):
+        parts.append(lexicon_columns(tokens))
+    if not parts:
+        return np.zeros((len(tokens), 0), dtype=np.float32)
+    return np.concatenate(parts, axis=1)
+
+
+def word_features_of(spec: ModelSpec) -> WordFeatureKind:
+    """The fixed word features a spec asks for (``options['word_features']``; the plain
+    recurrent architecture only: an RCNN reads its learned embedding alone)."""
+    if spec.architecture != "recurrent":
+        return "none"
+    kind = str(spec.option("word_features", "none"))
+    return kind if kind in WORD_FEATURES else "none"
+
+
+def with_word_features(spec: ModelSpec, n_classes: int) -> ModelSpec:
+    """``spec`` with ``fixed_features`` set to the columns its word features take."""
+    return spec.with_(fixed_features=feature_count(word_features_of(spec), n_classes))

@@ -1,0 +1,147 @@
+"""Fixed word features beside the embedding (issue 18, sentiment): lexicons read from their
+packages, Naive-Bayes ratios against sklearn's counts, and the model that carries them (Keras's
+own parameter count and outputs against the NumPy replay; the table never trains)."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import CountVectorizer
+
+from rnnviz.model import probes
+from rnnviz.model.builder import build_model, compile_model, expected_params
+from rnnviz.model.spec import FIXED_FEATURES_LAYER, ModelSpec, TrainSpec
+from rnnviz.tasks.sentiment.analysis import sentiment_job
+from rnnviz.tasks.sentiment.text import TextDataset, prepare_text_data
+from rnnviz.tasks.sentiment.wordfeatures import (
+    feature_count,
+    feature_names,
+    lexicons,
+    nb_ratio_columns,
+    parse_afinn,
+    parse_textblob,
+    parse_vader,
+    with_word_features,
+    word_feature_table,
+)
+
+
+def test_lexicon_files_parse_as_published():
+    assert parse_vader("good\t1.9\t0.9434\t[2, 1]\n:)\t2.0\t1\t[]\nbad line\n") == {
+        "good": 0.475,
+        ":)": 0.5,
+    }
+    assert parse_afinn("can't stand\t-3\ngood\t3\n") == {"can't stand": -0.6, "good": 0.6}
+    xml = '<sentiment><word form="Good" polarity="0.7"/><word form="good" polarity="0.5"/></sentiment>'
+    assert parse_textblob(xml) == {"good": pytest.approx(0.6)}
+    found = lexicons()  # the packages' own files
+    assert found["VADER"]["good"] == pytest.approx(1.9 / 4) and found["AFINN"]["awful"] == -0.6
+    assert len(found["VADER"]) > 7000 and len(found["AFINN"]) > 3000 and found["TextBlob"]["good"] > 0
+
+
+def nb_reference(texts: list[str], labels: np.ndarray, positive: int) -> dict[str, float]:
+    """NB log-count ratios from sklearn's binary document counts (add-one), before scaling."""
+    vectorizer = CountVectorizer(binary=True, token_pattern=r"\S+", lowercase=False)
+    counts = vectorizer.fit_transform(texts).toarray()
+    inside = 1 + counts[labels == positive].sum(axis=0)
+    outside = 1 + counts[labels != positive].sum(axis=0)
+    ratio = np.log(inside / inside.sum()) - np.log(outside / outside.sum())
+    return dict(zip(vectorizer.get_feature_names_out(), ratio, strict=True))
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_nb_ratios_match_sklearn_counts(n_classes):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 12, size=(40, 6))  # ids 0 (padding) and 1 (OOV) carry no ratio
+    x[:, 0] = rng.integers(2, 12, size=40)
+    labels = rng.integers(0, n_classes, size=40)
+    labels[:n_classes] = np.arange(n_classes)
+    table = nb_ratio_columns(x, labels, 12, n_classes)
+    assert table.shape == (12, 1 if n_classes == 2 else n_classes)
+    assert np.all(table[:2] == 0)
+    words = [" ".join(f"w{i}" for i in row if i >= 2) for row in x]
+    for column, positive in enumerate([1] if n_classes == 2 else range(n_classes)):
+        reference = nb_reference(words, labels, positive)
+        ours = np.array([reference.get(f"w{i}", np.nan) for i in range(2, 12)])
+        seen = ~np.isnan(ours)  # an id no text holds: sklearn has no column for it
+        ratio = table[2:, column][seen] * reference_spread(table, ours, seen, column)
+        np.testing.assert_allclose(ratio, ours[seen], rtol=1e-5)
+
+
+def reference_spread(table: np.ndarray, ours: np.ndarray, seen: np.ndarray, column: int) -> float:
+    """The scale our table divided by: the ratio of unscaled to scaled on any seen word."""
+    first = int(np.flatnonzero(seen)[0])
+    return float(ours[first] / table[2 + first, column])
+
+
+def test_nb_ratios_have_unit_spread_and_the_right_sign():
+    x = np.array([[2, 3], [2, 4], [5, 3], [5, 4]])  # 2 only in class 1, 5 only in class 0
+    table = nb_ratio_columns(x, np.array([1, 1, 0, 0]), 6, 2)[:, 0]
+    assert table[2] > 0 > table[5] and table[3] == pytest.approx(0, abs=1e-6)
+    assert table[2:].std() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_feature_table_columns_and_names():
+    tokens = ["<pad>", "<oov>", "good", "awful", "zzzz"]
+    x, y = np.array([[2, 4], [3, 4]]), np.array([1, 0])
+    table = word_feature_table("both", tokens, x, y, 2)
+    assert table.shape == (5, feature_count("both", 2)) == (5, 4)
+    assert feature_names("both", ("neg", "pos"))[0] == "NB ratio pos vs neg"
+    assert table[2, 1] == pytest.approx(1.9 / 4) and table[3, 2] == pytest.approx(-0.6)
+    assert np.all(table[4, 1:] == 0)  # not in any lexicon
+    assert word_feature_table("none", tokens, x, y, 2).shape == (5, 0)
+    assert feature_count("nb", 4) == 4 and feature_count("lexicon", 4) == 3
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_model_with_fixed_features_counts_and_replays_as_keras(bidirectional):
+    spec = ModelSpec(
+        cell="GRU",
+        units=(5,),
+        bidirectional=bidirectional,
+        head="binary",
+        vocab_size=30,
+        embedding_dim=4,
+        fixed_features=3,
+    )
+    model = compile_model(build_model(spec, (7,)), spec, TrainSpec(epochs=1, batch_size=8))
+    assert model.count_params() == expected_params(spec, 0)
+    table = np.random.default_rng(1).normal(size=(30, 3)).astype("float32")
+    model.get_layer(FIXED_FEATURES_LAYER).set_weights([table])
+    x = np.array([[3, 4, 5, 0, 0, 0, 0], [9, 8, 7, 6, 5, 4, 3]] * 8)
+    model.fit(x, np.arange(16) % 2, epochs=1, verbose=0)
+    np.testing.assert_array_equal(model.get_layer(FIXED_FEATURES_LAYER).get_weights()[0], table)
+    expected = model.predict(x[:2], verbose=0)
+    np.testing.assert_allclose(probes.outputs(model, x[:2]), expected, atol=1e-5)
+    stepper = probes.stepper(model, 1)
+    if bidirectional:
+        assert stepper is None
+    else:  # a unidirectional model replayed step by step
+        for token in x[1]:
+            last = stepper.step(np.array([token]))
+        np.testing.assert_allclose(last, expected[1:], atol=1e-5)
+    assert [t.layer for t in probes.trace(model, x[:1])] == ["rnn_1"] * (1 + bidirectional)
+
+
+def test_sentiment_job_fills_the_table_from_its_training_texts():
+    texts = tuple(
+        f"{'great lovely fun' if i % 2 else 'dull awful boring'} film number {i}" for i in range(60)
+    )
+    dataset = TextDataset("tiny", texts, tuple(i % 2 for i in range(60)), ("neg", "pos"))
+    data = prepare_text_data(dataset, vocab_size=50, seed=3)
+    spec = ModelSpec(
+        cell="LSTM", units=(4,), embedding_dim=4, options=(("word_features", "both"),)
+    )
+    job = sentiment_job("tiny", data, spec, TrainSpec(epochs=1, batch_size=16))
+    assert job.run.spec.fixed_features == 4
+    table = job.run.model.get_layer(FIXED_FEATURES_LAYER).get_weights()[0]
+    expected = word_feature_table("both", data.vocab.tokens, data.x_train, data.y_train, 2)
+    np.testing.assert_array_equal(table, expected)
+    awful = data.vocab.index["awful"]
+    assert table[awful, 0] < 0 and table[awful, 1] < 0  # NB: a rotten word; VADER: negative
+    none = with_word_features(spec.with_(options=(("word_features", "none"),)), 2)
+    assert none.fixed_features == 0
+    rcnn = with_word_features(spec.with_(architecture="rcnn"), 2)
+    assert rcnn.fixed_features == 0  # the RCNN reads its learned embedding alone
+    keras.backend.clear_session()
