@@ -59,6 +59,8 @@ SARIMA_LOG = False  # fit on the logarithm of the values
 MAX_LEN = 0  # token ids read per text (padded or cut)
 VOCAB_SIZE = 0  # ids of the embedding (0 = padding, 1 = unknown word)
 EMBEDDING_DIM = 0  # size of each word vector
+# fixed columns beside each word vector (WORD_FEATURES below; 0: none)
+FIXED_FEATURES = 0
 # </sentiment>
 # <rcnn>
 KERNEL_SIZES = [1, 2, 3, 4]  # RCNN: words per convolution window, one branch per size
@@ -355,7 +357,20 @@ def sentiment_input(batch_size: int | None) -> tuple:
     """The input layer (token ids) and the word vectors; token 0 is padding, masked out."""
     inputs = keras.Input(shape=(MAX_LEN,), batch_size=batch_size, dtype="int32", name="input")
     x = keras.layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM, mask_zero=True, name="embedding")
-    return inputs, x(inputs)
+    x = x(inputs)  # (batch, MAX_LEN, EMBEDDING_DIM)
+    if FIXED_FEATURES:  # a table training never changes, joined to each word's learned vector
+        fixed = keras.layers.Embedding(
+            VOCAB_SIZE,
+            FIXED_FEATURES,
+            mask_zero=True,
+            embeddings_initializer="zeros",
+            trainable=False,
+            name="word_features",
+        )
+        joined = keras.layers.Concatenate(name="with_features")([x, fixed(inputs)])
+        fixed.set_weights([np.asarray(WORD_FEATURES, dtype="float32")])  # (VOCAB_SIZE, columns)
+        x = joined
+    return inputs, x
 
 
 def prepare_sentiment() -> tuple:
@@ -740,6 +755,7 @@ def main() -> None:
 # A made-up seasonal series: the template's own data (an export embeds the chosen data set here).
 DATA = {"value": [10 + 3 * np.sin(i / 2) + i / 10 for i in range(60)]}
 VOCABULARY = ["<pad>", "<oov>"]
+WORD_FEATURES = []  # per vocabulary id: its fixed feature columns
 TEXTS = {"train": [], "val": [], "test": []}
 LABELS = {"train": [], "val": [], "test": []}
 TEXT = ""

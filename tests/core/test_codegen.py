@@ -23,6 +23,7 @@ from rnnviz.tasks.forecast.series import load_builtin
 from rnnviz.tasks.forecast.windows import WindowSpec, make_windows
 from rnnviz.tasks.sentiment.export import sentiment_script
 from rnnviz.tasks.sentiment.text import prepare_text_data
+from rnnviz.tasks.sentiment.wordfeatures import word_feature_table
 from tests.core.synthetic_text import synthetic
 
 WINDOWS = WindowSpec(window=8, horizon=3, test_size=12, val_size=12)
@@ -204,6 +205,23 @@ def test_sentiment_script_rebuilds_the_same_model_and_encoding():
         np.testing.assert_array_equal(y, getattr(TEXT_DATA, f"y_{name}"))
     with pytest.raises(ValueError, match="text"):
         sentiment_script("synthetic", TEXT_DATA, ModelSpec(), TRAIN)
+
+
+def test_sentiment_script_carries_the_fixed_word_features():
+    spec = TEXT_SPEC.with_(options=(("word_features", "both"),), fixed_features=4)
+    source = sentiment_script("synthetic", TEXT_DATA, spec, TRAIN)
+    assert max(len(line) for line in source.splitlines()) <= 100
+    generated = load_script(source)["build_model"]()
+    reference = build_model(spec, (TEXT_DATA.max_len,))
+    assert [layer.name for layer in generated.layers] == [layer.name for layer in reference.layers]
+    for ours, theirs in zip(generated.layers, reference.layers, strict=True):
+        assert strip_names(ours.get_config()) == strip_names(theirs.get_config()), ours.name
+    expected = word_feature_table(
+        "both", TEXT_DATA.vocab.tokens, TEXT_DATA.x_train, TEXT_DATA.y_train, 2
+    )
+    table = generated.get_layer("word_features").get_weights()[0]
+    np.testing.assert_array_equal(table, expected)  # float32 values, exactly
+    assert generated.count_params() == reference.count_params()
 
 
 def test_long_texts_and_settings_are_split_into_valid_lines():

@@ -37,7 +37,9 @@ def test_lexicon_files_parse_as_published():
     assert parse_textblob(xml) == {"good": pytest.approx(0.6)}
     found = lexicons()  # the packages' own files
     assert found["VADER"]["good"] == pytest.approx(1.9 / 4) and found["AFINN"]["awful"] == -0.6
-    assert len(found["VADER"]) > 7000 and len(found["AFINN"]) > 3000 and found["TextBlob"]["good"] > 0
+    assert (
+        len(found["VADER"]) > 7000 and len(found["AFINN"]) > 3000 and found["TextBlob"]["good"] > 0
+    )
 
 
 def nb_reference(texts: list[str], labels: np.ndarray, positive: int) -> dict[str, float]:
@@ -130,9 +132,7 @@ def test_sentiment_job_fills_the_table_from_its_training_texts():
     )
     dataset = TextDataset("tiny", texts, tuple(i % 2 for i in range(60)), ("neg", "pos"))
     data = prepare_text_data(dataset, vocab_size=50, seed=3)
-    spec = ModelSpec(
-        cell="LSTM", units=(4,), embedding_dim=4, options=(("word_features", "both"),)
-    )
+    spec = ModelSpec(cell="LSTM", units=(4,), embedding_dim=4, options=(("word_features", "both"),))
     job = sentiment_job("tiny", data, spec, TrainSpec(epochs=1, batch_size=16))
     assert job.run.spec.fixed_features == 4
     table = job.run.model.get_layer(FIXED_FEATURES_LAYER).get_weights()[0]

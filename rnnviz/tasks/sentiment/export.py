@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from rnnviz.export.codegen import (
     GENERATED,
     INDENT,
@@ -20,6 +22,7 @@ from rnnviz.export.codegen import (
 )
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.sentiment.rcnn import POOLING_LABELS, ConvSpec
+from rnnviz.tasks.sentiment.wordfeatures import word_feature_table, word_features_of
 
 if TYPE_CHECKING:
     from rnnviz.tasks.sentiment.text import TextData
@@ -37,6 +40,7 @@ def sentiment_script(
         "MAX_LEN": data.max_len,
         "VOCAB_SIZE": model_spec.vocab_size,
         "EMBEDDING_DIM": model_spec.embedding_dim,
+        "FIXED_FEATURES": model_spec.fixed_features,
         **model_settings(model_spec),
         **train_settings(model_spec, train_spec),
     }
@@ -50,7 +54,9 @@ def sentiment_script(
             "DROPOUT": model_spec.dropout,
         }
         tags = ("rcnn",)
-    literal = _text_literal(dataset_name, data)
+    kind = word_features_of(model_spec)
+    table = word_feature_table(kind, data.vocab.tokens, data.x_train, data.y_train, data.n_classes)
+    literal = _text_literal(dataset_name, data, table)
     docstring = _sentiment_docstring(dataset_name, model_spec, data)
     return render("sentiment", docstring, settings, literal, tags)
 
@@ -93,7 +99,7 @@ def _sentiment_docstring(dataset_name: str, spec: ModelSpec, data: TextData) -> 
     )
 
 
-def _text_literal(dataset_name: str, data: TextData) -> str:
+def _text_literal(dataset_name: str, data: TextData, features: np.ndarray) -> str:
     indent = INDENT * 2
     width = LINE_LENGTH - len(indent) - 1  # room for the comma
     splits = {"train": data.texts_train, "val": data.texts_val, "test": data.texts_test}
@@ -105,6 +111,11 @@ def _text_literal(dataset_name: str, data: TextData) -> str:
         "# fmt: off",
         "VOCABULARY = [",
         *wrapped([json.dumps(t) for t in data.vocab.tokens], INDENT),
+        "]",
+        "# Fixed word features rnnviz computed (Naive-Bayes ratios from the training texts, then",
+        "# lexicon valences): one row per vocabulary id; empty without them.",
+        "WORD_FEATURES = [",
+        *wrapped([_float_row(row) for row in features] if features.shape[1] else [], INDENT),
         "]",
         "TEXTS = {",
     ]
@@ -122,3 +133,9 @@ def _text_literal(dataset_name: str, data: TextData) -> str:
         lines.append("    ],")
     lines += ["}", "# fmt: on"]
     return "\n".join(lines)
+
+
+def _float_row(row: np.ndarray) -> str:
+    """A float32 row as the shortest literal that reads back to the same float32 values."""
+    values = (np.format_float_positional(np.float32(v), unique=True, trim="0") for v in row)
+    return "[" + ", ".join(values) + "]"
