@@ -97,6 +97,7 @@ def model_settings(spec: ModelSpec) -> dict[str, object]:
         "STATEFUL": spec.stateful,
         "LAYER_OPTIONS": export_options(spec),
         "OUTPUT_DROPOUT": spec.output_dropout,
+        "READ_OUT": spec.read_out,
         "HEAD": spec.head,
         "N_OUTPUTS": spec.n_outputs,
     }

@@ -94,6 +94,7 @@ TOPOLOGY = "many_to_one"  # "many_to_one", "many_to_many" or "encoder_decoder"
 STATEFUL = False  # carry the state from one batch to the next (fixed batch size)
 LAYER_OPTIONS = {}  # options of each recurrent layer that differ from Keras's defaults
 OUTPUT_DROPOUT = 0.0  # of the last recurrent layer's outputs, before the head (while training)
+READ_OUT = "last"  # many-to-one: the head reads the final state, or "mean" over the steps
 HEAD = "regression"  # "regression", "binary" (sigmoid) or "multiclass" (softmax)
 N_OUTPUTS = 1  # values per output step (regression) or classes (multiclass)
 
@@ -603,6 +604,9 @@ def build_model(stateful: bool = STATEFUL) -> keras.Model:
         x = recurrent_stack(x, "encoder", False, stateful)  # (batch, units): the summary
         x = keras.layers.RepeatVector(HORIZON, name="repeat")(x)  # once per output step
         x = recurrent_stack(x, "decoder", True, stateful)  # (batch, HORIZON, units)
+    elif TOPOLOGY == "many_to_one" and READ_OUT == "mean":
+        x = recurrent_stack(x, "rnn", True, stateful)  # (batch, time, units)
+        x = keras.layers.GlobalAveragePooling1D(name="mean_over_steps")(x)  # masked: real steps
     else:
         x = recurrent_stack(x, "rnn", TOPOLOGY == "many_to_many", stateful)
     if OUTPUT_DROPOUT > 0:

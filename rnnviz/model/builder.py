@@ -17,6 +17,7 @@ from rnnviz.model.cells import CELL_TYPES, cell_type, cudnn_blockers, layer_opti
 from rnnviz.model.spec import (
     FEATURES_JOIN_LAYER,
     FIXED_FEATURES_LAYER,
+    MEAN_READ_OUT_LAYER,
     ModelSpec,
     TrainSpec,
     lookahead_reason,
@@ -60,6 +61,8 @@ def _assemble(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
         x = _recurrent_stack(spec, x, "decoder", sequences_out=True)  # (batch, horizon, units)
     else:
         x = _recurrent_stack(spec, x, "rnn", sequences_out=spec.topology == "many_to_many")
+    if spec.topology == "many_to_one" and spec.read_out == "mean":  # (batch, time, units) in
+        x = layers.GlobalAveragePooling1D(name=MEAN_READ_OUT_LAYER)(x)  # masked: words only
     if spec.output_dropout > 0:  # the recurrent outputs the head reads, dropped while training
         x = layers.Dropout(spec.output_dropout, seed=0, name="output_dropout")(x)
     head = _head(spec)
@@ -102,6 +105,7 @@ def recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, name: s
 
 
 def _recurrent_stack(spec: ModelSpec, x, prefix: str, sequences_out: bool):
+    sequences_out = sequences_out or (spec.topology == "many_to_one" and spec.read_out == "mean")
     for depth, units in enumerate(spec.units, start=1):
         is_last = depth == spec.depth
         layer = recurrent_layer(spec, units, sequences_out or not is_last, f"{prefix}_{depth}")

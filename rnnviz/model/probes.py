@@ -238,6 +238,10 @@ def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> _Walk:
             traces.extend(layer_traces)
             walk.every_step = _every_step(layer, layer_traces)
             mask = mask if layer.return_sequences else None
+        elif isinstance(layer, layers.GlobalAveragePooling1D):  # the mean over unmasked steps
+            weights = np.ones(h.shape[:2], np.float32) if mask is None else mask.astype(np.float32)
+            h = (h * weights[..., None]).sum(axis=1) / weights.sum(axis=1, keepdims=True)
+            mask, walk.every_step = None, None  # no state after each step feeds the head
         elif isinstance(layer, layers.RepeatVector):
             h = np.repeat(h[:, None, :], layer.n, axis=1)  # (batch, n, features)
         elif isinstance(layer, layers.Dropout):

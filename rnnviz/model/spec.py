@@ -16,6 +16,9 @@ Head = Literal["regression", "binary", "multiclass"]
 CELLS: tuple[Cell, ...] = CELL_NAMES
 TOPOLOGIES: tuple[Topology, ...] = ("many_to_one", "many_to_many", "encoder_decoder")
 MERGE_MODES: tuple[MergeMode, ...] = ("concat", "sum", "mul", "ave")
+# What a many-to-one head reads: the last recurrent layer's final state, or its outputs averaged
+# over the (unmasked) steps.
+READ_OUTS: tuple[str, ...] = ("last", "mean")
 TOPOLOGY_LABELS: dict[str, str] = {
     "many_to_one": "Many-to-one (next value)",
     "many_to_many": "Many-to-many (a value per step)",
@@ -26,6 +29,7 @@ TOPOLOGY_LABELS: dict[str, str] = {
 # Layer names of a text model's fixed word features (ModelSpec.fixed_features): the table and
 # the join of [learned embedding; fixed features] per word.
 FIXED_FEATURES_LAYER, FEATURES_JOIN_LAYER = "word_features", "with_features"
+MEAN_READ_OUT_LAYER = "mean_over_steps"  # read_out "mean": the average of the last layer's outputs
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class ModelSpec:
     # text input: fixed, non-trainable word features beside the embedding (the task fills the
     # table from its data, e.g. sentiment's Naive-Bayes ratios and lexicons): their columns
     fixed_features: int = 0
+    read_out: str = "last"  # many-to-one: the head reads the final state or the mean over steps
     mask_zero: bool = True  # text input: id 0 is padding (False for characters: id 0 is a char)
     activation: str = "tanh"
     recurrent_activation: str = "sigmoid"
@@ -77,6 +82,8 @@ class ModelSpec:
         rates = (self.dropout, self.recurrent_dropout, self.output_dropout)
         if not all(0.0 <= rate < 1.0 for rate in rates):
             raise ValueError("dropout, recurrent dropout and output dropout must be in [0, 1)")
+        if self.read_out not in READ_OUTS:
+            raise ValueError(f"read_out must be one of {READ_OUTS}, got {self.read_out!r}")
         if self.horizon < 1 or self.stateful_batch_size < 1:
             raise ValueError("horizon and batch size must be positive")
 

@@ -22,7 +22,7 @@ from rnnviz.tasks.sentiment.wordfeatures import (
     parse_afinn,
     parse_textblob,
     parse_vader,
-    with_word_features,
+    with_text_options,
     word_feature_table,
 )
 
@@ -140,8 +140,8 @@ def test_sentiment_job_fills_the_table_from_its_training_texts():
     np.testing.assert_array_equal(table, expected)
     awful = data.vocab.index["awful"]
     assert table[awful, 0] < 0 and table[awful, 1] < 0  # NB: a rotten word; VADER: negative
-    none = with_word_features(spec.with_(options=(("word_features", "none"),)), 2)
+    none = with_text_options(spec.with_(options=(("word_features", "none"),)), 2)
     assert none.fixed_features == 0
-    rcnn = with_word_features(spec.with_(architecture="rcnn"), 2)
+    rcnn = with_text_options(spec.with_(architecture="rcnn"), 2)
     assert rcnn.fixed_features == 0  # the RCNN reads its learned embedding alone
     keras.backend.clear_session()

@@ -24,7 +24,7 @@ from rnnviz.tasks.base import Job
 from rnnviz.tasks.sentiment.rcnn import build_rcnn, is_rcnn, rcnn_spec
 from rnnviz.tasks.sentiment.text import TextData, Vocabulary, encode, tokenize
 from rnnviz.tasks.sentiment.wordfeatures import (
-    with_word_features,
+    with_text_options,
     word_feature_table,
     word_features_of,
 )
@@ -361,7 +361,7 @@ def sentiment_job(
     )
     if spec.architecture == "rcnn":  # one context layer, whatever depth a variant asked for
         spec = rcnn_spec(spec)
-    spec = with_word_features(spec, data.n_classes)
+    spec = with_text_options(spec, data.n_classes)
     model = new_model(spec, train, (data.max_len,), build=model_builder(spec))
     if spec.fixed_features:  # the table is the data's: set once, never trained
         table = word_feature_table(

@@ -31,10 +31,12 @@ from rnnviz.tasks.sentiment.text import (
     prepare_text_data,
 )
 from rnnviz.tasks.sentiment.wordfeatures import (
+    READ_OUT_HELP,
+    READ_OUT_LABELS,
     WORD_FEATURE_LABELS,
     WORD_FEATURES,
     WORD_FEATURES_HELP,
-    with_word_features,
+    with_text_options,
 )
 from rnnviz.train.datastore import DataFile, read_stored
 
@@ -151,7 +153,7 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         if spec.architecture == "rcnn":  # ValueError: settings that cannot be built
             spec = rcnn_spec(spec)
             check_fits(ConvSpec.of(spec), text.max_len)
-        spec = with_word_features(spec, text.n_classes)
+        spec = with_text_options(spec, text.n_classes)
         return spec.with_(vocab_size=len(text.vocab), head=text.head, n_outputs=text.n_classes)
 
     def architecture_controls(self, architecture: str) -> tuple[Control, ...]:
@@ -166,6 +168,15 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
                     choices=WORD_FEATURES,
                     choice_labels=tuple(WORD_FEATURE_LABELS[k] for k in WORD_FEATURES),
                     help=WORD_FEATURES_HELP,
+                ),
+                Control(
+                    "read_out",
+                    "The head reads",
+                    "choice",
+                    DEFAULT_TEXT_RECIPE["read_out"],
+                    choices=tuple(READ_OUT_LABELS),
+                    choice_labels=tuple(READ_OUT_LABELS.values()),
+                    help=READ_OUT_HELP,
                 ),
             )
         default = ConvSpec()

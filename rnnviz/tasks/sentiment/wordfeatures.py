@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnviz.common.bundled import existing_file, package_dir
-from rnnviz.model.spec import ModelSpec
+from rnnviz.model.spec import READ_OUTS, ModelSpec
 
 WordFeatureKind = str  # one of WORD_FEATURES
 WORD_FEATURES: tuple[str, ...] = ("none", "nb", "lexicon", "both")
@@ -37,6 +37,15 @@ WORD_FEATURE_LABELS: dict[str, str] = {
     "both": "Naive-Bayes ratios and lexicons",
 }
 LEXICONS: tuple[str, ...] = ("VADER", "AFINN", "TextBlob")
+READ_OUT_LABELS: dict[str, str] = {
+    "last": "the final state",
+    "mean": "the mean over the words",
+}
+READ_OUT_HELP = (
+    "What the head reads from the last recurrent layer: its state after the last word, or its "
+    "outputs averaged over every word (padding left out). The mean lets a word anywhere in a "
+    "text speak directly to the head."
+)
 WORD_FEATURES_HELP = (
     "Columns beside each word's learned vector that training does not change. Naive-Bayes "
     "ratios: how much more often the training texts of one class contain the word than the "
@@ -173,6 +182,12 @@ def word_features_of(spec: ModelSpec) -> WordFeatureKind:
     return kind if kind in WORD_FEATURES else "none"
 
 
-def with_word_features(spec: ModelSpec, n_classes: int) -> ModelSpec:
-    """``spec`` with ``fixed_features`` set to the columns its word features take."""
-    return spec.with_(fixed_features=feature_count(word_features_of(spec), n_classes))
+def with_text_options(spec: ModelSpec, n_classes: int) -> ModelSpec:
+    """``spec`` with the plain stack's settings of its options applied: ``fixed_features`` (the
+    columns its word features take) and ``read_out`` (the head reads the final state or the
+    mean over the words)."""
+    read_out = spec.option("read_out", "last") if spec.architecture == "recurrent" else "last"
+    return spec.with_(
+        fixed_features=feature_count(word_features_of(spec), n_classes),
+        read_out=read_out if read_out in READ_OUTS else "last",
+    )
