@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from keras import layers
 
-from rnnviz.model.builder import _assemble, build_model, twin
+from rnnviz.model.builder import _assemble, build_model, expected_params, twin
 from rnnviz.model.gates import GATE_KEYS, GATE_LABELS, SIGMOID_GATES, Trace
 from rnnviz.model.probes import gate_summary, outputs, stepper, trace
 from rnnviz.model.spec import CELLS, MERGE_MODES, TOPOLOGIES, ModelSpec
@@ -343,9 +343,30 @@ def test_outputs_at_every_step_match_the_many_to_many_twin(cell):
 def test_outputs_of_a_model_it_cannot_replay_is_none():
     inputs = keras.Input((TIME, FEATURES))
     hidden = layers.LSTM(3, return_sequences=True)(inputs)
-    pooled = layers.GlobalAveragePooling1D()(hidden)
+    pooled = layers.GlobalMaxPooling1D()(hidden)
     model = keras.Model(inputs, layers.Dense(2)(pooled))
     assert outputs(model, _series()) is None
+
+
+def test_a_mean_read_out_over_masked_words_replays_as_keras():
+    """``read_out="mean"``: the head reads the LSTM's outputs averaged over the real words
+    (Keras's masked GlobalAveragePooling1D); no per-step reading feeds such a head."""
+    spec = ModelSpec(
+        cell="LSTM",
+        units=(4, 3),
+        head="multiclass",
+        n_outputs=3,
+        vocab_size=20,
+        embedding_dim=5,
+        read_out="mean",
+    )
+    model = _randomise(build_model(spec, (6,)))
+    assert model.get_layer("mean_over_steps") is not None
+    x = np.array([[4, 5, 6, 0, 0, 0], [7, 3, 9, 12, 2, 19], [1, 0, 0, 0, 0, 0]])
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(outputs(model, x), expected, rtol=1e-4, atol=1e-5)
+    assert outputs(model, x, every_step=True) is None
+    assert model.count_params() == expected_params(spec, 0)
 
 
 def test_trace_and_outputs_pass_through_output_dropout():
