@@ -180,8 +180,8 @@ def _control_widget(where: Any, control: Control, key: str) -> None:
 def architecture_from_widgets(task: Task) -> tuple[str, tuple[tuple[str, object], ...]]:
     """The architecture the Build controls chose and its settings as ``ModelSpec.options``."""
     architecture = st.session_state.get("w_architecture", "recurrent")
-    if architecture not in task.architectures:
-        return "recurrent", ()
+    if architecture not in task.architectures:  # the plain stack, with the task's settings of it
+        architecture = "recurrent"
     options = []
     for control in task.architecture_controls(architecture):
         value = st.session_state.get(_control_key(architecture, control), control.default)

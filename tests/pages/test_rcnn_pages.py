@@ -13,6 +13,7 @@ from rnnviz.tasks.sentiment.rcnn import RCNN_RECIPE, expected_rcnn_params
 from rnnviz.tasks.sentiment.recipes import TEXT_MODEL, TEXT_TRAIN
 from rnnviz.train.runs import RunStore
 from tests.pages.helpers import new_app, open_page, plotly_charts, session, train_on_page
+from tests.pages.test_sentiment_pages import DEFAULT_LAYERS
 
 pytestmark = pytest.mark.filterwarnings("ignore:Layer .conv_k:UserWarning")
 
@@ -86,7 +87,7 @@ def test_build_offers_the_rcnn_with_its_controls():
     at = open_page("pages/common/build.py", at)
     # Back to the plain recurrent stack: its layers and depth control return.
     at.radio(key="w_architecture").set_value("recurrent").run()
-    assert list(at.dataframe[0].value["layer"]) == ["input", "embedding", "rnn_1", "head"]
+    assert list(at.dataframe[0].value["layer"]) == DEFAULT_LAYERS
     assert [s for s in at.slider if s.key == "w_depth"]
     assert session(at).model_spec.dropout == TEXT_MODEL.dropout  # the plain stack's own again
     assert at.session_state["w_learning_rate"] == TEXT_TRAIN.learning_rate

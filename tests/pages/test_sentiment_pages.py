@@ -1,5 +1,6 @@
 """The sentiment task as a user meets it: text data, build, train, inspect (AppTest)."""
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.helpers import (
@@ -63,18 +64,47 @@ def test_text_upload_good_and_bad():
         assert any(word in e.value.lower() for e in at.error), (name, [e.value for e in at.error])
 
 
+DEFAULT_LAYERS = [
+    "input",
+    "embedding",
+    "word_features",
+    "with_features",
+    "rnn_1",
+    "mean_over_steps",
+    "output_dropout",
+    "head",
+]
+
+
 def test_sentiment_build_train_inspect():
     at = sentiment_app()
     at.number_input(key="w_vocab_size").set_value(300).run()
     at = open_page("pages/common/build.py", at)
-    assert list(at.dataframe[0].value["layer"]) == ["input", "embedding", "rnn_1", "head"]
+    table = at.dataframe[0].value.set_index("layer")
+    assert list(table.index) == DEFAULT_LAYERS  # fixed word features, the mean read-out
+    assert table.loc["word_features"].tolist()[-1] == 300 * 4  # NB ratio + 3 lexicons per id
+    assert at.selectbox(key="w_opt_recurrent_word_features").value == "both"
+    at.selectbox(key="w_opt_recurrent_word_features").set_value("none")
+    at.selectbox(key="w_opt_recurrent_read_out").set_value("last").run()
+    assert list(at.dataframe[0].value["layer"]) == [
+        "input",
+        "embedding",
+        "rnn_1",
+        "output_dropout",
+        "head",
+    ]
+    at.selectbox(key="w_opt_recurrent_word_features").set_value("both").run()
     at.toggle(key="w_bidirectional").set_value(False)
     at.number_input(key="w_units_1").set_value(4)
     at.number_input(key="w_embedding_dim").set_value(8).run()
     spec = session(at).model_spec
     assert spec.vocab_size == 300 and spec.head == "binary" and spec.embedding_dim == 8
+    assert spec.fixed_features == 4 and spec.read_out == "last"
     at = train_on_page(at, 1)
     assert not at.exception and not at.error
+    model = session(at).job.run.model
+    features = model.get_layer("word_features").get_weights()[0]  # (300, 4), from the data
+    assert features.shape == (300, 4) and np.abs(features).sum() > 0
     history = session(at).job.run.snapshot().history
     assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     at = open_page("pages/sentiment/inspect.py", at)

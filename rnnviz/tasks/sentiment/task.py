@@ -36,7 +36,9 @@ from rnnviz.tasks.sentiment.wordfeatures import (
     WORD_FEATURE_LABELS,
     WORD_FEATURES,
     WORD_FEATURES_HELP,
+    feature_names,
     with_text_options,
+    word_features_of,
 )
 from rnnviz.train.datastore import DataFile, read_stored
 
@@ -266,6 +268,16 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         ]
         if spec.architecture == "rcnn":
             notes.append(Note("info", RCNN_NOTE))
+        kind = word_features_of(spec)
+        if kind != "none":
+            names = ", ".join(plain(n) for n in feature_names(kind, text.class_names))
+            notes.append(
+                Note(
+                    "caption",
+                    f"Fixed word features: beside each word's learned vector, {names} (set from "
+                    "the training texts and the lexicons before training; never trained).",
+                )
+            )
         return notes
 
     def make_job(self, data: SentimentData, spec: ModelSpec, train: TrainSpec) -> SentimentJob:
