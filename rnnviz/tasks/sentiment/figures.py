@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from rnnviz.common.figures import GATE_COLOURS, LAYOUT, SPLIT_COLOURS, diagram_arrow
+from rnnviz.common.figures import (
+    GATE_COLOURS,
+    LAYOUT,
+    SPLIT_COLOURS,
+    diagram_arrow,
+    quick_figure,
+)
 from rnnviz.common.safe import plotly_text
 from rnnviz.model.spec import ModelSpec
 from rnnviz.tasks.sentiment.rcnn import POOLING_LABELS, ConvSpec, FilterWindow, context_width
@@ -33,26 +39,35 @@ def length_histogram(lengths: np.ndarray, max_len: int) -> go.Figure:
 
 def reading_figure(frame: pd.DataFrame, class_names: Sequence[str]) -> go.Figure:
     """The predicted probability of each class after each word."""
-    fig = go.Figure()
     words = zip(frame["step"], frame["word"], strict=True)
     x = [f"{step}. {plotly_text(word)}" for step, word in words]
-    for i, name in enumerate(class_names):
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=frame[f"p_{name}"],
-                name=plotly_text(name),
-                mode="lines+markers",
-                line=dict(color=GATE_COLOURS[i % len(GATE_COLOURS)]),
-            )
+    lines = [
+        dict(
+            type="scatter",
+            x=x,
+            y=frame[f"p_{name}"].to_numpy(),
+            name=plotly_text(name),
+            mode="lines+markers",
+            line=dict(color=GATE_COLOURS[i % len(GATE_COLOURS)]),
         )
-    fig.add_hline(y=0.5, line_dash="dot", line_color="#ADB5BD")
-    fig.update_layout(
-        **LAYOUT,
-        title="Prediction as the network reads",
-        yaxis=dict(range=[0, 1], title="probability"),
+        for i, name in enumerate(class_names)
+    ]
+    half = dict(  # a dotted line at 0.5 across the plot
+        type="line",
+        xref="x domain",
+        x0=0,
+        x1=1,
+        yref="y",
+        y0=0.5,
+        y1=0.5,
+        line=dict(dash="dot", color="#ADB5BD"),
     )
-    return fig
+    layout = dict(
+        title=dict(text="Prediction as the network reads"),
+        yaxis=dict(range=[0, 1], title=dict(text="probability")),
+        shapes=[half],
+    )
+    return quick_figure(lines, layout)
 
 
 # -- RCNN ------------------------------------------------------------------------------------------

@@ -10,7 +10,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rnnviz.common.figures import LAYOUT, class_colour, score_bars
+from rnnviz.common.figures import (
+    LAYOUT,
+    class_colour,
+    colourscale,
+    quick_figure,
+    score_bars,
+    subplot_layout,
+)
 from rnnviz.common.safe import plotly_text
 from rnnviz.model.gates import GATE_LABELS, Trace, gate_range
 
@@ -86,61 +93,66 @@ def digit_gate_figure(image: np.ndarray, trace: Trace, gate: str, title: str = "
     values = trace.gates[gate][0]  # (time = image rows, units)
     rows = np.arange(1, image.shape[0] + 1)
     label = GATE_LABELS[trace.cell][gate]
-    fig = make_subplots(
+    layout = subplot_layout(
+        ("image, read row by row", f"{label}: {trace.layer} ({trace.direction})"),
         rows=1,
         cols=2,
         shared_yaxes=True,
-        column_widths=[0.3, 0.7],
+        column_widths=(0.3, 0.7),
         horizontal_spacing=0.03,
-        subplot_titles=("image, read row by row", f"{label}: {trace.layer} ({trace.direction})"),
-    )
-    fig.add_trace(
-        go.Heatmap(z=image, y=rows, colorscale=GREYS, showscale=False, hoverinfo="skip"),
-        row=1,
-        col=1,
+        subplot_titles=("image", "gate"),  # annotations, written in above
     )
     lo, hi = gate_range(gate)
-    fig.add_trace(
-        go.Heatmap(
-            z=values,
-            y=rows,
-            zmin=lo,
-            zmax=hi,
-            colorscale="Viridis" if lo == 0.0 else "RdBu",
-            colorbar=dict(title=gate),
-            hovertemplate="row %{y}<br>unit %{x}<br>value %{z:.3f}<extra></extra>",
-        ),
-        row=1,
-        col=2,
+    image_map = dict(
+        type="heatmap",
+        z=image,
+        y=rows,
+        colorscale=GREYS,
+        showscale=False,
+        hoverinfo="skip",
+        xaxis="x",
+        yaxis="y",
     )
-    fig.update_yaxes(autorange="reversed", title_text="row (time step)", row=1, col=1)
-    fig.update_xaxes(visible=False, row=1, col=1)
-    fig.update_xaxes(title_text="unit", row=1, col=2)
-    fig.update_layout(**{**LAYOUT, "height": 420}, title=plotly_text(title) or None)
-    return fig
+    gate_map = dict(
+        type="heatmap",
+        z=values,
+        y=rows,
+        zmin=lo,
+        zmax=hi,
+        colorscale=colourscale("Viridis" if lo == 0.0 else "RdBu"),
+        colorbar=dict(title=dict(text=gate)),
+        hovertemplate="row %{y}<br>unit %{x}<br>value %{z:.3f}<extra></extra>",
+        xaxis="x2",
+        yaxis="y2",
+    )
+    layout["yaxis"].update(autorange="reversed", title=dict(text="row (time step)"))
+    layout["xaxis"].update(visible=False)
+    layout["xaxis2"].update(title=dict(text="unit"))
+    layout["height"] = 420
+    if title:
+        layout["title"] = dict(text=plotly_text(title))
+    return quick_figure([image_map, gate_map], layout)
 
 
 def step_probabilities_figure(frame: pd.DataFrame, class_names: Sequence[str]) -> go.Figure:
     """The probability of each class after each step (``frame``: step, p_<class>...)."""
-    fig = go.Figure(
-        [
-            go.Scatter(
-                x=frame["step"],
-                y=frame[f"p_{name}"],
-                name=plotly_text(name),
-                mode="lines+markers",
-                line=dict(color=class_colour(k)),
-            )
-            for k, name in enumerate(class_names)
-        ]
+    lines = [
+        dict(
+            type="scatter",
+            x=frame["step"].to_numpy(),
+            y=frame[f"p_{name}"].to_numpy(),
+            name=plotly_text(name),
+            mode="lines+markers",
+            line=dict(color=class_colour(k)),
+        )
+        for k, name in enumerate(class_names)
+    ]
+    layout = dict(
+        title=dict(text="Class probabilities after each step"),
+        xaxis=dict(title=dict(text="step (row)")),
+        yaxis=dict(range=[0, 1], title=dict(text="probability")),
     )
-    fig.update_layout(
-        **LAYOUT,
-        title="Class probabilities after each step",
-        xaxis_title="step (row)",
-        yaxis=dict(range=[0, 1], title="probability"),
-    )
-    return fig
+    return quick_figure(lines, layout)
 
 
 def accuracy_bars(scores: dict[str, float]) -> go.Figure:
