@@ -87,4 +87,7 @@ def gate_explorer(traces: list[Trace], time_axis: TimeAxis, input_name: str = "i
     steps, input_values = time_axis(trace)
     figure = gate_explorer_figure(trace, 0, gate, steps, input_values, input_name)
     st.plotly_chart(figure, key="explorer")
-    st.plotly_chart(unit_lines_figure(trace, 0, gate, steps), key="unit_lines")
+    # The same values as one line per unit, on demand: a third chart to draw on every change
+    # of the input cost a typed sentence about 0.1-0.2 s in the browser (issue 19).
+    if st.toggle("One line per unit", key="w_unit_lines", help="The heatmap's rows as lines."):
+        st.plotly_chart(unit_lines_figure(trace, 0, gate, steps), key="unit_lines")

@@ -64,7 +64,7 @@ def test_compare_two_cells_then_list_diff_and_reopen(store):
     assert not at.exception
     assert session(at).job.record.run_id == chosen
     assert at.title[0].value == "Inspect"  # the saved model, reopened on its data
-    assert len(plotly_charts(at)) == 5  # forecast, error by horizon, residuals, gates x2
+    assert len(plotly_charts(at)) == 4  # forecast, error by horizon, residuals, gate heatmap
 
 
 def test_runs_page_deletes_and_survives_a_damaged_run(store):

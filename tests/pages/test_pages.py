@@ -229,8 +229,8 @@ def test_train_then_inspect_forecast(data_ready):
     labels = [m.label for m in at.metric]
     assert any(label.startswith("80% interval") for label in labels)
     assert any(label.startswith("95% interval") for label in labels)
-    # Forecast, error by horizon, residuals, gate explorer heatmap and per-unit lines.
-    assert len(plotly_charts(at)) == 5
+    # Forecast, error by horizon, residuals, gate explorer heatmap (per-unit lines on demand).
+    assert len(plotly_charts(at)) == 4
     forecast = json.loads(plotly_charts(at)[0].proto.spec)
     names = [trace.get("name") for trace in forecast["data"]]
     assert "80% interval" in names and "95% interval" in names
@@ -284,7 +284,7 @@ def test_encoder_decoder_gate_explorer_shows_decoder_steps(data_ready):
     labels = at.selectbox(key="w_explore_trace").options
     assert labels == ["encoder_1 (forward, GRU)", "decoder_1 (forward, GRU)"]
     at.selectbox(key="w_explore_trace").set_value("decoder_1 (forward, GRU)").run()
-    assert not at.exception and len(plotly_charts(at)) == 5
+    assert not at.exception and len(plotly_charts(at)) == 4
     # The actual series is drawn whole, and the predictions cover both test years.
     traces = {t["name"]: t for t in json.loads(plotly_charts(at)[0].proto.spec)["data"]}
     assert len(traces["actual"]["x"]) == 144

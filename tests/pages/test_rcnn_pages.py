@@ -104,8 +104,8 @@ def test_rcnn_trains_inspects_and_reopens_after_a_restart(store):
     assert list(filters.columns[:4]) == ["kernel width", "filter", "max activation", "words"]
     assert sorted(set(filters["kernel width"])) == [1, 2] and len(filters) == 2 * 3
     assert (filters["max activation"] >= 0).all()  # ReLU outputs
-    # Reading trace, filter words, gate explorer (heatmap + unit lines), confusion, ROC.
-    assert len(plotly_charts(at)) == 6
+    # Reading trace, filter words, gate explorer heatmap, confusion, ROC.
+    assert len(plotly_charts(at)) == 5
     assert any("context layer" in m.value for m in at.markdown)
     at.slider(key="w_rcnn_top").set_value(1).run()
     assert len(at.dataframe[0].value) == 2

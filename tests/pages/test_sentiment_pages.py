@@ -1,5 +1,7 @@
 """The sentiment task as a user meets it: text data, build, train, inspect (AppTest)."""
 
+import json
+
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
@@ -116,8 +118,12 @@ def test_sentiment_build_train_inspect():
     assert not at.success
     assert "does not beat TF-IDF + logistic regression" in at.warning[0].value
     assert any("Prediction:" in m.value for m in at.markdown)
-    # Reading trace, gate explorer (heatmap + unit lines), confusion matrix, ROC.
+    # Reading trace, gate explorer heatmap, confusion matrix, ROC; the unit lines on demand.
+    assert len(plotly_charts(at)) == 4
+    at.toggle(key="w_unit_lines").set_value(True).run()
     assert len(plotly_charts(at)) == 5
+    lines = json.loads(plotly_charts(at)[2].proto.spec)["data"]
+    assert len(lines) == 4 and lines[0]["name"] == "unit 0"  # one per unit of LSTM(4)
     assert at.dataframe[0].value.columns.tolist() == ["text", "true", "predicted", "confidence"]
     at.text_input(key="w_sentence").set_value("dull and boring").run()
     assert not at.exception
