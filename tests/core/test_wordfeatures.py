@@ -12,7 +12,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from rnnviz.model import probes
 from rnnviz.model.builder import build_model, compile_model, expected_params
 from rnnviz.model.spec import FIXED_FEATURES_LAYER, ModelSpec, TrainSpec
-from rnnviz.tasks.sentiment.analysis import sentiment_job
+from rnnviz.tasks.sentiment.analysis import classify, reading_trace, sentiment_job
 from rnnviz.tasks.sentiment.text import TextDataset, prepare_text_data
 from rnnviz.tasks.sentiment.wordfeatures import (
     feature_count,
@@ -149,4 +149,21 @@ def test_sentiment_job_fills_the_table_from_its_training_texts():
     assert none.fixed_features == 0
     rcnn = with_text_options(spec.with_(architecture="rcnn"), 2)
     assert rcnn.fixed_features == 0  # the RCNN reads its learned embedding alone
+    keras.backend.clear_session()
+
+
+def test_a_mean_read_model_is_read_word_by_word_on_prefixes():
+    """A unidirectional model whose head reads the mean over the words: the prediction after
+    word t is the model on words 1..t (its head after each step alone is not what it computes)."""
+    texts = tuple(f"{'great fun' if i % 2 else 'dull awful'} film {i}" for i in range(40))
+    dataset = TextDataset("tiny", texts, tuple(i % 2 for i in range(40)), ("neg", "pos"))
+    data = prepare_text_data(dataset, vocab_size=30, seed=3)
+    spec = ModelSpec(cell="GRU", units=(4,), embedding_dim=4, read_out="mean")
+    job = sentiment_job("tiny", data, spec, TrainSpec(epochs=1, batch_size=16))
+    model, text = job.inference_model, "great film dull"
+    frame, note = reading_trace(model, data.vocab, text, data.max_len, spec=job.run.spec)
+    assert "prefix" in note
+    for t in range(1, 4):
+        _, proba = classify(model, data.vocab, " ".join(text.split()[:t]), data.max_len)
+        assert frame["p_1"].iloc[t - 1] == pytest.approx(proba[1], abs=1e-5)
     keras.backend.clear_session()

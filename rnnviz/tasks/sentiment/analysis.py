@@ -110,7 +110,9 @@ def reading_trace(
     if not tokens:
         return pd.DataFrame(columns=columns), "The text has no words to read."
     bidirectional = is_bidirectional(model)
-    plain_stack = spec is not None and spec.architecture == "recurrent"
+    # The head after each word is the model's own reading only when it reads the last state (a
+    # mean read-out averages every word: its prefixes say what it thinks so far).
+    plain_stack = spec is not None and spec.architecture == "recurrent" and spec.read_out == "last"
     if plain_stack and not bidirectional and not spec.bidirectional:
         padded = _pad([ids], max_len)  # (1, max_len)
         out = outputs(model, padded, every_step=True)  # in NumPy: no function traced

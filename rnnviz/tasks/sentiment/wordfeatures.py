@@ -213,7 +213,8 @@ def with_text_options(spec: ModelSpec, n_classes: int) -> ModelSpec:
     """``spec`` with the plain stack's settings of its options applied: ``fixed_features`` (the
     columns its word features take) and ``read_out`` (the head reads the final state or the
     mean over the words)."""
-    read_out = spec.option("read_out", "last") if spec.architecture == "recurrent" else "last"
+    recurrent = spec.architecture == "recurrent"
+    read_out = spec.option("read_out", spec.read_out) if recurrent else "last"
     return spec.with_(
         fixed_features=feature_count(word_features_of(spec), n_classes),
         read_out=read_out if read_out in READ_OUTS else "last",
