@@ -5,7 +5,7 @@ import streamlit as st
 
 from rnnviz.common.messages import user_message
 from rnnviz.common.safe import plain
-from rnnviz.model.builder import layer_table
+from rnnviz.model.builder import layer_table, parameter_counts
 from rnnviz.model.cells import cell_type, cudnn_blockers
 from rnnviz.tasks.registry import get_task
 from rnnviz.ui import nav
@@ -48,7 +48,12 @@ st.plotly_chart(task.diagram(spec, input_shape))
 rows = pd.DataFrame([row.__dict__ for row in layer_table(model)])
 rows.columns = ["layer", "type", "output shape", "parameters"]
 st.dataframe(rows, hide_index=True, width="stretch")
-st.metric("Trainable parameters", f"{model.count_params():,}")
+trainable, fixed = parameter_counts(model)
+st.metric("Trainable parameters", f"{trainable:,}")
+if fixed:
+    st.caption(
+        f"Plus {fixed:,} fixed parameters that training leaves as they are (marked in the table)."
+    )
 
 blockers = cudnn_blockers(spec)
 if blockers and cell_type(spec.cell).cudnn:

@@ -193,9 +193,13 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
     if spec.is_text:
         masking = "masks padding" if spec.mask_zero else "no masking"
         blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}<br>{masking}"))
+        if spec.fixed_features:  # a fixed table joined to the learned vectors, word by word
+            blocks.append(("+ Word features", f"{spec.fixed_features} fixed<br>per word"))
     elif spec.mask_value is not None:  # padded sequences of different lengths
         blocks.append(("Masking", f"skips steps<br>of {spec.mask_value:g}"))
     cell = f"⇄ {spec.cell}" if spec.bidirectional else spec.cell
+
+    mean_read = spec.read_out == "mean" and spec.topology == "many_to_one"
 
     def stack(prefix: str, last_sequences: bool) -> None:
         for i, units in enumerate(spec.units, start=1):
@@ -209,7 +213,9 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
         blocks.append(("RepeatVector", f"x {spec.horizon} steps"))
         stack("Decoder", True)
     else:
-        stack("Layer", spec.topology == "many_to_many")
+        stack("Layer", spec.topology == "many_to_many" or mean_read)
+    if mean_read:
+        blocks.append(("Mean over steps", "of the last<br>layer's outputs"))
     head = {"regression": "linear", "binary": "sigmoid", "multiclass": "softmax"}[spec.head]
     per_step = spec.topology != "many_to_one"
     blocks.append(("Dense head" + ("<br>per step" if per_step else ""), head))

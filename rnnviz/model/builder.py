@@ -8,6 +8,7 @@ A padded series input (``spec.mask_value`` set) starts with a ``masking`` layer.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import keras
@@ -197,9 +198,18 @@ def layer_table(model: keras.Model) -> list[LayerRow]:
             kind = f"Bidirectional({type(layer.forward_layer).__name__}, {layer.merge_mode})"
         elif isinstance(layer, layers.TimeDistributed):
             kind = f"TimeDistributed({type(layer.layer).__name__})"
+        if not layer.trainable and layer.count_params():
+            kind += " (fixed: not trained)"
         shape = layer.output.shape if hasattr(layer, "output") else ()
         rows.append(LayerRow(layer.name, kind, str(tuple(shape)), layer.count_params()))
     return rows
+
+
+def parameter_counts(model: keras.Model) -> tuple[int, int]:
+    """(trainable, fixed) parameters: what training updates, and the weights it leaves as they
+    are (e.g. a text model's word-feature table); together Keras's ``count_params()``."""
+    trainable = sum(int(math.prod(weight.shape)) for weight in model.trainable_weights)
+    return trainable, model.count_params() - trainable
 
 
 def expected_params(spec: ModelSpec, input_features: int) -> int:

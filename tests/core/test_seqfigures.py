@@ -62,3 +62,13 @@ def test_step_probabilities_and_accuracy_bars():
     bars = accuracy_bars({"LSTM uni x1": 0.91, "1-NN": 0.8})
     assert list(bars.data[0].x) == ["LSTM uni x1", "1-NN"]
     assert list(bars.data[0].text) == ["0.910", "0.800"]
+
+
+def test_the_diagram_shows_fixed_word_features_and_the_mean_read_out():
+    text = ModelSpec(units=(4,), head="binary", vocab_size=50, embedding_dim=8)
+    plain = _annotations(topology_diagram(text, (20,)))
+    assert "Word features" not in plain and "Mean over steps" not in plain
+    assert "last step" in plain
+    both = _annotations(topology_diagram(text.with_(fixed_features=5, read_out="mean"), (20,)))
+    assert "5 fixed<br>per word" in both and "Mean over steps" in both
+    assert "last step" not in both  # the layer hands all its steps to the mean

@@ -10,7 +10,13 @@ import pytest
 from sklearn.feature_extraction.text import CountVectorizer
 
 from rnnviz.model import probes
-from rnnviz.model.builder import build_model, compile_model, expected_params
+from rnnviz.model.builder import (
+    build_model,
+    compile_model,
+    expected_params,
+    layer_table,
+    parameter_counts,
+)
 from rnnviz.model.spec import FIXED_FEATURES_LAYER, ModelSpec, TrainSpec
 from rnnviz.tasks.sentiment.analysis import classify, reading_trace, sentiment_job
 from rnnviz.tasks.sentiment.text import TextDataset, prepare_text_data
@@ -167,3 +173,15 @@ def test_a_mean_read_model_is_read_word_by_word_on_prefixes():
         _, proba = classify(model, data.vocab, " ".join(text.split()[:t]), data.max_len)
         assert frame["p_1"].iloc[t - 1] == pytest.approx(proba[1], abs=1e-5)
     keras.backend.clear_session()
+
+
+def test_parameter_counts_split_the_fixed_table_from_what_training_updates():
+    spec = ModelSpec(units=(4,), head="binary", vocab_size=30, embedding_dim=6, fixed_features=5)
+    model = build_model(spec, (12,))
+    trainable, fixed = parameter_counts(model)
+    assert fixed == 30 * 5  # the word-feature table only
+    # independent: embedding 30 x 6, an LSTM reading 6 + 5 columns, a sigmoid head
+    assert trainable == 30 * 6 + 4 * 4 * (11 + 4 + 1) + (4 + 1)
+    assert trainable + fixed == model.count_params()
+    kinds = {row.name: row.kind for row in layer_table(model)}
+    assert "fixed" in kinds["word_features"] and "fixed" not in kinds["embedding"]

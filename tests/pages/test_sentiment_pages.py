@@ -85,6 +85,14 @@ def test_sentiment_build_train_inspect():
     table = at.dataframe[0].value.set_index("layer")
     assert list(table.index) == DEFAULT_LAYERS  # fixed word features, the mean read-out
     assert table.loc["word_features"].tolist()[-1] == 300 * 5  # NB ratio + 4 lexicons per id
+    assert "fixed" in table.loc["word_features", "type"]
+    assert "fixed" not in table.loc["embedding", "type"]
+    # the metric counts what training updates; the table's 1,500 fixed weights are named apart
+    trainable = next(m for m in at.metric if m.label == "Trainable parameters").value
+    assert int(trainable.replace(",", "")) == table["parameters"].sum() - 300 * 5
+    assert any("1,500 fixed parameters" in c.value for c in at.caption)
+    diagram = at.get("plotly_chart")[0].proto.spec  # the diagram draws both choices
+    assert "Word features" in diagram and "5 fixed" in diagram and "Mean over steps" in diagram
     assert at.selectbox(key="w_opt_recurrent_word_features").value == "both"
     at.selectbox(key="w_opt_recurrent_word_features").set_value("none")
     at.selectbox(key="w_opt_recurrent_read_out").set_value("last").run()
@@ -95,6 +103,10 @@ def test_sentiment_build_train_inspect():
         "output_dropout",
         "head",
     ]
+    diagram = at.get("plotly_chart")[0].proto.spec
+    assert "Word features" not in diagram and "Mean over steps" not in diagram
+    assert "last step" in diagram
+    assert not any("fixed parameters" in c.value for c in at.caption)
     at.selectbox(key="w_opt_recurrent_word_features").set_value("both").run()
     at.toggle(key="w_bidirectional").set_value(False)
     at.number_input(key="w_units_1").set_value(4)
