@@ -193,8 +193,13 @@ def topology_diagram(spec: ModelSpec, input_shape: tuple[int, ...]) -> go.Figure
     if spec.is_text:
         masking = "masks padding" if spec.mask_zero else "no masking"
         blocks.append(("Embedding", f"{spec.vocab_size} x {spec.embedding_dim}<br>{masking}"))
-        if spec.fixed_features:  # a fixed table joined to the learned vectors, word by word
-            blocks.append(("+ Word features", f"{spec.fixed_features} fixed<br>per word"))
+        if spec.fixed_features or spec.pair_features:  # fixed tables joined, word by word
+            per_word = f"{spec.fixed_features} fixed<br>per word"
+            if spec.pair_features:
+                per_word = (
+                    f"{spec.fixed_features} fixed per word<br>{spec.pair_features} per word pair"
+                )
+            blocks.append(("+ Word features", per_word))
     elif spec.mask_value is not None:  # padded sequences of different lengths
         blocks.append(("Masking", f"skips steps<br>of {spec.mask_value:g}"))
     cell = f"⇄ {spec.cell}" if spec.bidirectional else spec.cell

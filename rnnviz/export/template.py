@@ -61,6 +61,8 @@ VOCAB_SIZE = 0  # ids of the embedding (0 = padding, 1 = unknown word)
 EMBEDDING_DIM = 0  # size of each word vector
 # fixed columns beside each word vector (WORD_FEATURES below; 0: none)
 FIXED_FEATURES = 0
+# fixed columns per pair of words, the word and the one before it (PAIR_FEATURES_TABLE; 0: none)
+PAIR_FEATURES = 0
 # </sentiment>
 # <rcnn>
 KERNEL_SIZES = [1, 2, 3, 4]  # RCNN: words per convolution window, one branch per size
@@ -354,23 +356,55 @@ def report_classifier(predictor: keras.Model, fit: dict) -> None:
 
 
 # <sentiment>
+PAIR_BUCKETS, PAIR_MULTIPLIER = 1 << 18, 7919  # word pairs are hashed into PAIR_BUCKETS ids
+
+
+class WordPairs(keras.layers.Layer):
+    """(batch, time) token ids -> (batch, time) ids of each word with the one before it."""
+
+    def __init__(self, buckets: int = PAIR_BUCKETS, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.buckets = buckets
+
+    def call(self, ids):
+        ids = keras.ops.cast(ids, "int32")
+        before = keras.ops.pad(ids[:, :-1], [[0, 0], [1, 0]])  # 0 before the first word
+        hashed = keras.ops.mod(before * PAIR_MULTIPLIER + ids, self.buckets - 1) + 1
+        return keras.ops.where(keras.ops.equal(ids, 0), keras.ops.zeros_like(ids), hashed)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "buckets": self.buckets}
+
+
 def sentiment_input(batch_size: int | None) -> tuple:
     """The input layer (token ids) and the word vectors; token 0 is padding, masked out."""
     inputs = keras.Input(shape=(MAX_LEN,), batch_size=batch_size, dtype="int32", name="input")
     x = keras.layers.Embedding(VOCAB_SIZE, EMBEDDING_DIM, mask_zero=True, name="embedding")
     x = x(inputs)  # (batch, MAX_LEN, EMBEDDING_DIM)
-    if FIXED_FEATURES:  # a table training never changes, joined to each word's learned vector
-        fixed = keras.layers.Embedding(
-            VOCAB_SIZE,
-            FIXED_FEATURES,
-            mask_zero=True,
-            embeddings_initializer="zeros",
-            trainable=False,
-            name="word_features",
-        )
-        joined = keras.layers.Concatenate(name="with_features")([x, fixed(inputs)])
-        fixed.set_weights([np.asarray(WORD_FEATURES, dtype="float32")])  # (VOCAB_SIZE, columns)
-        x = joined
+    # tables training never changes, joined to each word's learned vector: per word, per pair
+    pairs = WordPairs(name="word_pairs")(inputs) if PAIR_FEATURES else None
+    pair_rows = np.zeros((PAIR_BUCKETS, PAIR_FEATURES), dtype="float32")
+    for bucket, row in PAIR_FEATURES_TABLE.items():
+        pair_rows[bucket] = row
+    tables = [
+        ("word_features", inputs, np.asarray(WORD_FEATURES, dtype="float32"), FIXED_FEATURES),
+        ("pair_features", pairs, pair_rows, PAIR_FEATURES),
+    ]
+    fixed = []
+    for name, keys, rows, columns in tables:
+        if columns:
+            layer = keras.layers.Embedding(
+                len(rows),
+                columns,
+                mask_zero=True,
+                embeddings_initializer="zeros",
+                trainable=False,
+                name=name,
+            )
+            fixed.append(layer(keys))
+            layer.set_weights([rows])  # (ids, columns)
+    if fixed:
+        x = keras.layers.Concatenate(name="with_features")([x, *fixed])
     return inputs, x
 
 
@@ -760,6 +794,7 @@ def main() -> None:
 DATA = {"value": [10 + 3 * np.sin(i / 2) + i / 10 for i in range(60)]}
 VOCABULARY = ["<pad>", "<oov>"]
 WORD_FEATURES = []  # per vocabulary id: its fixed feature columns
+PAIR_FEATURES_TABLE = {}  # pair id: its fixed feature columns (the ids not listed: zeros)
 TEXTS = {"train": [], "val": [], "test": []}
 LABELS = {"train": [], "val": [], "test": []}
 TEXT = ""

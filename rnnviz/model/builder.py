@@ -12,18 +12,21 @@ import math
 from dataclasses import dataclass
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 from rnnviz.model.cells import CELL_TYPES, cell_type, cudnn_blockers, layer_options
 from rnnviz.model.spec import (
     FEATURES_JOIN_LAYER,
     FIXED_FEATURES_LAYER,
     MEAN_READ_OUT_LAYER,
+    PAIR_FEATURES_LAYER,
+    PAIR_IDS_LAYER,
     ModelSpec,
     TrainSpec,
     lookahead_reason,
 )
 from rnnviz.model.upload import recurrent_layers
+from rnnviz.model.wordpairs import PAIR_BUCKETS, PAIR_MULTIPLIER
 
 CELL_CLASSES = {name: cell.keras_class for name, cell in CELL_TYPES.items()}
 __all__ = ["cudnn_blockers"]  # re-exported: the rule lives with the cells
@@ -71,24 +74,53 @@ def _assemble(spec: ModelSpec, input_shape: tuple[int, ...]) -> keras.Model:
     return keras.Model(inputs, outputs, name=f"{spec.cell.lower()}_{spec.topology}")
 
 
+@keras.saving.register_keras_serializable(package="rnnviz")
+class WordPairs(layers.Layer):
+    """``(batch, time)`` token ids -> ``(batch, time)`` pair ids, as :func:`rnnviz.model.wordpairs.word_pair_ids`."""
+
+    def __init__(self, buckets: int = PAIR_BUCKETS, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.buckets = int(buckets)
+
+    def call(self, ids):
+        ids = ops.cast(ids, "int32")
+        before = ops.pad(ids[:, :-1], [[0, 0], [1, 0]])  # (batch, time)
+        hashed = ops.mod(before * PAIR_MULTIPLIER + ids, self.buckets - 1) + 1
+        return ops.where(ops.equal(ids, 0), ops.zeros_like(ids), hashed)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "buckets": self.buckets}
+
+
 def _embedded(spec: ModelSpec, ids):
-    """Token ids -> (batch, time, embedding_dim [+ fixed_features]): the learned embedding, and
-    with ``spec.fixed_features`` a non-trainable table beside it (``word_features``; its values
-    are set by the task from the data, zeros until then), joined per word (``with_features``)."""
+    """Token ids -> (batch, time, embedding_dim [+ fixed_features] [+ pair_features]): the
+    learned embedding, and beside it non-trainable tables (their values set by the task from the
+    data, zeros until then): ``spec.fixed_features`` columns per word (``word_features``) and
+    ``spec.pair_features`` per word pair (``pair_features``, read at the hashed ids of each word
+    with the one before it, ``word_pairs``), joined per word (``with_features``)."""
     x = layers.Embedding(
         spec.vocab_size, spec.embedding_dim, mask_zero=spec.mask_zero, name="embedding"
     )(ids)
-    if not spec.fixed_features:
-        return x
-    fixed = layers.Embedding(
-        spec.vocab_size,
-        spec.fixed_features,
-        mask_zero=spec.mask_zero,
-        embeddings_initializer="zeros",
-        trainable=False,
-        name=FIXED_FEATURES_LAYER,
-    )(ids)
-    return layers.Concatenate(name=FEATURES_JOIN_LAYER)([x, fixed])
+    tables = [(spec.vocab_size, spec.fixed_features, FIXED_FEATURES_LAYER, ids)]
+    if spec.pair_features:
+        pairs = WordPairs(PAIR_BUCKETS, name=PAIR_IDS_LAYER)(ids)  # (batch, time) pair ids
+        tables.append((PAIR_BUCKETS, spec.pair_features, PAIR_FEATURES_LAYER, pairs))
+    fixed = [
+        layers.Embedding(
+            rows,
+            columns,
+            mask_zero=spec.mask_zero,
+            embeddings_initializer="zeros",
+            trainable=False,
+            name=name,
+        )(keys)
+        for rows, columns, name, keys in tables
+        if columns
+    ]
+    return layers.Concatenate(name=FEATURES_JOIN_LAYER)([x, *fixed]) if fixed else x
 
 
 def recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, name: str) -> layers.Layer:
@@ -224,8 +256,8 @@ def expected_params(spec: ModelSpec, input_features: int) -> int:
     total = 0
     d = input_features
     if spec.is_text:
-        d = spec.embedding_dim + spec.fixed_features
-        total += spec.vocab_size * d
+        d = spec.embedding_dim + spec.fixed_features + spec.pair_features
+        total += spec.vocab_size * (d - spec.pair_features) + PAIR_BUCKETS * spec.pair_features
     stacks = 2 if spec.topology == "encoder_decoder" else 1
     for _ in range(stacks):
         for u in spec.units:

@@ -31,9 +31,11 @@ import keras
 import numpy as np
 from keras import layers
 
+from rnnviz.model.builder import WordPairs
 from rnnviz.model.cells import CellParams, cell_type
 from rnnviz.model.gates import SATURATION, SIGMOID_GATES, Trace
-from rnnviz.model.spec import FEATURES_JOIN_LAYER
+from rnnviz.model.spec import FEATURES_JOIN_LAYER, PAIR_FEATURES_LAYER
+from rnnviz.model.wordpairs import word_pair_ids
 
 try:  # installed with scikit-learn
     from threadpoolctl import threadpool_limits
@@ -217,18 +219,23 @@ def _trace_layers(model: keras.Model, h: Array, read: WeightReader) -> _Walk:
     """Walk the layer chain up to the head, replaying each recurrent layer."""
     mask: Array | None = None
     tokens: Array | None = None  # (batch, time) ids of a text model
-    tables: list[Array] = []  # its embedding tables: the learned one, fixed features beside it
+    pairs: Array | None = None  # (batch, time) ids of each word with the one before it
+    looked_up: list[Array] = []  # its embedding tables read: the learned one, fixed ones beside
     walk = _Walk()
     traces = walk.traces
     for index, layer in enumerate(model.layers):
         if isinstance(layer, layers.InputLayer):
             continue
-        if isinstance(layer, layers.Embedding):
-            if tokens is None:
-                tokens = h.astype(np.int64)
-                mask = tokens != 0 if layer.mask_zero else None
-            tables.append(read(layer.embeddings))
-            h = np.concatenate(tables, axis=1)[tokens]  # (batch, time, columns of the tables)
+        if isinstance(layer, (layers.Embedding, WordPairs)) and tokens is None:
+            tokens = h.astype(np.int64)
+        if isinstance(layer, WordPairs):
+            pairs = word_pair_ids(tokens, layer.buckets)
+        elif isinstance(layer, layers.Embedding):
+            if mask is None and layer.mask_zero:
+                mask = tokens != 0
+            keys = pairs if layer.name == PAIR_FEATURES_LAYER else tokens
+            looked_up.append(read(layer.embeddings)[keys])  # (batch, time, its columns)
+            h = np.concatenate(looked_up, axis=-1)  # (batch, time, columns of the tables)
         elif isinstance(layer, layers.Concatenate) and layer.name == FEATURES_JOIN_LAYER:
             continue  # [embedding; fixed features]: joined above
         elif isinstance(layer, layers.Masking):

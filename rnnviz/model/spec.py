@@ -29,6 +29,8 @@ TOPOLOGY_LABELS: dict[str, str] = {
 # Layer names of a text model's fixed word features (ModelSpec.fixed_features): the table and
 # the join of [learned embedding; fixed features] per word.
 FIXED_FEATURES_LAYER, FEATURES_JOIN_LAYER = "word_features", "with_features"
+# ModelSpec.pair_features: each word with the one before it (hashed ids) and their fixed table
+PAIR_IDS_LAYER, PAIR_FEATURES_LAYER = "word_pairs", "pair_features"
 MEAN_READ_OUT_LAYER = "mean_over_steps"  # read_out "mean": the average of the last layer's outputs
 
 
@@ -59,6 +61,7 @@ class ModelSpec:
     # text input: fixed, non-trainable word features beside the embedding (the task fills the
     # table from its data, e.g. sentiment's Naive-Bayes ratios and lexicons): their columns
     fixed_features: int = 0
+    pair_features: int = 0  # text input: fixed columns per word pair (the word and the one before)
     read_out: str = "last"  # many-to-one: the head reads the final state or the mean over steps
     mask_zero: bool = True  # text input: id 0 is padding (False for characters: id 0 is a char)
     activation: str = "tanh"

@@ -23,7 +23,7 @@ from rnnviz.tasks.forecast.series import load_builtin
 from rnnviz.tasks.forecast.windows import WindowSpec, make_windows
 from rnnviz.tasks.sentiment.export import sentiment_script
 from rnnviz.tasks.sentiment.text import prepare_text_data
-from rnnviz.tasks.sentiment.wordfeatures import word_feature_table
+from rnnviz.tasks.sentiment.wordfeatures import pair_feature_table, word_feature_table
 from tests.core.synthetic_text import synthetic
 
 WINDOWS = WindowSpec(window=8, horizon=3, test_size=12, val_size=12)
@@ -207,8 +207,11 @@ def test_sentiment_script_rebuilds_the_same_model_and_encoding():
         sentiment_script("synthetic", TEXT_DATA, ModelSpec(), TRAIN)
 
 
-def test_sentiment_script_carries_the_fixed_word_features():
-    spec = TEXT_SPEC.with_(options=(("word_features", "both"),), fixed_features=5)
+@pytest.mark.parametrize("kind", ["both", "all"])
+def test_sentiment_script_carries_the_fixed_word_features(kind):
+    spec = TEXT_SPEC.with_(
+        options=(("word_features", kind),), fixed_features=5, pair_features=int(kind == "all")
+    )
     source = sentiment_script("synthetic", TEXT_DATA, spec, TRAIN)
     assert max(len(line) for line in source.splitlines()) <= 100
     generated = load_script(source)["build_model"]()
@@ -217,11 +220,20 @@ def test_sentiment_script_carries_the_fixed_word_features():
     for ours, theirs in zip(generated.layers, reference.layers, strict=True):
         assert strip_names(ours.get_config()) == strip_names(theirs.get_config()), ours.name
     expected = word_feature_table(
-        "both", TEXT_DATA.vocab.tokens, TEXT_DATA.x_train, TEXT_DATA.y_train, 2
+        kind, TEXT_DATA.vocab.tokens, TEXT_DATA.x_train, TEXT_DATA.y_train, 2
     )
     table = generated.get_layer("word_features").get_weights()[0]
     np.testing.assert_array_equal(table, expected)  # float32 values, exactly
     assert generated.count_params() == reference.count_params()
+    if kind == "all":  # the pair table, written sparsely, reads back whole
+        pairs = pair_feature_table(kind, TEXT_DATA.x_train, TEXT_DATA.y_train, 2)
+        assert pairs.any()
+        written = generated.get_layer("pair_features").get_weights()[0]
+        np.testing.assert_array_equal(written, pairs)
+    # the same weights give the same outputs: the script pairs the words as the app does
+    reference.set_weights(generated.get_weights())
+    x = TEXT_DATA.x_test[:16]
+    np.testing.assert_allclose(generated.predict(x, verbose=0), reference.predict(x, verbose=0))
 
 
 def test_long_texts_and_settings_are_split_into_valid_lines():

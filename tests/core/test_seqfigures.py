@@ -72,3 +72,5 @@ def test_the_diagram_shows_fixed_word_features_and_the_mean_read_out():
     both = _annotations(topology_diagram(text.with_(fixed_features=5, read_out="mean"), (20,)))
     assert "5 fixed<br>per word" in both and "Mean over steps" in both
     assert "last step" not in both  # the layer hands all its steps to the mean
+    pairs = _annotations(topology_diagram(text.with_(fixed_features=5, pair_features=1), (20,)))
+    assert "5 fixed per word<br>1 per word pair" in pairs

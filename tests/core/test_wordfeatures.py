@@ -11,6 +11,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from rnnviz.model import probes
 from rnnviz.model.builder import (
+    WordPairs,
     build_model,
     compile_model,
     expected_params,
@@ -18,13 +19,16 @@ from rnnviz.model.builder import (
     parameter_counts,
 )
 from rnnviz.model.spec import FIXED_FEATURES_LAYER, ModelSpec, TrainSpec
+from rnnviz.model.wordpairs import PAIR_BUCKETS, word_pair_ids
 from rnnviz.tasks.sentiment.analysis import classify, reading_trace, sentiment_job
 from rnnviz.tasks.sentiment.text import TextDataset, prepare_text_data
 from rnnviz.tasks.sentiment.wordfeatures import (
+    PAIR_MIN_TEXTS,
     feature_count,
     feature_names,
     lexicons,
     nb_ratio_columns,
+    pair_ratio_columns,
     parse_afinn,
     parse_general_inquirer,
     parse_textblob,
@@ -185,3 +189,72 @@ def test_parameter_counts_split_the_fixed_table_from_what_training_updates():
     assert trainable + fixed == model.count_params()
     kinds = {row.name: row.kind for row in layer_table(model)}
     assert "fixed" in kinds["word_features"] and "fixed" not in kinds["embedding"]
+
+
+def test_pair_ratios_match_sklearn_bigram_counts():
+    rng = np.random.default_rng(2)
+    x = rng.integers(2, 6, size=(60, 5))  # few words: most pairs recur in many texts
+    x[::7, 3:] = 0  # some texts are shorter (right-padded)
+    labels = rng.integers(0, 2, size=60)
+    table = pair_ratio_columns(x, labels, 2)[:, 0]  # (PAIR_BUCKETS,)
+    # sklearn's binary bigram counts, the first word paired with a start marker (id 0)
+    texts = [" ".join(["w0", *(f"w{i}" for i in row if i)]) for row in x]
+    vectorizer = CountVectorizer(
+        binary=True, token_pattern=r"\S+", lowercase=False, ngram_range=(2, 2)
+    )
+    counts = vectorizer.fit_transform(texts).toarray()  # (texts, pairs)
+    kept = counts.sum(axis=0) >= PAIR_MIN_TEXTS
+    inside = 1 + counts[labels == 1][:, kept].sum(axis=0)
+    outside = 1 + counts[labels == 0][:, kept].sum(axis=0)
+    expected = np.log(inside / inside.sum()) - np.log(outside / outside.sum())
+    expected /= expected.std()
+    pairs = [tuple(int(w[1:]) for w in name.split()) for name in vectorizer.get_feature_names_out()]
+    ids = word_pair_ids(np.array([[a, b] for a, b in pairs]))[:, 1]  # each pair's hashed id
+    np.testing.assert_allclose(table[ids[kept]], expected, rtol=1e-5)
+    assert np.count_nonzero(table) == kept.sum()  # rarer pairs and unused ids read 0
+
+
+def test_word_pairs_layer_replays_and_reloads_as_keras(tmp_path):
+    x = np.array([[3, 4, 5, 0, 0, 0, 0], [9, 8, 7, 6, 5, 4, 3]] * 4)
+    pairs = word_pair_ids(x)
+    np.testing.assert_array_equal(np.asarray(WordPairs()(x)), pairs)
+    assert pairs[0, 0] != pairs[1, 0] and np.all(pairs[0, 3:] == 0)  # padding reads id 0
+    assert pairs[0, 1] == word_pair_ids(np.array([[3, 4]]))[0, 1]  # the pair, wherever it is
+    spec = ModelSpec(
+        units=(4,),
+        head="binary",
+        vocab_size=30,
+        embedding_dim=4,
+        fixed_features=2,
+        pair_features=1,
+        read_out="mean",
+    )
+    model = compile_model(build_model(spec, (7,)), spec, TrainSpec(epochs=1, batch_size=8))
+    assert model.count_params() == expected_params(spec, 0)
+    rng = np.random.default_rng(3)
+    model.get_layer("pair_features").set_weights([rng.normal(size=(PAIR_BUCKETS, 1))])
+    model.get_layer(FIXED_FEATURES_LAYER).set_weights([rng.normal(size=(30, 2))])
+    expected = model.predict(x, verbose=0)
+    np.testing.assert_allclose(probes.outputs(model, x), expected, atol=1e-5)
+    assert probes.stepper(model, 1) is None  # pairs need the word before: Keras steps it
+    model.save(tmp_path / "model.keras")
+    again = keras.models.load_model(tmp_path / "model.keras", compile=False, safe_mode=True)
+    np.testing.assert_allclose(again.predict(x, verbose=0), expected, atol=1e-6)
+    keras.backend.clear_session()
+
+
+def test_sentiment_job_fills_the_pair_table_with_all_features():
+    texts = tuple(f"{'not bad' if i % 2 else 'not good'} film number {i % 5}" for i in range(60))
+    dataset = TextDataset("pairs", texts, tuple(i % 2 for i in range(60)), ("neg", "pos"))
+    data = prepare_text_data(dataset, vocab_size=50, seed=3)
+    spec = ModelSpec(cell="LSTM", units=(4,), embedding_dim=4, options=(("word_features", "all"),))
+    job = sentiment_job("pairs", data, spec, TrainSpec(epochs=1, batch_size=16))
+    assert (job.run.spec.fixed_features, job.run.spec.pair_features) == (5, 1)
+    table = job.run.model.get_layer("pair_features").get_weights()[0]
+    np.testing.assert_array_equal(table, pair_ratio_columns(data.x_train, data.y_train, 2))
+    index = data.vocab.index
+    not_bad, not_good = word_pair_ids(
+        np.array([[index["not"], index["bad"], index["not"], index["good"]]])
+    )[0, [1, 3]]
+    assert table[not_bad, 0] > 0 > table[not_good, 0]  # the pair says what "bad" alone does not
+    keras.backend.clear_session()

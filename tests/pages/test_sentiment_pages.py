@@ -5,6 +5,7 @@ import json
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.model.wordpairs import PAIR_BUCKETS
 from tests.pages.helpers import (
     new_app,
     open_page,
@@ -68,8 +69,10 @@ def test_text_upload_good_and_bad():
 
 DEFAULT_LAYERS = [
     "input",
+    "word_pairs",
     "embedding",
     "word_features",
+    "pair_features",
     "with_features",
     "rnn_1",
     "mean_over_steps",
@@ -89,11 +92,15 @@ def test_sentiment_build_train_inspect():
     assert "fixed" not in table.loc["embedding", "type"]
     # the metric counts what training updates; the table's 1,500 fixed weights are named apart
     trainable = next(m for m in at.metric if m.label == "Trainable parameters").value
-    assert int(trainable.replace(",", "")) == table["parameters"].sum() - 300 * 5
-    assert any("1,500 fixed parameters" in c.value for c in at.caption)
+    fixed = 300 * 5 + PAIR_BUCKETS  # and one NB ratio per word pair
+    assert table.loc["pair_features"].tolist()[-1] == PAIR_BUCKETS
+    assert int(trainable.replace(",", "")) == table["parameters"].sum() - fixed
+    assert any(f"{fixed:,} fixed parameters" in c.value for c in at.caption)
     diagram = at.get("plotly_chart")[0].proto.spec  # the diagram draws both choices
-    assert "Word features" in diagram and "5 fixed" in diagram and "Mean over steps" in diagram
-    assert at.selectbox(key="w_opt_recurrent_word_features").value == "both"
+    assert "Word features" in diagram and "1 per word pair" in diagram
+    assert "Mean over steps" in diagram
+    assert at.selectbox(key="w_opt_recurrent_word_features").value == "all"
+    assert any("word with the one before it" in c.value for c in at.caption)
     at.selectbox(key="w_opt_recurrent_word_features").set_value("none")
     at.selectbox(key="w_opt_recurrent_read_out").set_value("last").run()
     assert list(at.dataframe[0].value["layer"]) == [

@@ -19,11 +19,12 @@ from rnnviz.model.builder import build_model, is_bidirectional, twin
 from rnnviz.model.gates import Trace
 from rnnviz.model.inference import predict_few
 from rnnviz.model.probes import outputs, trace
-from rnnviz.model.spec import FIXED_FEATURES_LAYER, ModelSpec, TrainSpec
+from rnnviz.model.spec import FIXED_FEATURES_LAYER, PAIR_FEATURES_LAYER, ModelSpec, TrainSpec
 from rnnviz.tasks.base import Job
 from rnnviz.tasks.sentiment.rcnn import build_rcnn, is_rcnn, rcnn_spec
 from rnnviz.tasks.sentiment.text import TextData, Vocabulary, encode, tokenize
 from rnnviz.tasks.sentiment.wordfeatures import (
+    pair_feature_table,
     with_text_options,
     word_feature_table,
     word_features_of,
@@ -365,11 +366,15 @@ def sentiment_job(
         spec = rcnn_spec(spec)
     spec = with_text_options(spec, data.n_classes)
     model = new_model(spec, train, (data.max_len,), build=model_builder(spec))
-    if spec.fixed_features:  # the table is the data's: set once, never trained
+    kind = word_features_of(spec)
+    if spec.fixed_features:  # the tables are the data's: set once, never trained
         table = word_feature_table(
-            word_features_of(spec), data.vocab.tokens, data.x_train, data.y_train, data.n_classes
+            kind, data.vocab.tokens, data.x_train, data.y_train, data.n_classes
         )
         model.get_layer(FIXED_FEATURES_LAYER).set_weights([table])  # (vocab, fixed_features)
+    if spec.pair_features:
+        pairs = pair_feature_table(kind, data.x_train, data.y_train, data.n_classes)
+        model.get_layer(PAIR_FEATURES_LAYER).set_weights([pairs])  # (PAIR_BUCKETS, columns)
     fit = FitData(data.x_train, data.y_train, data.x_val, data.y_val)
     run = TrainingRun(model, spec, train, fit, probe_x=data.x_val[:PROBE_SAMPLES])
     return SentimentJob(dataset_name, data, run)

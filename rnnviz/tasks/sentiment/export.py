@@ -22,7 +22,11 @@ from rnnviz.export.codegen import (
 )
 from rnnviz.model.spec import ModelSpec, TrainSpec
 from rnnviz.tasks.sentiment.rcnn import POOLING_LABELS, ConvSpec
-from rnnviz.tasks.sentiment.wordfeatures import word_feature_table, word_features_of
+from rnnviz.tasks.sentiment.wordfeatures import (
+    pair_feature_table,
+    word_feature_table,
+    word_features_of,
+)
 
 if TYPE_CHECKING:
     from rnnviz.tasks.sentiment.text import TextData
@@ -41,6 +45,7 @@ def sentiment_script(
         "VOCAB_SIZE": model_spec.vocab_size,
         "EMBEDDING_DIM": model_spec.embedding_dim,
         "FIXED_FEATURES": model_spec.fixed_features,
+        "PAIR_FEATURES": model_spec.pair_features,
         **model_settings(model_spec),
         **train_settings(model_spec, train_spec),
     }
@@ -56,7 +61,8 @@ def sentiment_script(
         tags = ("rcnn",)
     kind = word_features_of(model_spec)
     table = word_feature_table(kind, data.vocab.tokens, data.x_train, data.y_train, data.n_classes)
-    literal = _text_literal(dataset_name, data, table)
+    pairs = pair_feature_table(kind, data.x_train, data.y_train, data.n_classes)
+    literal = _text_literal(dataset_name, data, table, pairs)
     docstring = _sentiment_docstring(dataset_name, model_spec, data)
     return render("sentiment", docstring, settings, literal, tags)
 
@@ -99,7 +105,11 @@ def _sentiment_docstring(dataset_name: str, spec: ModelSpec, data: TextData) -> 
     )
 
 
-def _text_literal(dataset_name: str, data: TextData, features: np.ndarray) -> str:
+def _text_literal(
+    dataset_name: str, data: TextData, features: np.ndarray, pairs: np.ndarray
+) -> str:
+    """The data block: vocabulary, fixed feature tables (``features``: one row per id; ``pairs``:
+    one per pair id, written sparsely as its non-zero rows), texts and labels."""
     indent = INDENT * 2
     width = LINE_LENGTH - len(indent) - 1  # room for the comma
     splits = {"train": data.texts_train, "val": data.texts_val, "test": data.texts_test}
@@ -117,6 +127,13 @@ def _text_literal(dataset_name: str, data: TextData, features: np.ndarray) -> st
         "WORD_FEATURES = [",
         *wrapped([_float_row(row) for row in features] if features.shape[1] else [], INDENT),
         "]",
+        "# The Naive-Bayes ratios of word pairs (the word and the one before it, hashed ids):",
+        "# the pairs found in enough training texts; every other id reads zeros.",
+        "PAIR_FEATURES_TABLE = {",
+        *wrapped(
+            [f"{i}: {_float_row(pairs[i])}" for i in np.flatnonzero(pairs.any(axis=1))], INDENT
+        ),
+        "}",
         "TEXTS = {",
     ]
     for name, texts in splits.items():

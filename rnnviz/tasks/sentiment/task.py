@@ -12,6 +12,7 @@ from rnnviz.common.references import ReferenceMark, baseline_mark, reference_mar
 from rnnviz.common.safe import plain
 from rnnviz.export.codegen import script_filename
 from rnnviz.model.spec import ModelSpec, TrainSpec, variant_label
+from rnnviz.model.wordpairs import PAIR_BUCKETS
 from rnnviz.tasks.base import Control, Export, Note, Ranking, Task, finished_run
 from rnnviz.tasks.sentiment.export import sentiment_script
 from rnnviz.tasks.sentiment.rcnn import (
@@ -31,12 +32,14 @@ from rnnviz.tasks.sentiment.text import (
     prepare_text_data,
 )
 from rnnviz.tasks.sentiment.wordfeatures import (
+    PAIR_MIN_TEXTS,
     READ_OUT_HELP,
     READ_OUT_LABELS,
     WORD_FEATURE_LABELS,
     WORD_FEATURES,
     WORD_FEATURES_HELP,
     feature_names,
+    pair_feature_count,
     with_text_options,
     word_features_of,
 )
@@ -271,11 +274,17 @@ class SentimentTask(Task[SentimentData, "SentimentJob"]):
         kind = word_features_of(spec)
         if kind != "none":
             names = ", ".join(plain(n) for n in feature_names(kind, text.class_names))
+            pairs = (
+                f", and the NB ratio of the word with the one before it (pairs in at least "
+                f"{PAIR_MIN_TEXTS} training texts; hashed into {PAIR_BUCKETS:,} slots)"
+                if pair_feature_count(kind, text.n_classes)
+                else ""
+            )
             notes.append(
                 Note(
                     "caption",
-                    f"Fixed word features: beside each word's learned vector, {names} (set from "
-                    "the training texts and the lexicons before training; never trained).",
+                    f"Fixed word features: beside each word's learned vector, {names}{pairs} (set "
+                    "from the training texts and the lexicons before training; never trained).",
                 )
             )
         return notes

@@ -28,15 +28,18 @@ import numpy as np
 
 from rnnviz.common.bundled import existing_file, package_dir
 from rnnviz.model.spec import READ_OUTS, ModelSpec
+from rnnviz.model.wordpairs import PAIR_BUCKETS, word_pair_ids
 
 WordFeatureKind = str  # one of WORD_FEATURES
-WORD_FEATURES: tuple[str, ...] = ("none", "nb", "lexicon", "both")
+WORD_FEATURES: tuple[str, ...] = ("none", "nb", "lexicon", "both", "all")
 WORD_FEATURE_LABELS: dict[str, str] = {
     "none": "none (the learned embedding only)",
     "nb": "Naive-Bayes word ratios",
     "lexicon": "sentiment lexicons",
     "both": "Naive-Bayes ratios and lexicons",
+    "all": "Naive-Bayes ratios of words and word pairs, and lexicons",
 }
+PAIR_MIN_TEXTS = 5  # a word pair gets a Naive-Bayes ratio when this many training texts have it
 LEXICONS: tuple[str, ...] = ("VADER", "AFINN", "TextBlob", "General Inquirer")
 READ_OUT_LABELS: dict[str, str] = {
     "last": "the final state",
@@ -150,17 +153,48 @@ def nb_ratio_columns(
     the (add-``alpha``) shares of texts containing each word, one class against the other (or
     the rest), scaled to unit standard deviation over the real words. Ids 0 (padding) and 1
     (out of vocabulary) get 0. ``x_train``: (texts, time) token ids."""
-    present = np.zeros((len(x_train), vocab_size), dtype=np.float32)  # (texts, vocab)
-    present[np.repeat(np.arange(len(x_train)), x_train.shape[1]), x_train.ravel()] = 1.0
-    labels = np.asarray(y_train)
+    real = np.arange(vocab_size) >= 2
+    return _nb_columns(x_train, y_train, vocab_size, n_classes, real, alpha)
+
+
+def pair_ratio_columns(
+    x_train: np.ndarray, y_train: np.ndarray, n_classes: int, alpha: float = 1.0
+) -> np.ndarray:
+    """``(PAIR_BUCKETS, columns)`` as :func:`nb_ratio_columns`, for each word with the one before
+    it (:func:`~rnnviz.model.wordpairs.word_pair_ids`). Only pairs found in at least
+    :data:`PAIR_MIN_TEXTS` training texts get a ratio (others 0): a rarer pair's ratio mostly
+    repeats the label of the one text it came from, which the network would learn to trust."""
+    pairs = word_pair_ids(x_train)  # (texts, time)
+    texts = np.bincount(
+        np.unique(_text_keys(pairs, PAIR_BUCKETS)) % PAIR_BUCKETS, minlength=PAIR_BUCKETS
+    )
+    kept = (texts >= PAIR_MIN_TEXTS) & (np.arange(PAIR_BUCKETS) > 0)
+    return _nb_columns(pairs, y_train, PAIR_BUCKETS, n_classes, kept, alpha)
+
+
+def _text_keys(keys: np.ndarray, rows: int) -> np.ndarray:
+    """One int64 per (text, id) position: ``text * rows + id`` (``keys``: (texts, time) ids)."""
+    texts = np.repeat(np.arange(len(keys), dtype=np.int64), keys.shape[1])
+    return texts * rows + np.asarray(keys, dtype=np.int64).ravel()
+
+
+def _nb_columns(
+    keys: np.ndarray, y_train: np.ndarray, rows: int, n_classes: int, kept: np.ndarray, alpha: float
+) -> np.ndarray:
+    """The NB log-count ratios of ids ``0..rows-1`` (``kept``: the ids that get one, and over
+    which the shares and the spread are taken; the others 0), one column per class as in
+    :func:`nb_ratio_columns`."""
+    found = np.unique(_text_keys(keys, rows))  # each (text, id) once: texts containing the id
+    text_of, key_of = found // rows, found % rows
+    labels = np.asarray(y_train)[text_of]
     classes = [1] if n_classes == 2 else list(range(n_classes))
     columns = []
     for positive in classes:
-        inside = alpha + present[labels == positive].sum(axis=0)  # (vocab,)
-        outside = alpha + present[labels != positive].sum(axis=0)
-        ratio = np.log(inside / inside[2:].sum()) - np.log(outside / outside[2:].sum())
-        ratio[:2] = 0.0
-        spread = ratio[2:].std()
+        inside = alpha + np.bincount(key_of[labels == positive], minlength=rows)  # (rows,)
+        outside = alpha + np.bincount(key_of[labels != positive], minlength=rows)
+        ratio = np.log(inside / inside[kept].sum()) - np.log(outside / outside[kept].sum())
+        ratio[~kept] = 0.0
+        spread = ratio[kept].std() if kept.any() else 0.0
         columns.append(ratio / spread if spread > 0 else ratio)
     return np.stack(columns, axis=1).astype(np.float32)
 
@@ -168,7 +202,13 @@ def nb_ratio_columns(
 def feature_count(kind: WordFeatureKind, n_classes: int) -> int:
     """How many fixed columns ``kind`` adds for ``n_classes`` classes."""
     nb = 1 if n_classes == 2 else n_classes
-    return {"none": 0, "nb": nb, "lexicon": len(LEXICONS), "both": nb + len(LEXICONS)}[kind]
+    both = nb + len(LEXICONS)
+    return {"none": 0, "nb": nb, "lexicon": len(LEXICONS), "both": both, "all": both}[kind]
+
+
+def pair_feature_count(kind: WordFeatureKind, n_classes: int) -> int:
+    """How many fixed columns per word pair ``kind`` adds (its NB ratios)."""
+    return (1 if n_classes == 2 else n_classes) if kind == "all" else 0
 
 
 def feature_names(kind: WordFeatureKind, class_names: Sequence[str]) -> list[str]:
@@ -178,7 +218,8 @@ def feature_names(kind: WordFeatureKind, class_names: Sequence[str]) -> list[str
         if len(class_names) == 2
         else [f"NB ratio {name} vs rest" for name in class_names]
     )
-    return {"none": [], "nb": nb, "lexicon": list(LEXICONS), "both": nb + list(LEXICONS)}[kind]
+    both = nb + list(LEXICONS)
+    return {"none": [], "nb": nb, "lexicon": list(LEXICONS), "both": both, "all": both}[kind]
 
 
 def word_feature_table(
@@ -191,13 +232,23 @@ def word_feature_table(
     """``(len(tokens), feature_count(kind, n_classes))`` float32: the fixed features of every
     vocabulary entry (``tokens``: the vocabulary, position = id), NB ratios first."""
     parts = []
-    if kind in ("nb", "both"):
+    if kind in ("nb", "both", "all"):
         parts.append(nb_ratio_columns(x_train, y_train, len(tokens), n_classes))
-    if kind in ("lexicon", "both"):
+    if kind in ("lexicon", "both", "all"):
         parts.append(lexicon_columns(tokens))
     if not parts:
         return np.zeros((len(tokens), 0), dtype=np.float32)
     return np.concatenate(parts, axis=1)
+
+
+def pair_feature_table(
+    kind: WordFeatureKind, x_train: np.ndarray, y_train: np.ndarray, n_classes: int
+) -> np.ndarray:
+    """``(PAIR_BUCKETS, pair_feature_count(kind, n_classes))`` float32: the fixed features of
+    each word pair (:func:`pair_ratio_columns`; no columns unless ``kind`` is "all")."""
+    if not pair_feature_count(kind, n_classes):
+        return np.zeros((PAIR_BUCKETS, 0), dtype=np.float32)
+    return pair_ratio_columns(x_train, y_train, n_classes)
 
 
 def word_features_of(spec: ModelSpec) -> WordFeatureKind:
@@ -215,7 +266,9 @@ def with_text_options(spec: ModelSpec, n_classes: int) -> ModelSpec:
     mean over the words)."""
     recurrent = spec.architecture == "recurrent"
     read_out = spec.option("read_out", spec.read_out) if recurrent else "last"
+    kind = word_features_of(spec)
     return spec.with_(
-        fixed_features=feature_count(word_features_of(spec), n_classes),
+        fixed_features=feature_count(kind, n_classes),
+        pair_features=pair_feature_count(kind, n_classes),
         read_out=read_out if read_out in READ_OUTS else "last",
     )
