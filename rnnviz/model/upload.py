@@ -84,6 +84,8 @@ def load_uploaded_model(raw: bytes):
     _check_file(raw[:8], len(raw))
     import keras
 
+    import rnnviz.model.builder  # noqa: F401 (registers rnnviz's own layers: WordPairs)
+
     with tempfile.TemporaryDirectory(prefix="rnnviz-upload-") as folder:
         path = Path(folder, "uploaded.keras")
         path.write_bytes(raw)

@@ -567,6 +567,8 @@ class RunStore:
         prediction need no optimizer)."""
         import keras
 
+        import rnnviz.model.builder  # noqa: F401 (registers rnnviz's own layers: WordPairs)
+
         path = self._run_dir(run_id) / MODEL_FILE
         if not path.is_file():
             raise RunError(f"Run '{run_id}' has no saved model ({MODEL_FILE} is missing).")

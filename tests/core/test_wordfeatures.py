@@ -4,6 +4,10 @@ own parameter count and outputs against the NumPy replay; the table never trains
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -257,4 +261,25 @@ def test_sentiment_job_fills_the_pair_table_with_all_features():
         np.array([[index["not"], index["bad"], index["not"], index["good"]]])
     )[0, [1, 3]]
     assert table[not_bad, 0] > 0 > table[not_good, 0]  # the pair says what "bad" alone does not
+    keras.backend.clear_session()
+
+
+def test_a_fresh_process_loads_a_model_with_word_pairs(tmp_path):
+    """The loaders register rnnviz's own layer themselves (a page or worker that never built
+    a model still opens a saved run or an upload)."""
+    spec = ModelSpec(units=(3,), head="binary", vocab_size=20, embedding_dim=4, pair_features=1)
+    build_model(spec, (6,)).save(tmp_path / "model.keras")
+    code = (
+        "import sys; from pathlib import Path; "
+        "from rnnviz.model.upload import load_uploaded_model; "
+        "load_uploaded_model(Path(sys.argv[1]).read_bytes()); print('loaded')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "model.keras")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.stdout.strip().endswith("loaded"), done.stderr[-2000:]
     keras.backend.clear_session()
