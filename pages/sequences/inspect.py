@@ -111,6 +111,18 @@ def one_sequence() -> None:
     ]
     raw = unscaled(prepared, x[0], length)  # (length, features) in the data's units
     steps = list(range(1, length + 1))
+    by_step = None  # (time, classes): the head after each step, unidirectional models only
+    if not spec.bidirectional:
+        by_step = current.memo(
+            "seq_by_step",
+            (job_key, position),
+            lambda: probabilities_by_step(
+                model,
+                spec,
+                x,
+                current.memo("seq_stepwise", job_key, lambda: stepwise_twin(model, spec)),
+            )[0],
+        )
     if data.image_shape is not None:
         c1, c2 = st.columns(2)
         with c1:
@@ -122,8 +134,16 @@ def one_sequence() -> None:
             key=f"w_explore_gate_{chosen.cell}",
         )
         title = f"true {names[y_test[position]]}, predicted {names[predicted]}"
-        st.plotly_chart(digit_gate_figure(raw, chosen, gate, title), key="digit_gates")
-        st.caption("Row r of the image is level with the gate's values just after reading row r.")
+        figure = digit_gate_figure(raw, chosen, gate, title, by_step, names)
+        st.plotly_chart(figure, key="digit_gates")
+        st.caption(
+            "Row r of the image is level with the gate's values just after reading row r"
+            + (
+                " and with the class probabilities the head gives from the state after row r."
+                if by_step is not None
+                else "."
+            )
+        )
     else:
         feature = 0
         if len(data.feature_names) > 1:
@@ -133,25 +153,15 @@ def one_sequence() -> None:
             )
         gate_explorer(traces, lambda _: (steps, raw[:, feature]), data.feature_names[feature])
 
-    if spec.bidirectional:
+    if by_step is None:
         st.caption(
             "Bidirectional model: its backward direction has read the whole sequence at every step, "
             "so there is no prediction after each step."
         )
-    else:
-        by_step = current.memo(
-            "seq_by_step",
-            (job_key, position),
-            lambda: probabilities_by_step(  # (time, classes)
-                model,
-                spec,
-                x,
-                current.memo("seq_stepwise", job_key, lambda: stepwise_twin(model, spec)),
-            )[0],
-        )
+    elif data.image_shape is None:  # an image draws them beside its rows, above
         figure = step_probabilities_figure(step_probability_frame(by_step, length, names), names)
         st.plotly_chart(figure, key="by_step")
-        st.caption("The head applied to the hidden state after each step (for an image: each row).")
+        st.caption("The head applied to the hidden state after each step.")
 
     def trajectory_inputs() -> TrajectoryInputs:
         rows = spread_rows(len(prepared.x_train))

@@ -81,6 +81,10 @@ def test_line_and_heatmap_views_are_valid_figures():
     assert_validates_to_itself(digit)
     texts = [a["text"] for a in plain(digit)["layout"]["annotations"]]
     assert texts == ["image, read row by row", "Output gate o: rnn_1 (forward)"]
+    probabilities = np.linspace(0, 1, 9 * 3).reshape(9, 3)  # (rows, classes)
+    three = digit_gate_figure(np.eye(9), LSTM, "output", "", probabilities, ["a", "<b>", "c"])
+    assert_validates_to_itself(three)
+    assert plain(three)["layout"]["annotations"][2]["text"].startswith("class probabilities")
 
 
 def test_quick_figure_writes_what_validation_would_reject_unchanged():

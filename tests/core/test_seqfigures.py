@@ -39,6 +39,22 @@ def test_digit_beside_its_gate_shares_the_rows():
     assert figure.layout.yaxis.autorange == "reversed"  # row 1 at the top, as in the image
 
 
+def test_the_class_probabilities_after_each_row_share_the_digit_rows():
+    image = np.arange(8 * 8, dtype=float).reshape(8, 8)
+    gates = {"forget": np.random.default_rng(0).uniform(size=(1, 8, 5))}
+    probabilities = np.random.default_rng(1).dirichlet(np.ones(3), size=8)  # (rows, classes)
+    trace = Trace("rnn_1", "forward", "LSTM", gates)
+    figure = digit_gate_figure(image, trace, "forget", "a 3", probabilities, ["x", "y", "z"])
+    drawn_image, drawn_gate, drawn_classes = figure.data
+    np.testing.assert_allclose(np.asarray(drawn_classes.z), probabilities)
+    assert list(drawn_classes.x) == ["x", "y", "z"]
+    assert list(drawn_classes.y) == list(drawn_image.y) == list(range(1, 9))
+    assert (drawn_classes.zmin, drawn_classes.zmax) == (0.0, 1.0)
+    assert drawn_classes.yaxis == "y3" and figure.layout.yaxis3.matches == "y"  # shared rows
+    # the gate's colour bar sits between its panel and the classes' panel
+    assert figure.layout.xaxis2.domain[1] < drawn_gate.colorbar.x < figure.layout.xaxis3.domain[0]
+
+
 def test_examples_draw_images_and_a_few_sequences_per_class():
     images = np.zeros((4, 8, 8))
     figure = example_images(images, ["label 0", "label 1", "label 2", "label 3"], columns=2)

@@ -191,6 +191,8 @@ def test_digits_build_train_inspect_then_reopen_from_runs(store):
     assert any("Confusion matrix" in spec for spec in charts)
     assert any("image, read row by row" in spec for spec in charts)  # digit beside its gates
     assert any("after each step" in spec for spec in charts)  # a unidirectional model
+    # an image: the probabilities after each row are a panel beside its rows, not a chart
+    assert not any("Class probabilities after each step" in spec for spec in charts)
     per_class = at.dataframe[0].value
     assert list(per_class["class"]) == [str(d) for d in range(10)]
     assert at.selectbox(key="w_seq_example").value is not None

@@ -87,20 +87,33 @@ def example_sequences(
     return fig
 
 
-def digit_gate_figure(image: np.ndarray, trace: Trace, gate: str, title: str = "") -> go.Figure:
+def digit_gate_figure(
+    image: np.ndarray,
+    trace: Trace,
+    gate: str,
+    title: str = "",
+    probabilities: np.ndarray | None = None,
+    class_names: Sequence[str] = (),
+) -> go.Figure:
     """The image beside one gate of one trace (sample 0), row ``r`` of the image level with the
-    gate's values after the network read row ``r``."""
+    gate's values after the network read row ``r``; with ``probabilities`` ``(rows, classes)``
+    a third panel on the same rows: each class's probability after row ``r`` (in this figure,
+    not a chart of its own: a second chart costs the browser about 0.2 s on every pick)."""
     values = trace.gates[gate][0]  # (time = image rows, units)
     rows = np.arange(1, image.shape[0] + 1)
     label = GATE_LABELS[trace.cell][gate]
+    titles = ("image, read row by row", f"{label}: {trace.layer} ({trace.direction})")
+    if probabilities is not None:
+        titles += ("class probabilities after each step (row)",)
+    three = len(titles) == 3
     layout = subplot_layout(
-        ("image, read row by row", f"{label}: {trace.layer} ({trace.direction})"),
+        titles,
         rows=1,
-        cols=2,
+        cols=len(titles),
         shared_yaxes=True,
-        column_widths=(0.3, 0.7),
-        horizontal_spacing=0.03,
-        subplot_titles=("image", "gate"),  # annotations, written in above
+        column_widths=(0.22, 0.5, 0.28) if three else (0.3, 0.7),
+        horizontal_spacing=0.09 if three else 0.03,
+        subplot_titles=("image", "gate", "classes")[: len(titles)],  # annotations, written in above
     )
     lo, hi = gate_range(gate)
     image_map = dict(
@@ -113,6 +126,9 @@ def digit_gate_figure(image: np.ndarray, trace: Trace, gate: str, title: str = "
         xaxis="x",
         yaxis="y",
     )
+    gate_bar = dict(title=dict(text=gate))
+    if three:  # between the gate and the classes, not over the classes' panel
+        gate_bar.update(x=layout["xaxis2"]["domain"][1] + 0.005, thickness=12)
     gate_map = dict(
         type="heatmap",
         z=values,
@@ -120,18 +136,36 @@ def digit_gate_figure(image: np.ndarray, trace: Trace, gate: str, title: str = "
         zmin=lo,
         zmax=hi,
         colorscale=colourscale("Viridis" if lo == 0.0 else "RdBu"),
-        colorbar=dict(title=dict(text=gate)),
+        colorbar=gate_bar,
         hovertemplate="row %{y}<br>unit %{x}<br>value %{z:.3f}<extra></extra>",
         xaxis="x2",
         yaxis="y2",
     )
+    maps = [image_map, gate_map]
+    if three:
+        maps.append(
+            dict(
+                type="heatmap",
+                z=np.asarray(probabilities)[: len(rows)],  # (rows, classes)
+                x=[plotly_text(name) for name in class_names],
+                y=rows,
+                zmin=0.0,
+                zmax=1.0,
+                colorscale=colourscale("Blues"),
+                colorbar=dict(title=dict(text="p"), thickness=12),
+                hovertemplate="row %{y}<br>class %{x}<br>p = %{z:.3f}<extra></extra>",
+                xaxis="x3",
+                yaxis="y3",
+            )
+        )
+        layout["xaxis3"].update(title=dict(text="class"), type="category")
     layout["yaxis"].update(autorange="reversed", title=dict(text="row (time step)"))
     layout["xaxis"].update(visible=False)
     layout["xaxis2"].update(title=dict(text="unit"))
     layout["height"] = 420
     if title:
         layout["title"] = dict(text=plotly_text(title))
-    return quick_figure([image_map, gate_map], layout)
+    return quick_figure(maps, layout)
 
 
 def step_probabilities_figure(frame: pd.DataFrame, class_names: Sequence[str]) -> go.Figure:
