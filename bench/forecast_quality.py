@@ -139,6 +139,23 @@ def airline_sarima_holdout() -> list[str]:
     return lines
 
 
+def floor_line(by_horizon: pd.DataFrame) -> str:
+    """Issue 18's floor: the horizons where the RNN's test RMSE is not below seasonal naive's or
+    the training mean's (one column "<model> RMSE" per model, one row per horizon)."""
+    rnn = by_horizon[f"{RNN} RMSE"].to_numpy()
+    parts = []
+    for column in by_horizon.columns:
+        name = column.removesuffix(" RMSE")
+        if column.endswith(" RMSE") and (name.startswith("Seasonal") or name == MEAN):
+            lost = [
+                h for h, (r, b) in enumerate(zip(rnn, by_horizon[column], strict=True), 1) if r >= b
+            ]
+            parts.append(
+                f"{name}: " + (f"loses at horizons {lost}" if lost else "beaten at every horizon")
+            )
+    return "floor (issue 18): " + "; ".join(parts)
+
+
 def series_line(key: str) -> str:
     """The default recipe on one built-in series against every baseline (mean RMSE over
     horizons 1..H on test), as one line."""
@@ -155,6 +172,7 @@ def series_line(key: str) -> str:
     names = {"rnn": RNN, "ets": ETS, "mean": MEAN, "drift": DRIFT, "naive": NAIVE, "sarima": SARIMA}
     figures = {short: mean.get(name, float("nan")) for short, name in names.items()}
     print(f"   {report.baseline_note}\n   {job.verdict(report).text}")
+    print(f"   {floor_line(report.by_horizon)}")
     return f"forecast {key} rnn {figures['rnn']:.3f} seasonal_naive {seasonal:.3f} " + " ".join(
         f"{short} {value:.3f}" for short, value in figures.items() if short != "rnn"
     )
