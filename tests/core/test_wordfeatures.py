@@ -283,3 +283,22 @@ def test_a_fresh_process_loads_a_model_with_word_pairs(tmp_path):
     )
     assert done.stdout.strip().endswith("loaded"), done.stderr[-2000:]
     keras.backend.clear_session()
+
+
+def test_a_model_with_word_pairs_reads_word_by_word_as_on_prefixes():
+    """Pairs look one word back only: the many-to-many twin's reading after word t is the model
+    on words 1..t (the twin carries the pair layer and its table)."""
+    texts = tuple(f"{'not bad' if i % 2 else 'not good'} film {i % 4}" for i in range(40))
+    dataset = TextDataset("pairs", texts, tuple(i % 2 for i in range(40)), ("neg", "pos"))
+    data = prepare_text_data(dataset, vocab_size=30, seed=3)
+    spec = ModelSpec(cell="GRU", units=(4,), embedding_dim=4, options=(("word_features", "all"),))
+    job = sentiment_job("pairs", data, spec, TrainSpec(epochs=1, batch_size=16))
+    assert job.run.spec.pair_features == 1 and job.run.spec.read_out == "last"
+    model, text = job.inference_model, "not bad not good"  # max_len 4
+    frame, note = reading_trace(model, data.vocab, text, data.max_len, spec=job.run.spec)
+    assert "prefix" not in note  # one pass of the twin
+    assert len(frame) == 4
+    for t in range(1, 5):
+        _, proba = classify(model, data.vocab, " ".join(text.split()[:t]), data.max_len)
+        assert frame["p_1"].iloc[t - 1] == pytest.approx(proba[1], abs=1e-5)
+    keras.backend.clear_session()
