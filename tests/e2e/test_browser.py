@@ -228,7 +228,10 @@ def test_sentiment_flow(page: Page, app_url: str, screenshots: Path):
     diagram = plotly_chart(page, containing="Embedding")
     expect(diagram).to_contain_text("500 x 8", timeout=PAGE_TIMEOUT)
     expect(diagram).to_contain_text(re.compile(r"Layer 1\s*LSTM"))  # no ⇄: unidirectional
-    expect(diagram).to_contain_text(re.compile(r"4 units\s*last step"))
+    # the default text recipe: fixed word and pair features, the head reads the mean
+    expect(diagram).to_contain_text(re.compile(r"4 units\s*all steps"))
+    expect(diagram).to_contain_text("Mean over steps")
+    expect(diagram).to_contain_text(re.compile(r"5 fixed per word\s*1 per word pair"))
     no_exception(page, "text build")
 
     go_to(page, "Train")

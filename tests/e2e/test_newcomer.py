@@ -9,6 +9,7 @@ the recipe's 150 and 16.
 from __future__ import annotations
 
 import re
+import time
 
 from playwright.sync_api import Page, expect
 
@@ -62,6 +63,12 @@ def test_settings_survive_leaving_train_during_a_run(
     expect(progress).to_be_visible()  # still the 400-epoch run
     page.get_by_role("button", name="Stop", exact=True).click()
     expect(page.get_by_text(re.compile("Stopped"))).to_be_visible(timeout=PAGE_TIMEOUT)
+    # The stopped run is saved behind the page: wait for it, so that it cannot land in the
+    # store the next test empties (it did, and the Runs page then listed two runs).
+    store, deadline = RunStore(empty_runs_dir), time.monotonic() + PAGE_TIMEOUT / 1000
+    while store.table().empty and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert not store.table().empty, "the stopped run was not saved"
 
 
 def test_open_in_inspect_a_run_of_the_other_task(
@@ -73,7 +80,8 @@ def test_open_in_inspect_a_run_of_the_other_task(
     page.goto(app_url)
     settle(page)
     go_to(page, "Runs")
-    expect(page.get_by_role("combobox", name="Run")).to_have_value(re.compile(record.run_id))
+    run = page.get_by_role("combobox", name="Run", exact=True)
+    expect(run).to_have_value(re.compile(record.run_id))
     page.get_by_role("button", name="Open in Inspect").click()
     expect(page.locator("h1", has_text="Inspect: sentiment")).to_be_visible(timeout=PAGE_TIMEOUT)
     expect(page.get_by_text("RNN test accuracy")).to_be_visible(timeout=PAGE_TIMEOUT)
