@@ -5,7 +5,6 @@ import streamlit as st
 from rnnviz.common.figures import history_figure
 from rnnviz.common.safe import plain
 from rnnviz.model.builder import metric_name
-from rnnviz.model.spec import describe_model
 from rnnviz.service.executor import RunHandle
 from rnnviz.tasks.registry import get_task
 from rnnviz.train.runstate import RunState
@@ -62,7 +61,7 @@ require(
 running = handle is not None and not handle.done
 
 if ready:
-    st.caption(plain(f"{task.dataset_name(data)}: {describe_model(spec)}"))
+    st.caption(plain(f"{task.dataset_name(data)}: {task.describe(spec)}"))
     train_spec = train_spec_ui(spec.stateful_batch_size if spec.stateful else None)
     c1, c2, _ = st.columns([1, 1, 4])
     if c1.button("Train", type="primary", disabled=running, key="train"):

@@ -7,7 +7,6 @@ from rnnviz.common.labels import most_confident_errors
 from rnnviz.common.metrics import evaluate_classifier
 from rnnviz.common.safe import plain
 from rnnviz.common.verdicts import classifier_verdict
-from rnnviz.model.spec import describe_model
 from rnnviz.model.trajectories import spread_rows
 from rnnviz.tasks.sentiment.analysis import (
     SentimentJob,
@@ -34,7 +33,7 @@ rnn = evaluate_classifier(data.y_test, proba, names)
 baseline = evaluate_classifier(data.y_test, job.tfidf_proba(), names)
 
 st.caption(
-    plain(f"{job.dataset_name}: {describe_model(job.run.spec)}. {job.run.snapshot().message}")
+    plain(f"{job.dataset_name}: {SENTIMENT.describe(job.run.spec)}. {job.run.snapshot().message}")
 )
 c1, c2, c3 = st.columns(3)
 c1.metric("RNN test accuracy", f"{rnn['accuracy']:.3f}")

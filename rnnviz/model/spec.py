@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
@@ -124,9 +125,12 @@ class ModelSpec:
         return cls(**known)
 
 
-def describe_model(spec: ModelSpec) -> str:
+def describe_model(
+    spec: ModelSpec, option_words: Mapping[str, Mapping[object, str]] | None = None
+) -> str:
     """One line naming every choice that shapes training: cell, units, topology, direction,
-    statefulness (e.g. ``LSTM, units [8, 4], many-to-one, bidirectional (concat), stateful``)."""
+    statefulness (e.g. ``LSTM, units [8, 4], many-to-one, bidirectional (concat), stateful``);
+    a task's plain-stack options in its own ``option_words`` (name -> value -> words), when given."""
     parts = [spec.cell, f"units {list(spec.units)}", spec.topology.replace("_", "-")]
     if spec.bidirectional:
         parts.append(f"bidirectional ({spec.merge_mode})")
@@ -136,8 +140,13 @@ def describe_model(spec: ModelSpec) -> str:
         settings = "; ".join(f"{name} {value}" for name, value in spec.options)
         parts.insert(0, spec.architecture.upper() + (f" ({settings})" if settings else ""))
     else:  # a task's settings of the plain stack (e.g. sentiment's word features), when on
+        words = option_words or {}
         parts += [
-            f"{name.replace('_', ' ')} {value}" for name, value in spec.options if value != "none"
+            f"{name.replace('_', ' ')} ({words[name][value]})"
+            if value in words.get(name, {})
+            else f"{name.replace('_', ' ')} {value}"
+            for name, value in spec.options
+            if value != "none"
         ]
     return ", ".join(parts)
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, Typ
 
 import numpy as np
 
-from rnnviz.model.spec import ModelSpec, Topology, TrainSpec
+from rnnviz.model.spec import ModelSpec, Topology, TrainSpec, describe_model
 
 if TYPE_CHECKING:
     import keras
@@ -265,6 +265,16 @@ class Task(ABC, Generic[D, J]):
     def architecture_controls(self, architecture: str) -> tuple[Control, ...]:
         """The Build settings of one of :attr:`architectures` (kept in ``ModelSpec.options``)."""
         return ()
+
+    def describe(self, spec: ModelSpec) -> str:
+        """:func:`~rnnviz.model.spec.describe_model` with the words of the task's Build controls
+        for its option values (e.g. "word features (Naive-Bayes word ratios)", not "nb")."""
+        words = {
+            control.name: dict(zip(control.choices, control.choice_labels, strict=True))
+            for control in self.architecture_controls(spec.architecture)
+            if control.choice_labels and control.kind == "choice"
+        }
+        return describe_model(spec, words)
 
     def architecture_settings(self, architecture: str) -> dict[str, object]:
         """Build and Train control values (keys without the widget prefix) that picking an

@@ -22,7 +22,7 @@ from rnnviz.model.builder import (
     layer_table,
     parameter_counts,
 )
-from rnnviz.model.spec import FIXED_FEATURES_LAYER, ModelSpec, TrainSpec
+from rnnviz.model.spec import FIXED_FEATURES_LAYER, ModelSpec, TrainSpec, describe_model
 from rnnviz.model.wordpairs import PAIR_BUCKETS, word_pair_ids
 from rnnviz.tasks.sentiment.analysis import classify, reading_trace, sentiment_job
 from rnnviz.tasks.sentiment.text import TextDataset, prepare_text_data
@@ -302,3 +302,18 @@ def test_a_model_with_word_pairs_reads_word_by_word_as_on_prefixes():
         _, proba = classify(model, data.vocab, " ".join(text.split()[:t]), data.max_len)
         assert frame["p_1"].iloc[t - 1] == pytest.approx(proba[1], abs=1e-5)
     keras.backend.clear_session()
+
+
+def test_the_model_line_names_the_options_in_the_build_controls_words():
+    from rnnviz.tasks.sentiment.task import SENTIMENT
+
+    options = (("word_features", "all"), ("read_out", "mean"))
+    spec = ModelSpec(units=(4,), head="binary", vocab_size=30, options=options)
+    line = SENTIMENT.describe(spec)
+    assert line.endswith(
+        "word features (Naive-Bayes ratios of words and word pairs, and lexicons), "
+        "read out (the mean over the words)"
+    )
+    assert describe_model(spec).endswith("word features all, read out mean")  # no words given
+    plain = spec.with_(options=(("word_features", "none"),))
+    assert "word features" not in SENTIMENT.describe(plain)

@@ -129,6 +129,8 @@ def test_sentiment_build_train_inspect():
     history = session(at).job.run.snapshot().history
     assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     at = open_page("pages/sentiment/inspect.py", at)
+    line = "word features (Naive-Bayes ratios and lexicons), read out (the final state)"
+    assert any(line in c.value.replace("\\", "") for c in at.caption)  # Markdown-escaped
     labels = [m.label for m in at.metric]
     assert labels == ["RNN test accuracy", "TF-IDF + logistic regression", "Majority class"]
     tfidf = float(at.metric[1].value)
