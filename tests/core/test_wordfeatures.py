@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import keras
@@ -317,3 +318,13 @@ def test_the_model_line_names_the_options_in_the_build_controls_words():
     assert describe_model(spec).endswith("word features all, read out mean")  # no words given
     plain = spec.with_(options=(("word_features", "none"),))
     assert "word features" not in SENTIMENT.describe(plain)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_no_recurring_pair_gives_a_zero_table_quietly(n_classes):
+    x = np.array([[2, 3, 0], [4, 5, 6], [7, 8, 0]])  # a tiny upload: every pair once
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by zero on the way
+        table = pair_ratio_columns(x, np.array([0, 1, 2]) % n_classes, n_classes)
+    assert table.shape == (PAIR_BUCKETS, 1 if n_classes == 2 else n_classes)
+    assert not table.any()

@@ -189,17 +189,19 @@ def _nb_columns(
     """The NB log-count ratios of ids ``0..rows-1`` (``kept``: the ids that get one, and over
     which the shares and the spread are taken; the others 0), one column per class as in
     :func:`nb_ratio_columns`."""
+    classes = [1] if n_classes == 2 else list(range(n_classes))
+    if not kept.any():  # e.g. a small upload where no word pair recurs: nothing to weigh
+        return np.zeros((rows, len(classes)), dtype=np.float32)
     found = np.unique(_text_keys(keys, rows))  # each (text, id) once: texts containing the id
     text_of, key_of = found // rows, found % rows
     labels = np.asarray(y_train)[text_of]
-    classes = [1] if n_classes == 2 else list(range(n_classes))
     columns = []
     for positive in classes:
         inside = alpha + np.bincount(key_of[labels == positive], minlength=rows)  # (rows,)
         outside = alpha + np.bincount(key_of[labels != positive], minlength=rows)
         ratio = np.log(inside / inside[kept].sum()) - np.log(outside / outside[kept].sum())
         ratio[~kept] = 0.0
-        spread = ratio[kept].std() if kept.any() else 0.0
+        spread = ratio[kept].std()
         columns.append(ratio / spread if spread > 0 else ratio)
     return np.stack(columns, axis=1).astype(np.float32)
 
